@@ -1,0 +1,59 @@
+use super::Role;
+use crate::{error::ApiError, startup::AppState};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use std::future::{Ready, ready};
+use uuid::Uuid;
+
+/// The authenticated caller, taken from a verified bearer token. Every protected handler takes
+/// one; without a valid token the request ends here with 401.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub account_id: Uuid,
+    pub role: Role,
+    pub bloc_id: Option<Uuid>,
+    pub province: Option<String>,
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("application state missing"))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthorized("a bearer token is required".into()))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("the Authorization header is malformed".into()))?;
+    let token = match value.split_once(' ') {
+        Some((scheme, rest))
+            if scheme.eq_ignore_ascii_case("bearer") && !rest.trim().is_empty() =>
+        {
+            rest.trim()
+        }
+        _ => {
+            return Err(ApiError::Unauthorized(
+                "the Authorization header must be `Bearer <token>`".into(),
+            ));
+        }
+    };
+    let claims = state
+        .keys
+        .verify(token)
+        .map_err(|reason| ApiError::Unauthorized(reason.into()))?;
+    Ok(Caller {
+        account_id: claims.sub,
+        role: claims.role,
+        bloc_id: claims.bloc_id,
+        province: claims.province,
+    })
+}

@@ -1,0 +1,58 @@
+use super::Role;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Case-insensitive.
+    #[schema(example = "admin")]
+    pub username: String,
+    #[schema(example = "mật-khẩu-của-bạn", format = Password)]
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    #[schema(example = "0B3m0Jq6Q0p2r9fXrVd1tVbq2Hc8mZ7bX4nYc3kP1aE")]
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// A JWT to send as `Authorization: Bearer <access_token>`.
+    #[schema(example = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIwMTkzIn0.c2lnbmF0dXJl")]
+    pub access_token: String,
+    /// Opaque; exchange it once at `/auth/refresh` for a new pair.
+    #[schema(example = "0B3m0Jq6Q0p2r9fXrVd1tVbq2Hc8mZ7bX4nYc3kP1aE")]
+    pub refresh_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
+    pub expires_in: u64,
+    /// Seconds until the refresh token expires.
+    #[schema(example = 2592000)]
+    pub refresh_expires_in: u64,
+}
+
+/// The signed-in account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeResponse {
+    #[schema(example = "0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b")]
+    pub id: Uuid,
+    #[schema(example = "admin")]
+    pub username: String,
+    pub role: Role,
+    /// The caller's bloc; null for `admin` and `portal`.
+    #[schema(example = json!(null))]
+    pub bloc_id: Option<Uuid>,
+    /// The province a `portal` account reads; null otherwise.
+    #[schema(example = json!(null))]
+    pub province: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}

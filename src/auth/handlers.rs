@@ -1,0 +1,87 @@
+use super::{
+    Caller,
+    dto::{LoginRequest, MeResponse, RefreshRequest, TokenResponse},
+    service,
+};
+use crate::{error::ApiResult, extract::Json, startup::AppState};
+use actix_web::{HttpResponse, get, post, web};
+
+/// Sign in with a username and password.
+///
+/// Returns an access token and a refresh token. After 5 failed attempts for one username within
+/// a minute, further attempts get 429 with `Retry-After` until the minute has passed.
+#[utoipa::path(
+    tag = "auth",
+    request_body(content = LoginRequest, example = json!({"username": "admin", "password": "mật-khẩu-của-bạn"})),
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 401, description = "Wrong username or password, or a disabled account"),
+        (status = 429, description = "Too many failed sign-ins for this username"),
+    ),
+    security(())
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    body: Json<LoginRequest>,
+) -> ApiResult<web::Json<TokenResponse>> {
+    let Json(body) = body;
+    Ok(web::Json(
+        service::login(&state, &body.username, &body.password).await?,
+    ))
+}
+
+/// Exchange a refresh token for a new token pair.
+///
+/// Each refresh token works once. Presenting one that was already used revokes every token of
+/// its sign-in session (the "family"): whoever holds a copy is signed out too. The new access
+/// token carries the account's current role, so a role change takes effect here at the latest.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair; the old refresh token is spent", body = TokenResponse),
+        (status = 401, description = "Unknown, expired, revoked or already used refresh token"),
+    ),
+    security(())
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: Json<RefreshRequest>,
+) -> ApiResult<web::Json<TokenResponse>> {
+    Ok(web::Json(
+        service::refresh(&state, &body.0.refresh_token).await?,
+    ))
+}
+
+/// Sign out: revoke a refresh token and its session.
+///
+/// Answers 204 whether or not the token was live (as RFC 7009 does), so it is safe to retry.
+/// Access tokens already issued stay valid until they expire (`expires_in`).
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses((status = 204, description = "Revoked")),
+    security(())
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: Json<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    service::logout(&state, &body.0.refresh_token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's own account.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 200, description = "The signed-in account", body = MeResponse),
+    )
+)]
+#[get("/me")]
+pub async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Json<MeResponse>> {
+    Ok(web::Json(service::me(&state, &caller).await?))
+}

@@ -1,0 +1,433 @@
+//! Sign-in rules: throttling, password checks, token issue and rotation, the first admin.
+use super::{
+    Caller, Role,
+    dto::{MeResponse, TokenResponse},
+    password,
+    tokens::{hash_refresh_token, new_refresh_token},
+};
+use crate::{
+    config::Config,
+    db::begin_write,
+    entities::{account, login_failure, refresh_token},
+    error::{ApiError, ApiResult, FieldError},
+    startup::AppState,
+};
+use chrono::{Duration as ChronoDuration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Expr,
+};
+use std::{io::Write, path::PathBuf};
+use uuid::Uuid;
+
+/// Failed sign-ins for one username allowed within [`THROTTLE_WINDOW_SECS`].
+pub const THROTTLE_ATTEMPTS: usize = 5;
+pub const THROTTLE_WINDOW_SECS: i64 = 60;
+const BAD_CREDENTIALS: &str = "the username or password is incorrect";
+
+pub fn normalize_username(u: &str) -> String {
+    u.trim().to_lowercase()
+}
+
+/// Usernames are 3–64 characters of `a-z 0-9 . _ -`, stored in lower case.
+pub fn check_username(u: &str) -> Result<(), String> {
+    if !(3..=64).contains(&u.len()) {
+        return Err("must be 3 to 64 characters".into());
+    }
+    if !u
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+    {
+        return Err("may contain only letters a-z, digits, '.', '_' and '-'".into());
+    }
+    Ok(())
+}
+
+pub async fn login(state: &AppState, username: &str, password: &str) -> ApiResult<TokenResponse> {
+    let username = normalize_username(username);
+    let mut errors = Vec::new();
+    if username.is_empty() {
+        errors.push(FieldError::new("username", "must not be empty"));
+    } else if username.chars().count() > 64 {
+        errors.push(FieldError::new("username", "must be at most 64 characters"));
+    }
+    if password.is_empty() {
+        errors.push(FieldError::new("password", "must not be empty"));
+    } else if password.chars().count() > password::MAX_LEN {
+        errors.push(FieldError::new(
+            "password",
+            format!("must be at most {} characters", password::MAX_LEN),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let db = &state.db;
+    let now = Utc::now();
+
+    let recent: Vec<login_failure::Model> = login_failure::Entity::find()
+        .filter(login_failure::Column::Username.eq(&username))
+        .filter(
+            login_failure::Column::FailedAt.gt(now - ChronoDuration::seconds(THROTTLE_WINDOW_SECS)),
+        )
+        .order_by_desc(login_failure::Column::FailedAt)
+        .limit(THROTTLE_ATTEMPTS as u64)
+        .all(db)
+        .await?;
+    if recent.len() >= THROTTLE_ATTEMPTS {
+        let oldest = recent[THROTTLE_ATTEMPTS - 1].failed_at;
+        let wait = (oldest + ChronoDuration::seconds(THROTTLE_WINDOW_SECS) - now)
+            .num_seconds()
+            .max(1) as u64;
+        return Err(ApiError::TooManyRequests {
+            retry_after: wait,
+            detail: format!(
+                "too many failed sign-ins for this username; try again in {wait} seconds"
+            ),
+        });
+    }
+
+    let account = account::Entity::find()
+        .filter(account::Column::Username.eq(&username))
+        .one(db)
+        .await?;
+    let hash = account
+        .as_ref()
+        .map(|a| a.password_hash.clone())
+        .unwrap_or_else(|| password::dummy_hash().to_string());
+    let matches = password::verify_blocking(password.to_string(), hash).await;
+    let account = match account {
+        Some(a) if matches && a.active => a,
+        _ => {
+            login_failure::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                username: Set(username.clone()),
+                failed_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+            // Keep the table small: failures older than the window never count again.
+            login_failure::Entity::delete_many()
+                .filter(login_failure::Column::Username.eq(&username))
+                .filter(login_failure::Column::FailedAt.lt(now - ChronoDuration::hours(1)))
+                .exec(db)
+                .await?;
+            return Err(ApiError::Unauthorized(BAD_CREDENTIALS.into()));
+        }
+    };
+
+    let txn = begin_write(db).await?;
+    login_failure::Entity::delete_many()
+        .filter(login_failure::Column::Username.eq(&username))
+        .exec(&txn)
+        .await?;
+    let tokens = issue_tokens(&txn, state, &account, Uuid::now_v7()).await?;
+    txn.commit().await?;
+    tracing::info!(account_id = %account.id, role = %account.role, "signed in");
+    Ok(tokens)
+}
+
+async fn issue_tokens(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    account: &account::Model,
+    family_id: Uuid,
+) -> ApiResult<TokenResponse> {
+    let role = Role::parse(&account.role)
+        .ok_or_else(|| ApiError::internal(format!("unknown role {}", account.role)))?;
+    let access = state
+        .keys
+        .sign(account.id, role, account.bloc_id, account.province.clone())
+        .map_err(ApiError::internal)?;
+    let refresh = new_refresh_token();
+    let now = Utc::now();
+    let ttl = state.config.refresh_token_ttl;
+    refresh_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        account_id: Set(account.id),
+        family_id: Set(family_id),
+        token_hash: Set(hash_refresh_token(&refresh)),
+        expires_at: Set(now + ChronoDuration::seconds(ttl.as_secs() as i64)),
+        created_at: Set(now),
+        used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(TokenResponse {
+        access_token: access,
+        refresh_token: refresh,
+        token_type: "Bearer".into(),
+        expires_in: state.keys.access_ttl.as_secs(),
+        refresh_expires_in: ttl.as_secs(),
+    })
+}
+
+async fn revoke_family(conn: &impl ConnectionTrait, family_id: Uuid) -> ApiResult<()> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn refresh(state: &AppState, token: &str) -> ApiResult<TokenResponse> {
+    let invalid = || ApiError::Unauthorized("the refresh token is not valid".into());
+    if token.is_empty() || token.len() > 512 {
+        return Err(invalid());
+    }
+    let txn = begin_write(&state.db).await?;
+    let Some(row) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(hash_refresh_token(token)))
+        .one(&txn)
+        .await?
+    else {
+        return Err(invalid());
+    };
+    let now = Utc::now();
+    if row.revoked_at.is_some() {
+        return Err(ApiError::Unauthorized(
+            "the refresh token has been revoked; sign in again".into(),
+        ));
+    }
+    if row.expires_at <= now {
+        return Err(ApiError::Unauthorized(
+            "the refresh token has expired; sign in again".into(),
+        ));
+    }
+    // Claim the token atomically: of two concurrent uses, only one can set used_at.
+    let claimed = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
+        .filter(refresh_token::Column::Id.eq(row.id))
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        revoke_family(&txn, row.family_id).await?;
+        txn.commit().await?;
+        tracing::warn!(account_id = %row.account_id, family_id = %row.family_id, "refresh token reuse; session revoked");
+        return Err(ApiError::Unauthorized(
+            "the refresh token was already used; its session has been revoked".into(),
+        ));
+    }
+    let account = account::Entity::find_by_id(row.account_id)
+        .one(&txn)
+        .await?;
+    let Some(account) = account.filter(|a| a.active) else {
+        revoke_family(&txn, row.family_id).await?;
+        txn.commit().await?;
+        return Err(ApiError::Unauthorized("the account is disabled".into()));
+    };
+    let tokens = issue_tokens(&txn, state, &account, row.family_id).await?;
+    txn.commit().await?;
+    Ok(tokens)
+}
+
+pub async fn logout(state: &AppState, token: &str) -> ApiResult<()> {
+    if token.is_empty() || token.len() > 512 {
+        return Ok(());
+    }
+    let txn = begin_write(&state.db).await?;
+    if let Some(row) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(hash_refresh_token(token)))
+        .one(&txn)
+        .await?
+    {
+        revoke_family(&txn, row.family_id).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn me(state: &AppState, caller: &Caller) -> ApiResult<MeResponse> {
+    let a = account::Entity::find_by_id(caller.account_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the token's account no longer exists".into()))?;
+    let role = Role::parse(&a.role).ok_or_else(|| ApiError::internal("unknown role"))?;
+    Ok(MeResponse {
+        id: a.id,
+        username: a.username,
+        role,
+        bloc_id: a.bloc_id,
+        province: a.province,
+        active: a.active,
+        created_at: a.created_at,
+    })
+}
+
+/// A new sign-in account. Used by `khoi create-user` and the bootstrap; the HTTP endpoint for
+/// accounts comes with the bloc structure.
+pub struct NewAccount {
+    pub username: String,
+    pub role: Role,
+    pub bloc_id: Option<Uuid>,
+    pub province: Option<String>,
+    pub password: String,
+}
+
+pub async fn create_account(
+    conn: &impl ConnectionTrait,
+    new: NewAccount,
+) -> Result<account::Model, ApiError> {
+    let username = normalize_username(&new.username);
+    let mut errors = Vec::new();
+    if let Err(m) = check_username(&username) {
+        errors.push(FieldError::new("username", m));
+    }
+    if let Err(m) = password::check_policy(&new.password) {
+        errors.push(FieldError::new("password", m));
+    }
+    match (new.role.is_bloc_member(), new.bloc_id) {
+        (true, None) => errors.push(FieldError::new("bloc_id", "is required for this role")),
+        (false, Some(_)) => errors.push(FieldError::new("bloc_id", "must be empty for this role")),
+        _ => {}
+    }
+    if new.role == Role::Portal && new.province.as_deref().is_none_or(|p| p.trim().is_empty()) {
+        errors.push(FieldError::new(
+            "province",
+            "is required for the portal role",
+        ));
+    }
+    if let Some(bloc_id) = new.bloc_id {
+        let exists = crate::entities::bloc::Entity::find_by_id(bloc_id)
+            .one(conn)
+            .await?
+            .is_some();
+        if !exists {
+            errors.push(FieldError::new("bloc_id", "no such bloc"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    if account::Entity::find()
+        .filter(account::Column::Username.eq(&username))
+        .one(conn)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict(format!(
+            "the username `{username}` is taken"
+        )));
+    }
+    let hash = password::hash_blocking(new.password)
+        .await
+        .map_err(ApiError::internal)?;
+    let now = Utc::now();
+    let model = account::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        username: Set(username),
+        password_hash: Set(hash),
+        role: Set(new.role.as_str().into()),
+        bloc_id: Set(new.bloc_id),
+        province: Set(new.province.map(|p| p.trim().to_string())),
+        active: Set(true),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    Ok(model)
+}
+
+/// Where the generated first admin password is written.
+pub fn initial_password_path(config: &Config) -> PathBuf {
+    config.data_dir.join("initial-admin-password")
+}
+
+/// On an empty installation, creates the `admin` account so a person can sign in without
+/// reading code. Returns a line for the log (which names the password file, never the password).
+pub async fn ensure_admin(
+    db: &DatabaseConnection,
+    config: &Config,
+) -> anyhow::Result<Option<String>> {
+    let has_admin = account::Entity::find()
+        .filter(account::Column::Role.eq(Role::Admin.as_str()))
+        .one(db)
+        .await?
+        .is_some();
+    if has_admin {
+        return Ok(None);
+    }
+    let (password, file) = match &config.admin_password {
+        Some(p) => {
+            password::check_policy(p.expose())
+                .map_err(|m| anyhow::anyhow!("KHOI_ADMIN_PASSWORD {m}"))?;
+            (p.expose().to_string(), None)
+        }
+        None => {
+            let p = password::generate(20);
+            let path = initial_password_path(config);
+            write_private_file(&path, &format!("{p}\n"))?;
+            (p, Some(path))
+        }
+    };
+    let txn = db.begin().await?;
+    let created = create_account(
+        &txn,
+        NewAccount {
+            username: "admin".into(),
+            role: Role::Admin,
+            bloc_id: None,
+            province: None,
+            password,
+        },
+    )
+    .await;
+    match created {
+        Ok(_) => txn.commit().await?,
+        // Another instance starting at the same moment created it first.
+        Err(ApiError::Conflict { .. }) => return Ok(None),
+        Err(e) => return Err(anyhow::anyhow!("cannot create the admin account: {e}")),
+    }
+    Ok(Some(match file {
+        Some(path) => format!(
+            "created the `admin` account; its generated password is in {} (readable only by its owner)",
+            path.display()
+        ),
+        None => "created the `admin` account with the password from KHOI_ADMIN_PASSWORD".into(),
+    }))
+}
+
+/// Writes a file only its owner can read (mode 0600 on Unix).
+pub fn write_private_file(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        opts.mode(0o600);
+        let mut f = opts.open(path)?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        f.write_all(contents.as_bytes())?;
+        f.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    {
+        let mut f = opts.open(path)?;
+        f.write_all(contents.as_bytes())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_normalised_and_checked() {
+        assert_eq!(normalize_username("  Demo.Head "), "demo.head");
+        assert!(check_username("demo.head").is_ok());
+        assert!(check_username("ab").is_err());
+        assert!(check_username("nguyễn").is_err());
+        assert!(check_username("a b c").is_err());
+    }
+}

@@ -1,0 +1,139 @@
+//! The command line: `khoi [serve]`, `khoi migrate`, `khoi openapi`, `khoi create-user`.
+use crate::{
+    auth::{
+        Role,
+        service::{NewAccount, create_account},
+    },
+    config::Config,
+    db, openapi,
+    startup::Application,
+    telemetry,
+};
+use clap::{Parser, Subcommand};
+use std::io::BufRead;
+use uuid::Uuid;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "khoi",
+    version,
+    about = "JSON REST API for the bloc agencies (Khối)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the API (the default): migrations are applied on start.
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Create a sign-in account; the password is read from the first line of standard input.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        /// admin, bloc_head, deputy_head, staff or portal.
+        #[arg(long)]
+        role: String,
+        /// Required for bloc_head, deputy_head and staff.
+        #[arg(long)]
+        bloc_id: Option<Uuid>,
+        /// Required for portal: the province it reads.
+        #[arg(long)]
+        province: Option<String>,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Openapi = command {
+        print!("{}", openapi::spec_json());
+        return Ok(());
+    }
+    let config = Config::from_env().map_err(|e| anyhow::anyhow!(e))?;
+    telemetry::init(&config.log_filter, config.log_format);
+    match command {
+        Command::Serve => {
+            let app = Application::build(config.clone()).await?;
+            let host = config
+                .bind
+                .rsplit_once(':')
+                .map(|(h, _)| h)
+                .unwrap_or("127.0.0.1");
+            let host = if host == "0.0.0.0" || host == "[::]" {
+                "127.0.0.1"
+            } else {
+                host
+            };
+            let base = format!("http://{host}:{}", app.port());
+            tracing::info!("khoi listening on {base}");
+            tracing::info!("Swagger UI: {base}/swagger-ui/  (spec: {base}/api-docs/openapi.json)");
+            tracing::info!(
+                "sign in: POST {base}/api/v1/auth/login as `admin`; the first start writes its password to {} unless KHOI_ADMIN_PASSWORD is set",
+                crate::auth::service::initial_password_path(&config).display()
+            );
+            app.run_until_stopped().await?;
+            tracing::info!("stopped");
+        }
+        Command::Migrate => {
+            let conn = db::connect(&config).await?;
+            db::migrate(&conn).await?;
+            tracing::info!("migrations applied");
+        }
+        Command::CreateUser {
+            username,
+            role,
+            bloc_id,
+            province,
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--role must be one of admin, bloc_head, deputy_head, staff, portal"
+                )
+            })?;
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let conn = db::connect(&config).await?;
+            db::migrate(&conn).await?;
+            let account = create_account(
+                &conn,
+                NewAccount {
+                    username,
+                    role,
+                    bloc_id,
+                    province,
+                    password,
+                },
+            )
+            .await
+            .map_err(|e| {
+                let p = e.problem();
+                let fields: Vec<String> = p
+                    .errors
+                    .iter()
+                    .map(|f| format!("{} {}", f.field, f.message))
+                    .collect();
+                anyhow::anyhow!(
+                    "{}{}",
+                    p.detail,
+                    if fields.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", fields.join("; "))
+                    }
+                )
+            })?;
+            println!(
+                "created {} ({}) with id {}",
+                account.username, account.role, account.id
+            );
+        }
+        Command::Openapi => {} // printed before any configuration is read
+    }
+    Ok(())
+}

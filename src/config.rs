@@ -1,0 +1,250 @@
+//! Configuration: built-in defaults, overridden by environment variables (documented in the
+//! README). Secrets are wrapped in [`Secret`] so that neither `Debug` nor logs can print them.
+use std::{fmt, path::PathBuf, time::Duration};
+
+/// A value that must never be printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `None` means the embedded SQLite file under `data_dir`.
+    pub database_url: Option<Secret>,
+    pub data_dir: PathBuf,
+    pub bind: String,
+    pub workers: Option<usize>,
+    pub jwt_secret: Option<Secret>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub body_limit: usize,
+    pub cors_origins: Vec<String>,
+    pub admin_password: Option<Secret>,
+    pub db_max_connections: u32,
+    pub db_acquire_timeout: Duration,
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            data_dir: PathBuf::from("data"),
+            bind: "127.0.0.1:8080".into(),
+            workers: None,
+            jwt_secret: None,
+            jwt_issuer: "khoi".into(),
+            jwt_audience: "khoi-api".into(),
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            log_filter: "info".into(),
+            log_format: LogFormat::Pretty,
+            body_limit: 1024 * 1024,
+            cors_origins: Vec::new(),
+            admin_password: None,
+            db_max_connections: 16,
+            db_acquire_timeout: Duration::from_secs(3),
+            shutdown_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads configuration through `get`, so tests can pass a map instead of the environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let get = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let mut c = Config::default();
+        c.database_url = get("DATABASE_URL").map(Secret::new);
+        if let Some(v) = get("KHOI_DATA_DIR") {
+            c.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("KHOI_BIND") {
+            c.bind = v;
+        }
+        c.workers = parse_opt(&get, "KHOI_WORKERS", 1, 256)?.map(|n| n as usize);
+        c.jwt_secret = get("KHOI_JWT_SECRET").map(Secret::new);
+        if let Some(v) = get("KHOI_JWT_ISSUER") {
+            c.jwt_issuer = v;
+        }
+        if let Some(v) = get("KHOI_JWT_AUDIENCE") {
+            c.jwt_audience = v;
+        }
+        if let Some(s) = parse_opt(&get, "KHOI_ACCESS_TOKEN_TTL", 30, 24 * 3600)? {
+            c.access_token_ttl = Duration::from_secs(s);
+        }
+        if let Some(s) = parse_opt(&get, "KHOI_REFRESH_TOKEN_TTL", 300, 365 * 24 * 3600)? {
+            c.refresh_token_ttl = Duration::from_secs(s);
+        }
+        if let Some(v) = get("KHOI_LOG") {
+            c.log_filter = v;
+        }
+        c.log_format = match get("KHOI_LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(format!(
+                    "KHOI_LOG_FORMAT must be `pretty` or `json`, not `{other}`"
+                ));
+            }
+        };
+        if let Some(n) = parse_opt(&get, "KHOI_BODY_LIMIT", 1024, 64 * 1024 * 1024)? {
+            c.body_limit = n as usize;
+        }
+        if let Some(v) = get("KHOI_CORS_ORIGINS") {
+            c.cors_origins = v
+                .split(',')
+                .map(|s| s.trim().trim_end_matches('/').to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            for o in &c.cors_origins {
+                if o != "*" && !(o.starts_with("http://") || o.starts_with("https://")) {
+                    return Err(format!(
+                        "KHOI_CORS_ORIGINS: `{o}` is not an origin such as https://portal.example.vn"
+                    ));
+                }
+            }
+        }
+        c.admin_password = get("KHOI_ADMIN_PASSWORD").map(Secret::new);
+        if let Some(n) = parse_opt(&get, "KHOI_DB_MAX_CONNECTIONS", 1, 1000)? {
+            c.db_max_connections = n as u32;
+        }
+        if let Some(s) = parse_opt(&get, "KHOI_DB_ACQUIRE_TIMEOUT", 1, 120)? {
+            c.db_acquire_timeout = Duration::from_secs(s);
+        }
+        if let Some(s) = parse_opt(&get, "KHOI_SHUTDOWN_TIMEOUT", 0, 3600)? {
+            c.shutdown_timeout = Duration::from_secs(s);
+        }
+        Ok(c)
+    }
+
+    /// The URL the service connects to: `DATABASE_URL`, or the embedded SQLite file.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.expose().to_string(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("khoi.db").to_string_lossy()
+            ),
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.effective_database_url().starts_with("sqlite:")
+    }
+}
+
+fn parse_opt(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>, String> {
+    match get(key) {
+        None => Ok(None),
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(format!(
+                "{key} must be a whole number from {min} to {max}, not `{v}`"
+            )),
+        },
+    }
+}
+
+/// The URL with any password replaced, for logs and start-up errors.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s + 3 => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, String> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_use_embedded_sqlite_on_loopback() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert!(c.is_sqlite());
+        assert_eq!(c.effective_database_url(), "sqlite://data/khoi.db?mode=rwc");
+        assert_eq!(c.body_limit, 1024 * 1024);
+        assert!(c.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn bad_numbers_name_the_variable() {
+        let e = cfg(&[("KHOI_BODY_LIMIT", "lots")]).unwrap_err();
+        assert!(e.starts_with("KHOI_BODY_LIMIT"), "{e}");
+        let e = cfg(&[("KHOI_LOG_FORMAT", "xml")]).unwrap_err();
+        assert!(e.contains("KHOI_LOG_FORMAT"), "{e}");
+        let e = cfg(&[("KHOI_CORS_ORIGINS", "portal.vn")]).unwrap_err();
+        assert!(e.contains("KHOI_CORS_ORIGINS"), "{e}");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = cfg(&[("KHOI_JWT_SECRET", "very-secret-value-0123456789abcdef")]).unwrap();
+        assert!(!format!("{c:?}").contains("very-secret"));
+    }
+
+    #[test]
+    fn redacts_database_password() {
+        assert_eq!(
+            redact_url("postgres://khoi:p4ss@db:5432/khoi"),
+            "postgres://khoi:***@db:5432/khoi"
+        );
+        assert_eq!(
+            redact_url("postgres://db:5432/khoi"),
+            "postgres://db:5432/khoi"
+        );
+    }
+}

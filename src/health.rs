@@ -1,0 +1,65 @@
+//! Liveness, readiness and metrics: unauthenticated, for load balancers and Prometheus.
+use crate::{error::ApiError, metrics::Metrics, startup::AppState};
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use std::time::Duration;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct Status {
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+/// The process is alive.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "Alive", body = Status, example = json!({"status": "ok"}))),
+    security(())
+)]
+#[get("/health")]
+pub async fn health() -> web::Json<Status> {
+    web::Json(Status {
+        status: "ok".into(),
+    })
+}
+
+/// The database answers; 503 with `Retry-After` while it does not.
+///
+/// Readiness recovers by itself when the database returns: the pool reconnects on demand.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready to serve", body = Status, example = json!({"status": "ready"})),
+        (status = 503, description = "The database is unreachable"),
+    ),
+    security(())
+)]
+#[get("/ready")]
+pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<Status>, ApiError> {
+    match tokio::time::timeout(Duration::from_secs(2), state.db.ping()).await {
+        Ok(Ok(())) => Ok(web::Json(Status {
+            status: "ready".into(),
+        })),
+        Ok(Err(e)) => Err(ApiError::Unavailable(e.to_string())),
+        Err(_) => Err(ApiError::Unavailable("ping timed out".into())),
+    }
+}
+
+/// Prometheus metrics (text exposition format 0.0.4).
+///
+/// Requests by method, route and status; a latency histogram per route; database pool use.
+/// Expose it only on an internal network.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "Metrics", content_type = "text/plain; version=0.0.4",
+        body = String,
+        example = "khoi_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 1\n")),
+    security(())
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(metrics.render(&state.db))
+}

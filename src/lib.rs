@@ -1,0 +1,17 @@
+//! khoi: the JSON REST API of a bloc agency (cơ quan Khối) of the Fatherland Front and the
+//! socio-political organisations. `main.rs` only parses the command line; everything else is here
+//! so the black-box tests can start the real application on port 0.
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,258 @@
+//! The OpenAPI 3.1 document: collected from the handlers' `#[utoipa::path]` annotations through
+//! the same route configuration the server uses, then completed with the bearer scheme and the
+//! error responses every operation can give. Built without starting a server (`khoi openapi`).
+use crate::{
+    error::{FieldError, PROBLEM_JSON, Problem},
+    routes,
+};
+use actix_web::App;
+use serde_json::json;
+use utoipa::{
+    OpenApi,
+    openapi::{
+        self, Content, Ref, RefOr, Response,
+        header::Header,
+        path::Operation,
+        security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme},
+    },
+};
+use utoipa_actix_web::AppExt;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "khoi — bloc agency API",
+        description = "JSON REST API for the bloc agencies (cơ quan Khối) of Vietnam's Fatherland \
+Front and socio-political organisations: plan, assign, track and report the work of the Fatherland \
+Front committee and the Farmers', Women's, Youth, Veterans' and Labour organisations.\n\n\
+**Sign in**: `POST /api/v1/auth/login` with `{\"username\", \"password\"}`, then press \
+*Authorize* and paste the `access_token`.\n\n\
+**Errors** are RFC 9457 `application/problem+json` with `type`, `title`, `status`, `detail`, \
+and `errors: [{field, message}]` on validation problems. Every response carries `X-Request-Id`.",
+        license(name = "MIT"),
+    ),
+    tags(
+        (name = "auth", description = "Sign-in, token refresh and sign-out"),
+        (name = "operations", description = "Health, readiness and metrics"),
+    ),
+    components(schemas(Problem, FieldError))
+)]
+pub struct ApiDoc;
+
+pub const BEARER: &str = "bearer_auth";
+
+/// The complete spec, exactly what `/api-docs/openapi.json` serves.
+pub fn spec() -> openapi::OpenApi {
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
+    complete(&mut api);
+    api
+}
+
+pub fn spec_json() -> String {
+    let mut s = spec().to_pretty_json().unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+fn complete(api: &mut openapi::OpenApi) {
+    api.info.version = env!("CARGO_PKG_VERSION").to_string();
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        BEARER,
+        SecurityScheme::Http(
+            Http::builder()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some("An access token from `POST /api/v1/auth/login`."))
+                .build(),
+        ),
+    );
+    api.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
+
+    for (path, item) in api.paths.paths.iter_mut() {
+        let has_path_params = path.contains('{');
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            add_standard_responses(op, has_path_params);
+        }
+    }
+}
+
+fn add_standard_responses(op: &mut Operation, has_path_params: bool) {
+    // `security(())` on a handler marks it public; everything else needs the bearer token.
+    let authenticated = op.security.is_none();
+    let has_body = op.request_body.is_some();
+    let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    let mut wanted: Vec<u16> = vec![500, 503];
+    if authenticated {
+        wanted.push(401);
+    }
+    if has_body {
+        wanted.extend([400, 413, 415, 422]);
+    }
+    if has_params {
+        wanted.push(400);
+    }
+    if has_path_params {
+        wanted.push(404);
+    }
+    let responses = &mut op.responses.responses;
+    for status in wanted {
+        responses
+            .entry(status.to_string())
+            .or_insert_with(|| RefOr::T(Response::new(default_description(status))));
+    }
+    for (status, response) in responses.iter_mut() {
+        let Ok(code) = status.parse::<u16>() else {
+            continue;
+        };
+        if let RefOr::T(r) = response {
+            if code >= 400 && r.content.is_empty() {
+                r.content
+                    .insert(PROBLEM_JSON.to_string(), RefOr::T(problem_content(code)));
+            }
+            if code >= 400 {
+                add_error_headers(r, code);
+            }
+            r.headers.insert(
+                "X-Request-Id".into(),
+                RefOr::T(header(
+                    "The client's X-Request-Id echoed, or a new id; logs carry it.",
+                )),
+            );
+        }
+    }
+}
+
+fn header(description: &str) -> Header {
+    let mut h = Header::new(RefOr::T(openapi::Schema::Object(
+        openapi::schema::Object::with_type(openapi::schema::Type::String),
+    )));
+    h.description = Some(description.into());
+    h
+}
+
+fn add_error_headers(r: &mut Response, code: u16) {
+    match code {
+        401 => {
+            r.headers.insert(
+                "WWW-Authenticate".into(),
+                RefOr::T(header(
+                    "`Bearer realm=\"khoi\", error=\"invalid_token\", error_description=…`",
+                )),
+            );
+        }
+        429 | 503 => {
+            r.headers.insert(
+                "Retry-After".into(),
+                RefOr::T(header("Seconds to wait before retrying.")),
+            );
+        }
+        405 => {
+            r.headers.insert(
+                "Allow".into(),
+                RefOr::T(header("The methods this path supports.")),
+            );
+        }
+        _ => {}
+    }
+}
+
+fn default_description(status: u16) -> &'static str {
+    match status {
+        400 => "Malformed JSON, query or path parameter",
+        401 => "Missing, malformed, expired or invalid bearer token",
+        403 => "The caller's role may not do this",
+        404 => "No such resource (or it belongs to another bloc)",
+        409 => "Conflict with the current state",
+        412 => "The If-Match version is stale",
+        413 => "The request body exceeds the configured limit",
+        415 => "The request body is not application/json",
+        422 => "A field has an invalid value",
+        429 => "Too many requests",
+        500 => "Unexpected error (details only in the logs, under the request id)",
+        503 => "The database is unavailable",
+        _ => "Error",
+    }
+}
+
+fn problem_content(status: u16) -> Content {
+    let mut c = Content::new(Some(Ref::from_schema_name("Problem")));
+    let (kind, detail, errors) = match status {
+        400 => (
+            "bad-request",
+            "the request body is not valid JSON: EOF while parsing an object at line 1 column 13",
+            None,
+        ),
+        401 => ("unauthorized", "the access token has expired", None),
+        403 => ("forbidden", "your role may not do this", None),
+        404 => ("not-found", "resource not found", None),
+        409 => (
+            "conflict",
+            "a resource with the same unique value already exists",
+            None,
+        ),
+        412 => (
+            "precondition-failed",
+            "the resource has changed since version 3; fetch it again",
+            None,
+        ),
+        413 => (
+            "payload-too-large",
+            "the request body exceeds the limit of 1048576 bytes",
+            None,
+        ),
+        415 => (
+            "unsupported-media-type",
+            "Content-Type `text/plain` is not supported; send application/json",
+            None,
+        ),
+        422 => (
+            "validation",
+            "`username` must not be empty",
+            Some(json!([{"field": "username", "message": "must not be empty"}])),
+        ),
+        429 => (
+            "too-many-requests",
+            "too many failed sign-ins for this username; try again in 42 seconds",
+            None,
+        ),
+        503 => (
+            "service-unavailable",
+            "the database is unavailable; retry after the number of seconds in Retry-After",
+            None,
+        ),
+        _ => (
+            "internal",
+            "an unexpected error occurred; the request id identifies it in the logs",
+            None,
+        ),
+    };
+    let title = actix_web::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    let mut example = json!({
+        "type": format!("/problems/{kind}"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    });
+    if let Some(e) = errors {
+        example["errors"] = e;
+    }
+    c.example = Some(example);
+    c
+}

@@ -1,0 +1,182 @@
+//! Building and running the application. `Application::build` binds the listener first, so
+//! tests can ask for port 0 and read back the port they got.
+use crate::{
+    auth::{self, tokens::JwtKeys},
+    config::{Config, Secret, redact_url},
+    db,
+    extract::{self, BodyLimit},
+    metrics::Metrics,
+    middleware::request_context,
+    openapi,
+    routes::{self, RouteTable},
+};
+use actix_cors::Cors;
+use actix_web::{
+    App, HttpServer,
+    dev::Server,
+    http::{Method, header},
+    middleware::{Condition, from_fn},
+    web,
+};
+use sea_orm::DatabaseConnection;
+use std::{net::TcpListener, sync::Arc};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub keys: JwtKeys,
+    pub config: Config,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Connects, migrates, ensures the first admin, binds; does not serve until `run`.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let secret = resolve_jwt_secret(&config)?;
+        let db = db::connect(&config).await?;
+        db::migrate(&db)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot apply migrations: {e}"))?;
+        if let Some(line) = auth::service::ensure_admin(&db, &config).await? {
+            tracing::info!("{line}");
+        }
+        let listener = TcpListener::bind(&config.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        let keys = JwtKeys::hs256(
+            secret.expose().as_bytes(),
+            &config.jwt_issuer,
+            &config.jwt_audience,
+            config.access_token_ttl,
+        );
+        tracing::info!(
+            database = %redact_url(&config.effective_database_url()),
+            "database ready, migrations applied"
+        );
+        let state = web::Data::new(AppState { db, keys, config });
+        let server = serve(listener, state.clone())?;
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then stops accepting and lets in-flight requests finish
+    /// (up to `KHOI_SHUTDOWN_TIMEOUT`).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    let spec = openapi::spec();
+    let table = RouteTable::from_spec(&spec);
+    let metrics = web::Data::new(Metrics::default());
+    let config = state.config.clone();
+    let limit = config.body_limit;
+    let cors_origins = Arc::new(config.cors_origins.clone());
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(metrics.clone())
+            .app_data(table.clone())
+            .app_data(BodyLimit(limit))
+            .app_data(web::PayloadConfig::new(limit))
+            .app_data(web::QueryConfig::default().error_handler(extract::query_error))
+            .app_data(web::PathConfig::default().error_handler(extract::path_error))
+            .wrap(Condition::new(
+                !cors_origins.is_empty(),
+                cors(&cors_origins),
+            ))
+            .wrap(from_fn(request_context))
+            .into_utoipa_app()
+            .configure(routes::configure)
+            .into_app()
+            .service(
+                SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", spec.clone()),
+            )
+            .default_service(web::to(routes::fallback))
+    })
+    .listen(listener)?
+    .shutdown_timeout(config.shutdown_timeout.as_secs());
+    if let Some(w) = config.workers {
+        server = server.workers(w);
+    }
+    Ok(server.run())
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut c = Cors::default()
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::ACCEPT,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600);
+    for o in origins {
+        c = if o == "*" {
+            c.allow_any_origin()
+        } else {
+            c.allowed_origin(o)
+        };
+    }
+    c
+}
+
+/// The HS256 key: `KHOI_JWT_SECRET`, or with the embedded SQLite default a generated one kept in
+/// `data/jwt-secret` (0600) so tokens survive restarts. PostgreSQL deployments must set it,
+/// because several instances must share it.
+pub fn resolve_jwt_secret(config: &Config) -> anyhow::Result<Secret> {
+    use crate::auth::tokens::MIN_SECRET_BYTES;
+    if let Some(s) = &config.jwt_secret {
+        if s.expose().len() < MIN_SECRET_BYTES {
+            anyhow::bail!("KHOI_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long");
+        }
+        return Ok(s.clone());
+    }
+    if !config.is_sqlite() {
+        anyhow::bail!(
+            "KHOI_JWT_SECRET is required when DATABASE_URL is not SQLite (all instances must share it); generate one with: openssl rand -base64 48"
+        );
+    }
+    let path = config.data_dir.join("jwt-secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim().to_string();
+        if existing.len() >= MIN_SECRET_BYTES {
+            return Ok(Secret::new(existing));
+        }
+    }
+    let generated = auth::password::generate(64);
+    auth::service::write_private_file(&path, &format!("{generated}\n"))
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    tracing::info!(path = %path.display(), "generated a JWT signing secret");
+    Ok(Secret::new(generated))
+}
