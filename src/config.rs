@@ -86,8 +86,10 @@ impl Config {
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
-        let mut c = Config::default();
-        c.database_url = get("DATABASE_URL").map(Secret::new);
+        let mut c = Config {
+            database_url: get("DATABASE_URL").map(Secret::new),
+            ..Config::default()
+        };
         if let Some(v) = get("KHOI_DATA_DIR") {
             c.data_dir = PathBuf::from(v);
         }

@@ -10,12 +10,11 @@ use std::time::Duration;
 
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let url = config.effective_database_url();
-    if let Some(path) = sqlite_file(&url) {
-        if let Some(dir) = std::path::Path::new(&path).parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)?;
-            }
-        }
+    if let Some(path) = sqlite_file(&url)
+        && let Some(dir) = std::path::Path::new(&path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)?;
     }
     let mut opts = ConnectOptions::new(url.clone());
     opts.max_connections(config.db_max_connections)

@@ -1,5 +1,6 @@
 //! Tracing set up once: human-readable lines by default, one JSON object per line on request.
 use crate::config::LogFormat;
+use std::io::IsTerminal;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 pub fn init(filter: &str, format: LogFormat) {
@@ -8,7 +9,12 @@ pub fn init(filter: &str, format: LogFormat) {
     // try_init: tests start many apps in one process; only the first installs a subscriber.
     let _ = match format {
         LogFormat::Pretty => registry
-            .with(fmt::layer().with_target(false).compact())
+            .with(
+                fmt::layer()
+                    .with_target(false)
+                    .with_ansi(std::io::stdout().is_terminal())
+                    .compact(),
+            )
             .try_init(),
         LogFormat::Json => registry
             .with(

@@ -1,0 +1,222 @@
+//! Spawns the real application on port 0 against a database of its own: a temporary SQLite
+//! file, or — when `TEST_DATABASE_URL` is set — a fresh PostgreSQL database created for the test
+//! and dropped afterwards. Both go through the real migrations.
+use khoi::{config::Config, config::Secret, startup::Application};
+use reqwest::{Client, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use uuid::Uuid;
+
+pub const ADMIN_PASSWORD: &str = "Quản-trị-viên-2016";
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub state: actix_web::web::Data<khoi::startup::AppState>,
+    _db: TestDb,
+}
+
+pub enum TestDb {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match self {
+            TestDb::Sqlite(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            TestDb::Postgres { admin_url, name } => {
+                let (url, name) = (admin_url.clone(), name.clone());
+                // Drop runs outside async; a short-lived runtime on its own thread drops the database.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    rt.block_on(async {
+                        if let Ok(db) = Database::connect(&url).await {
+                            let _ = db
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                ))
+                                .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// `postgres://u@h:5432/test?x=y` with the database name replaced.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+pub fn test_data_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("khoi-test-{}", Uuid::now_v7().simple()))
+}
+
+/// A fresh database for one test: (DATABASE_URL or None for SQLite, the guard that removes it).
+pub async fn fresh_database(data_dir: &std::path::Path) -> (Option<String>, TestDb) {
+    match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(admin_url) => {
+            let name = format!("khoi_test_{}", Uuid::now_v7().simple());
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("TEST_DATABASE_URL must point at a reachable PostgreSQL server");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
+            let _ = admin.close().await;
+            (
+                Some(with_database(&admin_url, &name)),
+                TestDb::Postgres { admin_url, name },
+            )
+        }
+        None => (None, TestDb::Sqlite(data_dir.to_path_buf())),
+    }
+}
+
+pub fn test_config(data_dir: PathBuf, database_url: Option<String>) -> Config {
+    Config {
+        database_url: database_url.map(Secret::new),
+        data_dir,
+        bind: "127.0.0.1:0".into(),
+        workers: Some(1),
+        jwt_secret: Some(Secret::new(JWT_SECRET)),
+        admin_password: Some(Secret::new(ADMIN_PASSWORD)),
+        db_max_connections: 5,
+        shutdown_timeout: std::time::Duration::from_secs(1),
+        log_filter: std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()),
+        ..Config::default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let data_dir = test_data_dir();
+    let (database_url, guard) = fresh_database(&data_dir).await;
+    let mut config = test_config(data_dir, database_url);
+    adjust(&mut config);
+    if std::env::var("TEST_LOG").is_ok() {
+        khoi::telemetry::init(&config.log_filter, config.log_format);
+    }
+    let app = Application::build(config)
+        .await
+        .expect("the application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state.clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        state,
+        _db: guard,
+    }
+}
+
+pub struct Tokens {
+    pub access: String,
+    pub refresh: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut r = self.client.get(self.url(path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.expect("request sent")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value, token: Option<&str>) -> Response {
+        let mut r = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.expect("request sent")
+    }
+
+    pub async fn login_response(&self, username: &str, password: &str) -> Response {
+        self.post_json(
+            "/api/v1/auth/login",
+            &json!({"username": username, "password": password}),
+            None,
+        )
+        .await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Tokens {
+        let res = self.login_response(username, password).await;
+        assert_eq!(res.status(), StatusCode::OK, "login of {username}");
+        let body: Value = res.json().await.unwrap();
+        Tokens {
+            access: body["access_token"].as_str().unwrap().to_string(),
+            refresh: body["refresh_token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    pub async fn login_admin(&self) -> Tokens {
+        self.login("admin", ADMIN_PASSWORD).await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.post_json(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": refresh_token}),
+            None,
+        )
+        .await
+    }
+}
+
+/// Asserts an RFC 9457 problem with `status` and returns its body.
+pub async fn assert_problem(res: Response, status: u16) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert!(
+        ct.starts_with("application/problem+json"),
+        "content-type was {ct}"
+    );
+    assert!(res.headers().contains_key("x-request-id"));
+    let body: Value = res.json().await.expect("problem body is JSON");
+    assert_eq!(body["status"], status);
+    assert!(body["type"].is_string() && body["title"].is_string() && body["detail"].is_string());
+    body
+}

@@ -1,0 +1,9 @@
+//! Black-box tests: each spawns the real service on port 0 and talks HTTP to it.
+//! SQLite by default; PostgreSQL when TEST_DATABASE_URL is set (see helpers.rs).
+mod auth;
+mod bad_tokens;
+mod cli;
+mod errors;
+mod helpers;
+mod openapi;
+mod operations;

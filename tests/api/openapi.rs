@@ -1,0 +1,99 @@
+//! The committed spec is what the code generates, and what the server serves.
+use crate::helpers::spawn_app;
+use serde_json::Value;
+
+fn committed() -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+#[test]
+fn committed_spec_matches_the_code() {
+    let generated = khoi::openapi::spec_json();
+    if committed() != generated {
+        panic!(
+            "openapi/openapi.json is stale: regenerate it with `cargo run -- openapi > openapi/openapi.json`"
+        );
+    }
+}
+
+#[tokio::test]
+async fn served_spec_is_the_generated_one() {
+    let app = spawn_app().await;
+    let res = app.get("/api-docs/openapi.json", None).await;
+    assert_eq!(res.status(), 200);
+    let served: Value = res.json().await.unwrap();
+    let generated: Value = serde_json::from_str(&khoi::openapi::spec_json()).unwrap();
+    assert_eq!(served, generated);
+}
+
+#[test]
+fn spec_is_openapi_3_1_with_bearer_auth_and_documented_errors() {
+    let spec: Value = serde_json::from_str(&khoi::openapi::spec_json()).unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert_eq!(
+        spec["components"]["securitySchemes"]["bearer_auth"]["scheme"],
+        "bearer"
+    );
+    let paths = spec["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/me",
+        "/health",
+        "/ready",
+        "/metrics",
+    ] {
+        assert!(paths.contains_key(p), "{p} missing from the spec");
+    }
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            assert!(
+                responses.keys().any(|k| k.starts_with('2')),
+                "{method} {path}: no success response"
+            );
+            assert!(responses.contains_key("500"), "{method} {path}: no 500");
+            let public = op
+                .get("security")
+                .is_some_and(|s| s == &serde_json::json!([{}]));
+            if !public {
+                assert!(responses.contains_key("401"), "{method} {path}: no 401");
+            }
+            for (status, r) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let c = &r["content"]["application/problem+json"];
+                    assert!(
+                        c["example"].is_object(),
+                        "{method} {path} {status}: no problem example"
+                    );
+                }
+            }
+            if op.get("requestBody").is_some() {
+                for s in ["400", "413", "415", "422"] {
+                    assert!(responses.contains_key(s), "{method} {path}: no {s}");
+                }
+                let content = &op["requestBody"]["content"]["application/json"];
+                assert!(
+                    content.get("example").is_some()
+                        || content.get("examples").is_some()
+                        || schema_has_examples(&spec, &content["schema"]),
+                    "{method} {path}: request body without example"
+                );
+            }
+        }
+    }
+}
+
+fn schema_has_examples(spec: &Value, schema: &Value) -> bool {
+    let Some(r) = schema["$ref"].as_str() else {
+        return false;
+    };
+    let name = r.rsplit('/').next().unwrap();
+    let props = &spec["components"]["schemas"][name]["properties"];
+    props.as_object().is_some_and(|p| {
+        p.values()
+            .all(|v| v.get("example").is_some() || v.get("examples").is_some())
+    })
+}
