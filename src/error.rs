@@ -64,8 +64,12 @@ pub enum ApiError {
         detail: String,
         errors: Vec<FieldError>,
     },
+    /// No usable credentials were presented (no token, wrong password).
     #[error("unauthorized: {0}")]
     Unauthorized(String),
+    /// A bearer token was presented and is not acceptable (RFC 6750 `invalid_token`).
+    #[error("invalid token: {0}")]
+    InvalidToken(String),
     #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("not found: {0}")]
@@ -128,7 +132,7 @@ impl ApiError {
     fn kind(&self) -> &'static str {
         match self {
             Self::BadRequest { .. } => "/problems/bad-request",
-            Self::Unauthorized(_) => "/problems/unauthorized",
+            Self::Unauthorized(_) | Self::InvalidToken(_) => "/problems/unauthorized",
             Self::Forbidden(_) => "/problems/forbidden",
             Self::NotFound(_) => "/problems/not-found",
             Self::MethodNotAllowed { .. } => "/problems/method-not-allowed",
@@ -148,6 +152,7 @@ impl ApiError {
         let detail = match self {
             Self::BadRequest { detail, .. } => detail.clone(),
             Self::Unauthorized(d)
+            | Self::InvalidToken(d)
             | Self::Forbidden(d)
             | Self::NotFound(d)
             | Self::PreconditionFailed(d)
@@ -195,7 +200,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized(_) | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -220,7 +225,10 @@ impl ResponseError for ApiError {
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         res.insert_header((header::CACHE_CONTROL, "no-store"));
         match self {
-            Self::Unauthorized(d) => {
+            Self::Unauthorized(_) => {
+                res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"khoi\""));
+            }
+            Self::InvalidToken(d) => {
                 let desc = d.replace('"', "'");
                 res.insert_header((
                     header::WWW_AUTHENTICATE,
@@ -316,9 +324,12 @@ mod tests {
 
     #[test]
     fn unauthorized_carries_bearer_challenge() {
-        let res = ApiError::Unauthorized("token expired".into()).error_response();
+        let res = ApiError::InvalidToken("token expired".into()).error_response();
         let h = res.headers().get(header::WWW_AUTHENTICATE).unwrap();
-        assert!(h.to_str().unwrap().starts_with("Bearer "));
+        assert!(h.to_str().unwrap().contains("error=\"invalid_token\""));
+        let res = ApiError::Unauthorized("a bearer token is required".into()).error_response();
+        let h = res.headers().get(header::WWW_AUTHENTICATE).unwrap();
+        assert_eq!(h.to_str().unwrap(), "Bearer realm=\"khoi\"");
         assert_eq!(
             res.headers().get(header::CONTENT_TYPE).unwrap(),
             PROBLEM_JSON

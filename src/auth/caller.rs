@@ -33,7 +33,7 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         .ok_or_else(|| ApiError::Unauthorized("a bearer token is required".into()))?;
     let value = value
         .to_str()
-        .map_err(|_| ApiError::Unauthorized("the Authorization header is malformed".into()))?;
+        .map_err(|_| ApiError::InvalidToken("the Authorization header is malformed".into()))?;
     let token = match value.split_once(' ') {
         Some((scheme, rest))
             if scheme.eq_ignore_ascii_case("bearer") && !rest.trim().is_empty() =>
@@ -41,7 +41,7 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
             rest.trim()
         }
         _ => {
-            return Err(ApiError::Unauthorized(
+            return Err(ApiError::InvalidToken(
                 "the Authorization header must be `Bearer <token>`".into(),
             ));
         }
@@ -49,7 +49,7 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
     let claims = state
         .keys
         .verify(token)
-        .map_err(|reason| ApiError::Unauthorized(reason.into()))?;
+        .map_err(|reason| ApiError::InvalidToken(reason.into()))?;
     Ok(Caller {
         account_id: claims.sub,
         role: claims.role,

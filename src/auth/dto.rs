@@ -46,6 +46,7 @@ pub struct MeResponse {
     pub id: Uuid,
     #[schema(example = "admin")]
     pub username: String,
+    #[schema(example = "admin")]
     pub role: Role,
     /// The caller's bloc; null for `admin` and `portal`.
     #[schema(example = json!(null))]
@@ -53,6 +54,8 @@ pub struct MeResponse {
     /// The province a `portal` account reads; null otherwise.
     #[schema(example = json!(null))]
     pub province: Option<String>,
+    #[schema(example = true)]
     pub active: bool,
+    #[schema(example = "2026-01-25T01:30:00Z")]
     pub created_at: DateTime<Utc>,
 }

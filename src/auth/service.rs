@@ -246,7 +246,7 @@ pub async fn me(state: &AppState, caller: &Caller) -> ApiResult<MeResponse> {
     let a = account::Entity::find_by_id(caller.account_id)
         .one(&state.db)
         .await?
-        .ok_or_else(|| ApiError::Unauthorized("the token's account no longer exists".into()))?;
+        .ok_or_else(|| ApiError::InvalidToken("the token's account no longer exists".into()))?;
     let role = Role::parse(&a.role).ok_or_else(|| ApiError::internal("unknown role"))?;
     Ok(MeResponse {
         id: a.id,

@@ -13,6 +13,8 @@ pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 
 pub struct TestApp {
     pub address: String,
+    /// The PostgreSQL database's name, when the test runs on PostgreSQL.
+    pub pg_database: Option<String>,
     pub client: Client,
     pub state: actix_web::web::Data<khoi::startup::AppState>,
     _db: TestDb,
@@ -132,8 +134,13 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state.clone();
     tokio::spawn(app.run_until_stopped());
+    let pg_database = match &guard {
+        TestDb::Postgres { name, .. } => Some(name.clone()),
+        TestDb::Sqlite(_) => None,
+    };
     TestApp {
         address,
+        pg_database,
         client: Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -70,6 +70,14 @@ fn spec_is_openapi_3_1_with_bearer_auth_and_documented_errors() {
                     );
                 }
             }
+            for (status, r) in responses {
+                if let Some(c) = r["content"]["application/json"].as_object() {
+                    let has = c.contains_key("example")
+                        || c.contains_key("examples")
+                        || schema_has_examples(&spec, &c["schema"]);
+                    assert!(has, "{method} {path} {status}: response without example");
+                }
+            }
             if op.get("requestBody").is_some() {
                 for s in ["400", "413", "415", "422"] {
                     assert!(responses.contains_key(s), "{method} {path}: no {s}");
@@ -86,14 +94,24 @@ fn spec_is_openapi_3_1_with_bearer_auth_and_documented_errors() {
     }
 }
 
+/// A schema documents its example values when each property has one, is an enum, or refers to
+/// a schema that does (recursively).
 fn schema_has_examples(spec: &Value, schema: &Value) -> bool {
-    let Some(r) = schema["$ref"].as_str() else {
-        return false;
-    };
-    let name = r.rsplit('/').next().unwrap();
-    let props = &spec["components"]["schemas"][name]["properties"];
-    props.as_object().is_some_and(|p| {
-        p.values()
-            .all(|v| v.get("example").is_some() || v.get("examples").is_some())
-    })
+    if schema.get("example").is_some()
+        || schema.get("examples").is_some()
+        || schema.get("enum").is_some()
+    {
+        return true;
+    }
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.rsplit('/').next().unwrap();
+        return schema_has_examples(spec, &spec["components"]["schemas"][name]);
+    }
+    if let Some(items) = schema.get("items") {
+        return schema_has_examples(spec, items);
+    }
+    match schema["properties"].as_object() {
+        Some(props) => props.values().all(|v| schema_has_examples(spec, v)),
+        None => false,
+    }
 }

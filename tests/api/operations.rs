@@ -184,3 +184,67 @@ async fn swagger_ui_is_served_from_vendored_assets() {
     let bundle = app.get("/swagger-ui/swagger-ui-bundle.js", None).await;
     assert_eq!(bundle.status(), 200);
 }
+
+/// PostgreSQL only (SQLite is a file the service opens itself): the database refuses
+/// connections, readiness and writes answer 503 quickly, then everything recovers without a
+/// restart once connections are allowed again.
+#[tokio::test]
+async fn readiness_follows_a_database_outage_and_recovers_by_itself() {
+    use sea_orm::{ConnectionTrait, Database};
+    use std::time::{Duration, Instant};
+    let app = spawn_app_with(|c| c.db_acquire_timeout = Duration::from_secs(1)).await;
+    let Some(name) = app.pg_database.clone() else {
+        return; // exercised by the PostgreSQL run of the suite
+    };
+    let admin_url = std::env::var("TEST_DATABASE_URL").unwrap();
+    let admin = Database::connect(&admin_url).await.unwrap();
+    assert_eq!(app.get("/ready", None).await.status(), 200);
+
+    admin
+        .execute_unprepared(&format!(
+            "ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false"
+        ))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .await
+        .unwrap();
+
+    let started = Instant::now();
+    let res = app.get("/ready", None).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "readiness took {:?}",
+        started.elapsed()
+    );
+    crate::helpers::assert_problem(res, 503).await;
+    let res = app
+        .login_response("admin", crate::helpers::ADMIN_PASSWORD)
+        .await;
+    crate::helpers::assert_problem(res, 503).await;
+
+    admin
+        .execute_unprepared(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true"))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if app.get("/ready", None).await.status() == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not ready 5 s after the database returned"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        app.login_response("admin", crate::helpers::ADMIN_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+}
