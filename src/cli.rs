@@ -32,6 +32,12 @@ pub enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Load the Hải Hà demo bloc (idempotent) with accounts demo.head, demo.deputy, demo.staff.
+    SeedDemo {
+        /// Password of the three demo accounts; generated into data/demo-password when omitted.
+        #[arg(long)]
+        password: Option<String>,
+    },
     /// Create a sign-in account; the password is read from the first line of standard input.
     CreateUser {
         #[arg(long)]
@@ -83,6 +89,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let conn = db::connect(&config).await?;
             db::migrate(&conn).await?;
             tracing::info!("migrations applied");
+        }
+        Command::SeedDemo { password } => {
+            let conn = db::connect(&config).await?;
+            db::migrate(&conn).await?;
+            let seeded = crate::seed::seed_demo(&conn, &config, password).await?;
+            if seeded.created {
+                println!("seeded the Hải Hà demo bloc {}", seeded.bloc_id);
+                println!(
+                    "accounts: demo.head (bloc head), demo.deputy (deputy head, heads Tiểu ban Kiểm tra – giám sát), demo.staff (staff of that sub-committee)"
+                );
+                match seeded.password_file {
+                    Some(p) => println!(
+                        "their password is in {} (readable only by you)",
+                        p.display()
+                    ),
+                    None => println!("their password is the one given with --password"),
+                }
+            } else {
+                println!(
+                    "the Hải Hà demo bloc {} is already there; nothing changed",
+                    seeded.bloc_id
+                );
+            }
         }
         Command::CreateUser {
             username,

@@ -1,16 +1,28 @@
 //! Every route of the service, registered once for both the server and the spec, and the
 //! fallback that turns an unknown path into 404 and a known path with the wrong method into 405.
-use crate::{auth, error::ApiError, health};
+use crate::{
+    accounts, audit, auth, blocs, error::ApiError, health, organisations, staff, sub_committees,
+    units,
+};
 use actix_web::{HttpRequest, HttpResponse, http::Method};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 pub const API_PREFIX: &str = "/api/v1";
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(scope::scope(API_PREFIX).configure(auth::configure))
-        .service(health::health)
-        .service(health::ready)
-        .service(health::metrics);
+    cfg.service(scope::scope(API_PREFIX).configure(|c| {
+        auth::configure(c);
+        blocs::configure(c);
+        organisations::configure(c);
+        sub_committees::configure(c);
+        units::configure(c);
+        staff::configure(c);
+        accounts::configure(c);
+        audit::configure(c);
+    }))
+    .service(health::health)
+    .service(health::ready)
+    .service(health::metrics);
 }
 
 /// The documented paths and their methods, read from the spec: actix registers each

@@ -6,6 +6,14 @@ mod m20261126_000001_create_blocs;
 mod m20261126_000002_create_accounts;
 mod m20261126_000003_create_refresh_tokens;
 mod m20261126_000004_create_login_failures;
+mod m20261126_000005_create_organisations;
+mod m20261126_000006_create_sub_committees;
+mod m20261126_000007_create_staff;
+mod m20261126_000008_create_staff_assignments;
+mod m20261126_000009_create_units;
+mod m20261126_000010_add_accounts_staff_id;
+mod m20261126_000011_create_audit_log;
+mod m20261126_000012_create_search_tokens;
 
 pub struct Migrator;
 
@@ -17,6 +25,14 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_create_accounts::Migration),
             Box::new(m20261126_000003_create_refresh_tokens::Migration),
             Box::new(m20261126_000004_create_login_failures::Migration),
+            Box::new(m20261126_000005_create_organisations::Migration),
+            Box::new(m20261126_000006_create_sub_committees::Migration),
+            Box::new(m20261126_000007_create_staff::Migration),
+            Box::new(m20261126_000008_create_staff_assignments::Migration),
+            Box::new(m20261126_000009_create_units::Migration),
+            Box::new(m20261126_000010_add_accounts_staff_id::Migration),
+            Box::new(m20261126_000011_create_audit_log::Migration),
+            Box::new(m20261126_000012_create_search_tokens::Migration),
         ]
     }
 }

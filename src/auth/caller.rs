@@ -1,6 +1,6 @@
 use super::Role;
-use crate::{error::ApiError, startup::AppState};
-use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use crate::{error::ApiError, middleware::RequestId, startup::AppState};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
 use std::future::{Ready, ready};
 use uuid::Uuid;
 
@@ -12,6 +12,8 @@ pub struct Caller {
     pub role: Role,
     pub bloc_id: Option<Uuid>,
     pub province: Option<String>,
+    /// The request's id, recorded with every write in the audit log.
+    pub request_id: Option<String>,
 }
 
 impl FromRequest for Caller {
@@ -55,5 +57,6 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         role: claims.role,
         bloc_id: claims.bloc_id,
         province: claims.province,
+        request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
     })
 }

@@ -325,6 +325,7 @@ pub async fn create_account(
         role: Set(new.role.as_str().into()),
         bloc_id: Set(new.bloc_id),
         province: Set(new.province.map(|p| p.trim().to_string())),
+        staff_id: Set(None),
         active: Set(true),
         version: Set(1),
         created_at: Set(now),

@@ -10,6 +10,7 @@ pub struct Model {
     pub role: String,
     pub bloc_id: Option<Uuid>,
     pub province: Option<String>,
+    pub staff_id: Option<Uuid>,
     pub active: bool,
     pub version: i32,
     pub created_at: DateTimeUtc,

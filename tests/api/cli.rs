@@ -15,7 +15,7 @@ fn khoi() -> Command {
             c.env_remove(k);
         }
     }
-    c.env("KHOI_LOG", "info");
+    c.env("KHOI_LOG", "warn");
     c
 }
 
@@ -137,6 +137,7 @@ async fn create_user_reads_the_password_from_stdin() {
 fn first_start_creates_admin_password_file_and_sigterm_stops_cleanly() {
     let data_dir = test_data_dir();
     let mut child = khoi()
+        .env("KHOI_LOG", "info")
         .env("KHOI_DATA_DIR", &data_dir)
         .env("KHOI_BIND", "127.0.0.1:0")
         .env("KHOI_WORKERS", "1")

@@ -227,3 +227,106 @@ pub async fn assert_problem(res: Response, status: u16) -> Value {
     assert!(body["type"].is_string() && body["title"].is_string() && body["detail"].is_string());
     body
 }
+
+pub const DEMO_PASSWORD: &str = "Hải-Hà-2016-demo";
+
+/// The Hải Hà demo bloc with a signed-in token for each of its demo accounts.
+pub struct Demo {
+    pub bloc_id: String,
+    pub head: String,
+    pub deputy: String,
+    pub staff: String,
+    pub admin: String,
+}
+
+impl TestApp {
+    pub async fn patch_json(
+        &self,
+        path: &str,
+        body: &Value,
+        token: &str,
+        if_match: Option<&str>,
+    ) -> Response {
+        let mut r = self
+            .client
+            .patch(self.url(path))
+            .json(body)
+            .bearer_auth(token);
+        if let Some(m) = if_match {
+            r = r.header("if-match", m);
+        }
+        r.send().await.expect("request sent")
+    }
+
+    /// GET returning (status, JSON body).
+    pub async fn get_json(&self, path: &str, token: &str) -> (u16, Value) {
+        let res = self.get(path, Some(token)).await;
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn seed_demo(&self) -> Demo {
+        let config = test_config(test_data_dir(), None);
+        let seeded = khoi::seed::seed_demo(&self.state.db, &config, Some(DEMO_PASSWORD.into()))
+            .await
+            .expect("seed");
+        Demo {
+            bloc_id: seeded.bloc_id.to_string(),
+            head: self.login("demo.head", DEMO_PASSWORD).await.access,
+            deputy: self.login("demo.deputy", DEMO_PASSWORD).await.access,
+            staff: self.login("demo.staff", DEMO_PASSWORD).await.access,
+            admin: self.login_admin().await.access,
+        }
+    }
+
+    /// A second bloc (in another province unless `province` says otherwise) with a bloc head
+    /// account, created through the API as the admin would. Returns (bloc id, head token).
+    pub async fn other_bloc(
+        &self,
+        admin: &str,
+        name: &str,
+        province: &str,
+        username: &str,
+    ) -> (String, String) {
+        let res = self
+            .post_json(
+                "/api/v1/blocs",
+                &json!({"name": name, "level": "commune", "province": province}),
+                Some(admin),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "create bloc");
+        let bloc: Value = res.json().await.unwrap();
+        let bloc_id = bloc["id"].as_str().unwrap().to_string();
+        let res = self
+            .post_json(
+                "/api/v1/accounts",
+                &json!({"username": username, "password": DEMO_PASSWORD, "role": "bloc_head", "bloc_id": bloc_id}),
+                Some(admin),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "create head account");
+        let token = self.login(username, DEMO_PASSWORD).await.access;
+        (bloc_id, token)
+    }
+
+    /// The id of the first item of a list.
+    pub async fn first_id(&self, path: &str, token: &str) -> String {
+        let (status, body) = self.get_json(path, token).await;
+        assert_eq!(status, 200, "{path}");
+        body["items"][0]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path}: empty list {body}"))
+            .to_string()
+    }
+}
+
+/// The ETag of a response.
+pub fn etag(res: &Response) -> String {
+    res.headers()
+        .get("etag")
+        .expect("ETag")
+        .to_str()
+        .unwrap()
+        .to_string()
+}

@@ -5,5 +5,8 @@ mod bad_tokens;
 mod cli;
 mod errors;
 mod helpers;
+mod isolation;
 mod openapi;
 mod operations;
+mod roles;
+mod structure;

@@ -1,0 +1,90 @@
+use super::{
+    dto::{AccountDto, AccountQuery, CreateAccount, UpdateAccount},
+    service,
+};
+use crate::{
+    auth::Caller,
+    concurrency::{IfMatch, with_etag},
+    error::ApiResult,
+    extract::Json,
+    pagination::Page,
+    startup::AppState,
+};
+use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
+use uuid::Uuid;
+
+/// Sign-in accounts: all for the admin, the bloc's own for the bloc head.
+#[utoipa::path(tag = "accounts", params(AccountQuery),
+    responses(
+        (status = 200, description = "A page of accounts", body = Page<AccountDto>),
+        (status = 403, description = "Only the admin and the bloc head manage accounts"),
+    ))]
+#[get("/accounts")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<AccountQuery>,
+) -> ApiResult<web::Json<Page<AccountDto>>> {
+    Ok(web::Json(
+        service::list(&state, &caller, q.into_inner()).await?,
+    ))
+}
+
+/// Create a sign-in account (admin for any bloc; the bloc head for their own bloc's people).
+///
+/// With `staff_id`, the account signs in as that staff member: its role and bloc follow theirs.
+#[utoipa::path(tag = "accounts", request_body = CreateAccount,
+    responses(
+        (status = 201, description = "Created", body = AccountDto, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "Only the admin and the bloc head create accounts"),
+        (status = 409, description = "The username is taken, or the staff member already has an account"),
+    ))]
+#[post("/accounts")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateAccount>,
+) -> ApiResult<HttpResponse> {
+    let m = service::create(&state, &caller, body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::CREATED, &AccountDto::from(m), v))
+}
+
+/// One account.
+#[utoipa::path(tag = "accounts", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The account", body = AccountDto, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "Only the admin and the bloc head read accounts"),
+    ))]
+#[get("/accounts/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let m = service::get(&state, &caller, id.into_inner()).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &AccountDto::from(m), v))
+}
+
+/// Reset an account's password or (de)activate it (admin; the bloc head for their bloc).
+#[utoipa::path(tag = "accounts", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale")),
+    request_body = UpdateAccount,
+    responses(
+        (status = 200, description = "Changed", body = AccountDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "Only the admin and the bloc head change accounts"),
+        (status = 409, description = "Deactivating yourself, or activating the account of an inactive staff member"),
+        (status = 412, description = "Stale If-Match"),
+    ))]
+#[patch("/accounts/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<UpdateAccount>,
+) -> ApiResult<HttpResponse> {
+    let m = service::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &AccountDto::from(m), v))
+}

@@ -1,0 +1,272 @@
+use super::dto::{AccountDto, AccountQuery, CreateAccount, UpdateAccount};
+use crate::{
+    audit::{self, Entry},
+    auth::{
+        Caller, Role, password,
+        service::{NewAccount, create_account, normalize_username},
+    },
+    concurrency::{IfMatch, save_if_unchanged},
+    db::begin_write,
+    entities::{account, refresh_token, staff},
+    error::{ApiError, ApiResult, FieldError},
+    pagination::{self, Keyset, Page, SortField},
+    policy::{self, Action, Actor, Resource, Target},
+    startup::AppState,
+    tenancy::{self, Scope},
+    text,
+};
+use chrono::Utc;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, sea_query::Expr,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+pub const RESOURCE: &str = "account";
+
+fn authorize(caller: &Caller, action: Action) -> ApiResult<()> {
+    policy::authorize(
+        &Actor::with_role(caller.role),
+        Resource::Account,
+        action,
+        &Target::default(),
+    )
+}
+
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    q: AccountQuery,
+) -> ApiResult<Page<AccountDto>> {
+    authorize(caller, Action::Read)?;
+    let limit = pagination::limit(q.limit)?;
+    let fields: [SortField<account::Column>; 0] = [];
+    let keyset = Keyset::parse(None, q.cursor.as_deref(), &fields)?;
+    let mut select = tenancy::select::<account::Entity>(&Scope::of(caller));
+    if let Some(r) = q.role {
+        select = select.filter(account::Column::Role.eq(r.as_str()));
+    }
+    if let Some(b) = q.bloc_id {
+        select = select.filter(account::Column::BlocId.eq(b));
+    }
+    if let Some(s) = q.staff_id {
+        select = select.filter(account::Column::StaffId.eq(s));
+    }
+    if let Some(a) = q.active {
+        select = select.filter(account::Column::Active.eq(a));
+    }
+    if let Some(prefix) =
+        q.q.as_deref()
+            .map(normalize_username)
+            .filter(|p| !p.is_empty())
+    {
+        // Usernames are ASCII: a range over the unique index finds the prefix.
+        select = select
+            .filter(account::Column::Username.gte(prefix.clone()))
+            .filter(account::Column::Username.lte(format!("{prefix}\u{7f}")));
+    }
+    let rows = keyset
+        .apply(select, account::Column::Id, limit)
+        .all(&state.db)
+        .await?;
+    Ok(keyset.finish(rows, limit, |m| (json!(null), m.id), AccountDto::from))
+}
+
+pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<account::Model> {
+    authorize(caller, Action::Read)?;
+    tenancy::select_one::<account::Entity>(&Scope::of(caller), id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("account"))
+}
+
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    body: CreateAccount,
+) -> ApiResult<account::Model> {
+    authorize(caller, Action::Create)?;
+    let scope = Scope::of(caller);
+    let own_bloc = scope.own_bloc();
+    let mut errors: Vec<FieldError> = Vec::new();
+    let txn = begin_write(&state.db).await?;
+    let mut role = body.role;
+    let mut bloc_id = body.bloc_id;
+    if let Some(sid) = body.staff_id {
+        let person = tenancy::select_one::<staff::Entity>(&scope, sid)
+            .one(&txn)
+            .await?;
+        match person {
+            None => errors.push(FieldError::new("staff_id", "no such staff member")),
+            Some(p) if !p.active => errors.push(FieldError::new(
+                "staff_id",
+                "this staff member is no longer active",
+            )),
+            Some(p) => {
+                let staff_role = Role::parse(&p.role).unwrap_or(Role::Staff);
+                if role.is_some_and(|r| r != staff_role) {
+                    errors.push(FieldError::new(
+                        "role",
+                        format!("must be the staff member's role, {}", p.role),
+                    ));
+                }
+                if bloc_id.is_some_and(|b| b != p.bloc_id) {
+                    errors.push(FieldError::new(
+                        "bloc_id",
+                        "must be the staff member's bloc",
+                    ));
+                }
+                role = Some(staff_role);
+                bloc_id = Some(p.bloc_id);
+                if account::Entity::find()
+                    .filter(account::Column::StaffId.eq(sid))
+                    .one(&txn)
+                    .await?
+                    .is_some()
+                {
+                    return Err(ApiError::conflict(
+                        "this staff member already has an account",
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(own) = own_bloc {
+        // The bloc head creates accounts only for their own bloc, and never above bloc roles.
+        if role.is_some_and(|r| !r.is_bloc_member()) {
+            errors.push(FieldError::new(
+                "role",
+                "may only be bloc_head, deputy_head or staff",
+            ));
+        }
+        if bloc_id.is_some_and(|b| b != own) {
+            errors.push(FieldError::new("bloc_id", "must be your own bloc"));
+        }
+        bloc_id = Some(own);
+    }
+    let Some(role) = role else {
+        errors.push(FieldError::new("role", "is required without staff_id"));
+        return Err(ApiError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let province = match role {
+        Role::Portal => body.province.map(|p| text::clean(&p)),
+        _ => {
+            if body.province.is_some() {
+                return Err(ApiError::invalid("province", "is only for portal accounts"));
+            }
+            None
+        }
+    };
+    let model = create_account(
+        &txn,
+        NewAccount {
+            username: body.username,
+            role,
+            bloc_id,
+            province,
+            password: body.password,
+        },
+    )
+    .await?;
+    let model = if let Some(sid) = body.staff_id {
+        let mut am: account::ActiveModel = model.into();
+        am.staff_id = Set(Some(sid));
+        sea_orm::ActiveModelTrait::update(am, &txn).await?
+    } else {
+        model
+    };
+    audit::record(
+        &txn,
+        caller,
+        Entry {
+            action: "create",
+            resource_type: RESOURCE,
+            resource_id: model.id,
+            bloc_id: model.bloc_id,
+            before: None,
+            after: Some(json!(AccountDto::from(model.clone()))),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+async fn revoke_all(conn: &impl ConnectionTrait, account_id: Uuid) -> Result<(), DbErr> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(refresh_token::Column::AccountId.eq(account_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    if_match: &IfMatch,
+    body: UpdateAccount,
+) -> ApiResult<account::Model> {
+    authorize(caller, Action::Update)?;
+    let txn = begin_write(&state.db).await?;
+    let current = tenancy::select_one::<account::Entity>(&Scope::of(caller), id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("account"))?;
+    if_match.check(current.version)?;
+    let mut am: account::ActiveModel = current.clone().into();
+    let mut revoke = false;
+    if let Some(p) = &body.password {
+        password::check_policy(p).map_err(|m| ApiError::invalid("password", m))?;
+        am.password_hash = Set(password::hash_blocking(p.clone())
+            .await
+            .map_err(ApiError::internal)?);
+        revoke = true;
+    }
+    if let Some(a) = body.active {
+        if !a && current.id == caller.account_id {
+            return Err(ApiError::conflict("you cannot deactivate your own account"));
+        }
+        if a && let Some(sid) = current.staff_id {
+            let person = staff::Entity::find_by_id(sid).one(&txn).await?;
+            if person.is_some_and(|p| !p.active) {
+                return Err(ApiError::conflict(
+                    "the staff member is inactive; reactivate them instead",
+                ));
+            }
+        }
+        am.active = Set(a);
+        revoke |= !a;
+    }
+    am.version = Set(current.version + 1);
+    am.updated_at = Set(Utc::now());
+    let updated = save_if_unchanged(&txn, am, account::Column::Version, current.version).await?;
+    if revoke {
+        revoke_all(&txn, id).await?;
+    }
+    let mut after = json!(AccountDto::from(updated.clone()));
+    if body.password.is_some() {
+        // Record that the password changed without recording any form of it.
+        after["password"] = json!("changed");
+    }
+    audit::record(
+        &txn,
+        caller,
+        Entry {
+            action: "update",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: updated.bloc_id,
+            before: Some(json!(AccountDto::from(current))),
+            after: Some(after),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}

@@ -1,0 +1,11 @@
+//! The audit log: every write records who, when, what, and the changed fields before and after,
+//! in the same transaction as the write. Readable by the bloc head and the admin.
+pub mod dto;
+mod handlers;
+pub mod service;
+
+pub use service::{Entry, record};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(handlers::list);
+}

@@ -1,0 +1,137 @@
+use super::dto::{AuditEntryDto, AuditQuery};
+use crate::{
+    auth::Caller,
+    entities::audit_entry,
+    error::{ApiError, ApiResult},
+    pagination::{self, Keyset, Page, SortField},
+    policy::{self, Action, Actor, Resource, Target},
+    startup::AppState,
+    tenancy::Scope,
+};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+/// One write to record.
+pub struct Entry<'a> {
+    pub action: &'a str,
+    pub resource_type: &'a str,
+    pub resource_id: Uuid,
+    pub bloc_id: Option<Uuid>,
+    /// The resource as clients see it (its DTO), before and after. Secrets never reach here
+    /// because DTOs do not carry them.
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// The changed fields: `{field: {"before": …, "after": …}}`.
+pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Map<String, Value> {
+    let empty = Map::new();
+    let b = before.and_then(Value::as_object).unwrap_or(&empty);
+    let a = after.and_then(Value::as_object).unwrap_or(&empty);
+    let mut out = Map::new();
+    for key in b.keys().chain(a.keys().filter(|k| !b.contains_key(*k))) {
+        if matches!(key.as_str(), "updated_at" | "created_at") {
+            continue;
+        }
+        let (bv, av) = (b.get(key), a.get(key));
+        if bv != av {
+            out.insert(
+                key.clone(),
+                json!({"before": bv.cloned().unwrap_or(Value::Null), "after": av.cloned().unwrap_or(Value::Null)}),
+            );
+        }
+    }
+    out
+}
+
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    e: Entry<'_>,
+) -> Result<(), DbErr> {
+    let changes = diff(e.before.as_ref(), e.after.as_ref());
+    audit_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        bloc_id: Set(e.bloc_id),
+        actor_id: Set(Some(caller.account_id)),
+        action: Set(e.action.to_string()),
+        resource_type: Set(e.resource_type.to_string()),
+        resource_id: Set(e.resource_id),
+        changes: Set(Value::Object(changes).to_string()),
+        request_id: Set(caller.request_id.clone()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    q: AuditQuery,
+) -> ApiResult<Page<AuditEntryDto>> {
+    policy::authorize(
+        &Actor::with_role(caller.role),
+        Resource::AuditLog,
+        Action::Read,
+        &Target::default(),
+    )?;
+    let limit = pagination::limit(q.limit)?;
+    // Newest first by default: ids are time-ordered.
+    let fields: [SortField<audit_entry::Column>; 0] = [];
+    let mut keyset = Keyset::parse(None, q.cursor.as_deref(), &fields)?;
+    keyset.desc = true;
+    let scope = Scope::of(caller);
+    let mut select =
+        audit_entry::Entity::find().filter(scope.condition(audit_entry::Column::BlocId));
+    if let Some(t) = &q.resource_type {
+        select = select.filter(audit_entry::Column::ResourceType.eq(t.as_str()));
+    }
+    if let Some(id) = q.resource_id {
+        select = select.filter(audit_entry::Column::ResourceId.eq(id));
+    }
+    if let Some(id) = q.actor_id {
+        select = select.filter(audit_entry::Column::ActorId.eq(id));
+    }
+    if let (Some(from), Some(to)) = (q.from, q.to)
+        && from > to
+    {
+        return Err(ApiError::bad_field("from", "must not be after `to`"));
+    }
+    if let Some(from) = q.from {
+        select = select.filter(audit_entry::Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = q.to {
+        select = select.filter(audit_entry::Column::CreatedAt.lt(to));
+    }
+    let rows = keyset
+        .apply(select, audit_entry::Column::Id, limit)
+        .all(&state.db)
+        .await?;
+    Ok(keyset.finish(rows, limit, |m| (Value::Null, m.id), AuditEntryDto::from))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_keeps_only_changed_fields() {
+        let before =
+            json!({"name": "Hội Nông dân", "code": "HND", "version": 1, "updated_at": "x"});
+        let after =
+            json!({"name": "Hội Nông dân huyện", "code": "HND", "version": 2, "updated_at": "y"});
+        let d = diff(Some(&before), Some(&after));
+        assert_eq!(d.len(), 2);
+        assert_eq!(d["name"]["before"], "Hội Nông dân");
+        assert_eq!(d["name"]["after"], "Hội Nông dân huyện");
+        assert_eq!(d["version"]["after"], 2);
+        let created = diff(None, Some(&after));
+        assert_eq!(created["code"]["before"], Value::Null);
+    }
+}

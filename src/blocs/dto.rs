@@ -1,0 +1,131 @@
+use crate::{entities::bloc, validate};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// Administrative level. Since July 2025 local government has two tiers (province, commune);
+/// the district tier of the Hải Hà article is kept for older and transitional blocs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Province,
+    District,
+    Commune,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Province => "province",
+            Level::District => "district",
+            Level::Commune => "commune",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Level::Province, Level::District, Level::Commune]
+            .into_iter()
+            .find(|l| l.as_str() == s)
+    }
+    fn rank(self) -> u8 {
+        match self {
+            Level::Province => 0,
+            Level::District => 1,
+            Level::Commune => 2,
+        }
+    }
+    /// A bloc's parent is of a higher level (a commune may sit directly under its province).
+    pub fn may_have_parent(self, parent: Level) -> bool {
+        parent.rank() < self.rank()
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BlocDto {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b011")]
+    pub id: Uuid,
+    #[schema(example = "Khối Mặt trận Tổ quốc và các đoàn thể chính trị – xã hội huyện Hải Hà")]
+    pub name: String,
+    #[schema(example = "district")]
+    pub level: Level,
+    #[schema(example = json!(null))]
+    pub parent_id: Option<Uuid>,
+    #[schema(example = "Quảng Ninh")]
+    pub province: String,
+    #[schema(example = "2016-01-25")]
+    pub established_on: Option<NaiveDate>,
+    /// The decision that founded it.
+    #[schema(example = "111-QĐ/TU")]
+    pub founding_decision: Option<String>,
+    #[schema(example = 1)]
+    pub version: i32,
+    #[schema(example = "2016-01-25T01:30:00Z")]
+    pub created_at: DateTime<Utc>,
+    #[schema(example = "2016-01-25T01:30:00Z")]
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<bloc::Model> for BlocDto {
+    fn from(m: bloc::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            level: Level::parse(&m.level).unwrap_or(Level::District),
+            parent_id: m.parent_id,
+            province: m.province,
+            established_on: m.established_on,
+            founding_decision: m.founding_decision,
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Khối Mặt trận Tổ quốc và các đoàn thể chính trị – xã hội huyện Hải Hà",
+    "level": "district", "province": "Quảng Ninh",
+    "established_on": "2016-01-25", "founding_decision": "111-QĐ/TU"
+}))]
+pub struct CreateBloc {
+    pub name: String,
+    pub level: Level,
+    /// A bloc of a higher level in the same province.
+    pub parent_id: Option<Uuid>,
+    /// Taken from the parent when omitted.
+    pub province: Option<String>,
+    pub established_on: Option<NaiveDate>,
+    pub founding_decision: Option<String>,
+}
+
+/// Fields to change; omitted fields stay, `null` clears an optional one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"founding_decision": "111-QĐ/TU"}))]
+pub struct UpdateBloc {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub established_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<String>)]
+    pub founding_decision: Option<Option<String>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BlocQuery {
+    pub level: Option<Level>,
+    pub parent_id: Option<Uuid>,
+    /// Province name; case and diacritics are ignored.
+    pub province: Option<String>,
+    /// Words of the name; case and diacritics are ignored (`q=hai ha`).
+    pub q: Option<String>,
+    /// `name`, `created_at`; `-` prefix for descending. Default: creation order.
+    pub sort: Option<String>,
+    /// 1 to 200, default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}

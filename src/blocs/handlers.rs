@@ -1,0 +1,80 @@
+use super::{
+    dto::{BlocDto, BlocQuery, CreateBloc, UpdateBloc},
+    service,
+};
+use crate::{
+    auth::Caller,
+    concurrency::{IfMatch, with_etag},
+    error::ApiResult,
+    extract::Json,
+    pagination::Page,
+    startup::AppState,
+};
+use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
+use uuid::Uuid;
+
+/// Blocs the caller can see: their own, their province's (portal), or all (admin).
+#[utoipa::path(tag = "blocs", params(BlocQuery),
+    responses((status = 200, description = "A page of blocs", body = Page<BlocDto>)))]
+#[get("/blocs")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<BlocQuery>,
+) -> ApiResult<web::Json<Page<BlocDto>>> {
+    Ok(web::Json(
+        service::list(&state, &caller, q.into_inner()).await?,
+    ))
+}
+
+/// Create a bloc (admin).
+#[utoipa::path(tag = "blocs", request_body = CreateBloc,
+    responses(
+        (status = 201, description = "Created", body = BlocDto, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "Only the admin creates blocs"),
+    ))]
+#[post("/blocs")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateBloc>,
+) -> ApiResult<HttpResponse> {
+    let m = service::create(&state, &caller, body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::CREATED, &BlocDto::from(m), v))
+}
+
+/// One bloc.
+#[utoipa::path(tag = "blocs", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The bloc", body = BlocDto, headers(("ETag" = String, description = "The version")))))]
+#[get("/blocs/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let m = service::get(&state, &caller, id.into_inner()).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &BlocDto::from(m), v))
+}
+
+/// Change a bloc's name, founding date or decision (admin, or its bloc head).
+#[utoipa::path(tag = "blocs", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale")),
+    request_body = UpdateBloc,
+    responses(
+        (status = 200, description = "Changed", body = BlocDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "The role may not change blocs"),
+        (status = 412, description = "Stale If-Match"),
+    ))]
+#[patch("/blocs/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<UpdateBloc>,
+) -> ApiResult<HttpResponse> {
+    let m = service::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &BlocDto::from(m), v))
+}

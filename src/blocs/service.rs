@@ -1,0 +1,220 @@
+use super::dto::{BlocDto, BlocQuery, CreateBloc, Level, UpdateBloc};
+use crate::{
+    audit::{self, Entry},
+    auth::Caller,
+    concurrency::{IfMatch, save_if_unchanged},
+    db::begin_write,
+    entities::bloc,
+    error::{ApiError, ApiResult},
+    pagination::{self, Keyset, Kind, Page, SortField},
+    policy::{self, Action, Actor, Resource, Target},
+    search,
+    startup::AppState,
+    tenancy::{self, Scope},
+    text,
+    validate::Checks,
+};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde_json::json;
+use uuid::Uuid;
+
+pub const RESOURCE: &str = "bloc";
+
+fn sort_fields() -> [SortField<bloc::Column>; 2] {
+    [
+        SortField {
+            name: "name",
+            column: bloc::Column::NameFolded,
+            kind: Kind::Text,
+        },
+        SortField {
+            name: "created_at",
+            column: bloc::Column::CreatedAt,
+            kind: Kind::Time,
+        },
+    ]
+}
+
+pub async fn list(state: &AppState, caller: &Caller, q: BlocQuery) -> ApiResult<Page<BlocDto>> {
+    let limit = pagination::limit(q.limit)?;
+    let fields = sort_fields();
+    let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
+    let scope = Scope::of(caller);
+    let mut select = tenancy::select::<bloc::Entity>(&scope);
+    if let Some(l) = q.level {
+        select = select.filter(bloc::Column::Level.eq(l.as_str()));
+    }
+    if let Some(p) = q.parent_id {
+        select = select.filter(bloc::Column::ParentId.eq(p));
+    }
+    if let Some(p) = &q.province {
+        select = select.filter(bloc::Column::ProvinceFolded.eq(text::fold(&text::clean(p))));
+    }
+    if let Some(cond) =
+        q.q.as_deref()
+            .and_then(|q| search::matching(RESOURCE, &scope, q, bloc::Column::Id))
+    {
+        select = select.filter(cond);
+    }
+    let rows = keyset
+        .apply(select, bloc::Column::Id, limit)
+        .all(&state.db)
+        .await?;
+    let field = keyset.field_name();
+    Ok(keyset.finish(
+        rows,
+        limit,
+        |m| {
+            let v = match field {
+                Some("name") => json!(m.name_folded),
+                Some("created_at") => json!(m.created_at),
+                _ => json!(null),
+            };
+            (v, m.id)
+        },
+        BlocDto::from,
+    ))
+}
+
+pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<bloc::Model> {
+    tenancy::select_one::<bloc::Entity>(&Scope::of(caller), id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("bloc"))
+}
+
+pub async fn create(state: &AppState, caller: &Caller, body: CreateBloc) -> ApiResult<bloc::Model> {
+    policy::authorize(
+        &Actor::with_role(caller.role),
+        Resource::Bloc,
+        Action::Create,
+        &Target::default(),
+    )?;
+    let mut c = Checks::new();
+    let name = c.text("name", &body.name, 200);
+    let founding_decision = c.opt_text("founding_decision", body.founding_decision.as_deref(), 100);
+    let province_in = c.opt_text("province", body.province.as_deref(), 100);
+    let txn = begin_write(&state.db).await?;
+    let mut province = province_in.clone();
+    if let Some(parent_id) = body.parent_id {
+        match bloc::Entity::find_by_id(parent_id).one(&txn).await? {
+            None => c.add("parent_id", "no such bloc"),
+            Some(parent) => {
+                let parent_level = Level::parse(&parent.level).unwrap_or(Level::Province);
+                if !body.level.may_have_parent(parent_level) {
+                    c.add(
+                        "parent_id",
+                        format!(
+                            "a {} bloc cannot sit under a {} bloc",
+                            body.level.as_str(),
+                            parent.level
+                        ),
+                    );
+                }
+                match &province_in {
+                    Some(p) if text::fold(p) != parent.province_folded => c.add(
+                        "province",
+                        format!("must be the parent's province, {}", parent.province),
+                    ),
+                    _ => province = Some(parent.province.clone()),
+                }
+            }
+        }
+    }
+    let province = match province {
+        Some(p) => p,
+        None => {
+            c.add("province", "is required when there is no parent bloc");
+            String::new()
+        }
+    };
+    c.finish()?;
+    let now = Utc::now();
+    let model = bloc::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name_folded: Set(text::fold(&name)),
+        name: Set(name),
+        level: Set(body.level.as_str().into()),
+        parent_id: Set(body.parent_id),
+        province_folded: Set(text::fold(&province)),
+        province: Set(province),
+        established_on: Set(body.established_on),
+        founding_decision: Set(founding_decision),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    search::index(&txn, RESOURCE, model.id, model.id, &[&model.name]).await?;
+    audit::record(
+        &txn,
+        caller,
+        Entry {
+            action: "create",
+            resource_type: RESOURCE,
+            resource_id: model.id,
+            bloc_id: Some(model.id),
+            before: None,
+            after: Some(serde_json::to_value(BlocDto::from(model.clone())).unwrap_or_default()),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    if_match: &IfMatch,
+    body: UpdateBloc,
+) -> ApiResult<bloc::Model> {
+    let txn = begin_write(&state.db).await?;
+    let current = tenancy::select_one::<bloc::Entity>(&Scope::of(caller), id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("bloc"))?;
+    policy::authorize(
+        &Actor::with_role(caller.role),
+        Resource::Bloc,
+        Action::Update,
+        &Target::default(),
+    )?;
+    if_match.check(current.version)?;
+    let mut c = Checks::new();
+    let mut am: bloc::ActiveModel = current.clone().into();
+    if let Some(n) = &body.name {
+        let n = c.text("name", n, 200);
+        am.name_folded = Set(text::fold(&n));
+        am.name = Set(n);
+    }
+    if let Some(d) = body.established_on {
+        am.established_on = Set(d);
+    }
+    if let Some(f) = &body.founding_decision {
+        am.founding_decision = Set(c.opt_text("founding_decision", f.as_deref(), 100));
+    }
+    c.finish()?;
+    am.version = Set(current.version + 1);
+    am.updated_at = Set(Utc::now());
+    let updated = save_if_unchanged(&txn, am, bloc::Column::Version, current.version).await?;
+    search::index(&txn, RESOURCE, updated.id, updated.id, &[&updated.name]).await?;
+    audit::record(
+        &txn,
+        caller,
+        Entry {
+            action: "update",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(id),
+            before: Some(serde_json::to_value(BlocDto::from(current)).unwrap_or_default()),
+            after: Some(serde_json::to_value(BlocDto::from(updated.clone())).unwrap_or_default()),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}

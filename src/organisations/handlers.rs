@@ -1,0 +1,82 @@
+use super::{
+    dto::{CreateOrganisation, OrganisationDto, OrganisationQuery, UpdateOrganisation},
+    service,
+};
+use crate::{
+    auth::Caller,
+    concurrency::{IfMatch, with_etag},
+    error::ApiResult,
+    extract::Json,
+    pagination::Page,
+    startup::AppState,
+};
+use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
+use uuid::Uuid;
+
+/// The organisations of the caller's bloc (MTTQ, HND, HLHPN, ĐTN, CCB, LĐLĐ, …).
+#[utoipa::path(tag = "organisations", params(OrganisationQuery),
+    responses((status = 200, description = "A page of organisations", body = Page<OrganisationDto>)))]
+#[get("/organisations")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<OrganisationQuery>,
+) -> ApiResult<web::Json<Page<OrganisationDto>>> {
+    Ok(web::Json(
+        service::list(&state, &caller, q.into_inner()).await?,
+    ))
+}
+
+/// Add an organisation to the bloc (bloc head).
+#[utoipa::path(tag = "organisations", request_body = CreateOrganisation,
+    responses(
+        (status = 201, description = "Created", body = OrganisationDto, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "Only the bloc head adds organisations"),
+        (status = 409, description = "The code is already used in this bloc"),
+    ))]
+#[post("/organisations")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateOrganisation>,
+) -> ApiResult<HttpResponse> {
+    let m = service::create(&state, &caller, body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::CREATED, &OrganisationDto::from(m), v))
+}
+
+/// One organisation.
+#[utoipa::path(tag = "organisations", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The organisation", body = OrganisationDto, headers(("ETag" = String, description = "The version")))))]
+#[get("/organisations/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let m = service::get(&state, &caller, id.into_inner()).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &OrganisationDto::from(m), v))
+}
+
+/// Change an organisation (bloc head, or the deputy head who heads it).
+#[utoipa::path(tag = "organisations", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale")),
+    request_body = UpdateOrganisation,
+    responses(
+        (status = 200, description = "Changed", body = OrganisationDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "The caller neither is the bloc head nor heads this organisation"),
+        (status = 409, description = "The new code is already used in this bloc"),
+        (status = 412, description = "Stale If-Match"),
+    ))]
+#[patch("/organisations/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<UpdateOrganisation>,
+) -> ApiResult<HttpResponse> {
+    let m = service::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &OrganisationDto::from(m), v))
+}

@@ -1,0 +1,241 @@
+use super::dto::{CreateOrganisation, OrganisationDto, OrganisationQuery, UpdateOrganisation};
+use crate::{
+    audit::{self, Entry},
+    auth::Caller,
+    concurrency::{IfMatch, save_if_unchanged},
+    db::begin_write,
+    entities::organisation,
+    error::{ApiError, ApiResult},
+    pagination::{self, Keyset, Kind, Page, SortField},
+    policy::{self, Action, Actor, Resource, Target},
+    refs, search,
+    startup::AppState,
+    tenancy::{self, Scope},
+    validate::Checks,
+};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde_json::json;
+use uuid::Uuid;
+
+pub const RESOURCE: &str = "organisation";
+
+fn sort_fields() -> [SortField<organisation::Column>; 2] {
+    [
+        SortField {
+            name: "code",
+            column: organisation::Column::Code,
+            kind: Kind::Text,
+        },
+        SortField {
+            name: "name",
+            column: organisation::Column::Name,
+            kind: Kind::Text,
+        },
+    ]
+}
+
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    q: OrganisationQuery,
+) -> ApiResult<Page<OrganisationDto>> {
+    let limit = pagination::limit(q.limit)?;
+    let fields = sort_fields();
+    let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
+    let scope = Scope::of(caller);
+    let mut select = tenancy::select::<organisation::Entity>(&scope);
+    if let Some(k) = q.kind {
+        select = select.filter(organisation::Column::Kind.eq(k.as_str()));
+    }
+    if let Some(h) = q.head_staff_id {
+        select = select.filter(organisation::Column::HeadStaffId.eq(h));
+    }
+    if let Some(cond) =
+        q.q.as_deref()
+            .and_then(|q| search::matching(RESOURCE, &scope, q, organisation::Column::Id))
+    {
+        select = select.filter(cond);
+    }
+    let rows = keyset
+        .apply(select, organisation::Column::Id, limit)
+        .all(&state.db)
+        .await?;
+    let field = keyset.field_name();
+    Ok(keyset.finish(
+        rows,
+        limit,
+        |m| {
+            let v = match field {
+                Some("code") => json!(m.code),
+                Some("name") => json!(m.name),
+                _ => json!(null),
+            };
+            (v, m.id)
+        },
+        OrganisationDto::from,
+    ))
+}
+
+pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<organisation::Model> {
+    tenancy::select_one::<organisation::Entity>(&Scope::of(caller), id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organisation"))
+}
+
+async fn code_taken(
+    conn: &impl ConnectionTrait,
+    bloc_id: Uuid,
+    code: &str,
+    except: Option<Uuid>,
+) -> Result<bool, sea_orm::DbErr> {
+    let mut s = organisation::Entity::find()
+        .filter(organisation::Column::BlocId.eq(bloc_id))
+        .filter(organisation::Column::Code.eq(code));
+    if let Some(id) = except {
+        s = s.filter(organisation::Column::Id.ne(id));
+    }
+    Ok(s.one(conn).await?.is_some())
+}
+
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    body: CreateOrganisation,
+) -> ApiResult<organisation::Model> {
+    policy::authorize(
+        &Actor::with_role(caller.role),
+        Resource::Organisation,
+        Action::Create,
+        &Target::default(),
+    )?;
+    let bloc_id = Scope::of(caller).own_bloc().ok_or_else(|| {
+        ApiError::Forbidden("only the bloc's own people create its organisations".into())
+    })?;
+    let mut c = Checks::new();
+    let code = refs::code(&mut c, "code", &body.code);
+    let name = c.text("name", &body.name, 200);
+    let txn = begin_write(&state.db).await?;
+    refs::staff_in_bloc(&txn, &mut c, "head_staff_id", bloc_id, body.head_staff_id).await?;
+    c.finish()?;
+    if code_taken(&txn, bloc_id, &code, None).await? {
+        return Err(ApiError::conflict(format!(
+            "the organisation code `{code}` is already used in this bloc"
+        )));
+    }
+    let now = Utc::now();
+    let model = organisation::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        bloc_id: Set(bloc_id),
+        code: Set(code),
+        name: Set(name),
+        kind: Set(body.kind.as_str().into()),
+        head_staff_id: Set(body.head_staff_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    search::index(
+        &txn,
+        RESOURCE,
+        bloc_id,
+        model.id,
+        &[&model.name, &model.code],
+    )
+    .await?;
+    audit::record(
+        &txn,
+        caller,
+        Entry {
+            action: "create",
+            resource_type: RESOURCE,
+            resource_id: model.id,
+            bloc_id: Some(bloc_id),
+            before: None,
+            after: Some(json!(OrganisationDto::from(model.clone()))),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    if_match: &IfMatch,
+    body: UpdateOrganisation,
+) -> ApiResult<organisation::Model> {
+    let txn = begin_write(&state.db).await?;
+    let current = tenancy::select_one::<organisation::Entity>(&Scope::of(caller), id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organisation"))?;
+    let actor = Actor::of(&txn, caller).await?;
+    policy::authorize(
+        &actor,
+        Resource::Organisation,
+        Action::Update,
+        &Target {
+            organisation: Some(id),
+            ..Default::default()
+        },
+    )?;
+    if_match.check(current.version)?;
+    let mut c = Checks::new();
+    let mut am: organisation::ActiveModel = current.clone().into();
+    if let Some(raw) = &body.code {
+        let code = refs::code(&mut c, "code", raw);
+        if c.ok()
+            && code != current.code
+            && code_taken(&txn, current.bloc_id, &code, Some(id)).await?
+        {
+            return Err(ApiError::conflict(format!(
+                "the organisation code `{code}` is already used in this bloc"
+            )));
+        }
+        am.code = Set(code);
+    }
+    if let Some(n) = &body.name {
+        am.name = Set(c.text("name", n, 200));
+    }
+    if let Some(k) = body.kind {
+        am.kind = Set(k.as_str().into());
+    }
+    if let Some(h) = body.head_staff_id {
+        refs::staff_in_bloc(&txn, &mut c, "head_staff_id", current.bloc_id, h).await?;
+        am.head_staff_id = Set(h);
+    }
+    c.finish()?;
+    am.version = Set(current.version + 1);
+    am.updated_at = Set(Utc::now());
+    let updated =
+        save_if_unchanged(&txn, am, organisation::Column::Version, current.version).await?;
+    search::index(
+        &txn,
+        RESOURCE,
+        updated.bloc_id,
+        id,
+        &[&updated.name, &updated.code],
+    )
+    .await?;
+    audit::record(
+        &txn,
+        caller,
+        Entry {
+            action: "update",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(updated.bloc_id),
+            before: Some(json!(OrganisationDto::from(current))),
+            after: Some(json!(OrganisationDto::from(updated.clone()))),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}

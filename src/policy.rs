@@ -1,0 +1,457 @@
+//! Who may do what: one table of rules, read by [`authorize`]. Handlers and services ask here;
+//! nothing else decides a permission. Scope (which bloc) is decided by `tenancy`; this module
+//! decides the action within the scope.
+use crate::{
+    auth::Role,
+    entities::{organisation, staff, sub_committee},
+    error::ApiError,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resource {
+    Bloc,
+    Account,
+    Organisation,
+    SubCommittee,
+    Staff,
+    Unit,
+    AuditLog,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Read,
+    Create,
+    Update,
+    /// Changing only one's phone and email.
+    UpdateContact,
+    /// Moving a person between sub-committees.
+    Move,
+}
+
+/// What a rule asks of the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    Yes,
+    No,
+    /// The caller heads the sub-committee acted on.
+    HeadsTheSubCommittee,
+    /// The caller heads the organisation acted on.
+    LeadsTheOrganisation,
+    /// The caller is the staff member acted on.
+    IsThePerson,
+    /// The move leaves or enters a sub-committee the caller heads.
+    MoveTouchesOwnSubCommittee,
+}
+
+use Action::*;
+use Resource::*;
+use Rule::*;
+
+/// Rows: (resource, action); columns: admin, bloc_head, deputy_head, staff, portal.
+/// Reads are limited to the caller's scope (own bloc, or the portal's province) by `tenancy`.
+pub const RULES: &[(Resource, Action, [Rule; 5])] = &[
+    (Bloc, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (Bloc, Create, [Yes, No, No, No, No]),
+    (Bloc, Update, [Yes, Yes, No, No, No]),
+    (Account, Read, [Yes, Yes, No, No, No]),
+    (Account, Create, [Yes, Yes, No, No, No]),
+    (Account, Update, [Yes, Yes, No, No, No]),
+    (Organisation, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (Organisation, Create, [No, Yes, No, No, No]),
+    (
+        Organisation,
+        Update,
+        [No, Yes, LeadsTheOrganisation, No, No],
+    ),
+    (SubCommittee, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (SubCommittee, Create, [No, Yes, No, No, No]),
+    (
+        SubCommittee,
+        Update,
+        [No, Yes, HeadsTheSubCommittee, No, No],
+    ),
+    (Staff, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (Staff, Create, [No, Yes, No, No, No]),
+    (Staff, Update, [No, Yes, No, No, No]),
+    (
+        Staff,
+        UpdateContact,
+        [No, Yes, IsThePerson, IsThePerson, No],
+    ),
+    (Staff, Move, [No, Yes, MoveTouchesOwnSubCommittee, No, No]),
+    (Unit, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (Unit, Create, [No, Yes, No, No, No]),
+    (Unit, Update, [No, Yes, No, No, No]),
+    (AuditLog, Read, [Yes, Yes, No, No, No]),
+];
+
+/// The thing acted on, as far as the rules need to know it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Target {
+    pub sub_committee: Option<Uuid>,
+    pub organisation: Option<Uuid>,
+    pub person: Option<Uuid>,
+    /// For moves: the sub-committees left and entered.
+    pub move_from: Option<Uuid>,
+    pub move_to: Option<Uuid>,
+}
+
+/// The caller as the rules see them: role and, for the bloc's people, their staff record and
+/// what they head.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub role: Role,
+    pub staff_id: Option<Uuid>,
+    pub heads_sub_committees: Vec<Uuid>,
+    pub leads_organisations: Vec<Uuid>,
+}
+
+impl Actor {
+    pub fn with_role(role: Role) -> Self {
+        Self {
+            role,
+            staff_id: None,
+            heads_sub_committees: vec![],
+            leads_organisations: vec![],
+        }
+    }
+
+    /// The caller with their staff record (through their account) and what they head.
+    pub async fn of(
+        conn: &impl ConnectionTrait,
+        caller: &crate::auth::Caller,
+    ) -> Result<Self, DbErr> {
+        let staff_id = match caller.role {
+            Role::BlocHead | Role::DeputyHead | Role::Staff => {
+                crate::entities::account::Entity::find_by_id(caller.account_id)
+                    .one(conn)
+                    .await?
+                    .and_then(|a| a.staff_id)
+            }
+            _ => None,
+        };
+        Actor::load(conn, caller.role, staff_id).await
+    }
+
+    /// Loads what the caller heads. Only the bloc's people have a staff record.
+    pub async fn load(
+        conn: &impl ConnectionTrait,
+        role: Role,
+        staff_id: Option<Uuid>,
+    ) -> Result<Self, DbErr> {
+        let mut actor = Actor::with_role(role);
+        let Some(staff_id) = staff_id else {
+            return Ok(actor);
+        };
+        let Some(person) = staff::Entity::find_by_id(staff_id).one(conn).await? else {
+            return Ok(actor);
+        };
+        if !person.active {
+            return Ok(actor);
+        }
+        actor.staff_id = Some(person.id);
+        actor.heads_sub_committees = sub_committee::Entity::find()
+            .filter(sub_committee::Column::HeadStaffId.eq(person.id))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        actor.leads_organisations = organisation::Entity::find()
+            .filter(organisation::Column::HeadStaffId.eq(person.id))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        Ok(actor)
+    }
+}
+
+fn column(role: Role) -> usize {
+    match role {
+        Role::Admin => 0,
+        Role::BlocHead => 1,
+        Role::DeputyHead => 2,
+        Role::Staff => 3,
+        Role::Portal => 4,
+    }
+}
+
+pub fn rule(resource: Resource, action: Action, role: Role) -> Rule {
+    RULES
+        .iter()
+        .find(|(r, a, _)| *r == resource && *a == action)
+        .map(|(_, _, rules)| rules[column(role)])
+        .unwrap_or(No)
+}
+
+pub fn allows(actor: &Actor, resource: Resource, action: Action, target: &Target) -> bool {
+    let heads = |id: Option<Uuid>| id.is_some_and(|id| actor.heads_sub_committees.contains(&id));
+    match rule(resource, action, actor.role) {
+        Yes => true,
+        No => false,
+        HeadsTheSubCommittee => heads(target.sub_committee),
+        LeadsTheOrganisation => target
+            .organisation
+            .is_some_and(|id| actor.leads_organisations.contains(&id)),
+        IsThePerson => actor.staff_id.is_some() && target.person == actor.staff_id,
+        MoveTouchesOwnSubCommittee => heads(target.move_from) || heads(target.move_to),
+    }
+}
+
+/// 403 naming the role, unless the rules allow it.
+pub fn authorize(
+    actor: &Actor,
+    resource: Resource,
+    action: Action,
+    target: &Target,
+) -> Result<(), ApiError> {
+    if allows(actor, resource, action, target) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "the {} role may not {} {}",
+            actor.role.as_str(),
+            match action {
+                Read => "read",
+                Create => "create",
+                Update => "change",
+                UpdateContact => "change the contact details of",
+                Move => "move",
+            },
+            match (resource, action) {
+                (Staff, Move) => "this person between these sub-committees",
+                (Bloc, _) => "this bloc",
+                (Account, _) => "accounts",
+                (Organisation, _) => "this organisation",
+                (SubCommittee, _) => "this sub-committee",
+                (Staff, _) => "this staff member",
+                (Unit, _) => "grassroots units",
+                (AuditLog, _) => "the audit log",
+            }
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role) -> Actor {
+        Actor::with_role(role)
+    }
+
+    #[test]
+    fn every_resource_action_pair_is_in_the_table_once() {
+        for (i, (r, a, _)) in RULES.iter().enumerate() {
+            let n = RULES
+                .iter()
+                .filter(|(r2, a2, _)| r2 == r && a2 == a)
+                .count();
+            assert_eq!(n, 1, "row {i} ({r:?}, {a:?}) is listed {n} times");
+        }
+    }
+
+    #[test]
+    fn portal_only_reads() {
+        for (r, a, rules) in RULES {
+            if *a != Read {
+                assert_eq!(rules[4], No, "portal may {a:?} {r:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_table_as_a_table() {
+        // (resource, action, role, allowed without any special relation to the target)
+        let expected = [
+            (Bloc, Create, Role::Admin, true),
+            (Bloc, Create, Role::BlocHead, false),
+            (Bloc, Update, Role::BlocHead, true),
+            (Bloc, Update, Role::DeputyHead, false),
+            (Account, Create, Role::BlocHead, true),
+            (Account, Create, Role::DeputyHead, false),
+            (Account, Read, Role::Staff, false),
+            (Organisation, Create, Role::BlocHead, true),
+            (Organisation, Create, Role::Admin, false),
+            (Organisation, Update, Role::DeputyHead, false),
+            (Organisation, Read, Role::Portal, true),
+            (SubCommittee, Update, Role::DeputyHead, false),
+            (Staff, Create, Role::DeputyHead, false),
+            (Staff, Update, Role::Staff, false),
+            (Staff, UpdateContact, Role::Staff, false),
+            (Staff, Move, Role::Staff, false),
+            (Staff, Move, Role::BlocHead, true),
+            (Unit, Create, Role::Staff, false),
+            (Unit, Update, Role::BlocHead, true),
+            (AuditLog, Read, Role::BlocHead, true),
+            (AuditLog, Read, Role::DeputyHead, false),
+            (AuditLog, Read, Role::Portal, false),
+        ];
+        for (r, a, role, allowed) in expected {
+            assert_eq!(
+                allows(&actor(role), r, a, &Target::default()),
+                allowed,
+                "{role:?} {a:?} {r:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn deputy_rules_depend_on_what_they_head() {
+        let sc = Uuid::now_v7();
+        let org = Uuid::now_v7();
+        let other = Uuid::now_v7();
+        let me = Uuid::now_v7();
+        let deputy = Actor {
+            role: Role::DeputyHead,
+            staff_id: Some(me),
+            heads_sub_committees: vec![sc],
+            leads_organisations: vec![org],
+        };
+        let t = |f: fn(&mut Target)| {
+            let mut t = Target::default();
+            f(&mut t);
+            t
+        };
+        assert!(allows(
+            &deputy,
+            SubCommittee,
+            Update,
+            &Target {
+                sub_committee: Some(sc),
+                ..Default::default()
+            }
+        ));
+        assert!(!allows(
+            &deputy,
+            SubCommittee,
+            Update,
+            &Target {
+                sub_committee: Some(other),
+                ..Default::default()
+            }
+        ));
+        assert!(allows(
+            &deputy,
+            Organisation,
+            Update,
+            &Target {
+                organisation: Some(org),
+                ..Default::default()
+            }
+        ));
+        assert!(!allows(
+            &deputy,
+            Organisation,
+            Update,
+            &Target {
+                organisation: Some(other),
+                ..Default::default()
+            }
+        ));
+        assert!(allows(
+            &deputy,
+            Staff,
+            Move,
+            &Target {
+                move_from: Some(sc),
+                move_to: Some(other),
+                ..Default::default()
+            }
+        ));
+        assert!(allows(
+            &deputy,
+            Staff,
+            Move,
+            &Target {
+                move_from: None,
+                move_to: Some(sc),
+                ..Default::default()
+            }
+        ));
+        assert!(!allows(
+            &deputy,
+            Staff,
+            Move,
+            &Target {
+                move_from: Some(other),
+                move_to: None,
+                ..Default::default()
+            }
+        ));
+        assert!(allows(
+            &deputy,
+            Staff,
+            UpdateContact,
+            &Target {
+                person: Some(me),
+                ..Default::default()
+            }
+        ));
+        assert!(!allows(
+            &deputy,
+            Staff,
+            UpdateContact,
+            &t(|t| t.person = Some(Uuid::nil()))
+        ));
+    }
+
+    #[test]
+    fn staff_edit_only_their_own_contact_details() {
+        let me = Uuid::now_v7();
+        let staff = Actor {
+            staff_id: Some(me),
+            ..Actor::with_role(Role::Staff)
+        };
+        assert!(allows(
+            &staff,
+            Staff,
+            UpdateContact,
+            &Target {
+                person: Some(me),
+                ..Default::default()
+            }
+        ));
+        assert!(!allows(
+            &staff,
+            Staff,
+            UpdateContact,
+            &Target {
+                person: Some(Uuid::now_v7()),
+                ..Default::default()
+            }
+        ));
+        assert!(!allows(
+            &staff,
+            Staff,
+            Update,
+            &Target {
+                person: Some(me),
+                ..Default::default()
+            }
+        ));
+        // Without a staff record nobody is "the person".
+        let detached = Actor::with_role(Role::Staff);
+        assert!(!allows(
+            &detached,
+            Staff,
+            UpdateContact,
+            &Target {
+                person: None,
+                ..Default::default()
+            }
+        ));
+    }
+
+    #[test]
+    fn refusal_names_the_role() {
+        let e = authorize(&actor(Role::Staff), Unit, Create, &Target::default()).unwrap_err();
+        assert_eq!(e.problem().status, 403);
+        assert!(e.problem().detail.contains("staff"));
+    }
+}

@@ -1,0 +1,101 @@
+//! Checks that a referenced resource exists in the caller's bloc; a reference to anything else
+//! (missing, or another bloc's) is a 422 naming the field.
+use crate::{
+    entities::{organisation, staff, sub_committee, unit},
+    validate::Checks,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+pub async fn staff_in_bloc(
+    conn: &impl ConnectionTrait,
+    c: &mut Checks,
+    field: &str,
+    bloc_id: Uuid,
+    id: Option<Uuid>,
+) -> Result<Option<staff::Model>, DbErr> {
+    let Some(id) = id else { return Ok(None) };
+    let found = staff::Entity::find_by_id(id)
+        .filter(staff::Column::BlocId.eq(bloc_id))
+        .one(conn)
+        .await?;
+    match found {
+        Some(s) if s.active => Ok(Some(s)),
+        Some(_) => {
+            c.add(field, "this staff member is no longer active");
+            Ok(None)
+        }
+        None => {
+            c.add(field, "no such staff member in this bloc");
+            Ok(None)
+        }
+    }
+}
+
+pub async fn organisation_in_bloc(
+    conn: &impl ConnectionTrait,
+    c: &mut Checks,
+    field: &str,
+    bloc_id: Uuid,
+    id: Option<Uuid>,
+) -> Result<Option<organisation::Model>, DbErr> {
+    let Some(id) = id else { return Ok(None) };
+    let found = organisation::Entity::find_by_id(id)
+        .filter(organisation::Column::BlocId.eq(bloc_id))
+        .one(conn)
+        .await?;
+    if found.is_none() {
+        c.add(field, "no such organisation in this bloc");
+    }
+    Ok(found)
+}
+
+pub async fn sub_committee_in_bloc(
+    conn: &impl ConnectionTrait,
+    c: &mut Checks,
+    field: &str,
+    bloc_id: Uuid,
+    id: Option<Uuid>,
+) -> Result<Option<sub_committee::Model>, DbErr> {
+    let Some(id) = id else { return Ok(None) };
+    let found = sub_committee::Entity::find_by_id(id)
+        .filter(sub_committee::Column::BlocId.eq(bloc_id))
+        .one(conn)
+        .await?;
+    if found.is_none() {
+        c.add(field, "no such sub-committee in this bloc");
+    }
+    Ok(found)
+}
+
+pub async fn unit_in_bloc(
+    conn: &impl ConnectionTrait,
+    c: &mut Checks,
+    field: &str,
+    bloc_id: Uuid,
+    id: Option<Uuid>,
+) -> Result<Option<unit::Model>, DbErr> {
+    let Some(id) = id else { return Ok(None) };
+    let found = unit::Entity::find_by_id(id)
+        .filter(unit::Column::BlocId.eq(bloc_id))
+        .one(conn)
+        .await?;
+    if found.is_none() {
+        c.add(field, "no such grassroots unit in this bloc");
+    }
+    Ok(found)
+}
+
+/// Codes are upper-case letters, digits, `_` and `-`, 2 to 20 long (`MTTQ`, `HLHPN`, `KT-GS`).
+/// Vietnamese letters fold to ASCII first, so `ĐTN` is stored as `DTN`.
+pub fn code(c: &mut Checks, field: &str, raw: &str) -> String {
+    let v = crate::text::fold(raw.trim()).to_ascii_uppercase();
+    if !(2..=20).contains(&v.len())
+        || !v
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+    {
+        c.add(field, "must be 2 to 20 letters, digits, '_' or '-'");
+    }
+    v
+}

@@ -1,0 +1,82 @@
+use super::{
+    dto::{CreateSubCommittee, SubCommitteeDto, SubCommitteeQuery, UpdateSubCommittee},
+    service,
+};
+use crate::{
+    auth::Caller,
+    concurrency::{IfMatch, with_etag},
+    error::ApiResult,
+    extract::Json,
+    pagination::Page,
+    startup::AppState,
+};
+use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
+use uuid::Uuid;
+
+/// The sub-committees of the caller's bloc.
+#[utoipa::path(tag = "sub-committees", params(SubCommitteeQuery),
+    responses((status = 200, description = "A page of sub-committees", body = Page<SubCommitteeDto>)))]
+#[get("/sub-committees")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<SubCommitteeQuery>,
+) -> ApiResult<web::Json<Page<SubCommitteeDto>>> {
+    Ok(web::Json(
+        service::list(&state, &caller, q.into_inner()).await?,
+    ))
+}
+
+/// Add a sub-committee to the bloc (bloc head).
+#[utoipa::path(tag = "sub-committees", request_body = CreateSubCommittee,
+    responses(
+        (status = 201, description = "Created", body = SubCommitteeDto, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "Only the bloc head adds sub-committees"),
+        (status = 409, description = "The code is already used in this bloc"),
+    ))]
+#[post("/sub-committees")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateSubCommittee>,
+) -> ApiResult<HttpResponse> {
+    let m = service::create(&state, &caller, body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::CREATED, &SubCommitteeDto::from(m), v))
+}
+
+/// One sub-committee.
+#[utoipa::path(tag = "sub-committees", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The sub-committee", body = SubCommitteeDto, headers(("ETag" = String, description = "The version")))))]
+#[get("/sub-committees/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let m = service::get(&state, &caller, id.into_inner()).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &SubCommitteeDto::from(m), v))
+}
+
+/// Change a sub-committee (bloc head, or the deputy head who heads it).
+#[utoipa::path(tag = "sub-committees", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale")),
+    request_body = UpdateSubCommittee,
+    responses(
+        (status = 200, description = "Changed", body = SubCommitteeDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "The caller neither is the bloc head nor heads this sub-committee"),
+        (status = 409, description = "The new code is already used in this bloc"),
+        (status = 412, description = "Stale If-Match"),
+    ))]
+#[patch("/sub-committees/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<UpdateSubCommittee>,
+) -> ApiResult<HttpResponse> {
+    let m = service::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &SubCommitteeDto::from(m), v))
+}

@@ -1,0 +1,82 @@
+use super::{
+    dto::{CreateUnit, UnitDto, UnitQuery, UpdateUnit},
+    service,
+};
+use crate::{
+    auth::Caller,
+    concurrency::{IfMatch, with_etag},
+    error::ApiResult,
+    extract::Json,
+    pagination::Page,
+    startup::AppState,
+};
+use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
+use uuid::Uuid;
+
+/// The grassroots units the caller's bloc serves.
+#[utoipa::path(tag = "units", params(UnitQuery),
+    responses((status = 200, description = "A page of units", body = Page<UnitDto>)))]
+#[get("/units")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<UnitQuery>,
+) -> ApiResult<web::Json<Page<UnitDto>>> {
+    Ok(web::Json(
+        service::list(&state, &caller, q.into_inner()).await?,
+    ))
+}
+
+/// Add a grassroots unit (bloc head).
+#[utoipa::path(tag = "units", request_body = CreateUnit,
+    responses(
+        (status = 201, description = "Created", body = UnitDto, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "Only the bloc head adds units"),
+        (status = 409, description = "A unit of that name already exists under the same parent"),
+    ))]
+#[post("/units")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateUnit>,
+) -> ApiResult<HttpResponse> {
+    let m = service::create(&state, &caller, body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::CREATED, &UnitDto::from(m), v))
+}
+
+/// One grassroots unit.
+#[utoipa::path(tag = "units", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The unit", body = UnitDto, headers(("ETag" = String, description = "The version")))))]
+#[get("/units/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let m = service::get(&state, &caller, id.into_inner()).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &UnitDto::from(m), v))
+}
+
+/// Change a grassroots unit (bloc head).
+#[utoipa::path(tag = "units", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale")),
+    request_body = UpdateUnit,
+    responses(
+        (status = 200, description = "Changed", body = UnitDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "Only the bloc head changes units"),
+        (status = 409, description = "A unit of that name already exists under the same parent"),
+        (status = 412, description = "Stale If-Match"),
+    ))]
+#[patch("/units/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<UpdateUnit>,
+) -> ApiResult<HttpResponse> {
+    let m = service::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &UnitDto::from(m), v))
+}

@@ -1,0 +1,384 @@
+//! The role rules of the policy table, tried over HTTP by every role: what each may and may
+//! not do in the Hải Hà demo bloc.
+use crate::helpers::{DEMO_PASSWORD, Demo, TestApp, spawn_app};
+use serde_json::{Value, json};
+
+struct Who {
+    name: &'static str,
+    token: String,
+}
+
+async fn everyone(app: &TestApp, demo: &Demo) -> Vec<Who> {
+    let res = app
+        .post_json(
+            "/api/v1/accounts",
+            &json!({"username": "portal.qn", "password": DEMO_PASSWORD, "role": "portal", "province": "Quảng Ninh"}),
+            Some(&demo.admin),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let portal = app.login("portal.qn", DEMO_PASSWORD).await.access;
+    vec![
+        Who {
+            name: "admin",
+            token: demo.admin.clone(),
+        },
+        Who {
+            name: "bloc_head",
+            token: demo.head.clone(),
+        },
+        Who {
+            name: "deputy_head",
+            token: demo.deputy.clone(),
+        },
+        Who {
+            name: "staff",
+            token: demo.staff.clone(),
+        },
+        Who {
+            name: "portal",
+            token: portal,
+        },
+    ]
+}
+
+async fn id_of(app: &TestApp, path: &str, token: &str) -> String {
+    app.first_id(path, token).await
+}
+
+async fn status(res: reqwest::Response) -> u16 {
+    let s = res.status().as_u16();
+    if s >= 400 {
+        let body: Value = res.json().await.unwrap();
+        assert!(body["type"].is_string(), "problem+json expected");
+    }
+    s
+}
+
+fn check(op: &str, who: &str, got: u16, want: u16) {
+    assert_eq!(got, want, "{who} {op}: expected {want}, got {got}");
+}
+
+#[tokio::test]
+async fn every_role_against_every_write_of_the_structure() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let people = everyone(&app, &demo).await;
+    let head = &demo.head;
+    let ccb = id_of(&app, "/api/v1/organisations?q=CCB", head).await;
+    let hnd = id_of(&app, "/api/v1/organisations?q=HND", head).await;
+    let ktgs = id_of(&app, "/api/v1/sub-committees?q=KTGS", head).await;
+    let vp = id_of(&app, "/api/v1/sub-committees?q=VP", head).await;
+    let ttvd = id_of(&app, "/api/v1/sub-committees?q=TTVD", head).await;
+    let unit = id_of(&app, "/api/v1/units?q=quang duc", head).await;
+    let other_staff = id_of(&app, "/api/v1/staff?q=trinh van nam", head).await;
+    let me_staff = id_of(&app, "/api/v1/staff?q=ly van cuong", head).await; // demo.staff
+    let me_deputy = id_of(&app, "/api/v1/staff?q=tran van binh", head).await; // demo.deputy
+    let movers = [
+        id_of(&app, "/api/v1/staff?q=do thi thu trang", head).await,
+        id_of(&app, "/api/v1/staff?q=do thi thu trang", head).await,
+        id_of(&app, "/api/v1/staff?q=bui thi ngoc", head).await,
+        id_of(&app, "/api/v1/staff?q=ta van long", head).await,
+        id_of(&app, "/api/v1/staff?q=ta van long", head).await,
+    ];
+    let bloc = format!("/api/v1/blocs/{}", demo.bloc_id);
+
+    //                                                  admin head deputy staff portal
+    let expect: [(&str, [u16; 5]); 15] = [
+        ("create bloc", [201, 403, 403, 403, 403]),
+        ("change bloc", [200, 200, 403, 403, 403]),
+        ("create organisation", [403, 201, 403, 403, 403]),
+        (
+            "change organisation the deputy heads",
+            [403, 200, 200, 403, 403],
+        ),
+        ("change another organisation", [403, 200, 403, 403, 403]),
+        ("create sub-committee", [403, 201, 403, 403, 403]),
+        (
+            "change sub-committee the deputy heads",
+            [403, 200, 200, 403, 403],
+        ),
+        ("change another sub-committee", [403, 200, 403, 403, 403]),
+        ("create staff", [403, 201, 403, 403, 403]),
+        ("change another person's name", [403, 200, 403, 403, 403]),
+        (
+            "change the staff member's own phone",
+            [403, 200, 403, 200, 403],
+        ),
+        (
+            "move into the deputy's sub-committee",
+            [403, 201, 201, 403, 403],
+        ),
+        ("create unit", [403, 201, 403, 403, 403]),
+        ("change unit", [403, 200, 403, 403, 403]),
+        ("create account", [201, 201, 403, 403, 403]),
+    ];
+    for (i, who) in people.iter().enumerate() {
+        let t = who.token.as_str();
+        let n = who.name;
+        let mut got = Vec::new();
+        got.push(status(app.post_json("/api/v1/blocs", &json!({"name": format!("Khối xã {n}"), "level": "commune", "province": "Quảng Ninh"}), Some(t)).await).await);
+        got.push(
+            status(
+                app.patch_json(&bloc, &json!({"founding_decision": "111-QĐ/TU"}), t, None)
+                    .await,
+            )
+            .await,
+        );
+        got.push(status(app.post_json("/api/v1/organisations", &json!({"code": format!("HCT{i}"), "name": "Hội Chữ thập đỏ", "kind": "socio_political"}), Some(t)).await).await);
+        got.push(
+            status(
+                app.patch_json(
+                    &format!("/api/v1/organisations/{ccb}"),
+                    &json!({"name": format!("Hội Cựu chiến binh huyện Hải Hà {i}")}),
+                    t,
+                    None,
+                )
+                .await,
+            )
+            .await,
+        );
+        got.push(
+            status(
+                app.patch_json(
+                    &format!("/api/v1/organisations/{hnd}"),
+                    &json!({"name": format!("Hội Nông dân huyện Hải Hà {i}")}),
+                    t,
+                    None,
+                )
+                .await,
+            )
+            .await,
+        );
+        got.push(
+            status(
+                app.post_json(
+                    "/api/v1/sub-committees",
+                    &json!({"code": format!("TB{i}"), "name": format!("Tiểu ban {n}")}),
+                    Some(t),
+                )
+                .await,
+            )
+            .await,
+        );
+        got.push(
+            status(
+                app.patch_json(
+                    &format!("/api/v1/sub-committees/{ktgs}"),
+                    &json!({"mandate": format!("Kiểm tra, giám sát ({i})")}),
+                    t,
+                    None,
+                )
+                .await,
+            )
+            .await,
+        );
+        got.push(
+            status(
+                app.patch_json(
+                    &format!("/api/v1/sub-committees/{vp}"),
+                    &json!({"mandate": format!("Văn phòng ({i})")}),
+                    t,
+                    None,
+                )
+                .await,
+            )
+            .await,
+        );
+        got.push(
+            status(
+                app.post_json(
+                    "/api/v1/staff",
+                    &json!({"full_name": format!("Cán bộ mới {i}"), "role": "staff"}),
+                    Some(t),
+                )
+                .await,
+            )
+            .await,
+        );
+        got.push(
+            status(
+                app.patch_json(
+                    &format!("/api/v1/staff/{other_staff}"),
+                    &json!({"full_name": format!("Trịnh Văn Nam {i}")}),
+                    t,
+                    None,
+                )
+                .await,
+            )
+            .await,
+        );
+        got.push(
+            status(
+                app.patch_json(
+                    &format!("/api/v1/staff/{me_staff}"),
+                    &json!({"phone": format!("0912 345 67{i}")}),
+                    t,
+                    None,
+                )
+                .await,
+            )
+            .await,
+        );
+        got.push(
+            status(
+                app.post_json(
+                    &format!("/api/v1/staff/{}/assignments", movers[i]),
+                    &json!({"to_sub_committee_id": ktgs}),
+                    Some(t),
+                )
+                .await,
+            )
+            .await,
+        );
+        got.push(
+            status(
+                app.post_json(
+                    "/api/v1/units",
+                    &json!({"name": format!("Thôn {i}"), "kind": "village"}),
+                    Some(t),
+                )
+                .await,
+            )
+            .await,
+        );
+        got.push(
+            status(
+                app.patch_json(
+                    &format!("/api/v1/units/{unit}"),
+                    &json!({"households": 2400 + i}),
+                    t,
+                    None,
+                )
+                .await,
+            )
+            .await,
+        );
+        got.push(status(app.post_json("/api/v1/accounts", &json!({"username": format!("can.bo.{i}"), "password": DEMO_PASSWORD, "role": "staff", "bloc_id": demo.bloc_id}), Some(t)).await).await);
+        for ((op, want), got) in expect.iter().zip(&got) {
+            check(op, n, *got, want[i]);
+        }
+    }
+
+    // The deputy may change their own phone, and move people out of their sub-committee,
+    // but not between two sub-committees they do not head.
+    let d = &demo.deputy;
+    check(
+        "deputy's own phone",
+        "deputy_head",
+        status(
+            app.patch_json(
+                &format!("/api/v1/staff/{me_deputy}"),
+                &json!({"phone": "0913 000 111"}),
+                d,
+                None,
+            )
+            .await,
+        )
+        .await,
+        200,
+    );
+    let long = &movers[3];
+    check(
+        "move between others' sub-committees",
+        "deputy_head",
+        status(
+            app.post_json(
+                &format!("/api/v1/staff/{long}/assignments"),
+                &json!({"to_sub_committee_id": ttvd}),
+                Some(d),
+            )
+            .await,
+        )
+        .await,
+        403,
+    );
+    let ngoc = &movers[2];
+    check(
+        "move out of own sub-committee",
+        "deputy_head",
+        status(
+            app.post_json(
+                &format!("/api/v1/staff/{ngoc}/assignments"),
+                &json!({"to_sub_committee_id": vp}),
+                Some(d),
+            )
+            .await,
+        )
+        .await,
+        201,
+    );
+    // A staff member may not change their own name or role, only contact details.
+    let s = &demo.staff;
+    check(
+        "staff's own name",
+        "staff",
+        status(
+            app.patch_json(
+                &format!("/api/v1/staff/{me_staff}"),
+                &json!({"full_name": "Lý Văn Cường (sửa)"}),
+                s,
+                None,
+            )
+            .await,
+        )
+        .await,
+        403,
+    );
+    check(
+        "staff's own role",
+        "staff",
+        status(
+            app.patch_json(
+                &format!("/api/v1/staff/{me_staff}"),
+                &json!({"role": "deputy_head"}),
+                s,
+                None,
+            )
+            .await,
+        )
+        .await,
+        403,
+    );
+
+    // Reads: every role reads the structure of the bloc it can see.
+    for who in &people {
+        for path in [
+            "/api/v1/blocs",
+            "/api/v1/organisations",
+            "/api/v1/sub-committees",
+            "/api/v1/staff",
+            "/api/v1/units",
+        ] {
+            let (s, body) = app.get_json(path, &who.token).await;
+            assert_eq!(s, 200, "{} GET {path}", who.name);
+            assert!(
+                !body["items"].as_array().unwrap().is_empty(),
+                "{} sees nothing at {path}",
+                who.name
+            );
+        }
+        let audit = if matches!(who.name, "admin" | "bloc_head") {
+            200
+        } else {
+            403
+        };
+        check(
+            "read the audit log",
+            who.name,
+            app.get_json("/api/v1/audit-log", &who.token).await.0,
+            audit,
+        );
+        let accounts = if matches!(who.name, "admin" | "bloc_head") {
+            200
+        } else {
+            403
+        };
+        check(
+            "read accounts",
+            who.name,
+            app.get_json("/api/v1/accounts", &who.token).await.0,
+            accounts,
+        );
+    }
+}
