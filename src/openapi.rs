@@ -33,6 +33,13 @@ and `errors: [{field, message}]` on validation problems. Every response carries 
     ),
     tags(
         (name = "auth", description = "Sign-in, token refresh and sign-out"),
+        (name = "blocs", description = "Bloc agencies (cơ quan Khối), the tenants, at province, district or commune level"),
+        (name = "organisations", description = "The Fatherland Front committee (MTTQ) and the socio-political organisations of a bloc"),
+        (name = "sub-committees", description = "Sub-committees (tiểu ban) and their heads"),
+        (name = "staff", description = "Cadres of the bloc and their moves between sub-committees"),
+        (name = "units", description = "Grassroots units the bloc serves"),
+        (name = "accounts", description = "Sign-in accounts (admin; bloc head for their own bloc)"),
+        (name = "audit", description = "Who changed what (bloc head and admin)"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
     components(schemas(Problem, FieldError))
