@@ -9,6 +9,7 @@ pub mod cli;
 pub mod concurrency;
 pub mod config;
 pub mod db;
+pub mod directives;
 pub mod entities;
 pub mod error;
 pub mod extract;

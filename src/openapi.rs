@@ -39,6 +39,7 @@ and `errors: [{field, message}]` on validation problems. Every response carries 
         (name = "staff", description = "Cadres of the bloc and their moves between sub-committees"),
         (name = "units", description = "Grassroots units the bloc serves"),
         (name = "accounts", description = "Sign-in accounts (admin; bloc head for their own bloc)"),
+        (name = "directives", description = "Numbered directive documents (văn bản chỉ đạo): 292-QĐ/HU, 123/QĐ-UBND"),
         (name = "audit", description = "Who changed what (bloc head and admin)"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),

@@ -17,6 +17,7 @@ pub enum Resource {
     SubCommittee,
     Staff,
     Unit,
+    Directive,
     AuditLog,
 }
 
@@ -85,6 +86,9 @@ pub const RULES: &[(Resource, Action, [Rule; 5])] = &[
     (Unit, Read, [Yes, Yes, Yes, Yes, Yes]),
     (Unit, Create, [No, Yes, No, No, No]),
     (Unit, Update, [No, Yes, No, No, No]),
+    (Directive, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (Directive, Create, [No, Yes, Yes, No, No]),
+    (Directive, Update, [No, Yes, Yes, No, No]),
     (AuditLog, Read, [Yes, Yes, No, No, No]),
 ];
 
@@ -231,6 +235,7 @@ pub fn authorize(
                 (SubCommittee, _) => "this sub-committee",
                 (Staff, _) => "this staff member",
                 (Unit, _) => "grassroots units",
+                (Directive, _) => "directives",
                 (AuditLog, _) => "the audit log",
             }
         )))
@@ -289,6 +294,9 @@ mod tests {
             (Unit, Create, Role::Staff, false),
             (Unit, Update, Role::BlocHead, true),
             (AuditLog, Read, Role::BlocHead, true),
+            (Directive, Create, Role::DeputyHead, true),
+            (Directive, Create, Role::Staff, false),
+            (Directive, Update, Role::Portal, false),
             (AuditLog, Read, Role::DeputyHead, false),
             (AuditLog, Read, Role::Portal, false),
         ];

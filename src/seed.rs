@@ -1,6 +1,7 @@
 //! `khoi seed-demo`: the Hải Hà district bloc of the article (Quảng Ninh, 2016), loaded
 //! idempotently: 6 organisations, 4 sub-committees with their heads, 20 cadres, the town and
-//! 15 communes, and three sign-in accounts (demo.head, demo.deputy, demo.staff).
+//! 15 communes, the three directives of the article, and three sign-in accounts (demo.head,
+//! demo.deputy, demo.staff).
 use crate::{
     auth::{
         Role, password,
@@ -8,7 +9,9 @@ use crate::{
     },
     config::Config,
     db::begin_write,
-    entities::{account, bloc, organisation, staff, staff_assignment, sub_committee, unit},
+    entities::{
+        account, bloc, directive, organisation, staff, staff_assignment, sub_committee, unit,
+    },
     search, text,
 };
 use chrono::{NaiveDate, Utc};
@@ -250,6 +253,21 @@ pub const UNITS: [(&str, &str, i64, i64); 16] = [
 /// The staff member behind `demo.staff`: a cadre of the sub-committee `demo.deputy` heads.
 pub const DEMO_STAFF: &str = "Lý Văn Cường";
 
+/// The three directives of the article that founded and organised the bloc.
+const DIRECTIVES: [(&str, &str, &str); 3] = [
+    (
+        "111-QĐ/TU",
+        "2015-12-29",
+        "Về việc thành lập cơ quan chuyên trách tham mưu, giúp việc chung cho Mặt trận Tổ quốc và các đoàn thể chính trị - xã hội huyện Hải Hà",
+    ),
+    ("265-QĐ/HU", "2016-01-08", "Về phân công cán bộ"),
+    (
+        "292-QĐ/HU",
+        "2016-01-08",
+        "Về ban hành quy chế tổ chức và hoạt động của các cơ quan khối Mặt trận Tổ quốc và các đoàn thể chính trị - xã hội huyện Hải Hà",
+    ),
+];
+
 pub struct Seeded {
     pub bloc_id: Uuid,
     pub created: bool,
@@ -417,6 +435,7 @@ pub async fn seed_demo(
         .await?;
         search::index(&txn, "unit", bloc_id, id, &[name]).await?;
     }
+    let mut head_account = Uuid::nil();
     for (username, role, person) in [
         ("demo.head", Role::BlocHead, head_id),
         ("demo.deputy", Role::DeputyHead, deputy_id),
@@ -434,9 +453,44 @@ pub async fn seed_demo(
         )
         .await
         .map_err(|e| anyhow::anyhow!("cannot create {username}: {}", e.problem().detail))?;
+        if role == Role::BlocHead {
+            head_account = acc.id;
+        }
         let mut am: account::ActiveModel = acc.into();
         am.staff_id = Set(person);
         am.update(&txn).await?;
+    }
+    for (number, issued_on, title) in DIRECTIVES {
+        let n = crate::directives::number::parse(number).map_err(|e| anyhow::anyhow!(e))?;
+        let issued_on = NaiveDate::parse_from_str(issued_on, "%Y-%m-%d").ok();
+        let id = Uuid::now_v7();
+        let model = directive::ActiveModel {
+            id: Set(id),
+            bloc_id: Set(bloc_id),
+            number_key: Set(crate::directives::service::number_key(&n, issued_on)),
+            kind: Set(crate::directives::number::kind_of(&n.doc_type).into()),
+            number: Set(n.number),
+            serial: Set(n.serial),
+            doc_type: Set(n.doc_type),
+            issuer: Set(n.issuer),
+            issued_on: Set(issued_on),
+            title: Set(title.into()),
+            summary: Set(None),
+            created_by: Set(head_account),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        search::index(
+            &txn,
+            "directive",
+            bloc_id,
+            id,
+            &[&model.number, &model.title],
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(Seeded {

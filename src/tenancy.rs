@@ -3,7 +3,9 @@
 //! (404, never 403).
 use crate::{
     auth::{Caller, Role},
-    entities::{account, bloc, organisation, staff, staff_assignment, sub_committee, unit},
+    entities::{
+        account, bloc, directive, organisation, staff, staff_assignment, sub_committee, unit,
+    },
     text,
 };
 use sea_orm::{
@@ -104,3 +106,4 @@ tenant!(staff, BlocId);
 tenant!(staff_assignment, BlocId);
 tenant!(unit, BlocId);
 tenant!(account, BlocId);
+tenant!(directive, BlocId);

@@ -14,6 +14,7 @@ mod m20261126_000009_create_units;
 mod m20261126_000010_add_accounts_staff_id;
 mod m20261126_000011_create_audit_log;
 mod m20261126_000012_create_search_tokens;
+mod m20261126_000013_create_directives;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_add_accounts_staff_id::Migration),
             Box::new(m20261126_000011_create_audit_log::Migration),
             Box::new(m20261126_000012_create_search_tokens::Migration),
+            Box::new(m20261126_000013_create_directives::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 pub mod account;
 pub mod audit_entry;
 pub mod bloc;
+pub mod directive;
 pub mod login_failure;
 pub mod organisation;
 pub mod refresh_token;

@@ -3,6 +3,7 @@
 mod auth;
 mod bad_tokens;
 mod cli;
+mod directives;
 mod errors;
 mod helpers;
 mod isolation;

@@ -82,9 +82,10 @@ async fn every_role_against_every_write_of_the_structure() {
         id_of(&app, "/api/v1/staff?q=ta van long", head).await,
     ];
     let bloc = format!("/api/v1/blocs/{}", demo.bloc_id);
+    let directive = id_of(&app, "/api/v1/directives?q=292", head).await;
 
     //                                                  admin head deputy staff portal
-    let expect: [(&str, [u16; 5]); 15] = [
+    let expect: [(&str, [u16; 5]); 17] = [
         ("create bloc", [201, 403, 403, 403, 403]),
         ("change bloc", [200, 200, 403, 403, 403]),
         ("create organisation", [403, 201, 403, 403, 403]),
@@ -112,6 +113,8 @@ async fn every_role_against_every_write_of_the_structure() {
         ("create unit", [403, 201, 403, 403, 403]),
         ("change unit", [403, 200, 403, 403, 403]),
         ("create account", [201, 201, 403, 403, 403]),
+        ("record directive", [403, 201, 201, 403, 403]),
+        ("change directive", [403, 200, 200, 403, 403]),
     ];
     for (i, who) in people.iter().enumerate() {
         let t = who.token.as_str();
@@ -255,6 +258,30 @@ async fn every_role_against_every_write_of_the_structure() {
             .await,
         );
         got.push(status(app.post_json("/api/v1/accounts", &json!({"username": format!("can.bo.{i}"), "password": DEMO_PASSWORD, "role": "staff", "bloc_id": demo.bloc_id}), Some(t)).await).await);
+        got.push(
+            status(
+                app.post_json(
+                    "/api/v1/directives",
+                    &json!({"number": format!("{}-KH/HU", 10 + i), "title": "Kế hoạch"}),
+                    Some(t),
+                )
+                .await,
+            )
+            .await,
+        );
+        got.push(
+            status(
+                app.patch_json(
+                    &format!("/api/v1/directives/{directive}"),
+                    &json!({"summary": format!("Tóm tắt {i}")}),
+                    t,
+                    None,
+                )
+                .await,
+            )
+            .await,
+        );
+        assert_eq!(got.len(), expect.len());
         for ((op, want), got) in expect.iter().zip(&got) {
             check(op, n, *got, want[i]);
         }

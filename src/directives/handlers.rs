@@ -1,0 +1,84 @@
+use super::{
+    dto::{CreateDirective, DirectiveDto, DirectiveQuery, UpdateDirective},
+    service,
+};
+use crate::{
+    auth::Caller,
+    concurrency::{IfMatch, with_etag},
+    error::ApiResult,
+    extract::Json,
+    pagination::Page,
+    startup::AppState,
+};
+use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
+use uuid::Uuid;
+
+/// Directive documents of the caller's bloc.
+#[utoipa::path(tag = "directives", params(DirectiveQuery),
+    responses((status = 200, description = "A page of directives", body = Page<DirectiveDto>)))]
+#[get("/directives")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<DirectiveQuery>,
+) -> ApiResult<web::Json<Page<DirectiveDto>>> {
+    Ok(web::Json(
+        service::list(&state, &caller, q.into_inner()).await?,
+    ))
+}
+
+/// Record a directive (bloc head, deputy heads).
+///
+/// The number is parsed into serial, type and issuer; a malformed one is 422 on `number`.
+#[utoipa::path(tag = "directives", request_body = CreateDirective,
+    responses(
+        (status = 201, description = "Created", body = DirectiveDto, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "Only the bloc head and deputy heads record directives"),
+        (status = 409, description = "The bloc already has this number issued the same year"),
+    ))]
+#[post("/directives")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateDirective>,
+) -> ApiResult<HttpResponse> {
+    let m = service::create(&state, &caller, body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::CREATED, &DirectiveDto::from(m), v))
+}
+
+/// One directive.
+#[utoipa::path(tag = "directives", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The directive", body = DirectiveDto, headers(("ETag" = String, description = "The version")))))]
+#[get("/directives/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let m = service::get(&state, &caller, id.into_inner()).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &DirectiveDto::from(m), v))
+}
+
+/// Change a directive (bloc head, deputy heads).
+#[utoipa::path(tag = "directives", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale")),
+    request_body = UpdateDirective,
+    responses(
+        (status = 200, description = "Changed", body = DirectiveDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "Only the bloc head and deputy heads change directives"),
+        (status = 409, description = "The bloc already has this number issued the same year"),
+        (status = 412, description = "Stale If-Match"),
+    ))]
+#[patch("/directives/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<UpdateDirective>,
+) -> ApiResult<HttpResponse> {
+    let m = service::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &DirectiveDto::from(m), v))
+}
