@@ -213,3 +213,71 @@ fn first_start_creates_admin_password_file_and_sigterm_stops_cleanly() {
     assert!(exit.success(), "exit status {exit:?}");
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+#[tokio::test]
+async fn seed_demo_generates_a_private_password_and_is_idempotent() {
+    let data_dir = test_data_dir();
+    let (database_url, _guard) = fresh_database(&data_dir).await;
+    let run = || {
+        let mut cmd = khoi();
+        cmd.arg("seed-demo").env("KHOI_DATA_DIR", &data_dir);
+        if let Some(url) = &database_url {
+            cmd.env("DATABASE_URL", url);
+        }
+        cmd.output().unwrap()
+    };
+    let first = run();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let out = String::from_utf8(first.stdout).unwrap();
+    assert!(out.contains("seeded the Hải Hà demo bloc"), "{out}");
+    let file = data_dir.join("demo-password");
+    let password = std::fs::read_to_string(&file).unwrap().trim().to_string();
+    assert!(!out.contains(&password), "the password is printed");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let second = run();
+    assert!(second.status.success());
+    assert!(
+        String::from_utf8(second.stdout)
+            .unwrap()
+            .contains("already there; nothing changed")
+    );
+    // The generated password signs demo.head in.
+    let dir = data_dir.clone();
+    let url = database_url.clone();
+    let app = spawn_app_with(move |c| {
+        c.data_dir = dir;
+        c.database_url = url.map(khoi::config::Secret::new);
+    })
+    .await;
+    let t = app.login("demo.head", &password).await;
+    let (_, staff) = app.get_json("/api/v1/staff?limit=200", &t.access).await;
+    assert_eq!(staff["items"].as_array().unwrap().len(), 20);
+    let (_, units) = app.get_json("/api/v1/units?limit=200", &t.access).await;
+    assert_eq!(units["items"].as_array().unwrap().len(), 16);
+    let (_, orgs) = app.get_json("/api/v1/organisations", &t.access).await;
+    assert_eq!(orgs["items"].as_array().unwrap().len(), 6);
+    let (_, scs) = app.get_json("/api/v1/sub-committees", &t.access).await;
+    assert!(
+        scs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["head_staff_id"].is_string())
+    );
+    let (_, heads) = app
+        .get_json("/api/v1/staff?role=deputy_head", &t.access)
+        .await;
+    assert_eq!(heads["items"].as_array().unwrap().len(), 5);
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
