@@ -86,6 +86,19 @@ pub fn select_one<E: Tenant>(scope: &Scope, id: Uuid) -> Select<E> {
     select::<E>(scope).filter(E::id_column().eq(id))
 }
 
+/// One resource by id within the caller's scope, or 404 naming `what`.
+pub async fn find<E: Tenant>(
+    conn: &impl sea_orm::ConnectionTrait,
+    scope: &Scope,
+    id: Uuid,
+    what: &str,
+) -> Result<E::Model, crate::error::ApiError> {
+    select_one::<E>(scope, id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| crate::error::ApiError::not_found(what))
+}
+
 macro_rules! tenant {
     ($m:ident, $bloc:ident) => {
         impl Tenant for $m::Entity {

@@ -178,17 +178,15 @@ pub async fn create(
     } else {
         model
     };
-    audit::record(
+    audit::change(
         &txn,
         caller,
-        Entry {
-            action: "create",
-            resource_type: RESOURCE,
-            resource_id: model.id,
-            bloc_id: model.bloc_id,
-            before: None,
-            after: Some(json!(AccountDto::from(model.clone()))),
-        },
+        "create",
+        RESOURCE,
+        model.id,
+        model.bloc_id,
+        None,
+        Some(&AccountDto::from(model.clone())),
     )
     .await?;
     txn.commit().await?;
@@ -214,10 +212,7 @@ pub async fn update(
 ) -> ApiResult<account::Model> {
     authorize(caller, Action::Update)?;
     let txn = begin_write(&state.db).await?;
-    let current = tenancy::select_one::<account::Entity>(&Scope::of(caller), id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("account"))?;
+    let current = tenancy::find::<account::Entity>(&txn, &Scope::of(caller), id, "account").await?;
     if_match.check(current.version)?;
     let mut am: account::ActiveModel = current.clone().into();
     let mut revoke = false;

@@ -4,7 +4,7 @@ pub mod dto;
 mod handlers;
 pub mod service;
 
-pub use service::{Entry, record};
+pub use service::{Entry, change, record};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(handlers::list);

@@ -48,6 +48,34 @@ pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Map<String, Value>
     out
 }
 
+/// Records a write given the resource's DTO before and after (either may be absent).
+#[allow(clippy::too_many_arguments)]
+pub async fn change<T: serde::Serialize>(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    action: &str,
+    resource_type: &str,
+    resource_id: Uuid,
+    bloc_id: Option<Uuid>,
+    before: Option<&T>,
+    after: Option<&T>,
+) -> Result<(), DbErr> {
+    let to_json = |t: &T| serde_json::to_value(t).unwrap_or(Value::Null);
+    record(
+        conn,
+        caller,
+        Entry {
+            action,
+            resource_type,
+            resource_id,
+            bloc_id,
+            before: before.map(to_json),
+            after: after.map(to_json),
+        },
+    )
+    .await
+}
+
 pub async fn record(
     conn: &impl ConnectionTrait,
     caller: &Caller,

@@ -1,11 +1,11 @@
 use super::dto::{BlocDto, BlocQuery, CreateBloc, Level, UpdateBloc};
 use crate::{
-    audit::{self, Entry},
+    audit,
     auth::Caller,
     concurrency::{IfMatch, save_if_unchanged},
     db::begin_write,
     entities::bloc,
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     search,
@@ -78,10 +78,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: BlocQuery) -> ApiResult<
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<bloc::Model> {
-    tenancy::select_one::<bloc::Entity>(&Scope::of(caller), id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("bloc"))
+    tenancy::find::<bloc::Entity>(&state.db, &Scope::of(caller), id, "bloc").await
 }
 
 pub async fn create(state: &AppState, caller: &Caller, body: CreateBloc) -> ApiResult<bloc::Model> {
@@ -148,17 +145,15 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateBloc) -> ApiR
     .insert(&txn)
     .await?;
     search::index(&txn, RESOURCE, model.id, model.id, &[&model.name]).await?;
-    audit::record(
+    audit::change(
         &txn,
         caller,
-        Entry {
-            action: "create",
-            resource_type: RESOURCE,
-            resource_id: model.id,
-            bloc_id: Some(model.id),
-            before: None,
-            after: Some(serde_json::to_value(BlocDto::from(model.clone())).unwrap_or_default()),
-        },
+        "create",
+        RESOURCE,
+        model.id,
+        Some(model.id),
+        None,
+        Some(&BlocDto::from(model.clone())),
     )
     .await?;
     txn.commit().await?;
@@ -173,10 +168,7 @@ pub async fn update(
     body: UpdateBloc,
 ) -> ApiResult<bloc::Model> {
     let txn = begin_write(&state.db).await?;
-    let current = tenancy::select_one::<bloc::Entity>(&Scope::of(caller), id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("bloc"))?;
+    let current = tenancy::find::<bloc::Entity>(&txn, &Scope::of(caller), id, "bloc").await?;
     policy::authorize(
         &Actor::with_role(caller.role),
         Resource::Bloc,
@@ -202,17 +194,15 @@ pub async fn update(
     am.updated_at = Set(Utc::now());
     let updated = save_if_unchanged(&txn, am, bloc::Column::Version, current.version).await?;
     search::index(&txn, RESOURCE, updated.id, updated.id, &[&updated.name]).await?;
-    audit::record(
+    audit::change(
         &txn,
         caller,
-        Entry {
-            action: "update",
-            resource_type: RESOURCE,
-            resource_id: id,
-            bloc_id: Some(id),
-            before: Some(serde_json::to_value(BlocDto::from(current)).unwrap_or_default()),
-            after: Some(serde_json::to_value(BlocDto::from(updated.clone())).unwrap_or_default()),
-        },
+        "update",
+        RESOURCE,
+        id,
+        Some(id),
+        Some(&BlocDto::from(current)),
+        Some(&BlocDto::from(updated.clone())),
     )
     .await?;
     txn.commit().await?;

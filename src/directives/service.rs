@@ -3,7 +3,7 @@ use super::{
     number,
 };
 use crate::{
-    audit::{self, Entry},
+    audit,
     auth::Caller,
     concurrency::{IfMatch, save_if_unchanged},
     db::begin_write,
@@ -115,10 +115,7 @@ pub async fn list(
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<directive::Model> {
-    tenancy::select_one::<directive::Entity>(&Scope::of(caller), id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("directive"))
+    tenancy::find::<directive::Entity>(&state.db, &Scope::of(caller), id, "directive").await
 }
 
 async fn taken(
@@ -203,17 +200,15 @@ pub async fn create(
     .insert(&txn)
     .await?;
     index(&txn, &model).await?;
-    audit::record(
+    audit::change(
         &txn,
         caller,
-        Entry {
-            action: "create",
-            resource_type: RESOURCE,
-            resource_id: model.id,
-            bloc_id: Some(bloc_id),
-            before: None,
-            after: Some(json!(DirectiveDto::from(model.clone()))),
-        },
+        "create",
+        RESOURCE,
+        model.id,
+        Some(bloc_id),
+        None,
+        Some(&DirectiveDto::from(model.clone())),
     )
     .await?;
     txn.commit().await?;
@@ -228,10 +223,8 @@ pub async fn update(
     body: UpdateDirective,
 ) -> ApiResult<directive::Model> {
     let txn = begin_write(&state.db).await?;
-    let current = tenancy::select_one::<directive::Entity>(&Scope::of(caller), id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("directive"))?;
+    let current =
+        tenancy::find::<directive::Entity>(&txn, &Scope::of(caller), id, "directive").await?;
     policy::authorize(
         &Actor::with_role(caller.role),
         Resource::Directive,
@@ -271,17 +264,15 @@ pub async fn update(
     am.updated_at = Set(Utc::now());
     let updated = save_if_unchanged(&txn, am, directive::Column::Version, current.version).await?;
     index(&txn, &updated).await?;
-    audit::record(
+    audit::change(
         &txn,
         caller,
-        Entry {
-            action: "update",
-            resource_type: RESOURCE,
-            resource_id: id,
-            bloc_id: Some(updated.bloc_id),
-            before: Some(json!(DirectiveDto::from(current))),
-            after: Some(json!(DirectiveDto::from(updated.clone()))),
-        },
+        "update",
+        RESOURCE,
+        id,
+        Some(updated.bloc_id),
+        Some(&DirectiveDto::from(current)),
+        Some(&DirectiveDto::from(updated.clone())),
     )
     .await?;
     txn.commit().await?;

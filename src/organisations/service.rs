@@ -1,6 +1,6 @@
 use super::dto::{CreateOrganisation, OrganisationDto, OrganisationQuery, UpdateOrganisation};
 use crate::{
-    audit::{self, Entry},
+    audit,
     auth::Caller,
     concurrency::{IfMatch, save_if_unchanged},
     db::begin_write,
@@ -78,10 +78,7 @@ pub async fn list(
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<organisation::Model> {
-    tenancy::select_one::<organisation::Entity>(&Scope::of(caller), id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("organisation"))
+    tenancy::find::<organisation::Entity>(&state.db, &Scope::of(caller), id, "organisation").await
 }
 
 async fn code_taken(
@@ -146,17 +143,15 @@ pub async fn create(
         &[&model.name, &model.code],
     )
     .await?;
-    audit::record(
+    audit::change(
         &txn,
         caller,
-        Entry {
-            action: "create",
-            resource_type: RESOURCE,
-            resource_id: model.id,
-            bloc_id: Some(bloc_id),
-            before: None,
-            after: Some(json!(OrganisationDto::from(model.clone()))),
-        },
+        "create",
+        RESOURCE,
+        model.id,
+        Some(bloc_id),
+        None,
+        Some(&OrganisationDto::from(model.clone())),
     )
     .await?;
     txn.commit().await?;
@@ -171,10 +166,8 @@ pub async fn update(
     body: UpdateOrganisation,
 ) -> ApiResult<organisation::Model> {
     let txn = begin_write(&state.db).await?;
-    let current = tenancy::select_one::<organisation::Entity>(&Scope::of(caller), id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("organisation"))?;
+    let current =
+        tenancy::find::<organisation::Entity>(&txn, &Scope::of(caller), id, "organisation").await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(
         &actor,
@@ -223,17 +216,15 @@ pub async fn update(
         &[&updated.name, &updated.code],
     )
     .await?;
-    audit::record(
+    audit::change(
         &txn,
         caller,
-        Entry {
-            action: "update",
-            resource_type: RESOURCE,
-            resource_id: id,
-            bloc_id: Some(updated.bloc_id),
-            before: Some(json!(OrganisationDto::from(current))),
-            after: Some(json!(OrganisationDto::from(updated.clone()))),
-        },
+        "update",
+        RESOURCE,
+        id,
+        Some(updated.bloc_id),
+        Some(&OrganisationDto::from(current)),
+        Some(&OrganisationDto::from(updated.clone())),
     )
     .await?;
     txn.commit().await?;

@@ -3,7 +3,7 @@ use super::dto::{
     UpdateStaff,
 };
 use crate::{
-    audit::{self, Entry},
+    audit,
     auth::Caller,
     concurrency::{IfMatch, save_if_unchanged},
     db::begin_write,
@@ -86,10 +86,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: StaffQuery) -> ApiResult
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<staff::Model> {
-    tenancy::select_one::<staff::Entity>(&Scope::of(caller), id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("staff member"))
+    tenancy::find::<staff::Entity>(&state.db, &Scope::of(caller), id, "staff member").await
 }
 
 fn contact(
@@ -210,17 +207,15 @@ pub async fn create(
         .await?;
     }
     index(&txn, &model).await?;
-    audit::record(
+    audit::change(
         &txn,
         caller,
-        Entry {
-            action: "create",
-            resource_type: RESOURCE,
-            resource_id: model.id,
-            bloc_id: Some(bloc_id),
-            before: None,
-            after: Some(json!(StaffDto::from(model.clone()))),
-        },
+        "create",
+        RESOURCE,
+        model.id,
+        Some(bloc_id),
+        None,
+        Some(&StaffDto::from(model.clone())),
     )
     .await?;
     txn.commit().await?;
@@ -276,10 +271,8 @@ pub async fn update(
     body: UpdateStaff,
 ) -> ApiResult<staff::Model> {
     let txn = begin_write(&state.db).await?;
-    let current = tenancy::select_one::<staff::Entity>(&Scope::of(caller), id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("staff member"))?;
+    let current =
+        tenancy::find::<staff::Entity>(&txn, &Scope::of(caller), id, "staff member").await?;
     let actor = Actor::of(&txn, caller).await?;
     let action = if body.only_contact() {
         Action::UpdateContact
@@ -345,17 +338,15 @@ pub async fn update(
     let updated = save_if_unchanged(&txn, am, staff::Column::Version, current.version).await?;
     index(&txn, &updated).await?;
     sync_account(&txn, &updated).await?;
-    audit::record(
+    audit::change(
         &txn,
         caller,
-        Entry {
-            action: "update",
-            resource_type: RESOURCE,
-            resource_id: id,
-            bloc_id: Some(updated.bloc_id),
-            before: Some(json!(StaffDto::from(current))),
-            after: Some(json!(StaffDto::from(updated.clone()))),
-        },
+        "update",
+        RESOURCE,
+        id,
+        Some(updated.bloc_id),
+        Some(&StaffDto::from(current)),
+        Some(&StaffDto::from(updated.clone())),
     )
     .await?;
     txn.commit().await?;
@@ -370,10 +361,8 @@ pub async fn move_staff(
     body: MoveStaff,
 ) -> ApiResult<staff_assignment::Model> {
     let txn = begin_write(&state.db).await?;
-    let current = tenancy::select_one::<staff::Entity>(&Scope::of(caller), id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("staff member"))?;
+    let current =
+        tenancy::find::<staff::Entity>(&txn, &Scope::of(caller), id, "staff member").await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(
         &actor,
@@ -430,17 +419,15 @@ pub async fn move_staff(
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    audit::change(
         &txn,
         caller,
-        Entry {
-            action: "move",
-            resource_type: RESOURCE,
-            resource_id: id,
-            bloc_id: Some(current.bloc_id),
-            before: Some(json!(StaffDto::from(current))),
-            after: Some(json!(StaffDto::from(updated))),
-        },
+        "move",
+        RESOURCE,
+        id,
+        Some(current.bloc_id),
+        Some(&StaffDto::from(current)),
+        Some(&StaffDto::from(updated)),
     )
     .await?;
     txn.commit().await?;

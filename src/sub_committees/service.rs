@@ -1,6 +1,6 @@
 use super::dto::{CreateSubCommittee, SubCommitteeDto, SubCommitteeQuery, UpdateSubCommittee};
 use crate::{
-    audit::{self, Entry},
+    audit,
     auth::Caller,
     concurrency::{IfMatch, save_if_unchanged},
     db::begin_write,
@@ -75,10 +75,7 @@ pub async fn list(
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<sub_committee::Model> {
-    tenancy::select_one::<sub_committee::Entity>(&Scope::of(caller), id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("sub-committee"))
+    tenancy::find::<sub_committee::Entity>(&state.db, &Scope::of(caller), id, "sub-committee").await
 }
 
 async fn code_taken(
@@ -157,17 +154,15 @@ pub async fn create(
         &[&model.name, &model.code],
     )
     .await?;
-    audit::record(
+    audit::change(
         &txn,
         caller,
-        Entry {
-            action: "create",
-            resource_type: RESOURCE,
-            resource_id: model.id,
-            bloc_id: Some(bloc_id),
-            before: None,
-            after: Some(json!(SubCommitteeDto::from(model.clone()))),
-        },
+        "create",
+        RESOURCE,
+        model.id,
+        Some(bloc_id),
+        None,
+        Some(&SubCommitteeDto::from(model.clone())),
     )
     .await?;
     txn.commit().await?;
@@ -182,10 +177,9 @@ pub async fn update(
     body: UpdateSubCommittee,
 ) -> ApiResult<sub_committee::Model> {
     let txn = begin_write(&state.db).await?;
-    let current = tenancy::select_one::<sub_committee::Entity>(&Scope::of(caller), id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("sub-committee"))?;
+    let current =
+        tenancy::find::<sub_committee::Entity>(&txn, &Scope::of(caller), id, "sub-committee")
+            .await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(
         &actor,
@@ -237,17 +231,15 @@ pub async fn update(
         &[&updated.name, &updated.code],
     )
     .await?;
-    audit::record(
+    audit::change(
         &txn,
         caller,
-        Entry {
-            action: "update",
-            resource_type: RESOURCE,
-            resource_id: id,
-            bloc_id: Some(updated.bloc_id),
-            before: Some(json!(SubCommitteeDto::from(current))),
-            after: Some(json!(SubCommitteeDto::from(updated.clone()))),
-        },
+        "update",
+        RESOURCE,
+        id,
+        Some(updated.bloc_id),
+        Some(&SubCommitteeDto::from(current)),
+        Some(&SubCommitteeDto::from(updated.clone())),
     )
     .await?;
     txn.commit().await?;

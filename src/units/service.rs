@@ -1,6 +1,6 @@
 use super::dto::{CreateUnit, UnitDto, UnitQuery, UpdateUnit};
 use crate::{
-    audit::{self, Entry},
+    audit,
     auth::Caller,
     concurrency::{IfMatch, save_if_unchanged},
     db::begin_write,
@@ -88,10 +88,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: UnitQuery) -> ApiResult<
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<unit::Model> {
-    tenancy::select_one::<unit::Entity>(&Scope::of(caller), id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("grassroots unit"))
+    tenancy::find::<unit::Entity>(&state.db, &Scope::of(caller), id, "grassroots unit").await
 }
 
 async fn name_taken(
@@ -163,17 +160,15 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateUnit) -> ApiR
     .insert(&txn)
     .await?;
     search::index(&txn, RESOURCE, bloc_id, model.id, &[&model.name]).await?;
-    audit::record(
+    audit::change(
         &txn,
         caller,
-        Entry {
-            action: "create",
-            resource_type: RESOURCE,
-            resource_id: model.id,
-            bloc_id: Some(bloc_id),
-            before: None,
-            after: Some(json!(UnitDto::from(model.clone()))),
-        },
+        "create",
+        RESOURCE,
+        model.id,
+        Some(bloc_id),
+        None,
+        Some(&UnitDto::from(model.clone())),
     )
     .await?;
     txn.commit().await?;
@@ -212,10 +207,8 @@ pub async fn update(
     body: UpdateUnit,
 ) -> ApiResult<unit::Model> {
     let txn = begin_write(&state.db).await?;
-    let current = tenancy::select_one::<unit::Entity>(&Scope::of(caller), id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("grassroots unit"))?;
+    let current =
+        tenancy::find::<unit::Entity>(&txn, &Scope::of(caller), id, "grassroots unit").await?;
     policy::authorize(
         &Actor::with_role(caller.role),
         Resource::Unit,
@@ -265,17 +258,15 @@ pub async fn update(
     am.updated_at = Set(Utc::now());
     let updated = save_if_unchanged(&txn, am, unit::Column::Version, current.version).await?;
     search::index(&txn, RESOURCE, updated.bloc_id, id, &[&updated.name]).await?;
-    audit::record(
+    audit::change(
         &txn,
         caller,
-        Entry {
-            action: "update",
-            resource_type: RESOURCE,
-            resource_id: id,
-            bloc_id: Some(updated.bloc_id),
-            before: Some(json!(UnitDto::from(current))),
-            after: Some(json!(UnitDto::from(updated.clone()))),
-        },
+        "update",
+        RESOURCE,
+        id,
+        Some(updated.bloc_id),
+        Some(&UnitDto::from(current)),
+        Some(&UnitDto::from(updated.clone())),
     )
     .await?;
     txn.commit().await?;
