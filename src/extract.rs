@@ -23,18 +23,50 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let req = req.clone();
         let mut payload = payload.take();
         Box::pin(async move {
-            check_json_content_type(&req)?;
-            let body = web::Bytes::from_request(&req, &mut payload)
-                .await
-                .map_err(|e| match e.as_error::<PayloadError>() {
-                    Some(PayloadError::Overflow) => ApiError::PayloadTooLarge {
-                        limit: body_limit(&req),
-                    },
-                    _ => ApiError::bad_request("the request body could not be read"),
-                })?;
+            let body = read_json_body(&req, &mut payload).await?;
             decode_json(&body).map(Json)
         })
     }
+}
+
+/// A JSON body together with a fingerprint of its content (keys sorted, spacing ignored), so an
+/// idempotent retry can be told from a different request reusing the key.
+pub struct FingerprintedJson<T> {
+    pub body: T,
+    pub fingerprint: String,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for FingerprintedJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let bytes = read_json_body(&req, &mut payload).await?;
+            let body = decode_json(&bytes)?;
+            let canonical = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            Ok(FingerprintedJson {
+                body,
+                fingerprint: crate::auth::tokens::hash_refresh_token(&canonical),
+            })
+        })
+    }
+}
+
+async fn read_json_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::Bytes, ApiError> {
+    check_json_content_type(req)?;
+    web::Bytes::from_request(req, payload)
+        .await
+        .map_err(|e| match e.as_error::<PayloadError>() {
+            Some(PayloadError::Overflow) => ApiError::PayloadTooLarge {
+                limit: body_limit(req),
+            },
+            _ => ApiError::bad_request("the request body could not be read"),
+        })
 }
 
 fn body_limit(req: &HttpRequest) -> usize {

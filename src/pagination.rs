@@ -162,7 +162,7 @@ impl<'a, C: ColumnTrait> Keyset<'a, C> {
         mut rows: Vec<M>,
         limit: u64,
         key: impl Fn(&M) -> (serde_json::Value, Uuid),
-        map: impl Fn(M) -> T,
+        map: impl FnMut(M) -> T,
     ) -> Page<T> {
         let more = rows.len() as u64 > limit;
         rows.truncate(limit as usize);

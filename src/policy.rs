@@ -18,6 +18,7 @@ pub enum Resource {
     Staff,
     Unit,
     Directive,
+    Task,
     AuditLog,
 }
 
@@ -30,6 +31,15 @@ pub enum Action {
     UpdateContact,
     /// Moving a person between sub-committees.
     Move,
+    // Task workflow moves, and progress reports.
+    Assign,
+    Start,
+    Submit,
+    Complete,
+    Return,
+    Cancel,
+    Reassign,
+    Report,
 }
 
 /// What a rule asks of the caller.
@@ -45,6 +55,16 @@ pub enum Rule {
     IsThePerson,
     /// The move leaves or enters a sub-committee the caller heads.
     MoveTouchesOwnSubCommittee,
+    /// The caller heads the task's sub-committee or its lead organisation.
+    ResponsibleForTheTask,
+    /// The caller is the task's assignee.
+    IsTheAssignee,
+    /// Allowed, unless the caller is the task's assignee (nobody approves their own work).
+    YesUnlessTheAssignee,
+    /// The caller heads the task's sub-committee and is not its assignee.
+    HeadsTheSubCommitteeUnlessTheAssignee,
+    /// The caller created the task.
+    IsTheCreator,
 }
 
 use Action::*;
@@ -89,6 +109,45 @@ pub const RULES: &[(Resource, Action, [Rule; 5])] = &[
     (Directive, Read, [Yes, Yes, Yes, Yes, Yes]),
     (Directive, Create, [No, Yes, Yes, No, No]),
     (Directive, Update, [No, Yes, Yes, No, No]),
+    (Task, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (Task, Create, [No, Yes, ResponsibleForTheTask, No, No]),
+    (Task, Update, [No, Yes, ResponsibleForTheTask, No, No]),
+    (Task, Assign, [No, Yes, ResponsibleForTheTask, No, No]),
+    (
+        Task,
+        Start,
+        [No, IsTheAssignee, IsTheAssignee, IsTheAssignee, No],
+    ),
+    (
+        Task,
+        Submit,
+        [No, IsTheAssignee, IsTheAssignee, IsTheAssignee, No],
+    ),
+    (
+        Task,
+        Complete,
+        [
+            No,
+            YesUnlessTheAssignee,
+            HeadsTheSubCommitteeUnlessTheAssignee,
+            No,
+            No,
+        ],
+    ),
+    (
+        Task,
+        Return,
+        [
+            No,
+            YesUnlessTheAssignee,
+            HeadsTheSubCommitteeUnlessTheAssignee,
+            No,
+            No,
+        ],
+    ),
+    (Task, Cancel, [No, Yes, IsTheCreator, IsTheCreator, No]),
+    (Task, Reassign, [No, Yes, ResponsibleForTheTask, No, No]),
+    (Task, Report, [No, Yes, IsTheAssignee, IsTheAssignee, No]),
     (AuditLog, Read, [Yes, Yes, No, No, No]),
 ];
 
@@ -101,6 +160,9 @@ pub struct Target {
     /// For moves: the sub-committees left and entered.
     pub move_from: Option<Uuid>,
     pub move_to: Option<Uuid>,
+    /// For tasks: the assignee (a staff member) and the creator (an account).
+    pub assignee: Option<Uuid>,
+    pub creator: Option<Uuid>,
 }
 
 /// The caller as the rules see them: role and, for the bloc's people, their staff record and
@@ -108,6 +170,7 @@ pub struct Target {
 #[derive(Clone, Debug)]
 pub struct Actor {
     pub role: Role,
+    pub account_id: Option<Uuid>,
     pub staff_id: Option<Uuid>,
     pub heads_sub_committees: Vec<Uuid>,
     pub leads_organisations: Vec<Uuid>,
@@ -117,6 +180,7 @@ impl Actor {
     pub fn with_role(role: Role) -> Self {
         Self {
             role,
+            account_id: None,
             staff_id: None,
             heads_sub_committees: vec![],
             leads_organisations: vec![],
@@ -137,7 +201,9 @@ impl Actor {
             }
             _ => None,
         };
-        Actor::load(conn, caller.role, staff_id).await
+        let mut actor = Actor::load(conn, caller.role, staff_id).await?;
+        actor.account_id = Some(caller.account_id);
+        Ok(actor)
     }
 
     /// Loads what the caller heads. Only the bloc's people have a staff record.
@@ -195,6 +261,7 @@ pub fn rule(resource: Resource, action: Action, role: Role) -> Rule {
 
 pub fn allows(actor: &Actor, resource: Resource, action: Action, target: &Target) -> bool {
     let heads = |id: Option<Uuid>| id.is_some_and(|id| actor.heads_sub_committees.contains(&id));
+    let is_assignee = actor.staff_id.is_some() && target.assignee == actor.staff_id;
     match rule(resource, action, actor.role) {
         Yes => true,
         No => false,
@@ -204,6 +271,16 @@ pub fn allows(actor: &Actor, resource: Resource, action: Action, target: &Target
             .is_some_and(|id| actor.leads_organisations.contains(&id)),
         IsThePerson => actor.staff_id.is_some() && target.person == actor.staff_id,
         MoveTouchesOwnSubCommittee => heads(target.move_from) || heads(target.move_to),
+        ResponsibleForTheTask => {
+            heads(target.sub_committee)
+                || target
+                    .organisation
+                    .is_some_and(|id| actor.leads_organisations.contains(&id))
+        }
+        IsTheAssignee => is_assignee,
+        YesUnlessTheAssignee => !is_assignee,
+        HeadsTheSubCommitteeUnlessTheAssignee => heads(target.sub_committee) && !is_assignee,
+        IsTheCreator => actor.account_id.is_some() && target.creator == actor.account_id,
     }
 }
 
@@ -226,6 +303,14 @@ pub fn authorize(
                 Update => "change",
                 UpdateContact => "change the contact details of",
                 Move => "move",
+                Assign => "assign",
+                Start => "start",
+                Submit => "submit",
+                Complete => "complete",
+                Return => "return",
+                Cancel => "cancel",
+                Reassign => "reassign",
+                Report => "report on",
             },
             match (resource, action) {
                 (Staff, Move) => "this person between these sub-committees",
@@ -236,6 +321,8 @@ pub fn authorize(
                 (Staff, _) => "this staff member",
                 (Unit, _) => "grassroots units",
                 (Directive, _) => "directives",
+                (Task, Complete | Return) => "this task (nobody approves their own work)",
+                (Task, _) => "this task",
                 (AuditLog, _) => "the audit log",
             }
         )))
@@ -317,6 +404,7 @@ mod tests {
         let me = Uuid::now_v7();
         let deputy = Actor {
             role: Role::DeputyHead,
+            account_id: None,
             staff_id: Some(me),
             heads_sub_committees: vec![sc],
             leads_organisations: vec![org],
@@ -454,6 +542,79 @@ mod tests {
                 ..Default::default()
             }
         ));
+    }
+
+    #[test]
+    fn task_rules() {
+        let me = Uuid::now_v7();
+        let account = Uuid::now_v7();
+        let sc = Uuid::now_v7();
+        let org = Uuid::now_v7();
+        let deputy = Actor {
+            role: Role::DeputyHead,
+            account_id: Some(account),
+            staff_id: Some(me),
+            heads_sub_committees: vec![sc],
+            leads_organisations: vec![org],
+        };
+        let mine = Target {
+            sub_committee: Some(sc),
+            ..Default::default()
+        };
+        let theirs = Target {
+            sub_committee: Some(Uuid::now_v7()),
+            ..Default::default()
+        };
+        let led = Target {
+            organisation: Some(org),
+            ..Default::default()
+        };
+        assert!(allows(&deputy, Task, Create, &mine));
+        assert!(allows(&deputy, Task, Create, &led));
+        assert!(!allows(&deputy, Task, Create, &theirs));
+        assert!(allows(&deputy, Task, Complete, &mine));
+        // Never their own work, even in their own sub-committee.
+        let own_work = Target {
+            sub_committee: Some(sc),
+            assignee: Some(me),
+            ..Default::default()
+        };
+        assert!(!allows(&deputy, Task, Complete, &own_work));
+        assert!(!allows(&deputy, Task, Return, &own_work));
+        assert!(allows(&deputy, Task, Submit, &own_work));
+        let head = Actor {
+            staff_id: Some(me),
+            ..Actor::with_role(Role::BlocHead)
+        };
+        assert!(allows(&head, Task, Complete, &mine));
+        assert!(!allows(&head, Task, Complete, &own_work));
+        // Only the creator (or the bloc head) cancels.
+        let created = Target {
+            creator: Some(account),
+            ..Default::default()
+        };
+        assert!(allows(&deputy, Task, Cancel, &created));
+        assert!(!allows(
+            &deputy,
+            Task,
+            Cancel,
+            &Target {
+                creator: Some(Uuid::now_v7()),
+                ..Default::default()
+            }
+        ));
+        let staff = Actor {
+            staff_id: Some(Uuid::now_v7()),
+            ..Actor::with_role(Role::Staff)
+        };
+        assert!(!allows(&staff, Task, Create, &mine));
+        assert!(!allows(&staff, Task, Complete, &mine));
+        for m in [
+            Create, Update, Assign, Start, Submit, Complete, Return, Cancel, Reassign, Report,
+        ] {
+            assert!(!allows(&Actor::with_role(Role::Portal), Task, m, &own_work));
+            assert!(!allows(&Actor::with_role(Role::Admin), Task, m, &own_work));
+        }
     }
 
     #[test]

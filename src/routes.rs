@@ -2,7 +2,7 @@
 //! fallback that turns an unknown path into 404 and a known path with the wrong method into 405.
 use crate::{
     accounts, audit, auth, blocs, directives, error::ApiError, health, organisations, staff,
-    sub_committees, units,
+    sub_committees, tasks, units,
 };
 use actix_web::{HttpRequest, HttpResponse, http::Method};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -18,6 +18,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         units::configure(c);
         staff::configure(c);
         directives::configure(c);
+        tasks::configure(c);
         accounts::configure(c);
         audit::configure(c);
     }))

@@ -4,7 +4,8 @@
 use crate::{
     auth::{Caller, Role},
     entities::{
-        account, bloc, directive, organisation, staff, staff_assignment, sub_committee, unit,
+        account, bloc, directive, organisation, staff, staff_assignment, sub_committee, task,
+        task_event, task_report, unit,
     },
     text,
 };
@@ -120,3 +121,6 @@ tenant!(staff_assignment, BlocId);
 tenant!(unit, BlocId);
 tenant!(account, BlocId);
 tenant!(directive, BlocId);
+tenant!(task, BlocId);
+tenant!(task_event, BlocId);
+tenant!(task_report, BlocId);

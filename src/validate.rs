@@ -71,6 +71,11 @@ impl Checks {
         self.0.is_empty()
     }
 
+    /// Fails with what was found so far, and starts afresh (for checks in several steps).
+    pub fn check(&mut self) -> Result<(), ApiError> {
+        std::mem::take(self).finish()
+    }
+
     pub fn finish(self) -> Result<(), ApiError> {
         if self.0.is_empty() {
             Ok(())

@@ -15,6 +15,8 @@ mod m20261126_000010_add_accounts_staff_id;
 mod m20261126_000011_create_audit_log;
 mod m20261126_000012_create_search_tokens;
 mod m20261126_000013_create_directives;
+mod m20261126_000014_create_tasks;
+mod m20261126_000015_create_idempotency_keys;
 
 pub struct Migrator;
 
@@ -35,6 +37,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000011_create_audit_log::Migration),
             Box::new(m20261126_000012_create_search_tokens::Migration),
             Box::new(m20261126_000013_create_directives::Migration),
+            Box::new(m20261126_000014_create_tasks::Migration),
+            Box::new(m20261126_000015_create_idempotency_keys::Migration),
         ]
     }
 }

@@ -65,7 +65,7 @@ impl From<audit_entry::Model> for AuditEntryDto {
 
 /// `{field: {"before": …, "after": …}}`, with an example (utoipa drops examples on free-form
 /// objects declared inline).
-fn changes_schema() -> utoipa::openapi::schema::Object {
+pub fn changes_schema() -> utoipa::openapi::schema::Object {
     utoipa::openapi::schema::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::Object)
         .description(Some("The changed fields with their values before and after."))

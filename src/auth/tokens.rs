@@ -105,7 +105,7 @@ pub fn new_refresh_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// What the database keeps of a refresh token.
+/// What the database keeps of a refresh token (a hex SHA-256; also used for request fingerprints).
 pub fn hash_refresh_token(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()

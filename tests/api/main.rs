@@ -11,3 +11,4 @@ mod openapi;
 mod operations;
 mod roles;
 mod structure;
+mod tasks;

@@ -110,6 +110,14 @@ fn schema_has_examples(spec: &Value, schema: &Value) -> bool {
     if let Some(items) = schema.get("items") {
         return schema_has_examples(spec, items);
     }
+    for combinator in ["oneOf", "anyOf", "allOf"] {
+        if let Some(variants) = schema[combinator].as_array() {
+            return variants
+                .iter()
+                .filter(|v| v["type"] != "null")
+                .all(|v| schema_has_examples(spec, v));
+        }
+    }
     match schema["properties"].as_object() {
         Some(props) => props.values().all(|v| schema_has_examples(spec, v)),
         None => false,

@@ -1,0 +1,314 @@
+use super::workflow::{Move, Standing, Status};
+use crate::validate;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub fn rank(self) -> i16 {
+        match self {
+            Priority::Low => 1,
+            Priority::Normal => 2,
+            Priority::High => 3,
+            Priority::Urgent => 4,
+        }
+    }
+    pub fn from_rank(r: i16) -> Self {
+        match r {
+            1 => Priority::Low,
+            3 => Priority::High,
+            4 => Priority::Urgent,
+            _ => Priority::Normal,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskDto {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b011")]
+    pub id: Uuid,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b012")]
+    pub bloc_id: Uuid,
+    #[schema(example = "Tổ chức hội nghị triển khai Quyết định 292-QĐ/HU đến cán bộ các tiểu ban")]
+    pub title: String,
+    #[schema(
+        example = "Phổ biến quy chế tổ chức và hoạt động của cơ quan Khối; phân công nhiệm vụ theo tiểu ban."
+    )]
+    pub description: Option<String>,
+    #[schema(example = "100% cán bộ cơ quan Khối nắm được quy chế; biên bản hội nghị")]
+    pub expected_result: Option<String>,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
+    pub directive_id: Option<Uuid>,
+    #[schema(example = json!(null))]
+    pub campaign_id: Option<Uuid>,
+    /// The one organisation in charge (chủ trì).
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b014")]
+    pub lead_organisation_id: Option<Uuid>,
+    /// Organisations that coordinate (phối hợp).
+    #[schema(example = json!(["01a21945-3cc4-77ec-a861-b9337650b015"]))]
+    pub coordinating_organisation_ids: Vec<Uuid>,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b016")]
+    pub sub_committee_id: Option<Uuid>,
+    /// The one responsible person (a staff member).
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b017")]
+    pub assignee_id: Option<Uuid>,
+    /// The account that created it.
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b018")]
+    pub created_by: Uuid,
+    #[schema(example = "2016-01-11")]
+    pub start_date: Option<NaiveDate>,
+    #[schema(example = "2016-01-29")]
+    pub due_date: Option<NaiveDate>,
+    #[schema(example = "high")]
+    pub priority: Priority,
+    /// One of the key tasks (nhiệm vụ trọng tâm).
+    #[schema(example = true)]
+    pub key_task: bool,
+    #[schema(example = 40)]
+    pub progress: i16,
+    #[schema(example = "in_progress")]
+    pub status: Status,
+    /// Derived from the status, the due date and today's date in Vietnam; null when cancelled.
+    #[schema(example = "open_within_deadline")]
+    pub standing: Option<Standing>,
+    /// The moves that exist from the current status (the caller's role may allow fewer).
+    #[schema(example = json!(["submit", "reassign", "cancel", "mark_duplicate"]))]
+    pub allowed_actions: Vec<String>,
+    #[schema(example = json!(null))]
+    pub completed_on: Option<NaiveDate>,
+    /// Set when the task was cancelled as a duplicate of another.
+    #[schema(example = json!(null))]
+    pub duplicate_of: Option<Uuid>,
+    #[schema(example = 3)]
+    pub version: i32,
+    #[schema(example = "2016-01-09T01:30:00Z")]
+    pub created_at: DateTime<Utc>,
+    #[schema(example = "2016-01-12T08:15:00Z")]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An open task of the bloc that seems to say the same thing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimilarTask {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b019")]
+    pub id: Uuid,
+    #[schema(example = "Triển khai Quyết định 292-QĐ/HU tới cán bộ các tiểu ban")]
+    pub title: String,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b014")]
+    pub lead_organisation_id: Option<Uuid>,
+    #[schema(example = "assigned")]
+    pub status: Status,
+    /// 0 to 1: how much the two say the same thing.
+    #[schema(example = 0.72)]
+    pub score: f64,
+}
+
+/// A created task, with the open tasks it may duplicate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedTask {
+    #[serde(flatten)]
+    pub task: TaskDto,
+    pub possible_duplicates: Vec<SimilarTask>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "Tổ chức hội nghị triển khai Quyết định 292-QĐ/HU đến cán bộ các tiểu ban",
+    "description": "Phổ biến quy chế tổ chức và hoạt động của cơ quan Khối; phân công nhiệm vụ theo tiểu ban.",
+    "expected_result": "100% cán bộ cơ quan Khối nắm được quy chế; biên bản hội nghị",
+    "directive_id": "01a21945-3cc4-77ec-a861-b9337650b013",
+    "lead_organisation_id": "01a21945-3cc4-77ec-a861-b9337650b014",
+    "coordinating_organisation_ids": ["01a21945-3cc4-77ec-a861-b9337650b015"],
+    "sub_committee_id": "01a21945-3cc4-77ec-a861-b9337650b016",
+    "assignee_id": "01a21945-3cc4-77ec-a861-b9337650b017",
+    "start_date": "2016-01-11", "due_date": "2016-01-29", "priority": "high", "key_task": true
+}))]
+pub struct CreateTask {
+    pub title: String,
+    pub description: Option<String>,
+    pub expected_result: Option<String>,
+    pub directive_id: Option<Uuid>,
+    pub campaign_id: Option<Uuid>,
+    pub lead_organisation_id: Option<Uuid>,
+    #[serde(default)]
+    pub coordinating_organisation_ids: Vec<Uuid>,
+    pub sub_committee_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub start_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    /// Default `normal`.
+    pub priority: Option<Priority>,
+    #[serde(default)]
+    pub key_task: bool,
+}
+
+/// Changes to a draft; omitted fields stay, `null` clears an optional one. After assignment a
+/// task changes only through its moves.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"due_date": "2016-02-05", "expected_result": "Biên bản hội nghị; 100% cán bộ tham dự"}))]
+pub struct UpdateTask {
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<String>)]
+    pub expected_result: Option<Option<String>>,
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<Uuid>)]
+    pub directive_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<Uuid>)]
+    pub campaign_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<Uuid>)]
+    pub lead_organisation_id: Option<Option<Uuid>>,
+    pub coordinating_organisation_ids: Option<Vec<Uuid>>,
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<Uuid>)]
+    pub sub_committee_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<Uuid>)]
+    pub assignee_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub start_date: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub due_date: Option<Option<NaiveDate>>,
+    pub priority: Option<Priority>,
+    pub key_task: Option<bool>,
+}
+
+/// A progress report, sent alone or with `submit`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "text": "Đã tổ chức hội nghị ngày 20/01/2016, 20/20 cán bộ tham dự.",
+    "progress": 100,
+    "evidence": ["https://vanban.haiha.quangninh.gov.vn/bien-ban-hoi-nghi-20-01-2016.pdf"]
+}))]
+pub struct NewReport {
+    pub text: String,
+    /// 0 to 100; becomes the task's progress.
+    pub progress: i16,
+    /// Links (http or https) to minutes, photos, documents.
+    #[serde(default)]
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportDto {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b020")]
+    pub id: Uuid,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b011")]
+    pub task_id: Uuid,
+    /// The account that wrote it.
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b018")]
+    pub author_id: Uuid,
+    #[schema(example = "Đã tổ chức hội nghị ngày 20/01/2016, 20/20 cán bộ tham dự.")]
+    pub text: String,
+    #[schema(example = 100)]
+    pub progress: i16,
+    #[schema(example = json!(["https://vanban.haiha.quangninh.gov.vn/bien-ban-hoi-nghi-20-01-2016.pdf"]))]
+    pub evidence: Vec<String>,
+    #[schema(example = "2016-01-20T09:00:00Z")]
+    pub created_at: DateTime<Utc>,
+}
+
+/// A workflow move.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"action": "reassign", "assignee_id": "01a21945-3cc4-77ec-a861-b9337650b021", "reason": "Đồng chí Lan đi học tập trung 3 tháng"}))]
+pub struct Transition {
+    pub action: Move,
+    /// Required for `return`, `reassign`; kept for every move.
+    pub reason: Option<String>,
+    /// For `reassign`: the new responsible person.
+    pub assignee_id: Option<Uuid>,
+    /// For `submit`: the report that goes with it.
+    pub report: Option<NewReport>,
+    /// For `mark_duplicate`: the task this one duplicates.
+    pub duplicate_of: Option<Uuid>,
+}
+
+/// One move in a task's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskEventDto {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b022")]
+    pub id: Uuid,
+    /// `create`, `update`, or a workflow move.
+    #[schema(example = "reassign")]
+    pub action: String,
+    #[schema(example = "in_progress")]
+    pub from_status: Option<String>,
+    #[schema(example = "assigned")]
+    pub to_status: String,
+    /// The account that made it.
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b018")]
+    pub actor_id: Uuid,
+    #[schema(example = "Đồng chí Lan đi học tập trung 3 tháng")]
+    pub reason: Option<String>,
+    /// What else changed, e.g. `{"assignee_id": {"before": …, "after": …}}`.
+    #[schema(schema_with = crate::audit::dto::changes_schema)]
+    pub changes: serde_json::Value,
+    #[schema(example = "2016-01-15T02:00:00Z")]
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TaskQuery {
+    /// One status, or several separated by commas (`assigned,in_progress`).
+    pub status: Option<String>,
+    pub standing: Option<Standing>,
+    pub lead_organisation_id: Option<Uuid>,
+    /// Tasks this organisation coordinates.
+    pub coordinating_organisation_id: Option<Uuid>,
+    pub sub_committee_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub directive_id: Option<Uuid>,
+    pub campaign_id: Option<Uuid>,
+    pub key_task: Option<bool>,
+    /// Due on or before this date.
+    pub due_before: Option<NaiveDate>,
+    /// Due on or after this date.
+    pub due_after: Option<NaiveDate>,
+    /// Words of the title or description; case and diacritics are ignored.
+    pub q: Option<String>,
+    /// `due_date` (tasks without one last), `priority`, `created_at`; `-` prefix for descending.
+    /// Default: creation order.
+    pub sort: Option<String>,
+    /// 1 to 200, default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MyTaskQuery {
+    pub standing: Option<Standing>,
+    /// 1 to 200, default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// 1 to 200, default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}

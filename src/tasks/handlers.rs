@@ -1,0 +1,234 @@
+use super::{
+    dto::{
+        CreateTask, CreatedTask, MyTaskQuery, NewReport, PageQuery, ReportDto, SimilarTask,
+        TaskDto, TaskEventDto, TaskQuery, Transition, UpdateTask,
+    },
+    service,
+};
+use crate::{
+    auth::Caller,
+    concurrency::{IfMatch, with_etag},
+    error::{ApiError, ApiResult},
+    extract::{FingerprintedJson, Json},
+    idempotency::{self, IdempotencyKey},
+    pagination::Page,
+    startup::AppState,
+};
+use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
+use uuid::Uuid;
+
+fn json_body<T: serde::Serialize>(status: StatusCode, body: &T) -> ApiResult<(StatusCode, String)> {
+    Ok((
+        status,
+        serde_json::to_string(body).map_err(ApiError::internal)?,
+    ))
+}
+
+/// Tasks of the caller's bloc (the portal: of its province), filtered and sorted.
+#[utoipa::path(tag = "tasks", params(TaskQuery),
+    responses((status = 200, description = "A page of tasks", body = Page<TaskDto>)))]
+#[get("/tasks")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<TaskQuery>,
+) -> ApiResult<web::Json<Page<TaskDto>>> {
+    Ok(web::Json(
+        service::list(&state, &caller, q.into_inner()).await?,
+    ))
+}
+
+/// Create a task as a draft (bloc head; a deputy head for the sub-committee they head or the
+/// organisation they lead).
+///
+/// The answer lists `possible_duplicates`: open tasks of the bloc that say the same thing. Send
+/// an `Idempotency-Key` to make a retry safe: the same key and body return the first answer.
+#[utoipa::path(tag = "tasks", request_body = CreateTask,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1–200 visible ASCII characters, kept 24 hours")),
+    responses(
+        (status = 201, description = "Created as a draft", body = CreatedTask, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "The caller may not create tasks for this sub-committee or organisation"),
+        (status = 422, description = "An invalid field, or an Idempotency-Key reused with another body"),
+    ))]
+#[post("/tasks")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: FingerprintedJson<CreateTask>,
+) -> ApiResult<HttpResponse> {
+    let FingerprintedJson { body, fingerprint } = body;
+    idempotency::run(
+        &state.db,
+        &caller,
+        &key,
+        "POST /api/v1/tasks",
+        &fingerprint,
+        async |txn| {
+            let created = service::create_in(txn, &caller, body).await?;
+            json_body(StatusCode::CREATED, &created)
+        },
+    )
+    .await
+}
+
+/// One task, with its deadline standing and the moves possible from its status.
+#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The task", body = TaskDto, headers(("ETag" = String, description = "The version")))))]
+#[get("/tasks/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let t = service::get(&state, &caller, id.into_inner()).await?;
+    let v = t.version;
+    Ok(with_etag(StatusCode::OK, &t, v))
+}
+
+/// Edit a draft (who may create it). After assignment a task changes only through its moves.
+#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale")),
+    request_body = UpdateTask,
+    responses(
+        (status = 200, description = "Changed", body = TaskDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "The caller may not edit this task"),
+        (status = 409, description = "The task is no longer a draft"),
+        (status = 412, description = "Stale If-Match"),
+    ))]
+#[patch("/tasks/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<UpdateTask>,
+) -> ApiResult<HttpResponse> {
+    let t = service::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = t.version;
+    Ok(with_etag(StatusCode::OK, &t, v))
+}
+
+/// Move a task along its workflow: `assign`, `start`, `submit` (with `report`), `complete`,
+/// `return` (with `reason`), `cancel`, `reassign` (with `assignee_id` and `reason`),
+/// `mark_duplicate` (with `duplicate_of`).
+///
+/// draft → assigned (only when the five clears hold: assignee, title and description, due date,
+/// expected result, lead organisation; otherwise 422 listing what is missing) → in_progress →
+/// submitted → completed, or → returned → in_progress/submitted; any open status → cancelled.
+/// `assign` and `reassign`: the bloc head or the responsible deputy head. `start`, `submit`:
+/// the assignee. `complete`, `return`: the bloc head or the deputy head of the task's
+/// sub-committee, never the assignee. `cancel`, `mark_duplicate`: the bloc head or the task's
+/// creator. A move that does not exist from the current status is 409 listing those that do.
+#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale")),
+    request_body = Transition,
+    responses(
+        (status = 200, description = "Moved", body = TaskDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "The caller's role may not make this move on this task"),
+        (status = 409, description = "Not a move from the current status; `allowed` lists the moves that are"),
+        (status = 412, description = "Stale If-Match"),
+        (status = 422, description = "The five clears do not hold, or a field the move needs is missing"),
+    ))]
+#[post("/tasks/{id}/transitions")]
+pub async fn transition(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<Transition>,
+) -> ApiResult<HttpResponse> {
+    let t = service::transition(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = t.version;
+    Ok(with_etag(StatusCode::OK, &t, v))
+}
+
+/// Every move of a task, oldest first: who, when, from and to, and why.
+#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path), PageQuery),
+    responses((status = 200, description = "The moves", body = Page<TaskEventDto>)))]
+#[get("/tasks/{id}/history")]
+pub async fn history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<TaskEventDto>>> {
+    Ok(web::Json(
+        service::history(&state, &caller, id.into_inner(), q.into_inner()).await?,
+    ))
+}
+
+/// Open tasks of the bloc that say the same thing as this one, best first.
+#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Possible duplicates", body = Vec<SimilarTask>)))]
+#[get("/tasks/{id}/similar")]
+pub async fn similar(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Vec<SimilarTask>>> {
+    Ok(web::Json(
+        service::similar(&state, &caller, id.into_inner()).await?,
+    ))
+}
+
+/// Progress reports on a task, oldest first.
+#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path), PageQuery),
+    responses((status = 200, description = "The reports", body = Page<ReportDto>)))]
+#[get("/tasks/{id}/reports")]
+pub async fn list_reports(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<ReportDto>>> {
+    Ok(web::Json(
+        service::list_reports(&state, &caller, id.into_inner(), q.into_inner()).await?,
+    ))
+}
+
+/// Report progress on an assigned task (the assignee, or the bloc head); its progress becomes
+/// the task's. Send an `Idempotency-Key` to make a retry safe.
+#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1–200 visible ASCII characters, kept 24 hours")),
+    request_body = NewReport,
+    responses(
+        (status = 201, description = "Recorded", body = ReportDto),
+        (status = 403, description = "Only the assignee or the bloc head reports"),
+        (status = 409, description = "The task is a draft, completed or cancelled"),
+    ))]
+#[post("/tasks/{id}/reports")]
+pub async fn add_report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    key: IdempotencyKey,
+    body: FingerprintedJson<NewReport>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let FingerprintedJson { body, fingerprint } = body;
+    let endpoint = format!("POST /api/v1/tasks/{id}/reports");
+    idempotency::run(
+        &state.db,
+        &caller,
+        &key,
+        &endpoint,
+        &fingerprint,
+        async |txn| {
+            let report = service::add_report_in(txn, &caller, id, body).await?;
+            json_body(StatusCode::CREATED, &report)
+        },
+    )
+    .await
+}
+
+/// The caller's open tasks (assigned to them, not finished), soonest due first, with standing.
+#[utoipa::path(tag = "tasks", params(MyTaskQuery),
+    responses((status = 200, description = "A page of the caller's open tasks", body = Page<TaskDto>)))]
+#[get("/me/tasks")]
+pub async fn my_tasks(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<MyTaskQuery>,
+) -> ApiResult<web::Json<Page<TaskDto>>> {
+    Ok(web::Json(
+        service::my_tasks(&state, &caller, q.into_inner()).await?,
+    ))
+}

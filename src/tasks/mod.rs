@@ -1,0 +1,20 @@
+//! Tasks: work items with one lead organisation and one responsible person, an enforced
+//! workflow, progress reports, deadline standing and overlap detection.
+pub mod dto;
+mod handlers;
+pub mod service;
+pub mod similarity;
+pub mod workflow;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(handlers::list)
+        .service(handlers::create)
+        .service(handlers::get)
+        .service(handlers::update)
+        .service(handlers::transition)
+        .service(handlers::history)
+        .service(handlers::similar)
+        .service(handlers::list_reports)
+        .service(handlers::add_report)
+        .service(handlers::my_tasks);
+}
