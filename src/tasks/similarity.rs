@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 /// The score from which a task is reported as a possible duplicate (tuned on the fixture in
 /// `tests/fixtures/overlap.json`; precision and recall in `OVERLAP.md`).
-pub const THRESHOLD: f64 = 0.5;
+pub const THRESHOLD: f64 = 0.55;
 /// How many candidates sharing words are scored at most.
 const CANDIDATES: u64 = 60;
 
@@ -91,10 +91,29 @@ fn dice(a: &HashMap<String, f64>, b: &HashMap<String, f64>) -> f64 {
     shared / total
 }
 
+/// The numbers a title names: years, quarters (`quý I`), terms (`khóa XIV`), storm numbers.
+fn numbers(s: &str) -> Vec<String> {
+    let words = syllables(s);
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let roman = [
+            "i", "ii", "iii", "iv", "v", "x", "xi", "xii", "xiii", "xiv", "xv",
+        ]
+        .contains(&w.as_str());
+        let after_marker = i > 0 && ["quy", "khoa", "dot", "doan"].contains(&words[i - 1].as_str());
+        if w.bytes().all(|b| b.is_ascii_digit()) || (roman && after_marker) {
+            out.push(w.clone());
+        }
+    }
+    out
+}
+
 /// How much two tasks say the same thing, 0 to 1: mostly their titles, partly the whole text.
+/// Two titles naming different numbers (2016 and 2017, quý I and quý II) are the same kind of
+/// work for another period, not the same work: their score is halved.
 pub fn score(title_a: &str, desc_a: Option<&str>, title_b: &str, desc_b: Option<&str>) -> f64 {
     let titles = dice(&features(title_a), &features(title_b));
-    match (
+    let base = match (
         desc_a.filter(|d| !d.trim().is_empty()),
         desc_b.filter(|d| !d.trim().is_empty()),
     ) {
@@ -106,6 +125,12 @@ pub fn score(title_a: &str, desc_a: Option<&str>, title_b: &str, desc_b: Option<
             0.7 * titles + 0.3 * whole
         }
         _ => titles,
+    };
+    let (na, nb) = (numbers(title_a), numbers(title_b));
+    if !na.is_empty() && !nb.is_empty() && !na.iter().any(|n| nb.contains(n)) {
+        base * 0.5
+    } else {
+        base
     }
 }
 
@@ -205,5 +230,20 @@ mod tests {
         let f = features("Vận động của các hội viên và nhân dân");
         assert!(!f.contains_key("cua") && !f.contains_key("va") && !f.contains_key("cac"));
         assert!(f.contains_key("van dong"));
+    }
+}
+#[cfg(test)]
+mod number_tests {
+    use super::*;
+    #[test]
+    fn different_years_are_not_the_same_work() {
+        let a = "Bình xét gia đình văn hóa năm 2016";
+        let b = "Bình xét gia đình văn hóa năm 2017";
+        assert_eq!(numbers(a), ["2016"]);
+        assert!(
+            score(a, None, b, None) < THRESHOLD,
+            "{}",
+            score(a, None, b, None)
+        );
     }
 }

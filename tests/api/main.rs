@@ -9,6 +9,7 @@ mod helpers;
 mod isolation;
 mod openapi;
 mod operations;
+mod overlap;
 mod roles;
 mod structure;
 mod tasks;
