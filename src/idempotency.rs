@@ -113,10 +113,13 @@ pub async fn remember(
 ) -> Result<(), DbErr> {
     let Some(k) = &key.0 else { return Ok(()) };
     let now = Utc::now();
-    // An expired key may be reused: forget the old answer first.
+    // An expired key may be reused: forget its old answer first. Only an expired one: a fresh
+    // row committed meanwhile by a concurrent first request must make this insert fail, so the
+    // caller replays that request's answer instead of creating a second resource.
     idempotency_key::Entity::delete_many()
         .filter(idempotency_key::Column::AccountId.eq(caller.account_id))
         .filter(idempotency_key::Column::Key.eq(k.as_str()))
+        .filter(idempotency_key::Column::CreatedAt.lte(now - Duration::hours(RETENTION_HOURS)))
         .exec(conn)
         .await?;
     idempotency_key::ActiveModel {
