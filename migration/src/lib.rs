@@ -17,6 +17,7 @@ mod m20261126_000012_create_search_tokens;
 mod m20261126_000013_create_directives;
 mod m20261126_000014_create_tasks;
 mod m20261126_000015_create_idempotency_keys;
+mod m20261126_000016_index_open_tasks_by_assignee;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000013_create_directives::Migration),
             Box::new(m20261126_000014_create_tasks::Migration),
             Box::new(m20261126_000015_create_idempotency_keys::Migration),
+            Box::new(m20261126_000016_index_open_tasks_by_assignee::Migration),
         ]
     }
 }

@@ -3,13 +3,9 @@
 //! of syllables and syllable pairs (pairs catch compounds: "nông thôn", "văn hóa"). Candidates
 //! come from the search index (open tasks sharing a content word), so only a few are scored.
 use super::{dto::SimilarTask, workflow::Status};
-use crate::{
-    entities::{search_token, task},
-    text,
-};
+use crate::{entities::task, text};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait, Order},
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -18,7 +14,9 @@ use uuid::Uuid;
 /// `tests/fixtures/overlap.json`; precision and recall in `OVERLAP.md`).
 pub const THRESHOLD: f64 = 0.55;
 /// How many candidates sharing words are scored at most.
-const CANDIDATES: u64 = 60;
+const CANDIDATES: usize = 60;
+/// How many of the most recent tasks each word contributes as candidates.
+const POSTINGS: usize = 200;
 
 /// Function words carrying no topic.
 const STOPWORDS: &[&str] = &[
@@ -134,6 +132,54 @@ pub fn score(title_a: &str, desc_a: Option<&str>, title_b: &str, desc_b: Option<
     }
 }
 
+/// Tasks sharing the most words with `words`. Each word contributes its most recent
+/// [`POSTINGS`] tasks (an index-only scan each), so the cost is bounded however large the bloc
+/// grows; rare words, which decide the score, come back in full.
+async fn candidates(
+    conn: &impl ConnectionTrait,
+    bloc_id: Uuid,
+    words: &[String],
+) -> Result<Vec<Uuid>, DbErr> {
+    let backend = conn.get_database_backend();
+    let mut sql = String::new();
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    for (i, w) in words.iter().take(12).enumerate() {
+        if i > 0 {
+            sql.push_str(" UNION ALL ");
+        }
+        let (p1, p2) = match backend {
+            DbBackend::Postgres => (
+                format!("${}", values.len() + 1),
+                format!("${}", values.len() + 2),
+            ),
+            _ => ("?".to_string(), "?".to_string()),
+        };
+        sql.push_str(&format!(
+            "SELECT resource_id FROM (SELECT resource_id FROM search_tokens \
+             WHERE resource_type = 'task' AND bloc_id = {p1} AND token = {p2} \
+             ORDER BY resource_id DESC LIMIT {POSTINGS}) t{i}"
+        ));
+        values.push(bloc_id.into());
+        values.push(w.clone().into());
+    }
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    let mut counts: HashMap<Uuid, usize> = HashMap::new();
+    for row in rows {
+        let id: Uuid = row.try_get("", "resource_id")?;
+        *counts.entry(id).or_default() += 1;
+    }
+    let mut ranked: Vec<(Uuid, usize)> = counts.into_iter().collect();
+    // Most shared words first; among equals the newest (ids are time-ordered).
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+    Ok(ranked
+        .into_iter()
+        .take(CANDIDATES)
+        .map(|(id, _)| id)
+        .collect())
+}
+
 /// Open tasks of the same bloc whose text overlaps `t`'s, best first.
 pub async fn similar_open_tasks(
     conn: &impl ConnectionTrait,
@@ -148,24 +194,8 @@ pub async fn similar_open_tasks(
     if words.is_empty() {
         return Ok(vec![]);
     }
-    let shared: Vec<(Uuid, i64)> = search_token::Entity::find()
-        .select_only()
-        .column(search_token::Column::ResourceId)
-        .column_as(Expr::col(search_token::Column::Token).count(), "n")
-        .filter(search_token::Column::ResourceType.eq("task"))
-        .filter(search_token::Column::BlocId.eq(t.bloc_id))
-        .filter(search_token::Column::Token.is_in(words))
-        .group_by(search_token::Column::ResourceId)
-        .order_by(Expr::cust("n"), Order::Desc)
-        .limit(CANDIDATES)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let ids: Vec<Uuid> = shared
-        .into_iter()
-        .map(|(id, _)| id)
-        .filter(|id| *id != t.id)
-        .collect();
+    let ids = candidates(conn, t.bloc_id, &words).await?;
+    let ids: Vec<Uuid> = ids.into_iter().filter(|id| *id != t.id).collect();
     if ids.is_empty() {
         return Ok(vec![]);
     }

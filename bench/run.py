@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Drives the service with wrk from a second process on loopback and prints a Markdown table.
+
+Usage: bench/run.py DBNAME [CONNECTIONS] [SECONDS]   (after bench/seed.py DBNAME N)
+Starts target/release/khoi on 127.0.0.1:18080 against the database, signs in as the bloc head
+(b1.s1) and a staff member (b1.s7) of bloc 1, and measures:
+  list       GET /api/v1/tasks?status=in_progress&limit=50
+  list-deep  the same, 100 pages in (keyset cursor)
+  me-tasks   GET /api/v1/me/tasks
+  create     POST /api/v1/tasks (overlap detection included)
+"""
+import json, os, re, subprocess, sys, time, urllib.request
+
+DB = sys.argv[1] if len(sys.argv) > 1 else "khoi_bench"
+CONNS = int(sys.argv[2]) if len(sys.argv) > 2 else 32
+SECS = int(sys.argv[3]) if len(sys.argv) > 3 else 15
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KHOI = os.environ.get("KHOI_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "khoi"))
+BASE = "http://127.0.0.1:18080"
+PG = f"postgres://{os.environ.get('PGUSER', 'postgres')}@{os.environ.get('PGHOST', '127.0.0.1')}:{os.environ.get('PGPORT', '5432')}/{DB}"
+
+def call(method, path, body=None, token=None):
+    req = urllib.request.Request(BASE + path, method=method, data=json.dumps(body).encode() if body else None)
+    req.add_header("content-type", "application/json")
+    if token:
+        req.add_header("authorization", "Bearer " + token)
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read())
+
+def wrk(path, token, extra=None, env=None):
+    cmd = ["wrk", f"-t{min(2, CONNS)}", f"-c{CONNS}", f"-d{SECS}s", "--latency", "-H", f"Authorization: Bearer {token}"]
+    if extra:
+        cmd += extra
+    out = subprocess.run(cmd + [BASE + path], capture_output=True, text=True, env=dict(os.environ, **(env or {}))).stdout
+    def ms(label):
+        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not m:
+            return float("nan")
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return ms(50), ms(99), float(rps.group(1)) if rps else float("nan"), int(errors.group(1)) if errors else 0
+
+server = subprocess.Popen([KHOI], env=dict(os.environ, DATABASE_URL=PG, KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123",
+                          KHOI_BIND="127.0.0.1:18080", KHOI_LOG="warn", KHOI_DB_MAX_CONNECTIONS="32"),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+try:
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(BASE + "/ready")
+            break
+        except Exception:
+            time.sleep(0.2)
+    head = call("POST", "/api/v1/auth/login", {"username": "b1.s1", "password": "bench-password-2016"})["access_token"]
+    staff = call("POST", "/api/v1/auth/login", {"username": "b1.s7", "password": "bench-password-2016"})["access_token"]
+    list_path = "/api/v1/tasks?status=in_progress&limit=50"
+    cursor, pages = None, 0
+    for _ in range(100):
+        page = call("GET", list_path + (f"&cursor={cursor}" if cursor else ""), token=head)
+        if not page["next_cursor"]:
+            break
+        cursor, pages = page["next_cursor"], pages + 1
+    print(f"deep page: {pages} pages in", file=sys.stderr)
+    sc = next(x["id"] for x in call("GET", "/api/v1/sub-committees", token=head)["items"] if x["code"] == "VP")
+    org = next(x["id"] for x in call("GET", "/api/v1/organisations", token=head)["items"] if x["code"] == "MTTQ")
+    rows = [("list", list_path, head, None, None)]
+    if cursor:
+        rows.append((f"list-deep ({pages} pages in)", list_path + f"&cursor={cursor}", head, None, None))
+    rows += [
+        ("me-tasks", "/api/v1/me/tasks", staff, None, None),
+        ("create", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "create.lua")], {"TOKEN": head, "SC": sc, "ORG": org}),
+    ]
+    print(f"| scenario | connections | p50 ms | p99 ms | requests/s | non-2xx |")
+    print(f"|---|---|---|---|---|---|")
+    for name, path, token, extra, env in rows:
+        p50, p99, rps, errors = wrk(path, token, extra, env)
+        print(f"| {name} | {CONNS} | {p50:.2f} | {p99:.2f} | {rps:.0f} | {errors} |", flush=True)
+finally:
+    server.terminate()
+    server.wait()

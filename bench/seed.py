@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Seeds a PostgreSQL database for the benchmark: 50 blocs, each with 6 organisations,
+4 sub-committees, 20 staff with accounts, and N tasks in total (default 1,000,000) with
+coordinators and the search words the service itself would store.
+
+Usage: bench/seed.py DBNAME TASKS   (server from PGHOST/PGPORT/PGUSER, default 127.0.0.1:5432 postgres)
+Every account's password is `bench-password-2016`. Re-running recreates the database.
+"""
+import json, os, subprocess, sys, unicodedata, re, time
+
+DB = sys.argv[1] if len(sys.argv) > 1 else "khoi_bench"
+TASKS = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
+BLOCS = 50
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KHOI = os.environ.get("KHOI_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "khoi"))
+HOST = os.environ.get("PGHOST", "127.0.0.1"); PORT = os.environ.get("PGPORT", "5432"); USER = os.environ.get("PGUSER", "postgres")
+URL = f"postgres://{USER}@{HOST}:{PORT}/{DB}"
+
+def psql(db, sql):
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", HOST, "-p", PORT, "-U", USER, "-d", db],
+                   input=sql.encode(), check=True)
+
+def fold(s):
+    s = unicodedata.normalize("NFD", s)
+    s = "".join(c for c in s if not unicodedata.combining(c)).replace("đ", "d").replace("Đ", "d")
+    return s.lower()
+
+def tokens(s):
+    out = []
+    for w in re.split(r"[^a-z0-9]+", fold(s)):
+        if w and w[:64] not in out:
+            out.append(w[:64])
+    return out
+
+def lit(s):
+    return "'" + s.replace("'", "''") + "'"
+
+t0 = time.time()
+psql("postgres", f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE); CREATE DATABASE "{DB}";')
+env = dict(os.environ, DATABASE_URL=URL, KHOI_LOG="warn")
+subprocess.run([KHOI, "migrate"], env=env, check=True)
+# One real Argon2id hash, made by the service, shared by every bench account.
+subprocess.run([KHOI, "create-user", "--username", "bench.admin", "--role", "admin"], env=env,
+               input=b"bench-password-2016\n", check=True, stdout=subprocess.DEVNULL)
+
+fixture = json.load(open(os.path.join(ROOT, "tests", "fixtures", "overlap.json")))
+titles = [t for g in fixture["groups"] for t in g]
+title_array = "ARRAY[" + ",".join(lit(t) for t in titles) + "]"
+token_rows = ",".join(f"({i},{lit(tok)})" for i, t in enumerate(titles) for tok in tokens(t))
+
+sql = f"""
+SET synchronous_commit = off;
+CREATE TEMP TABLE b AS SELECT g AS n, gen_random_uuid() AS id FROM generate_series(1, {BLOCS}) g;
+INSERT INTO blocs (id, name, name_folded, level, parent_id, province, province_folded, established_on, founding_decision, version, created_at, updated_at)
+SELECT id, 'Khối Mặt trận và các đoàn thể huyện số ' || n, 'khoi mat tran va cac doan the huyen so ' || n, 'district', NULL,
+       'Quảng Ninh', 'quang ninh', DATE '2016-01-25', '111-QĐ/TU', 1, now(), now() FROM b;
+CREATE TEMP TABLE o AS SELECT b.n AS bn, k AS kn, gen_random_uuid() AS id, b.id AS bloc_id FROM b, generate_series(1, 6) k;
+INSERT INTO organisations (id, bloc_id, code, name, kind, head_staff_id, version, created_at, updated_at)
+SELECT id, bloc_id, (ARRAY['MTTQ','HND','HLHPN','DTN','CCB','LDLD'])[kn],
+       (ARRAY['Ủy ban MTTQ','Hội Nông dân','Hội Liên hiệp Phụ nữ','Huyện đoàn','Hội Cựu chiến binh','Liên đoàn Lao động'])[kn],
+       CASE WHEN kn = 1 THEN 'fatherland_front' ELSE 'socio_political' END, NULL, 1, now(), now() FROM o;
+CREATE TEMP TABLE sc AS SELECT b.n AS bn, k AS kn, gen_random_uuid() AS id, b.id AS bloc_id FROM b, generate_series(1, 4) k;
+INSERT INTO sub_committees (id, bloc_id, code, name, mandate, head_staff_id, version, created_at, updated_at)
+SELECT id, bloc_id, (ARRAY['VP','TTVD','KTGS','DCPL'])[kn],
+       (ARRAY['Văn phòng','Tiểu ban Tuyên truyền – vận động','Tiểu ban Kiểm tra – giám sát','Tiểu ban Dân chủ – pháp luật'])[kn],
+       NULL, NULL, 1, now(), now() FROM sc;
+CREATE TEMP TABLE st AS SELECT b.n AS bn, k AS kn, gen_random_uuid() AS id, b.id AS bloc_id FROM b, generate_series(1, 20) k;
+INSERT INTO staff (id, bloc_id, full_name, position, organisation_id, sub_committee_id, role, phone, email, active, version, created_at, updated_at)
+SELECT st.id, st.bloc_id, 'Cán bộ ' || st.kn || ' khối ' || st.bn, NULL,
+       (SELECT o.id FROM o WHERE o.bn = st.bn AND o.kn = ((st.kn - 1) % 6) + 1),
+       (SELECT sc.id FROM sc WHERE sc.bn = st.bn AND sc.kn = ((st.kn - 1) % 4) + 1),
+       CASE WHEN st.kn = 1 THEN 'bloc_head' WHEN st.kn <= 6 THEN 'deputy_head' ELSE 'staff' END,
+       NULL, NULL, TRUE, 1, now(), now() FROM st;
+UPDATE sub_committees s SET head_staff_id = st.id FROM sc, st WHERE s.id = sc.id AND st.bn = sc.bn AND st.kn = sc.kn + 1;
+INSERT INTO accounts (id, username, password_hash, role, bloc_id, province, active, version, created_at, updated_at, staff_id)
+SELECT gen_random_uuid(), 'b' || st.bn || '.s' || st.kn, (SELECT password_hash FROM accounts WHERE username = 'bench.admin'),
+       CASE WHEN st.kn = 1 THEN 'bloc_head' WHEN st.kn <= 6 THEN 'deputy_head' ELSE 'staff' END,
+       st.bloc_id, NULL, TRUE, 1, now(), now(), st.id FROM st;
+CREATE INDEX ON o (bn, kn); CREATE INDEX ON sc (bn, kn); CREATE INDEX ON st (bn, kn);
+CREATE TEMP TABLE head AS SELECT st.bn, a.id AS account_id FROM st JOIN accounts a ON a.staff_id = st.id WHERE st.kn = 1;
+CREATE INDEX ON head (bn);
+
+CREATE TEMP TABLE tt AS
+-- n % BLOCS picks the bloc; everything else derives from m = n / BLOCS, so that every bloc gets
+-- every status, assignee, organisation and sub-committee.
+SELECT gen_random_uuid() AS id, ((n % {BLOCS}) + 1)::int AS bn, n / {BLOCS} AS n, ((n * 7919) % {len(titles)})::int AS tpl,
+       (((n / {BLOCS}) * 37) % 100)::int AS r FROM generate_series(1::bigint, {TASKS}::bigint) n;
+CREATE TEMP TABLE tpl_tokens (tpl int, token text);
+INSERT INTO tpl_tokens VALUES {token_rows};
+
+INSERT INTO tasks (id, bloc_id, title, description, expected_result, directive_id, campaign_id, lead_organisation_id,
+                   sub_committee_id, assignee_id, created_by, start_date, due_date, due_sort, priority, key_task, progress,
+                   status, completed_on, duplicate_of, version, created_at, updated_at)
+SELECT tt.id, b.id, ({title_array})[tt.tpl + 1], 'Thực hiện theo kế hoạch của Khối.', 'Báo cáo kết quả', NULL, NULL,
+       o.id, sc.id, st.id, head.account_id,
+       DATE '2016-01-01' + (tt.n % 700)::int,
+       DATE '2016-01-15' + (tt.n % 700)::int,
+       DATE '2016-01-15' + (tt.n % 700)::int,
+       1 + (tt.n % 4), tt.n % 10 = 0,
+       CASE WHEN tt.r < 30 THEN 100 ELSE (tt.n % 90) END,
+       CASE WHEN tt.r < 10 THEN 'draft' WHEN tt.r < 25 THEN 'assigned' WHEN tt.r < 50 THEN 'in_progress'
+            WHEN tt.r < 60 THEN 'submitted' WHEN tt.r < 65 THEN 'returned' WHEN tt.r < 95 THEN 'completed' ELSE 'cancelled' END,
+       CASE WHEN tt.r >= 65 AND tt.r < 95 THEN DATE '2016-01-10' + (tt.n % 710)::int END,
+       NULL, 1, now() - (tt.n || ' seconds')::interval, now()
+FROM tt JOIN b ON b.n = tt.bn
+JOIN o ON o.bn = tt.bn AND o.kn = (tt.n % 6) + 1
+JOIN sc ON sc.bn = tt.bn AND sc.kn = (tt.n % 4) + 1
+JOIN st ON st.bn = tt.bn AND st.kn = 7 + (tt.n % 14)
+JOIN head ON head.bn = tt.bn;
+
+INSERT INTO task_coordinators (task_id, organisation_id)
+SELECT tt.id, o.id FROM tt JOIN o ON o.bn = tt.bn AND o.kn = ((tt.n + 1) % 6) + 1 WHERE tt.n % 3 = 0;
+
+INSERT INTO search_tokens (resource_type, bloc_id, token, resource_id)
+SELECT 'task', b.id, tok.token, tt.id FROM tt JOIN b ON b.n = tt.bn JOIN tpl_tokens tok ON tok.tpl = tt.tpl
+ON CONFLICT DO NOTHING;
+ANALYZE;
+"""
+psql(DB, sql)
+print(f"seeded {DB}: {BLOCS} blocs, {TASKS} tasks in {time.time() - t0:.0f} s")
