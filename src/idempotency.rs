@@ -54,18 +54,26 @@ pub struct Stored {
 
 impl Stored {
     pub fn response(&self) -> HttpResponse {
-        let mut res =
-            HttpResponse::build(StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK));
-        res.insert_header((header::CONTENT_TYPE, "application/json"))
-            .insert_header(("Idempotent-Replayed", "true"));
-        if let Some(v) = serde_json::from_str::<serde_json::Value>(&self.body)
-            .ok()
-            .and_then(|b| b["version"].as_i64())
-        {
-            res.insert_header((header::ETAG, format!("\"{v}\"")));
-        }
-        res.body(self.body.clone())
+        let mut res = json_response(self.status, &self.body);
+        res.headers_mut().insert(
+            header::HeaderName::from_static("idempotent-replayed"),
+            header::HeaderValue::from_static("true"),
+        );
+        res
     }
+}
+
+/// A JSON answer as created or replayed, with the `ETag` of the resource's `version` if it has one.
+fn json_response(status: u16, body: &str) -> HttpResponse {
+    let mut res = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
+    res.insert_header((header::CONTENT_TYPE, "application/json"));
+    if let Some(v) = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|b| b["version"].as_i64())
+    {
+        res.insert_header((header::ETAG, format!("\"{v}\"")));
+    }
+    res.body(body.to_string())
 }
 
 /// The stored answer for this key, if the caller used it before (on the same endpoint with the
@@ -164,13 +172,5 @@ pub async fn run(
         return Err(e.into());
     }
     txn.commit().await?;
-    let mut res = HttpResponse::build(status);
-    res.insert_header((header::CONTENT_TYPE, "application/json"));
-    if let Some(v) = serde_json::from_str::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|b| b["version"].as_i64())
-    {
-        res.insert_header((header::ETAG, format!("\"{v}\"")));
-    }
-    Ok(res.body(body))
+    Ok(json_response(status.as_u16(), &body))
 }

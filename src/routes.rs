@@ -4,7 +4,7 @@ use crate::{
     accounts, audit, auth, blocs, directives, error::ApiError, health, organisations, staff,
     sub_committees, tasks, units,
 };
-use actix_web::{HttpRequest, HttpResponse, http::Method};
+use actix_web::{HttpRequest, HttpResponse};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 pub const API_PREFIX: &str = "/api/v1";
@@ -94,10 +94,7 @@ fn segments(path: &str) -> Vec<String> {
 pub async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let table = req.app_data::<RouteTable>();
     Err(match table.and_then(|t| t.allowed(req.path())) {
-        Some(mut allow) if !allow.iter().any(|m| m == req.method().as_str()) => {
-            if allow.iter().any(|m| m == "GET") {
-                allow.push(Method::HEAD.to_string());
-            }
+        Some(allow) if !allow.iter().any(|m| m == req.method().as_str()) => {
             ApiError::MethodNotAllowed { allow }
         }
         _ => ApiError::NotFound(format!("no resource at {}", req.path())),
