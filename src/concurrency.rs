@@ -23,15 +23,34 @@ pub fn with_etag<T: Serialize>(status: StatusCode, body: &T, version: i32) -> Ht
 pub struct IfMatch(Option<Vec<String>>);
 
 impl IfMatch {
-    pub fn parse(raw: Option<&str>) -> Self {
-        match raw.map(str::trim).filter(|s| !s.is_empty()) {
-            None => IfMatch(None),
-            Some(s) => IfMatch(Some(
-                s.split(',')
-                    .map(|t| t.trim().trim_start_matches("W/").to_string())
-                    .collect(),
-            )),
+    /// Parses the header; anything but `*` or entity tags such as `"3"` / `W/"3"` is 400.
+    pub fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
+        let Some(raw) = raw else {
+            return Ok(IfMatch(None));
+        };
+        let bad = || {
+            ApiError::bad_field(
+                "If-Match",
+                "must be an entity tag from an ETag, such as \"3\", or *",
+            )
+        };
+        let raw = raw.trim();
+        if raw == "*" {
+            return Ok(IfMatch(Some(vec!["*".into()])));
         }
+        let mut tags = Vec::new();
+        for t in raw.split(',') {
+            let t = t.trim().trim_start_matches("W/");
+            let inner = t
+                .strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+                .ok_or_else(bad)?;
+            if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            tags.push(t.to_string());
+        }
+        Ok(IfMatch(Some(tags)))
     }
 
     /// Ok when there is no precondition or it names `current`.
@@ -52,11 +71,12 @@ impl FromRequest for IfMatch {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // A header that is not even text is as malformed as a bad tag.
         let raw = req
             .headers()
             .get(header::IF_MATCH)
-            .and_then(|v| v.to_str().ok());
-        ready(Ok(IfMatch::parse(raw)))
+            .map(|v| v.to_str().unwrap_or("\u{0}"));
+        ready(IfMatch::parse(raw))
     }
 }
 
@@ -93,26 +113,24 @@ mod tests {
 
     #[test]
     fn if_match_accepts_current_star_or_absent() {
-        assert!(IfMatch::parse(None).check(3).is_ok());
-        assert!(IfMatch::parse(Some("\"3\"")).check(3).is_ok());
-        assert!(IfMatch::parse(Some("W/\"3\"")).check(3).is_ok());
-        assert!(IfMatch::parse(Some("\"1\", \"3\"")).check(3).is_ok());
-        assert!(IfMatch::parse(Some("*")).check(3).is_ok());
-        assert_eq!(
-            IfMatch::parse(Some("\"2\""))
-                .check(3)
-                .unwrap_err()
-                .problem()
-                .status,
-            412
-        );
-        assert_eq!(
-            IfMatch::parse(Some("3"))
-                .check(3)
-                .unwrap_err()
-                .problem()
-                .status,
-            412
-        );
+        let ok = |s: Option<&str>| IfMatch::parse(s).unwrap().check(3);
+        assert!(ok(None).is_ok());
+        assert!(ok(Some("\"3\"")).is_ok());
+        assert!(ok(Some("W/\"3\"")).is_ok());
+        assert!(ok(Some("\"1\", \"3\"")).is_ok());
+        assert!(ok(Some("*")).is_ok());
+        assert_eq!(ok(Some("\"2\"")).unwrap_err().problem().status, 412);
+    }
+
+    #[test]
+    fn malformed_if_match_is_400() {
+        for bad in ["", "3", "null", "\"abc\"", "\"\"", "\"3\", 4", "**"] {
+            let e = IfMatch::parse(Some(bad)).unwrap_err().problem();
+            assert_eq!(
+                (e.status, e.errors[0].field.as_str()),
+                (400, "If-Match"),
+                "{bad:?}"
+            );
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
-pub struct Status {
+pub struct HealthStatus {
     #[schema(example = "ok")]
     pub status: String,
 }
@@ -14,12 +14,12 @@ pub struct Status {
 /// The process is alive.
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, description = "Alive", body = Status, example = json!({"status": "ok"}))),
+    responses((status = 200, description = "Alive", body = HealthStatus, example = json!({"status": "ok"}))),
     security(())
 )]
 #[get("/health")]
-pub async fn health() -> web::Json<Status> {
-    web::Json(Status {
+pub async fn health() -> web::Json<HealthStatus> {
+    web::Json(HealthStatus {
         status: "ok".into(),
     })
 }
@@ -30,15 +30,15 @@ pub async fn health() -> web::Json<Status> {
 #[utoipa::path(
     tag = "operations",
     responses(
-        (status = 200, description = "Ready to serve", body = Status, example = json!({"status": "ready"})),
+        (status = 200, description = "Ready to serve", body = HealthStatus, example = json!({"status": "ready"})),
         (status = 503, description = "The database is unreachable"),
     ),
     security(())
 )]
 #[get("/ready")]
-pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<Status>, ApiError> {
+pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<HealthStatus>, ApiError> {
     match tokio::time::timeout(Duration::from_secs(2), state.db.ping()).await {
-        Ok(Ok(())) => Ok(web::Json(Status {
+        Ok(Ok(())) => Ok(web::Json(HealthStatus {
             status: "ready".into(),
         })),
         Ok(Err(e)) => Err(ApiError::Unavailable(e.to_string())),

@@ -91,6 +91,7 @@ pub struct AccountQuery {
     /// The start of the username.
     pub q: Option<String>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

@@ -68,7 +68,7 @@ pub async fn get(
 }
 
 /// Reset an account's password or (de)activate it (admin; the bloc head for their bloc).
-#[utoipa::path(tag = "accounts", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale")),
+#[utoipa::path(tag = "accounts", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
     request_body = UpdateAccount,
     responses(
         (status = 200, description = "Changed", body = AccountDto, headers(("ETag" = String, description = "The new version"))),

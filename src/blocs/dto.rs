@@ -126,6 +126,7 @@ pub struct BlocQuery {
     /// `name`, `created_at`; `-` prefix for descending. Default: creation order.
     pub sort: Option<String>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

@@ -59,7 +59,7 @@ pub async fn get(
 }
 
 /// Change a bloc's name, founding date or decision (admin, or its bloc head).
-#[utoipa::path(tag = "blocs", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale")),
+#[utoipa::path(tag = "blocs", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
     request_body = UpdateBloc,
     responses(
         (status = 200, description = "Changed", body = BlocDto, headers(("ETag" = String, description = "The new version"))),

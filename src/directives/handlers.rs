@@ -62,7 +62,7 @@ pub async fn get(
 }
 
 /// Change a directive (bloc head, deputy heads).
-#[utoipa::path(tag = "directives", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale")),
+#[utoipa::path(tag = "directives", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
     request_body = UpdateDirective,
     responses(
         (status = 200, description = "Changed", body = DirectiveDto, headers(("ETag" = String, description = "The new version"))),

@@ -60,7 +60,7 @@ pub async fn get(
 }
 
 /// Change an organisation (bloc head, or the deputy head who heads it).
-#[utoipa::path(tag = "organisations", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale")),
+#[utoipa::path(tag = "organisations", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
     request_body = UpdateOrganisation,
     responses(
         (status = 200, description = "Changed", body = OrganisationDto, headers(("ETag" = String, description = "The new version"))),

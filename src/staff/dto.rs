@@ -155,6 +155,7 @@ pub struct StaffQuery {
     /// `full_name`, `created_at`; `-` prefix for descending. Default: creation order.
     pub sort: Option<String>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -221,6 +222,7 @@ pub struct MoveStaff {
 #[serde(deny_unknown_fields)]
 pub struct AssignmentQuery {
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

@@ -66,7 +66,7 @@ pub async fn get(
 /// Deactivating (`"active": false`) keeps the person's history and work and stops their
 /// sign-in at once. A role change reaches their account and takes effect at their next token
 /// refresh at the latest.
-#[utoipa::path(tag = "staff", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale")),
+#[utoipa::path(tag = "staff", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
     request_body = UpdateStaff,
     responses(
         (status = 200, description = "Changed", body = StaffDto, headers(("ETag" = String, description = "The new version"))),
@@ -104,7 +104,7 @@ pub async fn list_assignments(
 
 /// Move a staff member to another sub-committee (bloc head, or a deputy head moving someone
 /// into or out of the sub-committee they head). Their open work stays with them.
-#[utoipa::path(tag = "staff", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The staff member's ETag; 412 if it is stale")),
+#[utoipa::path(tag = "staff", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The staff member's ETag (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
     request_body = MoveStaff,
     responses(
         (status = 201, description = "Moved; the move as recorded", body = AssignmentDto),

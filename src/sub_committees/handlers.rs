@@ -60,7 +60,7 @@ pub async fn get(
 }
 
 /// Change a sub-committee (bloc head, or the deputy head who heads it).
-#[utoipa::path(tag = "sub-committees", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale")),
+#[utoipa::path(tag = "sub-committees", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
     request_body = UpdateSubCommittee,
     responses(
         (status = 200, description = "Changed", body = SubCommitteeDto, headers(("ETag" = String, description = "The new version"))),

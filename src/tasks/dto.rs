@@ -203,6 +203,7 @@ pub struct UpdateTask {
 pub struct NewReport {
     pub text: String,
     /// 0 to 100; becomes the task's progress.
+    #[schema(minimum = 0, maximum = 100)]
     pub progress: i16,
     /// Links (http or https) to minutes, photos, documents.
     #[serde(default)]
@@ -292,6 +293,7 @@ pub struct TaskQuery {
     /// Default: creation order.
     pub sort: Option<String>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -301,6 +303,7 @@ pub struct TaskQuery {
 pub struct MyTaskQuery {
     pub standing: Option<Standing>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -309,6 +312,7 @@ pub struct MyTaskQuery {
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

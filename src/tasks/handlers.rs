@@ -44,7 +44,7 @@ pub async fn list(
 /// The answer lists `possible_duplicates`: open tasks of the bloc that say the same thing. Send
 /// an `Idempotency-Key` to make a retry safe: the same key and body return the first answer.
 #[utoipa::path(tag = "tasks", request_body = CreateTask,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1–200 visible ASCII characters, kept 24 hours")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1–200 visible ASCII characters, kept 24 hours", pattern = r"^[!-~]{1,200}$")),
     responses(
         (status = 201, description = "Created as a draft", body = CreatedTask, headers(("ETag" = String, description = "The version"))),
         (status = 403, description = "The caller may not create tasks for this sub-committee or organisation"),
@@ -87,7 +87,7 @@ pub async fn get(
 }
 
 /// Edit a draft (who may create it). After assignment a task changes only through its moves.
-#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale")),
+#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
     request_body = UpdateTask,
     responses(
         (status = 200, description = "Changed", body = TaskDto, headers(("ETag" = String, description = "The new version"))),
@@ -119,7 +119,7 @@ pub async fn update(
 /// the assignee. `complete`, `return`: the bloc head or the deputy head of the task's
 /// sub-committee, never the assignee. `cancel`, `mark_duplicate`: the bloc head or the task's
 /// creator. A move that does not exist from the current status is 409 listing those that do.
-#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale")),
+#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
     request_body = Transition,
     responses(
         (status = 200, description = "Moved", body = TaskDto, headers(("ETag" = String, description = "The new version"))),
@@ -187,7 +187,7 @@ pub async fn list_reports(
 
 /// Report progress on an assigned task (the assignee, or the bloc head); its progress becomes
 /// the task's. Send an `Idempotency-Key` to make a retry safe.
-#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1–200 visible ASCII characters, kept 24 hours")),
+#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1–200 visible ASCII characters, kept 24 hours", pattern = r"^[!-~]{1,200}$")),
     request_body = NewReport,
     responses(
         (status = 201, description = "Recorded", body = ReportDto),

@@ -98,8 +98,10 @@ pub struct CreateUnit {
     pub kind: UnitKind,
     /// A unit of the same bloc this one belongs to (a village in its commune).
     pub parent_id: Option<Uuid>,
+    #[schema(minimum = 0)]
     pub population: Option<i64>,
     /// At most the population.
+    #[schema(minimum = 0)]
     pub households: Option<i64>,
 }
 
@@ -131,6 +133,7 @@ pub struct UnitQuery {
     /// `name`, `population`, `households`; `-` prefix for descending. Default: creation order.
     pub sort: Option<String>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

@@ -60,7 +60,7 @@ pub async fn get(
 }
 
 /// Change a grassroots unit (bloc head).
-#[utoipa::path(tag = "units", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale")),
+#[utoipa::path(tag = "units", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
     request_body = UpdateUnit,
     responses(
         (status = 200, description = "Changed", body = UnitDto, headers(("ETag" = String, description = "The new version"))),

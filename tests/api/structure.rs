@@ -497,6 +497,16 @@ async fn stale_if_match_is_412_and_changes_nothing() {
         .await;
     assert_eq!(now["name"], "Hội Nông dân huyện Hải Hà (1)");
     assert_eq!(now["version"], 2);
+    let res = app
+        .patch_json(
+            &format!("/api/v1/organisations/{id}"),
+            &json!({"name": "x"}),
+            h,
+            Some("null"),
+        )
+        .await;
+    let body = assert_problem(res, 400).await;
+    assert_eq!(body["errors"][0]["field"], "If-Match");
     for resource in ["blocs", "sub-committees", "staff", "units"] {
         let path = if resource == "blocs" {
             format!("/api/v1/blocs/{}", demo.bloc_id)
