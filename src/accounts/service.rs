@@ -216,6 +216,12 @@ pub async fn update(
     if_match.check(current.version)?;
     let mut am: account::ActiveModel = current.clone().into();
     let mut revoke = false;
+    if body.password.is_some() && current.id == caller.account_id {
+        return Err(ApiError::invalid(
+            "password",
+            "your own password changes at POST /api/v1/me/password, with the current one",
+        ));
+    }
     if let Some(p) = &body.password {
         password::check_policy(p).map_err(|m| ApiError::invalid("password", m))?;
         am.password_hash = Set(password::hash_blocking(p.clone())

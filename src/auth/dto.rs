@@ -59,3 +59,14 @@ pub struct MeResponse {
     #[schema(example = "2026-01-25T01:30:00Z")]
     pub created_at: DateTime<Utc>,
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "mật-khẩu-cũ-2016", "new_password": "mật-khẩu-mới-2017"}))]
+pub struct ChangePassword {
+    #[schema(format = Password)]
+    pub current_password: String,
+    /// 8–256 characters.
+    #[schema(format = Password)]
+    pub new_password: String,
+}

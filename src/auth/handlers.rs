@@ -1,6 +1,6 @@
 use super::{
     Caller,
-    dto::{LoginRequest, MeResponse, RefreshRequest, TokenResponse},
+    dto::{ChangePassword, LoginRequest, MeResponse, RefreshRequest, TokenResponse},
     service,
 };
 use crate::{error::ApiResult, extract::Json, startup::AppState};
@@ -84,4 +84,28 @@ pub async fn logout(
 #[get("/me")]
 pub async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Json<MeResponse>> {
     Ok(web::Json(service::me(&state, &caller).await?))
+}
+
+/// Change the caller's own password; the current one is required.
+///
+/// Every session of the account is signed out (its refresh tokens are revoked); access tokens
+/// already issued expire on their own. Wrong current passwords count towards the sign-in
+/// throttle of the username.
+#[utoipa::path(
+    tag = "auth",
+    request_body = ChangePassword,
+    responses(
+        (status = 204, description = "Changed; sign in again"),
+        (status = 422, description = "The current password is wrong, or the new one is too short or too long"),
+        (status = 429, description = "Too many wrong passwords for this username"),
+    )
+)]
+#[post("/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<ChangePassword>,
+) -> ApiResult<HttpResponse> {
+    service::change_password(&state, &caller, body.0).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -63,10 +63,41 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> ApiResul
         return Err(ApiError::Validation(errors));
     }
     let db = &state.db;
-    let now = Utc::now();
+    check_throttle(db, &username).await?;
 
-    let recent: Vec<login_failure::Model> = login_failure::Entity::find()
+    let account = account::Entity::find()
+        .filter(account::Column::Username.eq(&username))
+        .one(db)
+        .await?;
+    let hash = account
+        .as_ref()
+        .map(|a| a.password_hash.clone())
+        .unwrap_or_else(|| password::dummy_hash().to_string());
+    let matches = password::verify_blocking(password.to_string(), hash).await;
+    let account = match account {
+        Some(a) if matches && a.active => a,
+        _ => {
+            record_failure(db, &username).await?;
+            return Err(ApiError::Unauthorized(BAD_CREDENTIALS.into()));
+        }
+    };
+
+    let txn = begin_write(db).await?;
+    login_failure::Entity::delete_many()
         .filter(login_failure::Column::Username.eq(&username))
+        .exec(&txn)
+        .await?;
+    let tokens = issue_tokens(&txn, state, &account, Uuid::now_v7()).await?;
+    txn.commit().await?;
+    tracing::info!(account_id = %account.id, role = %account.role, "signed in");
+    Ok(tokens)
+}
+
+/// 429 while a username has had too many failed attempts within the window.
+async fn check_throttle(db: &DatabaseConnection, username: &str) -> ApiResult<()> {
+    let now = Utc::now();
+    let recent: Vec<login_failure::Model> = login_failure::Entity::find()
+        .filter(login_failure::Column::Username.eq(username))
         .filter(
             login_failure::Column::FailedAt.gt(now - ChronoDuration::seconds(THROTTLE_WINDOW_SECS)),
         )
@@ -86,45 +117,79 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> ApiResul
             ),
         });
     }
+    Ok(())
+}
 
-    let account = account::Entity::find()
-        .filter(account::Column::Username.eq(&username))
-        .one(db)
-        .await?;
-    let hash = account
-        .as_ref()
-        .map(|a| a.password_hash.clone())
-        .unwrap_or_else(|| password::dummy_hash().to_string());
-    let matches = password::verify_blocking(password.to_string(), hash).await;
-    let account = match account {
-        Some(a) if matches && a.active => a,
-        _ => {
-            login_failure::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                username: Set(username.clone()),
-                failed_at: Set(now),
-            }
-            .insert(db)
-            .await?;
-            // Keep the table small: failures older than the window never count again.
-            login_failure::Entity::delete_many()
-                .filter(login_failure::Column::Username.eq(&username))
-                .filter(login_failure::Column::FailedAt.lt(now - ChronoDuration::hours(1)))
-                .exec(db)
-                .await?;
-            return Err(ApiError::Unauthorized(BAD_CREDENTIALS.into()));
-        }
-    };
-
-    let txn = begin_write(db).await?;
+/// Records a failed password for `username`, and forgets failures too old to count.
+async fn record_failure(db: &DatabaseConnection, username: &str) -> ApiResult<()> {
+    let now = Utc::now();
+    login_failure::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        username: Set(username.to_string()),
+        failed_at: Set(now),
+    }
+    .insert(db)
+    .await?;
     login_failure::Entity::delete_many()
-        .filter(login_failure::Column::Username.eq(&username))
+        .filter(login_failure::Column::Username.eq(username))
+        .filter(login_failure::Column::FailedAt.lt(now - ChronoDuration::hours(1)))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The caller changes their own password, proving the current one.
+pub async fn change_password(
+    state: &AppState,
+    caller: &Caller,
+    body: crate::auth::dto::ChangePassword,
+) -> ApiResult<()> {
+    let db = &state.db;
+    let account = account::Entity::find_by_id(caller.account_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::InvalidToken("the token's account no longer exists".into()))?;
+    check_throttle(db, &account.username).await?;
+    if let Err(m) = password::check_policy(&body.new_password) {
+        return Err(ApiError::invalid("new_password", m));
+    }
+    if !password::verify_blocking(body.current_password, account.password_hash.clone()).await {
+        record_failure(db, &account.username).await?;
+        return Err(ApiError::invalid(
+            "current_password",
+            "is not the account's password",
+        ));
+    }
+    let hash = password::hash_blocking(body.new_password)
+        .await
+        .map_err(ApiError::internal)?;
+    let txn = begin_write(db).await?;
+    let mut am: account::ActiveModel = account.clone().into();
+    am.password_hash = Set(hash);
+    am.version = Set(account.version + 1);
+    am.updated_at = Set(Utc::now());
+    am.update(&txn).await?;
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(refresh_token::Column::AccountId.eq(account.id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
-    let tokens = issue_tokens(&txn, state, &account, Uuid::now_v7()).await?;
+    crate::audit::record(
+        &txn,
+        caller,
+        crate::audit::Entry {
+            action: "change_password",
+            resource_type: "account",
+            resource_id: account.id,
+            bloc_id: account.bloc_id,
+            before: None,
+            after: Some(serde_json::json!({"password": "changed"})),
+        },
+    )
+    .await?;
     txn.commit().await?;
-    tracing::info!(account_id = %account.id, role = %account.role, "signed in");
-    Ok(tokens)
+    Ok(())
 }
 
 async fn issue_tokens(

@@ -225,3 +225,83 @@ async fn a_disabled_account_cannot_sign_in_or_refresh() {
     assert_problem(app.login_response("admin", ADMIN_PASSWORD).await, 401).await;
     assert_problem(app.refresh(&t.refresh).await, 401).await;
 }
+
+#[tokio::test]
+async fn changing_ones_own_password_needs_the_current_one_and_signs_out_everywhere() {
+    let app = spawn_app().await;
+    let t = app.login_admin().await;
+    let other_session = app.login_admin().await;
+    let body = assert_problem(
+        app.post_json(
+            "/api/v1/me/password",
+            &json!({"current_password": "đoán-sai-rồi", "new_password": "mật-khẩu-mới-2017"}),
+            Some(&t.access),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "current_password");
+    let body = assert_problem(
+        app.post_json(
+            "/api/v1/me/password",
+            &json!({"current_password": ADMIN_PASSWORD, "new_password": "ngắn"}),
+            Some(&t.access),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "new_password");
+    let res = app
+        .post_json(
+            "/api/v1/me/password",
+            &json!({"current_password": ADMIN_PASSWORD, "new_password": "mật-khẩu-mới-2017"}),
+            Some(&t.access),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    assert_problem(app.refresh(&other_session.refresh).await, 401).await;
+    assert_problem(app.login_response("admin", ADMIN_PASSWORD).await, 401).await;
+    assert_eq!(
+        app.login_response("admin", "mật-khẩu-mới-2017")
+            .await
+            .status(),
+        200
+    );
+    assert_problem(
+        app.post_json(
+            "/api/v1/me/password",
+            &json!({"current_password": "x", "new_password": "y"}),
+            None,
+        )
+        .await,
+        401,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn guessing_the_current_password_is_throttled_like_sign_in() {
+    let app = spawn_app().await;
+    let t = app.login_admin().await;
+    for _ in 0..5 {
+        let res = app
+            .post_json(
+                "/api/v1/me/password",
+                &json!({"current_password": "đoán-mò-thôi", "new_password": "mật-khẩu-mới-2017"}),
+                Some(&t.access),
+            )
+            .await;
+        assert_problem(res, 422).await;
+    }
+    let res = app
+        .post_json(
+            "/api/v1/me/password",
+            &json!({"current_password": ADMIN_PASSWORD, "new_password": "mật-khẩu-mới-2017"}),
+            Some(&t.access),
+        )
+        .await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, 429).await;
+}

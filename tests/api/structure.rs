@@ -686,6 +686,18 @@ async fn accounts_follow_the_rules_of_who_manages_them() {
             .status(),
         200
     );
+    // Nobody resets their own password without the current one.
+    let (_, me) = app.get_json("/api/v1/me", h).await;
+    let res = app
+        .patch_json(
+            &format!("/api/v1/accounts/{}", me["id"].as_str().unwrap()),
+            &json!({"password": "mật-khẩu-chiếm-quyền"}),
+            h,
+            None,
+        )
+        .await;
+    let body = assert_problem(res, 422).await;
+    assert_eq!(body["errors"][0]["field"], "password");
     // Nobody deactivates themselves.
     let (_, me) = app.get_json("/api/v1/me", h).await;
     let res = app
