@@ -193,6 +193,24 @@ impl<'a, C: ColumnTrait> Keyset<'a, C> {
         }
     }
 
+    /// Runs `select` for one page (ordered, after the cursor) and makes the page of DTOs.
+    pub async fn fetch<E, T>(
+        &self,
+        conn: &impl sea_orm::ConnectionTrait,
+        select: Select<E>,
+        id: C,
+        limit: u64,
+        key: impl Fn(&E::Model) -> (serde_json::Value, Uuid),
+        map: impl FnMut(E::Model) -> T,
+    ) -> Result<Page<T>, sea_orm::DbErr>
+    where
+        E: EntityTrait,
+        T: ToSchema,
+    {
+        let rows = self.apply(select, id, limit).all(conn).await?;
+        Ok(self.finish(rows, limit, key, map))
+    }
+
     /// The name of the sort field, for `key` functions.
     pub fn field_name(&self) -> Option<&'static str> {
         self.field.map(|f| f.name)

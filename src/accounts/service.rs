@@ -65,11 +65,16 @@ pub async fn list(
             .filter(account::Column::Username.gte(prefix.clone()))
             .filter(account::Column::Username.lte(format!("{prefix}\u{7f}")));
     }
-    let rows = keyset
-        .apply(select, account::Column::Id, limit)
-        .all(&state.db)
-        .await?;
-    Ok(keyset.finish(rows, limit, |m| (json!(null), m.id), AccountDto::from))
+    Ok(keyset
+        .fetch(
+            &state.db,
+            select,
+            account::Column::Id,
+            limit,
+            |m| (json!(null), m.id),
+            AccountDto::from,
+        )
+        .await?)
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<account::Model> {

@@ -137,11 +137,16 @@ pub async fn list(
     if let Some(to) = q.to {
         select = select.filter(audit_entry::Column::CreatedAt.lt(to));
     }
-    let rows = keyset
-        .apply(select, audit_entry::Column::Id, limit)
-        .all(&state.db)
-        .await?;
-    Ok(keyset.finish(rows, limit, |m| (Value::Null, m.id), AuditEntryDto::from))
+    Ok(keyset
+        .fetch(
+            &state.db,
+            select,
+            audit_entry::Column::Id,
+            limit,
+            |m| (Value::Null, m.id),
+            AuditEntryDto::from,
+        )
+        .await?)
 }
 
 #[cfg(test)]

@@ -57,24 +57,24 @@ pub async fn list(state: &AppState, caller: &Caller, q: BlocQuery) -> ApiResult<
     {
         select = select.filter(cond);
     }
-    let rows = keyset
-        .apply(select, bloc::Column::Id, limit)
-        .all(&state.db)
-        .await?;
     let field = keyset.field_name();
-    Ok(keyset.finish(
-        rows,
-        limit,
-        |m| {
-            let v = match field {
-                Some("name") => json!(m.name_folded),
-                Some("created_at") => json!(m.created_at),
-                _ => json!(null),
-            };
-            (v, m.id)
-        },
-        BlocDto::from,
-    ))
+    Ok(keyset
+        .fetch(
+            &state.db,
+            select,
+            bloc::Column::Id,
+            limit,
+            |m| {
+                let v = match field {
+                    Some("name") => json!(m.name_folded),
+                    Some("created_at") => json!(m.created_at),
+                    _ => json!(null),
+                };
+                (v, m.id)
+            },
+            BlocDto::from,
+        )
+        .await?)
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<bloc::Model> {

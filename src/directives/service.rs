@@ -93,25 +93,25 @@ pub async fn list(
     {
         select = select.filter(cond);
     }
-    let rows = keyset
-        .apply(select, directive::Column::Id, limit)
-        .all(&state.db)
-        .await?;
     let field = keyset.field_name();
-    Ok(keyset.finish(
-        rows,
-        limit,
-        |m| {
-            let v = match field {
-                Some("issued_on") => json!(m.issued_on),
-                Some("serial") => json!(m.serial),
-                Some("created_at") => json!(m.created_at),
-                _ => json!(null),
-            };
-            (v, m.id)
-        },
-        DirectiveDto::from,
-    ))
+    Ok(keyset
+        .fetch(
+            &state.db,
+            select,
+            directive::Column::Id,
+            limit,
+            |m| {
+                let v = match field {
+                    Some("issued_on") => json!(m.issued_on),
+                    Some("serial") => json!(m.serial),
+                    Some("created_at") => json!(m.created_at),
+                    _ => json!(null),
+                };
+                (v, m.id)
+            },
+            DirectiveDto::from,
+        )
+        .await?)
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<directive::Model> {

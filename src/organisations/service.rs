@@ -57,24 +57,24 @@ pub async fn list(
     {
         select = select.filter(cond);
     }
-    let rows = keyset
-        .apply(select, organisation::Column::Id, limit)
-        .all(&state.db)
-        .await?;
     let field = keyset.field_name();
-    Ok(keyset.finish(
-        rows,
-        limit,
-        |m| {
-            let v = match field {
-                Some("code") => json!(m.code),
-                Some("name") => json!(m.name),
-                _ => json!(null),
-            };
-            (v, m.id)
-        },
-        OrganisationDto::from,
-    ))
+    Ok(keyset
+        .fetch(
+            &state.db,
+            select,
+            organisation::Column::Id,
+            limit,
+            |m| {
+                let v = match field {
+                    Some("code") => json!(m.code),
+                    Some("name") => json!(m.name),
+                    _ => json!(null),
+                };
+                (v, m.id)
+            },
+            OrganisationDto::from,
+        )
+        .await?)
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<organisation::Model> {

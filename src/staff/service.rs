@@ -65,24 +65,24 @@ pub async fn list(state: &AppState, caller: &Caller, q: StaffQuery) -> ApiResult
     {
         select = select.filter(cond);
     }
-    let rows = keyset
-        .apply(select, staff::Column::Id, limit)
-        .all(&state.db)
-        .await?;
     let field = keyset.field_name();
-    Ok(keyset.finish(
-        rows,
-        limit,
-        |m| {
-            let v = match field {
-                Some("full_name") => json!(m.full_name),
-                Some("created_at") => json!(m.created_at),
-                _ => json!(null),
-            };
-            (v, m.id)
-        },
-        StaffDto::from,
-    ))
+    Ok(keyset
+        .fetch(
+            &state.db,
+            select,
+            staff::Column::Id,
+            limit,
+            |m| {
+                let v = match field {
+                    Some("full_name") => json!(m.full_name),
+                    Some("created_at") => json!(m.created_at),
+                    _ => json!(null),
+                };
+                (v, m.id)
+            },
+            StaffDto::from,
+        )
+        .await?)
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<staff::Model> {
@@ -446,9 +446,14 @@ pub async fn list_assignments(
     let keyset = Keyset::parse(None, q.cursor.as_deref(), &fields)?;
     let select = tenancy::select::<staff_assignment::Entity>(&Scope::of(caller))
         .filter(staff_assignment::Column::StaffId.eq(person.id));
-    let rows = keyset
-        .apply(select, staff_assignment::Column::Id, limit)
-        .all(&state.db)
-        .await?;
-    Ok(keyset.finish(rows, limit, |m| (json!(null), m.id), AssignmentDto::from))
+    Ok(keyset
+        .fetch(
+            &state.db,
+            select,
+            staff_assignment::Column::Id,
+            limit,
+            |m| (json!(null), m.id),
+            AssignmentDto::from,
+        )
+        .await?)
 }

@@ -54,24 +54,24 @@ pub async fn list(
     {
         select = select.filter(cond);
     }
-    let rows = keyset
-        .apply(select, sub_committee::Column::Id, limit)
-        .all(&state.db)
-        .await?;
     let field = keyset.field_name();
-    Ok(keyset.finish(
-        rows,
-        limit,
-        |m| {
-            let v = match field {
-                Some("code") => json!(m.code),
-                Some("name") => json!(m.name),
-                _ => json!(null),
-            };
-            (v, m.id)
-        },
-        SubCommitteeDto::from,
-    ))
+    Ok(keyset
+        .fetch(
+            &state.db,
+            select,
+            sub_committee::Column::Id,
+            limit,
+            |m| {
+                let v = match field {
+                    Some("code") => json!(m.code),
+                    Some("name") => json!(m.name),
+                    _ => json!(null),
+                };
+                (v, m.id)
+            },
+            SubCommitteeDto::from,
+        )
+        .await?)
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<sub_committee::Model> {

@@ -923,25 +923,25 @@ pub async fn history(
     let keyset = Keyset::parse(None, q.cursor.as_deref(), &fields)?;
     let select =
         tenancy::select::<task_event::Entity>(&scope).filter(task_event::Column::TaskId.eq(t.id));
-    let rows = keyset
-        .apply(select, task_event::Column::Id, limit)
-        .all(&state.db)
-        .await?;
-    Ok(keyset.finish(
-        rows,
-        limit,
-        |m| (json!(null), m.id),
-        |m| TaskEventDto {
-            id: m.id,
-            action: m.action,
-            from_status: m.from_status,
-            to_status: m.to_status,
-            actor_id: m.actor_id,
-            reason: m.note,
-            changes: serde_json::from_str(&m.data).unwrap_or(json!({})),
-            created_at: m.created_at,
-        },
-    ))
+    Ok(keyset
+        .fetch(
+            &state.db,
+            select,
+            task_event::Column::Id,
+            limit,
+            |m| (json!(null), m.id),
+            |m| TaskEventDto {
+                id: m.id,
+                action: m.action,
+                from_status: m.from_status,
+                to_status: m.to_status,
+                actor_id: m.actor_id,
+                reason: m.note,
+                changes: serde_json::from_str(&m.data).unwrap_or(json!({})),
+                created_at: m.created_at,
+            },
+        )
+        .await?)
 }
 
 fn report_dto(m: task_report::Model) -> ReportDto {
@@ -1010,9 +1010,14 @@ pub async fn list_reports(
     let keyset = Keyset::parse(None, q.cursor.as_deref(), &fields)?;
     let select =
         tenancy::select::<task_report::Entity>(&scope).filter(task_report::Column::TaskId.eq(t.id));
-    let rows = keyset
-        .apply(select, task_report::Column::Id, limit)
-        .all(&state.db)
-        .await?;
-    Ok(keyset.finish(rows, limit, |m| (json!(null), m.id), report_dto))
+    Ok(keyset
+        .fetch(
+            &state.db,
+            select,
+            task_report::Column::Id,
+            limit,
+            |m| (json!(null), m.id),
+            report_dto,
+        )
+        .await?)
 }

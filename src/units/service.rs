@@ -66,25 +66,25 @@ pub async fn list(state: &AppState, caller: &Caller, q: UnitQuery) -> ApiResult<
     {
         select = select.filter(cond);
     }
-    let rows = keyset
-        .apply(select, unit::Column::Id, limit)
-        .all(&state.db)
-        .await?;
     let field = keyset.field_name();
-    Ok(keyset.finish(
-        rows,
-        limit,
-        |m| {
-            let v = match field {
-                Some("name") => json!(m.name_folded),
-                Some("population") => json!(m.population),
-                Some("households") => json!(m.households),
-                _ => json!(null),
-            };
-            (v, m.id)
-        },
-        UnitDto::from,
-    ))
+    Ok(keyset
+        .fetch(
+            &state.db,
+            select,
+            unit::Column::Id,
+            limit,
+            |m| {
+                let v = match field {
+                    Some("name") => json!(m.name_folded),
+                    Some("population") => json!(m.population),
+                    Some("households") => json!(m.households),
+                    _ => json!(null),
+                };
+                (v, m.id)
+            },
+            UnitDto::from,
+        )
+        .await?)
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<unit::Model> {
