@@ -1,5 +1,6 @@
 # Multi-stage build: compile with the Rust toolchain, run on a slim Debian as a non-root user.
-FROM rust:1.95-slim-bookworm AS build
+# rust:1 is the newest stable 1.x (SeaORM 2 needs 1.94 or newer), on the same Debian as the runtime.
+FROM rust:1-slim-bookworm AS build
 WORKDIR /src
 # Dependencies first, so code changes do not rebuild them.
 COPY Cargo.toml Cargo.lock ./
