@@ -86,6 +86,24 @@ pub async fn unit_in_bloc(
     Ok(found)
 }
 
+/// True when another resource of the bloc already uses `code` in `code_column` (excluding
+/// `except`, the resource being changed). Shared by every resource with a per-bloc code.
+pub async fn code_taken<E: crate::tenancy::Tenant>(
+    conn: &impl ConnectionTrait,
+    bloc_id: Uuid,
+    code_column: E::Column,
+    code: &str,
+    except: Option<Uuid>,
+) -> Result<bool, DbErr> {
+    let mut s = E::find()
+        .filter(E::bloc_column().eq(bloc_id))
+        .filter(code_column.eq(code));
+    if let Some(id) = except {
+        s = s.filter(E::id_column().ne(id));
+    }
+    Ok(s.one(conn).await?.is_some())
+}
+
 /// Codes are upper-case letters, digits, `_` and `-`, 2 to 20 long (`MTTQ`, `HLHPN`, `KT-GS`).
 /// Vietnamese letters fold to ASCII first, so `ĐTN` is stored as `DTN`.
 pub fn code(c: &mut Checks, field: &str, raw: &str) -> String {

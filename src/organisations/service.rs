@@ -14,7 +14,7 @@ use crate::{
     validate::Checks,
 };
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -81,21 +81,6 @@ pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<organ
     tenancy::find::<organisation::Entity>(&state.db, &Scope::of(caller), id, "organisation").await
 }
 
-async fn code_taken(
-    conn: &impl ConnectionTrait,
-    bloc_id: Uuid,
-    code: &str,
-    except: Option<Uuid>,
-) -> Result<bool, sea_orm::DbErr> {
-    let mut s = organisation::Entity::find()
-        .filter(organisation::Column::BlocId.eq(bloc_id))
-        .filter(organisation::Column::Code.eq(code));
-    if let Some(id) = except {
-        s = s.filter(organisation::Column::Id.ne(id));
-    }
-    Ok(s.one(conn).await?.is_some())
-}
-
 pub async fn create(
     state: &AppState,
     caller: &Caller,
@@ -116,7 +101,15 @@ pub async fn create(
     let txn = begin_write(&state.db).await?;
     refs::staff_in_bloc(&txn, &mut c, "head_staff_id", bloc_id, body.head_staff_id).await?;
     c.finish()?;
-    if code_taken(&txn, bloc_id, &code, None).await? {
+    if refs::code_taken::<organisation::Entity>(
+        &txn,
+        bloc_id,
+        organisation::Column::Code,
+        &code,
+        None,
+    )
+    .await?
+    {
         return Err(ApiError::conflict(format!(
             "the organisation code `{code}` is already used in this bloc"
         )));
@@ -185,7 +178,14 @@ pub async fn update(
         let code = refs::code(&mut c, "code", raw);
         if c.ok()
             && code != current.code
-            && code_taken(&txn, current.bloc_id, &code, Some(id)).await?
+            && refs::code_taken::<organisation::Entity>(
+                &txn,
+                current.bloc_id,
+                organisation::Column::Code,
+                &code,
+                Some(id),
+            )
+            .await?
         {
             return Err(ApiError::conflict(format!(
                 "the organisation code `{code}` is already used in this bloc"

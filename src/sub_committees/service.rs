@@ -14,7 +14,7 @@ use crate::{
     validate::Checks,
 };
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -78,21 +78,6 @@ pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<sub_c
     tenancy::find::<sub_committee::Entity>(&state.db, &Scope::of(caller), id, "sub-committee").await
 }
 
-async fn code_taken(
-    conn: &impl ConnectionTrait,
-    bloc_id: Uuid,
-    code: &str,
-    except: Option<Uuid>,
-) -> Result<bool, sea_orm::DbErr> {
-    let mut s = sub_committee::Entity::find()
-        .filter(sub_committee::Column::BlocId.eq(bloc_id))
-        .filter(sub_committee::Column::Code.eq(code));
-    if let Some(id) = except {
-        s = s.filter(sub_committee::Column::Id.ne(id));
-    }
-    Ok(s.one(conn).await?.is_some())
-}
-
 /// The head of a sub-committee is the bloc head or a deputy head.
 fn check_head(head: Option<crate::entities::staff::Model>, c: &mut Checks) {
     if let Some(h) = head
@@ -127,7 +112,15 @@ pub async fn create(
         &mut c,
     );
     c.finish()?;
-    if code_taken(&txn, bloc_id, &code, None).await? {
+    if refs::code_taken::<sub_committee::Entity>(
+        &txn,
+        bloc_id,
+        sub_committee::Column::Code,
+        &code,
+        None,
+    )
+    .await?
+    {
         return Err(ApiError::conflict(format!(
             "the sub-committee code `{code}` is already used in this bloc"
         )));
@@ -197,7 +190,14 @@ pub async fn update(
         let code = refs::code(&mut c, "code", raw);
         if c.ok()
             && code != current.code
-            && code_taken(&txn, current.bloc_id, &code, Some(id)).await?
+            && refs::code_taken::<sub_committee::Entity>(
+                &txn,
+                current.bloc_id,
+                sub_committee::Column::Code,
+                &code,
+                Some(id),
+            )
+            .await?
         {
             return Err(ApiError::conflict(format!(
                 "the sub-committee code `{code}` is already used in this bloc"
