@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod blocs;
+pub mod campaigns;
 pub mod cli;
 pub mod concurrency;
 pub mod config;

@@ -164,33 +164,42 @@ impl<'a, C: ColumnTrait> Keyset<'a, C> {
         key: impl Fn(&M) -> (serde_json::Value, Uuid),
         map: impl FnMut(M) -> T,
     ) -> Page<T> {
-        let more = rows.len() as u64 > limit;
-        rows.truncate(limit as usize);
-        let next_cursor = if more {
-            rows.last().map(|last| {
-                let (v, id) = key(last);
-                let label = match self.field {
-                    None => String::new(),
-                    Some(f) => format!("{}{}", if self.desc { "-" } else { "" }, f.name),
-                };
-                let data = CursorData {
-                    s: label,
-                    v: if self.field.is_some() {
-                        v
-                    } else {
-                        serde_json::Value::Null
-                    },
-                    id,
-                };
-                URL_SAFE_NO_PAD.encode(serde_json::to_vec(&data).unwrap_or_default())
-            })
-        } else {
-            None
-        };
+        let next_cursor = self.next_cursor(&mut rows, limit, key);
         Page {
             items: rows.into_iter().map(map).collect(),
             next_cursor,
         }
+    }
+
+    /// Cuts the extra row off `rows` and returns the cursor for the next page, if there is one.
+    pub fn next_cursor<M>(
+        &self,
+        rows: &mut Vec<M>,
+        limit: u64,
+        key: impl Fn(&M) -> (serde_json::Value, Uuid),
+    ) -> Option<String> {
+        let more = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        if !more {
+            return None;
+        }
+        rows.last().map(|last| {
+            let (v, id) = key(last);
+            let label = match self.field {
+                None => String::new(),
+                Some(f) => format!("{}{}", if self.desc { "-" } else { "" }, f.name),
+            };
+            let data = CursorData {
+                s: label,
+                v: if self.field.is_some() {
+                    v
+                } else {
+                    serde_json::Value::Null
+                },
+                id,
+            };
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&data).unwrap_or_default())
+        })
     }
 
     /// Runs `select` for one page (ordered, after the cursor) and makes the page of DTOs.

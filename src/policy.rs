@@ -19,6 +19,10 @@ pub enum Resource {
     Unit,
     Directive,
     Task,
+    Campaign,
+    CampaignTarget,
+    Measurement,
+    Registration,
     AuditLog,
 }
 
@@ -40,6 +44,9 @@ pub enum Action {
     Cancel,
     Reassign,
     Report,
+    /// Campaign registrations: recognising an entry, and withdrawing it.
+    Recognise,
+    Withdraw,
 }
 
 /// What a rule asks of the caller.
@@ -148,6 +155,32 @@ pub const RULES: &[(Resource, Action, [Rule; 5])] = &[
     (Task, Cancel, [No, Yes, IsTheCreator, IsTheCreator, No]),
     (Task, Reassign, [No, Yes, ResponsibleForTheTask, No, No]),
     (Task, Report, [No, Yes, IsTheAssignee, IsTheAssignee, No]),
+    // A campaign is run by the bloc head and the deputy head who leads its lead organisation;
+    // every cadre of the bloc collects its figures and registrations.
+    (Campaign, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (Campaign, Create, [No, Yes, LeadsTheOrganisation, No, No]),
+    (Campaign, Update, [No, Yes, LeadsTheOrganisation, No, No]),
+    (CampaignTarget, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (
+        CampaignTarget,
+        Create,
+        [No, Yes, LeadsTheOrganisation, No, No],
+    ),
+    (
+        CampaignTarget,
+        Update,
+        [No, Yes, LeadsTheOrganisation, No, No],
+    ),
+    (Measurement, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (Measurement, Create, [No, Yes, Yes, Yes, No]),
+    (Registration, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (Registration, Create, [No, Yes, Yes, Yes, No]),
+    (
+        Registration,
+        Recognise,
+        [No, Yes, LeadsTheOrganisation, No, No],
+    ),
+    (Registration, Withdraw, [No, Yes, Yes, Yes, No]),
     (AuditLog, Read, [Yes, Yes, No, No, No]),
 ];
 
@@ -311,6 +344,8 @@ pub fn authorize(
                 Cancel => "cancel",
                 Reassign => "reassign",
                 Report => "report on",
+                Recognise => "recognise",
+                Withdraw => "withdraw",
             },
             match (resource, action) {
                 (Staff, Move) => "this person between these sub-committees",
@@ -323,6 +358,13 @@ pub fn authorize(
                 (Directive, _) => "directives",
                 (Task, Complete | Return) => "this task (nobody approves their own work)",
                 (Task, _) => "this task",
+                (Campaign, _) => "this campaign (its lead organisation's leader or the bloc head)",
+                (CampaignTarget, _) =>
+                    "this campaign's targets (its lead organisation's leader or the bloc head)",
+                (Measurement, _) => "campaign figures",
+                (Registration, Recognise) =>
+                    "this registration (its campaign's lead organisation's leader or the bloc head)",
+                (Registration, _) => "campaign registrations",
                 (AuditLog, _) => "the audit log",
             }
         )))
@@ -386,6 +428,17 @@ mod tests {
             (Directive, Update, Role::Portal, false),
             (AuditLog, Read, Role::DeputyHead, false),
             (AuditLog, Read, Role::Portal, false),
+            (Campaign, Create, Role::BlocHead, true),
+            (Campaign, Create, Role::DeputyHead, false),
+            (Campaign, Create, Role::Staff, false),
+            (CampaignTarget, Update, Role::Staff, false),
+            (Measurement, Create, Role::Staff, true),
+            (Measurement, Create, Role::Portal, false),
+            (Measurement, Create, Role::Admin, false),
+            (Registration, Create, Role::Staff, true),
+            (Registration, Withdraw, Role::Staff, true),
+            (Registration, Recognise, Role::Staff, false),
+            (Registration, Recognise, Role::BlocHead, true),
         ];
         for (r, a, role, allowed) in expected {
             assert_eq!(
@@ -622,5 +675,34 @@ mod tests {
         let e = authorize(&actor(Role::Staff), Unit, Create, &Target::default()).unwrap_err();
         assert_eq!(e.problem().status, 403);
         assert!(e.problem().detail.contains("staff"));
+    }
+
+    #[test]
+    fn a_deputy_runs_only_the_campaigns_their_organisation_leads() {
+        let org = Uuid::now_v7();
+        let deputy = Actor {
+            role: Role::DeputyHead,
+            account_id: None,
+            staff_id: Some(Uuid::now_v7()),
+            heads_sub_committees: vec![],
+            leads_organisations: vec![org],
+        };
+        let of = |o| Target {
+            organisation: Some(o),
+            ..Default::default()
+        };
+        for (r, a) in [
+            (Campaign, Create),
+            (Campaign, Update),
+            (CampaignTarget, Create),
+            (CampaignTarget, Update),
+            (Registration, Recognise),
+        ] {
+            assert!(allows(&deputy, r, a, &of(org)), "{r:?} {a:?} own");
+            assert!(
+                !allows(&deputy, r, a, &of(Uuid::now_v7())),
+                "{r:?} {a:?} other"
+            );
+        }
     }
 }

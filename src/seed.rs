@@ -416,8 +416,10 @@ pub async fn seed_demo(
             _ => {}
         }
     }
+    let mut unit_ids = Vec::with_capacity(UNITS.len());
     for (name, kind, population, households) in UNITS {
         let id = Uuid::now_v7();
+        unit_ids.push((id, name, kind));
         unit::ActiveModel {
             id: Set(id),
             bloc_id: Set(bloc_id),
@@ -492,6 +494,16 @@ pub async fn seed_demo(
         )
         .await?;
     }
+    crate::campaigns::seed::seed(
+        &txn,
+        &crate::campaigns::seed::Context {
+            bloc_id,
+            organisations: &org_ids,
+            units: &unit_ids,
+            recorded_by: head_account,
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(Seeded {
         bloc_id,

@@ -4,8 +4,9 @@
 use crate::{
     auth::{Caller, Role},
     entities::{
-        account, bloc, directive, organisation, staff, staff_assignment, sub_committee, task,
-        task_event, task_report, unit,
+        account, bloc, campaign, campaign_measurement, campaign_registration, campaign_target,
+        directive, organisation, staff, staff_assignment, sub_committee, task, task_event,
+        task_report, unit,
     },
     text,
 };
@@ -124,3 +125,7 @@ tenant!(directive, BlocId);
 tenant!(task, BlocId);
 tenant!(task_event, BlocId);
 tenant!(task_report, BlocId);
+tenant!(campaign, BlocId);
+tenant!(campaign_target, BlocId);
+tenant!(campaign_measurement, BlocId);
+tenant!(campaign_registration, BlocId);

@@ -18,6 +18,7 @@ mod m20261126_000013_create_directives;
 mod m20261126_000014_create_tasks;
 mod m20261126_000015_create_idempotency_keys;
 mod m20261126_000016_index_open_tasks_by_assignee;
+mod m20261127_000017_create_campaigns;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000014_create_tasks::Migration),
             Box::new(m20261126_000015_create_idempotency_keys::Migration),
             Box::new(m20261126_000016_index_open_tasks_by_assignee::Migration),
+            Box::new(m20261127_000017_create_campaigns::Migration),
         ]
     }
 }

@@ -2,6 +2,11 @@
 pub mod account;
 pub mod audit_entry;
 pub mod bloc;
+pub mod campaign;
+pub mod campaign_measurement;
+pub mod campaign_organisation;
+pub mod campaign_registration;
+pub mod campaign_target;
 pub mod directive;
 pub mod idempotency_key;
 pub mod login_failure;

@@ -343,7 +343,13 @@ async fn check_fields(conn: &impl ConnectionTrait, bloc_id: Uuid, f: &mut Fields
     {
         c.add("directive_id", "no such directive in this bloc");
     }
-    if f.campaign_id.is_some() {
+    if let Some(id) = f.campaign_id
+        && crate::entities::campaign::Entity::find_by_id(id)
+            .filter(crate::entities::campaign::Column::BlocId.eq(bloc_id))
+            .one(conn)
+            .await?
+            .is_none()
+    {
         c.add("campaign_id", "no such campaign in this bloc");
     }
     refs::organisation_in_bloc(

@@ -2,6 +2,7 @@
 //! SQLite by default; PostgreSQL when TEST_DATABASE_URL is set (see helpers.rs).
 mod auth;
 mod bad_tokens;
+mod campaigns;
 mod cli;
 mod directives;
 mod errors;

@@ -1,0 +1,656 @@
+use super::progress::Aggregation;
+use crate::validate;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignKind {
+    /// Phong trào thi đua: an emulation movement.
+    Movement,
+    /// Cuộc vận động: a drive.
+    Drive,
+    /// A fund, e.g. Day for the Poor (Ngày vì người nghèo).
+    Fund,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignStatus {
+    Planned,
+    Active,
+    Closed,
+}
+
+impl CampaignStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignStatus::Planned => "planned",
+            CampaignStatus::Active => "active",
+            CampaignStatus::Closed => "closed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "planned" => CampaignStatus::Planned,
+            "active" => CampaignStatus::Active,
+            "closed" => CampaignStatus::Closed,
+            _ => return None,
+        })
+    }
+    /// planned → active → closed; a campaign may close without starting, and reopen to take
+    /// figures that arrive late.
+    pub fn allowed_next(self) -> &'static [CampaignStatus] {
+        match self {
+            CampaignStatus::Planned => &[CampaignStatus::Active, CampaignStatus::Closed],
+            CampaignStatus::Active => &[CampaignStatus::Closed],
+            CampaignStatus::Closed => &[CampaignStatus::Active],
+        }
+    }
+}
+
+impl CampaignKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignKind::Movement => "movement",
+            CampaignKind::Drive => "drive",
+            CampaignKind::Fund => "fund",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "movement" => CampaignKind::Movement,
+            "drive" => CampaignKind::Drive,
+            "fund" => CampaignKind::Fund,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignDto {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650c001")]
+    pub id: Uuid,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b012")]
+    pub bloc_id: Uuid,
+    #[schema(example = "Toàn dân đoàn kết xây dựng nông thôn mới, đô thị văn minh")]
+    pub name: String,
+    pub kind: CampaignKind,
+    #[schema(example = "Cuộc vận động của Mặt trận Tổ quốc Việt Nam.")]
+    pub description: Option<String>,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b020")]
+    pub lead_organisation_id: Uuid,
+    /// Other organisations taking part.
+    #[schema(example = json!(["01a21945-3cc4-77ec-a861-b9337650b021", "01a21945-3cc4-77ec-a861-b9337650b022"]))]
+    pub participating_organisation_ids: Vec<Uuid>,
+    #[schema(example = "2016-01-01")]
+    pub start_on: NaiveDate,
+    #[schema(example = "2017-12-31")]
+    pub end_on: NaiveDate,
+    pub status: CampaignStatus,
+    /// The statuses it may move to.
+    #[schema(example = json!(["closed"]))]
+    pub allowed_statuses: Vec<CampaignStatus>,
+    /// Tasks linked to the campaign that are not finished (drafts included).
+    #[schema(example = 3)]
+    pub open_tasks: i64,
+    /// Open linked tasks past their due date (Vietnam's calendar).
+    #[schema(example = 1)]
+    pub overdue_tasks: i64,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
+    pub created_by: Uuid,
+    #[schema(example = 1)]
+    pub version: i32,
+    #[schema(example = "2016-01-09T01:30:00Z")]
+    pub created_at: DateTime<Utc>,
+    #[schema(example = "2016-01-09T01:30:00Z")]
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Toàn dân đoàn kết xây dựng nông thôn mới, đô thị văn minh",
+    "kind": "drive",
+    "lead_organisation_id": "01a21945-3cc4-77ec-a861-b9337650b020",
+    "participating_organisation_ids": [],
+    "start_on": "2016-01-01", "end_on": "2017-12-31"
+}))]
+pub struct CreateCampaign {
+    /// Unique in the bloc (case and diacritics ignored).
+    pub name: String,
+    pub kind: CampaignKind,
+    pub description: Option<String>,
+    pub lead_organisation_id: Uuid,
+    #[serde(default)]
+    pub participating_organisation_ids: Vec<Uuid>,
+    pub start_on: NaiveDate,
+    /// On or after `start_on`.
+    pub end_on: NaiveDate,
+    /// Default `planned`.
+    pub status: Option<CampaignStatus>,
+}
+
+/// Fields to change; omitted fields stay. A status change must be one of `allowed_statuses`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "active"}))]
+pub struct UpdateCampaign {
+    pub name: Option<String>,
+    pub kind: Option<CampaignKind>,
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    pub lead_organisation_id: Option<Uuid>,
+    pub participating_organisation_ids: Option<Vec<Uuid>>,
+    pub start_on: Option<NaiveDate>,
+    pub end_on: Option<NaiveDate>,
+    pub status: Option<CampaignStatus>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignQuery {
+    pub status: Option<CampaignStatus>,
+    pub kind: Option<CampaignKind>,
+    pub lead_organisation_id: Option<Uuid>,
+    /// Campaigns running on this date (start_on ≤ date ≤ end_on).
+    pub running_on: Option<NaiveDate>,
+    /// Words of the name or description; case and diacritics are ignored.
+    pub q: Option<String>,
+    /// `start_on` or `created_at`; `-` prefix for descending. Default: creation order.
+    pub sort: Option<String>,
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// What a figure is counted in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// 0 to 100.
+    Percent,
+    /// A whole number of things (households, people).
+    Count,
+    /// Đồng, whole.
+    Vnd,
+    /// A whole number of units (communes, residential areas).
+    Units,
+}
+
+impl Measure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Measure::Percent => "percent",
+            Measure::Count => "count",
+            Measure::Vnd => "vnd",
+            Measure::Units => "units",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "percent" => Measure::Percent,
+            "count" => Measure::Count,
+            "vnd" => Measure::Vnd,
+            "units" => Measure::Units,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetDto {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650c101")]
+    pub id: Uuid,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650c001")]
+    pub campaign_id: Uuid,
+    #[schema(example = "Tỷ lệ hộ đạt danh hiệu gia đình văn hóa")]
+    pub indicator: String,
+    pub measure: Measure,
+    pub aggregation: Aggregation,
+    /// The kind of unit that reports (`commune`); null: every unit of the bloc.
+    #[schema(example = "commune")]
+    pub unit_kind: Option<String>,
+    #[schema(example = 75.0)]
+    pub baseline_value: f64,
+    #[schema(example = "2016-01-01")]
+    pub baseline_on: NaiveDate,
+    #[schema(example = 85.0)]
+    pub target_value: f64,
+    #[schema(example = "2017-12-31")]
+    pub deadline: NaiveDate,
+    #[schema(example = true)]
+    pub higher_is_better: bool,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
+    pub created_by: Uuid,
+    #[schema(example = 1)]
+    pub version: i32,
+    #[schema(example = "2016-07-01T02:00:00Z")]
+    pub created_at: DateTime<Utc>,
+    #[schema(example = "2016-07-01T02:00:00Z")]
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "indicator": "Tỷ lệ hộ đạt danh hiệu gia đình văn hóa",
+    "measure": "percent", "aggregation": "ratio",
+    "baseline_value": 75, "baseline_on": "2016-01-01",
+    "target_value": 85, "deadline": "2017-12-31"
+}))]
+pub struct CreateTarget {
+    pub indicator: String,
+    pub measure: Measure,
+    /// `ratio` needs `measure: percent`.
+    pub aggregation: Aggregation,
+    /// Only units of this kind report (`commune`); omitted: every unit of the bloc.
+    pub unit_kind: Option<String>,
+    /// Default 0.
+    pub baseline_value: Option<f64>,
+    /// Default: the campaign's start.
+    pub baseline_on: Option<NaiveDate>,
+    pub target_value: f64,
+    /// Within the campaign, after `baseline_on`.
+    pub deadline: NaiveDate,
+    /// Default true.
+    pub higher_is_better: Option<bool>,
+}
+
+/// Fields to change; omitted fields stay. `measure` and `aggregation` are fixed once figures
+/// exist.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"target_value": 90}))]
+pub struct UpdateTarget {
+    pub indicator: Option<String>,
+    pub measure: Option<Measure>,
+    pub aggregation: Option<Aggregation>,
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<String>)]
+    pub unit_kind: Option<Option<String>>,
+    pub baseline_value: Option<f64>,
+    pub baseline_on: Option<NaiveDate>,
+    pub target_value: Option<f64>,
+    pub deadline: Option<NaiveDate>,
+    pub higher_is_better: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeasurementDto {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650c201")]
+    pub id: Uuid,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650c001")]
+    pub campaign_id: Uuid,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650c101")]
+    pub target_id: Uuid,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b030")]
+    pub unit_id: Uuid,
+    #[schema(example = "2016-06-30")]
+    pub as_of: NaiveDate,
+    /// For `sum` and `average` targets.
+    #[schema(example = json!(null))]
+    pub value: Option<f64>,
+    /// For `ratio` targets.
+    #[schema(example = 2050)]
+    pub numerator: Option<f64>,
+    #[schema(example = 2500)]
+    pub denominator: Option<f64>,
+    /// For `count_true` targets.
+    #[schema(example = json!(null))]
+    pub met: Option<bool>,
+    #[schema(example = "Báo cáo của UBND xã")]
+    pub source: Option<String>,
+    #[schema(example = "https://haiha.quangninh.gov.vn/bao-cao/so-ket-6-thang-2016.pdf")]
+    pub evidence_url: Option<String>,
+    #[schema(example = json!(null))]
+    pub note: Option<String>,
+    /// The figure this one corrects.
+    #[schema(example = json!(null))]
+    pub supersedes_id: Option<Uuid>,
+    /// The correction that replaced this figure; a superseded figure no longer counts.
+    #[schema(example = json!(null))]
+    pub superseded_by: Option<Uuid>,
+    /// The account that recorded it.
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b014")]
+    pub recorded_by: Uuid,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b015")]
+    pub recorded_by_staff_id: Option<Uuid>,
+    #[schema(example = "2016-07-01T02:00:00Z")]
+    pub created_at: DateTime<Utc>,
+}
+
+/// One unit's figure: `value`, or `numerator` and `denominator`, or `met`, as the target's
+/// aggregation needs. To correct a figure, send a new one with `supersedes_id`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "unit_id": "01a21945-3cc4-77ec-a861-b9337650b030", "as_of": "2016-06-30",
+    "numerator": 2050, "denominator": 2500, "source": "Báo cáo của UBND xã Quảng Đức"
+}))]
+pub struct NewMeasurement {
+    pub unit_id: Uuid,
+    /// Within the campaign and not in the future.
+    pub as_of: NaiveDate,
+    pub value: Option<f64>,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub met: Option<bool>,
+    pub source: Option<String>,
+    /// An http or https link.
+    pub evidence_url: Option<String>,
+    pub note: Option<String>,
+    /// The figure of the same unit this one corrects; it stays in the history but stops counting.
+    pub supersedes_id: Option<Uuid>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MeasurementQuery {
+    pub unit_id: Option<Uuid>,
+    /// `false` (default) lists every figure, corrected ones included; `true` only those that count.
+    pub current_only: Option<bool>,
+    pub as_of_from: Option<NaiveDate>,
+    pub as_of_to: Option<NaiveDate>,
+    /// `as_of` or `created_at`; `-` prefix for descending. Default: creation order.
+    pub sort: Option<String>,
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressQuery {
+    /// Default: today (Vietnam).
+    pub as_of: Option<NaiveDate>,
+    /// Units whose latest figure is older than this are listed as not reported. Default: the
+    /// first day of `as_of`'s month.
+    pub reported_since: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitRef {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b030")]
+    pub id: Uuid,
+    #[schema(example = "Quảng Đức")]
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitFigure {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b030")]
+    pub unit_id: Uuid,
+    #[schema(example = "Quảng Đức")]
+    pub unit_name: String,
+    /// The figure that counts, null when the unit has none yet.
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650c201")]
+    pub measurement_id: Option<Uuid>,
+    #[schema(example = "2016-06-30")]
+    pub as_of: Option<NaiveDate>,
+    #[schema(example = json!(null))]
+    pub value: Option<f64>,
+    #[schema(example = 3476.0)]
+    pub numerator: Option<f64>,
+    #[schema(example = 4240.0)]
+    pub denominator: Option<f64>,
+    #[schema(example = json!(null))]
+    pub met: Option<bool>,
+    /// Its latest figure is on or after `reported_since`.
+    #[schema(example = true)]
+    pub reported: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeriesPoint {
+    #[schema(example = "2016-06")]
+    pub month: String,
+    /// The bloc's figure at the month's end.
+    #[schema(example = 82.0)]
+    pub value: Option<f64>,
+    #[schema(example = 16)]
+    pub units_reporting: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetProgress {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650c101")]
+    pub target_id: Uuid,
+    #[schema(example = "Tỷ lệ hộ đạt danh hiệu gia đình văn hóa")]
+    pub indicator: String,
+    pub measure: Measure,
+    pub aggregation: Aggregation,
+    #[schema(example = json!(null))]
+    pub unit_kind: Option<String>,
+    #[schema(example = 78.0)]
+    pub baseline_value: f64,
+    #[schema(example = "2016-01-01")]
+    pub baseline_on: NaiveDate,
+    #[schema(example = 85.0)]
+    pub target_value: f64,
+    #[schema(example = "2017-12-31")]
+    pub deadline: NaiveDate,
+    #[schema(example = true)]
+    pub higher_is_better: bool,
+    /// The bloc's figure from each unit's latest figure; null before any unit reports.
+    #[schema(example = 82.0)]
+    pub value: Option<f64>,
+    /// `ratio`: the sums behind the percent.
+    #[schema(example = 20705.0)]
+    pub numerator: Option<f64>,
+    #[schema(example = 25250.0)]
+    pub denominator: Option<f64>,
+    /// `count_true`: units that meet it, out of `units_in_scope`.
+    #[schema(example = json!(null))]
+    pub units_met: Option<i64>,
+    /// Units expected to report (of `unit_kind`).
+    #[schema(example = 16)]
+    pub units_in_scope: i64,
+    #[schema(example = 16)]
+    pub units_reporting: i64,
+    /// 0 at the baseline, 100 at the target.
+    #[schema(example = 57.1429)]
+    pub percent_of_way: Option<f64>,
+    /// Where a straight line from baseline to target stands on `as_of`.
+    #[schema(example = 79.8795)]
+    pub expected_value: f64,
+    /// At or ahead of that line; null before any unit reports.
+    #[schema(example = true)]
+    pub on_track: Option<bool>,
+    /// Units with no figure since `reported_since`.
+    pub not_reported: Vec<UnitRef>,
+    /// Each unit in scope.
+    pub units: Vec<UnitFigure>,
+    /// The bloc's figure at each month's end, from the baseline's month to `as_of`.
+    pub series: Vec<SeriesPoint>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignProgress {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650c001")]
+    pub campaign_id: Uuid,
+    #[schema(example = "Toàn dân đoàn kết xây dựng nông thôn mới, đô thị văn minh")]
+    pub name: String,
+    pub status: CampaignStatus,
+    #[schema(example = "2016-12-31")]
+    pub as_of: NaiveDate,
+    #[schema(example = "2016-12-01")]
+    pub reported_since: NaiveDate,
+    #[schema(example = 3)]
+    pub open_tasks: i64,
+    #[schema(example = 1)]
+    pub overdue_tasks: i64,
+    pub targets: Vec<TargetProgress>,
+}
+
+/// A target's headline figures, for reports.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetHeadline {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650c101")]
+    pub target_id: Uuid,
+    #[schema(example = "Số xã đạt chuẩn nông thôn mới")]
+    pub indicator: String,
+    pub measure: Measure,
+    pub aggregation: Aggregation,
+    #[schema(example = 4.0)]
+    pub value: Option<f64>,
+    #[schema(example = 6.0)]
+    pub target_value: f64,
+    #[schema(example = "2017-12-31")]
+    pub deadline: NaiveDate,
+    #[schema(example = 16)]
+    pub units_in_scope: i64,
+    #[schema(example = 16)]
+    pub units_reporting: i64,
+    #[schema(example = 57.1429)]
+    pub percent_of_way: Option<f64>,
+    #[schema(example = true)]
+    pub on_track: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignReport {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650c001")]
+    pub campaign_id: Uuid,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b012")]
+    pub bloc_id: Uuid,
+    #[schema(example = "Toàn dân đoàn kết xây dựng nông thôn mới, đô thị văn minh")]
+    pub name: String,
+    pub kind: CampaignKind,
+    pub status: CampaignStatus,
+    #[schema(example = "2016-01-01")]
+    pub start_on: NaiveDate,
+    #[schema(example = "2017-12-31")]
+    pub end_on: NaiveDate,
+    #[schema(example = 3)]
+    pub open_tasks: i64,
+    #[schema(example = 1)]
+    pub overdue_tasks: i64,
+    pub targets: Vec<TargetHeadline>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignReportQuery {
+    /// Default: today (Vietnam).
+    pub as_of: Option<NaiveDate>,
+    pub status: Option<CampaignStatus>,
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationStatus {
+    Registered,
+    Recognised,
+    Withdrawn,
+}
+
+impl RegistrationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationStatus::Registered => "registered",
+            RegistrationStatus::Recognised => "recognised",
+            RegistrationStatus::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "registered" => RegistrationStatus::Registered,
+            "recognised" => RegistrationStatus::Recognised,
+            "withdrawn" => RegistrationStatus::Withdrawn,
+            _ => return None,
+        })
+    }
+    /// registered → recognised; either → withdrawn (final).
+    pub fn allowed_next(self) -> &'static [RegistrationStatus] {
+        match self {
+            RegistrationStatus::Registered => &[
+                RegistrationStatus::Recognised,
+                RegistrationStatus::Withdrawn,
+            ],
+            RegistrationStatus::Recognised => &[RegistrationStatus::Withdrawn],
+            RegistrationStatus::Withdrawn => &[],
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationDto {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650c301")]
+    pub id: Uuid,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650c001")]
+    pub campaign_id: Uuid,
+    /// The grassroots unit that registered, or
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b030")]
+    pub unit_id: Option<Uuid>,
+    /// the organisation that registered.
+    #[schema(example = json!(null))]
+    pub organisation_id: Option<Uuid>,
+    #[schema(example = "Mô hình \"Dân vận khéo\" trong xây dựng nông thôn mới")]
+    pub title: String,
+    #[schema(example = "2016-03-15")]
+    pub registered_on: NaiveDate,
+    pub status: RegistrationStatus,
+    pub allowed_statuses: Vec<RegistrationStatus>,
+    #[schema(example = json!(null))]
+    pub note: Option<String>,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
+    pub created_by: Uuid,
+    #[schema(example = 1)]
+    pub version: i32,
+    #[schema(example = "2016-07-01T02:00:00Z")]
+    pub created_at: DateTime<Utc>,
+    #[schema(example = "2016-07-01T02:00:00Z")]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A unit or an organisation (exactly one) registers a model or entry.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "unit_id": "01a21945-3cc4-77ec-a861-b9337650b030",
+    "title": "Mô hình \"Dân vận khéo\" trong xây dựng nông thôn mới",
+    "registered_on": "2016-03-15"
+}))]
+pub struct NewRegistration {
+    pub unit_id: Option<Uuid>,
+    pub organisation_id: Option<Uuid>,
+    pub title: String,
+    /// Within the campaign and not in the future.
+    pub registered_on: NaiveDate,
+    pub note: Option<String>,
+}
+
+/// `status` moves as `allowed_statuses` says: recognising takes the campaign's leader (or the
+/// bloc head); any cadre of the bloc withdraws an entry that is not yet recognised.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "recognised"}))]
+pub struct UpdateRegistration {
+    pub title: Option<String>,
+    pub status: Option<RegistrationStatus>,
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<String>)]
+    pub note: Option<Option<String>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationQuery {
+    pub status: Option<RegistrationStatus>,
+    pub unit_id: Option<Uuid>,
+    pub organisation_id: Option<Uuid>,
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}

@@ -1,0 +1,332 @@
+use super::{
+    dto::{
+        CampaignDto, CampaignProgress, CampaignQuery, CampaignReport, CampaignReportQuery,
+        CreateCampaign, CreateTarget, MeasurementDto, MeasurementQuery, NewMeasurement,
+        NewRegistration, ProgressQuery, RegistrationDto, RegistrationQuery, TargetDto,
+        UpdateCampaign, UpdateRegistration, UpdateTarget,
+    },
+    figures, registrations, service,
+};
+use crate::{
+    auth::Caller,
+    concurrency::{IfMatch, with_etag},
+    error::{ApiError, ApiResult},
+    extract::{FingerprintedJson, Json},
+    idempotency::{self, IdempotencyKey},
+    pagination::Page,
+    startup::AppState,
+};
+use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
+use uuid::Uuid;
+
+/// Campaigns and movements of the caller's bloc (the portal: of its province).
+#[utoipa::path(tag = "campaigns", params(CampaignQuery),
+    responses((status = 200, description = "A page of campaigns", body = Page<CampaignDto>)))]
+#[get("/campaigns")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<CampaignQuery>,
+) -> ApiResult<web::Json<Page<CampaignDto>>> {
+    Ok(web::Json(
+        service::list(&state, &caller, q.into_inner()).await?,
+    ))
+}
+
+/// Start a campaign (bloc head; a deputy head for the organisation they lead).
+#[utoipa::path(tag = "campaigns", request_body = CreateCampaign,
+    responses(
+        (status = 201, description = "Created", body = CampaignDto, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "Only the bloc head, or the deputy head who leads the lead organisation"),
+        (status = 409, description = "The bloc already has a campaign of this name"),
+    ))]
+#[post("/campaigns")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateCampaign>,
+) -> ApiResult<HttpResponse> {
+    let d = service::create(&state, &caller, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::CREATED, &d, v))
+}
+
+/// One campaign, with its open and overdue task counts.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The campaign", body = CampaignDto, headers(("ETag" = String, description = "The version")))))]
+#[get("/campaigns/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let d = service::get(&state, &caller, id.into_inner()).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
+}
+
+/// Change a campaign, or move its status (planned → active → closed; closed → active reopens).
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
+    request_body = UpdateCampaign,
+    responses(
+        (status = 200, description = "Changed", body = CampaignDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "Only the bloc head, or the deputy head who leads the lead organisation"),
+        (status = 409, description = "A status move that does not exist (the problem lists `allowed`), or a name already used"),
+        (status = 412, description = "Stale If-Match"),
+    ))]
+#[patch("/campaigns/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<UpdateCampaign>,
+) -> ApiResult<HttpResponse> {
+    let d = service::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
+}
+
+/// How far along each target is on a date: the bloc's figure from each unit's latest figure,
+/// percent of the way from baseline to target, on track against a straight line, the units that
+/// have not reported, the per-unit breakdown and a monthly series.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path), ProgressQuery),
+    responses((status = 200, description = "Progress as of the date", body = CampaignProgress)))]
+#[get("/campaigns/{id}/progress")]
+pub async fn progress(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    q: web::Query<ProgressQuery>,
+) -> ApiResult<web::Json<CampaignProgress>> {
+    Ok(web::Json(
+        figures::progress(&state, &caller, id.into_inner(), q.into_inner()).await?,
+    ))
+}
+
+/// Every campaign of the bloc (the portal: of its province) with its headline figures.
+#[utoipa::path(tag = "reports", params(CampaignReportQuery),
+    responses((status = 200, description = "A page of campaigns with their figures", body = Page<CampaignReport>)))]
+#[get("/reports/campaigns")]
+pub async fn report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<CampaignReportQuery>,
+) -> ApiResult<web::Json<Page<CampaignReport>>> {
+    Ok(web::Json(
+        figures::report(&state, &caller, q.into_inner()).await?,
+    ))
+}
+
+/// The campaign's targets, oldest first.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The targets", body = Vec<TargetDto>)))]
+#[get("/campaigns/{id}/targets")]
+pub async fn list_targets(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Vec<TargetDto>>> {
+    Ok(web::Json(
+        service::list_targets(&state, &caller, id.into_inner()).await?,
+    ))
+}
+
+/// Set a target (bloc head; the deputy head who leads the lead organisation).
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path)), request_body = CreateTarget,
+    responses(
+        (status = 201, description = "Created", body = TargetDto, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "Only the campaign's leaders set targets"),
+        (status = 409, description = "The campaign is closed"),
+    ))]
+#[post("/campaigns/{id}/targets")]
+pub async fn create_target(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Json<CreateTarget>,
+) -> ApiResult<HttpResponse> {
+    let m = service::create_target(&state, &caller, id.into_inner(), body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::CREATED, &service::target_dto(m), v))
+}
+
+/// One target.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path), ("target_id" = Uuid, Path)),
+    responses((status = 200, description = "The target", body = TargetDto, headers(("ETag" = String, description = "The version")))))]
+#[get("/campaigns/{id}/targets/{target_id}")]
+pub async fn get_target(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (id, tid) = path.into_inner();
+    let m = service::get_target(&state, &caller, id, tid).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &service::target_dto(m), v))
+}
+
+/// Change a target (the campaign's leaders).
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path), ("target_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
+    request_body = UpdateTarget,
+    responses(
+        (status = 200, description = "Changed", body = TargetDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "Only the campaign's leaders change targets"),
+        (status = 409, description = "The campaign is closed, or figures fix the measure and aggregation"),
+        (status = 412, description = "Stale If-Match"),
+    ))]
+#[patch("/campaigns/{id}/targets/{target_id}")]
+pub async fn update_target(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    body: Json<UpdateTarget>,
+) -> ApiResult<HttpResponse> {
+    let (id, tid) = path.into_inner();
+    let m = service::update_target(&state, &caller, id, tid, &if_match, body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &service::target_dto(m), v))
+}
+
+/// A target's unit figures, corrected ones included unless `current_only=true`.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path), ("target_id" = Uuid, Path), MeasurementQuery),
+    responses((status = 200, description = "A page of figures", body = Page<MeasurementDto>)))]
+#[get("/campaigns/{id}/targets/{target_id}/measurements")]
+pub async fn list_measurements(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    q: web::Query<MeasurementQuery>,
+) -> ApiResult<web::Json<Page<MeasurementDto>>> {
+    let (id, tid) = path.into_inner();
+    Ok(web::Json(
+        figures::list(&state, &caller, id, tid, q.into_inner()).await?,
+    ))
+}
+
+/// Record a unit's figure (any cadre of the bloc). A correction is a new figure with
+/// `supersedes_id`: the old one stays in the history and stops counting. Send an
+/// `Idempotency-Key` to make a retry from the field safe.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path), ("target_id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1–200 visible ASCII characters, kept 24 hours", pattern = r"^[!-~]{1,200}$")),
+    request_body = NewMeasurement,
+    responses(
+        (status = 201, description = "Recorded", body = MeasurementDto),
+        (status = 403, description = "Only the bloc's cadres record figures"),
+        (status = 409, description = "The campaign is closed, or the figure corrected was already corrected"),
+        (status = 422, description = "An invalid field, or an Idempotency-Key reused with another body"),
+    ))]
+#[post("/campaigns/{id}/targets/{target_id}/measurements")]
+pub async fn record_measurement(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    key: IdempotencyKey,
+    body: FingerprintedJson<NewMeasurement>,
+) -> ApiResult<HttpResponse> {
+    let (id, tid) = path.into_inner();
+    let FingerprintedJson { body, fingerprint } = body;
+    let endpoint = format!("POST /api/v1/campaigns/{id}/targets/{tid}/measurements");
+    idempotency::run(
+        &state.db,
+        &caller,
+        &key,
+        &endpoint,
+        &fingerprint,
+        async |txn| {
+            let m = figures::record_in(txn, &caller, id, tid, body).await?;
+            Ok((
+                StatusCode::CREATED,
+                serde_json::to_string(&m).map_err(ApiError::internal)?,
+            ))
+        },
+    )
+    .await
+}
+
+/// One figure.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path), ("target_id" = Uuid, Path), ("measurement_id" = Uuid, Path)),
+    responses((status = 200, description = "The figure", body = MeasurementDto)))]
+#[get("/campaigns/{id}/targets/{target_id}/measurements/{measurement_id}")]
+pub async fn get_measurement(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid, Uuid)>,
+) -> ApiResult<web::Json<MeasurementDto>> {
+    let (id, tid, mid) = path.into_inner();
+    Ok(web::Json(
+        figures::get(&state, &caller, id, tid, mid).await?,
+    ))
+}
+
+/// Models and entries registered in the campaign.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path), RegistrationQuery),
+    responses((status = 200, description = "A page of registrations", body = Page<RegistrationDto>)))]
+#[get("/campaigns/{id}/registrations")]
+pub async fn list_registrations(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    q: web::Query<RegistrationQuery>,
+) -> ApiResult<web::Json<Page<RegistrationDto>>> {
+    Ok(web::Json(
+        registrations::list(&state, &caller, id.into_inner(), q.into_inner()).await?,
+    ))
+}
+
+/// Register a unit's or an organisation's model or entry (any cadre of the bloc).
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path)), request_body = NewRegistration,
+    responses(
+        (status = 201, description = "Registered", body = RegistrationDto, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "Only the bloc's cadres register entries"),
+        (status = 409, description = "The campaign is closed"),
+    ))]
+#[post("/campaigns/{id}/registrations")]
+pub async fn create_registration(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Json<NewRegistration>,
+) -> ApiResult<HttpResponse> {
+    let m = registrations::create(&state, &caller, id.into_inner(), body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::CREATED, &registrations::to_dto(m), v))
+}
+
+/// One registration.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path), ("registration_id" = Uuid, Path)),
+    responses((status = 200, description = "The registration", body = RegistrationDto, headers(("ETag" = String, description = "The version")))))]
+#[get("/campaigns/{id}/registrations/{registration_id}")]
+pub async fn get_registration(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (id, rid) = path.into_inner();
+    let m = registrations::get(&state, &caller, id, rid).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &registrations::to_dto(m), v))
+}
+
+/// Recognise, withdraw or edit a registration.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path), ("registration_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
+    request_body = UpdateRegistration,
+    responses(
+        (status = 200, description = "Changed", body = RegistrationDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "Recognising takes the campaign's leaders"),
+        (status = 409, description = "A status move that does not exist (the problem lists `allowed`), or the campaign is closed"),
+        (status = 412, description = "Stale If-Match"),
+    ))]
+#[patch("/campaigns/{id}/registrations/{registration_id}")]
+pub async fn update_registration(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    body: Json<UpdateRegistration>,
+) -> ApiResult<HttpResponse> {
+    let (id, rid) = path.into_inner();
+    let m = registrations::update(&state, &caller, id, rid, &if_match, body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &registrations::to_dto(m), v))
+}

@@ -1,0 +1,242 @@
+//! Registrations: a unit or an organisation enters a model or an entry in a campaign.
+use super::{
+    dto::{
+        NewRegistration, RegistrationDto, RegistrationQuery, RegistrationStatus, UpdateRegistration,
+    },
+    figures::check_campaign_date,
+    service::{self, closed_is_final, led_by},
+};
+use crate::{
+    audit,
+    auth::Caller,
+    concurrency::{IfMatch, save_if_unchanged},
+    db::begin_write,
+    entities::campaign_registration as reg,
+    error::{ApiError, ApiResult},
+    pagination::{self, Keyset, Page},
+    policy::{self, Action, Actor, Resource, Target},
+    refs,
+    startup::AppState,
+    tenancy::{self, Scope},
+    validate::Checks,
+};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, Set};
+use serde_json::json;
+use uuid::Uuid;
+
+pub const RESOURCE: &str = "campaign_registration";
+
+fn status_of(m: &reg::Model) -> RegistrationStatus {
+    RegistrationStatus::parse(&m.status).unwrap_or(RegistrationStatus::Registered)
+}
+
+pub fn to_dto(m: reg::Model) -> RegistrationDto {
+    let status = status_of(&m);
+    RegistrationDto {
+        id: m.id,
+        campaign_id: m.campaign_id,
+        unit_id: m.unit_id,
+        organisation_id: m.organisation_id,
+        title: m.title,
+        registered_on: m.registered_on,
+        status,
+        allowed_statuses: status.allowed_next().to_vec(),
+        note: m.note,
+        created_by: m.created_by,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
+}
+
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    campaign_id: Uuid,
+    body: NewRegistration,
+) -> ApiResult<reg::Model> {
+    let txn = begin_write(&state.db).await?;
+    let campaign = service::find(&txn, caller, campaign_id).await?;
+    let actor = Actor::of(&txn, caller).await?;
+    policy::authorize(
+        &actor,
+        Resource::Registration,
+        Action::Create,
+        &Target::default(),
+    )?;
+    closed_is_final(&campaign)?;
+    let mut c = Checks::new();
+    match (body.unit_id, body.organisation_id) {
+        (Some(_), Some(_)) => c.add(
+            "organisation_id",
+            "a registration is by a unit or by an organisation, not both",
+        ),
+        (None, None) => c.add("unit_id", "give the unit_id or the organisation_id"),
+        (u, o) => {
+            refs::unit_in_bloc(&txn, &mut c, "unit_id", campaign.bloc_id, u).await?;
+            refs::organisation_in_bloc(&txn, &mut c, "organisation_id", campaign.bloc_id, o)
+                .await?;
+        }
+    }
+    let title = c.text("title", &body.title, 300);
+    let note = c.opt_long_text("note", body.note.as_deref(), 4_000);
+    check_campaign_date(&mut c, "registered_on", &campaign, body.registered_on);
+    c.finish()?;
+    let now = Utc::now();
+    let m = reg::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        bloc_id: Set(campaign.bloc_id),
+        campaign_id: Set(campaign.id),
+        unit_id: Set(body.unit_id),
+        organisation_id: Set(body.organisation_id),
+        title: Set(title),
+        registered_on: Set(body.registered_on),
+        status: Set(RegistrationStatus::Registered.as_str().into()),
+        note: Set(note),
+        created_by: Set(caller.account_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::change(
+        &txn,
+        caller,
+        "create",
+        RESOURCE,
+        m.id,
+        Some(m.bloc_id),
+        None,
+        Some(&to_dto(m.clone())),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    campaign_id: Uuid,
+    q: RegistrationQuery,
+) -> ApiResult<Page<RegistrationDto>> {
+    let limit = pagination::limit(q.limit)?;
+    let keyset = Keyset::<reg::Column>::parse(None, q.cursor.as_deref(), &[])?;
+    service::find(&state.db, caller, campaign_id).await?;
+    let mut select = tenancy::select::<reg::Entity>(&Scope::of(caller))
+        .filter(reg::Column::CampaignId.eq(campaign_id));
+    if let Some(s) = q.status {
+        select = select.filter(reg::Column::Status.eq(s.as_str()));
+    }
+    if let Some(u) = q.unit_id {
+        select = select.filter(reg::Column::UnitId.eq(u));
+    }
+    if let Some(o) = q.organisation_id {
+        select = select.filter(reg::Column::OrganisationId.eq(o));
+    }
+    Ok(keyset
+        .fetch(
+            &state.db,
+            select,
+            reg::Column::Id,
+            limit,
+            |m| (json!(null), m.id),
+            to_dto,
+        )
+        .await?)
+}
+
+async fn find(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    campaign_id: Uuid,
+    id: Uuid,
+) -> ApiResult<(crate::entities::campaign::Model, reg::Model)> {
+    let campaign = service::find(conn, caller, campaign_id).await?;
+    let m = tenancy::select_one::<reg::Entity>(&Scope::of(caller), id)
+        .filter(reg::Column::CampaignId.eq(campaign_id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("registration"))?;
+    Ok((campaign, m))
+}
+
+pub async fn get(
+    state: &AppState,
+    caller: &Caller,
+    campaign_id: Uuid,
+    id: Uuid,
+) -> ApiResult<reg::Model> {
+    Ok(find(&state.db, caller, campaign_id, id).await?.1)
+}
+
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    campaign_id: Uuid,
+    id: Uuid,
+    if_match: &IfMatch,
+    body: UpdateRegistration,
+) -> ApiResult<reg::Model> {
+    let txn = begin_write(&state.db).await?;
+    let (campaign, current) = find(&txn, caller, campaign_id, id).await?;
+    let actor = Actor::of(&txn, caller).await?;
+    let now = status_of(&current);
+    let next = body.status.unwrap_or(now);
+    // Recognising, or withdrawing what was recognised, is the campaign leaders' call.
+    let action = match (now, next) {
+        (_, RegistrationStatus::Recognised) | (RegistrationStatus::Recognised, _)
+            if next != now =>
+        {
+            Action::Recognise
+        }
+        (_, RegistrationStatus::Withdrawn) if next != now => Action::Withdraw,
+        _ => Action::Create,
+    };
+    policy::authorize(&actor, Resource::Registration, action, &led_by(&campaign))?;
+    if_match.check(current.version)?;
+    closed_is_final(&campaign)?;
+    if next != now && !now.allowed_next().contains(&next) {
+        return Err(ApiError::Conflict {
+            detail: format!(
+                "a {} registration cannot become {}",
+                now.as_str(),
+                next.as_str()
+            ),
+            allowed: Some(
+                now.allowed_next()
+                    .iter()
+                    .map(|s| s.as_str().to_string())
+                    .collect(),
+            ),
+        });
+    }
+    let mut c = Checks::new();
+    let mut am: reg::ActiveModel = current.clone().into();
+    if let Some(t) = &body.title {
+        am.title = Set(c.text("title", t, 300));
+    }
+    if let Some(n) = &body.note {
+        am.note = Set(c.opt_long_text("note", n.as_deref(), 4_000));
+    }
+    c.finish()?;
+    am.status = Set(next.as_str().into());
+    am.version = Set(current.version + 1);
+    am.updated_at = Set(Utc::now());
+    let updated = save_if_unchanged(&txn, am, reg::Column::Version, current.version).await?;
+    audit::change(
+        &txn,
+        caller,
+        "update",
+        RESOURCE,
+        id,
+        Some(updated.bloc_id),
+        Some(&to_dto(current)),
+        Some(&to_dto(updated.clone())),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}

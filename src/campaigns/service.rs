@@ -1,0 +1,906 @@
+//! Campaigns and their targets: rules and queries.
+use super::{
+    dto::{
+        CampaignDto, CampaignKind, CampaignQuery, CampaignStatus, CreateCampaign, CreateTarget,
+        Measure, TargetDto, UpdateCampaign, UpdateTarget,
+    },
+    progress::Aggregation,
+};
+use crate::{
+    audit,
+    auth::Caller,
+    concurrency::{IfMatch, save_if_unchanged},
+    db::begin_write,
+    entities::{campaign, campaign_measurement, campaign_organisation, campaign_target, task},
+    error::{ApiError, ApiResult},
+    pagination::{self, Keyset, Kind, Page, SortField},
+    policy::{self, Action, Actor, Resource, Target},
+    refs, search,
+    startup::AppState,
+    tasks::{service::standing_condition, workflow::Standing},
+    tenancy::{self, Scope},
+    text,
+    validate::{self, Checks},
+};
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+    sea_query::{Expr, Func, SimpleExpr},
+};
+use serde_json::json;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+pub const RESOURCE: &str = "campaign";
+const MAX_PARTICIPANTS: usize = 20;
+/// Figures beyond this lose whole-number precision in a double.
+pub const MAX_FIGURE: f64 = 1e15;
+
+fn sort_fields() -> [SortField<campaign::Column>; 2] {
+    [
+        SortField {
+            name: "start_on",
+            column: campaign::Column::StartOn,
+            kind: Kind::Date,
+        },
+        SortField {
+            name: "created_at",
+            column: campaign::Column::CreatedAt,
+            kind: Kind::Time,
+        },
+    ]
+}
+
+pub fn status_of(m: &campaign::Model) -> CampaignStatus {
+    CampaignStatus::parse(&m.status).unwrap_or(CampaignStatus::Planned)
+}
+
+/// Open and overdue linked tasks per campaign.
+pub async fn task_counts(
+    conn: &impl ConnectionTrait,
+    campaigns: &[&campaign::Model],
+) -> Result<HashMap<Uuid, (i64, i64)>, DbErr> {
+    let mut out: HashMap<Uuid, (i64, i64)> = HashMap::new();
+    if campaigns.is_empty() {
+        return Ok(out);
+    }
+    let ids: Vec<Uuid> = campaigns.iter().map(|c| c.id).collect();
+    let mut blocs: Vec<Uuid> = campaigns.iter().map(|c| c.bloc_id).collect();
+    blocs.sort();
+    blocs.dedup();
+    let today = validate::today();
+    for (standing, overdue) in [
+        (Standing::OpenWithinDeadline, false),
+        (Standing::Overdue, true),
+    ] {
+        // bloc_id first, so the (bloc_id, campaign_id) index serves it.
+        let rows: Vec<(Option<Uuid>, i64)> = task::Entity::find()
+            .select_only()
+            .column(task::Column::CampaignId)
+            .column_as(
+                SimpleExpr::from(Func::count(Expr::col(task::Column::Id))),
+                "n",
+            )
+            .filter(task::Column::BlocId.is_in(blocs.clone()))
+            .filter(task::Column::CampaignId.is_in(ids.clone()))
+            .filter(standing_condition(standing, today))
+            .group_by(task::Column::CampaignId)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (id, n) in rows {
+            let Some(id) = id else { continue };
+            let e = out.entry(id).or_default();
+            e.0 += n;
+            if overdue {
+                e.1 += n;
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn participants_of(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Uuid>>, DbErr> {
+    let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    for row in campaign_organisation::Entity::find()
+        .filter(campaign_organisation::Column::CampaignId.is_in(ids.to_vec()))
+        .order_by_asc(campaign_organisation::Column::OrganisationId)
+        .all(conn)
+        .await?
+    {
+        out.entry(row.campaign_id)
+            .or_default()
+            .push(row.organisation_id);
+    }
+    Ok(out)
+}
+
+fn to_dto(m: campaign::Model, participants: Vec<Uuid>, counts: (i64, i64)) -> CampaignDto {
+    let status = status_of(&m);
+    CampaignDto {
+        id: m.id,
+        bloc_id: m.bloc_id,
+        name: m.name,
+        kind: CampaignKind::parse(&m.kind).unwrap_or(CampaignKind::Movement),
+        description: m.description,
+        lead_organisation_id: m.lead_organisation_id,
+        participating_organisation_ids: participants,
+        start_on: m.start_on,
+        end_on: m.end_on,
+        status,
+        allowed_statuses: status.allowed_next().to_vec(),
+        open_tasks: counts.0,
+        overdue_tasks: counts.1,
+        created_by: m.created_by,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
+}
+
+/// The campaigns as the API shows them, with participants and task counts.
+pub async fn dtos(
+    conn: &impl ConnectionTrait,
+    rows: Vec<campaign::Model>,
+) -> Result<Vec<CampaignDto>, DbErr> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut parts = participants_of(conn, &ids).await?;
+    let counts = task_counts(conn, &rows.iter().collect::<Vec<_>>()).await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let p = parts.remove(&m.id).unwrap_or_default();
+            let c = counts.get(&m.id).copied().unwrap_or_default();
+            to_dto(m, p, c)
+        })
+        .collect())
+}
+
+pub async fn dto(conn: &impl ConnectionTrait, m: campaign::Model) -> Result<CampaignDto, DbErr> {
+    Ok(dtos(conn, vec![m]).await?.remove(0))
+}
+
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    q: CampaignQuery,
+) -> ApiResult<Page<CampaignDto>> {
+    let limit = pagination::limit(q.limit)?;
+    let fields = sort_fields();
+    let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
+    let scope = Scope::of(caller);
+    let mut select = tenancy::select::<campaign::Entity>(&scope);
+    if let Some(s) = q.status {
+        select = select.filter(campaign::Column::Status.eq(s.as_str()));
+    }
+    if let Some(k) = q.kind {
+        select = select.filter(campaign::Column::Kind.eq(k.as_str()));
+    }
+    if let Some(o) = q.lead_organisation_id {
+        select = select.filter(campaign::Column::LeadOrganisationId.eq(o));
+    }
+    if let Some(d) = q.running_on {
+        select = select
+            .filter(campaign::Column::StartOn.lte(d))
+            .filter(campaign::Column::EndOn.gte(d));
+    }
+    if let Some(cond) =
+        q.q.as_deref()
+            .and_then(|q| search::matching(RESOURCE, &scope, q, campaign::Column::Id))
+    {
+        select = select.filter(cond);
+    }
+    let field = keyset.field_name();
+    let rows = keyset
+        .apply(select, campaign::Column::Id, limit)
+        .all(&state.db)
+        .await?;
+    // Task counts and participants are read for the extra row too: one row more, no second
+    // pass over the page.
+    let items = dtos(&state.db, rows).await?;
+    Ok(keyset.finish(items, limit, key_of(field), |d| d))
+}
+
+fn key_of(field: Option<&str>) -> impl Fn(&CampaignDto) -> (serde_json::Value, Uuid) {
+    move |m| {
+        let v = match field {
+            Some("start_on") => json!(m.start_on),
+            Some("created_at") => json!(m.created_at),
+            _ => json!(null),
+        };
+        (v, m.id)
+    }
+}
+
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<campaign::Model> {
+    tenancy::find::<campaign::Entity>(conn, &Scope::of(caller), id, "campaign").await
+}
+
+/// The campaign's leaders: the bloc head, and the deputy who leads its lead organisation.
+pub fn led_by(m: &campaign::Model) -> Target {
+    Target {
+        organisation: Some(m.lead_organisation_id),
+        ..Default::default()
+    }
+}
+
+async fn index(conn: &impl ConnectionTrait, m: &campaign::Model) -> Result<(), DbErr> {
+    search::index(
+        conn,
+        RESOURCE,
+        m.bloc_id,
+        m.id,
+        &[&m.name, m.description.as_deref().unwrap_or("")],
+    )
+    .await
+}
+
+async fn name_taken(
+    conn: &impl ConnectionTrait,
+    bloc_id: Uuid,
+    folded: &str,
+    except: Option<Uuid>,
+) -> Result<bool, DbErr> {
+    refs::code_taken::<campaign::Entity>(
+        conn,
+        bloc_id,
+        campaign::Column::NameFolded,
+        folded,
+        except,
+    )
+    .await
+}
+
+async fn check_participants(
+    conn: &impl ConnectionTrait,
+    c: &mut Checks,
+    bloc_id: Uuid,
+    lead: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, DbErr> {
+    if ids.len() > MAX_PARTICIPANTS {
+        c.add(
+            "participating_organisation_ids",
+            format!("must list at most {MAX_PARTICIPANTS} organisations"),
+        );
+        return Ok(vec![]);
+    }
+    let mut out = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let field = format!("participating_organisation_ids[{i}]");
+        if *id == lead {
+            c.add(&field, "the lead organisation is not also a participant");
+        } else if out.contains(id) {
+            c.add(&field, "is listed twice");
+        } else {
+            refs::organisation_in_bloc(conn, c, &field, bloc_id, Some(*id)).await?;
+            out.push(*id);
+        }
+    }
+    Ok(out)
+}
+
+async fn set_participants(
+    conn: &impl ConnectionTrait,
+    m: &campaign::Model,
+    ids: &[Uuid],
+) -> Result<(), DbErr> {
+    campaign_organisation::Entity::delete_many()
+        .filter(campaign_organisation::Column::CampaignId.eq(m.id))
+        .exec(conn)
+        .await?;
+    for id in ids {
+        campaign_organisation::ActiveModel {
+            campaign_id: Set(m.id),
+            organisation_id: Set(*id),
+            bloc_id: Set(m.bloc_id),
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn check_dates(c: &mut Checks, start: NaiveDate, end: NaiveDate) {
+    if end < start {
+        c.add("end_on", "must not be before start_on");
+    }
+}
+
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    body: CreateCampaign,
+) -> ApiResult<CampaignDto> {
+    let bloc_id = Scope::of(caller).own_bloc().ok_or_else(|| {
+        ApiError::Forbidden("only the bloc's own people run its campaigns".into())
+    })?;
+    let txn = begin_write(&state.db).await?;
+    let actor = Actor::of(&txn, caller).await?;
+    let mut c = Checks::new();
+    let name = c.text("name", &body.name, 300);
+    let description = c.opt_long_text("description", body.description.as_deref(), 10_000);
+    let lead = refs::organisation_in_bloc(
+        &txn,
+        &mut c,
+        "lead_organisation_id",
+        bloc_id,
+        Some(body.lead_organisation_id),
+    )
+    .await?;
+    let parts = check_participants(
+        &txn,
+        &mut c,
+        bloc_id,
+        body.lead_organisation_id,
+        &body.participating_organisation_ids,
+    )
+    .await?;
+    check_dates(&mut c, body.start_on, body.end_on);
+    c.finish()?;
+    let Some(lead) = lead else {
+        return Err(ApiError::internal("lead organisation checked"));
+    };
+    policy::authorize(
+        &actor,
+        Resource::Campaign,
+        Action::Create,
+        &Target {
+            organisation: Some(lead.id),
+            ..Default::default()
+        },
+    )?;
+    let folded = text::fold(&name);
+    if name_taken(&txn, bloc_id, &folded, None).await? {
+        return Err(ApiError::conflict(format!(
+            "the bloc already has a campaign named {name}"
+        )));
+    }
+    let now = Utc::now();
+    let m = campaign::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        bloc_id: Set(bloc_id),
+        name: Set(name),
+        name_folded: Set(folded),
+        kind: Set(body.kind.as_str().into()),
+        description: Set(description),
+        lead_organisation_id: Set(lead.id),
+        start_on: Set(body.start_on),
+        end_on: Set(body.end_on),
+        status: Set(body
+            .status
+            .unwrap_or(CampaignStatus::Planned)
+            .as_str()
+            .into()),
+        created_by: Set(caller.account_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    set_participants(&txn, &m, &parts).await?;
+    index(&txn, &m).await?;
+    let out = dto(&txn, m).await?;
+    audit::change(
+        &txn,
+        caller,
+        "create",
+        RESOURCE,
+        out.id,
+        Some(bloc_id),
+        None,
+        Some(&out),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<CampaignDto> {
+    let m = find(&state.db, caller, id).await?;
+    Ok(dto(&state.db, m).await?)
+}
+
+/// The earliest and latest dates the campaign's figures, registrations and targets use: its
+/// dates may not shrink past them.
+async fn dates_in_use(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<(NaiveDate, NaiveDate)>, DbErr> {
+    let mut dates: Vec<NaiveDate> = campaign_measurement::Entity::find()
+        .select_only()
+        .column(campaign_measurement::Column::AsOf)
+        .filter(campaign_measurement::Column::CampaignId.eq(id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    dates.extend(
+        campaign_target::Entity::find()
+            .filter(campaign_target::Column::CampaignId.eq(id))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|t| t.deadline),
+    );
+    dates.extend(
+        crate::entities::campaign_registration::Entity::find()
+            .select_only()
+            .column(crate::entities::campaign_registration::Column::RegisteredOn)
+            .filter(crate::entities::campaign_registration::Column::CampaignId.eq(id))
+            .into_tuple::<NaiveDate>()
+            .all(conn)
+            .await?,
+    );
+    Ok(dates.iter().min().copied().zip(dates.iter().max().copied()))
+}
+
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    if_match: &IfMatch,
+    body: UpdateCampaign,
+) -> ApiResult<CampaignDto> {
+    let txn = begin_write(&state.db).await?;
+    let current = find(&txn, caller, id).await?;
+    let actor = Actor::of(&txn, caller).await?;
+    policy::authorize(
+        &actor,
+        Resource::Campaign,
+        Action::Update,
+        &led_by(&current),
+    )?;
+    if_match.check(current.version)?;
+    let before = dto(&txn, current.clone()).await?;
+    let mut c = Checks::new();
+    let mut am: campaign::ActiveModel = current.clone().into();
+    let mut name = current.name.clone();
+    if let Some(n) = &body.name {
+        name = c.text("name", n, 300);
+        am.name = Set(name.clone());
+        am.name_folded = Set(text::fold(&name));
+    }
+    if let Some(k) = body.kind {
+        am.kind = Set(k.as_str().into());
+    }
+    if let Some(d) = &body.description {
+        am.description = Set(c.opt_long_text("description", d.as_deref(), 10_000));
+    }
+    let lead = body
+        .lead_organisation_id
+        .unwrap_or(current.lead_organisation_id);
+    if lead != current.lead_organisation_id {
+        refs::organisation_in_bloc(
+            &txn,
+            &mut c,
+            "lead_organisation_id",
+            current.bloc_id,
+            Some(lead),
+        )
+        .await?;
+        am.lead_organisation_id = Set(lead);
+    }
+    let parts = match &body.participating_organisation_ids {
+        Some(ids) => Some(check_participants(&txn, &mut c, current.bloc_id, lead, ids).await?),
+        None => {
+            let mut ids = before.participating_organisation_ids.clone();
+            if ids.contains(&lead) {
+                // The new lead stops being a mere participant.
+                ids.retain(|o| *o != lead);
+                Some(ids)
+            } else {
+                None
+            }
+        }
+    };
+    let start = body.start_on.unwrap_or(current.start_on);
+    let end = body.end_on.unwrap_or(current.end_on);
+    check_dates(&mut c, start, end);
+    if (start, end) != (current.start_on, current.end_on)
+        && let Some((first, last)) = dates_in_use(&txn, id).await?
+    {
+        if start > first {
+            c.add(
+                "start_on",
+                format!("the campaign already has figures, targets or registrations dated {first}"),
+            );
+        }
+        if end < last {
+            c.add(
+                "end_on",
+                format!("the campaign already has figures, targets or registrations dated {last}"),
+            );
+        }
+    }
+    am.start_on = Set(start);
+    am.end_on = Set(end);
+    c.finish()?;
+    // Handing the campaign to another organisation takes the right to run that one too.
+    if lead != current.lead_organisation_id {
+        policy::authorize(
+            &actor,
+            Resource::Campaign,
+            Action::Update,
+            &Target {
+                organisation: Some(lead),
+                ..Default::default()
+            },
+        )?;
+    }
+    if let Some(next) = body.status {
+        let now = status_of(&current);
+        if next != now && !now.allowed_next().contains(&next) {
+            return Err(ApiError::Conflict {
+                detail: format!(
+                    "a {} campaign cannot become {}",
+                    now.as_str(),
+                    next.as_str()
+                ),
+                allowed: Some(
+                    now.allowed_next()
+                        .iter()
+                        .map(|s| s.as_str().to_string())
+                        .collect(),
+                ),
+            });
+        }
+        am.status = Set(next.as_str().into());
+    }
+    if body.name.is_some()
+        && name_taken(&txn, current.bloc_id, &text::fold(&name), Some(id)).await?
+    {
+        return Err(ApiError::conflict(format!(
+            "the bloc already has a campaign named {name}"
+        )));
+    }
+    am.version = Set(current.version + 1);
+    am.updated_at = Set(Utc::now());
+    let updated = save_if_unchanged(&txn, am, campaign::Column::Version, current.version).await?;
+    if let Some(p) = parts {
+        set_participants(&txn, &updated, &p).await?;
+    }
+    index(&txn, &updated).await?;
+    let after = dto(&txn, updated).await?;
+    audit::change(
+        &txn,
+        caller,
+        "update",
+        RESOURCE,
+        id,
+        Some(current.bloc_id),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+// ---- targets ----
+
+pub const TARGET_RESOURCE: &str = "campaign_target";
+
+pub fn target_dto(m: campaign_target::Model) -> TargetDto {
+    TargetDto {
+        id: m.id,
+        campaign_id: m.campaign_id,
+        indicator: m.indicator,
+        measure: Measure::parse(&m.measure).unwrap_or(Measure::Count),
+        aggregation: Aggregation::parse(&m.aggregation).unwrap_or(Aggregation::Sum),
+        unit_kind: m.unit_kind,
+        baseline_value: m.baseline_value,
+        baseline_on: m.baseline_on,
+        target_value: m.target_value,
+        deadline: m.deadline,
+        higher_is_better: m.higher_is_better,
+        created_by: m.created_by,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
+}
+
+pub async fn targets_of(
+    conn: &impl ConnectionTrait,
+    campaign_id: Uuid,
+) -> Result<Vec<campaign_target::Model>, DbErr> {
+    campaign_target::Entity::find()
+        .filter(campaign_target::Column::CampaignId.eq(campaign_id))
+        .order_by_asc(campaign_target::Column::Id)
+        .all(conn)
+        .await
+}
+
+pub async fn list_targets(
+    state: &AppState,
+    caller: &Caller,
+    campaign_id: Uuid,
+) -> ApiResult<Vec<TargetDto>> {
+    find(&state.db, caller, campaign_id).await?;
+    Ok(targets_of(&state.db, campaign_id)
+        .await?
+        .into_iter()
+        .map(target_dto)
+        .collect())
+}
+
+pub async fn find_target(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    campaign_id: Uuid,
+    target_id: Uuid,
+) -> ApiResult<(campaign::Model, campaign_target::Model)> {
+    let campaign = find(conn, caller, campaign_id).await?;
+    let target = campaign_target::Entity::find_by_id(target_id)
+        .filter(campaign_target::Column::CampaignId.eq(campaign_id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("target"))?;
+    Ok((campaign, target))
+}
+
+pub async fn get_target(
+    state: &AppState,
+    caller: &Caller,
+    campaign_id: Uuid,
+    target_id: Uuid,
+) -> ApiResult<campaign_target::Model> {
+    Ok(find_target(&state.db, caller, campaign_id, target_id)
+        .await?
+        .1)
+}
+
+/// A figure in a target's measure: percents 0–100, the rest whole and not negative.
+pub fn check_figure(c: &mut Checks, field: &str, measure: Measure, v: f64) {
+    if !v.is_finite() || v.abs() > MAX_FIGURE {
+        c.add(field, "must be a finite number below 10^15");
+        return;
+    }
+    match measure {
+        Measure::Percent if !(0.0..=100.0).contains(&v) => {
+            c.add(field, "a percent must be from 0 to 100");
+        }
+        Measure::Count | Measure::Vnd | Measure::Units if v < 0.0 => {
+            c.add(field, "must not be negative");
+        }
+        Measure::Count | Measure::Vnd | Measure::Units if v.fract() != 0.0 => {
+            c.add(field, "must be a whole number");
+        }
+        _ => {}
+    }
+}
+
+/// The checked shape of a target, shared by create and update.
+struct TargetFields {
+    indicator: String,
+    measure: Measure,
+    aggregation: Aggregation,
+    unit_kind: Option<String>,
+    baseline_value: f64,
+    baseline_on: NaiveDate,
+    target_value: f64,
+    deadline: NaiveDate,
+    higher_is_better: bool,
+}
+
+fn check_target(c: &mut Checks, campaign: &campaign::Model, f: &mut TargetFields) {
+    f.indicator = c.text("indicator", &f.indicator, 300);
+    f.unit_kind = c.opt_text("unit_kind", f.unit_kind.as_deref(), 40);
+    if f.aggregation == Aggregation::Ratio && f.measure != Measure::Percent {
+        c.add("measure", "a ratio target is measured in percent");
+    }
+    if f.aggregation == Aggregation::CountTrue && f.measure != Measure::Units {
+        c.add("measure", "a count_true target counts units");
+    }
+    check_figure(c, "baseline_value", f.measure, f.baseline_value);
+    check_figure(c, "target_value", f.measure, f.target_value);
+    if f.higher_is_better && f.target_value < f.baseline_value {
+        c.add(
+            "target_value",
+            "must not be below the baseline when higher is better",
+        );
+    }
+    if !f.higher_is_better && f.target_value > f.baseline_value {
+        c.add(
+            "target_value",
+            "must not be above the baseline when lower is better",
+        );
+    }
+    if f.deadline < campaign.start_on || f.deadline > campaign.end_on {
+        c.add(
+            "deadline",
+            format!(
+                "must be within the campaign ({} to {})",
+                campaign.start_on, campaign.end_on
+            ),
+        );
+    }
+    if f.baseline_on > f.deadline {
+        c.add("baseline_on", "must not be after the deadline");
+    }
+}
+
+async fn unit_kind_exists(
+    conn: &impl ConnectionTrait,
+    c: &mut Checks,
+    bloc_id: Uuid,
+    kind: Option<&str>,
+) -> Result<(), DbErr> {
+    use crate::entities::unit;
+    let Some(kind) = kind else { return Ok(()) };
+    let any = unit::Entity::find()
+        .filter(unit::Column::BlocId.eq(bloc_id))
+        .filter(unit::Column::Kind.eq(kind))
+        .one(conn)
+        .await?;
+    if any.is_none() {
+        c.add("unit_kind", format!("the bloc has no units of kind {kind}"));
+    }
+    Ok(())
+}
+
+pub async fn create_target(
+    state: &AppState,
+    caller: &Caller,
+    campaign_id: Uuid,
+    body: CreateTarget,
+) -> ApiResult<campaign_target::Model> {
+    let txn = begin_write(&state.db).await?;
+    let campaign = find(&txn, caller, campaign_id).await?;
+    let actor = Actor::of(&txn, caller).await?;
+    policy::authorize(
+        &actor,
+        Resource::CampaignTarget,
+        Action::Create,
+        &led_by(&campaign),
+    )?;
+    closed_is_final(&campaign)?;
+    let mut f = TargetFields {
+        indicator: body.indicator,
+        measure: body.measure,
+        aggregation: body.aggregation,
+        unit_kind: body.unit_kind,
+        baseline_value: body.baseline_value.unwrap_or(0.0),
+        baseline_on: body.baseline_on.unwrap_or(campaign.start_on),
+        target_value: body.target_value,
+        deadline: body.deadline,
+        higher_is_better: body.higher_is_better.unwrap_or(true),
+    };
+    let mut c = Checks::new();
+    check_target(&mut c, &campaign, &mut f);
+    unit_kind_exists(&txn, &mut c, campaign.bloc_id, f.unit_kind.as_deref()).await?;
+    c.finish()?;
+    let now = Utc::now();
+    let m = campaign_target::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        bloc_id: Set(campaign.bloc_id),
+        campaign_id: Set(campaign.id),
+        indicator: Set(f.indicator),
+        measure: Set(f.measure.as_str().into()),
+        aggregation: Set(f.aggregation.as_str().into()),
+        unit_kind: Set(f.unit_kind),
+        baseline_value: Set(f.baseline_value),
+        baseline_on: Set(f.baseline_on),
+        target_value: Set(f.target_value),
+        deadline: Set(f.deadline),
+        higher_is_better: Set(f.higher_is_better),
+        created_by: Set(caller.account_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::change(
+        &txn,
+        caller,
+        "create",
+        TARGET_RESOURCE,
+        m.id,
+        Some(m.bloc_id),
+        None,
+        Some(&target_dto(m.clone())),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+pub fn closed_is_final(campaign: &campaign::Model) -> ApiResult<()> {
+    if status_of(campaign) == CampaignStatus::Closed {
+        return Err(ApiError::Conflict {
+            detail: "the campaign is closed; reopen it (status active) to change it".into(),
+            allowed: None,
+        });
+    }
+    Ok(())
+}
+
+pub async fn update_target(
+    state: &AppState,
+    caller: &Caller,
+    campaign_id: Uuid,
+    target_id: Uuid,
+    if_match: &IfMatch,
+    body: UpdateTarget,
+) -> ApiResult<campaign_target::Model> {
+    let txn = begin_write(&state.db).await?;
+    let (campaign, current) = find_target(&txn, caller, campaign_id, target_id).await?;
+    let actor = Actor::of(&txn, caller).await?;
+    policy::authorize(
+        &actor,
+        Resource::CampaignTarget,
+        Action::Update,
+        &led_by(&campaign),
+    )?;
+    if_match.check(current.version)?;
+    closed_is_final(&campaign)?;
+    let before = target_dto(current.clone());
+    let mut f = TargetFields {
+        indicator: body.indicator.unwrap_or(current.indicator.clone()),
+        measure: body.measure.unwrap_or(before.measure),
+        aggregation: body.aggregation.unwrap_or(before.aggregation),
+        unit_kind: body.unit_kind.clone().unwrap_or(current.unit_kind.clone()),
+        baseline_value: body.baseline_value.unwrap_or(current.baseline_value),
+        baseline_on: body.baseline_on.unwrap_or(current.baseline_on),
+        target_value: body.target_value.unwrap_or(current.target_value),
+        deadline: body.deadline.unwrap_or(current.deadline),
+        higher_is_better: body.higher_is_better.unwrap_or(current.higher_is_better),
+    };
+    let mut c = Checks::new();
+    check_target(&mut c, &campaign, &mut f);
+    if f.unit_kind != current.unit_kind {
+        unit_kind_exists(&txn, &mut c, campaign.bloc_id, f.unit_kind.as_deref()).await?;
+    }
+    c.finish()?;
+    if (f.measure != before.measure || f.aggregation != before.aggregation)
+        && campaign_measurement::Entity::find()
+            .filter(campaign_measurement::Column::TargetId.eq(target_id))
+            .one(&txn)
+            .await?
+            .is_some()
+    {
+        return Err(ApiError::conflict(
+            "the target has figures: its measure and aggregation can no longer change",
+        ));
+    }
+    let mut am: campaign_target::ActiveModel = current.clone().into();
+    am.indicator = Set(f.indicator);
+    am.measure = Set(f.measure.as_str().into());
+    am.aggregation = Set(f.aggregation.as_str().into());
+    am.unit_kind = Set(f.unit_kind);
+    am.baseline_value = Set(f.baseline_value);
+    am.baseline_on = Set(f.baseline_on);
+    am.target_value = Set(f.target_value);
+    am.deadline = Set(f.deadline);
+    am.higher_is_better = Set(f.higher_is_better);
+    am.version = Set(current.version + 1);
+    am.updated_at = Set(Utc::now());
+    let updated =
+        save_if_unchanged(&txn, am, campaign_target::Column::Version, current.version).await?;
+    audit::change(
+        &txn,
+        caller,
+        "update",
+        TARGET_RESOURCE,
+        target_id,
+        Some(updated.bloc_id),
+        Some(&before),
+        Some(&target_dto(updated.clone())),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
