@@ -29,6 +29,7 @@ pub mod seed;
 pub mod staff;
 pub mod startup;
 pub mod sub_committees;
+pub mod supervisions;
 pub mod tasks;
 pub mod telemetry;
 pub mod tenancy;

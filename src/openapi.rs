@@ -42,6 +42,7 @@ and `errors: [{field, message}]` on validation problems. Every response carries 
         (name = "directives", description = "Numbered directive documents (văn bản chỉ đạo): 292-QĐ/HU, 123/QĐ-UBND"),
         (name = "tasks", description = "Work items: one lead organisation and one responsible person each, an enforced workflow, progress reports, deadline standing, overlap detection"),
         (name = "campaigns", description = "Campaigns and movements with measurable targets, figures per grassroots unit (corrections supersede, never overwrite), registrations, and progress"),
+        (name = "supervision", description = "Supervision and social criticism (giám sát – phản biện xã hội): records, findings, recommendations and the addressees' responses"),
         (name = "reports", description = "Headline figures across the bloc (the portal: across its province)"),
         (name = "audit", description = "Who changed what (bloc head and admin)"),
         (name = "operations", description = "Health, readiness and metrics"),

@@ -23,6 +23,12 @@ pub enum Resource {
     CampaignTarget,
     Measurement,
     Registration,
+    Supervision,
+    Finding,
+    Recommendation,
+    Meeting,
+    UnitAssignment,
+    Dispatch,
     AuditLog,
 }
 
@@ -47,6 +53,8 @@ pub enum Action {
     /// Campaign registrations: recognising an entry, and withdrawing it.
     Recognise,
     Withdraw,
+    /// Recording the addressee's response to a recommendation.
+    Respond,
 }
 
 /// What a rule asks of the caller.
@@ -72,6 +80,12 @@ pub enum Rule {
     HeadsTheSubCommitteeUnlessTheAssignee,
     /// The caller created the task.
     IsTheCreator,
+    /// The caller heads the sub-committee or leads the organisation in charge (of a supervision).
+    RunsIt,
+    /// As `RunsIt`, or the caller is one of its members.
+    RunsItOrIsAMember,
+    /// The caller is one of its members.
+    IsAMember,
 }
 
 use Action::*;
@@ -181,6 +195,25 @@ pub const RULES: &[(Resource, Action, [Rule; 5])] = &[
         [No, Yes, LeadsTheOrganisation, No, No],
     ),
     (Registration, Withdraw, [No, Yes, Yes, Yes, No]),
+    // Supervision is run by the bloc head and the deputy heading its sub-committee (by default
+    // Inspection–Supervision) or leading its lead organisation; its members add findings; any
+    // cadre records what the addressees answered.
+    (Supervision, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (Supervision, Create, [No, Yes, RunsIt, No, No]),
+    (Supervision, Update, [No, Yes, RunsIt, No, No]),
+    (Finding, Create, [No, Yes, RunsItOrIsAMember, IsAMember, No]),
+    (Recommendation, Create, [No, Yes, RunsIt, No, No]),
+    (Recommendation, Update, [No, Yes, RunsIt, No, No]),
+    (Recommendation, Respond, [No, Yes, Yes, Yes, No]),
+    (Meeting, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (Meeting, Create, [No, Yes, Yes, No, No]),
+    (Meeting, Update, [No, Yes, Yes, No, No]),
+    (UnitAssignment, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (UnitAssignment, Create, [No, Yes, Yes, No, No]),
+    (UnitAssignment, Update, [No, Yes, Yes, No, No]),
+    (Dispatch, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (Dispatch, Create, [No, Yes, Yes, No, No]),
+    (Dispatch, Update, [No, Yes, Yes, Yes, No]),
     (AuditLog, Read, [Yes, Yes, No, No, No]),
 ];
 
@@ -196,6 +229,25 @@ pub struct Target {
     /// For tasks: the assignee (a staff member) and the creator (an account).
     pub assignee: Option<Uuid>,
     pub creator: Option<Uuid>,
+    /// The caller is one of the members (of a supervision).
+    pub caller_is_member: bool,
+}
+
+impl Target {
+    /// The sub-committee and organisation in charge.
+    pub fn run_by(sub_committee: Option<Uuid>, organisation: Option<Uuid>) -> Self {
+        Target {
+            sub_committee,
+            organisation,
+            ..Default::default()
+        }
+    }
+
+    /// Notes whether the caller is among `members` (staff ids).
+    pub fn with_members(mut self, actor: &Actor, members: &[Uuid]) -> Self {
+        self.caller_is_member = actor.staff_id.is_some_and(|me| members.contains(&me));
+        self
+    }
 }
 
 /// The caller as the rules see them: role and, for the bloc's people, their staff record and
@@ -295,6 +347,12 @@ pub fn rule(resource: Resource, action: Action, role: Role) -> Rule {
 pub fn allows(actor: &Actor, resource: Resource, action: Action, target: &Target) -> bool {
     let heads = |id: Option<Uuid>| id.is_some_and(|id| actor.heads_sub_committees.contains(&id));
     let is_assignee = actor.staff_id.is_some() && target.assignee == actor.staff_id;
+    let runs = || {
+        heads(target.sub_committee)
+            || target
+                .organisation
+                .is_some_and(|id| actor.leads_organisations.contains(&id))
+    };
     match rule(resource, action, actor.role) {
         Yes => true,
         No => false,
@@ -304,12 +362,9 @@ pub fn allows(actor: &Actor, resource: Resource, action: Action, target: &Target
             .is_some_and(|id| actor.leads_organisations.contains(&id)),
         IsThePerson => actor.staff_id.is_some() && target.person == actor.staff_id,
         MoveTouchesOwnSubCommittee => heads(target.move_from) || heads(target.move_to),
-        ResponsibleForTheTask => {
-            heads(target.sub_committee)
-                || target
-                    .organisation
-                    .is_some_and(|id| actor.leads_organisations.contains(&id))
-        }
+        ResponsibleForTheTask | RunsIt => runs(),
+        RunsItOrIsAMember => runs() || target.caller_is_member,
+        IsAMember => target.caller_is_member,
         IsTheAssignee => is_assignee,
         YesUnlessTheAssignee => !is_assignee,
         HeadsTheSubCommitteeUnlessTheAssignee => heads(target.sub_committee) && !is_assignee,
@@ -346,6 +401,7 @@ pub fn authorize(
                 Report => "report on",
                 Recognise => "recognise",
                 Withdraw => "withdraw",
+                Respond => "record a response to",
             },
             match (resource, action) {
                 (Staff, Move) => "this person between these sub-committees",
@@ -365,6 +421,13 @@ pub fn authorize(
                 (Registration, Recognise) =>
                     "this registration (its campaign's lead organisation's leader or the bloc head)",
                 (Registration, _) => "campaign registrations",
+                (Supervision, _) => "this supervision (the bloc head, or the deputy head of its sub-committee or lead organisation)",
+                (Finding, _) => "findings of this supervision (its members and leaders)",
+                (Recommendation, Respond) => "recommendations",
+                (Recommendation, _) => "this supervision's recommendations (its leaders)",
+                (Meeting, _) => "meetings",
+                (UnitAssignment, _) => "unit assignments",
+                (Dispatch, _) => "directive dispatches",
                 (AuditLog, _) => "the audit log",
             }
         )))

@@ -2,7 +2,7 @@
 //! fallback that turns an unknown path into 404 and a known path with the wrong method into 405.
 use crate::{
     accounts, audit, auth, blocs, campaigns, directives, error::ApiError, health, organisations,
-    staff, sub_committees, tasks, units,
+    staff, sub_committees, supervisions, tasks, units,
 };
 use actix_web::{HttpRequest, HttpResponse};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -20,6 +20,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         directives::configure(c);
         tasks::configure(c);
         campaigns::configure(c);
+        supervisions::configure(c);
         accounts::configure(c);
         audit::configure(c);
     }))

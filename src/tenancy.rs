@@ -5,7 +5,8 @@ use crate::{
     auth::{Caller, Role},
     entities::{
         account, bloc, campaign, campaign_measurement, campaign_registration, campaign_target,
-        directive, organisation, staff, staff_assignment, sub_committee, task, task_event,
+        directive, directive_dispatch, meeting, meeting_decision, recommendation,
+        recommendation_response, supervision, supervision_finding, unit_assignment, organisation, staff, staff_assignment, sub_committee, task, task_event,
         task_report, unit,
     },
     text,
@@ -129,3 +130,11 @@ tenant!(campaign, BlocId);
 tenant!(campaign_target, BlocId);
 tenant!(campaign_measurement, BlocId);
 tenant!(campaign_registration, BlocId);
+tenant!(supervision, BlocId);
+tenant!(supervision_finding, BlocId);
+tenant!(recommendation, BlocId);
+tenant!(recommendation_response, BlocId);
+tenant!(meeting, BlocId);
+tenant!(meeting_decision, BlocId);
+tenant!(unit_assignment, BlocId);
+tenant!(directive_dispatch, BlocId);

@@ -24,6 +24,7 @@ pub struct Model {
     pub status: String,
     pub completed_on: Option<Date>,
     pub duplicate_of: Option<Uuid>,
+    pub meeting_decision_id: Option<Uuid>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

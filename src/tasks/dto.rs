@@ -89,6 +89,9 @@ pub struct TaskDto {
     /// Set when the task was cancelled as a duplicate of another.
     #[schema(example = json!(null))]
     pub duplicate_of: Option<Uuid>,
+    /// The meeting decision that created this task, if one did.
+    #[schema(example = json!(null))]
+    pub meeting_decision_id: Option<Uuid>,
     #[schema(example = 3)]
     pub version: i32,
     #[schema(example = "2016-01-09T01:30:00Z")]

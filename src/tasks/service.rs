@@ -67,6 +67,7 @@ pub fn to_dto(m: task::Model, coordinators: Vec<Uuid>, today: NaiveDate) -> Task
         status,
         completed_on: m.completed_on,
         duplicate_of: m.duplicate_of,
+        meeting_decision_id: m.meeting_decision_id,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -473,6 +474,16 @@ pub async fn create_in(
     caller: &Caller,
     body: CreateTask,
 ) -> ApiResult<CreatedTask> {
+    create_decided(conn, caller, body, None).await
+}
+
+/// As [`create_in`], for a task a meeting decided: it points back at the decision.
+pub async fn create_decided(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    body: CreateTask,
+    meeting_decision_id: Option<Uuid>,
+) -> ApiResult<CreatedTask> {
     let bloc_id = Scope::of(caller)
         .own_bloc()
         .ok_or_else(|| ApiError::Forbidden("only the bloc's own people create its tasks".into()))?;
@@ -525,6 +536,7 @@ pub async fn create_in(
         status: Set(Status::Draft.as_str().into()),
         completed_on: Set(None),
         duplicate_of: Set(None),
+        meeting_decision_id: Set(meeting_decision_id),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),

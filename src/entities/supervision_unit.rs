@@ -1,0 +1,16 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "supervision_units")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub supervision_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub unit_id: Uuid,
+    pub bloc_id: Uuid,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,1173 @@
+//! Supervision and social-criticism records, their findings, recommendations and the
+//! addressees' responses: rules and queries.
+use super::dto::{
+    CreateSupervision, FindingDto, NewFinding, NewRecommendation, NewResponse,
+    OverdueRecommendation, Period, RecommendationDto, RecommendationStatus, ResponseDto, Severity,
+    SupervisionDto, SupervisionKind, SupervisionPeriod, SupervisionQuery, SupervisionReportQuery,
+    SupervisionStatus, UpdateRecommendation, UpdateSupervision,
+};
+use crate::{
+    audit,
+    auth::Caller,
+    concurrency::{IfMatch, save_if_unchanged},
+    db::begin_write,
+    entities::{
+        directive, recommendation as rec, recommendation_response as resp, sub_committee,
+        supervision as sup, supervision_finding as finding, supervision_member as member,
+        supervision_unit as sunit,
+    },
+    error::{ApiError, ApiResult},
+    pagination::{self, Keyset, Kind, Page, SortField},
+    policy::{self, Action, Actor, Resource, Target},
+    refs, search,
+    startup::AppState,
+    tenancy::{self, Scope},
+    validate::{self, Checks},
+};
+use chrono::{Datelike, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set, sea_query::Query,
+};
+use serde_json::json;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+pub const RESOURCE: &str = "supervision";
+const MAX_MEMBERS: usize = 50;
+const MAX_UNITS: usize = 200;
+/// The code of the Inspection–Supervision sub-committee, the default in charge.
+pub const KTGS: &str = "KTGS";
+
+fn sort_fields() -> [SortField<sup::Column>; 2] {
+    [
+        SortField {
+            name: "planned_start",
+            column: sup::Column::PlannedStart,
+            kind: Kind::Date,
+        },
+        SortField {
+            name: "created_at",
+            column: sup::Column::CreatedAt,
+            kind: Kind::Time,
+        },
+    ]
+}
+
+pub fn status_of(m: &sup::Model) -> SupervisionStatus {
+    SupervisionStatus::parse(&m.status).unwrap_or(SupervisionStatus::Planned)
+}
+
+fn rec_status(m: &rec::Model) -> RecommendationStatus {
+    RecommendationStatus::parse(&m.status).unwrap_or(RecommendationStatus::Open)
+}
+
+fn is_overdue(m: &rec::Model, today: NaiveDate) -> bool {
+    rec_status(m).is_pending() && m.due_on.is_some_and(|d| d < today)
+}
+
+/// Who runs it, and whether the caller is one of its members.
+fn run_by(actor: &Actor, m: &sup::Model, members: &[Uuid]) -> Target {
+    Target::run_by(m.sub_committee_id, m.lead_organisation_id).with_members(actor, members)
+}
+
+async fn links(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<(HashMap<Uuid, Vec<Uuid>>, HashMap<Uuid, Vec<Uuid>>), DbErr> {
+    let mut members: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    let mut units: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok((members, units));
+    }
+    for m in member::Entity::find()
+        .filter(member::Column::SupervisionId.is_in(ids.to_vec()))
+        .order_by_asc(member::Column::StaffId)
+        .all(conn)
+        .await?
+    {
+        members.entry(m.supervision_id).or_default().push(m.staff_id);
+    }
+    for u in sunit::Entity::find()
+        .filter(sunit::Column::SupervisionId.is_in(ids.to_vec()))
+        .order_by_asc(sunit::Column::UnitId)
+        .all(conn)
+        .await?
+    {
+        units.entry(u.supervision_id).or_default().push(u.unit_id);
+    }
+    Ok((members, units))
+}
+
+async fn dtos(
+    conn: &impl ConnectionTrait,
+    rows: Vec<sup::Model>,
+) -> Result<Vec<SupervisionDto>, DbErr> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let (mut members, mut units) = links(conn, &ids).await?;
+    let today = validate::today();
+    let mut counts: HashMap<Uuid, (i64, i64)> = HashMap::new();
+    if !ids.is_empty() {
+        for r in rec::Entity::find()
+            .filter(rec::Column::SupervisionId.is_in(ids.clone()))
+            .filter(rec::Column::Status.is_in([
+                RecommendationStatus::Open.as_str(),
+                RecommendationStatus::Accepted.as_str(),
+            ]))
+            .all(conn)
+            .await?
+        {
+            let e = counts.entry(r.supervision_id).or_default();
+            e.0 += 1;
+            e.1 += i64::from(is_overdue(&r, today));
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let status = status_of(&m);
+            let (pending, overdue) = counts.get(&m.id).copied().unwrap_or_default();
+            SupervisionDto {
+                member_ids: members.remove(&m.id).unwrap_or_default(),
+                unit_ids: units.remove(&m.id).unwrap_or_default(),
+                kind: SupervisionKind::parse(&m.kind).unwrap_or(SupervisionKind::Supervision),
+                allowed_statuses: status.allowed_next().to_vec(),
+                status,
+                pending_recommendations: pending,
+                overdue_recommendations: overdue,
+                id: m.id,
+                bloc_id: m.bloc_id,
+                title: m.title,
+                subject: m.subject,
+                directive_id: m.directive_id,
+                lead_organisation_id: m.lead_organisation_id,
+                sub_committee_id: m.sub_committee_id,
+                planned_start: m.planned_start,
+                planned_end: m.planned_end,
+                conclusion: m.conclusion,
+                created_by: m.created_by,
+                version: m.version,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+            }
+        })
+        .collect())
+}
+
+pub async fn dto(conn: &impl ConnectionTrait, m: sup::Model) -> Result<SupervisionDto, DbErr> {
+    Ok(dtos(conn, vec![m]).await?.remove(0))
+}
+
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    q: SupervisionQuery,
+) -> ApiResult<Page<SupervisionDto>> {
+    let limit = pagination::limit(q.limit)?;
+    let fields = sort_fields();
+    let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
+    let scope = Scope::of(caller);
+    if let (Some(f), Some(t)) = (q.from, q.to)
+        && f > t
+    {
+        return Err(ApiError::bad_field("from", "must not be after to"));
+    }
+    let mut select = tenancy::select::<sup::Entity>(&scope);
+    if let Some(k) = q.kind {
+        select = select.filter(sup::Column::Kind.eq(k.as_str()));
+    }
+    if let Some(s) = q.status {
+        select = select.filter(sup::Column::Status.eq(s.as_str()));
+    }
+    if let Some(o) = q.lead_organisation_id {
+        select = select.filter(sup::Column::LeadOrganisationId.eq(o));
+    }
+    if let Some(s) = q.sub_committee_id {
+        select = select.filter(sup::Column::SubCommitteeId.eq(s));
+    }
+    if let Some(f) = q.from {
+        select = select.filter(sup::Column::PlannedStart.gte(f));
+    }
+    if let Some(t) = q.to {
+        select = select.filter(sup::Column::PlannedStart.lte(t));
+    }
+    if let Some(p) = q.member_id {
+        select = select.filter(
+            sup::Column::Id.in_subquery(
+                Query::select()
+                    .column(member::Column::SupervisionId)
+                    .from(member::Entity)
+                    .and_where(member::Column::StaffId.eq(p))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(u) = q.unit_id {
+        select = select.filter(
+            sup::Column::Id.in_subquery(
+                Query::select()
+                    .column(sunit::Column::SupervisionId)
+                    .from(sunit::Entity)
+                    .and_where(sunit::Column::UnitId.eq(u))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(cond) =
+        q.q.as_deref()
+            .and_then(|q| search::matching(RESOURCE, &scope, q, sup::Column::Id))
+    {
+        select = select.filter(cond);
+    }
+    let field = keyset.field_name();
+    let rows = keyset
+        .apply(select, sup::Column::Id, limit)
+        .all(&state.db)
+        .await?;
+    let items = dtos(&state.db, rows).await?;
+    Ok(keyset.finish(
+        items,
+        limit,
+        |d| {
+            let v = match field {
+                Some("planned_start") => json!(d.planned_start),
+                Some("created_at") => json!(d.created_at),
+                _ => json!(null),
+            };
+            (v, d.id)
+        },
+        |d| d,
+    ))
+}
+
+pub async fn find(conn: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> ApiResult<sup::Model> {
+    tenancy::find::<sup::Entity>(conn, &Scope::of(caller), id, "supervision").await
+}
+
+pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<SupervisionDto> {
+    let m = find(&state.db, caller, id).await?;
+    Ok(dto(&state.db, m).await?)
+}
+
+async fn check_people(
+    conn: &impl ConnectionTrait,
+    c: &mut Checks,
+    bloc_id: Uuid,
+    members: &[Uuid],
+    units: &[Uuid],
+) -> Result<(Vec<Uuid>, Vec<Uuid>), DbErr> {
+    let mut m_out = Vec::new();
+    if members.len() > MAX_MEMBERS {
+        c.add("member_ids", format!("must list at most {MAX_MEMBERS} people"));
+    } else {
+        for (i, id) in members.iter().enumerate() {
+            let field = format!("member_ids[{i}]");
+            if m_out.contains(id) {
+                c.add(&field, "is listed twice");
+            } else {
+                refs::staff_in_bloc(conn, c, &field, bloc_id, Some(*id)).await?;
+                m_out.push(*id);
+            }
+        }
+    }
+    let mut u_out = Vec::new();
+    if units.len() > MAX_UNITS {
+        c.add("unit_ids", format!("must list at most {MAX_UNITS} units"));
+    } else {
+        for (i, id) in units.iter().enumerate() {
+            let field = format!("unit_ids[{i}]");
+            if u_out.contains(id) {
+                c.add(&field, "is listed twice");
+            } else {
+                refs::unit_in_bloc(conn, c, &field, bloc_id, Some(*id)).await?;
+                u_out.push(*id);
+            }
+        }
+    }
+    Ok((m_out, u_out))
+}
+
+async fn set_links(
+    conn: &impl ConnectionTrait,
+    m: &sup::Model,
+    members: Option<&[Uuid]>,
+    units: Option<&[Uuid]>,
+) -> Result<(), DbErr> {
+    if let Some(members) = members {
+        member::Entity::delete_many()
+            .filter(member::Column::SupervisionId.eq(m.id))
+            .exec(conn)
+            .await?;
+        for s in members {
+            member::ActiveModel {
+                supervision_id: Set(m.id),
+                staff_id: Set(*s),
+                bloc_id: Set(m.bloc_id),
+            }
+            .insert(conn)
+            .await?;
+        }
+    }
+    if let Some(units) = units {
+        sunit::Entity::delete_many()
+            .filter(sunit::Column::SupervisionId.eq(m.id))
+            .exec(conn)
+            .await?;
+        for u in units {
+            sunit::ActiveModel {
+                supervision_id: Set(m.id),
+                unit_id: Set(*u),
+                bloc_id: Set(m.bloc_id),
+            }
+            .insert(conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn directive_in_bloc(
+    conn: &impl ConnectionTrait,
+    c: &mut Checks,
+    bloc_id: Uuid,
+    id: Option<Uuid>,
+) -> Result<(), DbErr> {
+    if let Some(id) = id
+        && directive::Entity::find_by_id(id)
+            .filter(directive::Column::BlocId.eq(bloc_id))
+            .one(conn)
+            .await?
+            .is_none()
+    {
+        c.add("directive_id", "no such directive in this bloc");
+    }
+    Ok(())
+}
+
+async fn index(conn: &impl ConnectionTrait, m: &sup::Model) -> Result<(), DbErr> {
+    search::index(conn, RESOURCE, m.bloc_id, m.id, &[&m.title, &m.subject]).await
+}
+
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    body: CreateSupervision,
+) -> ApiResult<SupervisionDto> {
+    let bloc_id = Scope::of(caller).own_bloc().ok_or_else(|| {
+        ApiError::Forbidden("only the bloc's own people plan its supervision".into())
+    })?;
+    let txn = begin_write(&state.db).await?;
+    let actor = Actor::of(&txn, caller).await?;
+    let mut c = Checks::new();
+    let title = c.text("title", &body.title, 300);
+    let subject = c.text("subject", &body.subject, 500);
+    directive_in_bloc(&txn, &mut c, bloc_id, body.directive_id).await?;
+    refs::organisation_in_bloc(
+        &txn,
+        &mut c,
+        "lead_organisation_id",
+        bloc_id,
+        body.lead_organisation_id,
+    )
+    .await?;
+    let sub_committee_id = match body.sub_committee_id {
+        Some(id) => {
+            refs::sub_committee_in_bloc(&txn, &mut c, "sub_committee_id", bloc_id, Some(id))
+                .await?;
+            Some(id)
+        }
+        None => sub_committee::Entity::find()
+            .filter(sub_committee::Column::BlocId.eq(bloc_id))
+            .filter(sub_committee::Column::Code.eq(KTGS))
+            .one(&txn)
+            .await?
+            .map(|s| s.id),
+    };
+    let (members, units) =
+        check_people(&txn, &mut c, bloc_id, &body.member_ids, &body.unit_ids).await?;
+    if body.planned_end < body.planned_start {
+        c.add("planned_end", "must not be before planned_start");
+    }
+    c.finish()?;
+    policy::authorize(
+        &actor,
+        Resource::Supervision,
+        Action::Create,
+        &Target::run_by(sub_committee_id, body.lead_organisation_id),
+    )?;
+    let now = Utc::now();
+    let m = sup::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        bloc_id: Set(bloc_id),
+        kind: Set(body.kind.as_str().into()),
+        title: Set(title),
+        subject: Set(subject),
+        directive_id: Set(body.directive_id),
+        lead_organisation_id: Set(body.lead_organisation_id),
+        sub_committee_id: Set(sub_committee_id),
+        planned_start: Set(body.planned_start),
+        planned_end: Set(body.planned_end),
+        status: Set(SupervisionStatus::Planned.as_str().into()),
+        conclusion: Set(None),
+        created_by: Set(caller.account_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    set_links(&txn, &m, Some(&members), Some(&units)).await?;
+    index(&txn, &m).await?;
+    let out = dto(&txn, m).await?;
+    audit::change(
+        &txn,
+        caller,
+        "create",
+        RESOURCE,
+        out.id,
+        Some(bloc_id),
+        None,
+        Some(&out),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    if_match: &IfMatch,
+    body: UpdateSupervision,
+) -> ApiResult<SupervisionDto> {
+    let txn = begin_write(&state.db).await?;
+    let current = find(&txn, caller, id).await?;
+    let before = dto(&txn, current.clone()).await?;
+    let actor = Actor::of(&txn, caller).await?;
+    policy::authorize(
+        &actor,
+        Resource::Supervision,
+        Action::Update,
+        &run_by(&actor, &current, &before.member_ids),
+    )?;
+    if_match.check(current.version)?;
+    let now_status = status_of(&current);
+    if now_status == SupervisionStatus::Closed {
+        return Err(ApiError::conflict("the supervision is closed"));
+    }
+    let bloc_id = current.bloc_id;
+    let mut c = Checks::new();
+    let mut am: sup::ActiveModel = current.clone().into();
+    if let Some(k) = body.kind {
+        am.kind = Set(k.as_str().into());
+    }
+    if let Some(t) = &body.title {
+        am.title = Set(c.text("title", t, 300));
+    }
+    if let Some(s) = &body.subject {
+        am.subject = Set(c.text("subject", s, 500));
+    }
+    if let Some(d) = body.directive_id {
+        directive_in_bloc(&txn, &mut c, bloc_id, d).await?;
+        am.directive_id = Set(d);
+    }
+    let lead = body
+        .lead_organisation_id
+        .unwrap_or(current.lead_organisation_id);
+    if body.lead_organisation_id.is_some() {
+        refs::organisation_in_bloc(&txn, &mut c, "lead_organisation_id", bloc_id, lead).await?;
+        am.lead_organisation_id = Set(lead);
+    }
+    let sc = body.sub_committee_id.unwrap_or(current.sub_committee_id);
+    if body.sub_committee_id.is_some() {
+        refs::sub_committee_in_bloc(&txn, &mut c, "sub_committee_id", bloc_id, sc).await?;
+        am.sub_committee_id = Set(sc);
+    }
+    let (members, units) = check_people(
+        &txn,
+        &mut c,
+        bloc_id,
+        body.member_ids.as_deref().unwrap_or_default(),
+        body.unit_ids.as_deref().unwrap_or_default(),
+    )
+    .await?;
+    let start = body.planned_start.unwrap_or(current.planned_start);
+    let end = body.planned_end.unwrap_or(current.planned_end);
+    if end < start {
+        c.add("planned_end", "must not be before planned_start");
+    }
+    am.planned_start = Set(start);
+    am.planned_end = Set(end);
+    let conclusion = match &body.conclusion {
+        Some(v) => c.opt_long_text("conclusion", v.as_deref(), 20_000),
+        None => current.conclusion.clone(),
+    };
+    am.conclusion = Set(conclusion.clone());
+    let next = body.status.unwrap_or(now_status);
+    if next == SupervisionStatus::Concluded && next != now_status && conclusion.is_none() {
+        c.add("conclusion", "a supervision is concluded with its conclusion");
+    }
+    c.finish()?;
+    // Handing it to others needs the right to run it there too.
+    if (sc, lead) != (current.sub_committee_id, current.lead_organisation_id) {
+        policy::authorize(
+            &actor,
+            Resource::Supervision,
+            Action::Update,
+            &Target::run_by(sc, lead),
+        )?;
+    }
+    if next != now_status {
+        if !now_status.allowed_next().contains(&next) {
+            return Err(ApiError::Conflict {
+                detail: format!(
+                    "a {} supervision cannot become {}",
+                    now_status.as_str(),
+                    next.as_str()
+                ),
+                allowed: Some(
+                    now_status
+                        .allowed_next()
+                        .iter()
+                        .map(|s| s.as_str().to_string())
+                        .collect(),
+                ),
+            });
+        }
+        if next == SupervisionStatus::Closed {
+            let pending: Vec<String> = recommendations_of(&txn, id)
+                .await?
+                .into_iter()
+                .filter(|r| rec_status(r).is_pending())
+                .map(|r| format!("{} ({})", r.id, r.text.chars().take(60).collect::<String>()))
+                .collect();
+            if !pending.is_empty() {
+                return Err(ApiError::conflict(format!(
+                    "{} recommendation(s) not yet settled: {}",
+                    pending.len(),
+                    pending.join("; ")
+                )));
+            }
+        }
+        am.status = Set(next.as_str().into());
+    }
+    am.version = Set(current.version + 1);
+    am.updated_at = Set(Utc::now());
+    let updated = save_if_unchanged(&txn, am, sup::Column::Version, current.version).await?;
+    set_links(
+        &txn,
+        &updated,
+        body.member_ids.as_ref().map(|_| members.as_slice()),
+        body.unit_ids.as_ref().map(|_| units.as_slice()),
+    )
+    .await?;
+    index(&txn, &updated).await?;
+    let after = dto(&txn, updated).await?;
+    audit::change(
+        &txn,
+        caller,
+        "update",
+        RESOURCE,
+        id,
+        Some(bloc_id),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+// ---- findings ----
+
+fn finding_dto(m: finding::Model) -> FindingDto {
+    FindingDto {
+        id: m.id,
+        supervision_id: m.supervision_id,
+        text: m.text,
+        severity: Severity::parse(&m.severity).unwrap_or(Severity::Medium),
+        created_by: m.created_by,
+        created_at: m.created_at,
+    }
+}
+
+pub async fn list_findings(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<Vec<FindingDto>> {
+    find(&state.db, caller, id).await?;
+    Ok(finding::Entity::find()
+        .filter(finding::Column::SupervisionId.eq(id))
+        .order_by_asc(finding::Column::Id)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(finding_dto)
+        .collect())
+}
+
+pub async fn add_finding(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    body: NewFinding,
+) -> ApiResult<FindingDto> {
+    let txn = begin_write(&state.db).await?;
+    let s = find(&txn, caller, id).await?;
+    let members = links(&txn, &[id]).await?.0.remove(&id).unwrap_or_default();
+    let actor = Actor::of(&txn, caller).await?;
+    policy::authorize(
+        &actor,
+        Resource::Finding,
+        Action::Create,
+        &run_by(&actor, &s, &members),
+    )?;
+    let status = status_of(&s);
+    if !matches!(
+        status,
+        SupervisionStatus::InProgress | SupervisionStatus::Concluded
+    ) {
+        return Err(ApiError::conflict(format!(
+            "findings are recorded while a supervision is in progress or just concluded; this one is {}",
+            status.as_str()
+        )));
+    }
+    let mut c = Checks::new();
+    let text = c
+        .opt_long_text("text", Some(&body.text), 10_000)
+        .unwrap_or_default();
+    if text.is_empty() {
+        c.add("text", "must not be empty");
+    }
+    c.finish()?;
+    let m = finding::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        bloc_id: Set(s.bloc_id),
+        supervision_id: Set(id),
+        text: Set(text),
+        severity: Set(body.severity.as_str().into()),
+        created_by: Set(caller.account_id),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    let out = finding_dto(m);
+    audit::change(
+        &txn,
+        caller,
+        "create",
+        "supervision_finding",
+        out.id,
+        Some(s.bloc_id),
+        None,
+        Some(&out),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+// ---- recommendations ----
+
+async fn recommendations_of(
+    conn: &impl ConnectionTrait,
+    supervision_id: Uuid,
+) -> Result<Vec<rec::Model>, DbErr> {
+    rec::Entity::find()
+        .filter(rec::Column::SupervisionId.eq(supervision_id))
+        .order_by_asc(rec::Column::Id)
+        .all(conn)
+        .await
+}
+
+async fn rec_dtos(
+    conn: &impl ConnectionTrait,
+    rows: Vec<rec::Model>,
+) -> Result<Vec<RecommendationDto>, DbErr> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut responses: HashMap<Uuid, Vec<ResponseDto>> = HashMap::new();
+    if !ids.is_empty() {
+        for r in resp::Entity::find()
+            .filter(resp::Column::RecommendationId.is_in(ids))
+            .order_by_asc(resp::Column::Id)
+            .all(conn)
+            .await?
+        {
+            responses
+                .entry(r.recommendation_id)
+                .or_default()
+                .push(ResponseDto {
+                    id: r.id,
+                    responded_on: r.responded_on,
+                    text: r.text,
+                    status: r.status.as_deref().and_then(RecommendationStatus::parse),
+                    created_by: r.created_by,
+                    created_at: r.created_at,
+                });
+        }
+    }
+    let today = validate::today();
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let status = rec_status(&m);
+            RecommendationDto {
+                overdue: is_overdue(&m, today),
+                allowed_statuses: status.allowed_next().to_vec(),
+                status,
+                responses: responses.remove(&m.id).unwrap_or_default(),
+                id: m.id,
+                supervision_id: m.supervision_id,
+                text: m.text,
+                addressee: m.addressee,
+                due_on: m.due_on,
+                closed_on: m.closed_on,
+                created_by: m.created_by,
+                version: m.version,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+            }
+        })
+        .collect())
+}
+
+async fn rec_dto(conn: &impl ConnectionTrait, m: rec::Model) -> Result<RecommendationDto, DbErr> {
+    Ok(rec_dtos(conn, vec![m]).await?.remove(0))
+}
+
+pub async fn list_recommendations(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<Vec<RecommendationDto>> {
+    find(&state.db, caller, id).await?;
+    Ok(rec_dtos(&state.db, recommendations_of(&state.db, id).await?).await?)
+}
+
+async fn find_rec(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+    rid: Uuid,
+) -> ApiResult<(sup::Model, rec::Model)> {
+    let s = find(conn, caller, id).await?;
+    let r = rec::Entity::find_by_id(rid)
+        .filter(rec::Column::SupervisionId.eq(id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("recommendation"))?;
+    Ok((s, r))
+}
+
+pub async fn get_recommendation(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    rid: Uuid,
+) -> ApiResult<RecommendationDto> {
+    let (_, r) = find_rec(&state.db, caller, id, rid).await?;
+    Ok(rec_dto(&state.db, r).await?)
+}
+
+fn check_due(c: &mut Checks, s: &sup::Model, due: Option<NaiveDate>) {
+    if let Some(d) = due
+        && d < s.planned_start
+    {
+        c.add("due_on", "must not be before the supervision starts");
+    }
+}
+
+pub async fn add_recommendation(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    body: NewRecommendation,
+) -> ApiResult<RecommendationDto> {
+    let txn = begin_write(&state.db).await?;
+    let s = find(&txn, caller, id).await?;
+    let actor = Actor::of(&txn, caller).await?;
+    policy::authorize(
+        &actor,
+        Resource::Recommendation,
+        Action::Create,
+        &run_by(&actor, &s, &[]),
+    )?;
+    let status = status_of(&s);
+    if matches!(
+        status,
+        SupervisionStatus::Planned | SupervisionStatus::Closed
+    ) {
+        return Err(ApiError::conflict(format!(
+            "recommendations come from a supervision under way or concluded; this one is {}",
+            status.as_str()
+        )));
+    }
+    let mut c = Checks::new();
+    let text = c
+        .opt_long_text("text", Some(&body.text), 10_000)
+        .unwrap_or_default();
+    if text.is_empty() {
+        c.add("text", "must not be empty");
+    }
+    let addressee = c.text("addressee", &body.addressee, 300);
+    check_due(&mut c, &s, body.due_on);
+    c.finish()?;
+    let now = Utc::now();
+    let m = rec::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        bloc_id: Set(s.bloc_id),
+        supervision_id: Set(id),
+        text: Set(text),
+        addressee: Set(addressee),
+        due_on: Set(body.due_on),
+        status: Set(RecommendationStatus::Open.as_str().into()),
+        closed_on: Set(None),
+        created_by: Set(caller.account_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let out = rec_dto(&txn, m).await?;
+    audit::change(
+        &txn,
+        caller,
+        "create",
+        "supervision_recommendation",
+        out.id,
+        Some(s.bloc_id),
+        None,
+        Some(&out),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+fn illegal_rec_move(now: RecommendationStatus, next: RecommendationStatus) -> ApiError {
+    ApiError::Conflict {
+        detail: format!(
+            "a recommendation that is {} cannot become {}",
+            now.as_str(),
+            next.as_str()
+        ),
+        allowed: Some(
+            now.allowed_next()
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect(),
+        ),
+    }
+}
+
+fn settle(am: &mut rec::ActiveModel, next: RecommendationStatus, on: NaiveDate) {
+    am.status = Set(next.as_str().into());
+    am.closed_on = Set((!next.is_pending()).then_some(on));
+}
+
+pub async fn update_recommendation(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    rid: Uuid,
+    if_match: &IfMatch,
+    body: UpdateRecommendation,
+) -> ApiResult<RecommendationDto> {
+    let txn = begin_write(&state.db).await?;
+    let (s, current) = find_rec(&txn, caller, id, rid).await?;
+    let actor = Actor::of(&txn, caller).await?;
+    policy::authorize(
+        &actor,
+        Resource::Recommendation,
+        Action::Update,
+        &run_by(&actor, &s, &[]),
+    )?;
+    if_match.check(current.version)?;
+    if status_of(&s) == SupervisionStatus::Closed {
+        return Err(ApiError::conflict("the supervision is closed"));
+    }
+    let before = rec_dto(&txn, current.clone()).await?;
+    let mut c = Checks::new();
+    let mut am: rec::ActiveModel = current.clone().into();
+    if let Some(t) = &body.text {
+        let t = c
+            .opt_long_text("text", Some(t), 10_000)
+            .unwrap_or_default();
+        if t.is_empty() {
+            c.add("text", "must not be empty");
+        }
+        am.text = Set(t);
+    }
+    if let Some(a) = &body.addressee {
+        am.addressee = Set(c.text("addressee", a, 300));
+    }
+    if let Some(d) = body.due_on {
+        check_due(&mut c, &s, d);
+        am.due_on = Set(d);
+    }
+    c.finish()?;
+    let now = rec_status(&current);
+    if let Some(next) = body.status
+        && next != now
+    {
+        if !now.allowed_next().contains(&next) {
+            return Err(illegal_rec_move(now, next));
+        }
+        settle(&mut am, next, validate::today());
+    }
+    am.version = Set(current.version + 1);
+    am.updated_at = Set(Utc::now());
+    let updated = save_if_unchanged(&txn, am, rec::Column::Version, current.version).await?;
+    let after = rec_dto(&txn, updated).await?;
+    audit::change(
+        &txn,
+        caller,
+        "update",
+        "supervision_recommendation",
+        rid,
+        Some(s.bloc_id),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn add_response(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    rid: Uuid,
+    body: NewResponse,
+) -> ApiResult<RecommendationDto> {
+    let txn = begin_write(&state.db).await?;
+    let (s, current) = find_rec(&txn, caller, id, rid).await?;
+    let actor = Actor::of(&txn, caller).await?;
+    policy::authorize(
+        &actor,
+        Resource::Recommendation,
+        Action::Respond,
+        &Target::default(),
+    )?;
+    if status_of(&s) == SupervisionStatus::Closed {
+        return Err(ApiError::conflict("the supervision is closed"));
+    }
+    let now = rec_status(&current);
+    if !now.is_pending() {
+        return Err(ApiError::Conflict {
+            detail: format!(
+                "the recommendation is {}: it takes no more responses",
+                now.as_str()
+            ),
+            allowed: Some(vec![]),
+        });
+    }
+    let mut c = Checks::new();
+    let text = c
+        .opt_long_text("text", Some(&body.text), 10_000)
+        .unwrap_or_default();
+    if text.is_empty() {
+        c.add("text", "must not be empty");
+    }
+    if body.responded_on > validate::today() {
+        c.add("responded_on", "must not be in the future");
+    } else if body.responded_on < current.created_at.date_naive().min(s.planned_start) {
+        c.add(
+            "responded_on",
+            "must not be before the recommendation was made",
+        );
+    }
+    c.finish()?;
+    let mut am: rec::ActiveModel = current.clone().into();
+    if let Some(next) = body.status
+        && next != now
+    {
+        if !now.allowed_next().contains(&next) {
+            return Err(illegal_rec_move(now, next));
+        }
+        settle(&mut am, next, body.responded_on);
+    }
+    resp::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        bloc_id: Set(s.bloc_id),
+        recommendation_id: Set(rid),
+        responded_on: Set(body.responded_on),
+        text: Set(text),
+        status: Set(body.status.map(|s| s.as_str().to_string())),
+        created_by: Set(caller.account_id),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    let before = rec_dto(&txn, current.clone()).await?;
+    am.version = Set(current.version + 1);
+    am.updated_at = Set(Utc::now());
+    let updated = save_if_unchanged(&txn, am, rec::Column::Version, current.version).await?;
+    let after = rec_dto(&txn, updated).await?;
+    audit::change(
+        &txn,
+        caller,
+        "respond",
+        "supervision_recommendation",
+        rid,
+        Some(s.bloc_id),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+// ---- report ----
+
+/// The periods covering `from..=to`.
+pub fn periods(from: NaiveDate, to: NaiveDate, p: Period) -> Vec<(String, NaiveDate, NaiveDate)> {
+    let mut out = Vec::new();
+    let (mut y, mut m) = (from.year(), from.month());
+    let step = match p {
+        Period::Month => 1,
+        Period::Quarter => 3,
+        Period::Year => 12,
+    };
+    // Align to the period's first month.
+    m = (m - 1) / step * step + 1;
+    loop {
+        let start = NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(from);
+        if start > to {
+            break;
+        }
+        let (ny, nm) = if m + step > 12 { (y + 1, m + step - 12) } else { (y, m + step) };
+        let end = NaiveDate::from_ymd_opt(ny, nm, 1)
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(to);
+        let label = match p {
+            Period::Month => format!("{y:04}-{m:02}"),
+            Period::Quarter => format!("{y:04}-Q{}", (m - 1) / 3 + 1),
+            Period::Year => format!("{y:04}"),
+        };
+        out.push((label, start.max(from), end.min(to)));
+        (y, m) = (ny, nm);
+        if out.len() > 600 {
+            break;
+        }
+    }
+    out
+}
+
+pub async fn report(
+    state: &AppState,
+    caller: &Caller,
+    q: SupervisionReportQuery,
+) -> ApiResult<Vec<SupervisionPeriod>> {
+    let today = validate::today();
+    let to = q.to.unwrap_or(today);
+    let from = q
+        .from
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to));
+    if from > to {
+        return Err(ApiError::bad_field("from", "must not be after to"));
+    }
+    if (to - from).num_days() > 366 * 20 {
+        return Err(ApiError::bad_field("from", "a report covers at most 20 years"));
+    }
+    let held: Vec<sup::Model> = tenancy::select::<sup::Entity>(&Scope::of(caller))
+        .filter(sup::Column::PlannedStart.gte(from))
+        .filter(sup::Column::PlannedStart.lte(to))
+        .filter(sup::Column::Status.ne(SupervisionStatus::Planned.as_str()))
+        .all(&state.db)
+        .await?;
+    let ids: Vec<Uuid> = held.iter().map(|s| s.id).collect();
+    let mut recs: HashMap<Uuid, Vec<rec::Model>> = HashMap::new();
+    if !ids.is_empty() {
+        for r in rec::Entity::find()
+            .filter(rec::Column::SupervisionId.is_in(ids))
+            .order_by_asc(rec::Column::Id)
+            .all(&state.db)
+            .await?
+        {
+            recs.entry(r.supervision_id).or_default().push(r);
+        }
+    }
+    Ok(periods(from, to, q.period.unwrap_or(Period::Quarter))
+        .into_iter()
+        .map(|(label, start, end)| {
+            let in_period: Vec<&sup::Model> = held
+                .iter()
+                .filter(|s| s.planned_start >= start && s.planned_start <= end)
+                .collect();
+            let kind = |k: SupervisionKind| {
+                in_period.iter().filter(|s| s.kind == k.as_str()).count() as i64
+            };
+            let rs: Vec<&rec::Model> = in_period
+                .iter()
+                .flat_map(|s| recs.get(&s.id).into_iter().flatten())
+                .collect();
+            let implemented = rs
+                .iter()
+                .filter(|r| rec_status(r) == RecommendationStatus::Implemented)
+                .count() as i64;
+            SupervisionPeriod {
+                period: label,
+                from: start,
+                to: end,
+                held: in_period.len() as i64,
+                by_kind_supervision: kind(SupervisionKind::Supervision),
+                by_kind_social_criticism: kind(SupervisionKind::SocialCriticism),
+                by_kind_inspection: kind(SupervisionKind::Inspection),
+                recommendations: rs.len() as i64,
+                implemented,
+                implementation_rate: (!rs.is_empty())
+                    .then(|| crate::campaigns::progress::round(100.0 * implemented as f64 / rs.len() as f64)),
+                overdue: rs
+                    .iter()
+                    .filter(|r| is_overdue(r, today))
+                    .map(|r| OverdueRecommendation {
+                        id: r.id,
+                        supervision_id: r.supervision_id,
+                        text: r.text.clone(),
+                        addressee: r.addressee.clone(),
+                        due_on: r.due_on.unwrap_or(today),
+                    })
+                    .collect(),
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn periods_are_aligned_and_clipped() {
+        let q = periods(d("2016-02-15"), d("2016-08-10"), Period::Quarter);
+        let labels: Vec<&str> = q.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(labels, ["2016-Q1", "2016-Q2", "2016-Q3"]);
+        assert_eq!((q[0].1, q[0].2), (d("2016-02-15"), d("2016-03-31")));
+        assert_eq!((q[2].1, q[2].2), (d("2016-07-01"), d("2016-08-10")));
+        let m = periods(d("2016-11-01"), d("2017-01-31"), Period::Month);
+        assert_eq!(m.len(), 3);
+        assert_eq!(m[2].0, "2017-01");
+        let y = periods(d("2016-01-01"), d("2017-12-31"), Period::Year);
+        assert_eq!(y.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(), ["2016", "2017"]);
+    }
+
+    #[test]
+    fn supervision_status_moves() {
+        use SupervisionStatus::*;
+        assert_eq!(Planned.allowed_next(), [InProgress]);
+        assert!(Concluded.allowed_next().contains(&Closed));
+        assert!(Closed.allowed_next().is_empty());
+        assert!(RecommendationStatus::Accepted.is_pending());
+        assert!(!RecommendationStatus::Rejected.is_pending());
+    }
+}
