@@ -43,6 +43,8 @@ and `errors: [{field, message}]` on validation problems. Every response carries 
         (name = "tasks", description = "Work items: one lead organisation and one responsible person each, an enforced workflow, progress reports, deadline standing, overlap detection"),
         (name = "campaigns", description = "Campaigns and movements with measurable targets, figures per grassroots unit (corrections supersede, never overwrite), registrations, and progress"),
         (name = "supervision", description = "Supervision and social criticism (giám sát – phản biện xã hội): records, findings, recommendations and the addressees' responses"),
+        (name = "meetings", description = "Weekly leadership meetings, monthly reviews and their decisions; a decision can create its task"),
+        (name = "unit-assignments", description = "Staff assigned to grassroots units for a purpose and a period (election monitoring, follow-up), and the units nobody covers"),
         (name = "reports", description = "Headline figures across the bloc (the portal: across its province)"),
         (name = "audit", description = "Who changed what (bloc head and admin)"),
         (name = "operations", description = "Health, readiness and metrics"),

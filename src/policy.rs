@@ -421,7 +421,8 @@ pub fn authorize(
                 (Registration, Recognise) =>
                     "this registration (its campaign's lead organisation's leader or the bloc head)",
                 (Registration, _) => "campaign registrations",
-                (Supervision, _) => "this supervision (the bloc head, or the deputy head of its sub-committee or lead organisation)",
+                (Supervision, _) =>
+                    "this supervision (the bloc head, or the deputy head of its sub-committee or lead organisation)",
                 (Finding, _) => "findings of this supervision (its members and leaders)",
                 (Recommendation, Respond) => "recommendations",
                 (Recommendation, _) => "this supervision's recommendations (its leaders)",
@@ -767,5 +768,39 @@ mod tests {
                 "{r:?} {a:?} other"
             );
         }
+    }
+
+    #[test]
+    fn supervision_is_run_by_its_leaders_and_findings_come_from_its_members() {
+        let sc = Uuid::now_v7();
+        let me = Uuid::now_v7();
+        let deputy = Actor {
+            role: Role::DeputyHead,
+            account_id: None,
+            staff_id: Some(me),
+            heads_sub_committees: vec![sc],
+            leads_organisations: vec![],
+        };
+        let staff = Actor {
+            role: Role::Staff,
+            ..deputy.clone()
+        };
+        let ours = Target::run_by(Some(sc), None);
+        let theirs = Target::run_by(Some(Uuid::now_v7()), None);
+        assert!(allows(&deputy, Supervision, Update, &ours));
+        assert!(!allows(&deputy, Supervision, Update, &theirs));
+        assert!(!allows(&staff, Supervision, Update, &ours));
+        assert!(!allows(&staff, Finding, Create, &theirs));
+        assert!(allows(
+            &staff,
+            Finding,
+            Create,
+            &theirs.with_members(&staff, &[me])
+        ));
+        assert!(allows(&deputy, Finding, Create, &ours));
+        assert!(allows(&staff, Recommendation, Respond, &Target::default()));
+        assert!(!allows(&staff, Recommendation, Create, &ours));
+        assert!(allows(&staff, Dispatch, Update, &Target::default()));
+        assert!(!allows(&staff, Dispatch, Create, &Target::default()));
     }
 }

@@ -1,8 +1,8 @@
 //! Every route of the service, registered once for both the server and the spec, and the
 //! fallback that turns an unknown path into 404 and a known path with the wrong method into 405.
 use crate::{
-    accounts, audit, auth, blocs, campaigns, directives, error::ApiError, health, organisations,
-    staff, sub_committees, supervisions, tasks, units,
+    accounts, audit, auth, blocs, campaigns, directives, dispatches, error::ApiError, health,
+    meetings, organisations, staff, sub_committees, supervisions, tasks, unit_assignments, units,
 };
 use actix_web::{HttpRequest, HttpResponse};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -18,9 +18,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         units::configure(c);
         staff::configure(c);
         directives::configure(c);
+        dispatches::configure(c);
         tasks::configure(c);
         campaigns::configure(c);
         supervisions::configure(c);
+        meetings::configure(c);
+        unit_assignments::configure(c);
         accounts::configure(c);
         audit::configure(c);
     }))

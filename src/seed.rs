@@ -365,8 +365,10 @@ pub async fn seed_demo(
     let mut head_id = None;
     let mut deputy_id = None;
     let mut staff_id = None;
+    let mut cadres = Vec::with_capacity(CADRES.len());
     for (name, position, org, sc, role, heads) in CADRES {
         let id = Uuid::now_v7();
+        cadres.push((id, role, sc));
         let sc_id = sc_ids.get(sc).copied();
         staff::ActiveModel {
             id: Set(id),
@@ -499,6 +501,18 @@ pub async fn seed_demo(
         &crate::campaigns::seed::Context {
             bloc_id,
             organisations: &org_ids,
+            units: &unit_ids,
+            recorded_by: head_account,
+        },
+    )
+    .await?;
+    crate::supervisions::seed::seed(
+        &txn,
+        &crate::supervisions::seed::Context {
+            bloc_id,
+            organisations: &org_ids,
+            sub_committees: &sc_ids,
+            cadres: &cadres,
             units: &unit_ids,
             recorded_by: head_account,
         },

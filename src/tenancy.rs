@@ -5,9 +5,9 @@ use crate::{
     auth::{Caller, Role},
     entities::{
         account, bloc, campaign, campaign_measurement, campaign_registration, campaign_target,
-        directive, directive_dispatch, meeting, meeting_decision, recommendation,
-        recommendation_response, supervision, supervision_finding, unit_assignment, organisation, staff, staff_assignment, sub_committee, task, task_event,
-        task_report, unit,
+        directive, directive_dispatch, meeting, meeting_decision, organisation, recommendation,
+        recommendation_response, staff, staff_assignment, sub_committee, supervision,
+        supervision_finding, task, task_event, task_report, unit, unit_assignment,
     },
     text,
 };

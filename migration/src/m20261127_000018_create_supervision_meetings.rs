@@ -77,14 +77,42 @@ impl MigrationTrait for Migration {
                 .col(integer(a("version")).default(1))
                 .col(timestamp_with_time_zone(a("created_at")))
                 .col(timestamp_with_time_zone(a("updated_at")))
-                .foreign_key(&mut fk("fk_supervisions_bloc", (a("supervisions"), a("bloc_id")), (a("blocs"), a("id"))))
+                .foreign_key(&mut fk(
+                    "fk_supervisions_bloc",
+                    (a("supervisions"), a("bloc_id")),
+                    (a("blocs"), a("id")),
+                ))
                 .to_owned(),
         )
         .await?;
-        index(m, "ix_supervisions_bloc_status", "supervisions", &["bloc_id", "status", "id"]).await?;
-        index(m, "ix_supervisions_bloc_start", "supervisions", &["bloc_id", "planned_start", "id"]).await?;
-        link_table(m, "supervision_members", ("supervision_id", "supervisions"), ("staff_id", "staff")).await?;
-        link_table(m, "supervision_units", ("supervision_id", "supervisions"), ("unit_id", "units")).await?;
+        index(
+            m,
+            "ix_supervisions_bloc_status",
+            "supervisions",
+            &["bloc_id", "status", "id"],
+        )
+        .await?;
+        index(
+            m,
+            "ix_supervisions_bloc_start",
+            "supervisions",
+            &["bloc_id", "planned_start", "id"],
+        )
+        .await?;
+        link_table(
+            m,
+            "supervision_members",
+            ("supervision_id", "supervisions"),
+            ("staff_id", "staff"),
+        )
+        .await?;
+        link_table(
+            m,
+            "supervision_units",
+            ("supervision_id", "supervisions"),
+            ("unit_id", "units"),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(a("supervision_findings"))
@@ -95,11 +123,21 @@ impl MigrationTrait for Migration {
                 .col(string_len(a("severity"), 20))
                 .col(uuid(a("created_by")))
                 .col(timestamp_with_time_zone(a("created_at")))
-                .foreign_key(&mut fk("fk_findings_supervision", (a("supervision_findings"), a("supervision_id")), (a("supervisions"), a("id"))))
+                .foreign_key(&mut fk(
+                    "fk_findings_supervision",
+                    (a("supervision_findings"), a("supervision_id")),
+                    (a("supervisions"), a("id")),
+                ))
                 .to_owned(),
         )
         .await?;
-        index(m, "ix_findings_supervision", "supervision_findings", &["supervision_id", "id"]).await?;
+        index(
+            m,
+            "ix_findings_supervision",
+            "supervision_findings",
+            &["supervision_id", "id"],
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(a("supervision_recommendations"))
@@ -115,12 +153,28 @@ impl MigrationTrait for Migration {
                 .col(integer(a("version")).default(1))
                 .col(timestamp_with_time_zone(a("created_at")))
                 .col(timestamp_with_time_zone(a("updated_at")))
-                .foreign_key(&mut fk("fk_recommendations_supervision", (a("supervision_recommendations"), a("supervision_id")), (a("supervisions"), a("id"))))
+                .foreign_key(&mut fk(
+                    "fk_recommendations_supervision",
+                    (a("supervision_recommendations"), a("supervision_id")),
+                    (a("supervisions"), a("id")),
+                ))
                 .to_owned(),
         )
         .await?;
-        index(m, "ix_recommendations_supervision", "supervision_recommendations", &["supervision_id", "id"]).await?;
-        index(m, "ix_recommendations_bloc_status_due", "supervision_recommendations", &["bloc_id", "status", "due_on"]).await?;
+        index(
+            m,
+            "ix_recommendations_supervision",
+            "supervision_recommendations",
+            &["supervision_id", "id"],
+        )
+        .await?;
+        index(
+            m,
+            "ix_recommendations_bloc_status_due",
+            "supervision_recommendations",
+            &["bloc_id", "status", "due_on"],
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(a("recommendation_responses"))
@@ -132,11 +186,21 @@ impl MigrationTrait for Migration {
                 .col(string_len_null(a("status"), 20))
                 .col(uuid(a("created_by")))
                 .col(timestamp_with_time_zone(a("created_at")))
-                .foreign_key(&mut fk("fk_responses_recommendation", (a("recommendation_responses"), a("recommendation_id")), (a("supervision_recommendations"), a("id"))))
+                .foreign_key(&mut fk(
+                    "fk_responses_recommendation",
+                    (a("recommendation_responses"), a("recommendation_id")),
+                    (a("supervision_recommendations"), a("id")),
+                ))
                 .to_owned(),
         )
         .await?;
-        index(m, "ix_responses_recommendation", "recommendation_responses", &["recommendation_id", "id"]).await?;
+        index(
+            m,
+            "ix_responses_recommendation",
+            "recommendation_responses",
+            &["recommendation_id", "id"],
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -153,13 +217,35 @@ impl MigrationTrait for Migration {
                 .col(integer(a("version")).default(1))
                 .col(timestamp_with_time_zone(a("created_at")))
                 .col(timestamp_with_time_zone(a("updated_at")))
-                .foreign_key(&mut fk("fk_meetings_bloc", (a("meetings"), a("bloc_id")), (a("blocs"), a("id"))))
+                .foreign_key(&mut fk(
+                    "fk_meetings_bloc",
+                    (a("meetings"), a("bloc_id")),
+                    (a("blocs"), a("id")),
+                ))
                 .to_owned(),
         )
         .await?;
-        index(m, "ix_meetings_bloc_held", "meetings", &["bloc_id", "held_on", "id"]).await?;
-        index(m, "ix_meetings_bloc_kind", "meetings", &["bloc_id", "kind", "id"]).await?;
-        link_table(m, "meeting_attendees", ("meeting_id", "meetings"), ("staff_id", "staff")).await?;
+        index(
+            m,
+            "ix_meetings_bloc_held",
+            "meetings",
+            &["bloc_id", "held_on", "id"],
+        )
+        .await?;
+        index(
+            m,
+            "ix_meetings_bloc_kind",
+            "meetings",
+            &["bloc_id", "kind", "id"],
+        )
+        .await?;
+        link_table(
+            m,
+            "meeting_attendees",
+            ("meeting_id", "meetings"),
+            ("staff_id", "staff"),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(a("meeting_decisions"))
@@ -170,12 +256,26 @@ impl MigrationTrait for Migration {
                 .col(uuid_null(a("task_id")))
                 .col(uuid(a("created_by")))
                 .col(timestamp_with_time_zone(a("created_at")))
-                .foreign_key(&mut fk("fk_decisions_meeting", (a("meeting_decisions"), a("meeting_id")), (a("meetings"), a("id"))))
-                .foreign_key(&mut fk("fk_decisions_task", (a("meeting_decisions"), a("task_id")), (a("tasks"), a("id"))))
+                .foreign_key(&mut fk(
+                    "fk_decisions_meeting",
+                    (a("meeting_decisions"), a("meeting_id")),
+                    (a("meetings"), a("id")),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_decisions_task",
+                    (a("meeting_decisions"), a("task_id")),
+                    (a("tasks"), a("id")),
+                ))
                 .to_owned(),
         )
         .await?;
-        index(m, "ix_decisions_meeting", "meeting_decisions", &["meeting_id", "id"]).await?;
+        index(
+            m,
+            "ix_decisions_meeting",
+            "meeting_decisions",
+            &["meeting_id", "id"],
+        )
+        .await?;
         index(m, "ix_decisions_task", "meeting_decisions", &["task_id"]).await?;
 
         m.create_table(
@@ -193,13 +293,33 @@ impl MigrationTrait for Migration {
                 .col(integer(a("version")).default(1))
                 .col(timestamp_with_time_zone(a("created_at")))
                 .col(timestamp_with_time_zone(a("updated_at")))
-                .foreign_key(&mut fk("fk_unit_assignments_staff", (a("unit_assignments"), a("staff_id")), (a("staff"), a("id"))))
-                .foreign_key(&mut fk("fk_unit_assignments_unit", (a("unit_assignments"), a("unit_id")), (a("units"), a("id"))))
+                .foreign_key(&mut fk(
+                    "fk_unit_assignments_staff",
+                    (a("unit_assignments"), a("staff_id")),
+                    (a("staff"), a("id")),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_unit_assignments_unit",
+                    (a("unit_assignments"), a("unit_id")),
+                    (a("units"), a("id")),
+                ))
                 .to_owned(),
         )
         .await?;
-        index(m, "ix_unit_assignments_unit", "unit_assignments", &["bloc_id", "unit_id", "purpose", "start_on"]).await?;
-        index(m, "ix_unit_assignments_staff", "unit_assignments", &["bloc_id", "staff_id", "start_on"]).await?;
+        index(
+            m,
+            "ix_unit_assignments_unit",
+            "unit_assignments",
+            &["bloc_id", "unit_id", "purpose", "start_on"],
+        )
+        .await?;
+        index(
+            m,
+            "ix_unit_assignments_staff",
+            "unit_assignments",
+            &["bloc_id", "staff_id", "start_on"],
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -217,8 +337,16 @@ impl MigrationTrait for Migration {
                 .col(integer(a("version")).default(1))
                 .col(timestamp_with_time_zone(a("created_at")))
                 .col(timestamp_with_time_zone(a("updated_at")))
-                .foreign_key(&mut fk("fk_dispatches_directive", (a("directive_dispatches"), a("directive_id")), (a("directives"), a("id"))))
-                .foreign_key(&mut fk("fk_dispatches_unit", (a("directive_dispatches"), a("unit_id")), (a("units"), a("id"))))
+                .foreign_key(&mut fk(
+                    "fk_dispatches_directive",
+                    (a("directive_dispatches"), a("directive_id")),
+                    (a("directives"), a("id")),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_dispatches_unit",
+                    (a("directive_dispatches"), a("unit_id")),
+                    (a("units"), a("id")),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -232,7 +360,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, "ix_dispatches_bloc_reported", "directive_dispatches", &["bloc_id", "reported_on", "id"]).await?;
+        index(
+            m,
+            "ix_dispatches_bloc_reported",
+            "directive_dispatches",
+            &["bloc_id", "reported_on", "id"],
+        )
+        .await?;
 
         // A task made by a meeting's decision points back at it.
         m.alter_table(

@@ -571,6 +571,36 @@ pub async fn progress(
     })
 }
 
+fn to_headline(p: TargetProgress) -> TargetHeadline {
+    TargetHeadline {
+        target_id: p.target_id,
+        indicator: p.indicator,
+        measure: p.measure,
+        aggregation: p.aggregation,
+        value: p.value,
+        target_value: p.target_value,
+        deadline: p.deadline,
+        units_in_scope: p.units_in_scope,
+        units_reporting: p.units_reporting,
+        percent_of_way: p.percent_of_way,
+        on_track: p.on_track,
+    }
+}
+
+/// One target's headline figures as of a date.
+pub async fn headline(
+    conn: &impl ConnectionTrait,
+    t: &campaign_target::Model,
+    as_of: NaiveDate,
+) -> Result<TargetHeadline, DbErr> {
+    let units = Units::of(conn, t.bloc_id).await?;
+    let figs = figures(conn, t.id, as_of).await?;
+    let since = first_of_month(as_of);
+    Ok(to_headline(target_progress(
+        t, &figs, &units, as_of, since, false,
+    )))
+}
+
 /// Every campaign in scope with its headline figures as of a date.
 pub async fn report(
     state: &AppState,
@@ -601,19 +631,7 @@ pub async fn report(
         for t in service::targets_of(&state.db, c.id).await? {
             let figs = figures(&state.db, t.id, as_of).await?;
             let p = target_progress(&t, &figs, &units[&c.bloc_id], as_of, since, false);
-            targets.push(TargetHeadline {
-                target_id: p.target_id,
-                indicator: p.indicator,
-                measure: p.measure,
-                aggregation: p.aggregation,
-                value: p.value,
-                target_value: p.target_value,
-                deadline: p.deadline,
-                units_in_scope: p.units_in_scope,
-                units_reporting: p.units_reporting,
-                percent_of_way: p.percent_of_way,
-                on_track: p.on_track,
-            });
+            targets.push(to_headline(p));
         }
         let (open, overdue) = counts.get(&c.id).copied().unwrap_or_default();
         items.push(CampaignReport {

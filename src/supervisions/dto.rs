@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+#[macro_export]
 macro_rules! str_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident => $s:literal),+ $(,)? }) => {
         $(#[$m])*
@@ -20,7 +21,6 @@ macro_rules! str_enum {
         }
     };
 }
-
 
 str_enum!(SupervisionKind {
     /// Giám sát.
@@ -243,7 +243,9 @@ pub struct ResponseDto {
     pub id: Uuid,
     #[schema(example = "2016-07-15")]
     pub responded_on: NaiveDate,
-    #[schema(example = "UBND xã đã niêm yết công khai dự toán tại trụ sở và nhà văn hóa các thôn.")]
+    #[schema(
+        example = "UBND xã đã niêm yết công khai dự toán tại trụ sở và nhà văn hóa các thôn."
+    )]
     pub text: String,
     /// The status the response moved the recommendation to, if it did.
     #[schema(example = "implemented")]

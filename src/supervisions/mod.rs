@@ -2,6 +2,7 @@
 //! recommendations and the addressees' responses, and the supervision report.
 pub mod dto;
 mod handlers;
+pub mod seed;
 pub mod service;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

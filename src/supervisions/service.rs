@@ -86,7 +86,10 @@ async fn links(
         .all(conn)
         .await?
     {
-        members.entry(m.supervision_id).or_default().push(m.staff_id);
+        members
+            .entry(m.supervision_id)
+            .or_default()
+            .push(m.staff_id);
     }
     for u in sunit::Entity::find()
         .filter(sunit::Column::SupervisionId.is_in(ids.to_vec()))
@@ -258,7 +261,10 @@ async fn check_people(
 ) -> Result<(Vec<Uuid>, Vec<Uuid>), DbErr> {
     let mut m_out = Vec::new();
     if members.len() > MAX_MEMBERS {
-        c.add("member_ids", format!("must list at most {MAX_MEMBERS} people"));
+        c.add(
+            "member_ids",
+            format!("must list at most {MAX_MEMBERS} people"),
+        );
     } else {
         for (i, id) in members.iter().enumerate() {
             let field = format!("member_ids[{i}]");
@@ -506,7 +512,10 @@ pub async fn update(
     am.conclusion = Set(conclusion.clone());
     let next = body.status.unwrap_or(now_status);
     if next == SupervisionStatus::Concluded && next != now_status && conclusion.is_none() {
-        c.add("conclusion", "a supervision is concluded with its conclusion");
+        c.add(
+            "conclusion",
+            "a supervision is concluded with its conclusion",
+        );
     }
     c.finish()?;
     // Handing it to others needs the right to run it there too.
@@ -893,9 +902,7 @@ pub async fn update_recommendation(
     let mut c = Checks::new();
     let mut am: rec::ActiveModel = current.clone().into();
     if let Some(t) = &body.text {
-        let t = c
-            .opt_long_text("text", Some(t), 10_000)
-            .unwrap_or_default();
+        let t = c.opt_long_text("text", Some(t), 10_000).unwrap_or_default();
         if t.is_empty() {
             c.add("text", "must not be empty");
         }
@@ -1041,7 +1048,11 @@ pub fn periods(from: NaiveDate, to: NaiveDate, p: Period) -> Vec<(String, NaiveD
         if start > to {
             break;
         }
-        let (ny, nm) = if m + step > 12 { (y + 1, m + step - 12) } else { (y, m + step) };
+        let (ny, nm) = if m + step > 12 {
+            (y + 1, m + step - 12)
+        } else {
+            (y, m + step)
+        };
         let end = NaiveDate::from_ymd_opt(ny, nm, 1)
             .and_then(|d| d.pred_opt())
             .unwrap_or(to);
@@ -1073,7 +1084,10 @@ pub async fn report(
         return Err(ApiError::bad_field("from", "must not be after to"));
     }
     if (to - from).num_days() > 366 * 20 {
-        return Err(ApiError::bad_field("from", "a report covers at most 20 years"));
+        return Err(ApiError::bad_field(
+            "from",
+            "a report covers at most 20 years",
+        ));
     }
     let held: Vec<sup::Model> = tenancy::select::<sup::Entity>(&Scope::of(caller))
         .filter(sup::Column::PlannedStart.gte(from))
@@ -1121,8 +1135,9 @@ pub async fn report(
                 by_kind_inspection: kind(SupervisionKind::Inspection),
                 recommendations: rs.len() as i64,
                 implemented,
-                implementation_rate: (!rs.is_empty())
-                    .then(|| crate::campaigns::progress::round(100.0 * implemented as f64 / rs.len() as f64)),
+                implementation_rate: (!rs.is_empty()).then(|| {
+                    crate::campaigns::progress::round(100.0 * implemented as f64 / rs.len() as f64)
+                }),
                 overdue: rs
                     .iter()
                     .filter(|r| is_overdue(r, today))
@@ -1158,7 +1173,10 @@ mod tests {
         assert_eq!(m.len(), 3);
         assert_eq!(m[2].0, "2017-01");
         let y = periods(d("2016-01-01"), d("2017-12-31"), Period::Year);
-        assert_eq!(y.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(), ["2016", "2017"]);
+        assert_eq!(
+            y.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(),
+            ["2016", "2017"]
+        );
     }
 
     #[test]

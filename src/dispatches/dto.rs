@@ -1,0 +1,97 @@
+use crate::{str_enum, validate};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+str_enum!(DispatchStatus {
+    /// Sent, not yet acknowledged.
+    Sent => "sent",
+    /// Acknowledged by the unit, no report back yet.
+    Acknowledged => "acknowledged",
+    /// The unit reported back what it did.
+    Reported => "reported",
+});
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DispatchDto {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650f101")]
+    pub id: Uuid,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b012")]
+    pub bloc_id: Uuid,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
+    pub directive_id: Uuid,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b030")]
+    pub unit_id: Uuid,
+    #[schema(example = "2016-01-12")]
+    pub sent_on: NaiveDate,
+    /// When the report back is due.
+    #[schema(example = "2016-02-15")]
+    pub due_on: Option<NaiveDate>,
+    #[schema(example = "2016-01-14")]
+    pub acknowledged_on: Option<NaiveDate>,
+    #[schema(example = json!(null))]
+    pub reported_on: Option<NaiveDate>,
+    /// What the unit reported it did.
+    #[schema(example = json!(null))]
+    pub report: Option<String>,
+    pub status: DispatchStatus,
+    /// Not reported back and past `due_on`.
+    #[schema(example = false)]
+    pub overdue: bool,
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
+    pub created_by: Uuid,
+    #[schema(example = 1)]
+    pub version: i32,
+    #[schema(example = "2016-01-12T03:00:00Z")]
+    pub created_at: DateTime<Utc>,
+    #[schema(example = "2016-01-12T03:00:00Z")]
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"unit_ids": ["01a21945-3cc4-77ec-a861-b9337650b030"], "sent_on": "2016-01-12", "due_on": "2016-02-15"}))]
+pub struct NewDispatch {
+    /// Units of the bloc it has not been sent to yet (1 to 500).
+    pub unit_ids: Vec<Uuid>,
+    /// Not in the future nor before the directive was issued.
+    pub sent_on: NaiveDate,
+    pub due_on: Option<NaiveDate>,
+}
+
+/// The unit's acknowledgement and report back. Reporting implies acknowledging: without
+/// `acknowledged_on`, it is the report's date.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reported_on": "2016-02-10", "report": "Đã quán triệt đến 100% chi bộ, chi hội."}))]
+pub struct UpdateDispatch {
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub acknowledged_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub reported_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<String>)]
+    pub report: Option<Option<String>>,
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub due_on: Option<Option<NaiveDate>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DispatchQuery {
+    pub directive_id: Option<Uuid>,
+    pub unit_id: Option<Uuid>,
+    pub status: Option<DispatchStatus>,
+    /// `true`: only those not reported back (sent or acknowledged): who has not acted.
+    pub pending: Option<bool>,
+    /// `true`: only those past their due date without a report.
+    pub overdue: Option<bool>,
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}

@@ -1,0 +1,98 @@
+use super::{
+    dto::{DispatchDto, DispatchQuery, NewDispatch, UpdateDispatch},
+    service,
+};
+use crate::{
+    auth::Caller,
+    concurrency::{IfMatch, with_etag},
+    error::ApiResult,
+    extract::Json,
+    pagination::Page,
+    startup::AppState,
+};
+use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
+use uuid::Uuid;
+
+/// Where a directive was sent and what each unit did with it.
+#[utoipa::path(tag = "directives", params(("id" = Uuid, Path), DispatchQuery),
+    responses((status = 200, description = "A page of dispatches", body = Page<DispatchDto>)))]
+#[get("/directives/{id}/dispatches")]
+pub async fn list_for_directive(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    q: web::Query<DispatchQuery>,
+) -> ApiResult<web::Json<Page<DispatchDto>>> {
+    Ok(web::Json(
+        service::list(&state, &caller, Some(id.into_inner()), q.into_inner()).await?,
+    ))
+}
+
+/// Send a directive to grassroots units (bloc head, deputy heads): one dispatch per unit.
+#[utoipa::path(tag = "directives", params(("id" = Uuid, Path)), request_body = NewDispatch,
+    responses(
+        (status = 201, description = "Sent: one dispatch per unit", body = Vec<DispatchDto>),
+        (status = 403, description = "Only the bloc head and deputy heads"),
+    ))]
+#[post("/directives/{id}/dispatches")]
+pub async fn send(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Json<NewDispatch>,
+) -> ApiResult<(web::Json<Vec<DispatchDto>>, StatusCode)> {
+    let d = service::send(&state, &caller, id.into_inner(), body.0).await?;
+    Ok((web::Json(d), StatusCode::CREATED))
+}
+
+/// One dispatch.
+#[utoipa::path(tag = "directives", params(("id" = Uuid, Path), ("dispatch_id" = Uuid, Path)),
+    responses((status = 200, description = "The dispatch", body = DispatchDto, headers(("ETag" = String, description = "The version")))))]
+#[get("/directives/{id}/dispatches/{dispatch_id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (id, did) = path.into_inner();
+    let m = service::get(&state, &caller, id, did).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
+}
+
+/// Record a unit's acknowledgement or report back (any cadre of the bloc).
+#[utoipa::path(tag = "directives", params(("id" = Uuid, Path), ("dispatch_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
+    request_body = UpdateDispatch,
+    responses(
+        (status = 200, description = "Recorded", body = DispatchDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "Only the bloc's cadres"),
+        (status = 412, description = "Stale If-Match"),
+    ))]
+#[patch("/directives/{id}/dispatches/{dispatch_id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    body: Json<UpdateDispatch>,
+) -> ApiResult<HttpResponse> {
+    let (id, did) = path.into_inner();
+    let m = service::update(&state, &caller, id, did, &if_match, body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
+}
+
+/// Every dispatch of the bloc: `?pending=true` shows which units have not acted on which
+/// directive.
+#[utoipa::path(tag = "directives", params(DispatchQuery),
+    responses((status = 200, description = "A page of dispatches", body = Page<DispatchDto>)))]
+#[get("/dispatches")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<DispatchQuery>,
+) -> ApiResult<web::Json<Page<DispatchDto>>> {
+    Ok(web::Json(
+        service::list(&state, &caller, None, q.into_inner()).await?,
+    ))
+}

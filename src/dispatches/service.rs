@@ -1,0 +1,325 @@
+//! Directives sent down to grassroots units, and each unit's acknowledgement and report back.
+use super::dto::{DispatchDto, DispatchQuery, DispatchStatus, NewDispatch, UpdateDispatch};
+use crate::{
+    audit,
+    auth::Caller,
+    concurrency::{IfMatch, save_if_unchanged},
+    db::begin_write,
+    entities::{directive, directive_dispatch as dispatch},
+    error::{ApiError, ApiResult},
+    pagination::{self, Keyset, Page},
+    policy::{self, Action, Actor, Resource, Target},
+    refs,
+    startup::AppState,
+    tenancy::{self, Scope},
+    validate::{self, Checks},
+};
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    sea_query::Condition,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+pub const RESOURCE: &str = "directive_dispatch";
+const MAX_UNITS: usize = 500;
+
+fn status_of(m: &dispatch::Model) -> DispatchStatus {
+    if m.reported_on.is_some() {
+        DispatchStatus::Reported
+    } else if m.acknowledged_on.is_some() {
+        DispatchStatus::Acknowledged
+    } else {
+        DispatchStatus::Sent
+    }
+}
+
+pub fn to_dto(m: dispatch::Model) -> DispatchDto {
+    let today = validate::today();
+    DispatchDto {
+        status: status_of(&m),
+        overdue: m.reported_on.is_none() && m.due_on.is_some_and(|d| d < today),
+        id: m.id,
+        bloc_id: m.bloc_id,
+        directive_id: m.directive_id,
+        unit_id: m.unit_id,
+        sent_on: m.sent_on,
+        due_on: m.due_on,
+        acknowledged_on: m.acknowledged_on,
+        reported_on: m.reported_on,
+        report: m.report,
+        created_by: m.created_by,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
+}
+
+async fn find_directive(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<directive::Model> {
+    tenancy::find::<directive::Entity>(conn, &Scope::of(caller), id, "directive").await
+}
+
+pub async fn send(
+    state: &AppState,
+    caller: &Caller,
+    directive_id: Uuid,
+    body: NewDispatch,
+) -> ApiResult<Vec<DispatchDto>> {
+    let txn = begin_write(&state.db).await?;
+    let d = find_directive(&txn, caller, directive_id).await?;
+    let actor = Actor::of(&txn, caller).await?;
+    policy::authorize(
+        &actor,
+        Resource::Dispatch,
+        Action::Create,
+        &Target::default(),
+    )?;
+    let mut c = Checks::new();
+    if body.unit_ids.is_empty() || body.unit_ids.len() > MAX_UNITS {
+        c.add("unit_ids", format!("must list 1 to {MAX_UNITS} units"));
+    }
+    let mut units = Vec::new();
+    for (i, u) in body.unit_ids.iter().enumerate().take(MAX_UNITS) {
+        let field = format!("unit_ids[{i}]");
+        if units.contains(u) {
+            c.add(&field, "is listed twice");
+            continue;
+        }
+        if refs::unit_in_bloc(&txn, &mut c, &field, d.bloc_id, Some(*u))
+            .await?
+            .is_some()
+            && dispatch::Entity::find()
+                .filter(dispatch::Column::DirectiveId.eq(d.id))
+                .filter(dispatch::Column::UnitId.eq(*u))
+                .one(&txn)
+                .await?
+                .is_some()
+        {
+            c.add(&field, "the directive was already sent to this unit");
+        }
+        units.push(*u);
+    }
+    if body.sent_on > validate::today() {
+        c.add("sent_on", "must not be in the future");
+    } else if d.issued_on.is_some_and(|i| body.sent_on < i) {
+        c.add("sent_on", "must not be before the directive was issued");
+    }
+    if let Some(due) = body.due_on
+        && due < body.sent_on
+    {
+        c.add("due_on", "must not be before sent_on");
+    }
+    c.finish()?;
+    let now = Utc::now();
+    let mut out = Vec::new();
+    for u in units {
+        let m = dispatch::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            bloc_id: Set(d.bloc_id),
+            directive_id: Set(d.id),
+            unit_id: Set(u),
+            sent_on: Set(body.sent_on),
+            due_on: Set(body.due_on),
+            acknowledged_on: Set(None),
+            reported_on: Set(None),
+            report: Set(None),
+            created_by: Set(caller.account_id),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        let dto = to_dto(m);
+        audit::change(
+            &txn,
+            caller,
+            "create",
+            RESOURCE,
+            dto.id,
+            Some(d.bloc_id),
+            None,
+            Some(&dto),
+        )
+        .await?;
+        out.push(dto);
+    }
+    txn.commit().await?;
+    Ok(out)
+}
+
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    directive_id: Option<Uuid>,
+    q: DispatchQuery,
+) -> ApiResult<Page<DispatchDto>> {
+    let limit = pagination::limit(q.limit)?;
+    let keyset = Keyset::<dispatch::Column>::parse(None, q.cursor.as_deref(), &[])?;
+    if let Some(id) = directive_id {
+        find_directive(&state.db, caller, id).await?;
+    }
+    let mut select = tenancy::select::<dispatch::Entity>(&Scope::of(caller));
+    if let Some(id) = directive_id.or(q.directive_id) {
+        select = select.filter(dispatch::Column::DirectiveId.eq(id));
+    }
+    if let Some(u) = q.unit_id {
+        select = select.filter(dispatch::Column::UnitId.eq(u));
+    }
+    if let Some(s) = q.status {
+        select = select.filter(match s {
+            DispatchStatus::Reported => {
+                Condition::all().add(dispatch::Column::ReportedOn.is_not_null())
+            }
+            DispatchStatus::Acknowledged => Condition::all()
+                .add(dispatch::Column::ReportedOn.is_null())
+                .add(dispatch::Column::AcknowledgedOn.is_not_null()),
+            DispatchStatus::Sent => Condition::all()
+                .add(dispatch::Column::ReportedOn.is_null())
+                .add(dispatch::Column::AcknowledgedOn.is_null()),
+        });
+    }
+    if q.pending == Some(true) {
+        select = select.filter(dispatch::Column::ReportedOn.is_null());
+    }
+    if q.overdue == Some(true) {
+        select = select
+            .filter(dispatch::Column::ReportedOn.is_null())
+            .filter(dispatch::Column::DueOn.lt(validate::today()));
+    }
+    Ok(keyset
+        .fetch(
+            &state.db,
+            select,
+            dispatch::Column::Id,
+            limit,
+            |m| (json!(null), m.id),
+            to_dto,
+        )
+        .await?)
+}
+
+async fn find(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    directive_id: Uuid,
+    id: Uuid,
+) -> ApiResult<dispatch::Model> {
+    find_directive(conn, caller, directive_id).await?;
+    tenancy::select_one::<dispatch::Entity>(&Scope::of(caller), id)
+        .filter(dispatch::Column::DirectiveId.eq(directive_id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("dispatch"))
+}
+
+pub async fn get(
+    state: &AppState,
+    caller: &Caller,
+    directive_id: Uuid,
+    id: Uuid,
+) -> ApiResult<dispatch::Model> {
+    find(&state.db, caller, directive_id, id).await
+}
+
+fn check_date(
+    c: &mut Checks,
+    field: &str,
+    d: Option<NaiveDate>,
+    not_before: NaiveDate,
+    what: &str,
+) {
+    if let Some(d) = d {
+        if d > validate::today() {
+            c.add(field, "must not be in the future");
+        } else if d < not_before {
+            c.add(field, format!("must not be before {what}"));
+        }
+    }
+}
+
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    directive_id: Uuid,
+    id: Uuid,
+    if_match: &IfMatch,
+    body: UpdateDispatch,
+) -> ApiResult<dispatch::Model> {
+    let txn = begin_write(&state.db).await?;
+    let current = find(&txn, caller, directive_id, id).await?;
+    let actor = Actor::of(&txn, caller).await?;
+    policy::authorize(
+        &actor,
+        Resource::Dispatch,
+        Action::Update,
+        &Target::default(),
+    )?;
+    if_match.check(current.version)?;
+    let mut c = Checks::new();
+    let reported_on = body.reported_on.unwrap_or(current.reported_on);
+    let acknowledged_on = match body.acknowledged_on {
+        Some(a) => a,
+        None => current.acknowledged_on.or(reported_on),
+    };
+    let report = match &body.report {
+        Some(r) => c.opt_long_text("report", r.as_deref(), 10_000),
+        None => current.report.clone(),
+    };
+    let due_on = body.due_on.unwrap_or(current.due_on);
+    check_date(
+        &mut c,
+        "acknowledged_on",
+        acknowledged_on,
+        current.sent_on,
+        "it was sent",
+    );
+    check_date(
+        &mut c,
+        "reported_on",
+        reported_on,
+        acknowledged_on.unwrap_or(current.sent_on),
+        "it was acknowledged",
+    );
+    if reported_on.is_some() && acknowledged_on.is_none() {
+        c.add(
+            "acknowledged_on",
+            "a unit that reported back has acknowledged",
+        );
+    }
+    if report.is_some() && reported_on.is_none() {
+        c.add("reported_on", "give the date of the report");
+    }
+    if let Some(d) = due_on
+        && d < current.sent_on
+    {
+        c.add("due_on", "must not be before sent_on");
+    }
+    c.finish()?;
+    let mut am: dispatch::ActiveModel = current.clone().into();
+    am.acknowledged_on = Set(acknowledged_on);
+    am.reported_on = Set(reported_on);
+    am.report = Set(report);
+    am.due_on = Set(due_on);
+    am.version = Set(current.version + 1);
+    am.updated_at = Set(Utc::now());
+    let updated = save_if_unchanged(&txn, am, dispatch::Column::Version, current.version).await?;
+    audit::change(
+        &txn,
+        caller,
+        "update",
+        RESOURCE,
+        id,
+        Some(current.bloc_id),
+        Some(&to_dto(current)),
+        Some(&to_dto(updated.clone())),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}

@@ -1,0 +1,118 @@
+use super::{
+    dto::{
+        CreateMeeting, MeetingDto, MeetingQuery, MonthlyReview, MonthlyReviewQuery, NewDecision,
+        UpdateMeeting,
+    },
+    service,
+};
+use crate::{
+    auth::Caller,
+    concurrency::{IfMatch, with_etag},
+    error::ApiResult,
+    extract::Json,
+    pagination::Page,
+    startup::AppState,
+};
+use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
+use uuid::Uuid;
+
+/// Meetings of the caller's bloc: weekly leadership meetings, monthly reviews, ad hoc ones.
+#[utoipa::path(tag = "meetings", params(MeetingQuery),
+    responses((status = 200, description = "A page of meetings", body = Page<MeetingDto>)))]
+#[get("/meetings")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<MeetingQuery>,
+) -> ApiResult<web::Json<Page<MeetingDto>>> {
+    Ok(web::Json(
+        service::list(&state, &caller, q.into_inner()).await?,
+    ))
+}
+
+/// Record a meeting (bloc head, deputy heads) with its decisions; a decision with `task` creates
+/// the task in the same request, linked both ways. Nothing is written if any part is refused.
+#[utoipa::path(tag = "meetings", request_body = CreateMeeting,
+    responses(
+        (status = 201, description = "Recorded", body = MeetingDto, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "Only the bloc head and deputy heads record meetings, and a decision's task follows the rules of POST /tasks"),
+    ))]
+#[post("/meetings")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateMeeting>,
+) -> ApiResult<HttpResponse> {
+    let d = service::create(&state, &caller, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::CREATED, &d, v))
+}
+
+/// One meeting with its attendees and decisions.
+#[utoipa::path(tag = "meetings", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The meeting", body = MeetingDto, headers(("ETag" = String, description = "The version")))))]
+#[get("/meetings/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let d = service::get(&state, &caller, id.into_inner()).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
+}
+
+/// Change a meeting's record (bloc head, deputy heads).
+#[utoipa::path(tag = "meetings", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
+    request_body = UpdateMeeting,
+    responses(
+        (status = 200, description = "Changed", body = MeetingDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "Only the bloc head and deputy heads"),
+        (status = 412, description = "Stale If-Match"),
+    ))]
+#[patch("/meetings/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<UpdateMeeting>,
+) -> ApiResult<HttpResponse> {
+    let d = service::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
+}
+
+/// Add a decision to a meeting (bloc head, deputy heads); with `task`, create it too.
+#[utoipa::path(tag = "meetings", params(("id" = Uuid, Path)), request_body = NewDecision,
+    responses(
+        (status = 201, description = "Added: the meeting with its decisions", body = MeetingDto, headers(("ETag" = String, description = "The meeting's new version"))),
+        (status = 403, description = "Only the bloc head and deputy heads, and the task follows the rules of POST /tasks"),
+    ))]
+#[post("/meetings/{id}/decisions")]
+pub async fn add_decision(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Json<NewDecision>,
+) -> ApiResult<HttpResponse> {
+    let d = service::add_decision(&state, &caller, id.into_inner(), body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::CREATED, &d, v))
+}
+
+/// What the monthly meeting reviews, per sub-committee and per lead organisation: tasks
+/// completed in the month on time and late, still open, overdue, due next month; and the
+/// figures of the campaigns running that month.
+#[utoipa::path(tag = "reports", params(MonthlyReviewQuery),
+    responses((status = 200, description = "The month's review", body = MonthlyReview)))]
+#[get("/reports/monthly-review")]
+pub async fn monthly_review(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<MonthlyReviewQuery>,
+) -> ApiResult<web::Json<MonthlyReview>> {
+    Ok(web::Json(
+        service::monthly_review(&state, &caller, q.into_inner()).await?,
+    ))
+}

@@ -1,0 +1,99 @@
+use super::{
+    dto::{
+        CreateUnitAssignment, UncoveredQuery, UncoveredUnit, UnitAssignmentDto,
+        UnitAssignmentQuery, UpdateUnitAssignment,
+    },
+    service,
+};
+use crate::{
+    auth::Caller,
+    concurrency::{IfMatch, with_etag},
+    error::ApiResult,
+    extract::Json,
+    pagination::Page,
+    startup::AppState,
+};
+use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
+use uuid::Uuid;
+
+/// Staff assigned to grassroots units, by unit or by person.
+#[utoipa::path(tag = "unit-assignments", params(UnitAssignmentQuery),
+    responses((status = 200, description = "A page of assignments", body = Page<UnitAssignmentDto>)))]
+#[get("/unit-assignments")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<UnitAssignmentQuery>,
+) -> ApiResult<web::Json<Page<UnitAssignmentDto>>> {
+    Ok(web::Json(
+        service::list(&state, &caller, q.into_inner()).await?,
+    ))
+}
+
+/// Units with nobody assigned for a purpose at any time in a period.
+#[utoipa::path(tag = "unit-assignments", params(UncoveredQuery),
+    responses((status = 200, description = "The units, by name", body = Vec<UncoveredUnit>)))]
+#[get("/unit-assignments/uncovered")]
+pub async fn uncovered(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<UncoveredQuery>,
+) -> ApiResult<web::Json<Vec<UncoveredUnit>>> {
+    Ok(web::Json(
+        service::uncovered(&state, &caller, q.into_inner()).await?,
+    ))
+}
+
+/// Assign a staff member to a unit (bloc head, deputy heads).
+#[utoipa::path(tag = "unit-assignments", request_body = CreateUnitAssignment,
+    responses(
+        (status = 201, description = "Assigned", body = UnitAssignmentDto, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "Only the bloc head and deputy heads"),
+        (status = 409, description = "The person is already assigned to this unit for this purpose in an overlapping period"),
+    ))]
+#[post("/unit-assignments")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateUnitAssignment>,
+) -> ApiResult<HttpResponse> {
+    let m = service::create(&state, &caller, body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::CREATED, &service::to_dto(m), v))
+}
+
+/// One assignment.
+#[utoipa::path(tag = "unit-assignments", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The assignment", body = UnitAssignmentDto, headers(("ETag" = String, description = "The version")))))]
+#[get("/unit-assignments/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let m = service::get(&state, &caller, id.into_inner()).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
+}
+
+/// Change an assignment (bloc head, deputy heads).
+#[utoipa::path(tag = "unit-assignments", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
+    request_body = UpdateUnitAssignment,
+    responses(
+        (status = 200, description = "Changed", body = UnitAssignmentDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "Only the bloc head and deputy heads"),
+        (status = 409, description = "It would overlap another assignment of the same person, unit and purpose"),
+        (status = 412, description = "Stale If-Match"),
+    ))]
+#[patch("/unit-assignments/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<UpdateUnitAssignment>,
+) -> ApiResult<HttpResponse> {
+    let m = service::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = m.version;
+    Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
+}
