@@ -4,6 +4,7 @@ mod auth;
 mod bad_tokens;
 mod campaigns;
 mod cli;
+mod concurrency;
 mod directives;
 mod errors;
 mod followup;
