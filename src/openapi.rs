@@ -102,6 +102,70 @@ fn complete(api: &mut openapi::OpenApi) {
             add_standard_responses(op, has_path_params);
         }
     }
+    unique_operation_ids(api);
+}
+
+/// utoipa names an operation after its handler function, and handlers of different resources
+/// share names (`list`, `get`): prefix the resource (the path's first segment) where a name is
+/// shared, and fall back to method and path if that is still shared. Generators and linters
+/// need them unique.
+fn unique_operation_ids(api: &mut openapi::OpenApi) {
+    let mut ops: Vec<(String, &'static str, &mut Operation)> = Vec::new();
+    for (path, item) in api.paths.paths.iter_mut() {
+        for (method, op) in [
+            ("get", &mut item.get),
+            ("post", &mut item.post),
+            ("put", &mut item.put),
+            ("patch", &mut item.patch),
+            ("delete", &mut item.delete),
+        ] {
+            if let Some(op) = op.as_mut() {
+                ops.push((path.clone(), method, op));
+            }
+        }
+    }
+    let count = |names: &[String], n: &str| names.iter().filter(|x| *x == n).count();
+    let names: Vec<String> = ops
+        .iter()
+        .map(|(_, _, op)| op.operation_id.clone().unwrap_or_default())
+        .collect();
+    let resource = |path: &str| {
+        path.trim_start_matches(routes::API_PREFIX)
+            .split('/')
+            .find(|s| !s.is_empty())
+            .unwrap_or("root")
+            .replace(['-', '.'], "_")
+    };
+    let step1: Vec<String> = ops
+        .iter()
+        .zip(&names)
+        .map(|((path, _, _), n)| {
+            if count(&names, n) > 1 {
+                format!("{}_{n}", resource(path))
+            } else {
+                n.clone()
+            }
+        })
+        .collect();
+    for ((path, method, op), n) in ops.iter_mut().zip(&step1) {
+        let id = if count(&step1, n) > 1 {
+            let tail: Vec<String> = path
+                .trim_start_matches(routes::API_PREFIX)
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(
+                    |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                        Some(p) => format!("by_{p}"),
+                        None => s.replace('-', "_"),
+                    },
+                )
+                .collect();
+            format!("{method}_{}", tail.join("_"))
+        } else {
+            n.clone()
+        };
+        op.operation_id = Some(id);
+    }
 }
 
 fn add_standard_responses(op: &mut Operation, has_path_params: bool) {

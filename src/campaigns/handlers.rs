@@ -108,7 +108,7 @@ pub async fn progress(
 #[utoipa::path(tag = "reports", params(CampaignReportQuery),
     responses((status = 200, description = "A page of campaigns with their figures", body = Page<CampaignReport>)))]
 #[get("/reports/campaigns")]
-pub async fn report(
+pub async fn campaign_report(
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<CampaignReportQuery>,

@@ -25,5 +25,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(handlers::create_registration)
         .service(handlers::get_registration)
         .service(handlers::update_registration)
-        .service(handlers::report);
+        .service(handlers::campaign_report);
 }

@@ -49,7 +49,7 @@ pub async fn send(
 #[utoipa::path(tag = "directives", params(("id" = Uuid, Path), ("dispatch_id" = Uuid, Path)),
     responses((status = 200, description = "The dispatch", body = DispatchDto, headers(("ETag" = String, description = "The version")))))]
 #[get("/directives/{id}/dispatches/{dispatch_id}")]
-pub async fn get(
+pub async fn get_dispatch(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
@@ -69,7 +69,7 @@ pub async fn get(
         (status = 412, description = "Stale If-Match"),
     ))]
 #[patch("/directives/{id}/dispatches/{dispatch_id}")]
-pub async fn update(
+pub async fn update_dispatch(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
@@ -87,7 +87,7 @@ pub async fn update(
 #[utoipa::path(tag = "directives", params(DispatchQuery),
     responses((status = 200, description = "A page of dispatches", body = Page<DispatchDto>)))]
 #[get("/dispatches")]
-pub async fn list(
+pub async fn list_dispatches(
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<DispatchQuery>,

@@ -7,7 +7,7 @@ pub mod service;
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(handlers::list_for_directive)
         .service(handlers::send)
-        .service(handlers::get)
-        .service(handlers::update)
-        .service(handlers::list);
+        .service(handlers::get_dispatch)
+        .service(handlers::update_dispatch)
+        .service(handlers::list_dispatches);
 }

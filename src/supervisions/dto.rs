@@ -331,6 +331,7 @@ pub struct SupervisionReportQuery {
     /// Last day covered. Default: today.
     pub to: Option<NaiveDate>,
     /// `month`, `quarter` (default) or `year`.
+    #[param(inline)]
     pub period: Option<Period>,
 }
 

@@ -216,7 +216,7 @@ pub async fn add_response(
 #[utoipa::path(tag = "reports", params(SupervisionReportQuery),
     responses((status = 200, description = "One entry per period", body = Vec<SupervisionPeriod>)))]
 #[get("/reports/supervisions")]
-pub async fn report(
+pub async fn supervision_report(
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<SupervisionReportQuery>,

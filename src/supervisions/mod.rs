@@ -17,5 +17,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(handlers::get_recommendation)
         .service(handlers::update_recommendation)
         .service(handlers::add_response)
-        .service(handlers::report);
+        .service(handlers::supervision_report);
 }
