@@ -788,7 +788,6 @@ pub async fn transition(
     let txn = begin_write(&state.db).await?;
     let current = tenancy::find::<task::Entity>(&txn, &Scope::of(caller), id, "task").await?;
     let from = status_of(&current);
-    let to = workflow::next(from, body.action).ok_or_else(|| illegal(from, body.action))?;
     let actor = Actor::of(&txn, caller).await?;
     let action = match body.action {
         Move::Assign => Action::Assign,
@@ -799,6 +798,11 @@ pub async fn transition(
         Move::Cancel | Move::MarkDuplicate => Action::Cancel,
         Move::Reassign => Action::Reassign,
     };
+    // A role that may never make this move hears so before anything about the task's state.
+    if policy::rule(Resource::Task, action, caller.role) == policy::Rule::No {
+        policy::authorize(&actor, Resource::Task, action, &target(&current))?;
+    }
+    let to = workflow::next(from, body.action).ok_or_else(|| illegal(from, body.action))?;
     policy::authorize(&actor, Resource::Task, action, &target(&current))?;
     if_match.check(current.version)?;
     let before = dto(&txn, current.clone()).await?;
