@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Seeds a PostgreSQL database for the benchmark: 50 blocs, each with 6 organisations,
-4 sub-committees, 20 staff with accounts, and N tasks in total (default 1,000,000) with
+4 sub-committees, 20 staff with accounts, 16 communes, one campaign with a ratio target and two
+years of monthly figures from every commune, and N tasks in total (default 1,000,000) with
 coordinators and the search words the service itself would store.
 
 Usage: bench/seed.py DBNAME TASKS   (server from PGHOST/PGPORT/PGUSER, default 127.0.0.1:5432 postgres)
@@ -114,6 +115,26 @@ SELECT tt.id, o.id FROM tt JOIN o ON o.bn = tt.bn AND o.kn = ((tt.n + 1) % 6) + 
 INSERT INTO search_tokens (resource_type, bloc_id, token, resource_id)
 SELECT 'task', b.id, tok.token, tt.id FROM tt JOIN b ON b.n = tt.bn JOIN tpl_tokens tok ON tok.tpl = tt.tpl
 ON CONFLICT DO NOTHING;
+
+CREATE TEMP TABLE un AS SELECT b.n AS bn, k AS kn, gen_random_uuid() AS id, b.id AS bloc_id FROM b, generate_series(1, 16) k;
+INSERT INTO units (id, bloc_id, name, name_folded, kind, parent_id, population, households, version, created_at, updated_at)
+SELECT id, bloc_id, 'Xã số ' || kn, 'xa so ' || kn, 'commune', NULL, 5000 + kn * 100, 1200 + kn * 25, 1, now(), now() FROM un;
+CREATE TEMP TABLE cp AS SELECT b.n AS bn, gen_random_uuid() AS id, gen_random_uuid() AS target_id, b.id AS bloc_id FROM b;
+INSERT INTO campaigns (id, bloc_id, name, name_folded, kind, description, lead_organisation_id, start_on, end_on, status, created_by, version, created_at, updated_at)
+SELECT cp.id, cp.bloc_id, 'Toàn dân đoàn kết xây dựng nông thôn mới, đô thị văn minh',
+       'toan dan doan ket xay dung nong thon moi, do thi van minh', 'drive', NULL,
+       (SELECT o.id FROM o WHERE o.bn = cp.bn AND o.kn = 1), DATE '2016-01-01', DATE '2017-12-31', 'active',
+       (SELECT account_id FROM head WHERE head.bn = cp.bn), 1, now(), now() FROM cp;
+INSERT INTO campaign_targets (id, bloc_id, campaign_id, indicator, measure, aggregation, unit_kind, baseline_value, baseline_on,
+                              target_value, deadline, higher_is_better, created_by, version, created_at, updated_at)
+SELECT cp.target_id, cp.bloc_id, cp.id, 'Tỷ lệ hộ đạt danh hiệu gia đình văn hóa', 'percent', 'ratio', 'commune', 78, DATE '2016-01-01',
+       86, DATE '2017-12-31', TRUE, (SELECT account_id FROM head WHERE head.bn = cp.bn), 1, now(), now() FROM cp;
+INSERT INTO campaign_measurements (id, bloc_id, campaign_id, target_id, unit_id, as_of, value, numerator, denominator, met,
+                                   source, recorded_by, created_at)
+SELECT gen_random_uuid(), cp.bloc_id, cp.id, cp.target_id, un.id,
+       (DATE '2016-01-01' + (m + 1) * interval '1 month' - interval '1 day')::date, NULL,
+       900 + un.kn * 20 + m * 4, 1200 + un.kn * 25, NULL, 'bench', (SELECT account_id FROM head WHERE head.bn = cp.bn), now()
+FROM cp JOIN un ON un.bn = cp.bn CROSS JOIN generate_series(0, 23) m;
 ANALYZE;
 """
 psql(DB, sql)
