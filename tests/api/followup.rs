@@ -243,14 +243,40 @@ async fn unit_assignments_and_directive_dispatches() {
     assert_eq!(status, 403);
     let (status, created) = post(&app, "/api/v1/unit-assignments", a.clone(), &demo.deputy).await;
     assert_eq!(status, 201);
-    let ua_path = format!("/api/v1/unit-assignments/{}", created["id"].as_str().unwrap());
-    let res = app.patch_json(&ua_path, &json!({"end_on": "2016-12-31"}), &demo.staff, None).await;
+    let ua_path = format!(
+        "/api/v1/unit-assignments/{}",
+        created["id"].as_str().unwrap()
+    );
+    let res = app
+        .patch_json(
+            &ua_path,
+            &json!({"end_on": "2016-12-31"}),
+            &demo.staff,
+            None,
+        )
+        .await;
     assert_problem(res, 403).await;
-    let res = app.patch_json(&ua_path, &json!({"end_on": "2016-12-31"}), &demo.head, Some("\"1\"")).await;
+    let res = app
+        .patch_json(
+            &ua_path,
+            &json!({"end_on": "2016-12-31"}),
+            &demo.head,
+            Some("\"1\""),
+        )
+        .await;
     assert_eq!(res.status(), 200);
-    let res = app.patch_json(&ua_path, &json!({"notes": "Muộn"}), &demo.head, Some("\"1\"")).await;
+    let res = app
+        .patch_json(
+            &ua_path,
+            &json!({"notes": "Muộn"}),
+            &demo.head,
+            Some("\"1\""),
+        )
+        .await;
     assert_problem(res, 412).await;
-    let res = app.patch_json(&ua_path, &json!({"end_on": null}), &demo.head, None).await;
+    let res = app
+        .patch_json(&ua_path, &json!({"end_on": null}), &demo.head, None)
+        .await;
     assert_eq!(res.status(), 200, "open-ended again");
     let (status, _) = post(&app, "/api/v1/unit-assignments", a, &demo.head).await;
     assert_eq!(status, 409, "the same person, unit and purpose overlap");
