@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod blocs;
 pub mod campaigns;
+pub mod changes;
 pub mod cli;
 pub mod concurrency;
 pub mod config;

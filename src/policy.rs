@@ -29,6 +29,8 @@ pub enum Resource {
     Meeting,
     UnitAssignment,
     Dispatch,
+    /// The change feed.
+    Change,
     AuditLog,
 }
 
@@ -214,6 +216,8 @@ pub const RULES: &[(Resource, Action, [Rule; 5])] = &[
     (Dispatch, Read, [Yes, Yes, Yes, Yes, Yes]),
     (Dispatch, Create, [No, Yes, Yes, No, No]),
     (Dispatch, Update, [No, Yes, Yes, Yes, No]),
+    // Everyone follows the feed of what they may read (tenancy limits it).
+    (Change, Read, [Yes, Yes, Yes, Yes, Yes]),
     (AuditLog, Read, [Yes, Yes, No, No, No]),
 ];
 
@@ -429,6 +433,7 @@ pub fn authorize(
                 (Meeting, _) => "meetings",
                 (UnitAssignment, _) => "unit assignments",
                 (Dispatch, _) => "directive dispatches",
+                (Change, _) => "the change feed",
                 (AuditLog, _) => "the audit log",
             }
         )))

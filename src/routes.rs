@@ -1,8 +1,9 @@
 //! Every route of the service, registered once for both the server and the spec, and the
 //! fallback that turns an unknown path into 404 and a known path with the wrong method into 405.
 use crate::{
-    accounts, audit, auth, blocs, campaigns, directives, dispatches, error::ApiError, health,
-    meetings, organisations, staff, sub_committees, supervisions, tasks, unit_assignments, units,
+    accounts, audit, auth, blocs, campaigns, changes, directives, dispatches, error::ApiError,
+    health, meetings, organisations, staff, sub_committees, supervisions, tasks, unit_assignments,
+    units,
 };
 use actix_web::{HttpRequest, HttpResponse};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         unit_assignments::configure(c);
         accounts::configure(c);
         audit::configure(c);
+        changes::configure(c);
     }))
     .service(health::health)
     .service(health::ready)

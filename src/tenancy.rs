@@ -131,6 +131,16 @@ tenant!(campaign_target, BlocId);
 tenant!(campaign_measurement, BlocId);
 tenant!(campaign_registration, BlocId);
 tenant!(supervision, BlocId);
+
+impl Tenant for crate::entities::change::Entity {
+    fn bloc_column() -> Self::Column {
+        crate::entities::change::Column::BlocId
+    }
+    /// Changes are read by position, never one by id.
+    fn id_column() -> Self::Column {
+        crate::entities::change::Column::ResourceId
+    }
+}
 tenant!(supervision_finding, BlocId);
 tenant!(recommendation, BlocId);
 tenant!(recommendation_response, BlocId);

@@ -20,6 +20,7 @@ mod m20261126_000015_create_idempotency_keys;
 mod m20261126_000016_index_open_tasks_by_assignee;
 mod m20261127_000017_create_campaigns;
 mod m20261127_000018_create_supervision_meetings;
+mod m20261127_000019_create_change_feed;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000016_index_open_tasks_by_assignee::Migration),
             Box::new(m20261127_000017_create_campaigns::Migration),
             Box::new(m20261127_000018_create_supervision_meetings::Migration),
+            Box::new(m20261127_000019_create_change_feed::Migration),
         ]
     }
 }

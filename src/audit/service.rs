@@ -95,6 +95,26 @@ pub async fn record(
     }
     .insert(conn)
     .await?;
+    // Every audited write is also a change in the feed, in the same transaction.
+    let version = e
+        .after
+        .as_ref()
+        .and_then(|a| a.get("version"))
+        .and_then(Value::as_i64)
+        .and_then(|v| i32::try_from(v).ok());
+    crate::changes::service::append(
+        conn,
+        e.resource_type,
+        e.resource_id,
+        e.bloc_id,
+        if e.action == "create" {
+            "create"
+        } else {
+            "update"
+        },
+        version,
+    )
+    .await?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@ pub mod campaign_measurement;
 pub mod campaign_organisation;
 pub mod campaign_registration;
 pub mod campaign_target;
+pub mod change;
 pub mod directive;
 pub mod directive_dispatch;
 pub mod idempotency_key;

@@ -3,6 +3,7 @@
 mod auth;
 mod bad_tokens;
 mod campaigns;
+mod changes;
 mod cli;
 mod concurrency;
 mod directives;
