@@ -35,6 +35,10 @@ pub struct Config {
     pub bind: String,
     pub workers: Option<usize>,
     pub jwt_secret: Option<Secret>,
+    /// PEM private key (Ed25519 or RSA) to sign access tokens with, published as JWKS.
+    pub jwt_private_key_file: Option<PathBuf>,
+    /// PEM public key of the previous signing key, still accepted during a rotation.
+    pub jwt_previous_public_key_file: Option<PathBuf>,
     pub jwt_issuer: String,
     pub jwt_audience: String,
     pub access_token_ttl: Duration,
@@ -57,6 +61,8 @@ impl Default for Config {
             bind: "127.0.0.1:8080".into(),
             workers: None,
             jwt_secret: None,
+            jwt_private_key_file: None,
+            jwt_previous_public_key_file: None,
             jwt_issuer: "khoi".into(),
             jwt_audience: "khoi-api".into(),
             access_token_ttl: Duration::from_secs(15 * 60),
@@ -98,6 +104,9 @@ impl Config {
         }
         c.workers = parse_opt(&get, "KHOI_WORKERS", 1, 256)?.map(|n| n as usize);
         c.jwt_secret = get("KHOI_JWT_SECRET").map(Secret::new);
+        c.jwt_private_key_file = get("KHOI_JWT_PRIVATE_KEY_FILE").map(PathBuf::from);
+        c.jwt_previous_public_key_file =
+            get("KHOI_JWT_PREVIOUS_PUBLIC_KEY_FILE").map(PathBuf::from);
         if let Some(v) = get("KHOI_JWT_ISSUER") {
             c.jwt_issuer = v;
         }

@@ -63,3 +63,24 @@ pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) ->
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(metrics.render(&state.db))
 }
+
+/// The public keys access tokens are signed with (RFC 7517), so a client such as the portal can
+/// verify them itself; each token names its key in `kid`. Empty while only HS256 is configured.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "The JSON Web Key Set", body = Jwks)),
+    security(())
+)]
+#[get("/.well-known/jwks.json")]
+pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .json(state.keys.jwks())
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "alg": "EdDSA", "use": "sig", "kid": "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"}]}))]
+pub struct Jwks {
+    /// The keys, current first.
+    pub keys: Vec<serde_json::Value>,
+}

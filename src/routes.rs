@@ -31,7 +31,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     }))
     .service(health::health)
     .service(health::ready)
-    .service(health::metrics);
+    .service(health::metrics)
+    .service(health::jwks);
 }
 
 /// The documented paths and their methods, read from the spec: actix registers each

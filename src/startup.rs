@@ -50,12 +50,7 @@ impl Application {
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr()?.port();
-        let keys = JwtKeys::hs256(
-            secret.expose().as_bytes(),
-            &config.jwt_issuer,
-            &config.jwt_audience,
-            config.access_token_ttl,
-        );
+        let keys = load_keys(&config, &secret)?;
         tracing::info!(
             database = %redact_url(&config.effective_database_url()),
             "database ready, migrations applied"
@@ -154,6 +149,33 @@ fn cors(origins: &[String]) -> Cors {
 /// The HS256 key: `KHOI_JWT_SECRET`, or with the embedded SQLite default a generated one kept in
 /// `data/jwt-secret` (0600) so tokens survive restarts. PostgreSQL deployments must set it,
 /// because several instances must share it.
+/// The HS256 key, and the asymmetric signing key and the previous one if configured.
+pub fn load_keys(config: &Config, secret: &Secret) -> anyhow::Result<JwtKeys> {
+    let mut keys = JwtKeys::hs256(
+        secret.expose().as_bytes(),
+        &config.jwt_issuer,
+        &config.jwt_audience,
+        config.access_token_ttl,
+    );
+    let read = |var: &str, path: &std::path::Path| {
+        std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("{var}: cannot read {}: {e}", path.display()))
+    };
+    if let Some(path) = &config.jwt_private_key_file {
+        let pem = read("KHOI_JWT_PRIVATE_KEY_FILE", path)?;
+        keys = keys
+            .with_private_key(&pem)
+            .map_err(|e| anyhow::anyhow!("KHOI_JWT_PRIVATE_KEY_FILE: {e}"))?;
+    }
+    if let Some(path) = &config.jwt_previous_public_key_file {
+        let pem = read("KHOI_JWT_PREVIOUS_PUBLIC_KEY_FILE", path)?;
+        keys = keys
+            .with_previous_public_key(&pem)
+            .map_err(|e| anyhow::anyhow!("KHOI_JWT_PREVIOUS_PUBLIC_KEY_FILE: {e}"))?;
+    }
+    Ok(keys)
+}
+
 pub fn resolve_jwt_secret(config: &Config) -> anyhow::Result<Secret> {
     use crate::auth::tokens::MIN_SECRET_BYTES;
     if let Some(s) = &config.jwt_secret {

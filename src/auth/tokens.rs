@@ -1,8 +1,13 @@
-//! JWT access tokens (HS256 keyed with `KHOI_JWT_SECRET`) and opaque refresh tokens.
+//! JWT access tokens (HS256 keyed with `KHOI_JWT_SECRET`, or EdDSA/RS256 with a configured
+//! private key published as JWKS) and opaque refresh tokens.
 //! Verification pins the algorithm and requires `exp`, `iss`, `aud` and `sub`.
 use super::Role;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation,
+    errors::ErrorKind,
+    jwk::{Jwk, JwkSet, PublicKeyUse, ThumbprintHash},
+};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -26,10 +31,20 @@ pub struct Claims {
     pub jti: Uuid,
 }
 
+/// A key tokens may be checked with: the HS256 secret (no `kid`), the current asymmetric key, or
+/// a previous one kept during a rotation.
+struct Verifier {
+    kid: Option<String>,
+    key: DecodingKey,
+    validation: Validation,
+}
+
 pub struct JwtKeys {
     encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
+    signing_alg: Algorithm,
+    signing_kid: Option<String>,
+    verifiers: Vec<Verifier>,
+    jwks: JwkSet,
     pub issuer: String,
     pub audience: String,
     pub access_ttl: Duration,
@@ -37,19 +52,88 @@ pub struct JwtKeys {
 
 impl JwtKeys {
     pub fn hs256(secret: &[u8], issuer: &str, audience: &str, access_ttl: Duration) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[issuer]);
-        validation.set_audience(&[audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 5;
-        Self {
+        let mut keys = Self {
             encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
+            signing_alg: Algorithm::HS256,
+            signing_kid: None,
+            verifiers: vec![],
+            jwks: JwkSet { keys: vec![] },
             issuer: issuer.into(),
             audience: audience.into(),
             access_ttl,
+        };
+        let v = keys.verifier(None, DecodingKey::from_secret(secret), Algorithm::HS256);
+        keys.verifiers.push(v);
+        keys
+    }
+
+    fn verifier(&self, kid: Option<String>, key: DecodingKey, alg: Algorithm) -> Verifier {
+        let mut validation = Validation::new(alg);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+        Verifier {
+            kid,
+            key,
+            validation,
         }
+    }
+
+    /// Publishes `jwk` under its RFC 7638 thumbprint and returns the thumbprint (the `kid`).
+    fn publish(&mut self, mut jwk: Jwk) -> Result<String, String> {
+        let kid = jwk
+            .thumbprint(ThumbprintHash::SHA256)
+            .map_err(|e| e.to_string())?;
+        jwk.common.key_id = Some(kid.clone());
+        jwk.common.public_key_use = Some(PublicKeyUse::Signature);
+        self.jwks.keys.push(jwk);
+        Ok(kid)
+    }
+
+    /// Signs from now on with a private key (PEM, PKCS#8: Ed25519 gives EdDSA, RSA gives RS256),
+    /// published at `/.well-known/jwks.json`; tokens name it in `kid`. HS256 tokens still verify.
+    pub fn with_private_key(mut self, pem: &[u8]) -> Result<Self, String> {
+        let (encoding, alg) = match EncodingKey::from_ed_pem(pem) {
+            Ok(k) => (k, Algorithm::EdDSA),
+            Err(_) => (
+                EncodingKey::from_rsa_pem(pem)
+                    .map_err(|_| "not a PEM Ed25519 or RSA private key".to_string())?,
+                Algorithm::RS256,
+            ),
+        };
+        let jwk = Jwk::from_encoding_key(&encoding, alg).map_err(|e| e.to_string())?;
+        let decoding = DecodingKey::from_jwk(&jwk).map_err(|e| e.to_string())?;
+        let kid = self.publish(jwk)?;
+        let v = self.verifier(Some(kid.clone()), decoding, alg);
+        self.verifiers.push(v);
+        self.encoding = encoding;
+        self.signing_alg = alg;
+        self.signing_kid = Some(kid);
+        Ok(self)
+    }
+
+    /// Also accepts (and publishes) tokens of a previous key, from its public PEM: a rotation
+    /// does not sign anybody out.
+    pub fn with_previous_public_key(mut self, pem: &[u8]) -> Result<Self, String> {
+        let (decoding, alg) = match DecodingKey::from_ed_pem(pem) {
+            Ok(k) => (k, Algorithm::EdDSA),
+            Err(_) => (
+                DecodingKey::from_rsa_pem(pem)
+                    .map_err(|_| "not a PEM Ed25519 or RSA public key".to_string())?,
+                Algorithm::RS256,
+            ),
+        };
+        let jwk = Jwk::from_decoding_key(&decoding, Some(alg)).map_err(|e| e.to_string())?;
+        let kid = self.publish(jwk)?;
+        let v = self.verifier(Some(kid), decoding, alg);
+        self.verifiers.push(v);
+        Ok(self)
+    }
+
+    /// The public keys, for `/.well-known/jwks.json`.
+    pub fn jwks(&self) -> &JwkSet {
+        &self.jwks
     }
 
     pub fn sign(
@@ -71,13 +155,21 @@ impl JwtKeys {
             iat: now,
             jti: Uuid::now_v7(),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| e.to_string())
+        let mut header = Header::new(self.signing_alg);
+        header.kid = self.signing_kid.clone();
+        jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(|e| e.to_string())
     }
 
-    /// Verifies a token; the error is a short reason safe to show the client.
+    /// Verifies a token with the key its `kid` names (the HS256 secret when it names none); the
+    /// error is a short reason safe to show the client.
     pub fn verify(&self, token: &str) -> Result<Claims, &'static str> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        let header = jsonwebtoken::decode_header(token).map_err(|_| "the token is malformed")?;
+        let v = self
+            .verifiers
+            .iter()
+            .find(|v| v.kid == header.kid)
+            .ok_or("the token was signed with a key this service does not know")?;
+        jsonwebtoken::decode::<Claims>(token, &v.key, &v.validation)
             .map(|d| d.claims)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => "the access token has expired",
@@ -171,5 +263,87 @@ mod tests {
         assert_eq!(hash_refresh_token(&t), hash_refresh_token(&t));
         assert_eq!(hash_refresh_token(&t).len(), 64);
         assert_ne!(new_refresh_token(), t);
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/tests/fixtures/keys/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn asymmetric_keys_sign_with_a_kid_and_rotate_without_signing_anyone_out() {
+        let a = keys().with_private_key(&fixture("ed25519-a.pem")).unwrap();
+        let id = Uuid::now_v7();
+        let t = a
+            .sign(id, Role::Portal, None, Some("Quảng Ninh".into()))
+            .unwrap();
+        let h = jsonwebtoken::decode_header(&t).unwrap();
+        assert_eq!(h.alg, Algorithm::EdDSA);
+        let kid_a = h.kid.clone().unwrap();
+        assert_eq!(a.jwks().keys.len(), 1);
+        assert_eq!(
+            a.jwks().keys[0].common.key_id.as_deref(),
+            Some(kid_a.as_str())
+        );
+        assert_eq!(a.verify(&t).unwrap().sub, id);
+        // Rotation: B signs, A's public key still verifies; both are published.
+        let b = keys()
+            .with_private_key(&fixture("ed25519-b.pem"))
+            .unwrap()
+            .with_previous_public_key(&fixture("ed25519-a.pub.pem"))
+            .unwrap();
+        assert_eq!(b.verify(&t).unwrap().sub, id);
+        assert_eq!(b.jwks().keys.len(), 2);
+        let tb = b.sign(id, Role::Staff, None, None).unwrap();
+        assert_ne!(
+            jsonwebtoken::decode_header(&tb).unwrap().kid.unwrap(),
+            kid_a
+        );
+        // After the rotation ends, A's tokens stop working; HS256 ones still do.
+        let only_b = keys().with_private_key(&fixture("ed25519-b.pem")).unwrap();
+        assert!(only_b.verify(&t).is_err());
+        assert!(
+            only_b
+                .verify(&keys().sign(id, Role::Staff, None, None).unwrap())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn rsa_keys_sign_rs256_and_a_kid_cannot_be_paired_with_another_algorithm() {
+        let k = keys().with_private_key(&fixture("rsa.pem")).unwrap();
+        let t = k.sign(Uuid::now_v7(), Role::Staff, None, None).unwrap();
+        let h = jsonwebtoken::decode_header(&t).unwrap();
+        assert_eq!(h.alg, Algorithm::RS256);
+        assert!(k.verify(&t).is_ok());
+        // An HS256 token claiming the RSA key's kid (key confusion) is refused.
+        let mut forged = Header::new(Algorithm::HS256);
+        forged.kid = h.kid;
+        let claims = jsonwebtoken::decode::<Claims>(
+            &t,
+            &DecodingKey::from_jwk(&k.jwks().keys[0]).unwrap(),
+            &{
+                let mut v = Validation::new(Algorithm::RS256);
+                v.set_audience(&["khoi-api"]);
+                v
+            },
+        )
+        .unwrap()
+        .claims;
+        let bad = jsonwebtoken::encode(
+            &forged,
+            &claims,
+            &EncodingKey::from_secret(&fixture("rsa.pub.pem")),
+        )
+        .unwrap();
+        assert!(k.verify(&bad).is_err());
+        assert!(
+            keys()
+                .with_private_key(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+                .is_err()
+        );
     }
 }

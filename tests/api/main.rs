@@ -12,6 +12,7 @@ mod faults;
 mod followup;
 mod helpers;
 mod isolation;
+mod jwks;
 mod openapi;
 mod operations;
 mod overlap;
