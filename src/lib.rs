@@ -8,6 +8,7 @@ pub mod blocs;
 pub mod campaigns;
 pub mod changes;
 pub mod cli;
+pub mod clients;
 pub mod concurrency;
 pub mod config;
 pub mod db;

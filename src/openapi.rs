@@ -47,6 +47,7 @@ and `errors: [{field, message}]` on validation problems. Every response carries 
         (name = "unit-assignments", description = "Staff assigned to grassroots units for a purpose and a period (election monitoring, follow-up), and the units nobody covers"),
         (name = "reports", description = "Headline figures across the bloc (the portal: across its province)"),
         (name = "changes", description = "The change feed: every committed write in commit order, to stay in sync without re-reading"),
+        (name = "clients", description = "API clients: service accounts for machines such as the provincial portal (admin); tokens from POST /auth/token"),
         (name = "audit", description = "Who changed what (bloc head and admin)"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),

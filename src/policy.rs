@@ -31,6 +31,8 @@ pub enum Resource {
     Dispatch,
     /// The change feed.
     Change,
+    /// API clients (service accounts).
+    Client,
     AuditLog,
 }
 
@@ -218,6 +220,9 @@ pub const RULES: &[(Resource, Action, [Rule; 5])] = &[
     (Dispatch, Update, [No, Yes, Yes, Yes, No]),
     // Everyone follows the feed of what they may read (tenancy limits it).
     (Change, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (Client, Read, [Yes, No, No, No, No]),
+    (Client, Create, [Yes, No, No, No, No]),
+    (Client, Update, [Yes, No, No, No, No]),
     (AuditLog, Read, [Yes, Yes, No, No, No]),
 ];
 
@@ -434,6 +439,7 @@ pub fn authorize(
                 (UnitAssignment, _) => "unit assignments",
                 (Dispatch, _) => "directive dispatches",
                 (Change, _) => "the change feed",
+                (Client, _) => "API clients",
                 (AuditLog, _) => "the audit log",
             }
         )))

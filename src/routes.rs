@@ -1,9 +1,9 @@
 //! Every route of the service, registered once for both the server and the spec, and the
 //! fallback that turns an unknown path into 404 and a known path with the wrong method into 405.
 use crate::{
-    accounts, audit, auth, blocs, campaigns, changes, directives, dispatches, error::ApiError,
-    health, meetings, organisations, staff, sub_committees, supervisions, tasks, unit_assignments,
-    units,
+    accounts, audit, auth, blocs, campaigns, changes, clients, directives, dispatches,
+    error::ApiError, health, meetings, organisations, staff, sub_committees, supervisions, tasks,
+    unit_assignments, units,
 };
 use actix_web::{HttpRequest, HttpResponse};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         accounts::configure(c);
         audit::configure(c);
         changes::configure(c);
+        clients::configure(c);
     }))
     .service(health::health)
     .service(health::ready)

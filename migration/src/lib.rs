@@ -21,6 +21,7 @@ mod m20261126_000016_index_open_tasks_by_assignee;
 mod m20261127_000017_create_campaigns;
 mod m20261127_000018_create_supervision_meetings;
 mod m20261127_000019_create_change_feed;
+mod m20261127_000020_create_api_clients;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000017_create_campaigns::Migration),
             Box::new(m20261127_000018_create_supervision_meetings::Migration),
             Box::new(m20261127_000019_create_change_feed::Migration),
+            Box::new(m20261127_000020_create_api_clients::Migration),
         ]
     }
 }

@@ -1,7 +1,7 @@
 use super::Role;
 use crate::{error::ApiError, middleware::RequestId, startup::AppState};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
-use std::future::{Ready, ready};
+use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
 /// The authenticated caller, taken from a verified bearer token. Every protected handler takes
@@ -14,14 +14,28 @@ pub struct Caller {
     pub province: Option<String>,
     /// The request's id, recorded with every write in the audit log.
     pub request_id: Option<String>,
+    /// An API client (client credentials) rather than a person.
+    pub client: bool,
 }
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let caller = authenticate(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let caller = caller?;
+            // A client's token is only as good as the client: disabled clients stop at once,
+            // and every request counts towards its rate limit.
+            if caller.client
+                && let Some(state) = state
+            {
+                crate::clients::service::admit(&state.db, caller.account_id).await?;
+            }
+            Ok(caller)
+        })
     }
 }
 
@@ -58,5 +72,6 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         bloc_id: claims.bloc_id,
         province: claims.province,
         request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
+        client: claims.svc,
     })
 }

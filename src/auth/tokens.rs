@@ -29,6 +29,10 @@ pub struct Claims {
     pub exp: u64,
     pub iat: u64,
     pub jti: Uuid,
+    /// Issued to an API client (client credentials), not to a person: checked against the
+    /// client's record and rate limit on every request.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub svc: bool,
 }
 
 /// A key tokens may be checked with: the HS256 secret (no `kid`), the current asymmetric key, or
@@ -143,6 +147,27 @@ impl JwtKeys {
         bloc_id: Option<Uuid>,
         province: Option<String>,
     ) -> Result<String, String> {
+        self.sign_claims(account_id, role, bloc_id, province, false)
+    }
+
+    /// A token for an API client (`svc`), for its role and province.
+    pub fn sign_client(
+        &self,
+        client: Uuid,
+        role: Role,
+        province: String,
+    ) -> Result<String, String> {
+        self.sign_claims(client, role, None, Some(province), true)
+    }
+
+    fn sign_claims(
+        &self,
+        account_id: Uuid,
+        role: Role,
+        bloc_id: Option<Uuid>,
+        province: Option<String>,
+        svc: bool,
+    ) -> Result<String, String> {
         let now = now_secs();
         let claims = Claims {
             sub: account_id,
@@ -154,6 +179,7 @@ impl JwtKeys {
             exp: now + self.access_ttl.as_secs(),
             iat: now,
             jti: Uuid::now_v7(),
+            svc,
         };
         let mut header = Header::new(self.signing_alg);
         header.kid = self.signing_kid.clone();

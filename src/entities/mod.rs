@@ -1,5 +1,6 @@
 //! SeaORM entities: the tables as they are. No serde or ToSchema here; DTOs convert.
 pub mod account;
+pub mod api_client;
 pub mod audit_entry;
 pub mod bloc;
 pub mod campaign;

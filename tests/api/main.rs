@@ -5,6 +5,7 @@ mod bad_tokens;
 mod campaigns;
 mod changes;
 mod cli;
+mod clients;
 mod concurrency;
 mod directives;
 mod errors;
