@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod organisations;
+pub mod page_cache;
 pub mod pagination;
 pub mod policy;
 pub mod refs;

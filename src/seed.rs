@@ -518,6 +518,10 @@ pub async fn seed_demo(
         },
     )
     .await?;
+    // One change in the feed for the whole seeded bloc: readers (and the page cache of a running
+    // instance) learn that something changed.
+    crate::changes::service::append(&txn, "bloc", bloc_id, Some(bloc_id), "create", Some(1))
+        .await?;
     txn.commit().await?;
     Ok(Seeded {
         bloc_id,

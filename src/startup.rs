@@ -28,6 +28,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub keys: JwtKeys,
     pub config: Config,
+    pub pages: crate::page_cache::PageCache,
 }
 
 pub struct Application {
@@ -55,7 +56,12 @@ impl Application {
             database = %redact_url(&config.effective_database_url()),
             "database ready, migrations applied"
         );
-        let state = web::Data::new(AppState { db, keys, config });
+        let state = web::Data::new(AppState {
+            db,
+            keys,
+            config,
+            pages: Default::default(),
+        });
         let server = serve(listener, state.clone())?;
         Ok(Self {
             port,

@@ -48,6 +48,18 @@ pub async fn append(
     Ok(seq)
 }
 
+/// The feed's position: the number of the last committed change.
+pub async fn position(conn: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT value FROM change_counter WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("change_counter".into()))?;
+    row.try_get_by_index(0)
+}
+
 pub async fn list(state: &AppState, caller: &Caller, q: ChangeQuery) -> ApiResult<ChangePage> {
     policy::authorize(
         &Actor::with_role(caller.role),

@@ -14,7 +14,7 @@ use crate::{
     pagination::Page,
     startup::AppState,
 };
-use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, patch, post, web};
 use uuid::Uuid;
 
 fn json_body<T: serde::Serialize>(status: StatusCode, body: &T) -> ApiResult<(StatusCode, String)> {
@@ -31,11 +31,40 @@ fn json_body<T: serde::Serialize>(status: StatusCode, body: &T) -> ApiResult<(St
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     q: web::Query<TaskQuery>,
-) -> ApiResult<web::Json<Page<TaskDto>>> {
-    Ok(web::Json(
-        service::list(&state, &caller, q.into_inner()).await?,
-    ))
+) -> ApiResult<HttpResponse> {
+    let key = format!(
+        "list|{:?}|{}",
+        crate::tenancy::Scope::of(&caller),
+        req.query_string()
+    );
+    cached(&state, key, async || {
+        service::list(&state, &caller, q.into_inner()).await
+    })
+    .await
+}
+
+/// Serves a kept answer while nothing has changed since it was made (see `page_cache`).
+async fn cached<T: serde::Serialize>(
+    state: &AppState,
+    key: String,
+    make: impl AsyncFnOnce() -> ApiResult<T>,
+) -> ApiResult<HttpResponse> {
+    let position = crate::changes::service::position(&state.db).await?;
+    let key = format!("{key}|{}|{position}", crate::validate::today());
+    let body = match state.pages.get(&key) {
+        Some(b) => b,
+        None => {
+            let page = make().await?;
+            let b = web::Bytes::from(serde_json::to_vec(&page).map_err(ApiError::internal)?);
+            state.pages.put(key, b.clone());
+            b
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 /// Create a task as a draft (bloc head; a deputy head for the sub-committee they head or the
@@ -226,9 +255,12 @@ pub async fn add_report(
 pub async fn my_tasks(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     q: web::Query<MyTaskQuery>,
-) -> ApiResult<web::Json<Page<TaskDto>>> {
-    Ok(web::Json(
-        service::my_tasks(&state, &caller, q.into_inner()).await?,
-    ))
+) -> ApiResult<HttpResponse> {
+    let key = format!("me|{}|{}", caller.account_id, req.query_string());
+    cached(&state, key, async || {
+        service::my_tasks(&state, &caller, q.into_inner()).await
+    })
+    .await
 }

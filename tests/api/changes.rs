@@ -18,6 +18,20 @@ async fn a_reader_following_the_cursor_sees_every_change_once_in_commit_order() 
     let app = spawn_app().await;
     let demo = app.seed_demo().await;
     let done = Arc::new(AtomicBool::new(false));
+    // Where the feed stands before the writers start (the seed's own change is behind it).
+    let mut start = 0i64;
+    loop {
+        let (_, page) = app
+            .get_json(
+                &format!("/api/v1/changes?after={start}&limit=1000"),
+                &demo.staff,
+            )
+            .await;
+        start = page["next_after"].as_i64().unwrap();
+        if !page["has_more"].as_bool().unwrap() {
+            break;
+        }
+    }
     // The reader follows the feed while the writers write.
     let reader = {
         let (client, base, token, done) = (
@@ -27,7 +41,7 @@ async fn a_reader_following_the_cursor_sees_every_change_once_in_commit_order() 
             done.clone(),
         );
         tokio::spawn(async move {
-            let mut after = 0i64;
+            let mut after = start;
             let mut seen: Vec<Value> = Vec::new();
             loop {
                 let finished = done.load(Ordering::SeqCst);
@@ -195,4 +209,53 @@ async fn the_feed_is_scoped_like_everything_else() {
         ),
         (0, Some(after))
     );
+}
+
+/// The task list and my tasks are kept in memory between writes: a write anywhere must show at
+/// once, on the next read.
+#[tokio::test]
+async fn kept_list_pages_are_never_stale() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let path = "/api/v1/tasks?status=draft&limit=200";
+    let count = |v: &Value| v["items"].as_array().unwrap().len();
+    let (_, before) = app.get_json(path, &demo.staff).await;
+    let (_, again) = app.get_json(path, &demo.staff).await;
+    assert_eq!(before, again, "the same answer while nothing changed");
+    let res = app
+        .post_json(
+            "/api/v1/tasks",
+            &json!({"title": "Rà soát danh sách hộ nghèo năm 2016"}),
+            Some(&demo.head),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let task: Value = res.json().await.unwrap();
+    let (_, after) = app.get_json(path, &demo.staff).await;
+    assert_eq!(count(&after), count(&before) + 1);
+    // A change to the task (not to the list's filter) shows too.
+    let id = task["id"].as_str().unwrap();
+    let res = app
+        .patch_json(
+            &format!("/api/v1/tasks/{id}"),
+            &json!({"title": "Rà soát danh sách hộ nghèo, cận nghèo năm 2016"}),
+            &demo.head,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let (_, renamed) = app.get_json(path, &demo.staff).await;
+    assert!(renamed.to_string().contains("cận nghèo"));
+    // Another bloc's write moves the position too: still correct, just not kept.
+    let (_, other) = app
+        .other_bloc(&demo.admin, "Khối huyện Vân Đồn", "Quảng Ninh", "vd.head")
+        .await;
+    app.post_json(
+        "/api/v1/units",
+        &json!({"name": "Thôn Bản Sen", "kind": "village"}),
+        Some(&other),
+    )
+    .await;
+    let (_, still) = app.get_json(path, &demo.staff).await;
+    assert_eq!(still, renamed);
 }
