@@ -18,7 +18,10 @@ use uuid::Uuid;
 
 /// API clients: service accounts for machines such as the provincial portal (admin).
 #[utoipa::path(tag = "clients", params(ClientQuery),
-    responses((status = 200, description = "A page of clients", body = Page<ClientDto>)))]
+    responses(
+        (status = 200, description = "A page of clients", body = Page<ClientDto>),
+        (status = 403, description = "Only the admin"),
+    ))]
 #[get("/clients")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -48,7 +51,10 @@ pub async fn create(
 
 /// One client.
 #[utoipa::path(tag = "clients", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The client", body = ClientDto, headers(("ETag" = String, description = "The version")))))]
+    responses(
+        (status = 200, description = "The client", body = ClientDto, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "Only the admin"),
+    ))]
 #[get("/clients/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
