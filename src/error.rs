@@ -116,6 +116,18 @@ impl ApiError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, message)])
     }
+    /// 409 for a status move that does not exist, listing the moves that do.
+    pub fn illegal_move<'a>(
+        what: &str,
+        from: &str,
+        to: &str,
+        allowed: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        Self::Conflict {
+            detail: format!("a {from} {what} cannot become {to}"),
+            allowed: Some(allowed.into_iter().map(str::to_string).collect()),
+        }
+    }
     pub fn not_found(what: &str) -> Self {
         Self::NotFound(format!("{what} not found"))
     }

@@ -86,6 +86,52 @@ pub async fn unit_in_bloc(
     Ok(found)
 }
 
+/// What a list of ids refers to.
+#[derive(Clone, Copy)]
+pub enum Kind {
+    Staff,
+    Unit,
+    Organisation,
+}
+
+/// A list of references (`member_ids`, `unit_ids`, …): at most `max`, none twice, each an
+/// existing (and for staff, active) one of the bloc. Problems are named `field[i]`.
+pub async fn list_in_bloc(
+    conn: &impl ConnectionTrait,
+    c: &mut Checks,
+    field: &str,
+    bloc_id: Uuid,
+    ids: &[Uuid],
+    max: usize,
+    kind: Kind,
+) -> Result<Vec<Uuid>, DbErr> {
+    if ids.len() > max {
+        c.add(field, format!("must list at most {max}"));
+        return Ok(vec![]);
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        let f = format!("{field}[{i}]");
+        if out.contains(id) {
+            c.add(&f, "is listed twice");
+            continue;
+        }
+        match kind {
+            Kind::Staff => staff_in_bloc(conn, c, &f, bloc_id, Some(*id))
+                .await
+                .map(|_| ())?,
+            Kind::Unit => unit_in_bloc(conn, c, &f, bloc_id, Some(*id))
+                .await
+                .map(|_| ())?,
+            Kind::Organisation => organisation_in_bloc(conn, c, &f, bloc_id, Some(*id))
+                .await
+                .map(|_| ())?,
+        }
+        out.push(*id);
+    }
+    Ok(out)
+}
+
 /// True when another resource of the bloc already uses `code` in `code_column` (excluding
 /// `except`, the resource being changed). Shared by every resource with a per-bloc code.
 pub async fn code_taken<E: crate::tenancy::Tenant>(

@@ -58,6 +58,17 @@ impl Checks {
         Some(v)
     }
 
+    /// Required free text: as `opt_long_text`, and not empty.
+    pub fn long_text(&mut self, field: &str, value: &str, max: usize) -> String {
+        let v = self
+            .opt_long_text(field, Some(value), max)
+            .unwrap_or_default();
+        if v.is_empty() {
+            self.add(field, "must not be empty");
+        }
+        v
+    }
+
     pub fn non_negative(&mut self, field: &str, value: Option<i64>) -> Option<i64> {
         if let Some(v) = value
             && v < 0

@@ -199,19 +199,12 @@ pub async fn update(
     if_match.check(current.version)?;
     closed_is_final(&campaign)?;
     if next != now && !now.allowed_next().contains(&next) {
-        return Err(ApiError::Conflict {
-            detail: format!(
-                "a {} registration cannot become {}",
-                now.as_str(),
-                next.as_str()
-            ),
-            allowed: Some(
-                now.allowed_next()
-                    .iter()
-                    .map(|s| s.as_str().to_string())
-                    .collect(),
-            ),
-        });
+        return Err(ApiError::illegal_move(
+            "registration",
+            now.as_str(),
+            next.as_str(),
+            now.allowed_next().iter().map(|s| s.as_str()),
+        ));
     }
     let mut c = Checks::new();
     let mut am: reg::ActiveModel = current.clone().into();

@@ -269,26 +269,22 @@ async fn check_participants(
     lead: Uuid,
     ids: &[Uuid],
 ) -> Result<Vec<Uuid>, DbErr> {
-    if ids.len() > MAX_PARTICIPANTS {
+    if let Some(i) = ids.iter().position(|id| *id == lead) {
         c.add(
-            "participating_organisation_ids",
-            format!("must list at most {MAX_PARTICIPANTS} organisations"),
+            &format!("participating_organisation_ids[{i}]"),
+            "the lead organisation is not also a participant",
         );
-        return Ok(vec![]);
     }
-    let mut out = Vec::new();
-    for (i, id) in ids.iter().enumerate() {
-        let field = format!("participating_organisation_ids[{i}]");
-        if *id == lead {
-            c.add(&field, "the lead organisation is not also a participant");
-        } else if out.contains(id) {
-            c.add(&field, "is listed twice");
-        } else {
-            refs::organisation_in_bloc(conn, c, &field, bloc_id, Some(*id)).await?;
-            out.push(*id);
-        }
-    }
-    Ok(out)
+    refs::list_in_bloc(
+        conn,
+        c,
+        "participating_organisation_ids",
+        bloc_id,
+        ids,
+        MAX_PARTICIPANTS,
+        refs::Kind::Organisation,
+    )
+    .await
 }
 
 async fn set_participants(
@@ -542,19 +538,12 @@ pub async fn update(
     if let Some(next) = body.status {
         let now = status_of(&current);
         if next != now && !now.allowed_next().contains(&next) {
-            return Err(ApiError::Conflict {
-                detail: format!(
-                    "a {} campaign cannot become {}",
-                    now.as_str(),
-                    next.as_str()
-                ),
-                allowed: Some(
-                    now.allowed_next()
-                        .iter()
-                        .map(|s| s.as_str().to_string())
-                        .collect(),
-                ),
-            });
+            return Err(ApiError::illegal_move(
+                "campaign",
+                now.as_str(),
+                next.as_str(),
+                now.allowed_next().iter().map(|s| s.as_str()),
+            ));
         }
         am.status = Set(next.as_str().into());
     }

@@ -169,24 +169,16 @@ async fn check_attendees(
     bloc_id: Uuid,
     ids: &[Uuid],
 ) -> Result<Vec<Uuid>, DbErr> {
-    if ids.len() > MAX_ATTENDEES {
-        c.add(
-            "attendee_ids",
-            format!("must list at most {MAX_ATTENDEES} people"),
-        );
-        return Ok(vec![]);
-    }
-    let mut out = Vec::new();
-    for (i, id) in ids.iter().enumerate() {
-        let field = format!("attendee_ids[{i}]");
-        if out.contains(id) {
-            c.add(&field, "is listed twice");
-        } else {
-            refs::staff_in_bloc(conn, c, &field, bloc_id, Some(*id)).await?;
-            out.push(*id);
-        }
-    }
-    Ok(out)
+    refs::list_in_bloc(
+        conn,
+        c,
+        "attendee_ids",
+        bloc_id,
+        ids,
+        MAX_ATTENDEES,
+        refs::Kind::Staff,
+    )
+    .await
 }
 
 async fn set_attendees(
@@ -232,12 +224,7 @@ async fn add_decisions(
     for (i, d) in decisions.into_iter().enumerate() {
         let field = format!("{prefix}{i}]");
         let mut c = Checks::new();
-        let text = c
-            .opt_long_text(&format!("{field}.text"), Some(&d.text), 4_000)
-            .unwrap_or_default();
-        if text.is_empty() {
-            c.add(&format!("{field}.text"), "must not be empty");
-        }
+        let text = c.long_text(&format!("{field}.text"), &d.text, 4_000);
         c.finish()?;
         let id = Uuid::now_v7();
         let task_id = match d.task {

@@ -259,38 +259,27 @@ async fn check_people(
     members: &[Uuid],
     units: &[Uuid],
 ) -> Result<(Vec<Uuid>, Vec<Uuid>), DbErr> {
-    let mut m_out = Vec::new();
-    if members.len() > MAX_MEMBERS {
-        c.add(
-            "member_ids",
-            format!("must list at most {MAX_MEMBERS} people"),
-        );
-    } else {
-        for (i, id) in members.iter().enumerate() {
-            let field = format!("member_ids[{i}]");
-            if m_out.contains(id) {
-                c.add(&field, "is listed twice");
-            } else {
-                refs::staff_in_bloc(conn, c, &field, bloc_id, Some(*id)).await?;
-                m_out.push(*id);
-            }
-        }
-    }
-    let mut u_out = Vec::new();
-    if units.len() > MAX_UNITS {
-        c.add("unit_ids", format!("must list at most {MAX_UNITS} units"));
-    } else {
-        for (i, id) in units.iter().enumerate() {
-            let field = format!("unit_ids[{i}]");
-            if u_out.contains(id) {
-                c.add(&field, "is listed twice");
-            } else {
-                refs::unit_in_bloc(conn, c, &field, bloc_id, Some(*id)).await?;
-                u_out.push(*id);
-            }
-        }
-    }
-    Ok((m_out, u_out))
+    let m = refs::list_in_bloc(
+        conn,
+        c,
+        "member_ids",
+        bloc_id,
+        members,
+        MAX_MEMBERS,
+        refs::Kind::Staff,
+    )
+    .await?;
+    let u = refs::list_in_bloc(
+        conn,
+        c,
+        "unit_ids",
+        bloc_id,
+        units,
+        MAX_UNITS,
+        refs::Kind::Unit,
+    )
+    .await?;
+    Ok((m, u))
 }
 
 async fn set_links(
@@ -529,20 +518,12 @@ pub async fn update(
     }
     if next != now_status {
         if !now_status.allowed_next().contains(&next) {
-            return Err(ApiError::Conflict {
-                detail: format!(
-                    "a {} supervision cannot become {}",
-                    now_status.as_str(),
-                    next.as_str()
-                ),
-                allowed: Some(
-                    now_status
-                        .allowed_next()
-                        .iter()
-                        .map(|s| s.as_str().to_string())
-                        .collect(),
-                ),
-            });
+            return Err(ApiError::illegal_move(
+                "supervision",
+                now_status.as_str(),
+                next.as_str(),
+                now_status.allowed_next().iter().map(|s| s.as_str()),
+            ));
         }
         if next == SupervisionStatus::Closed {
             let pending: Vec<String> = recommendations_of(&txn, id)
@@ -644,12 +625,7 @@ pub async fn add_finding(
         )));
     }
     let mut c = Checks::new();
-    let text = c
-        .opt_long_text("text", Some(&body.text), 10_000)
-        .unwrap_or_default();
-    if text.is_empty() {
-        c.add("text", "must not be empty");
-    }
+    let text = c.long_text("text", &body.text, 10_000);
     c.finish()?;
     let m = finding::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -814,12 +790,7 @@ pub async fn add_recommendation(
         )));
     }
     let mut c = Checks::new();
-    let text = c
-        .opt_long_text("text", Some(&body.text), 10_000)
-        .unwrap_or_default();
-    if text.is_empty() {
-        c.add("text", "must not be empty");
-    }
+    let text = c.long_text("text", &body.text, 10_000);
     let addressee = c.text("addressee", &body.addressee, 300);
     check_due(&mut c, &s, body.due_on);
     c.finish()?;
@@ -857,19 +828,12 @@ pub async fn add_recommendation(
 }
 
 fn illegal_rec_move(now: RecommendationStatus, next: RecommendationStatus) -> ApiError {
-    ApiError::Conflict {
-        detail: format!(
-            "a recommendation that is {} cannot become {}",
-            now.as_str(),
-            next.as_str()
-        ),
-        allowed: Some(
-            now.allowed_next()
-                .iter()
-                .map(|s| s.as_str().to_string())
-                .collect(),
-        ),
-    }
+    ApiError::illegal_move(
+        "recommendation",
+        now.as_str(),
+        next.as_str(),
+        now.allowed_next().iter().map(|s| s.as_str()),
+    )
 }
 
 fn settle(am: &mut rec::ActiveModel, next: RecommendationStatus, on: NaiveDate) {
@@ -902,11 +866,7 @@ pub async fn update_recommendation(
     let mut c = Checks::new();
     let mut am: rec::ActiveModel = current.clone().into();
     if let Some(t) = &body.text {
-        let t = c.opt_long_text("text", Some(t), 10_000).unwrap_or_default();
-        if t.is_empty() {
-            c.add("text", "must not be empty");
-        }
-        am.text = Set(t);
+        am.text = Set(c.long_text("text", t, 10_000));
     }
     if let Some(a) = &body.addressee {
         am.addressee = Set(c.text("addressee", a, 300));
@@ -974,12 +934,7 @@ pub async fn add_response(
         });
     }
     let mut c = Checks::new();
-    let text = c
-        .opt_long_text("text", Some(&body.text), 10_000)
-        .unwrap_or_default();
-    if text.is_empty() {
-        c.add("text", "must not be empty");
-    }
+    let text = c.long_text("text", &body.text, 10_000);
     if body.responded_on > validate::today() {
         c.add("responded_on", "must not be in the future");
     } else if body.responded_on < current.created_at.date_naive().min(s.planned_start) {
