@@ -102,6 +102,23 @@ pub async fn find<E: Tenant>(
         .ok_or_else(|| crate::error::ApiError::not_found(what))
 }
 
+/// A resource by id under its parent (`parent_column` = `parent_id`), within the caller's scope,
+/// or 404 naming `what`: a target of a campaign, a recommendation of a supervision, …
+pub async fn find_under<E: Tenant>(
+    conn: &impl sea_orm::ConnectionTrait,
+    scope: &Scope,
+    id: Uuid,
+    parent_column: E::Column,
+    parent_id: Uuid,
+    what: &str,
+) -> Result<E::Model, crate::error::ApiError> {
+    select_one::<E>(scope, id)
+        .filter(parent_column.eq(parent_id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| crate::error::ApiError::not_found(what))
+}
+
 macro_rules! tenant {
     ($m:ident, $bloc:ident) => {
         impl Tenant for $m::Entity {

@@ -356,11 +356,15 @@ pub async fn get(
     id: Uuid,
 ) -> ApiResult<MeasurementDto> {
     find_target(&state.db, caller, campaign_id, target_id).await?;
-    let m = tenancy::select_one::<campaign_measurement::Entity>(&Scope::of(caller), id)
-        .filter(campaign_measurement::Column::TargetId.eq(target_id))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("measurement"))?;
+    let m = tenancy::find_under::<campaign_measurement::Entity>(
+        &state.db,
+        &Scope::of(caller),
+        id,
+        campaign_measurement::Column::TargetId,
+        target_id,
+        "measurement",
+    )
+    .await?;
     Ok(to_dto(m))
 }
 

@@ -155,11 +155,15 @@ async fn find(
     id: Uuid,
 ) -> ApiResult<(crate::entities::campaign::Model, reg::Model)> {
     let campaign = service::find(conn, caller, campaign_id).await?;
-    let m = tenancy::select_one::<reg::Entity>(&Scope::of(caller), id)
-        .filter(reg::Column::CampaignId.eq(campaign_id))
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("registration"))?;
+    let m = tenancy::find_under::<reg::Entity>(
+        conn,
+        &Scope::of(caller),
+        id,
+        reg::Column::CampaignId,
+        campaign_id,
+        "registration",
+    )
+    .await?;
     Ok((campaign, m))
 }
 

@@ -632,11 +632,15 @@ pub async fn find_target(
     target_id: Uuid,
 ) -> ApiResult<(campaign::Model, campaign_target::Model)> {
     let campaign = find(conn, caller, campaign_id).await?;
-    let target = campaign_target::Entity::find_by_id(target_id)
-        .filter(campaign_target::Column::CampaignId.eq(campaign_id))
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("target"))?;
+    let target = tenancy::find_under::<campaign_target::Entity>(
+        conn,
+        &Scope::of(caller),
+        target_id,
+        campaign_target::Column::CampaignId,
+        campaign_id,
+        "target",
+    )
+    .await?;
     Ok((campaign, target))
 }
 

@@ -6,7 +6,7 @@ use crate::{
     concurrency::{IfMatch, save_if_unchanged},
     db::begin_write,
     entities::{directive, directive_dispatch as dispatch},
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     pagination::{self, Keyset, Page},
     policy::{self, Action, Actor, Resource, Target},
     refs,
@@ -211,11 +211,15 @@ async fn find(
     id: Uuid,
 ) -> ApiResult<dispatch::Model> {
     find_directive(conn, caller, directive_id).await?;
-    tenancy::select_one::<dispatch::Entity>(&Scope::of(caller), id)
-        .filter(dispatch::Column::DirectiveId.eq(directive_id))
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("dispatch"))
+    tenancy::find_under::<dispatch::Entity>(
+        conn,
+        &Scope::of(caller),
+        id,
+        dispatch::Column::DirectiveId,
+        directive_id,
+        "dispatch",
+    )
+    .await
 }
 
 pub async fn get(

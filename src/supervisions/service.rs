@@ -738,11 +738,15 @@ async fn find_rec(
     rid: Uuid,
 ) -> ApiResult<(sup::Model, rec::Model)> {
     let s = find(conn, caller, id).await?;
-    let r = rec::Entity::find_by_id(rid)
-        .filter(rec::Column::SupervisionId.eq(id))
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("recommendation"))?;
+    let r = tenancy::find_under::<rec::Entity>(
+        conn,
+        &Scope::of(caller),
+        rid,
+        rec::Column::SupervisionId,
+        id,
+        "recommendation",
+    )
+    .await?;
     Ok((s, r))
 }
 
