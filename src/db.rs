@@ -2,11 +2,13 @@
 use crate::config::{Config, redact_url};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use std::time::Duration;
+use uuid::Uuid;
 
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let url = config.effective_database_url();
@@ -76,6 +78,31 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         }
         _ => db.begin().await,
     }
+}
+
+/// Replaces the rows of a link table that belong to one owner (a task's coordinators, a
+/// meeting's attendees, …): deletes them, then inserts one row per id in a single statement.
+pub async fn replace_links<E, A>(
+    conn: &impl ConnectionTrait,
+    owner_column: E::Column,
+    owner: Uuid,
+    ids: &[Uuid],
+    row: impl Fn(Uuid) -> A,
+) -> Result<(), DbErr>
+where
+    E: EntityTrait,
+    A: ActiveModelTrait<Entity = E>,
+{
+    E::delete_many()
+        .filter(owner_column.eq(owner))
+        .exec(conn)
+        .await?;
+    if !ids.is_empty() {
+        E::insert_many(ids.iter().map(|id| row(*id)))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -292,20 +292,18 @@ async fn set_participants(
     m: &campaign::Model,
     ids: &[Uuid],
 ) -> Result<(), DbErr> {
-    campaign_organisation::Entity::delete_many()
-        .filter(campaign_organisation::Column::CampaignId.eq(m.id))
-        .exec(conn)
-        .await?;
-    for id in ids {
-        campaign_organisation::ActiveModel {
+    crate::db::replace_links(
+        conn,
+        campaign_organisation::Column::CampaignId,
+        m.id,
+        ids,
+        |id| campaign_organisation::ActiveModel {
             campaign_id: Set(m.id),
-            organisation_id: Set(*id),
+            organisation_id: Set(id),
             bloc_id: Set(m.bloc_id),
-        }
-        .insert(conn)
-        .await?;
-    }
-    Ok(())
+        },
+    )
+    .await
 }
 
 fn check_dates(c: &mut Checks, start: NaiveDate, end: NaiveDate) {

@@ -186,20 +186,14 @@ async fn set_attendees(
     m: &meeting::Model,
     ids: &[Uuid],
 ) -> Result<(), DbErr> {
-    attendee::Entity::delete_many()
-        .filter(attendee::Column::MeetingId.eq(m.id))
-        .exec(conn)
-        .await?;
-    for s in ids {
+    crate::db::replace_links(conn, attendee::Column::MeetingId, m.id, ids, |s| {
         attendee::ActiveModel {
             meeting_id: Set(m.id),
-            staff_id: Set(*s),
+            staff_id: Set(s),
             bloc_id: Set(m.bloc_id),
         }
-        .insert(conn)
-        .await?;
-    }
-    Ok(())
+    })
+    .await
 }
 
 fn check_held_on(c: &mut Checks, d: NaiveDate) {

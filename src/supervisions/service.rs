@@ -289,34 +289,24 @@ async fn set_links(
     units: Option<&[Uuid]>,
 ) -> Result<(), DbErr> {
     if let Some(members) = members {
-        member::Entity::delete_many()
-            .filter(member::Column::SupervisionId.eq(m.id))
-            .exec(conn)
-            .await?;
-        for s in members {
+        crate::db::replace_links(conn, member::Column::SupervisionId, m.id, members, |s| {
             member::ActiveModel {
                 supervision_id: Set(m.id),
-                staff_id: Set(*s),
+                staff_id: Set(s),
                 bloc_id: Set(m.bloc_id),
             }
-            .insert(conn)
-            .await?;
-        }
+        })
+        .await?;
     }
     if let Some(units) = units {
-        sunit::Entity::delete_many()
-            .filter(sunit::Column::SupervisionId.eq(m.id))
-            .exec(conn)
-            .await?;
-        for u in units {
+        crate::db::replace_links(conn, sunit::Column::SupervisionId, m.id, units, |u| {
             sunit::ActiveModel {
                 supervision_id: Set(m.id),
-                unit_id: Set(*u),
+                unit_id: Set(u),
                 bloc_id: Set(m.bloc_id),
             }
-            .insert(conn)
-            .await?;
-        }
+        })
+        .await?;
     }
     Ok(())
 }

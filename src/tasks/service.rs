@@ -425,19 +425,13 @@ async fn set_coordinators(
     task_id: Uuid,
     orgs: &[Uuid],
 ) -> Result<(), DbErr> {
-    task_coordinator::Entity::delete_many()
-        .filter(task_coordinator::Column::TaskId.eq(task_id))
-        .exec(conn)
-        .await?;
-    if !orgs.is_empty() {
-        task_coordinator::Entity::insert_many(orgs.iter().map(|o| task_coordinator::ActiveModel {
+    crate::db::replace_links(conn, task_coordinator::Column::TaskId, task_id, orgs, |o| {
+        task_coordinator::ActiveModel {
             task_id: Set(task_id),
-            organisation_id: Set(*o),
-        }))
-        .exec(conn)
-        .await?;
-    }
-    Ok(())
+            organisation_id: Set(o),
+        }
+    })
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
