@@ -51,6 +51,38 @@ pub struct Config {
     pub db_max_connections: u32,
     pub db_acquire_timeout: Duration,
     pub shutdown_timeout: Duration,
+    pub webhooks: WebhookConfig,
+}
+
+/// How webhook deliveries are made and retried.
+#[derive(Clone, Debug)]
+pub struct WebhookConfig {
+    /// Whether this instance delivers (every instance may: each delivery is claimed by one).
+    pub deliver: bool,
+    pub poll_interval: Duration,
+    pub timeout: Duration,
+    /// Attempts per delivery before it is given up as failed.
+    pub max_attempts: u32,
+    /// The first retry's delay; each further one doubles, up to an hour.
+    pub retry_base: Duration,
+    /// Consecutive failed attempts after which a hook is disabled.
+    pub disable_after: u32,
+    /// Deliveries made at once by this instance (at most one per hook).
+    pub concurrency: usize,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            deliver: true,
+            poll_interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(10),
+            max_attempts: 10,
+            retry_base: Duration::from_secs(10),
+            disable_after: 20,
+            concurrency: 16,
+        }
+    }
 }
 
 impl Default for Config {
@@ -75,6 +107,7 @@ impl Default for Config {
             db_max_connections: 16,
             db_acquire_timeout: Duration::from_secs(3),
             shutdown_timeout: Duration::from_secs(30),
+            webhooks: WebhookConfig::default(),
         }
     }
 }
@@ -157,6 +190,33 @@ impl Config {
         }
         if let Some(s) = parse_opt(&get, "KHOI_SHUTDOWN_TIMEOUT", 0, 3600)? {
             c.shutdown_timeout = Duration::from_secs(s);
+        }
+        c.webhooks.deliver = match get("KHOI_WEBHOOK_DELIVERY").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => {
+                return Err(format!(
+                    "KHOI_WEBHOOK_DELIVERY must be `on` or `off`, not `{other}`"
+                ));
+            }
+        };
+        if let Some(n) = parse_opt(&get, "KHOI_WEBHOOK_POLL_MS", 10, 60_000)? {
+            c.webhooks.poll_interval = Duration::from_millis(n);
+        }
+        if let Some(n) = parse_opt(&get, "KHOI_WEBHOOK_TIMEOUT_MS", 100, 120_000)? {
+            c.webhooks.timeout = Duration::from_millis(n);
+        }
+        if let Some(n) = parse_opt(&get, "KHOI_WEBHOOK_MAX_ATTEMPTS", 1, 50)? {
+            c.webhooks.max_attempts = n as u32;
+        }
+        if let Some(n) = parse_opt(&get, "KHOI_WEBHOOK_RETRY_BASE_MS", 10, 3_600_000)? {
+            c.webhooks.retry_base = Duration::from_millis(n);
+        }
+        if let Some(n) = parse_opt(&get, "KHOI_WEBHOOK_DISABLE_AFTER", 1, 10_000)? {
+            c.webhooks.disable_after = n as u32;
+        }
+        if let Some(n) = parse_opt(&get, "KHOI_WEBHOOK_CONCURRENCY", 1, 256)? {
+            c.webhooks.concurrency = n as usize;
         }
         Ok(c)
     }

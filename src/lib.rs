@@ -42,3 +42,4 @@ pub mod text;
 pub mod unit_assignments;
 pub mod units;
 pub mod validate;
+pub mod webhooks;

@@ -48,6 +48,7 @@ and `errors: [{field, message}]` on validation problems. Every response carries 
         (name = "reports", description = "Headline figures across the bloc (the portal: across its province)"),
         (name = "changes", description = "The change feed: every committed write in commit order, to stay in sync without re-reading"),
         (name = "clients", description = "API clients: service accounts for machines such as the provincial portal (admin); tokens from POST /auth/token"),
+        (name = "webhooks", description = "Signed deliveries of the change feed to a receiver's URL (Standard Webhooks signatures), retried with backoff, with a delivery log (bloc head and admin)"),
         (name = "audit", description = "Who changed what (bloc head and admin)"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),

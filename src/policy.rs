@@ -33,6 +33,8 @@ pub enum Resource {
     Change,
     /// API clients (service accounts).
     Client,
+    /// Webhooks and their delivery logs.
+    Webhook,
     AuditLog,
 }
 
@@ -223,6 +225,9 @@ pub const RULES: &[(Resource, Action, [Rule; 5])] = &[
     (Client, Read, [Yes, No, No, No, No]),
     (Client, Create, [Yes, No, No, No, No]),
     (Client, Update, [Yes, No, No, No, No]),
+    (Webhook, Read, [Yes, Yes, No, No, No]),
+    (Webhook, Create, [Yes, Yes, No, No, No]),
+    (Webhook, Update, [Yes, Yes, No, No, No]),
     (AuditLog, Read, [Yes, Yes, No, No, No]),
 ];
 
@@ -440,6 +445,7 @@ pub fn authorize(
                 (Dispatch, _) => "directive dispatches",
                 (Change, _) => "the change feed",
                 (Client, _) => "API clients",
+                (Webhook, _) => "webhooks",
                 (AuditLog, _) => "the audit log",
             }
         )))

@@ -3,7 +3,7 @@
 use crate::{
     accounts, audit, auth, blocs, campaigns, changes, clients, directives, dispatches,
     error::ApiError, health, meetings, organisations, staff, sub_committees, supervisions, tasks,
-    unit_assignments, units,
+    unit_assignments, units, webhooks,
 };
 use actix_web::{HttpRequest, HttpResponse};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         audit::configure(c);
         changes::configure(c);
         clients::configure(c);
+        webhooks::configure(c);
     }))
     .service(health::health)
     .service(health::ready)

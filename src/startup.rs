@@ -63,6 +63,9 @@ impl Application {
             pages: Default::default(),
         });
         let server = serve(listener, state.clone())?;
+        if state.config.webhooks.deliver {
+            tokio::spawn(crate::webhooks::delivery::run(state.clone()));
+        }
         Ok(Self {
             port,
             server,

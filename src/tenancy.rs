@@ -7,7 +7,7 @@ use crate::{
         account, bloc, campaign, campaign_measurement, campaign_registration, campaign_target,
         directive, directive_dispatch, meeting, meeting_decision, organisation, recommendation,
         recommendation_response, staff, staff_assignment, sub_committee, supervision,
-        supervision_finding, task, task_event, task_report, unit, unit_assignment,
+        supervision_finding, task, task_event, task_report, unit, unit_assignment, webhook,
     },
     text,
 };
@@ -165,3 +165,4 @@ tenant!(meeting, BlocId);
 tenant!(meeting_decision, BlocId);
 tenant!(unit_assignment, BlocId);
 tenant!(directive_dispatch, BlocId);
+tenant!(webhook, BlocId);

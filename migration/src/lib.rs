@@ -22,6 +22,7 @@ mod m20261127_000017_create_campaigns;
 mod m20261127_000018_create_supervision_meetings;
 mod m20261127_000019_create_change_feed;
 mod m20261127_000020_create_api_clients;
+mod m20261127_000021_create_webhooks;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000018_create_supervision_meetings::Migration),
             Box::new(m20261127_000019_create_change_feed::Migration),
             Box::new(m20261127_000020_create_api_clients::Migration),
+            Box::new(m20261127_000021_create_webhooks::Migration),
         ]
     }
 }

@@ -34,7 +34,7 @@ pub async fn append(
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("change_counter".into()))?;
     let seq: i64 = row.try_get_by_index(0)?;
-    change::ActiveModel {
+    let m = change::ActiveModel {
         seq: Set(seq),
         resource_type: Set(resource_type.to_string()),
         resource_id: Set(resource_id),
@@ -45,6 +45,7 @@ pub async fn append(
     }
     .insert(conn)
     .await?;
+    crate::webhooks::delivery::enqueue(conn, &m).await?;
     Ok(seq)
 }
 

@@ -34,3 +34,5 @@ pub mod task_event;
 pub mod task_report;
 pub mod unit;
 pub mod unit_assignment;
+pub mod webhook;
+pub mod webhook_delivery;

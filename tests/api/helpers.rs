@@ -17,17 +17,25 @@ pub struct TestApp {
     pub pg_database: Option<String>,
     pub client: Client,
     pub state: actix_web::web::Data<khoi::startup::AppState>,
+    /// What it was started with, to start another instance on the same database.
+    pub config: Config,
     _db: TestDb,
 }
 
 pub enum TestDb {
+    /// Another instance's database: the first instance removes it.
+    Shared,
     Sqlite(PathBuf),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
         match self {
+            TestDb::Shared => {}
             TestDb::Sqlite(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
@@ -125,10 +133,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let (database_url, guard) = fresh_database(&data_dir).await;
     let mut config = test_config(data_dir, database_url);
     adjust(&mut config);
+    start(config, guard).await
+}
+
+async fn start(config: Config, guard: TestDb) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         khoi::telemetry::init(&config.log_filter, config.log_format);
     }
-    let app = Application::build(config)
+    let app = Application::build(config.clone())
         .await
         .expect("the application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -136,7 +148,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     tokio::spawn(app.run_until_stopped());
     let pg_database = match &guard {
         TestDb::Postgres { name, .. } => Some(name.clone()),
-        TestDb::Sqlite(_) => None,
+        TestDb::Sqlite(_) | TestDb::Shared => None,
     };
     TestApp {
         address,
@@ -146,7 +158,17 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
             .build()
             .unwrap(),
         state,
+        config,
         _db: guard,
+    }
+}
+
+impl TestApp {
+    /// A second instance on the same database, as behind a load balancer.
+    pub async fn another_instance(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = self.config.clone();
+        adjust(&mut config);
+        start(config, TestDb::Shared).await
     }
 }
 

@@ -22,3 +22,4 @@ mod security;
 mod structure;
 mod supervision;
 mod tasks;
+mod webhooks;

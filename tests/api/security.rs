@@ -128,6 +128,20 @@ async fn seeded_ids(app: &TestApp, t: &str) -> HashMap<(String, String), String>
         first(&get("/api/v1/accounts?q=demo".into()).await),
     );
     put("clients", "id", Some(uuid::Uuid::now_v7().to_string()));
+    let res = app
+        .post_json(
+            "/api/v1/webhooks",
+            &json!({"url": "http://127.0.0.1:9/hook", "events": ["task.*"]}),
+            Some(t),
+        )
+        .await;
+    put(
+        "webhooks",
+        "id",
+        res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .map(str::to_string),
+    );
     ids
 }
 
