@@ -291,6 +291,7 @@ async fn a_failing_receiver_is_retried_until_it_recovers_and_a_dead_one_is_disab
         (json!(3), json!(204))
     );
     assert_eq!(flaky.received().len(), 3);
+    assert_eq!(flaky.fail_first.load(Ordering::SeqCst), 0);
     let (_, hook) = app
         .get_json(&format!("/api/v1/webhooks/{good_id}"), &demo.head)
         .await;
