@@ -16,6 +16,7 @@ pub mod directives;
 pub mod dispatches;
 pub mod entities;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod health;
 pub mod idempotency;

@@ -10,9 +10,10 @@ use serde_json::json;
 use utoipa::{
     OpenApi,
     openapi::{
-        self, Content, Ref, RefOr, Response,
+        self, Content, ContentBuilder, Ref, RefOr, Response,
         header::Header,
         path::Operation,
+        schema::{ObjectBuilder, Schema, Type},
         security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme},
     },
 };
@@ -104,8 +105,47 @@ fn complete(api: &mut openapi::OpenApi) {
         {
             add_standard_responses(op, has_path_params);
         }
+        if let Some(get) = item.get.as_mut() {
+            offer_csv(get);
+        }
     }
     unique_operation_ids(api);
+}
+
+/// Lists (a page, the change feed, or an array) also answer `Accept: text/csv`.
+fn offer_csv(op: &mut Operation) {
+    let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") else {
+        return;
+    };
+    let Some(RefOr::T(json)) = ok.content.get("application/json") else {
+        return;
+    };
+    let is_list = match &json.schema {
+        Some(RefOr::Ref(r)) => {
+            let name = r.ref_location.rsplit('/').next().unwrap_or_default();
+            name.starts_with("Page_") || name == "ChangePage"
+        }
+        Some(RefOr::T(Schema::Array(_))) => true,
+        _ => false,
+    };
+    if !is_list {
+        return;
+    }
+    let csv = ContentBuilder::new()
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(
+                    "With `Accept: text/csv`: UTF-8 CSV with a byte order mark, a header row of \
+                     the item's fields, every page of the same filters (from `cursor`, if \
+                     given), streamed.",
+                )),
+        ))
+        .example(Some(serde_json::json!(
+            "\u{feff}id,name\r\n01a21945-3cc4-77ec-a861-b9337650b012,Khối cơ quan Mặt trận và các đoàn thể xã Hải Hà\r\n"
+        )))
+        .build();
+    ok.content.insert("text/csv".to_string(), RefOr::T(csv));
 }
 
 /// utoipa names an operation after its handler function, and handlers of different resources

@@ -81,7 +81,7 @@ pub struct UpdateAccount {
     pub active: Option<bool>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AccountQuery {
     pub role: Option<Role>,
@@ -95,3 +95,5 @@ pub struct AccountQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
+
+crate::paged!(AccountQuery);

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// `bloc`, `account`, `organisation`, `sub_committee`, `staff`, `staff_assignment`, `unit`, …
@@ -73,3 +73,5 @@ pub fn changes_schema() -> utoipa::openapi::schema::Object {
         .examples([serde_json::json!({"name": {"before": "Hội Nông dân", "after": "Hội Nông dân huyện Hải Hà"}})])
         .build()
 }
+
+crate::paged!(AuditQuery);

@@ -2,7 +2,13 @@ use super::{
     dto::{AuditEntryDto, AuditQuery},
     service,
 };
-use crate::{auth::Caller, error::ApiResult, pagination::Page, startup::AppState};
+use crate::{
+    auth::Caller,
+    error::ApiResult,
+    export::{self, Format},
+    pagination::Page,
+    startup::AppState,
+};
 use actix_web::{get, web};
 
 /// The audit log of the caller's bloc (all blocs for the admin), newest first.
@@ -20,9 +26,12 @@ use actix_web::{get, web};
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     q: web::Query<AuditQuery>,
-) -> ApiResult<web::Json<Page<AuditEntryDto>>> {
-    Ok(web::Json(
-        service::list(&state, &caller, q.into_inner()).await?,
-    ))
+) -> ApiResult<actix_web::HttpResponse> {
+    export::page(format, q.into_inner(), move |q| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { service::list(&state, &caller, q).await }
+    })
+    .await
 }

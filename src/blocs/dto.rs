@@ -114,7 +114,7 @@ pub struct UpdateBloc {
     pub founding_decision: Option<Option<String>>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct BlocQuery {
     pub level: Option<Level>,
@@ -130,3 +130,5 @@ pub struct BlocQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
+
+crate::paged!(BlocQuery);

@@ -150,7 +150,7 @@ pub struct UpdateCampaign {
     pub status: Option<CampaignStatus>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignQuery {
     pub status: Option<CampaignStatus>,
@@ -348,7 +348,7 @@ pub struct NewMeasurement {
     pub supersedes_id: Option<Uuid>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct MeasurementQuery {
     pub unit_id: Option<Uuid>,
@@ -534,7 +534,7 @@ pub struct CampaignReport {
     pub targets: Vec<TargetHeadline>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignReportQuery {
     /// Default: today (Vietnam).
@@ -643,7 +643,7 @@ pub struct UpdateRegistration {
     pub note: Option<Option<String>>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationQuery {
     pub status: Option<RegistrationStatus>,
@@ -654,3 +654,10 @@ pub struct RegistrationQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
+
+crate::paged!(
+    CampaignQuery,
+    CampaignReportQuery,
+    MeasurementQuery,
+    RegistrationQuery
+);

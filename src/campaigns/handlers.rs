@@ -11,6 +11,7 @@ use crate::{
     auth::Caller,
     concurrency::{IfMatch, with_etag},
     error::{ApiError, ApiResult},
+    export::{self, Format},
     extract::{FingerprintedJson, Json},
     idempotency::{self, IdempotencyKey},
     pagination::Page,
@@ -26,11 +27,14 @@ use uuid::Uuid;
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     q: web::Query<CampaignQuery>,
-) -> ApiResult<web::Json<Page<CampaignDto>>> {
-    Ok(web::Json(
-        service::list(&state, &caller, q.into_inner()).await?,
-    ))
+) -> ApiResult<actix_web::HttpResponse> {
+    export::page(format, q.into_inner(), move |q| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { service::list(&state, &caller, q).await }
+    })
+    .await
 }
 
 /// Start a campaign (bloc head; a deputy head for the organisation they lead).
@@ -111,11 +115,14 @@ pub async fn progress(
 pub async fn campaign_report(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     q: web::Query<CampaignReportQuery>,
-) -> ApiResult<web::Json<Page<CampaignReport>>> {
-    Ok(web::Json(
-        figures::report(&state, &caller, q.into_inner()).await?,
-    ))
+) -> ApiResult<actix_web::HttpResponse> {
+    export::page(format, q.into_inner(), move |q| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { figures::report(&state, &caller, q).await }
+    })
+    .await
 }
 
 /// The campaign's targets, oldest first.
@@ -125,11 +132,13 @@ pub async fn campaign_report(
 pub async fn list_targets(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     id: web::Path<Uuid>,
-) -> ApiResult<web::Json<Vec<TargetDto>>> {
-    Ok(web::Json(
+) -> ApiResult<actix_web::HttpResponse> {
+    export::list(
+        format,
         service::list_targets(&state, &caller, id.into_inner()).await?,
-    ))
+    )
 }
 
 /// Set a target (bloc head; the deputy head who leads the lead organisation).
@@ -196,13 +205,16 @@ pub async fn update_target(
 pub async fn list_measurements(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     path: web::Path<(Uuid, Uuid)>,
     q: web::Query<MeasurementQuery>,
-) -> ApiResult<web::Json<Page<MeasurementDto>>> {
+) -> ApiResult<actix_web::HttpResponse> {
     let (id, tid) = path.into_inner();
-    Ok(web::Json(
-        figures::list(&state, &caller, id, tid, q.into_inner()).await?,
-    ))
+    export::page(format, q.into_inner(), move |q| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { figures::list(&state, &caller, id, tid, q).await }
+    })
+    .await
 }
 
 /// Record a unit's figure (any cadre of the bloc). A correction is a new figure with
@@ -266,12 +278,16 @@ pub async fn get_measurement(
 pub async fn list_registrations(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     id: web::Path<Uuid>,
     q: web::Query<RegistrationQuery>,
-) -> ApiResult<web::Json<Page<RegistrationDto>>> {
-    Ok(web::Json(
-        registrations::list(&state, &caller, id.into_inner(), q.into_inner()).await?,
-    ))
+) -> ApiResult<actix_web::HttpResponse> {
+    let id = id.into_inner();
+    export::page(format, q.into_inner(), move |q| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { registrations::list(&state, &caller, id, q).await }
+    })
+    .await
 }
 
 /// Register a unit's or an organisation's model or entry (any cadre of the bloc).

@@ -2,8 +2,13 @@ use super::{
     dto::{ChangePage, ChangeQuery},
     service,
 };
-use crate::{auth::Caller, error::ApiResult, startup::AppState};
-use actix_web::{get, web};
+use crate::{
+    auth::Caller,
+    error::ApiResult,
+    export::{self, Format},
+    startup::AppState,
+};
+use actix_web::{HttpResponse, get, web};
 
 /// Every committed create and update the caller may see, in commit order, after a cursor: a
 /// reader that follows `next_after` never misses, repeats or reorders a change, however many
@@ -14,9 +19,27 @@ use actix_web::{get, web};
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     q: web::Query<ChangeQuery>,
-) -> ApiResult<web::Json<ChangePage>> {
-    Ok(web::Json(
-        service::list(&state, &caller, q.into_inner()).await?,
-    ))
+) -> ApiResult<HttpResponse> {
+    let q = q.into_inner();
+    let Format::Csv { name } = format else {
+        return Ok(HttpResponse::Ok().json(service::list(&state, &caller, q).await?));
+    };
+    // CSV: the whole feed from `after` on, page by page.
+    let start = q.after.map(|a| a.to_string());
+    export::stream_csv(&name, start, move |after: Option<String>| {
+        let (state, caller) = (state.clone(), caller.clone());
+        let q = ChangeQuery {
+            after: after.and_then(|a| a.parse().ok()),
+            limit: Some(1000),
+            resource_type: q.resource_type.clone(),
+        };
+        async move {
+            let page = service::list(&state, &caller, q).await?;
+            let next = page.has_more.then(|| page.next_after.to_string());
+            Ok((page.items, next))
+        }
+    })
+    .await
 }

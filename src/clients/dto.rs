@@ -72,7 +72,7 @@ pub struct UpdateClient {
     pub rate_limit_per_minute: Option<i32>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ClientQuery {
     pub active: Option<bool>,
@@ -107,3 +107,5 @@ pub struct ClientToken {
     #[schema(example = "read changes")]
     pub scope: String,
 }
+
+crate::paged!(ClientQuery);

@@ -9,6 +9,7 @@ use crate::{
     auth::Caller,
     concurrency::{IfMatch, with_etag},
     error::ApiResult,
+    export::{self, Format},
     extract::Json,
     pagination::Page,
     startup::AppState,
@@ -26,11 +27,14 @@ use uuid::Uuid;
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     q: web::Query<ClientQuery>,
-) -> ApiResult<web::Json<Page<ClientDto>>> {
-    Ok(web::Json(
-        service::list(&state, &caller, q.into_inner()).await?,
-    ))
+) -> ApiResult<actix_web::HttpResponse> {
+    export::page(format, q.into_inner(), move |q| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { service::list(&state, &caller, q).await }
+    })
+    .await
 }
 
 /// Register an API client (admin). The answer carries `client_secret`, shown this once.

@@ -100,7 +100,7 @@ pub struct UpdateDirective {
     pub summary: Option<Option<String>>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct DirectiveQuery {
     /// Issuer code (`HU`, `TU`, …); case and diacritics are ignored.
@@ -120,3 +120,5 @@ pub struct DirectiveQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
+
+crate::paged!(DirectiveQuery);

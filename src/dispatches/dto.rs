@@ -80,7 +80,7 @@ pub struct UpdateDispatch {
     pub due_on: Option<Option<NaiveDate>>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct DispatchQuery {
     pub directive_id: Option<Uuid>,
@@ -95,3 +95,5 @@ pub struct DispatchQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
+
+crate::paged!(DispatchQuery);

@@ -6,6 +6,7 @@ use crate::{
     auth::Caller,
     concurrency::{IfMatch, with_etag},
     error::ApiResult,
+    export::{self, Format},
     extract::Json,
     pagination::Page,
     startup::AppState,
@@ -20,12 +21,16 @@ use uuid::Uuid;
 pub async fn list_for_directive(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     id: web::Path<Uuid>,
     q: web::Query<DispatchQuery>,
-) -> ApiResult<web::Json<Page<DispatchDto>>> {
-    Ok(web::Json(
-        service::list(&state, &caller, Some(id.into_inner()), q.into_inner()).await?,
-    ))
+) -> ApiResult<actix_web::HttpResponse> {
+    let id = id.into_inner();
+    export::page(format, q.into_inner(), move |q| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { service::list(&state, &caller, Some(id), q).await }
+    })
+    .await
 }
 
 /// Send a directive to grassroots units (bloc head, deputy heads): one dispatch per unit.
@@ -90,9 +95,12 @@ pub async fn update_dispatch(
 pub async fn list_dispatches(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     q: web::Query<DispatchQuery>,
-) -> ApiResult<web::Json<Page<DispatchDto>>> {
-    Ok(web::Json(
-        service::list(&state, &caller, None, q.into_inner()).await?,
-    ))
+) -> ApiResult<actix_web::HttpResponse> {
+    export::page(format, q.into_inner(), move |q| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { service::list(&state, &caller, None, q).await }
+    })
+    .await
 }

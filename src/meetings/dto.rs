@@ -123,7 +123,7 @@ pub struct UpdateMeeting {
     pub minutes: Option<Option<String>>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct MeetingQuery {
     pub kind: Option<MeetingKind>,
@@ -218,3 +218,5 @@ pub struct MonthlyReview {
     /// Campaigns running in the month.
     pub campaigns: Vec<ReviewCampaign>,
 }
+
+crate::paged!(MeetingQuery);

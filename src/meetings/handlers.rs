@@ -9,6 +9,7 @@ use crate::{
     auth::Caller,
     concurrency::{IfMatch, with_etag},
     error::ApiResult,
+    export::{self, Format},
     extract::Json,
     pagination::Page,
     startup::AppState,
@@ -23,11 +24,14 @@ use uuid::Uuid;
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     q: web::Query<MeetingQuery>,
-) -> ApiResult<web::Json<Page<MeetingDto>>> {
-    Ok(web::Json(
-        service::list(&state, &caller, q.into_inner()).await?,
-    ))
+) -> ApiResult<actix_web::HttpResponse> {
+    export::page(format, q.into_inner(), move |q| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { service::list(&state, &caller, q).await }
+    })
+    .await
 }
 
 /// Record a meeting (bloc head, deputy heads) with its decisions; a decision with `task` creates

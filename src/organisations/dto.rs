@@ -92,7 +92,7 @@ pub struct UpdateOrganisation {
     pub head_staff_id: Option<Option<Uuid>>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationQuery {
     pub kind: Option<OrganisationKind>,
@@ -106,3 +106,5 @@ pub struct OrganisationQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
+
+crate::paged!(OrganisationQuery);

@@ -143,7 +143,7 @@ impl UpdateStaff {
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct StaffQuery {
     pub role: Option<StaffRole>,
@@ -218,7 +218,7 @@ pub struct MoveStaff {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AssignmentQuery {
     /// 1 to 200, default 50.
@@ -226,3 +226,5 @@ pub struct AssignmentQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
+
+crate::paged!(AssignmentQuery, StaffQuery);

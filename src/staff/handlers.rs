@@ -8,6 +8,7 @@ use crate::{
     auth::Caller,
     concurrency::{IfMatch, with_etag},
     error::ApiResult,
+    export::{self, Format},
     extract::Json,
     pagination::Page,
     startup::AppState,
@@ -22,11 +23,14 @@ use uuid::Uuid;
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     q: web::Query<StaffQuery>,
-) -> ApiResult<web::Json<Page<StaffDto>>> {
-    Ok(web::Json(
-        service::list(&state, &caller, q.into_inner()).await?,
-    ))
+) -> ApiResult<actix_web::HttpResponse> {
+    export::page(format, q.into_inner(), move |q| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { service::list(&state, &caller, q).await }
+    })
+    .await
 }
 
 /// Add a cadre to the bloc (bloc head). A bloc has exactly one active bloc head.
@@ -94,12 +98,16 @@ pub async fn update(
 pub async fn list_assignments(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     id: web::Path<Uuid>,
     q: web::Query<AssignmentQuery>,
-) -> ApiResult<web::Json<Page<AssignmentDto>>> {
-    Ok(web::Json(
-        service::list_assignments(&state, &caller, id.into_inner(), q.into_inner()).await?,
-    ))
+) -> ApiResult<actix_web::HttpResponse> {
+    let id = id.into_inner();
+    export::page(format, q.into_inner(), move |q| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { service::list_assignments(&state, &caller, id, q).await }
+    })
+    .await
 }
 
 /// Move a staff member to another sub-committee (bloc head, or a deputy head moving someone

@@ -70,7 +70,7 @@ pub struct UpdateSubCommittee {
     pub head_staff_id: Option<Option<Uuid>>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SubCommitteeQuery {
     pub head_staff_id: Option<Uuid>,
@@ -83,3 +83,5 @@ pub struct SubCommitteeQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
+
+crate::paged!(SubCommitteeQuery);

@@ -189,7 +189,7 @@ pub struct UpdateSupervision {
     pub conclusion: Option<Option<String>>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SupervisionQuery {
     pub kind: Option<SupervisionKind>,
@@ -384,3 +384,5 @@ pub struct SupervisionPeriod {
     /// Their recommendations still pending past the due date, today.
     pub overdue: Vec<OverdueRecommendation>,
 }
+
+crate::paged!(SupervisionQuery);

@@ -10,6 +10,7 @@ use crate::{
     auth::Caller,
     concurrency::{IfMatch, with_etag},
     error::ApiResult,
+    export::{self, Format},
     extract::Json,
     pagination::Page,
     startup::AppState,
@@ -24,11 +25,14 @@ use uuid::Uuid;
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     q: web::Query<SupervisionQuery>,
-) -> ApiResult<web::Json<Page<SupervisionDto>>> {
-    Ok(web::Json(
-        service::list(&state, &caller, q.into_inner()).await?,
-    ))
+) -> ApiResult<actix_web::HttpResponse> {
+    export::page(format, q.into_inner(), move |q| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { service::list(&state, &caller, q).await }
+    })
+    .await
 }
 
 /// Plan a supervision (bloc head; the deputy head of its sub-committee or lead organisation).
@@ -92,11 +96,13 @@ pub async fn update(
 pub async fn list_findings(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     id: web::Path<Uuid>,
-) -> ApiResult<web::Json<Vec<FindingDto>>> {
-    Ok(web::Json(
+) -> ApiResult<actix_web::HttpResponse> {
+    export::list(
+        format,
         service::list_findings(&state, &caller, id.into_inner()).await?,
-    ))
+    )
 }
 
 /// Record a finding (the supervision's members and leaders), while it is in progress or just
@@ -125,11 +131,13 @@ pub async fn add_finding(
 pub async fn list_recommendations(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     id: web::Path<Uuid>,
-) -> ApiResult<web::Json<Vec<RecommendationDto>>> {
-    Ok(web::Json(
+) -> ApiResult<actix_web::HttpResponse> {
+    export::list(
+        format,
         service::list_recommendations(&state, &caller, id.into_inner()).await?,
-    ))
+    )
 }
 
 /// Make a recommendation (the supervision's leaders).
@@ -219,9 +227,11 @@ pub async fn add_response(
 pub async fn supervision_report(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     q: web::Query<SupervisionReportQuery>,
-) -> ApiResult<web::Json<Vec<SupervisionPeriod>>> {
-    Ok(web::Json(
+) -> ApiResult<actix_web::HttpResponse> {
+    export::list(
+        format,
         service::report(&state, &caller, q.into_inner()).await?,
-    ))
+    )
 }

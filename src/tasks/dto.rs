@@ -272,7 +272,7 @@ pub struct TaskEventDto {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct TaskQuery {
     /// One status, or several separated by commas (`assigned,in_progress`).
@@ -301,7 +301,7 @@ pub struct TaskQuery {
     pub cursor: Option<String>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct MyTaskQuery {
     pub standing: Option<Standing>,
@@ -311,7 +311,7 @@ pub struct MyTaskQuery {
     pub cursor: Option<String>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// 1 to 200, default 50.
@@ -319,3 +319,5 @@ pub struct PageQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
+
+crate::paged!(PageQuery, TaskQuery, MyTaskQuery);

@@ -9,6 +9,7 @@ use crate::{
     auth::Caller,
     concurrency::{IfMatch, with_etag},
     error::{ApiError, ApiResult},
+    export::{self, Format},
     extract::{FingerprintedJson, Json},
     idempotency::{self, IdempotencyKey},
     pagination::Page,
@@ -31,9 +32,17 @@ fn json_body<T: serde::Serialize>(status: StatusCode, body: &T) -> ApiResult<(St
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     req: HttpRequest,
     q: web::Query<TaskQuery>,
 ) -> ApiResult<HttpResponse> {
+    if format != Format::Json {
+        return export::page(format, q.into_inner(), move |q| {
+            let (state, caller) = (state.clone(), caller.clone());
+            async move { service::list(&state, &caller, q).await }
+        })
+        .await;
+    }
     let key = format!(
         "list|{:?}|{}",
         crate::tenancy::Scope::of(&caller),
@@ -177,12 +186,16 @@ pub async fn transition(
 pub async fn history(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     id: web::Path<Uuid>,
     q: web::Query<PageQuery>,
-) -> ApiResult<web::Json<Page<TaskEventDto>>> {
-    Ok(web::Json(
-        service::history(&state, &caller, id.into_inner(), q.into_inner()).await?,
-    ))
+) -> ApiResult<actix_web::HttpResponse> {
+    let id = id.into_inner();
+    export::page(format, q.into_inner(), move |q| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { service::history(&state, &caller, id, q).await }
+    })
+    .await
 }
 
 /// Open tasks of the bloc that say the same thing as this one, best first.
@@ -192,11 +205,13 @@ pub async fn history(
 pub async fn similar(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     id: web::Path<Uuid>,
-) -> ApiResult<web::Json<Vec<SimilarTask>>> {
-    Ok(web::Json(
+) -> ApiResult<actix_web::HttpResponse> {
+    export::list(
+        format,
         service::similar(&state, &caller, id.into_inner()).await?,
-    ))
+    )
 }
 
 /// Progress reports on a task, oldest first.
@@ -206,12 +221,16 @@ pub async fn similar(
 pub async fn list_reports(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     id: web::Path<Uuid>,
     q: web::Query<PageQuery>,
-) -> ApiResult<web::Json<Page<ReportDto>>> {
-    Ok(web::Json(
-        service::list_reports(&state, &caller, id.into_inner(), q.into_inner()).await?,
-    ))
+) -> ApiResult<actix_web::HttpResponse> {
+    let id = id.into_inner();
+    export::page(format, q.into_inner(), move |q| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { service::list_reports(&state, &caller, id, q).await }
+    })
+    .await
 }
 
 /// Report progress on an assigned task (the assignee, or the bloc head); its progress becomes
@@ -255,9 +274,17 @@ pub async fn add_report(
 pub async fn my_tasks(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     req: HttpRequest,
     q: web::Query<MyTaskQuery>,
 ) -> ApiResult<HttpResponse> {
+    if format != Format::Json {
+        return export::page(format, q.into_inner(), move |q| {
+            let (state, caller) = (state.clone(), caller.clone());
+            async move { service::my_tasks(&state, &caller, q).await }
+        })
+        .await;
+    }
     let key = format!("me|{}|{}", caller.account_id, req.query_string());
     cached(&state, key, async || {
         service::my_tasks(&state, &caller, q.into_inner()).await

@@ -74,7 +74,7 @@ pub struct UpdateUnitAssignment {
     pub notes: Option<Option<String>>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct UnitAssignmentQuery {
     pub unit_id: Option<Uuid>,
@@ -111,3 +111,5 @@ pub struct UncoveredUnit {
     #[schema(example = "commune")]
     pub kind: String,
 }
+
+crate::paged!(UnitAssignmentQuery);

@@ -9,6 +9,7 @@ use crate::{
     auth::Caller,
     concurrency::{IfMatch, with_etag},
     error::ApiResult,
+    export::{self, Format},
     extract::Json,
     pagination::Page,
     startup::AppState,
@@ -23,11 +24,14 @@ use uuid::Uuid;
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     q: web::Query<UnitAssignmentQuery>,
-) -> ApiResult<web::Json<Page<UnitAssignmentDto>>> {
-    Ok(web::Json(
-        service::list(&state, &caller, q.into_inner()).await?,
-    ))
+) -> ApiResult<actix_web::HttpResponse> {
+    export::page(format, q.into_inner(), move |q| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { service::list(&state, &caller, q).await }
+    })
+    .await
 }
 
 /// Units with nobody assigned for a purpose at any time in a period.
@@ -37,11 +41,13 @@ pub async fn list(
 pub async fn uncovered(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     q: web::Query<UncoveredQuery>,
-) -> ApiResult<web::Json<Vec<UncoveredUnit>>> {
-    Ok(web::Json(
+) -> ApiResult<actix_web::HttpResponse> {
+    export::list(
+        format,
         service::uncovered(&state, &caller, q.into_inner()).await?,
-    ))
+    )
 }
 
 /// Assign a staff member to a unit (bloc head, deputy heads).

@@ -123,7 +123,7 @@ pub struct UpdateUnit {
     pub households: Option<Option<i64>>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct UnitQuery {
     pub kind: Option<UnitKind>,
@@ -137,3 +137,5 @@ pub struct UnitQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
+
+crate::paged!(UnitQuery);

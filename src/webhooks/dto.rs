@@ -68,7 +68,7 @@ pub struct UpdateWebhook {
     pub active: Option<bool>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookQuery {
     pub active: Option<bool>,
@@ -116,7 +116,7 @@ pub struct DeliveryDto {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct DeliveryQuery {
     /// `pending`, `delivered` or `failed`.
@@ -138,3 +138,5 @@ pub struct EventPayload {
     /// Null for a ping.
     pub change: Option<ChangeDto>,
 }
+
+crate::paged!(DeliveryQuery, WebhookQuery);

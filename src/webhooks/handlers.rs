@@ -9,6 +9,7 @@ use crate::{
     auth::Caller,
     concurrency::{IfMatch, with_etag},
     error::ApiResult,
+    export::{self, Format},
     extract::Json,
     pagination::Page,
     startup::AppState,
@@ -42,11 +43,14 @@ fn self_address(req: &HttpRequest) -> SelfAddress {
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     q: web::Query<WebhookQuery>,
-) -> ApiResult<web::Json<Page<WebhookDto>>> {
-    Ok(web::Json(
-        service::list(&state, &caller, q.into_inner()).await?,
-    ))
+) -> ApiResult<actix_web::HttpResponse> {
+    export::page(format, q.into_inner(), move |q| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { service::list(&state, &caller, q).await }
+    })
+    .await
 }
 
 /// Register a webhook (bloc head: for the bloc's changes; admin: for every bloc's).
@@ -163,10 +167,14 @@ pub async fn ping(
 pub async fn deliveries(
     state: web::Data<AppState>,
     caller: Caller,
+    format: Format,
     id: web::Path<Uuid>,
     q: web::Query<DeliveryQuery>,
-) -> ApiResult<web::Json<Page<DeliveryDto>>> {
-    Ok(web::Json(
-        service::deliveries(&state, &caller, id.into_inner(), q.into_inner()).await?,
-    ))
+) -> ApiResult<actix_web::HttpResponse> {
+    let id = id.into_inner();
+    export::page(format, q.into_inner(), move |q| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { service::deliveries(&state, &caller, id, q).await }
+    })
+    .await
 }

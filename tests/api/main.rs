@@ -9,6 +9,7 @@ mod clients;
 mod concurrency;
 mod directives;
 mod errors;
+mod exports;
 mod faults;
 mod followup;
 mod helpers;
