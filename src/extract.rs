@@ -152,6 +152,52 @@ fn strip_position(msg: &str) -> String {
     }
 }
 
+/// A query string, decoded with the name of any bad parameter (actix's `web::Query` only says
+/// what was wrong, not where).
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(decode_query(req.query_string()).map(Query))
+    }
+}
+
+pub fn decode_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(qs.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.inner().to_string();
+        let named = ["missing field `", "unknown field `"]
+            .iter()
+            .find_map(|p| msg.strip_prefix(p).and_then(|r| r.split('`').next()));
+        let field = match (path.as_str(), named) {
+            (_, Some(n)) if msg.starts_with("missing") || path == "." => n.to_string(),
+            (".", None) | ("", None) => "query".to_string(),
+            (p, _) => p.to_string(),
+        };
+        ApiError::BadRequest {
+            detail: format!("invalid parameter `{field}`: {msg}"),
+            errors: vec![FieldError::new(field, msg)],
+        }
+    })
+}
+
 pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let msg = match &err {
         QueryPayloadError::Deserialize(e) => e.to_string(),
@@ -184,6 +230,26 @@ pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
 mod tests {
     use super::*;
     use serde::Deserialize;
+
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Q {
+        from: Option<chrono::NaiveDate>,
+        limit: Option<i64>,
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter() {
+        let field = |qs: &str| match decode_query::<Q>(qs) {
+            Err(ApiError::BadRequest { errors, .. }) => errors[0].field.clone(),
+            other => panic!("{qs}: {other:?}"),
+        };
+        assert_eq!(field("from=2016-02-30"), "from");
+        assert_eq!(field("limit=lots&from=2016-01-01"), "limit");
+        assert_eq!(field("nope=1"), "nope");
+        assert!(decode_query::<Q>("from=2016-02-29&limit=5").is_ok());
+    }
 
     #[derive(Deserialize, Debug)]
     #[allow(dead_code)]

@@ -29,6 +29,7 @@ pub mod page_cache;
 pub mod pagination;
 pub mod policy;
 pub mod refs;
+pub mod reports;
 pub mod routes;
 pub mod search;
 pub mod seed;

@@ -35,6 +35,8 @@ pub enum Resource {
     Client,
     /// Webhooks and their delivery logs.
     Webhook,
+    /// Reports across blocs (the province summary).
+    Summary,
     AuditLog,
 }
 
@@ -228,6 +230,7 @@ pub const RULES: &[(Resource, Action, [Rule; 5])] = &[
     (Webhook, Read, [Yes, Yes, No, No, No]),
     (Webhook, Create, [Yes, Yes, No, No, No]),
     (Webhook, Update, [Yes, Yes, No, No, No]),
+    (Summary, Read, [Yes, Yes, Yes, Yes, Yes]),
     (AuditLog, Read, [Yes, Yes, No, No, No]),
 ];
 
@@ -446,6 +449,7 @@ pub fn authorize(
                 (Change, _) => "the change feed",
                 (Client, _) => "API clients",
                 (Webhook, _) => "webhooks",
+                (Summary, _) => "the province summary",
                 (AuditLog, _) => "the audit log",
             }
         )))

@@ -2,8 +2,8 @@
 //! fallback that turns an unknown path into 404 and a known path with the wrong method into 405.
 use crate::{
     accounts, audit, auth, blocs, campaigns, changes, clients, directives, dispatches,
-    error::ApiError, health, meetings, organisations, staff, sub_committees, supervisions, tasks,
-    unit_assignments, units, webhooks,
+    error::ApiError, health, meetings, organisations, reports, staff, sub_committees, supervisions,
+    tasks, unit_assignments, units, webhooks,
 };
 use actix_web::{HttpRequest, HttpResponse};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         accounts::configure(c);
         audit::configure(c);
         changes::configure(c);
+        reports::configure(c);
         clients::configure(c);
         webhooks::configure(c);
     }))

@@ -25,7 +25,7 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     format: Format,
-    q: web::Query<AccountQuery>,
+    q: crate::extract::Query<AccountQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());

@@ -28,7 +28,7 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     format: Format,
-    q: web::Query<CampaignQuery>,
+    q: crate::extract::Query<CampaignQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
@@ -101,7 +101,7 @@ pub async fn progress(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    q: web::Query<ProgressQuery>,
+    q: crate::extract::Query<ProgressQuery>,
 ) -> ApiResult<web::Json<CampaignProgress>> {
     Ok(web::Json(
         figures::progress(&state, &caller, id.into_inner(), q.into_inner()).await?,
@@ -116,7 +116,7 @@ pub async fn campaign_report(
     state: web::Data<AppState>,
     caller: Caller,
     format: Format,
-    q: web::Query<CampaignReportQuery>,
+    q: crate::extract::Query<CampaignReportQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
@@ -207,7 +207,7 @@ pub async fn list_measurements(
     caller: Caller,
     format: Format,
     path: web::Path<(Uuid, Uuid)>,
-    q: web::Query<MeasurementQuery>,
+    q: crate::extract::Query<MeasurementQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     let (id, tid) = path.into_inner();
     export::page(format, q.into_inner(), move |q| {
@@ -280,7 +280,7 @@ pub async fn list_registrations(
     caller: Caller,
     format: Format,
     id: web::Path<Uuid>,
-    q: web::Query<RegistrationQuery>,
+    q: crate::extract::Query<RegistrationQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     let id = id.into_inner();
     export::page(format, q.into_inner(), move |q| {

@@ -20,7 +20,7 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     format: Format,
-    q: web::Query<ChangeQuery>,
+    q: crate::extract::Query<ChangeQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let Format::Csv { name } = format else {

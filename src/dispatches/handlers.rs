@@ -23,7 +23,7 @@ pub async fn list_for_directive(
     caller: Caller,
     format: Format,
     id: web::Path<Uuid>,
-    q: web::Query<DispatchQuery>,
+    q: crate::extract::Query<DispatchQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     let id = id.into_inner();
     export::page(format, q.into_inner(), move |q| {
@@ -96,7 +96,7 @@ pub async fn list_dispatches(
     state: web::Data<AppState>,
     caller: Caller,
     format: Format,
-    q: web::Query<DispatchQuery>,
+    q: crate::extract::Query<DispatchQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());

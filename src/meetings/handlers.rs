@@ -25,7 +25,7 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     format: Format,
-    q: web::Query<MeetingQuery>,
+    q: crate::extract::Query<MeetingQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
@@ -114,7 +114,7 @@ pub async fn add_decision(
 pub async fn monthly_review(
     state: web::Data<AppState>,
     caller: Caller,
-    q: web::Query<MonthlyReviewQuery>,
+    q: crate::extract::Query<MonthlyReviewQuery>,
 ) -> ApiResult<web::Json<MonthlyReview>> {
     Ok(web::Json(
         service::monthly_review(&state, &caller, q.into_inner()).await?,

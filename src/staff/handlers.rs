@@ -24,7 +24,7 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     format: Format,
-    q: web::Query<StaffQuery>,
+    q: crate::extract::Query<StaffQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
@@ -100,7 +100,7 @@ pub async fn list_assignments(
     caller: Caller,
     format: Format,
     id: web::Path<Uuid>,
-    q: web::Query<AssignmentQuery>,
+    q: crate::extract::Query<AssignmentQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     let id = id.into_inner();
     export::page(format, q.into_inner(), move |q| {

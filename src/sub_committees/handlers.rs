@@ -22,7 +22,7 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     format: Format,
-    q: web::Query<SubCommitteeQuery>,
+    q: crate::extract::Query<SubCommitteeQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());

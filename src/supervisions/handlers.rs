@@ -26,7 +26,7 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     format: Format,
-    q: web::Query<SupervisionQuery>,
+    q: crate::extract::Query<SupervisionQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
@@ -228,7 +228,7 @@ pub async fn supervision_report(
     state: web::Data<AppState>,
     caller: Caller,
     format: Format,
-    q: web::Query<SupervisionReportQuery>,
+    q: crate::extract::Query<SupervisionReportQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     export::list(
         format,

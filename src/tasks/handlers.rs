@@ -34,7 +34,7 @@ pub async fn list(
     caller: Caller,
     format: Format,
     req: HttpRequest,
-    q: web::Query<TaskQuery>,
+    q: crate::extract::Query<TaskQuery>,
 ) -> ApiResult<HttpResponse> {
     if format != Format::Json {
         return export::page(format, q.into_inner(), move |q| {
@@ -188,7 +188,7 @@ pub async fn history(
     caller: Caller,
     format: Format,
     id: web::Path<Uuid>,
-    q: web::Query<PageQuery>,
+    q: crate::extract::Query<PageQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     let id = id.into_inner();
     export::page(format, q.into_inner(), move |q| {
@@ -223,7 +223,7 @@ pub async fn list_reports(
     caller: Caller,
     format: Format,
     id: web::Path<Uuid>,
-    q: web::Query<PageQuery>,
+    q: crate::extract::Query<PageQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     let id = id.into_inner();
     export::page(format, q.into_inner(), move |q| {
@@ -276,7 +276,7 @@ pub async fn my_tasks(
     caller: Caller,
     format: Format,
     req: HttpRequest,
-    q: web::Query<MyTaskQuery>,
+    q: crate::extract::Query<MyTaskQuery>,
 ) -> ApiResult<HttpResponse> {
     if format != Format::Json {
         return export::page(format, q.into_inner(), move |q| {

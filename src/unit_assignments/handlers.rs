@@ -25,7 +25,7 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     format: Format,
-    q: web::Query<UnitAssignmentQuery>,
+    q: crate::extract::Query<UnitAssignmentQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
@@ -42,7 +42,7 @@ pub async fn uncovered(
     state: web::Data<AppState>,
     caller: Caller,
     format: Format,
-    q: web::Query<UncoveredQuery>,
+    q: crate::extract::Query<UncoveredQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     export::list(
         format,

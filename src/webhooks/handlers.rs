@@ -44,7 +44,7 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     format: Format,
-    q: web::Query<WebhookQuery>,
+    q: crate::extract::Query<WebhookQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
@@ -169,7 +169,7 @@ pub async fn deliveries(
     caller: Caller,
     format: Format,
     id: web::Path<Uuid>,
-    q: web::Query<DeliveryQuery>,
+    q: crate::extract::Query<DeliveryQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     let id = id.into_inner();
     export::page(format, q.into_inner(), move |q| {

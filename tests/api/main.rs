@@ -18,6 +18,7 @@ mod jwks;
 mod openapi;
 mod operations;
 mod overlap;
+mod reports;
 mod roles;
 mod security;
 mod structure;

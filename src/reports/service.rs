@@ -1,0 +1,305 @@
+//! The province summary: for every bloc in the caller's scope, the figures the bloc sees for
+//! itself (tasks by standing, organisation and sub-committee; campaign progress; the
+//! implementation rate of supervision recommendations), side by side.
+use super::dto::{
+    BlocSummary, CampaignSummary, GroupCounts, ProvinceTotals, StandingCounts, Summary,
+    SummaryQuery, SupervisionSummary, TaskSummary,
+};
+use crate::{
+    auth::Caller,
+    campaigns,
+    entities::{bloc, campaign, organisation, recommendation, sub_committee, supervision, task},
+    error::{ApiError, ApiResult},
+    policy::{self, Action, Actor, Resource, Target},
+    startup::AppState,
+    supervisions::dto::{RecommendationStatus, SupervisionStatus},
+    tasks::{service::standing_condition, workflow::Standing, workflow::Status},
+    tenancy::{self, Scope},
+    text, validate,
+};
+use chrono::{Datelike, NaiveDate};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, Func, SimpleExpr},
+};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+const STANDINGS: [Standing; 4] = [
+    Standing::OpenWithinDeadline,
+    Standing::Overdue,
+    Standing::CompletedOnTime,
+    Standing::CompletedLate,
+];
+
+fn bump(c: &mut StandingCounts, s: Standing, n: i64) {
+    match s {
+        Standing::OpenWithinDeadline => c.open_within_deadline += n,
+        Standing::Overdue => c.overdue += n,
+        Standing::CompletedOnTime => c.completed_on_time += n,
+        Standing::CompletedLate => c.completed_late += n,
+    }
+    c.total += n;
+}
+
+fn add(total: &mut SupervisionSummary, s: &SupervisionSummary) {
+    total.held += s.held;
+    total.recommendations += s.recommendations;
+    total.implemented += s.implemented;
+    total.pending += s.pending;
+}
+
+fn rate(s: &mut SupervisionSummary) {
+    s.implementation_rate = (s.recommendations > 0).then(|| {
+        campaigns::progress::round(100.0 * s.implemented as f64 / s.recommendations as f64)
+    });
+}
+
+/// The blocs the summary covers: the caller's scope, narrowed by `province` and `bloc_id`.
+/// Asking for what is outside the scope is 404, as everywhere.
+async fn blocs_of(
+    state: &AppState,
+    caller: &Caller,
+    q: &SummaryQuery,
+) -> ApiResult<(Option<String>, Vec<bloc::Model>)> {
+    let scope = Scope::of(caller);
+    let mut select = tenancy::select::<bloc::Entity>(&scope);
+    let asked = q
+        .province
+        .as_deref()
+        .map(text::clean)
+        .filter(|p| !p.is_empty());
+    if let Some(p) = &asked {
+        if p.chars().count() > 100 {
+            return Err(ApiError::bad_field(
+                "province",
+                "must be at most 100 characters",
+            ));
+        }
+        select = select.filter(bloc::Column::ProvinceFolded.eq(text::fold(p)));
+    }
+    if let Some(id) = q.bloc_id {
+        select = select.filter(bloc::Column::Id.eq(id));
+    }
+    let blocs = select
+        .order_by_asc(bloc::Column::NameFolded)
+        .all(&state.db)
+        .await?;
+    if blocs.is_empty() && (asked.is_some() || q.bloc_id.is_some()) {
+        return Err(ApiError::not_found(if q.bloc_id.is_some() {
+            "bloc"
+        } else {
+            "province"
+        }));
+    }
+    let province = match (&asked, &scope) {
+        (Some(_), _) => blocs.first().map(|b| b.province.clone()).or(asked),
+        (None, Scope::All) => None,
+        (None, _) => blocs.first().map(|b| b.province.clone()),
+    };
+    Ok((province, blocs))
+}
+
+pub async fn summary(state: &AppState, caller: &Caller, q: SummaryQuery) -> ApiResult<Summary> {
+    policy::authorize(
+        &Actor::with_role(caller.role),
+        Resource::Summary,
+        Action::Read,
+        &Target::default(),
+    )?;
+    let today = validate::today();
+    let to = q.to.unwrap_or(today);
+    let from = q
+        .from
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to));
+    if from > to {
+        return Err(ApiError::bad_field("from", "must not be after to"));
+    }
+    if (to - from).num_days() > 366 * 20 {
+        return Err(ApiError::bad_field(
+            "from",
+            "a summary covers at most 20 years",
+        ));
+    }
+    let as_of = std::cmp::min(to, today);
+    let (province, blocs) = blocs_of(state, caller, &q).await?;
+    let ids: Vec<Uuid> = blocs.iter().map(|b| b.id).collect();
+    let db = &state.db;
+
+    // Tasks alive in the period: created by its end, not cancelled, and open now or completed
+    // within or after it. Standings are as the task list shows them today.
+    let created_by_end = task::Column::CreatedAt.lt((to + chrono::Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+        - chrono::Duration::hours(7));
+    let alive = Condition::all().add(created_by_end).add(
+        Condition::any()
+            .add(task::Column::Status.is_in(Status::OPEN.iter().map(|s| s.as_str())))
+            .add(
+                Condition::all()
+                    .add(task::Column::Status.eq(Status::Completed.as_str()))
+                    .add(task::Column::CompletedOn.gte(from)),
+            ),
+    );
+    type Key = (Uuid, Option<Uuid>, Option<Uuid>);
+    let mut counts: Vec<(Key, Standing, i64)> = Vec::new();
+    if !ids.is_empty() {
+        for s in STANDINGS {
+            let rows: Vec<(Uuid, Option<Uuid>, Option<Uuid>, i64)> = task::Entity::find()
+                .select_only()
+                .column(task::Column::BlocId)
+                .column(task::Column::LeadOrganisationId)
+                .column(task::Column::SubCommitteeId)
+                .column_as(
+                    SimpleExpr::from(Func::count(Expr::col(task::Column::Id))),
+                    "n",
+                )
+                .filter(task::Column::BlocId.is_in(ids.clone()))
+                .filter(alive.clone())
+                .filter(standing_condition(s, today))
+                .group_by(task::Column::BlocId)
+                .group_by(task::Column::LeadOrganisationId)
+                .group_by(task::Column::SubCommitteeId)
+                .into_tuple()
+                .all(db)
+                .await?;
+            counts.extend(rows.into_iter().map(|(b, o, sc, n)| ((b, o, sc), s, n)));
+        }
+    }
+    let orgs: HashMap<Uuid, organisation::Model> = organisation::Entity::find()
+        .filter(organisation::Column::BlocId.is_in(ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    let scs: HashMap<Uuid, sub_committee::Model> = sub_committee::Entity::find()
+        .filter(sub_committee::Column::BlocId.is_in(ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+
+    // Campaigns running in the period.
+    let mut campaigns_of: HashMap<Uuid, Vec<CampaignSummary>> = HashMap::new();
+    for c in campaign::Entity::find()
+        .filter(campaign::Column::BlocId.is_in(ids.clone()))
+        .filter(campaign::Column::StartOn.lte(to))
+        .filter(campaign::Column::EndOn.gte(from))
+        .order_by_asc(campaign::Column::Id)
+        .all(db)
+        .await?
+    {
+        let mut targets = Vec::new();
+        for t in campaigns::service::targets_of(db, c.id).await? {
+            targets.push(campaigns::figures::headline(db, &t, as_of).await?);
+        }
+        campaigns_of
+            .entry(c.bloc_id)
+            .or_default()
+            .push(CampaignSummary {
+                campaign_id: c.id,
+                status: campaigns::service::status_of(&c),
+                name: c.name,
+                targets,
+            });
+    }
+
+    // Supervisions started in the period and their recommendations, as /reports/supervisions.
+    let held: Vec<supervision::Model> = supervision::Entity::find()
+        .filter(supervision::Column::BlocId.is_in(ids.clone()))
+        .filter(supervision::Column::PlannedStart.gte(from))
+        .filter(supervision::Column::PlannedStart.lte(to))
+        .filter(supervision::Column::Status.ne(SupervisionStatus::Planned.as_str()))
+        .all(db)
+        .await?;
+    let mut sup_of: HashMap<Uuid, SupervisionSummary> = HashMap::new();
+    for s in &held {
+        sup_of.entry(s.bloc_id).or_default().held += 1;
+    }
+    let held_ids: Vec<Uuid> = held.iter().map(|s| s.id).collect();
+    if !held_ids.is_empty() {
+        for r in recommendation::Entity::find()
+            .filter(recommendation::Column::SupervisionId.is_in(held_ids))
+            .all(db)
+            .await?
+        {
+            let e = sup_of.entry(r.bloc_id).or_default();
+            e.recommendations += 1;
+            let st = RecommendationStatus::parse(&r.status).unwrap_or(RecommendationStatus::Open);
+            if st == RecommendationStatus::Implemented {
+                e.implemented += 1;
+            } else if st.is_pending() {
+                e.pending += 1;
+            }
+        }
+    }
+
+    let mut totals = ProvinceTotals {
+        tasks: StandingCounts::default(),
+        supervision: SupervisionSummary::default(),
+    };
+    let mut out = Vec::with_capacity(blocs.len());
+    for b in blocs {
+        let mut by_standing = StandingCounts::default();
+        let mut by_org: BTreeMap<Option<Uuid>, StandingCounts> = BTreeMap::new();
+        let mut by_sc: BTreeMap<Option<Uuid>, StandingCounts> = BTreeMap::new();
+        for ((bloc_id, org, sc), s, n) in &counts {
+            if *bloc_id != b.id {
+                continue;
+            }
+            bump(&mut by_standing, *s, *n);
+            bump(by_org.entry(*org).or_default(), *s, *n);
+            bump(by_sc.entry(*sc).or_default(), *s, *n);
+            bump(&mut totals.tasks, *s, *n);
+        }
+        let mut supervision = sup_of.remove(&b.id).unwrap_or_default();
+        rate(&mut supervision);
+        add(&mut totals.supervision, &supervision);
+        out.push(BlocSummary {
+            bloc_id: b.id,
+            level: b.level,
+            name: b.name,
+            tasks: TaskSummary {
+                by_standing,
+                by_organisation: by_org
+                    .into_iter()
+                    .map(|(id, tasks)| {
+                        let o = id.and_then(|i| orgs.get(&i));
+                        GroupCounts {
+                            id,
+                            code: o.map(|o| o.code.clone()),
+                            name: o.map(|o| o.name.clone()),
+                            tasks,
+                        }
+                    })
+                    .collect(),
+                by_sub_committee: by_sc
+                    .into_iter()
+                    .map(|(id, tasks)| {
+                        let s = id.and_then(|i| scs.get(&i));
+                        GroupCounts {
+                            id,
+                            code: s.map(|s| s.code.clone()),
+                            name: s.map(|s| s.name.clone()),
+                            tasks,
+                        }
+                    })
+                    .collect(),
+            },
+            campaigns: campaigns_of.remove(&b.id).unwrap_or_default(),
+            supervision,
+        });
+    }
+    rate(&mut totals.supervision);
+    Ok(Summary {
+        province,
+        from,
+        to,
+        as_of,
+        blocs: out,
+        totals,
+    })
+}
