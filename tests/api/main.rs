@@ -13,6 +13,7 @@ mod exports;
 mod faults;
 mod followup;
 mod helpers;
+mod instances;
 mod isolation;
 mod jwks;
 mod openapi;
