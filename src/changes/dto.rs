@@ -22,6 +22,9 @@ pub struct ChangeDto {
     pub version: Option<i32>,
     #[schema(example = "2016-03-01T02:15:00Z")]
     pub changed_at: DateTime<Utc>,
+    /// Where to read the resource now (for findings and task reports: their parent's list).
+    #[schema(example = "/api/v1/tasks/01a21945-3cc4-77ec-a861-b9337650e201")]
+    pub href: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -2,6 +2,7 @@
 //! sync without re-reading everything.
 pub mod dto;
 mod handlers;
+pub mod href;
 pub mod service;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

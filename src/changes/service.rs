@@ -93,6 +93,11 @@ pub async fn list(state: &AppState, caller: &Caller, q: ChangeQuery) -> ApiResul
         .await?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
+    let keys: Vec<(&str, Uuid)> = rows
+        .iter()
+        .map(|r| (r.resource_type.as_str(), r.resource_id))
+        .collect();
+    let hrefs = super::href::resolve(&state.db, &keys).await?;
     Ok(ChangePage {
         next_after: rows.last().map(|r| r.seq).unwrap_or(after),
         has_more,
@@ -106,6 +111,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: ChangeQuery) -> ApiResul
                 operation: m.operation,
                 version: m.version,
                 changed_at: m.changed_at,
+                href: hrefs.get(&m.resource_id).cloned(),
             })
             .collect(),
     })

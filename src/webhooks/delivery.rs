@@ -43,7 +43,7 @@ pub fn event_name(c: &change::Model) -> String {
     format!("{}.{}", c.resource_type, c.operation)
 }
 
-pub fn change_dto(c: &change::Model) -> ChangeDto {
+pub fn change_dto(c: &change::Model, href: Option<String>) -> ChangeDto {
     ChangeDto {
         seq: c.seq,
         resource_type: c.resource_type.clone(),
@@ -52,6 +52,7 @@ pub fn change_dto(c: &change::Model) -> ChangeDto {
         operation: c.operation.clone(),
         version: c.version,
         changed_at: c.changed_at,
+        href,
     }
 }
 
@@ -109,12 +110,22 @@ pub async fn enqueue(conn: &impl ConnectionTrait, c: &change::Model) -> Result<(
         return Ok(());
     }
     let event = event_name(c);
-    let rows: Vec<_> = hooks
+    let wanted: Vec<&webhook::Model> = hooks
         .iter()
         .filter(|h| patterns(h).iter().any(|p| matches(p, &event)))
-        .map(|h| new_delivery(h.id, event.clone(), Some(change_dto(c)), c.changed_at))
         .collect();
-    if !rows.is_empty() {
+    if !wanted.is_empty() {
+        let href = crate::changes::href::resolve(conn, &[(&c.resource_type, c.resource_id)])
+            .await?
+            .remove(&c.resource_id);
+        let rows = wanted.iter().map(|h| {
+            new_delivery(
+                h.id,
+                event.clone(),
+                Some(change_dto(c, href.clone())),
+                c.changed_at,
+            )
+        });
         delivery::Entity::insert_many(rows).exec(conn).await?;
     }
     Ok(())

@@ -259,3 +259,109 @@ async fn kept_list_pages_are_never_stale() {
     let (_, still) = app.get_json(path, &demo.staff).await;
     assert_eq!(still, renamed);
 }
+
+/// What the provincial portal does: follow the feed while a bloc works, fetch each change by
+/// its `href`, and end up with the same versions as the database.
+#[tokio::test]
+async fn a_portal_syncing_through_the_feed_ends_with_what_the_database_holds() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let res = app
+        .post_json(
+            "/api/v1/accounts",
+            &json!({"username": "portal.qn", "password": DEMO_PASSWORD, "role": "portal", "province": "Quảng Ninh"}),
+            Some(&demo.admin),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let portal = app.login("portal.qn", DEMO_PASSWORD).await.access;
+    // A nested resource: its href names its parents.
+    let campaign = app.first_id("/api/v1/campaigns", &demo.head).await;
+    let unit = app.first_id("/api/v1/units", &demo.head).await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/campaigns/{campaign}/registrations"),
+            &json!({"unit_id": unit, "title": "Mô hình \"Dân vận khéo\" của thôn", "registered_on": "2016-04-01"}),
+            Some(&demo.staff),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let registration = res.json::<Value>().await.unwrap()["id"].clone();
+    let writer = {
+        let (client, base, head) = (app.client.clone(), app.address.clone(), demo.head.clone());
+        tokio::spawn(async move {
+            for i in 0..40 {
+                let res = client
+                    .post(format!("{base}/api/v1/tasks"))
+                    .bearer_auth(&head)
+                    .json(&json!({"title": format!("Đồng bộ nhiệm vụ {i}")}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 201);
+                let id = res.json::<Value>().await.unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                if i % 2 == 0 {
+                    let res = client
+                        .patch(format!("{base}/api/v1/tasks/{id}"))
+                        .bearer_auth(&head)
+                        .json(&json!({"title": format!("Đồng bộ nhiệm vụ {i} (sửa)")}))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(res.status(), 200);
+                }
+            }
+        })
+    };
+    let mut copy: std::collections::HashMap<String, (String, Value)> = Default::default();
+    let mut after = 0;
+    let mut fetched = 0;
+    loop {
+        let done = writer.is_finished();
+        let (status, page) = app
+            .get_json(&format!("/api/v1/changes?after={after}&limit=50"), &portal)
+            .await;
+        assert_eq!(status, 200);
+        for c in page["items"].as_array().unwrap() {
+            let href = c["href"]
+                .as_str()
+                .expect("every change says where to read it");
+            let (status, body) = app.get_json(href, &portal).await;
+            assert_eq!(status, 200, "{href}");
+            fetched += 1;
+            if body.get("version").is_some() {
+                copy.insert(
+                    c["resource_id"].as_str().unwrap().to_string(),
+                    (href.to_string(), body),
+                );
+            }
+        }
+        after = page["next_after"].as_i64().unwrap();
+        if done && !page["has_more"].as_bool().unwrap() {
+            break;
+        }
+    }
+    writer.await.unwrap();
+    // The copy holds every task at its current version, and every other resource read as well.
+    let (_, tasks) = app.get_json("/api/v1/tasks?limit=200", &demo.head).await;
+    let tasks = tasks["items"].as_array().unwrap();
+    assert!(tasks.len() >= 40);
+    for t in tasks {
+        let (_, mine) = &copy[t["id"].as_str().unwrap()];
+        assert_eq!(mine["version"], t["version"], "{}", t["title"]);
+        assert_eq!(mine["title"], t["title"]);
+    }
+    for (href, mine) in copy.values() {
+        let (_, now) = app.get_json(href, &portal).await;
+        assert_eq!(now["version"], mine["version"], "{href}");
+    }
+    assert!(fetched > 60, "{fetched}");
+    let id = registration.as_str().unwrap();
+    assert_eq!(
+        copy[id].0,
+        format!("/api/v1/campaigns/{campaign}/registrations/{id}")
+    );
+}

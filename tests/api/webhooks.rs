@@ -195,6 +195,7 @@ async fn changes_reach_the_receiver_signed_and_logged() {
     assert_eq!(body["id"], r.id.as_str());
     assert_eq!(body["change"]["resource_id"], task.as_str());
     assert_eq!(body["change"]["bloc_id"], demo.bloc_id);
+    assert_eq!(body["change"]["href"], format!("/api/v1/tasks/{task}"));
     // A tampered body does not verify.
     let mut forged = r.clone();
     forged.body = forged.body.replace("task.create", "task.update");
