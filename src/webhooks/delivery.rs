@@ -171,6 +171,9 @@ pub async fn run(state: web::Data<AppState>) {
         }
     };
     let slots = Arc::new(Semaphore::new(cfg.concurrency));
+    // A finished attempt wakes the loop at once, so a hook's next delivery does not wait for
+    // the next poll.
+    let finished = Arc::new(tokio::sync::Notify::new());
     let in_flight = Arc::new(std::sync::Mutex::new(HashSet::<Uuid>::new()));
     loop {
         let free = slots.available_permits();
@@ -185,8 +188,13 @@ pub async fn run(state: web::Data<AppState>) {
                         if let Ok(mut s) = in_flight.lock() {
                             s.insert(d.webhook_id);
                         }
-                        let (state, http, cfg, in_flight) =
-                            (state.clone(), http.clone(), cfg.clone(), in_flight.clone());
+                        let (state, http, cfg, in_flight, finished) = (
+                            state.clone(),
+                            http.clone(),
+                            cfg.clone(),
+                            in_flight.clone(),
+                            finished.clone(),
+                        );
                         tokio::spawn(async move {
                             let hook = d.webhook_id;
                             if let Err(e) = attempt(&state, &http, &cfg, d).await {
@@ -196,13 +204,17 @@ pub async fn run(state: web::Data<AppState>) {
                                 s.remove(&hook);
                             }
                             drop(permit);
+                            finished.notify_one();
                         });
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "webhook deliveries not claimed"),
             }
         }
-        tokio::time::sleep(cfg.poll_interval).await;
+        tokio::select! {
+            _ = tokio::time::sleep(cfg.poll_interval) => {}
+            _ = finished.notified() => {}
+        }
     }
 }
 
