@@ -124,6 +124,28 @@ pub fn is_email(s: &str) -> bool {
 }
 
 /// Today in Vietnam (Asia/Ho_Chi_Minh is UTC+7 all year: no daylight saving).
+/// A report's period: `to` defaults to today, `from` to 1 January of `to`'s year; `from` must not
+/// be after `to`, and the period covers at most 20 years.
+pub fn period(
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> Result<(chrono::NaiveDate, chrono::NaiveDate), ApiError> {
+    use chrono::Datelike;
+    let to = to.unwrap_or_else(today);
+    let from =
+        from.unwrap_or_else(|| chrono::NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to));
+    if from > to {
+        return Err(ApiError::bad_field("from", "must not be after to"));
+    }
+    if (to - from).num_days() > 366 * 20 {
+        return Err(ApiError::bad_field(
+            "from",
+            "a report covers at most 20 years",
+        ));
+    }
+    Ok((from, to))
+}
+
 pub fn today() -> chrono::NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
 }

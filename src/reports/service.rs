@@ -17,7 +17,6 @@ use crate::{
     tenancy::{self, Scope},
     text, validate,
 };
-use chrono::{Datelike, NaiveDate};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, Func, SimpleExpr},
@@ -108,19 +107,7 @@ pub async fn summary(state: &AppState, caller: &Caller, q: SummaryQuery) -> ApiR
         &Target::default(),
     )?;
     let today = validate::today();
-    let to = q.to.unwrap_or(today);
-    let from = q
-        .from
-        .unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to));
-    if from > to {
-        return Err(ApiError::bad_field("from", "must not be after to"));
-    }
-    if (to - from).num_days() > 366 * 20 {
-        return Err(ApiError::bad_field(
-            "from",
-            "a summary covers at most 20 years",
-        ));
-    }
+    let (from, to) = validate::period(q.from, q.to)?;
     let as_of = std::cmp::min(to, today);
     let (province, blocs) = blocs_of(state, caller, &q).await?;
     let ids: Vec<Uuid> = blocs.iter().map(|b| b.id).collect();

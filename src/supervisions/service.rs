@@ -1025,19 +1025,7 @@ pub async fn report(
     q: SupervisionReportQuery,
 ) -> ApiResult<Vec<SupervisionPeriod>> {
     let today = validate::today();
-    let to = q.to.unwrap_or(today);
-    let from = q
-        .from
-        .unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to));
-    if from > to {
-        return Err(ApiError::bad_field("from", "must not be after to"));
-    }
-    if (to - from).num_days() > 366 * 20 {
-        return Err(ApiError::bad_field(
-            "from",
-            "a report covers at most 20 years",
-        ));
-    }
+    let (from, to) = validate::period(q.from, q.to)?;
     let held: Vec<sup::Model> = tenancy::select::<sup::Entity>(&Scope::of(caller))
         .filter(sup::Column::PlannedStart.gte(from))
         .filter(sup::Column::PlannedStart.lte(to))

@@ -1,5 +1,5 @@
 //! The change feed: complete, in commit order, scoped, under concurrent writers.
-use crate::helpers::{DEMO_PASSWORD, spawn_app};
+use crate::helpers::spawn_app;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use std::{
@@ -149,15 +149,9 @@ async fn the_feed_is_scoped_like_everything_else() {
         )
         .await;
     assert_eq!(res.status(), 201);
-    let res = app
-        .post_json(
-            "/api/v1/accounts",
-            &json!({"username": "portal.qn", "password": DEMO_PASSWORD, "role": "portal", "province": "Quảng Ninh"}),
-            Some(&demo.admin),
-        )
+    let portal = app
+        .portal_account(&demo.admin, "Quảng Ninh", "portal.qn")
         .await;
-    assert_eq!(res.status(), 201);
-    let portal = app.login("portal.qn", DEMO_PASSWORD).await.access;
     let types = |v: &Value| -> Vec<String> {
         v["items"]
             .as_array()
@@ -266,15 +260,9 @@ async fn kept_list_pages_are_never_stale() {
 async fn a_portal_syncing_through_the_feed_ends_with_what_the_database_holds() {
     let app = spawn_app().await;
     let demo = app.seed_demo().await;
-    let res = app
-        .post_json(
-            "/api/v1/accounts",
-            &json!({"username": "portal.qn", "password": DEMO_PASSWORD, "role": "portal", "province": "Quảng Ninh"}),
-            Some(&demo.admin),
-        )
+    let portal = app
+        .portal_account(&demo.admin, "Quảng Ninh", "portal.qn")
         .await;
-    assert_eq!(res.status(), 201);
-    let portal = app.login("portal.qn", DEMO_PASSWORD).await.access;
     // A nested resource: its href names its parents.
     let campaign = app.first_id("/api/v1/campaigns", &demo.head).await;
     let unit = app.first_id("/api/v1/units", &demo.head).await;

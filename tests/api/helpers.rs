@@ -332,6 +332,19 @@ impl TestApp {
         (bloc_id, token)
     }
 
+    /// A `portal` account of `province`, created by the admin, and its access token.
+    pub async fn portal_account(&self, admin: &str, province: &str, username: &str) -> String {
+        let res = self
+            .post_json(
+                "/api/v1/accounts",
+                &json!({"username": username, "password": DEMO_PASSWORD, "role": "portal", "province": province}),
+                Some(admin),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "create portal account");
+        self.login(username, DEMO_PASSWORD).await.access
+    }
+
     /// The id of the first item of a list.
     pub async fn first_id(&self, path: &str, token: &str) -> String {
         let (status, body) = self.get_json(path, token).await;

@@ -146,15 +146,9 @@ async fn the_portal_reads_its_province_only_and_never_writes() {
             "hong.gai.head",
         )
         .await;
-    let res = app
-        .post_json(
-            "/api/v1/accounts",
-            &json!({"username": "portal.qn", "password": DEMO_PASSWORD, "role": "portal", "province": "quang ninh"}),
-            Some(&demo.admin),
-        )
+    let portal = app
+        .portal_account(&demo.admin, "quang ninh", "portal.qn")
         .await;
-    assert_eq!(res.status(), 201);
-    let portal = app.login("portal.qn", DEMO_PASSWORD).await.access;
     let (_, blocs) = app.get_json("/api/v1/blocs", &portal).await;
     let names: Vec<&str> = blocs["items"]
         .as_array()

@@ -1,19 +1,7 @@
 //! The province summary: every bloc of the province side by side, with the figures each bloc
 //! sees for itself, scoped like everything else.
-use crate::helpers::{DEMO_PASSWORD, TestApp, assert_problem, spawn_app};
+use crate::helpers::{TestApp, assert_problem, spawn_app};
 use serde_json::{Value, json};
-
-async fn portal(app: &TestApp, admin: &str, province: &str, username: &str) -> String {
-    let res = app
-        .post_json(
-            "/api/v1/accounts",
-            &json!({"username": username, "password": DEMO_PASSWORD, "role": "portal", "province": province}),
-            Some(admin),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    app.login(username, DEMO_PASSWORD).await.access
-}
 
 async fn count(app: &TestApp, path: &str, token: &str) -> i64 {
     let mut n = 0;
@@ -72,7 +60,9 @@ async fn the_portal_sees_its_provinces_blocs_side_by_side_with_their_own_figures
         )
         .await;
     assert_eq!(res.status(), 201);
-    let portal = portal(&app, &demo.admin, "Quảng Ninh", "portal.qn").await;
+    let portal = app
+        .portal_account(&demo.admin, "Quảng Ninh", "portal.qn")
+        .await;
     let period = "from=2010-01-01";
     let (status, summary) = app
         .get_json(&format!("/api/v1/reports/summary?{period}"), &portal)
@@ -189,7 +179,9 @@ async fn the_summary_is_scoped_and_checks_its_period() {
             "tan.thanh.head",
         )
         .await;
-    let portal = portal(&app, &demo.admin, "Quảng Ninh", "portal.qn").await;
+    let portal = app
+        .portal_account(&demo.admin, "Quảng Ninh", "portal.qn")
+        .await;
     for (path, token) in [
         (
             "/api/v1/reports/summary?province=Lạng Sơn".to_string(),

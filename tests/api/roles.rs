@@ -9,15 +9,9 @@ struct Who {
 }
 
 async fn everyone(app: &TestApp, demo: &Demo) -> Vec<Who> {
-    let res = app
-        .post_json(
-            "/api/v1/accounts",
-            &json!({"username": "portal.qn", "password": DEMO_PASSWORD, "role": "portal", "province": "Quảng Ninh"}),
-            Some(&demo.admin),
-        )
+    let portal = app
+        .portal_account(&demo.admin, "Quảng Ninh", "portal.qn")
         .await;
-    assert_eq!(res.status(), 201);
-    let portal = app.login("portal.qn", DEMO_PASSWORD).await.access;
     vec![
         Who {
             name: "admin",

@@ -263,18 +263,9 @@ async fn the_portal_writes_nothing_anywhere() {
     let app = spawn_app().await;
     let demo = app.seed_demo().await;
     let ids = seeded_ids(&app, &demo.head).await;
-    let res = app
-        .post_json(
-            "/api/v1/accounts",
-            &json!({"username": "portal.qn", "password": crate::helpers::DEMO_PASSWORD, "role": "portal", "province": "Quảng Ninh"}),
-            Some(&demo.admin),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
     let portal = app
-        .login("portal.qn", crate::helpers::DEMO_PASSWORD)
-        .await
-        .access;
+        .portal_account(&demo.admin, "Quảng Ninh", "portal.qn")
+        .await;
     let spec = spec(&app).await;
     for (method, path, op) in operations(&spec) {
         if method == "get" || path.starts_with("/api/v1/auth") || path.starts_with("/api/v1/me") {

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Webhooks under load: what a live hook costs the request that causes a delivery, and how fast
+one instance drains a hook's queue to a receiver on loopback.
+
+Usage: bench/webhooks.py [CREATES]   (default 500; PostgreSQL from PGHOST/PGPORT/PGUSER)
+Recreates the database khoi_bench_hooks, loads the demo bloc with `khoi seed-demo`, starts
+target/release/khoi on 127.0.0.1:18090 (KHOI_BIN to use another binary) and, from one client:
+  1. creates CREATES tasks with no webhook              -> create latency p50/p99
+  2. registers a hook for task.* to a local receiver,
+     creates CREATES tasks again                         -> create latency p50/p99 with the hook
+  3. waits until the receiver has every delivery         -> deliveries per second
+With KHOI_BIN set to a build without webhooks, only step 1 runs (the before figure).
+"""
+import http.server, json, os, statistics, subprocess, sys, threading, time, urllib.request
+
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 500
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KHOI = os.environ.get("KHOI_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "khoi"))
+HOST = os.environ.get("PGHOST", "127.0.0.1"); PORT = os.environ.get("PGPORT", "5432"); USER = os.environ.get("PGUSER", "postgres")
+DB = "khoi_bench_hooks"
+URL = f"postgres://{USER}@{HOST}:{PORT}/{DB}"
+BASE = "http://127.0.0.1:18090"
+PASSWORD = "bench-password-2016"
+ENV = dict(os.environ, DATABASE_URL=URL, KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123",
+           KHOI_BIND="127.0.0.1:18090", KHOI_LOG="warn", KHOI_ADMIN_PASSWORD=PASSWORD)
+
+def call(method, path, body=None, token=None):
+    req = urllib.request.Request(BASE + path, method=method, data=json.dumps(body).encode() if body is not None else None)
+    req.add_header("content-type", "application/json")
+    if token:
+        req.add_header("authorization", "Bearer " + token)
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read())
+
+def creates(token, label):
+    times = []
+    for i in range(N):
+        t = time.perf_counter()
+        call("POST", "/api/v1/tasks", {"title": f"Vận động hộ gia đình {label} số {i}"}, token)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.99) - 1]
+
+got = []
+class Receiver(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers["content-length"]))
+        got.append(time.perf_counter())
+        self.send_response(204); self.end_headers()
+    def log_message(self, *a):
+        pass
+
+def main():
+    for sql in [f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)', f'CREATE DATABASE "{DB}"']:
+        subprocess.run(["psql", "-X", "-q", "-h", HOST, "-p", PORT, "-U", USER, "-d", "postgres", "-c", sql], check=True)
+    subprocess.run([KHOI, "seed-demo", "--password", PASSWORD], env=ENV, check=True, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen([KHOI, "serve"], env=ENV)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(BASE + "/ready"); break
+            except Exception:
+                time.sleep(0.1)
+        token = call("POST", "/api/v1/auth/login", {"username": "demo.head", "password": PASSWORD})["access_token"]
+        p50, p99 = creates(token, "A")
+        print(f"| create, no webhook | {N} | p50 {p50:.2f} ms, p99 {p99:.2f} ms |")
+        try:
+            call("GET", "/api/v1/webhooks", token=token)
+        except urllib.error.HTTPError:
+            return  # a build without webhooks: the before figure only
+        rx = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+        threading.Thread(target=rx.serve_forever, daemon=True).start()
+        call("POST", "/api/v1/webhooks", {"url": f"http://127.0.0.1:{rx.server_port}/hook", "events": ["task.*"]}, token)
+        start = time.perf_counter()
+        p50, p99 = creates(token, "B")
+        written = time.perf_counter()
+        print(f"| create, one live webhook | {N} | p50 {p50:.2f} ms, p99 {p99:.2f} ms |")
+        while len(got) < N and time.perf_counter() - written < 120:
+            time.sleep(0.05)
+        done = got[-1] if got else time.perf_counter()
+        print(f"| deliveries | {len(got)} of {N} | {len(got) / (done - start):.0f}/s while writing; "
+              f"last one {max(0.0, (done - written) * 1000):.0f} ms after the last create |")
+    finally:
+        server.terminate(); server.wait()
+
+main()
