@@ -35,6 +35,11 @@ struct Receiver {
 
 impl Receiver {
     fn start(fail_first: usize) -> Receiver {
+        Self::start_slow(fail_first, Duration::ZERO)
+    }
+
+    /// A receiver that takes `delay` to answer each request.
+    fn start_slow(fail_first: usize, delay: Duration) -> Receiver {
         let got = Arc::new(Mutex::new(Vec::new()));
         let fail = Arc::new(AtomicUsize::new(fail_first));
         let (g, f) = (got.clone(), fail.clone());
@@ -43,6 +48,7 @@ impl Receiver {
             App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
                 let (g, f) = (g.clone(), f.clone());
                 async move {
+                    tokio::time::sleep(delay).await;
                     let h = |n: &str| {
                         req.headers()
                             .get(n)
@@ -537,4 +543,30 @@ async fn two_instances_deliver_each_event_exactly_once() {
     let log = deliveries(&second, &demo.head, id).await;
     assert_eq!(log.len(), n);
     assert!(log.iter().all(|d| d["attempts"] == 1));
+}
+
+#[tokio::test]
+async fn a_slow_receiver_does_not_hold_up_another_hooks_deliveries() {
+    let app = spawn_app_with(|c| {
+        fast(c);
+        c.webhooks.timeout = Duration::from_secs(30);
+    })
+    .await;
+    let demo = app.seed_demo().await;
+    let slow = Receiver::start_slow(0, Duration::from_secs(5));
+    let quick = Receiver::start(0);
+    create_hook(&app, &demo.head, &slow.url, json!(["task.create"])).await;
+    create_hook(&app, &demo.head, &quick.url, json!(["task.create"])).await;
+    let started = std::time::Instant::now();
+    for i in 0..5 {
+        create_task(&app, &demo.head, &format!("Nhiệm vụ gửi song song {i}")).await;
+    }
+    // The quick receiver gets all five while the slow one is still on its first.
+    quick.wait_for(5, 4).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(slow.received().len() <= 1);
 }
