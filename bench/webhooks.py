@@ -9,6 +9,8 @@ target/release/khoi on 127.0.0.1:18090 (KHOI_BIN to use another binary) and, fro
   2. registers a hook for task.* to a local receiver,
      creates CREATES tasks again                         -> create latency p50/p99 with the hook
   3. waits until the receiver has every delivery         -> deliveries per second
+  4. restarts with delivery off, queues CREATES more, restarts with it on
+                                                         -> how fast a backlog drains
 With KHOI_BIN set to a build without webhooks, only step 1 runs (the before figure).
 """
 import http.server, json, os, statistics, subprocess, sys, threading, time, urllib.request
@@ -50,17 +52,21 @@ class Receiver(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
+def start(extra=None):
+    server = subprocess.Popen([KHOI, "serve"], env=dict(ENV, **(extra or {})))
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(BASE + "/ready"); break
+        except Exception:
+            time.sleep(0.1)
+    return server
+
 def main():
     for sql in [f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)', f'CREATE DATABASE "{DB}"']:
         subprocess.run(["psql", "-X", "-q", "-h", HOST, "-p", PORT, "-U", USER, "-d", "postgres", "-c", sql], check=True)
     subprocess.run([KHOI, "seed-demo", "--password", PASSWORD], env=ENV, check=True, stdout=subprocess.DEVNULL)
-    server = subprocess.Popen([KHOI, "serve"], env=ENV)
+    server = start()
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(BASE + "/ready"); break
-            except Exception:
-                time.sleep(0.1)
         token = call("POST", "/api/v1/auth/login", {"username": "demo.head", "password": PASSWORD})["access_token"]
         p50, p99 = creates(token, "A")
         print(f"| create, no webhook | {N} | p50 {p50:.2f} ms, p99 {p99:.2f} ms |")
@@ -71,15 +77,27 @@ def main():
         rx = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
         threading.Thread(target=rx.serve_forever, daemon=True).start()
         call("POST", "/api/v1/webhooks", {"url": f"http://127.0.0.1:{rx.server_port}/hook", "events": ["task.*"]}, token)
-        start = time.perf_counter()
+        began = time.perf_counter()
         p50, p99 = creates(token, "B")
         written = time.perf_counter()
         print(f"| create, one live webhook | {N} | p50 {p50:.2f} ms, p99 {p99:.2f} ms |")
         while len(got) < N and time.perf_counter() - written < 120:
             time.sleep(0.05)
         done = got[-1] if got else time.perf_counter()
-        print(f"| deliveries | {len(got)} of {N} | {len(got) / (done - start):.0f}/s while writing; "
+        print(f"| deliveries | {len(got)} of {N} | {len(got) / (done - began):.0f}/s while writing; "
               f"last one {max(0.0, (done - written) * 1000):.0f} ms after the last create |")
+        server.terminate(); server.wait()
+        server = start({"KHOI_WEBHOOK_DELIVERY": "off"})
+        creates(token, "C")
+        server.terminate(); server.wait()
+        before = len(got)
+        t0 = time.perf_counter()
+        server = start()
+        while len(got) < before + N and time.perf_counter() - t0 < 120:
+            time.sleep(0.01)
+        took = got[-1] - t0
+        print(f"| backlog after a restart | {len(got) - before} of {N} | drained in {took:.2f} s "
+              f"({(len(got) - before) / took:.0f}/s, start-up included) |")
     finally:
         server.terminate(); server.wait()
 
