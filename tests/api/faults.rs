@@ -195,7 +195,7 @@ async fn a_database_outage_under_load_loses_nothing_and_recovers_by_itself() {
     check_nothing_lost_or_half_written(&app.client, &app.address, &demo.head, &own, &writes).await;
 }
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
 }
 
@@ -207,7 +207,7 @@ impl Drop for Server {
 }
 
 /// Starts the binary and returns it with the address it listens on.
-fn start(envs: &[(&str, String)]) -> (Server, String) {
+pub(crate) fn start(envs: &[(&str, String)]) -> (Server, String) {
     let mut c = Command::new(env!("CARGO_BIN_EXE_khoi"));
     for (k, _) in std::env::vars() {
         if k.starts_with("KHOI_") || k == "DATABASE_URL" {

@@ -570,3 +570,88 @@ async fn a_slow_receiver_does_not_hold_up_another_hooks_deliveries() {
     );
     assert!(slow.received().len() <= 1);
 }
+
+/// The real binary, killed with SIGKILL while deliveries wait, then started again: every queued
+/// delivery goes out once.
+#[tokio::test]
+async fn queued_deliveries_survive_sigkill_of_the_process() {
+    use crate::helpers::{
+        ADMIN_PASSWORD, DEMO_PASSWORD, JWT_SECRET, fresh_database, test_data_dir,
+    };
+    let data_dir = test_data_dir();
+    let (url, _guard) = fresh_database(&data_dir).await;
+    let mut envs = vec![
+        ("KHOI_DATA_DIR", data_dir.display().to_string()),
+        ("KHOI_JWT_SECRET", JWT_SECRET.to_string()),
+        ("KHOI_ADMIN_PASSWORD", ADMIN_PASSWORD.to_string()),
+        ("KHOI_WEBHOOK_POLL_MS", "50".to_string()),
+    ];
+    if let Some(u) = &url {
+        envs.push(("DATABASE_URL", u.clone()));
+    }
+    let mut seed = std::process::Command::new(env!("CARGO_BIN_EXE_khoi"));
+    seed.args(["seed-demo", "--password", DEMO_PASSWORD])
+        .env("KHOI_LOG", "warn");
+    for (k, v) in &envs {
+        seed.env(k, v);
+    }
+    assert!(seed.output().unwrap().status.success());
+    let mut off = envs.clone();
+    off.push(("KHOI_WEBHOOK_DELIVERY", "off".to_string()));
+    let (server, base) = crate::faults::start(&off);
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "demo.head", "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap();
+    let rx = Receiver::start(0);
+    let res = client
+        .post(format!("{base}/api/v1/webhooks"))
+        .bearer_auth(token)
+        .json(&json!({"url": rx.url, "events": ["task.create"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let res = client
+            .post(format!("{base}/api/v1/tasks"))
+            .bearer_auth(token)
+            .json(&json!({"title": format!("Nhiệm vụ trước khi máy chủ bị dừng {i}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        tasks.push(
+            res.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    drop(server); // SIGKILL
+    assert!(rx.received().is_empty());
+    let (_server, _base) = crate::faults::start(&envs);
+    let got = rx.wait_for(10, 30).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.received().len(), 10, "a delivery went out twice");
+    let mut seen: Vec<String> = got
+        .iter()
+        .map(|r| {
+            serde_json::from_str::<Value>(&r.body).unwrap()["change"]["resource_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    seen.sort();
+    tasks.sort();
+    assert_eq!(seen, tasks);
+}
