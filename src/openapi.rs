@@ -10,9 +10,10 @@ use serde_json::json;
 use utoipa::{
     OpenApi,
     openapi::{
-        self, Content, ContentBuilder, Ref, RefOr, Response,
+        self, Content, ContentBuilder, Ref, RefOr, Required, Response,
         header::Header,
         path::Operation,
+        path::{ParameterBuilder, ParameterIn},
         schema::{ObjectBuilder, Schema, Type},
         security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme},
     },
@@ -108,8 +109,43 @@ fn complete(api: &mut openapi::OpenApi) {
         if let Some(get) = item.get.as_mut() {
             offer_csv(get);
         }
+        if let Some(post) = item.post.as_mut()
+            && !crate::idempotency::SECRET_ANSWERS.contains(&path.as_str())
+        {
+            offer_idempotency(post);
+        }
     }
     unique_operation_ids(api);
+}
+
+/// Every creating `POST` (a `201`) takes an `Idempotency-Key`; some declare it themselves.
+fn offer_idempotency(op: &mut Operation) {
+    if !op.responses.responses.contains_key("201") {
+        return;
+    }
+    let params = op.parameters.get_or_insert_with(Vec::new);
+    if params
+        .iter()
+        .any(|p| matches!(p, RefOr::T(p) if p.name == "Idempotency-Key"))
+    {
+        return;
+    }
+    params.push(RefOr::T(
+        ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "Makes retries safe: the same key and body return the first answer and \
+                 create nothing; 1–200 visible ASCII characters, kept 24 hours",
+            ))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(r"^[!-~]{1,200}$")),
+            ))
+            .build(),
+    ));
 }
 
 /// Lists (a page, the change feed, or an array) also answer `Accept: text/csv`.

@@ -100,6 +100,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .app_data(web::PayloadConfig::new(limit))
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .app_data(web::PathConfig::default().error_handler(extract::path_error))
+            .wrap(from_fn(crate::idempotency::layer))
             .wrap(Condition::new(
                 !cors_origins.is_empty(),
                 cors(&cors_origins),

@@ -1,6 +1,6 @@
 //! Sign-in: password hashing, JWT access tokens, rotating refresh tokens, and the extractor that
 //! hands the authenticated caller to handlers.
-mod caller;
+pub(crate) mod caller;
 pub mod dto;
 mod handlers;
 pub mod password;

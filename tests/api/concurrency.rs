@@ -72,3 +72,101 @@ async fn fifty_retries_with_the_same_idempotency_key_create_one_task() {
         .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 }
+
+/// Every creating POST takes an `Idempotency-Key`, not only tasks and figures: a retry replays
+/// the first answer, another body with the key is 422, a refused request leaves the key free, and
+/// of many simultaneous retries one creates.
+#[tokio::test]
+async fn every_create_honours_an_idempotency_key() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let post = |path: &'static str, key: String, body: Value| {
+        let (client, url, token) = (app.client.clone(), app.url(path), demo.head.clone());
+        async move {
+            let res = client
+                .post(url)
+                .bearer_auth(token)
+                .header("idempotency-key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let replayed = res.headers().contains_key("idempotent-replayed");
+            (
+                status,
+                replayed,
+                res.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    for (i, (path, body)) in [
+        (
+            "/api/v1/units",
+            json!({"name": "Thôn Bắc Sơn", "kind": "village"}),
+        ),
+        (
+            "/api/v1/organisations",
+            json!({"code": "HCT", "name": "Hội Chữ thập đỏ xã Hải Hà", "kind": "socio_political"}),
+        ),
+        (
+            "/api/v1/webhooks",
+            json!({"url": "http://127.0.0.1:9/hook"}),
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let key = format!("lan-dau-tien-{i}");
+        let (s1, r1, b1) = post(path, key.clone(), body.clone()).await;
+        assert_eq!((s1, r1), (201, false), "{path}: {b1}");
+        let (s2, r2, b2) = post(path, key.clone(), body.clone()).await;
+        assert_eq!((s2, r2), (201, true), "{path}: {b2}");
+        assert_eq!(b1, b2, "{path}");
+        // Reused on the same path with another body: 422 on the header.
+        let mut other = body.clone();
+        other["name"] = json!("Khác hẳn");
+        let (s3, _, p) = post(path, key, other).await;
+        assert_eq!(
+            (s3, p["errors"][0]["field"].as_str()),
+            (422, Some("Idempotency-Key")),
+            "{path}"
+        );
+    }
+    let (_, units) = app.get_json("/api/v1/units?q=bac son", &demo.head).await;
+    assert_eq!(units["items"].as_array().unwrap().len(), 1);
+
+    // A refused request does not use up its key: the corrected retry goes through.
+    let (s, _, _) = post(
+        "/api/v1/units",
+        "sua-roi-gui-lai".to_string(),
+        json!({"name": "", "kind": "village"}),
+    )
+    .await;
+    assert_eq!(s, 422);
+    let (s, replayed, _) = post(
+        "/api/v1/units",
+        "sua-roi-gui-lai".to_string(),
+        json!({"name": "Thôn Nam Sơn", "kind": "village"}),
+    )
+    .await;
+    assert_eq!((s, replayed), (201, false));
+
+    // Twenty at once with one key: one unit; the others replay it or are told to retry.
+    let tries = join_all((0..20).map(|_| {
+        post(
+            "/api/v1/units",
+            "cung-luc".to_string(),
+            json!({"name": "Thôn Đông Sơn", "kind": "village"}),
+        )
+    }))
+    .await;
+    let made = tries.iter().filter(|(s, r, _)| *s == 201 && !r).count();
+    assert_eq!(made, 1, "{tries:?}");
+    assert!(
+        tries.iter().all(|(s, _, _)| *s == 201 || *s == 409),
+        "{tries:?}"
+    );
+    let (_, units) = app.get_json("/api/v1/units?q=dong son", &demo.head).await;
+    assert_eq!(units["items"].as_array().unwrap().len(), 1);
+}
