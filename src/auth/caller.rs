@@ -16,6 +16,8 @@ pub struct Caller {
     pub request_id: Option<String>,
     /// An API client (client credentials) rather than a person.
     pub client: bool,
+    /// A client token's scopes (None: every scope its client holds).
+    pub scope: Option<String>,
 }
 
 impl FromRequest for Caller {
@@ -25,14 +27,25 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let caller = authenticate(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let need = crate::clients::service::scope_for(req.path());
         Box::pin(async move {
             let caller = caller?;
             // A client's token is only as good as the client: disabled clients stop at once,
-            // and every request counts towards its rate limit.
+            // every request counts towards its rate limit, and a scope taken from the client
+            // since the token was issued is gone from the token too.
             if caller.client
                 && let Some(state) = state
             {
-                crate::clients::service::admit(&state.db, caller.account_id).await?;
+                let held = crate::clients::service::admit(&state.db, caller.account_id).await?;
+                let granted = caller
+                    .scope
+                    .as_deref()
+                    .is_none_or(|s| s.split_whitespace().any(|x| x == need));
+                if !granted || !held.iter().any(|h| h == need) {
+                    return Err(ApiError::Forbidden(format!(
+                        "this client's token does not hold the `{need}` scope"
+                    )));
+                }
             }
             Ok(caller)
         })
@@ -73,5 +86,6 @@ pub(crate) fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         province: claims.province,
         request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
         client: claims.svc,
+        scope: claims.scope,
     })
 }

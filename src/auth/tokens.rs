@@ -33,6 +33,9 @@ pub struct Claims {
     /// client's record and rate limit on every request.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub svc: bool,
+    /// A client token's scopes, space-separated (OAuth 2.0 `scope`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// A key tokens may be checked with: the HS256 secret (no `kid`), the current asymmetric key, or
@@ -147,7 +150,7 @@ impl JwtKeys {
         bloc_id: Option<Uuid>,
         province: Option<String>,
     ) -> Result<String, String> {
-        self.sign_claims(account_id, role, bloc_id, province, false)
+        self.sign_claims(account_id, role, bloc_id, province, false, None)
     }
 
     /// A token for an API client (`svc`), for its role and province.
@@ -156,8 +159,9 @@ impl JwtKeys {
         client: Uuid,
         role: Role,
         province: String,
+        scope: String,
     ) -> Result<String, String> {
-        self.sign_claims(client, role, None, Some(province), true)
+        self.sign_claims(client, role, None, Some(province), true, Some(scope))
     }
 
     fn sign_claims(
@@ -167,6 +171,7 @@ impl JwtKeys {
         bloc_id: Option<Uuid>,
         province: Option<String>,
         svc: bool,
+        scope: Option<String>,
     ) -> Result<String, String> {
         let now = now_secs();
         let claims = Claims {
@@ -180,6 +185,7 @@ impl JwtKeys {
             iat: now,
             jti: Uuid::now_v7(),
             svc,
+            scope,
         };
         let mut header = Header::new(self.signing_alg);
         header.kid = self.signing_kid.clone();

@@ -3,8 +3,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-/// The scopes a client may hold. A client's role (the portal's: read only, its province only)
-/// bounds what any of its tokens can do.
+/// The scopes a client may hold: `read` the resources, `changes` the change feed, `reports` the
+/// reports. A client's role (the portal's: read only, its province only) bounds them all.
 pub const SCOPES: [&str; 3] = ["read", "changes", "reports"];
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -55,7 +55,8 @@ pub struct CreateClient {
     pub name: String,
     /// The province whose blocs it reads.
     pub province: String,
-    /// Of `read`, `changes`, `reports`. Default: all three.
+    /// Of `read` (the resources), `changes` (the change feed), `reports` (`/reports/…`).
+    /// Default: all three.
     pub scopes: Option<Vec<String>>,
     /// 1 to 100,000; default 600.
     pub rate_limit_per_minute: Option<i32>,

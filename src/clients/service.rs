@@ -348,7 +348,7 @@ pub async fn token(state: &AppState, t: TokenRequest) -> ApiResult<ClientToken> 
     let role = Role::parse(&client.role).unwrap_or(Role::Portal);
     let access_token = state
         .keys
-        .sign_client(client.id, role, client.province.clone())
+        .sign_client(client.id, role, client.province.clone(), scope.clone())
         .map_err(ApiError::internal)?;
     Ok(ClientToken {
         access_token,
@@ -359,8 +359,9 @@ pub async fn token(state: &AppState, t: TokenRequest) -> ApiResult<ClientToken> 
 }
 
 /// Lets a client's request through if the client is active and within its limit for the current
-/// minute; the count lives in the database, so every instance shares it.
-pub async fn admit(db: &DatabaseConnection, client: Uuid) -> ApiResult<()> {
+/// minute; the count lives in the database, so every instance shares it. Answers the scopes the
+/// client holds now.
+pub async fn admit(db: &DatabaseConnection, client: Uuid) -> ApiResult<Vec<String>> {
     let c = api_client::Entity::find_by_id(client).one(db).await?;
     let Some(c) = c.filter(|c| c.active) else {
         return Err(ApiError::InvalidToken("this API client is disabled".into()));
@@ -408,5 +409,18 @@ pub async fn admit(db: &DatabaseConnection, client: Uuid) -> ApiResult<()> {
             ),
         });
     }
-    Ok(())
+    Ok(c.scopes.split_whitespace().map(str::to_string).collect())
+}
+
+/// The scope a client's request needs: the change feed `changes`, reports `reports`, anything
+/// else `read`.
+pub fn scope_for(path: &str) -> &'static str {
+    let rel = path.strip_prefix(crate::routes::API_PREFIX).unwrap_or(path);
+    if rel == "/changes" || rel.starts_with("/changes/") {
+        "changes"
+    } else if rel.starts_with("/reports/") {
+        "reports"
+    } else {
+        "read"
+    }
 }

@@ -225,3 +225,65 @@ async fn each_client_is_rate_limited_with_retry_after() {
         .collect();
     assert_eq!(fields, ["scopes[0]", "rate_limit_per_minute"]);
 }
+
+/// Scopes bound what a client's token reads: `read` the resources, `changes` the feed,
+/// `reports` the reports; a scope taken from the client ends at once for its tokens.
+#[tokio::test]
+async fn scopes_bound_what_a_clients_token_reads() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let c = register(&app, &demo.admin, 600).await;
+    let (id, secret) = (
+        c["client_id"].as_str().unwrap(),
+        c["client_secret"].as_str().unwrap(),
+    );
+    let res = app
+        .post_json(
+            "/api/v1/auth/token",
+            &json!({"grant_type": "client_credentials", "client_id": id, "client_secret": secret, "scope": "read changes"}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["scope"], "read changes");
+    let token = body["access_token"].as_str().unwrap().to_string();
+    for (path, status) in [
+        ("/api/v1/blocs", 200),
+        ("/api/v1/tasks", 200),
+        ("/api/v1/changes", 200),
+        ("/api/v1/reports/summary", 403),
+        ("/api/v1/reports/campaigns", 403),
+    ] {
+        let res = app.get(path, Some(&token)).await;
+        assert_eq!(res.status(), status, "{path}");
+        if status == 403 {
+            let p = assert_problem(res, 403).await;
+            assert!(p["detail"].as_str().unwrap().contains("reports"), "{p}");
+        }
+    }
+    // The admin takes `changes` away: the token issued with it loses it at once.
+    let cid = c["id"].as_str().unwrap();
+    let res = app
+        .patch_json(
+            &format!("/api/v1/clients/{cid}"),
+            &json!({"scopes": ["read", "reports"]}),
+            &demo.admin,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_problem(app.get("/api/v1/changes", Some(&token)).await, 403).await;
+    assert_eq!(app.get("/api/v1/blocs", Some(&token)).await.status(), 200);
+    // A new token gets what the client holds now.
+    let body: Value = token_json(&app, id, secret).await.json().await.unwrap();
+    assert_eq!(body["scope"], "read reports");
+    let token = body["access_token"].as_str().unwrap();
+    assert_eq!(
+        app.get("/api/v1/reports/summary", Some(token))
+            .await
+            .status(),
+        200
+    );
+    assert_problem(app.get("/api/v1/changes", Some(token)).await, 403).await;
+}
