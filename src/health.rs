@@ -59,9 +59,34 @@ pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<HealthStatus>
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) -> HttpResponse {
+    let mut body = metrics.render(&state.db);
+    // Shared state from the database: the same on every instance. Left out while it is down.
+    let quick = std::time::Duration::from_millis(500);
+    if let Ok(Ok(rows)) =
+        tokio::time::timeout(quick, crate::webhooks::delivery::counts(&state.db)).await
+    {
+        body.push_str(
+            "# HELP khoi_webhook_deliveries Webhook deliveries by status (every instance).\n",
+        );
+        body.push_str("# TYPE khoi_webhook_deliveries gauge\n");
+        for (status, n) in rows {
+            body.push_str(&format!(
+                "khoi_webhook_deliveries{{status=\"{status}\"}} {n}\n"
+            ));
+        }
+    }
+    if let Ok(Ok(p)) =
+        tokio::time::timeout(quick, crate::changes::service::position(&state.db)).await
+    {
+        body.push_str(
+            "# HELP khoi_change_feed_position The number of the last committed change.\n",
+        );
+        body.push_str("# TYPE khoi_change_feed_position gauge\n");
+        body.push_str(&format!("khoi_change_feed_position {p}\n"));
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(metrics.render(&state.db))
+        .body(body)
 }
 
 /// The public keys access tokens are signed with (RFC 7517), so a client such as the portal can

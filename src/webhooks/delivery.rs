@@ -30,6 +30,37 @@ use std::{
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
+/// Deliveries by status, for `/metrics`; every status is listed, zero included.
+pub async fn counts(db: &sea_orm::DatabaseConnection) -> Result<Vec<(&'static str, i64)>, DbErr> {
+    let rows: Vec<(String, i64)> = delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::Status)
+        .column_as(
+            sea_orm::sea_query::SimpleExpr::from(sea_orm::sea_query::Func::count(Expr::col(
+                delivery::Column::Id,
+            ))),
+            "n",
+        )
+        .group_by(delivery::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok([
+        DeliveryStatus::Pending,
+        DeliveryStatus::Delivered,
+        DeliveryStatus::Failed,
+    ]
+    .into_iter()
+    .map(|s| {
+        let n = rows
+            .iter()
+            .find(|(r, _)| r == s.as_str())
+            .map_or(0, |r| r.1);
+        (s.as_str(), n)
+    })
+    .collect())
+}
+
 /// Does `pattern` (`*`, `task.*`, `task.update`) cover `event` (`task.update`)?
 pub fn matches(pattern: &str, event: &str) -> bool {
     pattern == "*"

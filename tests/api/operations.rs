@@ -89,6 +89,15 @@ async fn metrics_count_requests_by_route_and_status() {
     assert!(text.contains("khoi_http_request_duration_seconds_bucket"));
     assert!(text.contains("khoi_db_pool_connections{state=\"idle\"}"));
     assert!(text.contains("khoi_db_pool_max_connections 5"));
+    assert!(
+        text.contains(r#"khoi_webhook_deliveries{status="pending"} 0"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"khoi_webhook_deliveries{status="failed"} 0"#),
+        "{text}"
+    );
+    assert!(text.contains("khoi_change_feed_position "), "{text}");
 }
 
 #[tokio::test]
