@@ -48,8 +48,9 @@ pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<HealthStatus>
 
 /// Prometheus metrics (text exposition format 0.0.4).
 ///
-/// Requests by method, route and status; a latency histogram per route; database pool use.
-/// Expose it only on an internal network.
+/// Requests by method, route and status; a latency histogram per route; database pool use;
+/// and, read from the database so every instance agrees, webhook deliveries by status (the
+/// `pending` queue) and the change feed's position. Expose it only on an internal network.
 #[utoipa::path(
     tag = "operations",
     responses((status = 200, description = "Metrics", content_type = "text/plain; version=0.0.4",
