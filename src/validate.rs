@@ -150,6 +150,15 @@ pub fn today() -> chrono::NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
 }
 
+/// The instant a local (Asia/Ho_Chi_Minh) date ends: timestamps before it fall on or before it.
+pub fn end_of_day(date: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    (date + chrono::Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+        - chrono::Duration::hours(7)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -499,11 +499,7 @@ pub async fn monthly_review(
     let next_from = NaiveDate::from_ymd_opt(ny, nm, 1).unwrap_or(to);
     let next_to = campaigns::progress::month_end(ny, nm);
     let open: Vec<&str> = Status::OPEN.iter().map(|s| s.as_str()).collect();
-    let created_by_end = task::Column::CreatedAt.lt((to + chrono::Duration::days(1))
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc()
-        - chrono::Duration::hours(7));
+    let created_by_end = task::Column::CreatedAt.lt(validate::end_of_day(to));
     let completed = Condition::all()
         .add(task::Column::Status.eq(Status::Completed.as_str()))
         .add(task::Column::CompletedOn.gte(from))

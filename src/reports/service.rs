@@ -115,11 +115,7 @@ pub async fn summary(state: &AppState, caller: &Caller, q: SummaryQuery) -> ApiR
 
     // Tasks alive in the period: created by its end, not cancelled, and open now or completed
     // within or after it. Standings are as the task list shows them today.
-    let created_by_end = task::Column::CreatedAt.lt((to + chrono::Duration::days(1))
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc()
-        - chrono::Duration::hours(7));
+    let created_by_end = task::Column::CreatedAt.lt(validate::end_of_day(to));
     let alive = Condition::all().add(created_by_end).add(
         Condition::any()
             .add(task::Column::Status.is_in(Status::OPEN.iter().map(|s| s.as_str())))
