@@ -19,7 +19,7 @@ use crate::{
 };
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, Func, SimpleExpr},
+    sea_query::{Alias, CaseStatement, Expr, Func, SimpleExpr},
 };
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -128,27 +128,36 @@ pub async fn summary(state: &AppState, caller: &Caller, q: SummaryQuery) -> ApiR
     type Key = (Uuid, Option<Uuid>, Option<Uuid>);
     let mut counts: Vec<(Key, Standing, i64)> = Vec::new();
     if !ids.is_empty() {
+        // One pass over the tasks: each row's standing, by the same conditions the task list
+        // filters with, then counted per bloc, organisation, sub-committee and standing.
+        let mut standing = CaseStatement::new();
         for s in STANDINGS {
-            let rows: Vec<(Uuid, Option<Uuid>, Option<Uuid>, i64)> = task::Entity::find()
+            standing = standing.case(standing_condition(s, today), Expr::val(s.as_str()));
+        }
+        let rows: Vec<(Uuid, Option<Uuid>, Option<Uuid>, Option<String>, i64)> =
+            task::Entity::find()
                 .select_only()
                 .column(task::Column::BlocId)
                 .column(task::Column::LeadOrganisationId)
                 .column(task::Column::SubCommitteeId)
+                .column_as(Into::<SimpleExpr>::into(standing), "standing")
                 .column_as(
                     SimpleExpr::from(Func::count(Expr::col(task::Column::Id))),
                     "n",
                 )
                 .filter(task::Column::BlocId.is_in(ids.clone()))
-                .filter(alive.clone())
-                .filter(standing_condition(s, today))
+                .filter(alive)
                 .group_by(task::Column::BlocId)
                 .group_by(task::Column::LeadOrganisationId)
                 .group_by(task::Column::SubCommitteeId)
+                .group_by(Expr::col(Alias::new("standing")))
                 .into_tuple()
                 .all(db)
                 .await?;
-            counts.extend(rows.into_iter().map(|(b, o, sc, n)| ((b, o, sc), s, n)));
-        }
+        counts.extend(rows.into_iter().filter_map(|(b, o, sc, s, n)| {
+            let s = STANDINGS.into_iter().find(|x| Some(x.as_str()) == s.as_deref())?;
+            Some(((b, o, sc), s, n))
+        }));
     }
     let orgs: HashMap<Uuid, organisation::Model> = organisation::Entity::find()
         .filter(organisation::Column::BlocId.is_in(ids.clone()))
