@@ -155,7 +155,9 @@ pub async fn summary(state: &AppState, caller: &Caller, q: SummaryQuery) -> ApiR
                 .all(db)
                 .await?;
         counts.extend(rows.into_iter().filter_map(|(b, o, sc, s, n)| {
-            let s = STANDINGS.into_iter().find(|x| Some(x.as_str()) == s.as_deref())?;
+            let s = STANDINGS
+                .into_iter()
+                .find(|x| Some(x.as_str()) == s.as_deref())?;
             Some(((b, o, sc), s, n))
         }));
     }
