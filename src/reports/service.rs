@@ -134,26 +134,26 @@ pub async fn summary(state: &AppState, caller: &Caller, q: SummaryQuery) -> ApiR
         for s in STANDINGS {
             standing = standing.case(standing_condition(s, today), Expr::val(s.as_str()));
         }
-        let rows: Vec<(Uuid, Option<Uuid>, Option<Uuid>, Option<String>, i64)> =
-            task::Entity::find()
-                .select_only()
-                .column(task::Column::BlocId)
-                .column(task::Column::LeadOrganisationId)
-                .column(task::Column::SubCommitteeId)
-                .column_as(Into::<SimpleExpr>::into(standing), "standing")
-                .column_as(
-                    SimpleExpr::from(Func::count(Expr::col(task::Column::Id))),
-                    "n",
-                )
-                .filter(task::Column::BlocId.is_in(ids.clone()))
-                .filter(alive)
-                .group_by(task::Column::BlocId)
-                .group_by(task::Column::LeadOrganisationId)
-                .group_by(task::Column::SubCommitteeId)
-                .group_by(Expr::col(Alias::new("standing")))
-                .into_tuple()
-                .all(db)
-                .await?;
+        type Row = (Uuid, Option<Uuid>, Option<Uuid>, Option<String>, i64);
+        let rows: Vec<Row> = task::Entity::find()
+            .select_only()
+            .column(task::Column::BlocId)
+            .column(task::Column::LeadOrganisationId)
+            .column(task::Column::SubCommitteeId)
+            .column_as(Into::<SimpleExpr>::into(standing), "standing")
+            .column_as(
+                SimpleExpr::from(Func::count(Expr::col(task::Column::Id))),
+                "n",
+            )
+            .filter(task::Column::BlocId.is_in(ids.clone()))
+            .filter(alive)
+            .group_by(task::Column::BlocId)
+            .group_by(task::Column::LeadOrganisationId)
+            .group_by(task::Column::SubCommitteeId)
+            .group_by(Expr::col(Alias::new("standing")))
+            .into_tuple()
+            .all(db)
+            .await?;
         counts.extend(rows.into_iter().filter_map(|(b, o, sc, s, n)| {
             let s = STANDINGS
                 .into_iter()
