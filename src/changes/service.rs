@@ -103,16 +103,21 @@ pub async fn list(state: &AppState, caller: &Caller, q: ChangeQuery) -> ApiResul
         has_more,
         items: rows
             .into_iter()
-            .map(|m| ChangeDto {
-                seq: m.seq,
-                resource_type: m.resource_type,
-                resource_id: m.resource_id,
-                bloc_id: m.bloc_id,
-                operation: m.operation,
-                version: m.version,
-                changed_at: m.changed_at,
-                href: hrefs.get(&m.resource_id).cloned(),
-            })
+            .map(|m| to_dto(&m, hrefs.get(&m.resource_id).cloned()))
             .collect(),
     })
+}
+
+/// A change as the feed and webhook deliveries show it.
+pub fn to_dto(c: &change::Model, href: Option<String>) -> ChangeDto {
+    ChangeDto {
+        seq: c.seq,
+        resource_type: c.resource_type.clone(),
+        resource_id: c.resource_id,
+        bloc_id: c.bloc_id,
+        operation: c.operation.clone(),
+        version: c.version,
+        changed_at: c.changed_at,
+        href,
+    }
 }

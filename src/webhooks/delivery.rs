@@ -74,19 +74,6 @@ pub fn event_name(c: &change::Model) -> String {
     format!("{}.{}", c.resource_type, c.operation)
 }
 
-pub fn change_dto(c: &change::Model, href: Option<String>) -> ChangeDto {
-    ChangeDto {
-        seq: c.seq,
-        resource_type: c.resource_type.clone(),
-        resource_id: c.resource_id,
-        bloc_id: c.bloc_id,
-        operation: c.operation.clone(),
-        version: c.version,
-        changed_at: c.changed_at,
-        href,
-    }
-}
-
 fn patterns(h: &webhook::Model) -> Vec<String> {
     serde_json::from_str(&h.events).unwrap_or_default()
 }
@@ -153,7 +140,7 @@ pub async fn enqueue(conn: &impl ConnectionTrait, c: &change::Model) -> Result<(
             new_delivery(
                 h.id,
                 event.clone(),
-                Some(change_dto(c, href.clone())),
+                Some(crate::changes::service::to_dto(c, href.clone())),
                 c.changed_at,
             )
         });
