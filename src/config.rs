@@ -51,7 +51,34 @@ pub struct Config {
     pub db_max_connections: u32,
     pub db_acquire_timeout: Duration,
     pub shutdown_timeout: Duration,
+    /// The longest a request body may take to arrive, start to end.
+    pub body_timeout: Duration,
+    pub sign_in: SignInConfig,
     pub webhooks: WebhookConfig,
+}
+
+/// Limits on the cost of signing in.
+#[derive(Clone, Debug)]
+pub struct SignInConfig {
+    /// Sign-ins (right or wrong) one address may attempt per minute.
+    pub per_address_per_minute: u32,
+    /// Sign-ins all addresses together may attempt per minute, on all instances.
+    pub global_per_minute: u32,
+    /// Password hashes computed at once by this instance (each takes about 19 MiB).
+    pub hashers: usize,
+    /// Proxies (load balancers) whose `X-Forwarded-For` names the client's address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Default for SignInConfig {
+    fn default() -> Self {
+        Self {
+            per_address_per_minute: 60,
+            global_per_minute: 1200,
+            hashers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            trusted_proxies: Vec::new(),
+        }
+    }
 }
 
 /// How webhook deliveries are made and retried.
@@ -69,6 +96,13 @@ pub struct WebhookConfig {
     pub disable_after: u32,
     /// Deliveries made at once by this instance (at most one per hook).
     pub concurrency: usize,
+    /// Plain `http://` receivers are refused unless the operator allows them.
+    pub allow_http: bool,
+    /// Address ranges a receiver may resolve to although they are private, loopback or
+    /// otherwise internal (`KHOI_WEBHOOK_ALLOW_NETS`).
+    pub allow_nets: Vec<crate::webhooks::egress::Net>,
+    /// Hooks one bloc (or the admin, for all blocs) may register.
+    pub max_per_bloc: u32,
 }
 
 impl Default for WebhookConfig {
@@ -81,6 +115,9 @@ impl Default for WebhookConfig {
             retry_base: Duration::from_secs(10),
             disable_after: 20,
             concurrency: 16,
+            allow_http: false,
+            allow_nets: Vec::new(),
+            max_per_bloc: 20,
         }
     }
 }
@@ -107,6 +144,8 @@ impl Default for Config {
             db_max_connections: 16,
             db_acquire_timeout: Duration::from_secs(3),
             shutdown_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(30),
+            sign_in: SignInConfig::default(),
             webhooks: WebhookConfig::default(),
         }
     }
@@ -190,6 +229,52 @@ impl Config {
         }
         if let Some(s) = parse_opt(&get, "KHOI_SHUTDOWN_TIMEOUT", 0, 3600)? {
             c.shutdown_timeout = Duration::from_secs(s);
+        }
+        if let Some(s) = parse_opt(&get, "KHOI_BODY_TIMEOUT", 1, 3600)? {
+            c.body_timeout = Duration::from_secs(s);
+        }
+        if let Some(n) = parse_opt(&get, "KHOI_LOGIN_RATE_PER_ADDRESS", 1, 1_000_000)? {
+            c.sign_in.per_address_per_minute = n as u32;
+        }
+        if let Some(n) = parse_opt(&get, "KHOI_LOGIN_RATE_GLOBAL", 1, 10_000_000)? {
+            c.sign_in.global_per_minute = n as u32;
+        }
+        if let Some(n) = parse_opt(&get, "KHOI_PASSWORD_HASHERS", 1, 256)? {
+            c.sign_in.hashers = n as usize;
+        }
+        if let Some(v) = get("KHOI_TRUSTED_PROXIES") {
+            c.sign_in.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse()
+                        .map_err(|_| format!("KHOI_TRUSTED_PROXIES: `{s}` is not an IP address"))
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        c.webhooks.allow_http = match get("KHOI_WEBHOOK_ALLOW_HTTP").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(format!(
+                    "KHOI_WEBHOOK_ALLOW_HTTP must be `true` or `false`, not `{other}`"
+                ));
+            }
+        };
+        if let Some(v) = get("KHOI_WEBHOOK_ALLOW_NETS") {
+            c.webhooks.allow_nets = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    crate::webhooks::egress::Net::parse(s)
+                        .map_err(|m| format!("KHOI_WEBHOOK_ALLOW_NETS: `{s}` {m}"))
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(n) = parse_opt(&get, "KHOI_WEBHOOK_MAX_PER_BLOC", 1, 10_000)? {
+            c.webhooks.max_per_bloc = n as u32;
         }
         c.webhooks.deliver = match get("KHOI_WEBHOOK_DELIVERY").as_deref() {
             None | Some("on") => true,

@@ -57,7 +57,7 @@ pub struct Problem {
     pub allowed: Option<Vec<String>>,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     #[error("bad request: {detail}")]
     BadRequest {
@@ -85,6 +85,9 @@ pub enum ApiError {
     PreconditionFailed(String),
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
+    /// The body did not arrive within `KHOI_BODY_TIMEOUT`; the connection is closed.
+    #[error("request timeout")]
+    RequestTimeout,
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
     #[error("validation failed")]
@@ -93,6 +96,9 @@ pub enum ApiError {
     TooManyRequests { retry_after: u64, detail: String },
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// 503 for work turned away to bound its cost (password hashing), not a database outage.
+    #[error("overloaded: {detail}")]
+    Overloaded { retry_after: u64, detail: String },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -151,10 +157,12 @@ impl ApiError {
             Self::Conflict { .. } => "/problems/conflict",
             Self::PreconditionFailed(_) => "/problems/precondition-failed",
             Self::PayloadTooLarge { .. } => "/problems/payload-too-large",
+            Self::RequestTimeout => "/problems/request-timeout",
             Self::UnsupportedMediaType(_) => "/problems/unsupported-media-type",
             Self::Validation(_) => "/problems/validation",
             Self::TooManyRequests { .. } => "/problems/too-many-requests",
             Self::Unavailable(_) => "/problems/service-unavailable",
+            Self::Overloaded { .. } => "/problems/overloaded",
             Self::Internal(_) => "/problems/internal",
         }
     }
@@ -176,11 +184,14 @@ impl ApiError {
             Self::PayloadTooLarge { limit } => {
                 format!("the request body exceeds the limit of {limit} bytes")
             }
+            Self::RequestTimeout => crate::middleware::BODY_TIMED_OUT.into(),
             Self::Validation(errors) => match errors.len() {
                 1 => format!("`{}` {}", errors[0].field, errors[0].message),
                 n => format!("{n} fields are invalid"),
             },
-            Self::TooManyRequests { detail, .. } => detail.clone(),
+            Self::TooManyRequests { detail, .. } | Self::Overloaded { detail, .. } => {
+                detail.clone()
+            }
             Self::Unavailable(_) => {
                 "the database is unavailable; retry after the number of seconds in Retry-After"
                     .into()
@@ -219,10 +230,11 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -250,11 +262,15 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { allow } => {
                 res.insert_header((header::ALLOW, allow.join(", ")));
             }
-            Self::TooManyRequests { retry_after, .. } => {
+            Self::TooManyRequests { retry_after, .. } | Self::Overloaded { retry_after, .. } => {
                 res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             Self::Unavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "5"));
+            }
+            Self::RequestTimeout => {
+                // The rest of the body may still be trickling in: the connection cannot be reused.
+                res.force_close();
             }
             _ => {}
         }
@@ -289,10 +305,29 @@ fn is_pg_shutdown(e: &sea_orm::sqlx::Error) -> bool {
     }
 }
 
+/// PostgreSQL's refusal of a NUL or otherwise unencodable character (22021, 22P05).
+fn is_unstorable_text(e: &DbErr) -> bool {
+    match e {
+        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => {
+            match s.as_ref() {
+                sea_orm::sqlx::Error::Database(d) => {
+                    d.code().is_some_and(|c| c == "22021" || c == "22P05")
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 impl From<DbErr> for ApiError {
     fn from(e: DbErr) -> Self {
         if db_unavailable(&e) {
             return ApiError::Unavailable(e.to_string());
+        }
+        if is_unstorable_text(&e) {
+            // The edge refuses these first; this keeps any path it misses from being a 500.
+            return ApiError::invalid("body", "contains characters that cannot be stored (NUL)");
         }
         match e.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {

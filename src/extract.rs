@@ -29,44 +29,25 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
-/// A JSON body together with a fingerprint of its content (keys sorted, spacing ignored), so an
-/// idempotent retry can be told from a different request reusing the key.
-pub struct FingerprintedJson<T> {
-    pub body: T,
-    pub fingerprint: String,
-}
-
-impl<T: DeserializeOwned + 'static> FromRequest for FingerprintedJson<T> {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let mut payload = payload.take();
-        Box::pin(async move {
-            let bytes = read_json_body(&req, &mut payload).await?;
-            let body = decode_json(&bytes)?;
-            let canonical = serde_json::from_slice::<serde_json::Value>(&bytes)
-                .map(|v| v.to_string())
-                .unwrap_or_default();
-            Ok(FingerprintedJson {
-                body,
-                fingerprint: crate::auth::tokens::hash_refresh_token(&canonical),
-            })
-        })
-    }
-}
-
 async fn read_json_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::Bytes, ApiError> {
     check_json_content_type(req)?;
     web::Bytes::from_request(req, payload)
         .await
-        .map_err(|e| match e.as_error::<PayloadError>() {
-            Some(PayloadError::Overflow) => ApiError::PayloadTooLarge {
-                limit: body_limit(req),
-            },
-            _ => ApiError::bad_request("the request body could not be read"),
-        })
+        .map_err(|e| body_error(req, &e))
+}
+
+/// Why a body could not be read, as the API's error: too large (413), too slow (408) or broken
+/// off (400).
+pub fn body_error(req: &HttpRequest, e: &actix_web::Error) -> ApiError {
+    match e.as_error::<PayloadError>() {
+        Some(PayloadError::Overflow) => ApiError::PayloadTooLarge {
+            limit: body_limit(req),
+        },
+        Some(PayloadError::Io(io)) if io.kind() == std::io::ErrorKind::TimedOut => {
+            ApiError::RequestTimeout
+        }
+        _ => ApiError::bad_request("the request body could not be read"),
+    }
 }
 
 fn body_limit(req: &HttpRequest) -> usize {
@@ -104,12 +85,20 @@ fn check_json_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
-/// Decodes JSON; syntax errors are 400, values of the wrong shape are 422 naming the field.
+/// Decodes JSON; syntax errors are 400, values of the wrong shape are 422 naming the field, and
+/// so are control characters and dates out of range anywhere in the body ([`clean`]).
 pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ApiError::bad_request(
             "the request body is empty; a JSON object is expected",
         ));
+    }
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+        let mut errors = Vec::new();
+        clean::walk(&value, &mut String::new(), &mut errors);
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
     }
     let de = &mut serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(de).map_err(|err| {
@@ -152,6 +141,25 @@ fn strip_position(msg: &str) -> String {
     }
 }
 
+/// A request body as bytes, read under the same limits and errors as [`Json`].
+pub struct RawBody(pub web::Bytes);
+
+impl FromRequest for RawBody {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            web::Bytes::from_request(&req, &mut payload)
+                .await
+                .map(RawBody)
+                .map_err(|e| body_error(&req, &e))
+        })
+    }
+}
+
 /// A query string, decoded with the name of any bad parameter (actix's `web::Query` only says
 /// what was wrong, not where).
 pub struct Query<T>(pub T);
@@ -179,6 +187,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
 }
 
 pub fn decode_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
+    let errors: Vec<FieldError> = form_urlencoded::parse(qs.as_bytes())
+        .filter_map(|(k, v)| clean::check(&v, false).map(|m| FieldError::new(k, m)))
+        .collect();
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(qs.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -224,6 +238,156 @@ pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
         errors: vec![FieldError::new("path", e.to_string())],
     }
     .into()
+}
+
+/// What no request may carry in a string: control characters (tab, CR and LF aside, and only in
+/// bodies), which PostgreSQL cannot store and no person types; and dates outside 1945–2100,
+/// which no record of the Front's work can have and which sort wrongly as text. Checked at the
+/// edge, once for every body and query, so no field can forget it.
+pub mod clean {
+    use crate::error::FieldError;
+    use serde_json::Value;
+
+    pub const FIRST_YEAR: i64 = 1945;
+    pub const LAST_YEAR: i64 = 2100;
+
+    /// Why `s` is refused, if it is.
+    pub fn check(s: &str, newlines: bool) -> Option<String> {
+        let bad = s
+            .chars()
+            .find(|c| c.is_control() && !(newlines && matches!(c, '\t' | '\n' | '\r')));
+        if let Some(c) = bad {
+            return Some(format!(
+                "must not contain control characters (found U+{:04X})",
+                c as u32
+            ));
+        }
+        match date_year(s) {
+            Some(y) if !(FIRST_YEAR..=LAST_YEAR).contains(&y) => Some(format!(
+                "must be a date from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31"
+            )),
+            _ => None,
+        }
+    }
+
+    /// The year of a string that is a date (`YYYY-MM-DD`, signed or longer years included) or
+    /// starts a date-time (`YYYY-MM-DDT…`); None for anything else.
+    fn date_year(s: &str) -> Option<i64> {
+        let (sign, rest) = match s.as_bytes().first()? {
+            b'+' | b'-' => (&s[..1], &s[1..]),
+            _ => ("", s),
+        };
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits < 4 {
+            return None;
+        }
+        let tail = &rest.as_bytes()[digits..];
+        let shaped = tail.len() >= 6
+            && tail[0] == b'-'
+            && tail[1..3].iter().all(u8::is_ascii_digit)
+            && tail[3] == b'-'
+            && tail[4..6].iter().all(u8::is_ascii_digit)
+            && matches!(tail.get(6), None | Some(b'T' | b't'));
+        if !shaped {
+            return None;
+        }
+        let year: i64 = rest[..digits].parse().unwrap_or(i64::MAX);
+        Some(if sign == "-" { -year } else { year })
+    }
+
+    /// Collects every offending string (and key) with its JSON path.
+    pub fn walk(v: &Value, path: &mut String, errors: &mut Vec<FieldError>) {
+        match v {
+            Value::String(s) => {
+                if let Some(m) = check(s, true) {
+                    errors.push(FieldError::new(field(path), m));
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    walk(item, path, errors);
+                    path.truncate(len);
+                }
+            }
+            Value::Object(map) => {
+                for (k, item) in map {
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                    if let Some(m) = check(k, false) {
+                        errors.push(FieldError::new(field(path), format!("(a key) {m}")));
+                    } else {
+                        walk(item, path, errors);
+                    }
+                    path.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn field(path: &str) -> String {
+        if path.is_empty() {
+            "body".into()
+        } else {
+            path.into()
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn control_characters_are_refused_but_newlines_in_bodies_are_not() {
+            assert!(check("Thôn\u{0}Bắc", true).is_some());
+            assert!(check("a\u{7f}", true).is_some());
+            assert!(check("a\u{85}", true).is_some());
+            assert!(check("dòng 1\r\ndòng 2\tcột", true).is_none());
+            assert!(check("a\tb", false).is_some());
+            assert!(check("Nguyễn Thị Hòa", false).is_none());
+        }
+
+        #[test]
+        fn dates_are_held_to_1945_2100() {
+            for bad in [
+                "0000-01-01",
+                "-0001-01-01",
+                "+10000-01-01",
+                "10000-01-01",
+                "1944-12-31",
+                "2101-01-01",
+                "2101-01-01T00:00:00Z",
+            ] {
+                assert!(check(bad, true).is_some(), "{bad}");
+            }
+            for good in [
+                "1945-09-02",
+                "2016-02-29",
+                "2100-12-31",
+                "2016-02-29T08:00:00+07:00",
+                "15-3-2016",
+                "12-CT/TW",
+                "0912-345-678",
+                "10000 hộ",
+            ] {
+                assert!(check(good, true).is_none(), "{good}");
+            }
+        }
+
+        #[test]
+        fn paths_name_the_field() {
+            let v: Value = serde_json::json!({"decisions": [{"title": "ok"}, {"title": "x\u{0}"}], "due_date": "0000-01-01"});
+            let mut errors = Vec::new();
+            walk(&v, &mut String::new(), &mut errors);
+            let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+            assert_eq!(fields, ["decisions[1].title", "due_date"]);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,18 +1,23 @@
-//! `Idempotency-Key` on creating `POST`s: the first response to a (caller, key) is stored, so a
-//! retry with the same key and body gets that response back and creates nothing; the same key
-//! with another body is 422. Keys are kept 24 hours.
+//! `Idempotency-Key` on creating `POST`s, one mechanism for all of them, with no list of routes:
 //!
-//! Tasks, task reports and campaign figures — what the field retries most — keep the key in the
-//! write's own transaction ([`run`]). Every other `POST` goes through [`layer`], which reserves
-//! the key before the handler runs and records its answer after.
+//! 1. [`layer`] looks the (caller, key) up: a stored answer is replayed (the same key with another
+//!    request is 422); otherwise it hands the request a [`Claim`] through the [`Caller`].
+//! 2. The write's own transaction stores the key with the resource as written, in
+//!    [`crate::audit::record`], which every write calls: committed with the write or not at all.
+//!    A crash after the commit therefore cannot let a retry create the resource again, and a crash
+//!    before it leaves nothing behind, so the retry simply runs.
+//! 3. Two requests racing with one key both run; the second's write meets the first's key (a
+//!    unique index) and rolls back, and the layer answers it with the first one's answer.
+//! 4. Once the handler has answered, the layer stores its full answer in place of the resource.
+//!
+//! Keys are kept 24 hours.
 use crate::startup::AppState;
 use crate::{
-    auth::Caller,
     entities::idempotency_key,
     error::{ApiError, ApiResult},
 };
 use actix_web::{
-    FromRequest, HttpRequest, HttpResponse,
+    FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError,
     body::{BoxBody, MessageBody},
     dev::{Payload, ServiceRequest, ServiceResponse},
     http::{StatusCode, header},
@@ -23,18 +28,14 @@ use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
-use std::future::{Ready, ready};
-
-/// A reserved key whose request has not answered yet.
-const PENDING: i16 = 0;
-/// A reservation this old was left by an instance that stopped mid-request.
-const ABANDONED_AFTER_SECS: i64 = 60;
-
-fn in_progress() -> ApiError {
-    ApiError::conflict(
-        "a request with this Idempotency-Key is still being answered; retry in a moment",
-    )
-}
+use std::{
+    future::{Ready, ready},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
+use uuid::Uuid;
 
 /// How long a key is remembered.
 pub const RETENTION_HOURS: i64 = 24;
@@ -82,7 +83,7 @@ impl Stored {
     }
 }
 
-/// A JSON answer as created or replayed, with the `ETag` of the resource's `version` if it has one.
+/// A JSON answer as replayed, with the `ETag` of the resource's `version` if it has one.
 fn json_response(status: u16, body: &str) -> HttpResponse {
     let mut res = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
     res.insert_header((header::CONTENT_TYPE, "application/json"));
@@ -95,19 +96,29 @@ fn json_response(status: u16, body: &str) -> HttpResponse {
     res.body(body.to_string())
 }
 
+/// The key a request runs under, handed to its write through the [`crate::auth::Caller`].
+#[derive(Clone, Debug)]
+pub struct Claim {
+    pub account_id: Uuid,
+    pub key: String,
+    endpoint: String,
+    fingerprint: String,
+    /// Set once the request's first write has stored the key.
+    stored: Arc<AtomicBool>,
+}
+
 /// The stored answer for this key, if the caller used it before (on the same endpoint with the
 /// same body; otherwise 422).
-pub async fn lookup(
+async fn lookup(
     conn: &impl ConnectionTrait,
-    caller: &Caller,
-    key: &IdempotencyKey,
+    account_id: Uuid,
+    key: &str,
     endpoint: &str,
     fingerprint: &str,
 ) -> ApiResult<Option<Stored>> {
-    let Some(k) = &key.0 else { return Ok(None) };
     let found = idempotency_key::Entity::find()
-        .filter(idempotency_key::Column::AccountId.eq(caller.account_id))
-        .filter(idempotency_key::Column::Key.eq(k.as_str()))
+        .filter(idempotency_key::Column::AccountId.eq(account_id))
+        .filter(idempotency_key::Column::Key.eq(key))
         .filter(
             idempotency_key::Column::CreatedAt.gt(Utc::now() - Duration::hours(RETENTION_HOURS)),
         )
@@ -115,7 +126,6 @@ pub async fn lookup(
         .await?;
     match found {
         None => Ok(None),
-        Some(row) if row.status == PENDING => Err(in_progress()),
         Some(row) if row.endpoint == endpoint && row.request_hash == fingerprint => {
             Ok(Some(Stored {
                 status: row.status as u16,
@@ -129,191 +139,94 @@ pub async fn lookup(
     }
 }
 
-/// Remembers the answer to a first request (in the caller's transaction).
-pub async fn remember(
+/// Stores the key in the write's own transaction, with the resource as written (`after`): 201
+/// for a create, 200 otherwise. The request's first write inserts the key; later writes of the
+/// same request replace the resource, since a request's own resource is written last (a meeting
+/// after the tasks its decisions create). A concurrent request that stored the same key first
+/// makes the insert fail on the unique index, and the whole write with it.
+pub async fn record_in_transaction(
     conn: &impl ConnectionTrait,
-    caller: &Caller,
-    key: &IdempotencyKey,
-    endpoint: &str,
-    fingerprint: &str,
-    status: StatusCode,
-    body: &str,
+    claim: &Claim,
+    created: bool,
+    after: Option<&serde_json::Value>,
 ) -> Result<(), DbErr> {
-    store(
-        conn,
-        caller,
-        key,
-        endpoint,
-        fingerprint,
-        status.as_u16() as i16,
-        body,
-    )
-    .await
-}
-
-async fn store(
-    conn: &impl ConnectionTrait,
-    caller: &Caller,
-    key: &IdempotencyKey,
-    endpoint: &str,
-    fingerprint: &str,
-    status: i16,
-    body: &str,
-) -> Result<(), DbErr> {
-    let Some(k) = &key.0 else { return Ok(()) };
-    let now = Utc::now();
-    // An expired key may be reused: forget its old answer first. Only an expired one: a fresh
-    // row committed meanwhile by a concurrent first request must make this insert fail, so the
-    // caller replays that request's answer instead of creating a second resource.
-    idempotency_key::Entity::delete_many()
-        .filter(idempotency_key::Column::AccountId.eq(caller.account_id))
-        .filter(idempotency_key::Column::Key.eq(k.as_str()))
-        .filter(idempotency_key::Column::CreatedAt.lte(now - Duration::hours(RETENTION_HOURS)))
-        .exec(conn)
-        .await?;
+    let status: i16 = if created { 201 } else { 200 };
+    let body = after.map(|a| a.to_string()).unwrap_or_default();
+    if claim.stored.swap(true, Ordering::AcqRel) {
+        idempotency_key::Entity::update_many()
+            .col_expr(
+                idempotency_key::Column::Status,
+                sea_orm::sea_query::Expr::value(status),
+            )
+            .col_expr(
+                idempotency_key::Column::Response,
+                sea_orm::sea_query::Expr::value(body),
+            )
+            .filter(idempotency_key::Column::AccountId.eq(claim.account_id))
+            .filter(idempotency_key::Column::Key.eq(claim.key.as_str()))
+            .exec(conn)
+            .await?;
+        return Ok(());
+    }
     idempotency_key::ActiveModel {
-        account_id: Set(caller.account_id),
-        key: Set(k.clone()),
-        endpoint: Set(endpoint.to_string()),
-        request_hash: Set(fingerprint.to_string()),
+        account_id: Set(claim.account_id),
+        key: Set(claim.key.clone()),
+        endpoint: Set(claim.endpoint.clone()),
+        request_hash: Set(claim.fingerprint.clone()),
         status: Set(status),
-        response: Set(body.to_string()),
-        created_at: Set(now),
+        response: Set(body),
+        created_at: Set(Utc::now()),
     }
     .insert(conn)
     .await?;
     Ok(())
 }
 
-/// Runs a creating request at most once per key: replays the stored answer when there is one,
-/// otherwise runs `work` in a write transaction and stores its answer in that same transaction.
-/// Of two concurrent first requests with one key, the second gets the first one's answer.
-pub async fn run(
-    db: &sea_orm::DatabaseConnection,
-    caller: &Caller,
-    key: &IdempotencyKey,
-    endpoint: &str,
-    fingerprint: &str,
-    work: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> ApiResult<(StatusCode, String)>,
-) -> ApiResult<HttpResponse> {
-    let txn = crate::db::begin_write(db).await?;
-    if let Some(stored) = lookup(&txn, caller, key, endpoint, fingerprint).await? {
-        return Ok(stored.response());
-    }
-    let (status, body) = work(&txn).await?;
-    if let Err(e) = remember(&txn, caller, key, endpoint, fingerprint, status, &body).await {
-        drop(txn);
-        if matches!(
-            e.sql_err(),
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-        ) && let Some(stored) = lookup(db, caller, key, endpoint, fingerprint).await?
-        {
-            return Ok(stored.response());
-        }
-        return Err(e.into());
-    }
-    txn.commit().await?;
-    Ok(json_response(status.as_u16(), &body))
-}
-
-/// Endpoints whose services keep the key in the write's transaction.
-const IN_TRANSACTION: [&str; 3] = [
-    "/api/v1/tasks",
-    "/api/v1/tasks/{id}/reports",
-    "/api/v1/campaigns/{id}/targets/{target_id}/measurements",
-];
-
 /// Answers carrying an API client's secret, which is otherwise kept only as a hash: they are not
 /// stored, so these ignore the key.
 pub const SECRET_ANSWERS: [&str; 2] = ["/api/v1/clients", "/api/v1/clients/{id}/secret"];
 
-enum Reservation {
-    Replay(Stored),
-    Mine,
-}
-
-/// Reserves (caller, key) for this request, or finds the answer already given.
-async fn reserve(
-    db: &sea_orm::DatabaseConnection,
-    caller: &Caller,
-    key: &str,
-    endpoint: &str,
-    fingerprint: &str,
-) -> ApiResult<Reservation> {
-    let k = IdempotencyKey(Some(key.to_string()));
-    let txn = crate::db::begin_write(db).await?;
-    let now = Utc::now();
-    // A reservation left by a stopped instance is released.
-    idempotency_key::Entity::delete_many()
-        .filter(idempotency_key::Column::AccountId.eq(caller.account_id))
-        .filter(idempotency_key::Column::Key.eq(key))
-        .filter(idempotency_key::Column::Status.eq(PENDING))
-        .filter(
-            idempotency_key::Column::CreatedAt.lt(now - Duration::seconds(ABANDONED_AFTER_SECS)),
-        )
-        .exec(&txn)
-        .await?;
-    if let Some(stored) = lookup(&txn, caller, &k, endpoint, fingerprint).await? {
-        return Ok(Reservation::Replay(stored));
-    }
-    match store(&txn, caller, &k, endpoint, fingerprint, PENDING, "").await {
-        Ok(()) => {
-            txn.commit().await?;
-            Ok(Reservation::Mine)
+/// Stores the handler's full answer: over the row its write stored, or as a new row for a
+/// request that wrote nothing audited.
+async fn store_answer(db: &sea_orm::DatabaseConnection, claim: &Claim, status: u16, body: &str) {
+    let result = if claim.stored.load(Ordering::Acquire) {
+        idempotency_key::Entity::update_many()
+            .col_expr(
+                idempotency_key::Column::Status,
+                sea_orm::sea_query::Expr::value(status as i16),
+            )
+            .col_expr(
+                idempotency_key::Column::Response,
+                sea_orm::sea_query::Expr::value(body),
+            )
+            .filter(idempotency_key::Column::AccountId.eq(claim.account_id))
+            .filter(idempotency_key::Column::Key.eq(claim.key.as_str()))
+            .exec(db)
+            .await
+            .map(|_| ())
+    } else {
+        idempotency_key::ActiveModel {
+            account_id: Set(claim.account_id),
+            key: Set(claim.key.clone()),
+            endpoint: Set(claim.endpoint.clone()),
+            request_hash: Set(claim.fingerprint.clone()),
+            status: Set(status as i16),
+            response: Set(body.to_string()),
+            created_at: Set(Utc::now()),
         }
-        Err(e) => {
-            drop(txn);
-            // A concurrent first request reserved it: replay its answer, or say it is running.
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) && let Some(stored) = lookup(db, caller, &k, endpoint, fingerprint).await?
-            {
-                return Ok(Reservation::Replay(stored));
-            }
-            Err(e.into())
-        }
+        .insert(db)
+        .await
+        .map(|_| ())
+    };
+    // The write is committed either way; what a retry gets back is then the resource as
+    // written (or, for a request that wrote nothing audited, a second run).
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "idempotent answer not stored");
     }
 }
 
-/// Records the answer to a reserved key, or releases the key when the request failed (a
-/// corrected retry may then use it).
-async fn settle(
-    db: &sea_orm::DatabaseConnection,
-    caller: &Caller,
-    key: &str,
-    answer: Option<(u16, &str)>,
-) -> Result<(), DbErr> {
-    let mine = sea_orm::Condition::all()
-        .add(idempotency_key::Column::AccountId.eq(caller.account_id))
-        .add(idempotency_key::Column::Key.eq(key))
-        .add(idempotency_key::Column::Status.eq(PENDING));
-    match answer {
-        Some((status, body)) => {
-            idempotency_key::Entity::update_many()
-                .col_expr(
-                    idempotency_key::Column::Status,
-                    sea_orm::sea_query::Expr::value(status as i16),
-                )
-                .col_expr(
-                    idempotency_key::Column::Response,
-                    sea_orm::sea_query::Expr::value(body),
-                )
-                .filter(mine)
-                .exec(db)
-                .await?;
-        }
-        None => {
-            idempotency_key::Entity::delete_many()
-                .filter(mine)
-                .exec(db)
-                .await?;
-        }
-    }
-    Ok(())
-}
-
-/// The middleware for every creating `POST` not handled in its service's transaction.
+/// The middleware for every `POST` sent with an `Idempotency-Key` (sign-in and secret-bearing
+/// answers aside).
 pub async fn layer(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -323,11 +236,10 @@ pub async fn layer(
         && req.headers().contains_key("idempotency-key")
         && pattern.starts_with(crate::routes::API_PREFIX)
         && !pattern.starts_with("/api/v1/auth")
-        && !IN_TRANSACTION.contains(&pattern.as_str())
         && !SECRET_ANSWERS.contains(&pattern.as_str());
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let caller = crate::auth::caller::authenticate(req.request());
-    let (true, Some(state), Ok(caller)) = (applies, state, caller) else {
+    let caller = crate::auth::caller::of(req.request());
+    let (true, Some(state), Some(Ok(caller))) = (applies, state, caller) else {
         // Not a case for this layer, or no valid token: the handler answers (401 included).
         return next.call(req).await.map(|r| r.map_into_boxed_body());
     };
@@ -338,25 +250,62 @@ pub async fn layer(
     };
     let body = match req.extract::<web::Bytes>().await {
         Ok(b) => b,
-        Err(e) => return Ok(req.error_response(e)),
+        Err(e) => {
+            let e = crate::extract::body_error(req.request(), &e);
+            return Ok(req.error_response(e));
+        }
     };
     req.set_payload(bytes_payload(body.clone()));
     let canonical = serde_json::from_slice::<serde_json::Value>(&body)
         .map(|v| v.to_string())
         .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
-    let fingerprint = crate::auth::tokens::hash_refresh_token(&canonical);
-    let endpoint = format!("POST {}", req.path());
-    match reserve(&state.db, &caller, &key, &endpoint, &fingerprint).await {
-        Ok(Reservation::Replay(stored)) => return Ok(req.into_response(stored.response())),
-        Ok(Reservation::Mine) => {}
+    let claim = Claim {
+        account_id: caller.account_id,
+        key,
+        endpoint: format!("POST {}", req.path()),
+        fingerprint: crate::auth::tokens::hash_refresh_token(&canonical),
+        stored: Arc::new(AtomicBool::new(false)),
+    };
+    let replay = |db| {
+        lookup(
+            db,
+            claim.account_id,
+            &claim.key,
+            &claim.endpoint,
+            &claim.fingerprint,
+        )
+    };
+    match replay(&state.db).await {
+        Ok(Some(stored)) => return Ok(req.into_response(stored.response())),
+        Ok(None) => {}
         Err(e) => return Ok(req.error_response(e)),
     }
+    // An expired key may be used again: its old answer goes.
+    idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::AccountId.eq(claim.account_id))
+        .filter(idempotency_key::Column::Key.eq(claim.key.as_str()))
+        .filter(
+            idempotency_key::Column::CreatedAt.lte(Utc::now() - Duration::hours(RETENTION_HOURS)),
+        )
+        .exec(&state.db)
+        .await
+        .map_err(ApiError::from)?;
+    req.extensions_mut().insert(claim.clone());
     let res = next.call(req).await?.map_into_boxed_body();
     if !res.status().is_success() {
-        settle(&state.db, &caller, &key, None)
-            .await
-            .map_err(ApiError::from)?;
-        return Ok(res);
+        // A request racing this one with the same key may have written first: its answer is
+        // this one's too. Otherwise the refusal stands and the key stays free.
+        return match replay(&state.db).await {
+            Ok(Some(stored)) => {
+                let (req, _) = res.into_parts();
+                Ok(ServiceResponse::new(req, stored.response()))
+            }
+            Ok(None) => Ok(res),
+            Err(e) => {
+                let (req, _) = res.into_parts();
+                Ok(ServiceResponse::new(req, e.error_response()))
+            }
+        };
     }
     let status = res.status().as_u16();
     let (req, res) = res.into_parts();
@@ -364,14 +313,7 @@ pub async fn layer(
     let bytes = actix_web::body::to_bytes(body)
         .await
         .map_err(|_| ApiError::internal("response body"))?;
-    settle(
-        &state.db,
-        &caller,
-        &key,
-        Some((status, &String::from_utf8_lossy(&bytes))),
-    )
-    .await
-    .map_err(ApiError::from)?;
+    store_answer(&state.db, &claim, status, &String::from_utf8_lossy(&bytes)).await;
     Ok(ServiceResponse::new(
         req,
         head.set_body(BoxBody::new(bytes)),

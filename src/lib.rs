@@ -28,6 +28,7 @@ pub mod organisations;
 pub mod page_cache;
 pub mod pagination;
 pub mod policy;
+pub mod ratelimit;
 pub mod refs;
 pub mod reports;
 pub mod routes;

@@ -22,6 +22,21 @@ pub struct Metrics {
     latency: Mutex<BTreeMap<(String, String), Histogram>>,
 }
 
+/// The method as a label from a closed set: anything but the usual methods is `other`, so
+/// clients cannot grow the exposition by inventing methods.
+pub fn method_label(method: &str) -> &'static str {
+    match method {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
+    }
+}
+
 impl Metrics {
     pub fn record(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();

@@ -45,7 +45,8 @@ pub async fn request_context(
 
     let result = next.call(req).instrument(span.clone()).await;
     // Inner services answer errors as responses; an Err here would come from a middleware
-    // without access to the request, and actix renders it.
+    // without access to the request, and actix renders it with its `error_response` (the
+    // API's own errors render as problem+json there too).
     let mut res = ensure_problem(result?.map_into_boxed_body());
 
     let status = res.status().as_u16();
@@ -55,7 +56,12 @@ pub async fn request_context(
         .unwrap_or_else(|| "unmatched".to_string());
     let elapsed = started.elapsed();
     if let Some(m) = metrics {
-        m.record(&method, &route, status, elapsed);
+        m.record(
+            crate::metrics::method_label(&method),
+            &route,
+            status,
+            elapsed,
+        );
     }
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| {
@@ -79,8 +85,81 @@ pub async fn request_context(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
+    // API answers are personal and some carry tokens or secrets: no cache keeps them.
+    if path.starts_with("/api/") && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if path.starts_with("/swagger-ui") {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(SWAGGER_CSP),
+        );
+    }
     Ok(res)
 }
+
+/// Swagger UI loads only its own files (no inline script); it needs inline styles and data:
+/// images, and calls only this service.
+const SWAGGER_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; \
+base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// Cuts off a request body that takes longer than `KHOI_BODY_TIMEOUT` to arrive (a client
+/// trickling bytes would otherwise hold a connection and a worker's attention indefinitely).
+pub async fn body_deadline(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let has_body = req.headers().contains_key(header::CONTENT_LENGTH)
+        || req.headers().contains_key(header::TRANSFER_ENCODING);
+    if has_body && let Some(limit) = req.app_data::<BodyTimeout>().map(|t| t.0) {
+        let inner = req.take_payload();
+        let stream: actix_http::BoxedPayloadStream = Box::pin(Deadline {
+            inner,
+            sleep: Box::pin(tokio::time::sleep(limit)),
+            done: false,
+        });
+        req.set_payload(actix_web::dev::Payload::from(stream));
+    }
+    next.call(req).await.map(|r| r.map_into_boxed_body())
+}
+
+/// The configured body timeout, as app data.
+#[derive(Clone, Copy)]
+pub struct BodyTimeout(pub std::time::Duration);
+
+struct Deadline {
+    inner: actix_web::dev::Payload,
+    sleep: std::pin::Pin<Box<tokio::time::Sleep>>,
+    done: bool,
+}
+
+impl futures_util::Stream for Deadline {
+    type Item = Result<web::Bytes, actix_web::error::PayloadError>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::{future::Future, task::Poll};
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(item) = std::pin::Pin::new(&mut this.inner).poll_next(cx) {
+            return Poll::Ready(item);
+        }
+        if this.sleep.as_mut().poll(cx).is_ready() {
+            this.done = true;
+            return Poll::Ready(Some(Err(actix_web::error::PayloadError::Io(
+                std::io::Error::new(std::io::ErrorKind::TimedOut, BODY_TIMED_OUT),
+            ))));
+        }
+        Poll::Pending
+    }
+}
+
+pub const BODY_TIMED_OUT: &str = "the request body did not arrive in time";
 
 /// Error responses that the framework or a middleware produced in its own format (plain text,
 /// empty) are rewritten as problem+json with the same status, so clients parse one format.

@@ -252,15 +252,23 @@ fn add_standard_responses(op: &mut Operation, has_path_params: bool) {
     let authenticated = op.security.is_none();
     let has_body = op.request_body.is_some();
     let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    let has_query = op.parameters.as_ref().is_some_and(|p| {
+        p.iter()
+            .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query))
+    });
     let mut wanted: Vec<u16> = vec![500, 503];
     if authenticated {
         wanted.push(401);
     }
     if has_body {
-        wanted.extend([400, 413, 415, 422]);
+        wanted.extend([400, 408, 413, 415, 422]);
     }
     if has_params {
         wanted.push(400);
+    }
+    if has_query {
+        // Control characters and dates out of range are refused in query parameters too.
+        wanted.push(422);
     }
     if has_path_params {
         wanted.push(404);
@@ -333,6 +341,9 @@ fn default_description(status: u16) -> &'static str {
         401 => "Missing, malformed, expired or invalid bearer token",
         403 => "The caller's role may not do this",
         404 => "No such resource (or it belongs to another bloc)",
+        408 => {
+            "The request body did not arrive within the configured time; the connection is closed"
+        }
         409 => "Conflict with the current state",
         412 => "The If-Match version is stale",
         413 => "The request body exceeds the configured limit",
@@ -364,6 +375,11 @@ fn problem_content(status: u16) -> Content {
         412 => (
             "precondition-failed",
             "the resource has changed since version 3; fetch it again",
+            None,
+        ),
+        408 => (
+            "request-timeout",
+            "the request body did not arrive in time",
             None,
         ),
         413 => (

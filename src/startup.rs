@@ -29,6 +29,8 @@ pub struct AppState {
     pub keys: JwtKeys,
     pub config: Config,
     pub pages: crate::page_cache::PageCache,
+    /// Where webhooks may send, and the resolver they connect through.
+    pub egress: Arc<crate::webhooks::egress::Egress>,
 }
 
 pub struct Application {
@@ -56,9 +58,16 @@ impl Application {
             database = %redact_url(&config.effective_database_url()),
             "database ready, migrations applied"
         );
+        crate::auth::password::configure(config.sign_in.hashers);
+        // The stand-in hash for unknown usernames, made now rather than by the first sign-in.
+        tokio::task::spawn_blocking(|| {
+            crate::auth::password::dummy_hash();
+        })
+        .await?;
         let state = web::Data::new(AppState {
             db,
             keys,
+            egress: Arc::new(crate::webhooks::egress::Egress::new(&config.webhooks)),
             config,
             pages: Default::default(),
         });
@@ -90,6 +99,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
     let metrics = web::Data::new(Metrics::default());
     let config = state.config.clone();
     let limit = config.body_limit;
+    let body_timeout = config.body_timeout;
     let cors_origins = Arc::new(config.cors_origins.clone());
     let mut server = HttpServer::new(move || {
         App::new()
@@ -100,7 +110,10 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .app_data(web::PayloadConfig::new(limit))
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .app_data(web::PathConfig::default().error_handler(extract::path_error))
+            .app_data(crate::middleware::BodyTimeout(body_timeout))
             .wrap(from_fn(crate::idempotency::layer))
+            .wrap(from_fn(crate::auth::caller::layer))
+            .wrap(from_fn(crate::middleware::body_deadline))
             .wrap(Condition::new(
                 !cors_origins.is_empty(),
                 cors(&cors_origins),

@@ -23,6 +23,7 @@ mod m20261127_000018_create_supervision_meetings;
 mod m20261127_000019_create_change_feed;
 mod m20261127_000020_create_api_clients;
 mod m20261127_000021_create_webhooks;
+mod m20261129_000022_harden;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000019_create_change_feed::Migration),
             Box::new(m20261127_000020_create_api_clients::Migration),
             Box::new(m20261127_000021_create_webhooks::Migration),
+            Box::new(m20261129_000022_harden::Migration),
         ]
     }
 }

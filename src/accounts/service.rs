@@ -156,6 +156,11 @@ pub async fn create(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    if role == Role::BlocHead
+        && let Some(b) = bloc_id
+    {
+        one_head(&txn, b, None).await?;
+    }
     let province = match role {
         Role::Portal => body.province.map(|p| text::clean(&p)),
         _ => {
@@ -198,6 +203,29 @@ pub async fn create(
     Ok(model)
 }
 
+/// One active bloc head account per bloc, whether it is linked to a staff member or not (409).
+/// The unique index `ux_accounts_one_active_head` holds the rule against races too.
+async fn one_head(
+    conn: &impl ConnectionTrait,
+    bloc_id: Uuid,
+    except_account: Option<Uuid>,
+) -> ApiResult<()> {
+    let mut accounts = account::Entity::find()
+        .filter(account::Column::BlocId.eq(bloc_id))
+        .filter(account::Column::Role.eq(Role::BlocHead.as_str()))
+        .filter(account::Column::Active.eq(true));
+    if let Some(id) = except_account {
+        accounts = accounts.filter(account::Column::Id.ne(id));
+    }
+    if let Some(other) = accounts.one(conn).await? {
+        return Err(ApiError::conflict(format!(
+            "the bloc already has an active bloc head account, `{}`; deactivate it first",
+            other.username
+        )));
+    }
+    Ok(())
+}
+
 async fn revoke_all(conn: &impl ConnectionTrait, account_id: Uuid) -> Result<(), DbErr> {
     refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
@@ -229,9 +257,7 @@ pub async fn update(
     }
     if let Some(p) = &body.password {
         password::check_policy(p).map_err(|m| ApiError::invalid("password", m))?;
-        am.password_hash = Set(password::hash_blocking(p.clone())
-            .await
-            .map_err(ApiError::internal)?);
+        am.password_hash = Set(password::hash_blocking(p.clone()).await?);
         revoke = true;
     }
     if let Some(a) = body.active {
@@ -245,6 +271,12 @@ pub async fn update(
                     "the staff member is inactive; reactivate them instead",
                 ));
             }
+        }
+        if a && !current.active
+            && current.role == Role::BlocHead.as_str()
+            && let Some(b) = current.bloc_id
+        {
+            one_head(&txn, b, Some(current.id)).await?;
         }
         am.active = Set(a);
         revoke |= !a;

@@ -115,6 +115,16 @@ pub async fn record(
         version,
     )
     .await?;
+    // A request sent with an Idempotency-Key: its answer is bound to this commit.
+    if let Some(claim) = &caller.idempotency {
+        crate::idempotency::record_in_transaction(
+            conn,
+            claim,
+            e.action == "create",
+            e.after.as_ref(),
+        )
+        .await?;
+    }
     Ok(())
 }
 

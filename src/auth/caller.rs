@@ -1,7 +1,18 @@
 use super::Role;
-use crate::{error::ApiError, middleware::RequestId, startup::AppState};
-use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
-use futures_util::future::LocalBoxFuture;
+use crate::{
+    entities::account, error::ApiError, idempotency::Claim, middleware::RequestId,
+    startup::AppState,
+};
+use actix_web::{
+    FromRequest, HttpMessage, HttpRequest,
+    body::{BoxBody, MessageBody},
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    http::header,
+    middleware::Next,
+    web,
+};
+use sea_orm::{EntityTrait, QuerySelect};
+use std::future::{Ready, ready};
 use uuid::Uuid;
 
 /// The authenticated caller, taken from a verified bearer token. Every protected handler takes
@@ -18,44 +29,100 @@ pub struct Caller {
     pub client: bool,
     /// A client token's scopes (None: every scope its client holds).
     pub scope: Option<String>,
+    /// The `Idempotency-Key` this request runs under, if any: the write's transaction records
+    /// its answer against it (see [`crate::audit::record`]).
+    pub idempotency: Option<Claim>,
 }
+
+/// The outcome of authenticating a request, decided once by [`layer`].
+#[derive(Clone)]
+struct Authenticated(Result<Caller, ApiError>);
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let caller = authenticate(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let need = crate::clients::service::scope_for(req.path());
-        Box::pin(async move {
-            let caller = caller?;
-            // A client's token is only as good as the client: disabled clients stop at once,
-            // every request counts towards its rate limit, and a scope taken from the client
-            // since the token was issued is gone from the token too.
-            if caller.client
-                && let Some(state) = state
-            {
-                let held = crate::clients::service::admit(&state.db, caller.account_id).await?;
-                let granted = caller
-                    .scope
-                    .as_deref()
-                    .is_none_or(|s| s.split_whitespace().any(|x| x == need));
-                if !granted || !held.iter().any(|h| h == need) {
-                    return Err(ApiError::Forbidden(format!(
-                        "this client's token does not hold the `{need}` scope"
-                    )));
-                }
-            }
-            Ok(caller)
-        })
+        let ext = req.extensions();
+        let result = match ext.get::<Authenticated>() {
+            Some(Authenticated(r)) => r.clone().map(|mut c| {
+                c.idempotency = ext.get::<Claim>().cloned();
+                c
+            }),
+            None => Err(ApiError::Unauthorized("a bearer token is required".into())),
+        };
+        ready(result)
     }
 }
 
-pub(crate) fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal("application state missing"))?;
+/// The caller of a request that carries a bearer token, as [`layer`] decided it (None without
+/// one).
+pub fn of(req: &HttpRequest) -> Option<Result<Caller, ApiError>> {
+    req.extensions()
+        .get::<Authenticated>()
+        .map(|Authenticated(r)| r.clone())
+}
+
+/// Authenticates every request that carries an `Authorization` header, once: verifies the token,
+/// checks that a person's account still stands as it did when the token was issued, and admits
+/// an API client (active, within its rate limit, holding the scope the route needs). Handlers
+/// and the idempotency layer read the outcome from the request's extensions.
+pub async fn layer(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.headers().contains_key(header::AUTHORIZATION)
+        && let Some(state) = req.app_data::<web::Data<AppState>>().cloned()
+    {
+        let outcome = authenticate(req.request(), &state).await;
+        req.extensions_mut().insert(Authenticated(outcome));
+    }
+    next.call(req).await.map(|r| r.map_into_boxed_body())
+}
+
+async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
+    let (caller, version) = verify(req, state)?;
+    if caller.client {
+        // A client's token is only as good as the client: disabled clients stop at once, every
+        // request counts towards its rate limit, and a scope taken from the client since the
+        // token was issued is gone from the token too.
+        let need = crate::clients::service::scope_for(req.path());
+        let held = crate::clients::service::admit(&state.db, caller.account_id).await?;
+        let granted = caller
+            .scope
+            .as_deref()
+            .is_none_or(|s| s.split_whitespace().any(|x| x == need));
+        if !granted || !held.iter().any(|h| h == need) {
+            return Err(ApiError::Forbidden(format!(
+                "this client's token does not hold the `{need}` scope"
+            )));
+        }
+        return Ok(caller);
+    }
+    // A person's token stands only while the account does: deactivating it, changing or
+    // resetting its password, or changing its role or staff link moves the account's version
+    // and ends every token issued before, here, on every instance.
+    let current: Option<(bool, i32)> = account::Entity::find_by_id(caller.account_id)
+        .select_only()
+        .column(account::Column::Active)
+        .column(account::Column::Version)
+        .into_tuple()
+        .one(&state.db)
+        .await?;
+    match current {
+        Some((true, v)) if Some(v) == version => Ok(caller),
+        Some((false, _)) => Err(ApiError::InvalidToken("the account is disabled".into())),
+        Some(_) => Err(ApiError::InvalidToken(
+            "the account has changed since this token was issued; sign in again".into(),
+        )),
+        None => Err(ApiError::InvalidToken(
+            "the token's account no longer exists".into(),
+        )),
+    }
+}
+
+/// Checks the token's signature and claims; returns the caller and the token's `ver`.
+fn verify(req: &HttpRequest, state: &AppState) -> Result<(Caller, Option<i32>), ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -79,7 +146,7 @@ pub(crate) fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         .keys
         .verify(token)
         .map_err(|reason| ApiError::InvalidToken(reason.into()))?;
-    Ok(Caller {
+    let caller = Caller {
         account_id: claims.sub,
         role: claims.role,
         bloc_id: claims.bloc_id,
@@ -87,5 +154,7 @@ pub(crate) fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
         client: claims.svc,
         scope: claims.scope,
-    })
+        idempotency: None,
+    };
+    Ok((caller, claims.ver))
 }

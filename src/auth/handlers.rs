@@ -4,30 +4,35 @@ use super::{
     service,
 };
 use crate::{error::ApiResult, extract::Json, startup::AppState};
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 /// Sign in with a username and password.
 ///
-/// Returns an access token and a refresh token. After 5 failed attempts for one username within
-/// a minute, further attempts get 429 with `Retry-After` until the minute has passed.
+/// Returns an access token and a refresh token. Each username may be tried 5 times a minute
+/// (a successful sign-in clears the count); each address and the service as a whole have their
+/// own limits per minute. Past a limit the answer is 429 with `Retry-After`; when too many
+/// passwords are being checked at once it is 503 with `Retry-After`.
 #[utoipa::path(
     tag = "auth",
     request_body(content = LoginRequest, example = json!({"username": "admin", "password": "mật-khẩu-của-bạn"})),
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 401, description = "Wrong username or password, or a disabled account"),
-        (status = 429, description = "Too many failed sign-ins for this username"),
+        (status = 429, description = "Too many sign-ins for this username, from this address, or in all"),
+        (status = 503, description = "Too many passwords are being checked at once; retry after `Retry-After` seconds"),
     ),
     security(())
 )]
 #[post("/auth/login")]
 pub async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: Json<LoginRequest>,
 ) -> ApiResult<web::Json<TokenResponse>> {
     let Json(body) = body;
+    let origin = service::Origin::of(&req, &state.config.sign_in.trusted_proxies);
     Ok(web::Json(
-        service::login(&state, &body.username, &body.password).await?,
+        service::login(&state, &origin, &body.username, &body.password).await?,
     ))
 }
 

@@ -15,7 +15,7 @@ use crate::{
 use chrono::{Duration as ChronoDuration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Expr,
+    QueryOrder, Set, TransactionTrait, sea_query::Expr,
 };
 use std::{io::Write, path::PathBuf};
 use uuid::Uuid;
@@ -43,7 +43,31 @@ pub fn check_username(u: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub async fn login(state: &AppState, username: &str, password: &str) -> ApiResult<TokenResponse> {
+/// Where a sign-in comes from, for the per-address limit.
+pub struct Origin(pub Option<std::net::IpAddr>);
+
+impl Origin {
+    /// The peer's address; behind a trusted proxy, the last address its `X-Forwarded-For` adds
+    /// (the one the proxy saw; earlier entries are the client's to write).
+    pub fn of(req: &actix_web::HttpRequest, trusted: &[std::net::IpAddr]) -> Self {
+        let peer = req.peer_addr().map(|a| a.ip());
+        let forwarded = || {
+            let v = req.headers().get("x-forwarded-for")?.to_str().ok()?;
+            v.rsplit(',').next()?.trim().parse().ok()
+        };
+        match peer {
+            Some(p) if trusted.contains(&p) => Origin(forwarded().or(peer)),
+            _ => Origin(peer),
+        }
+    }
+}
+
+pub async fn login(
+    state: &AppState,
+    origin: &Origin,
+    username: &str,
+    password: &str,
+) -> ApiResult<TokenResponse> {
     let username = normalize_username(username);
     let mut errors = Vec::new();
     if username.is_empty() {
@@ -63,7 +87,8 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> ApiResul
         return Err(ApiError::Validation(errors));
     }
     let db = &state.db;
-    check_throttle(db, &username).await?;
+    check_sign_in_rates(db, &state.config, origin).await?;
+    let attempt = count_attempt(db, &username).await?;
 
     let account = account::Entity::find()
         .filter(account::Column::Username.eq(&username))
@@ -73,13 +98,17 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> ApiResul
         .as_ref()
         .map(|a| a.password_hash.clone())
         .unwrap_or_else(|| password::dummy_hash().to_string());
-    let matches = password::verify_blocking(password.to_string(), hash).await;
+    let matches = match password::verify_blocking(password.to_string(), hash).await {
+        Ok(m) => m,
+        Err(busy) => {
+            // Nothing was checked: the attempt does not count against the username.
+            forget_attempt(db, attempt).await?;
+            return Err(busy.into());
+        }
+    };
     let account = match account {
         Some(a) if matches && a.active => a,
-        _ => {
-            record_failure(db, &username).await?;
-            return Err(ApiError::Unauthorized(BAD_CREDENTIALS.into()));
-        }
+        _ => return Err(ApiError::Unauthorized(BAD_CREDENTIALS.into())),
     };
 
     let txn = begin_write(db).await?;
@@ -93,48 +122,80 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> ApiResul
     Ok(tokens)
 }
 
-/// 429 while a username has had too many failed attempts within the window.
-async fn check_throttle(db: &DatabaseConnection, username: &str) -> ApiResult<()> {
+/// The per-address and global sign-in limits (per minute, shared by every instance).
+async fn check_sign_in_rates(
+    db: &DatabaseConnection,
+    config: &Config,
+    origin: &Origin,
+) -> ApiResult<()> {
+    let limits = &config.sign_in;
+    let global = crate::ratelimit::hit(db, "login:*", 60).await?;
+    if global > limits.global_per_minute as i32 {
+        return Err(ApiError::TooManyRequests {
+            retry_after: crate::ratelimit::retry_after(60),
+            detail: "the service is receiving too many sign-ins; try again shortly".into(),
+        });
+    }
+    if let Some(ip) = origin.0 {
+        let n = crate::ratelimit::hit(db, &format!("login:{ip}"), 60).await?;
+        if n > limits.per_address_per_minute as i32 {
+            return Err(ApiError::TooManyRequests {
+                retry_after: crate::ratelimit::retry_after(60),
+                detail: "too many sign-ins from this address; try again in a minute".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Counts an attempt for `username` before its password is checked, and refuses it with 429
+/// when it is past the limit. Counting first is what makes the limit hold under concurrency: of
+/// N simultaneous guesses, the k-th to commit sees at least k attempts, so at most
+/// [`THROTTLE_ATTEMPTS`] are checked. A refused attempt is removed again, so hammering a username
+/// does not extend its lock. A successful sign-in clears the username's attempts.
+async fn count_attempt(db: &DatabaseConnection, username: &str) -> ApiResult<Uuid> {
     let now = Utc::now();
+    let id = Uuid::now_v7();
+    login_failure::ActiveModel {
+        id: Set(id),
+        username: Set(username.to_string()),
+        failed_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    let window_start = now - ChronoDuration::seconds(THROTTLE_WINDOW_SECS);
     let recent: Vec<login_failure::Model> = login_failure::Entity::find()
         .filter(login_failure::Column::Username.eq(username))
-        .filter(
-            login_failure::Column::FailedAt.gt(now - ChronoDuration::seconds(THROTTLE_WINDOW_SECS)),
-        )
-        .order_by_desc(login_failure::Column::FailedAt)
-        .limit(THROTTLE_ATTEMPTS as u64)
+        .filter(login_failure::Column::FailedAt.gt(window_start))
+        .order_by_asc(login_failure::Column::FailedAt)
+        .order_by_asc(login_failure::Column::Id)
         .all(db)
         .await?;
-    if recent.len() >= THROTTLE_ATTEMPTS {
-        let oldest = recent[THROTTLE_ATTEMPTS - 1].failed_at;
+    // The count, not this row's place by time: a row with an earlier clock may commit later.
+    if recent.len() > THROTTLE_ATTEMPTS {
+        forget_attempt(db, id).await?;
+        // The window frees a place when the oldest counted attempt leaves it.
+        let oldest = recent.first().map_or(now, |r| r.failed_at);
         let wait = (oldest + ChronoDuration::seconds(THROTTLE_WINDOW_SECS) - now)
             .num_seconds()
             .max(1) as u64;
         return Err(ApiError::TooManyRequests {
             retry_after: wait,
             detail: format!(
-                "too many failed sign-ins for this username; try again in {wait} seconds"
+                "too many sign-in attempts for this username; try again in {wait} seconds"
             ),
         });
     }
-    Ok(())
-}
-
-/// Records a failed password for `username`, and forgets failures too old to count.
-async fn record_failure(db: &DatabaseConnection, username: &str) -> ApiResult<()> {
-    let now = Utc::now();
-    login_failure::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        username: Set(username.to_string()),
-        failed_at: Set(now),
-    }
-    .insert(db)
-    .await?;
     login_failure::Entity::delete_many()
         .filter(login_failure::Column::Username.eq(username))
         .filter(login_failure::Column::FailedAt.lt(now - ChronoDuration::hours(1)))
         .exec(db)
         .await?;
+    Ok(id)
+}
+
+async fn forget_attempt(db: &DatabaseConnection, id: Uuid) -> ApiResult<()> {
+    login_failure::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
 
@@ -149,20 +210,27 @@ pub async fn change_password(
         .one(db)
         .await?
         .ok_or_else(|| ApiError::InvalidToken("the token's account no longer exists".into()))?;
-    check_throttle(db, &account.username).await?;
     if let Err(m) = password::check_policy(&body.new_password) {
         return Err(ApiError::invalid("new_password", m));
     }
-    if !password::verify_blocking(body.current_password, account.password_hash.clone()).await {
-        record_failure(db, &account.username).await?;
+    let attempt = count_attempt(db, &account.username).await?;
+    let matches =
+        match password::verify_blocking(body.current_password, account.password_hash.clone()).await
+        {
+            Ok(m) => m,
+            Err(busy) => {
+                forget_attempt(db, attempt).await?;
+                return Err(busy.into());
+            }
+        };
+    if !matches {
         return Err(ApiError::invalid(
             "current_password",
             "is not the account's password",
         ));
     }
-    let hash = password::hash_blocking(body.new_password)
-        .await
-        .map_err(ApiError::internal)?;
+    forget_attempt(db, attempt).await?;
+    let hash = password::hash_blocking(body.new_password).await?;
     let txn = begin_write(db).await?;
     let mut am: account::ActiveModel = account.clone().into();
     am.password_hash = Set(hash);
@@ -202,7 +270,13 @@ async fn issue_tokens(
         .ok_or_else(|| ApiError::internal(format!("unknown role {}", account.role)))?;
     let access = state
         .keys
-        .sign(account.id, role, account.bloc_id, account.province.clone())
+        .sign_account(
+            account.id,
+            role,
+            account.bloc_id,
+            account.province.clone(),
+            account.version,
+        )
         .map_err(ApiError::internal)?;
     let refresh = new_refresh_token();
     let now = Utc::now();
@@ -379,9 +453,7 @@ pub async fn create_account(
             "the username `{username}` is taken"
         )));
     }
-    let hash = password::hash_blocking(new.password)
-        .await
-        .map_err(ApiError::internal)?;
+    let hash = password::hash_blocking(new.password).await?;
     let now = Utc::now();
     let model = account::ActiveModel {
         id: Set(Uuid::now_v7()),

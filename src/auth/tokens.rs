@@ -36,6 +36,11 @@ pub struct Claims {
     /// A client token's scopes, space-separated (OAuth 2.0 `scope`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// The account's version when the token was issued. Every change to an account (password,
+    /// active, role) moves its version, and a token whose `ver` is not the account's current one
+    /// is refused: revocation takes effect at once, on every instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ver: Option<i32>,
 }
 
 /// A key tokens may be checked with: the HS256 secret (no `kid`), the current asymmetric key, or
@@ -150,7 +155,27 @@ impl JwtKeys {
         bloc_id: Option<Uuid>,
         province: Option<String>,
     ) -> Result<String, String> {
-        self.sign_claims(account_id, role, bloc_id, province, false, None)
+        self.sign_claims(account_id, role, bloc_id, province, false, None, None)
+    }
+
+    /// A person's token, bound to the account's current version.
+    pub fn sign_account(
+        &self,
+        account_id: Uuid,
+        role: Role,
+        bloc_id: Option<Uuid>,
+        province: Option<String>,
+        version: i32,
+    ) -> Result<String, String> {
+        self.sign_claims(
+            account_id,
+            role,
+            bloc_id,
+            province,
+            false,
+            None,
+            Some(version),
+        )
     }
 
     /// A token for an API client (`svc`), for its role and province.
@@ -161,9 +186,10 @@ impl JwtKeys {
         province: String,
         scope: String,
     ) -> Result<String, String> {
-        self.sign_claims(client, role, None, Some(province), true, Some(scope))
+        self.sign_claims(client, role, None, Some(province), true, Some(scope), None)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn sign_claims(
         &self,
         account_id: Uuid,
@@ -172,6 +198,7 @@ impl JwtKeys {
         province: Option<String>,
         svc: bool,
         scope: Option<String>,
+        ver: Option<i32>,
     ) -> Result<String, String> {
         let now = now_secs();
         let claims = Claims {
@@ -186,6 +213,7 @@ impl JwtKeys {
             jti: Uuid::now_v7(),
             svc,
             scope,
+            ver,
         };
         let mut header = Header::new(self.signing_alg);
         header.kid = self.signing_kid.clone();

@@ -10,10 +10,10 @@ use super::{
 use crate::{
     auth::Caller,
     concurrency::{IfMatch, with_etag},
-    error::{ApiError, ApiResult},
+    db::begin_write,
+    error::ApiResult,
     export::{self, Format},
-    extract::{FingerprintedJson, Json},
-    idempotency::{self, IdempotencyKey},
+    extract::Json,
     pagination::Page,
     startup::AppState,
 };
@@ -233,27 +233,13 @@ pub async fn record_measurement(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
-    key: IdempotencyKey,
-    body: FingerprintedJson<NewMeasurement>,
+    body: Json<NewMeasurement>,
 ) -> ApiResult<HttpResponse> {
     let (id, tid) = path.into_inner();
-    let FingerprintedJson { body, fingerprint } = body;
-    let endpoint = format!("POST /api/v1/campaigns/{id}/targets/{tid}/measurements");
-    idempotency::run(
-        &state.db,
-        &caller,
-        &key,
-        &endpoint,
-        &fingerprint,
-        async |txn| {
-            let m = figures::record_in(txn, &caller, id, tid, body).await?;
-            Ok((
-                StatusCode::CREATED,
-                serde_json::to_string(&m).map_err(ApiError::internal)?,
-            ))
-        },
-    )
-    .await
+    let txn = begin_write(&state.db).await?;
+    let m = figures::record_in(&txn, &caller, id, tid, body.0).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(m))
 }
 
 /// One figure.

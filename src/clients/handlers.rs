@@ -127,8 +127,8 @@ pub async fn rotate_secret(
 pub async fn token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: crate::extract::RawBody,
 ) -> ApiResult<web::Json<ClientToken>> {
-    let t = service::parse_token_request(&req, &body)?;
+    let t = service::parse_token_request(&req, &body.0)?;
     Ok(web::Json(service::token(&state, t).await?))
 }

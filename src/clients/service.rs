@@ -13,7 +13,7 @@ use crate::{
     concurrency::{IfMatch, save_if_unchanged},
     db::begin_write,
     entities::api_client,
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, FieldError},
     pagination::{self, Keyset, Page},
     policy::{self, Action, Actor, Resource, Target},
     startup::AppState,
@@ -305,6 +305,20 @@ pub fn parse_token_request(req: &HttpRequest, body: &[u8]) -> ApiResult<TokenReq
         };
         t.client_id = Some(dec(id));
         t.client_secret = Some(dec(secret));
+    }
+    // The form and Basic paths bypass the JSON checks: the same edge rule here.
+    let fields = [
+        ("grant_type", Some(&t.grant_type)),
+        ("client_id", t.client_id.as_ref()),
+        ("client_secret", t.client_secret.as_ref()),
+        ("scope", t.scope.as_ref()),
+    ];
+    let errors: Vec<FieldError> = fields
+        .into_iter()
+        .filter_map(|(f, v)| crate::extract::clean::check(v?, false).map(|m| FieldError::new(f, m)))
+        .collect();
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
     }
     Ok(t)
 }

@@ -8,22 +8,15 @@ use super::{
 use crate::{
     auth::Caller,
     concurrency::{IfMatch, with_etag},
+    db::begin_write,
     error::{ApiError, ApiResult},
     export::{self, Format},
-    extract::{FingerprintedJson, Json},
-    idempotency::{self, IdempotencyKey},
+    extract::Json,
     pagination::Page,
     startup::AppState,
 };
 use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, patch, post, web};
 use uuid::Uuid;
-
-fn json_body<T: serde::Serialize>(status: StatusCode, body: &T) -> ApiResult<(StatusCode, String)> {
-    Ok((
-        status,
-        serde_json::to_string(body).map_err(ApiError::internal)?,
-    ))
-}
 
 /// Tasks of the caller's bloc (the portal: of its province), filtered and sorted.
 #[utoipa::path(tag = "tasks", params(TaskQuery),
@@ -92,22 +85,13 @@ async fn cached<T: serde::Serialize>(
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
-    key: IdempotencyKey,
-    body: FingerprintedJson<CreateTask>,
+    body: Json<CreateTask>,
 ) -> ApiResult<HttpResponse> {
-    let FingerprintedJson { body, fingerprint } = body;
-    idempotency::run(
-        &state.db,
-        &caller,
-        &key,
-        "POST /api/v1/tasks",
-        &fingerprint,
-        async |txn| {
-            let created = service::create_in(txn, &caller, body).await?;
-            json_body(StatusCode::CREATED, &created)
-        },
-    )
-    .await
+    let txn = begin_write(&state.db).await?;
+    let created = service::create_in(&txn, &caller, body.0).await?;
+    txn.commit().await?;
+    let v = created.task.version;
+    Ok(with_etag(StatusCode::CREATED, &created, v))
 }
 
 /// One task, with its deadline standing and the moves possible from its status.
@@ -247,24 +231,12 @@ pub async fn add_report(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    key: IdempotencyKey,
-    body: FingerprintedJson<NewReport>,
+    body: Json<NewReport>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let FingerprintedJson { body, fingerprint } = body;
-    let endpoint = format!("POST /api/v1/tasks/{id}/reports");
-    idempotency::run(
-        &state.db,
-        &caller,
-        &key,
-        &endpoint,
-        &fingerprint,
-        async |txn| {
-            let report = service::add_report_in(txn, &caller, id, body).await?;
-            json_body(StatusCode::CREATED, &report)
-        },
-    )
-    .await
+    let txn = begin_write(&state.db).await?;
+    let report = service::add_report_in(&txn, &caller, id.into_inner(), body.0).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(report))
 }
 
 /// The caller's open tasks (assigned to them, not finished), soonest due first, with standing.

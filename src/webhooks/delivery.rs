@@ -179,6 +179,9 @@ pub async fn run(state: web::Data<AppState>) {
     let http = match reqwest::Client::builder()
         .timeout(cfg.timeout)
         .redirect(reqwest::redirect::Policy::none())
+        // Names resolve through the egress policy; no proxy from the environment stands between.
+        .dns_resolver(Arc::new(super::egress::Guarded(state.egress.clone())))
+        .no_proxy()
         .user_agent(concat!("khoi-webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
     {
@@ -193,11 +196,14 @@ pub async fn run(state: web::Data<AppState>) {
     // the next poll.
     let finished = Arc::new(tokio::sync::Notify::new());
     let in_flight = Arc::new(std::sync::Mutex::new(HashSet::<Uuid>::new()));
+    // Which bloc goes first this round: each round starts one bloc further on.
+    let mut turn: usize = 0;
     loop {
         let free = slots.available_permits();
         if free > 0 {
             let busy: HashSet<Uuid> = in_flight.lock().map(|s| s.clone()).unwrap_or_default();
-            match claim(&state, &cfg, &instance, free, &busy).await {
+            turn = turn.wrapping_add(1);
+            match claim(&state, &cfg, &instance, free, &busy, turn).await {
                 Ok(claimed) => {
                     for d in claimed {
                         let Ok(permit) = slots.clone().try_acquire_owned() else {
@@ -241,13 +247,15 @@ fn lease(cfg: &WebhookConfig) -> chrono::Duration {
         .unwrap_or(chrono::Duration::seconds(60))
 }
 
-/// Claims up to `n` due deliveries, the oldest of each hook that has none in flight.
+/// Claims up to `n` due deliveries: the oldest of each hook that has none in flight, taken from
+/// the blocs in turn, so a bloc with a long backlog gets one slot in each round like any other.
 async fn claim(
     state: &AppState,
     cfg: &WebhookConfig,
     instance: &str,
     n: usize,
     busy_here: &HashSet<Uuid>,
+    turn: usize,
 ) -> Result<Vec<delivery::Model>, DbErr> {
     let db = &state.db;
     let now = Utc::now();
@@ -264,45 +272,62 @@ async fn claim(
         .into_iter()
         .collect();
     busy.extend(busy_here.iter().copied());
-    let due = delivery::Entity::find()
-        .filter(delivery::Column::Status.eq(pending))
-        .filter(delivery::Column::NextAttemptAt.lte(now))
+    let unclaimed = || {
+        sea_orm::Condition::any()
+            .add(delivery::Column::ClaimedUntil.is_null())
+            .add(delivery::Column::ClaimedUntil.lte(now))
+    };
+    // Active hooks with something due, the longest waiting first.
+    let due_hooks: Vec<(Uuid, Option<Uuid>)> = webhook::Entity::find()
+        .select_only()
+        .column(webhook::Column::Id)
+        .column(webhook::Column::BlocId)
+        .filter(webhook::Column::Active.eq(true))
         .filter(
-            sea_orm::Condition::any()
-                .add(delivery::Column::ClaimedUntil.is_null())
-                .add(delivery::Column::ClaimedUntil.lte(now)),
-        )
-        .filter(
-            delivery::Column::WebhookId.in_subquery(
+            webhook::Column::Id.in_subquery(
                 sea_orm::sea_query::Query::select()
-                    .column(webhook::Column::Id)
-                    .from(webhook::Entity)
-                    .and_where(webhook::Column::Active.eq(true))
+                    .column(delivery::Column::WebhookId)
+                    .from(delivery::Entity)
+                    .and_where(delivery::Column::Status.eq(pending))
+                    .and_where(delivery::Column::NextAttemptAt.lte(now))
+                    .cond_where(unclaimed())
                     .to_owned(),
             ),
         )
-        .order_by_asc(delivery::Column::NextAttemptAt)
-        .order_by_asc(delivery::Column::Id)
-        .limit(500)
+        .into_tuple()
         .all(db)
         .await?;
+    let order = fair_order(
+        due_hooks
+            .into_iter()
+            .filter(|(h, _)| !busy.contains(h))
+            .collect(),
+        turn,
+    );
     let until = now + lease(cfg);
     let mut claimed = Vec::new();
-    for d in due {
-        if claimed.len() >= n || busy.contains(&d.webhook_id) {
-            continue;
+    for hook in order {
+        if claimed.len() >= n {
+            break;
         }
-        busy.insert(d.webhook_id);
+        let Some(d) = delivery::Entity::find()
+            .filter(delivery::Column::WebhookId.eq(hook))
+            .filter(delivery::Column::Status.eq(pending))
+            .filter(delivery::Column::NextAttemptAt.lte(now))
+            .filter(unclaimed())
+            .order_by_asc(delivery::Column::NextAttemptAt)
+            .order_by_asc(delivery::Column::Id)
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
         let won = delivery::Entity::update_many()
             .col_expr(delivery::Column::ClaimedBy, Expr::value(instance))
             .col_expr(delivery::Column::ClaimedUntil, Expr::value(until))
             .filter(delivery::Column::Id.eq(d.id))
             .filter(delivery::Column::Status.eq(pending))
-            .filter(
-                sea_orm::Condition::any()
-                    .add(delivery::Column::ClaimedUntil.is_null())
-                    .add(delivery::Column::ClaimedUntil.lte(now)),
-            )
+            .filter(unclaimed())
             .exec(db)
             .await?
             .rows_affected
@@ -312,6 +337,26 @@ async fn claim(
         }
     }
     Ok(claimed)
+}
+
+/// Hooks in turn by bloc: the first hook of each bloc, then the second of each, and so on. The
+/// blocs start at `turn` (modulo their number), so over rounds each bloc is first as often.
+fn fair_order(hooks: Vec<(Uuid, Option<Uuid>)>, turn: usize) -> Vec<Uuid> {
+    let mut blocs: Vec<(Option<Uuid>, Vec<Uuid>)> = Vec::new();
+    for (hook, bloc) in hooks {
+        match blocs.iter_mut().find(|(b, _)| *b == bloc) {
+            Some((_, hs)) => hs.push(hook),
+            None => blocs.push((bloc, vec![hook])),
+        }
+    }
+    if !blocs.is_empty() {
+        let k = turn % blocs.len();
+        blocs.rotate_left(k);
+    }
+    let longest = blocs.iter().map(|(_, hs)| hs.len()).max().unwrap_or(0);
+    (0..longest)
+        .flat_map(|i| blocs.iter().filter_map(move |(_, hs)| hs.get(i).copied()))
+        .collect()
 }
 
 /// One attempt: send, then record the outcome and schedule a retry or give up.
@@ -341,24 +386,34 @@ async fn attempt(
     let timestamp = Utc::now().timestamp();
     let id = d.id.to_string();
     let signature = sign(&hook.secret, &id, timestamp, d.payload.as_bytes());
-    let result = http
-        .post(&hook.url)
-        .header("content-type", "application/json")
-        .header("webhook-id", &id)
-        .header("webhook-timestamp", timestamp.to_string())
-        .header("webhook-signature", signature)
-        .header("khoi-event", &d.event)
-        .body(d.payload.clone())
-        .send()
-        .await;
+    let allowed = reqwest::Url::parse(&hook.url)
+        .map_err(|_| super::egress::Refused("is not a URL".into()))
+        .and_then(|u| state.egress.check_literal(&u));
+    let result = match allowed {
+        Err(refused) => Err(Failure::Refused(refused)),
+        Ok(()) => http
+            .post(&hook.url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .header("khoi-event", &d.event)
+            .body(d.payload.clone())
+            .send()
+            .await
+            .map_err(Failure::Request),
+    };
     let elapsed = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
-    let (code, error) = match result {
-        Ok(r) if r.status().is_success() => (Some(r.status().as_u16() as i32), None),
+    // Only an HTTP answer has a status and a duration worth showing: for anything short of one
+    // the log says the same thing, so it cannot tell a closed port from an open one.
+    let (code, error, duration) = match result {
+        Ok(r) if r.status().is_success() => (Some(r.status().as_u16() as i32), None, Some(elapsed)),
         Ok(r) => (
             Some(r.status().as_u16() as i32),
             Some(format!("the receiver answered {}", r.status())),
+            Some(elapsed),
         ),
-        Err(e) => (None, Some(describe(&e))),
+        Err(f) => (None, Some(f.describe()), None),
     };
     let now = Utc::now();
     let attempts = d.attempts + 1;
@@ -369,7 +424,7 @@ async fn attempt(
     am.claimed_by = Set(None);
     am.claimed_until = Set(None);
     am.last_status_code = Set(code);
-    am.last_duration_ms = Set(Some(elapsed));
+    am.last_duration_ms = Set(duration);
     am.last_attempt_at = Set(Some(now));
     am.last_error = Set(error.clone().map(|e| e.chars().take(500).collect()));
     match error {
@@ -428,14 +483,25 @@ async fn attempt(
     txn.commit().await
 }
 
-/// A short reason for a failed request, without the receiver's body.
-fn describe(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "the receiver did not answer in time".into()
-    } else if e.is_connect() {
-        "could not connect to the receiver".into()
-    } else {
-        "the request to the receiver failed".into()
+/// Why an attempt got no HTTP answer.
+enum Failure {
+    Refused(super::egress::Refused),
+    Request(reqwest::Error),
+}
+
+impl Failure {
+    /// The failure's class, never the transport's own words: `blocked` by the egress policy, or
+    /// `unreachable` for everything else short of an HTTP answer (name, connection, TLS, timeout,
+    /// a reply that is not HTTP).
+    fn describe(&self) -> String {
+        let refused = match self {
+            Failure::Refused(r) => Some(r),
+            Failure::Request(e) => super::egress::refused_in(e),
+        };
+        match refused {
+            Some(r) => format!("blocked: the receiver's URL {r}"),
+            None => "unreachable: no HTTP answer from the receiver".into(),
+        }
     }
 }
 
@@ -451,6 +517,28 @@ mod tests {
         assert!(!matches("task.create", "task.update"));
         assert!(!matches("task.*", "task_report.create"));
         assert!(!matches("task", "task.create"));
+    }
+
+    #[test]
+    fn blocs_take_turns() {
+        let (a, b, c) = (Some(Uuid::now_v7()), Some(Uuid::now_v7()), None);
+        let h: Vec<Uuid> = (0..6).map(|_| Uuid::now_v7()).collect();
+        let hooks = vec![
+            (h[0], a),
+            (h[1], a),
+            (h[2], a),
+            (h[3], b),
+            (h[4], c),
+            (h[5], b),
+        ];
+        assert_eq!(
+            fair_order(hooks.clone(), 0),
+            vec![h[0], h[3], h[4], h[1], h[5], h[2]]
+        );
+        assert_eq!(
+            fair_order(hooks, 1),
+            vec![h[3], h[4], h[0], h[5], h[1], h[2]]
+        );
     }
 
     #[test]

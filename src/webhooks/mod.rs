@@ -1,6 +1,7 @@
 //! Webhooks: signed, retried, logged deliveries of the change feed to a receiver's URL.
 pub mod delivery;
 pub mod dto;
+pub mod egress;
 mod handlers;
 pub mod service;
 

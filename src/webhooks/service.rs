@@ -115,6 +115,38 @@ fn new_secret() -> String {
     format!("whsec_{}", STANDARD.encode(b))
 }
 
+/// Refuses a URL the egress policy does not allow (resolving its name now); adds the reason to
+/// `url`.
+async fn check_egress(state: &AppState, c: &mut Checks, url: &str) {
+    if url.is_empty() {
+        return;
+    }
+    let Ok(parsed) = Url::parse(url) else { return };
+    if let Err(r) = state.egress.check(&parsed).await {
+        c.add("url", &r.0);
+    }
+}
+
+/// Refuses another hook once the bloc (or the admin's installation-wide set) has the most allowed.
+async fn check_cap(
+    conn: &impl sea_orm::ConnectionTrait,
+    state: &AppState,
+    bloc_id: Option<Uuid>,
+) -> ApiResult<()> {
+    let mut q = webhook::Entity::find();
+    q = match bloc_id {
+        Some(b) => q.filter(webhook::Column::BlocId.eq(b)),
+        None => q.filter(webhook::Column::BlocId.is_null()),
+    };
+    let max = state.config.webhooks.max_per_bloc;
+    if sea_orm::PaginatorTrait::count(q, conn).await? >= max as u64 {
+        return Err(crate::error::ApiError::conflict(format!(
+            "the most webhooks allowed is {max}; point an existing one at the new URL instead (PATCH)"
+        )));
+    }
+    Ok(())
+}
+
 /// An http(s) URL with a host, no credentials, and not this service.
 pub fn check_url(c: &mut Checks, raw: &str, me: &SelfAddress) -> String {
     let raw = raw.trim();
@@ -237,6 +269,7 @@ pub async fn create(
     authorize(caller, Action::Create)?;
     let mut c = Checks::new();
     let url = check_url(&mut c, &body.url, me);
+    check_egress(state, &mut c, &url).await;
     let description = c
         .opt_text("description", body.description.as_deref(), 500)
         .unwrap_or_default();
@@ -246,6 +279,7 @@ pub async fn create(
     let now = Utc::now();
     let bloc_id = Scope::of(caller).own_bloc();
     let txn = begin_write(&state.db).await?;
+    check_cap(&txn, state, bloc_id).await?;
     let m = webhook::ActiveModel {
         id: Set(Uuid::now_v7()),
         bloc_id: Set(bloc_id),
@@ -291,13 +325,18 @@ pub async fn update(
     body: UpdateWebhook,
 ) -> ApiResult<webhook::Model> {
     authorize(caller, Action::Update)?;
+    // Resolved before the write lock is taken: a slow name server holds no one else up.
+    let mut c = Checks::new();
+    let new_url = body.url.as_ref().map(|u| check_url(&mut c, u, me));
+    if let Some(u) = &new_url {
+        check_egress(state, &mut c, u).await;
+    }
     let txn = begin_write(&state.db).await?;
     let current = tenancy::find::<webhook::Entity>(&txn, &Scope::of(caller), id, "webhook").await?;
     if_match.check(current.version)?;
-    let mut c = Checks::new();
     let mut am: webhook::ActiveModel = current.clone().into();
-    if let Some(u) = &body.url {
-        am.url = Set(check_url(&mut c, u, me));
+    if let Some(u) = new_url {
+        am.url = Set(u);
     }
     if let Some(d) = &body.description {
         am.description = Set(c.opt_text("description", Some(d), 500).unwrap_or_default());

@@ -27,6 +27,8 @@ fn claims(sub: &str) -> Value {
         "sub": sub, "bloc_id": null, "role": "admin",
         "iss": "khoi", "aud": "khoi-api",
         "exp": now() + 600, "iat": now(), "jti": uuid::Uuid::now_v7(),
+        // The account's version: a fresh admin account is at 1.
+        "ver": 1,
     })
 }
 
@@ -70,6 +72,18 @@ async fn a_forged_token_signed_with_our_secret_is_accepted_control() {
         .get("/api/v1/me", Some(&sign(&claims(&id), JWT_SECRET)))
         .await;
     assert_eq!(res.status(), 200);
+}
+
+/// A well-signed token for an account whose version has moved on (a revocation) is refused.
+#[tokio::test]
+async fn a_token_of_an_earlier_account_version_is_refused() {
+    let app = spawn_app().await;
+    let id = admin_id(&app).await;
+    let mut c = claims(&id);
+    c["ver"] = json!(0);
+    assert_rejected(&app, &format!("Bearer {}", sign(&c, JWT_SECRET))).await;
+    c.as_object_mut().unwrap().remove("ver");
+    assert_rejected(&app, &format!("Bearer {}", sign(&c, JWT_SECRET))).await;
 }
 
 #[tokio::test]

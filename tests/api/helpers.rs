@@ -1,7 +1,11 @@
 //! Spawns the real application on port 0 against a database of its own: a temporary SQLite
 //! file, or — when `TEST_DATABASE_URL` is set — a fresh PostgreSQL database created for the test
 //! and dropped afterwards. Both go through the real migrations.
-use khoi::{config::Config, config::Secret, startup::Application};
+use khoi::{
+    config::{Config, Secret, SignInConfig, WebhookConfig},
+    startup::Application,
+    webhooks::egress::Net,
+};
 use reqwest::{Client, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
@@ -120,6 +124,18 @@ pub fn test_config(data_dir: PathBuf, database_url: Option<String>) -> Config {
         db_max_connections: 5,
         shutdown_timeout: std::time::Duration::from_secs(1),
         log_filter: std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()),
+        // Tests sign in often from one address; the limits have tests of their own.
+        sign_in: SignInConfig {
+            per_address_per_minute: 100_000,
+            global_per_minute: 100_000,
+            ..SignInConfig::default()
+        },
+        // Receivers in tests listen on loopback over plain http; the egress tests tighten this.
+        webhooks: WebhookConfig {
+            allow_http: true,
+            allow_nets: vec![Net::parse("127.0.0.0/8").unwrap()],
+            ..WebhookConfig::default()
+        },
         ..Config::default()
     }
 }

@@ -35,11 +35,13 @@ async fn tokens_verify_with_the_published_keys_and_survive_a_rotation() {
     assert_eq!(a.get("/api/v1/me", Some(&token)).await.status(), 200);
 
     // Rotation: B signs, A's public key is still accepted and published.
-    let b = spawn_app_with(|c| {
-        c.jwt_private_key_file = Some(key("ed25519-b.pem"));
-        c.jwt_previous_public_key_file = Some(key("ed25519-a.pub.pem"));
-    })
-    .await;
+    // The same installation (one database) restarted with the new key.
+    let b = a
+        .another_instance(|c| {
+            c.jwt_private_key_file = Some(key("ed25519-b.pem"));
+            c.jwt_previous_public_key_file = Some(key("ed25519-a.pub.pem"));
+        })
+        .await;
     assert_eq!(
         b.get("/api/v1/blocs", Some(&token)).await.status(),
         200,
@@ -55,7 +57,9 @@ async fn tokens_verify_with_the_published_keys_and_survive_a_rotation() {
     let new = b.login("admin", ADMIN_PASSWORD).await.access;
     assert_ne!(jsonwebtoken::decode_header(&new).unwrap().kid, header.kid);
     // Once A is dropped its tokens are refused; a token of a foreign key never worked.
-    let c = spawn_app_with(|c| c.jwt_private_key_file = Some(key("ed25519-b.pem"))).await;
+    let c = a
+        .another_instance(|c| c.jwt_private_key_file = Some(key("ed25519-b.pem")))
+        .await;
     let res = c.get("/api/v1/blocs", Some(&token)).await;
     assert_eq!(res.status(), 401);
     assert_eq!(c.get("/api/v1/blocs", Some(&new)).await.status(), 200);
