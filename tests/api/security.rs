@@ -5,17 +5,28 @@
 //!   `isolation::*` (lists, the portal's province), and per resource in `tasks`, `campaigns`,
 //!   `supervision`, `followup` (staff acting on other people's objects).
 //! - API2 Broken authentication: `bad_tokens::*` (alg none, forged, expired, wrong key, issuer,
-//!   audience, malformed headers), `auth::*` (refresh reuse revokes the family, throttling with
-//!   429 + Retry-After, disabled accounts, timing-equal unknown users).
+//!   audience, malformed headers, an earlier account version), `auth::*` (refresh reuse revokes
+//!   the family, throttling with 429 + Retry-After, disabled accounts, timing-equal unknown
+//!   users), `hardening::account_changes_end_access_tokens_at_once` (deactivation, password
+//!   change and reset, role change), `hardening::the_username_throttle_holds_under_concurrent_guesses`,
+//!   `hardening::sign_ins_are_limited_per_address_and_in_all`.
 //! - API3 Broken object property-level authorisation: `no_write_accepts_server_owned_fields`
 //!   (here), `structure::fields_a_client_must_not_set_are_rejected`.
 //! - API4 Unrestricted resource consumption: `limits_on_bodies_pages_lists_and_slow_clients` (here),
-//!   `errors::body_over_the_limit_is_413`.
+//!   `errors::body_over_the_limit_is_413`, `hardening::a_flood_of_sign_ins_stays_within_memory`,
+//!   `hardening::a_trickled_body_is_cut_off`, `hardening::metric_labels_stay_bounded_whatever_clients_send`,
+//!   `egress::hooks_per_bloc_are_capped`, `egress::a_blocs_backlog_does_not_delay_another_blocs_deliveries`.
 //! - API5 Broken function-level authorisation: `the_portal_writes_nothing_anywhere` (here),
-//!   `roles::every_role_against_every_write_of_the_structure`, and the role tests of each
-//!   resource.
+//!   `roles::every_role_against_every_write_of_the_structure`, the role tests of each resource,
+//!   and `hardening::a_bloc_has_one_active_head_account`.
+//! - API6 Unrestricted access to sensitive business flows: `hardening::creates_are_exactly_once_across_a_sigkill`,
+//!   `hardening::simultaneous_retries_make_one_meeting` (a retried create never doubles).
+//! - API7 Server-side request forgery: `egress::*` (internal addresses in every spelling refused
+//!   at registration, names re-pointed inward refused at connect time, no port scanning through
+//!   the delivery log).
 //! - API8 Security misconfiguration: `errors_leak_no_internals` (here), `operations::*` (CORS off
-//!   by default, security headers).
+//!   by default, security headers), `hardening::secrets_are_not_cached_and_every_error_is_a_problem`
+//!   (no-store, CSP), `hardening::control_characters_and_absurd_dates_are_refused_at_the_edge`.
 use crate::helpers::{TestApp, spawn_app};
 use serde_json::{Value, json};
 use std::collections::HashMap;
