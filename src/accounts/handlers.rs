@@ -41,7 +41,7 @@ pub async fn list(
     responses(
         (status = 201, description = "Created", body = AccountDto, headers(("ETag" = String, description = "The version"))),
         (status = 403, description = "Only the admin and the bloc head create accounts"),
-        (status = 409, description = "The username is taken, or the staff member already has an account"),
+        (status = 409, description = "The username is taken, the staff member already has an account, or the bloc already has an active bloc head account"),
     ))]
 #[post("/accounts")]
 pub async fn create(
@@ -77,7 +77,7 @@ pub async fn get(
     responses(
         (status = 200, description = "Changed", body = AccountDto, headers(("ETag" = String, description = "The new version"))),
         (status = 403, description = "Only the admin and the bloc head change accounts"),
-        (status = 409, description = "Deactivating yourself, or activating the account of an inactive staff member"),
+        (status = 409, description = "Deactivating yourself, activating the account of an inactive staff member, or a second active bloc head account"),
         (status = 412, description = "Stale If-Match"),
     ))]
 #[patch("/accounts/{id}")]

@@ -59,11 +59,17 @@ pub async fn list(
 /// headers `webhook-id`, `webhook-timestamp` and `webhook-signature` =
 /// `v1,` + base64(HMAC-SHA256(key, "{webhook-id}.{webhook-timestamp}.{body}")), the key being
 /// the base64 after `whsec_` in `secret`. The answer carries `secret`, shown this once.
+///
+/// The receiver must be public: `https` (plain `http` only where the operator allows it), and a
+/// host that is not, and does not resolve to, a loopback, private, link-local, unique-local or
+/// otherwise reserved address unless the operator allows its range. The same check runs again
+/// when each delivery connects. A bloc has at most `KHOI_WEBHOOK_MAX_PER_BLOC` hooks (20).
 #[utoipa::path(tag = "webhooks", request_body = CreateWebhook,
     responses(
         (status = 201, description = "Registered, with its secret", body = WebhookWithSecret),
         (status = 403, description = "Only the bloc head and the admin"),
-        (status = 422, description = "The URL is not http(s), carries credentials or points at this service; or an unknown event pattern"),
+        (status = 409, description = "The bloc has as many hooks as KHOI_WEBHOOK_MAX_PER_BLOC allows"),
+        (status = 422, description = "The URL is not https (or http where allowed), carries credentials, points at this service or at an address the egress policy refuses; or an unknown event pattern"),
     ))]
 #[post("/webhooks")]
 pub async fn create(
@@ -100,7 +106,7 @@ pub async fn get(
         (status = 200, description = "Changed", body = WebhookDto, headers(("ETag" = String, description = "The new version"))),
         (status = 403, description = "Only the bloc head and the admin"),
         (status = 412, description = "Stale If-Match"),
-        (status = 422, description = "A bad URL or event pattern"),
+        (status = 422, description = "A bad URL (as for registration, egress policy included) or event pattern"),
     ))]
 #[patch("/webhooks/{id}")]
 pub async fn update(
