@@ -19,7 +19,7 @@ data = tempfile.mkdtemp(prefix="khoi-sqlite-bench-")
 env = dict(os.environ, KHOI_DATA_DIR=data, KHOI_BIND="127.0.0.1:18091", KHOI_LOG="warn",
            KHOI_ADMIN_PASSWORD=PASSWORD)
 subprocess.run([KHOI, "seed-demo", "--password", PASSWORD], env=env, check=True, stdout=subprocess.DEVNULL)
-server = subprocess.Popen([KHOI, "serve"], env=env)
+server = subprocess.Popen([KHOI, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 try:
     for _ in range(100):
         try:

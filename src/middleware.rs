@@ -65,8 +65,12 @@ pub async fn request_context(
     }
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| {
-        if status >= 500 {
+        // 503s (an outage, or work turned away under load) are expected conditions, logged
+        // below error so a flood of them does not drown the log's real errors.
+        if status >= 500 && status != 503 {
             tracing::error!(%method, %path, status, latency_ms, "request");
+        } else if status == 503 {
+            tracing::warn!(%method, %path, status, latency_ms, "request");
         } else {
             tracing::info!(%method, %path, status, latency_ms, "request");
         }

@@ -686,3 +686,32 @@ async fn secrets_are_not_cached_and_every_error_is_a_problem() {
     assert!(res.status().is_client_error());
     assert_problem(res, 400).await;
 }
+
+/// A key belongs to the account that sent it: the same key from two people makes two meetings,
+/// neither a replay of the other's.
+#[tokio::test]
+async fn an_idempotency_key_is_scoped_to_its_account() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let mut ids = Vec::new();
+    for (token, title) in [
+        (&demo.head, "Họp của trưởng khối"),
+        (&demo.deputy, "Họp của phó khối"),
+    ] {
+        let res = app
+            .client
+            .post(app.url("/api/v1/meetings"))
+            .bearer_auth(token)
+            .header("idempotency-key", "cung-mot-khoa")
+            .json(&json!({"kind": "ad_hoc", "title": title, "held_on": "2016-02-29"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        assert!(!res.headers().contains_key("idempotent-replayed"));
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["title"], title);
+        ids.push(body["id"].as_str().unwrap().to_string());
+    }
+    assert_ne!(ids[0], ids[1]);
+}

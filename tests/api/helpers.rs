@@ -140,6 +140,15 @@ pub fn test_config(data_dir: PathBuf, database_url: Option<String>) -> Config {
     }
 }
 
+/// The PostgreSQL database of a test that needs PostgreSQL. Such tests are `#[ignore]`d, so a
+/// plain `cargo test` lists them as ignored instead of passing them untested; run with
+/// `--include-ignored` (as CI's PostgreSQL run does) they fail loudly without `TEST_DATABASE_URL`.
+pub fn postgres_only(app: &TestApp) -> String {
+    app.pg_database
+        .clone()
+        .expect("this test needs PostgreSQL: set TEST_DATABASE_URL")
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
