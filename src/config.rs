@@ -53,6 +53,9 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// The longest a request body may take to arrive, start to end.
     pub body_timeout: Duration,
+    /// A fixed "today" for every request (tests, demonstrations, replaying a past month);
+    /// refused at start unless `KHOI_ALLOW_FIXED_TODAY=true` says it is meant.
+    pub fixed_today: Option<chrono::NaiveDate>,
     pub sign_in: SignInConfig,
     pub webhooks: WebhookConfig,
 }
@@ -145,6 +148,7 @@ impl Default for Config {
             db_acquire_timeout: Duration::from_secs(3),
             shutdown_timeout: Duration::from_secs(30),
             body_timeout: Duration::from_secs(30),
+            fixed_today: None,
             sign_in: SignInConfig::default(),
             webhooks: WebhookConfig::default(),
         }
@@ -232,6 +236,17 @@ impl Config {
         }
         if let Some(s) = parse_opt(&get, "KHOI_BODY_TIMEOUT", 1, 3600)? {
             c.body_timeout = Duration::from_secs(s);
+        }
+        if let Some(v) = get("KHOI_FIXED_TODAY") {
+            let day = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+                .map_err(|_| format!("KHOI_FIXED_TODAY must be a date YYYY-MM-DD, not `{v}`"))?;
+            if get("KHOI_ALLOW_FIXED_TODAY").as_deref() != Some("true") {
+                return Err(format!(
+                    "KHOI_FIXED_TODAY={v} would make every deadline and report run on that day; \
+                     set KHOI_ALLOW_FIXED_TODAY=true if that is what you want (never in production)"
+                ));
+            }
+            c.fixed_today = Some(day);
         }
         if let Some(n) = parse_opt(&get, "KHOI_LOGIN_RATE_PER_ADDRESS", 1, 1_000_000)? {
             c.sign_in.per_address_per_minute = n as u32;
@@ -384,6 +399,19 @@ mod tests {
         assert!(e.contains("KHOI_LOG_FORMAT"), "{e}");
         let e = cfg(&[("KHOI_CORS_ORIGINS", "portal.vn")]).unwrap_err();
         assert!(e.contains("KHOI_CORS_ORIGINS"), "{e}");
+    }
+
+    #[test]
+    fn a_fixed_today_must_be_asked_for() {
+        let e = cfg(&[("KHOI_FIXED_TODAY", "2016-06-30")]).unwrap_err();
+        assert!(e.contains("KHOI_ALLOW_FIXED_TODAY"), "{e}");
+        let c = cfg(&[
+            ("KHOI_FIXED_TODAY", "2016-06-30"),
+            ("KHOI_ALLOW_FIXED_TODAY", "true"),
+        ])
+        .unwrap();
+        assert_eq!(c.fixed_today.unwrap().to_string(), "2016-06-30");
+        assert!(cfg(&[("KHOI_FIXED_TODAY", "30/06/2016")]).is_err());
     }
 
     #[test]

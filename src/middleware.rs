@@ -43,7 +43,12 @@ pub async fn request_context(
     let path = req.path().to_string();
     let span = tracing::info_span!("request", request_id = %id);
 
-    let result = next.call(req).instrument(span.clone()).await;
+    let fixed_today = req
+        .app_data::<web::Data<crate::startup::AppState>>()
+        .and_then(|s| s.config.fixed_today);
+    let result = crate::validate::FIXED_TODAY
+        .scope(fixed_today, next.call(req).instrument(span.clone()))
+        .await;
     // Inner services answer errors as responses; an Err here would come from a middleware
     // without access to the request, and actix renders it with its `error_response` (the
     // API's own errors render as problem+json there too).

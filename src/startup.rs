@@ -58,6 +58,9 @@ impl Application {
             database = %redact_url(&config.effective_database_url()),
             "database ready, migrations applied"
         );
+        if let Some(day) = config.fixed_today {
+            tracing::warn!(%day, "today is fixed (KHOI_FIXED_TODAY): deadlines and reports run on that day");
+        }
         crate::auth::password::configure(config.sign_in.hashers);
         // The stand-in hash for unknown usernames, made now rather than by the first sign-in.
         tokio::task::spawn_blocking(|| {

@@ -146,8 +146,20 @@ pub fn period(
     Ok((from, to))
 }
 
+tokio::task_local! {
+    /// The day a request runs on when the operator fixed it (`KHOI_FIXED_TODAY`), set around each
+    /// request by the request middleware: per application, so tests in one process can each
+    /// have their own.
+    pub static FIXED_TODAY: Option<chrono::NaiveDate>;
+}
+
+/// Today in Vietnam (UTC+7), or the fixed day of this application's configuration.
 pub fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+    FIXED_TODAY
+        .try_with(|d| *d)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive())
 }
 
 /// The instant a local (Asia/Ho_Chi_Minh) date ends: timestamps before it fall on or before it.

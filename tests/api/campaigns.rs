@@ -305,7 +305,9 @@ async fn a_correction_supersedes_the_old_figure_which_stays_in_the_history() {
     let fixed = created(
         &app,
         &path,
-        json!({"unit_id": u["Quảng Long"], "as_of": "2016-06-30", "numerator": 1492, "denominator": 1820,
+        // Dated before the figure it corrects: only the supersession, not a newer date, can
+        // make it the one that counts.
+        json!({"unit_id": u["Quảng Long"], "as_of": "2016-06-20", "numerator": 1492, "denominator": 1820,
                "supersedes_id": wrong_id, "note": "Sửa số liệu theo báo cáo chính thức"}),
         &demo.staff,
     )

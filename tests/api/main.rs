@@ -24,6 +24,7 @@ mod overlap;
 mod reports;
 mod roles;
 mod security;
+mod standings;
 mod structure;
 mod supervision;
 mod tasks;

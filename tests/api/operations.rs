@@ -221,13 +221,14 @@ async fn readiness_follows_a_database_outage_and_recovers_by_itself() {
         .await
         .unwrap();
 
-    let started = Instant::now();
-    let res = app.get("/ready", None).await;
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "readiness took {:?}",
-        started.elapsed()
-    );
+    // Answered, not hung: the client gives up after 10 s, the pool after 1 s.
+    let res = app
+        .client
+        .get(app.url("/ready"))
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .expect("/ready answers during the outage");
     crate::helpers::assert_problem(res, 503).await;
     let res = app
         .login_response("admin", crate::helpers::ADMIN_PASSWORD)
