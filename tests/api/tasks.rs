@@ -1,7 +1,7 @@
 //! Tasks as the bloc works them: drafts that must be "five clears" before assignment, the
 //! workflow each role may move, reports, deadline standing, safe retries, overlap detection.
-use crate::helpers::{Demo, TestApp, assert_problem, etag, spawn_app};
-use chrono::{Duration, Utc};
+use crate::helpers::{Demo, TestApp, assert_problem, etag, spawn_app_with};
+use chrono::Duration;
 use serde_json::{Value, json};
 
 struct Ids {
@@ -31,8 +31,15 @@ async fn ids(app: &TestApp, d: &Demo) -> Ids {
     }
 }
 
+/// The day these tests run on, fixed in the service's configuration (`fixed_today`) rather
+/// than computed here: a run that crosses midnight in Vietnam sees the same day throughout. It
+/// lies after the real date because tasks are still created at the real time.
 fn today() -> chrono::NaiveDate {
-    (Utc::now() + Duration::hours(7)).date_naive()
+    chrono::NaiveDate::from_ymd_opt(2099, 6, 30).unwrap()
+}
+
+async fn spawn_app() -> TestApp {
+    spawn_app_with(|c| c.fixed_today = Some(today())).await
 }
 
 fn full_task(i: &Ids, title: &str, due: chrono::NaiveDate) -> Value {
