@@ -18,6 +18,7 @@ mod helpers;
 mod instances;
 mod isolation;
 mod jwks;
+mod moves;
 mod openapi;
 mod operations;
 mod overlap;

@@ -1,0 +1,207 @@
+//! Who may make each task move, over HTTP: every move × every role and relation to the task
+//! (the bloc head; the deputy heading the task's sub-committee, who also created it; a deputy
+//! with no part in it; the assignee; another staff member; the portal; the admin). Each cell
+//! gets a task of its own in the move's starting status, so a move that wrongly succeeds shows
+//! as 200 where 403 was due, whatever the policy table says.
+use crate::helpers::{DEMO_PASSWORD, TestApp, spawn_app};
+use serde_json::{Value, json};
+
+struct Cast {
+    head: String,
+    binh: String,
+    other_deputy: String,
+    cuong: String,
+    nam: String,
+    portal: String,
+    admin: String,
+    ids: Ids,
+}
+
+struct Ids {
+    mttq: String,
+    ktgs: String,
+    cuong: String,
+    nam: String,
+    directive: String,
+}
+
+async fn account_for(app: &TestApp, head: &str, staff_id: &str, username: &str) -> String {
+    let res = app
+        .post_json(
+            "/api/v1/accounts",
+            &json!({"username": username, "password": DEMO_PASSWORD, "staff_id": staff_id}),
+            Some(head),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    app.login(username, DEMO_PASSWORD).await.access
+}
+
+async fn cast(app: &TestApp) -> Cast {
+    let d = app.seed_demo().await;
+    let h = &d.head;
+    let ids = Ids {
+        mttq: app.first_id("/api/v1/organisations?q=MTTQ", h).await,
+        ktgs: app.first_id("/api/v1/sub-committees?q=KTGS", h).await,
+        cuong: app.first_id("/api/v1/staff?q=ly van cuong", h).await,
+        nam: app.first_id("/api/v1/staff?q=trinh van nam", h).await,
+        directive: app.first_id("/api/v1/directives?q=292", h).await,
+    };
+    let nam = account_for(app, h, &ids.nam, "trinh.van.nam").await;
+    let res = app
+        .post_json(
+            "/api/v1/staff",
+            &json!({"full_name": "Hoàng Thị Mai", "role": "deputy_head", "position": "Phó Trưởng khối"}),
+            Some(h),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let mai: Value = res.json().await.unwrap();
+    let other_deputy = account_for(app, h, mai["id"].as_str().unwrap(), "hoang.thi.mai").await;
+    let portal = app
+        .portal_account(&d.admin, "Quảng Ninh", "cong.tinh")
+        .await;
+    Cast {
+        head: d.head,
+        binh: d.deputy,
+        other_deputy,
+        cuong: d.staff,
+        nam,
+        portal,
+        admin: d.admin,
+        ids,
+    }
+}
+
+async fn act(app: &TestApp, token: &str, id: &str, body: Value) -> u16 {
+    app.post_json(
+        &format!("/api/v1/tasks/{id}/transitions"),
+        &body,
+        Some(token),
+    )
+    .await
+    .status()
+    .as_u16()
+}
+
+fn submit() -> Value {
+    json!({"action": "submit", "report": {"text": "Đã hoàn thành.", "progress": 100}})
+}
+
+/// A task created by Bình (heading KTGS), assigned to Cường, brought to `status`.
+async fn task_in(app: &TestApp, c: &Cast, status: &str) -> String {
+    let res = app
+        .post_json(
+            "/api/v1/tasks",
+            &json!({
+                "title": "Rà soát hộ nghèo thôn Quảng Long",
+                "description": "Rà soát danh sách hộ nghèo theo chuẩn mới.",
+                "expected_result": "Danh sách đã rà soát",
+                "directive_id": c.ids.directive,
+                "lead_organisation_id": c.ids.mttq,
+                "sub_committee_id": c.ids.ktgs,
+                "assignee_id": c.ids.cuong,
+                "due_date": "2099-12-31",
+            }),
+            Some(&c.binh),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let steps: &[(&str, Value)] = match status {
+        "draft" => &[],
+        "assigned" => &[("binh", json!({"action": "assign"}))],
+        "in_progress" => &[
+            ("binh", json!({"action": "assign"})),
+            ("cuong", json!({"action": "start"})),
+        ],
+        "submitted" => &[
+            ("binh", json!({"action": "assign"})),
+            ("cuong", json!({"action": "start"})),
+            ("cuong", submit()),
+        ],
+        other => panic!("{other}"),
+    };
+    for (who, body) in steps {
+        let token = if *who == "binh" { &c.binh } else { &c.cuong };
+        assert_eq!(act(app, token, &id, body.clone()).await, 200, "{body}");
+    }
+    id
+}
+
+#[tokio::test]
+async fn every_move_by_every_role_and_relation() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let actors: [(&str, &String); 7] = [
+        ("head", &c.head),
+        ("deputy heading the sub-committee, creator", &c.binh),
+        ("deputy with no part", &c.other_deputy),
+        ("assignee", &c.cuong),
+        ("other staff", &c.nam),
+        ("portal", &c.portal),
+        ("admin", &c.admin),
+    ];
+    // (move, starting status, body, who may: one flag per actor above)
+    let reassign =
+        json!({"action": "reassign", "assignee_id": c.ids.nam, "reason": "Đồng chí Cường đi học"});
+    let moves: [(&str, &str, Value, [bool; 7]); 7] = [
+        (
+            "assign",
+            "draft",
+            json!({"action": "assign"}),
+            [true, true, false, false, false, false, false],
+        ),
+        (
+            "start",
+            "assigned",
+            json!({"action": "start"}),
+            [false, false, false, true, false, false, false],
+        ),
+        (
+            "submit",
+            "in_progress",
+            submit(),
+            [false, false, false, true, false, false, false],
+        ),
+        (
+            "complete",
+            "submitted",
+            json!({"action": "complete"}),
+            [true, true, false, false, false, false, false],
+        ),
+        (
+            "return",
+            "submitted",
+            json!({"action": "return", "reason": "Thiếu biên bản"}),
+            [true, true, false, false, false, false, false],
+        ),
+        (
+            "cancel",
+            "assigned",
+            json!({"action": "cancel", "reason": "Trùng nhiệm vụ khác"}),
+            [true, true, false, false, false, false, false],
+        ),
+        (
+            "reassign",
+            "assigned",
+            reassign,
+            [true, true, false, false, false, false, false],
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (name, from, body, may) in &moves {
+        for ((who, token), allowed) in actors.iter().zip(may) {
+            let id = task_in(&app, &c, from).await;
+            let status = act(&app, token, &id, body.clone()).await;
+            let expected = if *allowed { 200 } else { 403 };
+            if status != expected {
+                wrong.push(format!("{name} by {who}: {status}, expected {expected}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
