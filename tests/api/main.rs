@@ -22,6 +22,7 @@ mod moves;
 mod openapi;
 mod operations;
 mod overlap;
+mod recorded;
 mod reports;
 mod roles;
 mod security;
