@@ -2,12 +2,14 @@
 //! with SIGKILL mid-load. No acknowledged write may be lost, none may be half there, and a retry
 //! with the same Idempotency-Key settles every write that got no answer exactly once.
 use crate::helpers::{
-    ADMIN_PASSWORD, DEMO_PASSWORD, JWT_SECRET, fresh_database, spawn_app_with, test_data_dir,
+    ADMIN_PASSWORD, DEMO_PASSWORD, JWT_SECRET, TestDb, fresh_database, spawn_app_with,
+    test_data_dir,
 };
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use std::{
     io::{BufRead, BufReader},
+    path::PathBuf,
     process::{Child, Command, Stdio},
     sync::{
         Arc, Mutex,
@@ -248,11 +250,15 @@ pub(crate) fn start(envs: &[(&str, String)]) -> (Server, String) {
     (Server { child }, base)
 }
 
-/// Both databases: SIGKILL mid-load, restart, and every acknowledged write is there.
-#[tokio::test]
-async fn sigkill_mid_load_loses_no_acknowledged_write() {
+/// A fresh database (SQLite, or PostgreSQL with `TEST_DATABASE_URL`) for the real binary: its
+/// data directory, the environment to start the binary with (plus `extra`), and the guard that
+/// removes the database. With `demo`, `khoi seed-demo` has loaded the demo bloc.
+pub(crate) async fn binary_database(
+    extra: &[(&'static str, &str)],
+    demo: bool,
+) -> (PathBuf, Vec<(&'static str, String)>, TestDb) {
     let data_dir = test_data_dir();
-    let (url, _guard) = fresh_database(&data_dir).await;
+    let (url, guard) = fresh_database(&data_dir).await;
     let mut envs = vec![
         ("KHOI_DATA_DIR", data_dir.display().to_string()),
         ("KHOI_JWT_SECRET", JWT_SECRET.to_string()),
@@ -261,25 +267,49 @@ async fn sigkill_mid_load_loses_no_acknowledged_write() {
     if let Some(u) = &url {
         envs.push(("DATABASE_URL", u.clone()));
     }
-    let mut seed = Command::new(env!("CARGO_BIN_EXE_khoi"));
-    seed.args(["seed-demo", "--password", DEMO_PASSWORD])
-        .env("KHOI_LOG", "warn");
-    for (k, v) in &envs {
-        seed.env(k, v);
+    envs.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    if demo {
+        let mut seed = Command::new(env!("CARGO_BIN_EXE_khoi"));
+        seed.args(["seed-demo", "--password", DEMO_PASSWORD])
+            .env("KHOI_LOG", "warn");
+        for (k, v) in &envs {
+            seed.env(k, v);
+        }
+        assert!(seed.output().unwrap().status.success());
     }
-    assert!(seed.output().unwrap().status.success());
-    let (server, first) = start(&envs);
-    let client = reqwest::Client::new();
+    (data_dir, envs, guard)
+}
+
+/// An access token from the binary at `base`.
+pub(crate) async fn sign_in(
+    client: &reqwest::Client,
+    base: &str,
+    username: &str,
+    password: &str,
+) -> String {
     let login: Value = client
-        .post(format!("{first}/api/v1/auth/login"))
-        .json(&json!({"username": "demo.head", "password": DEMO_PASSWORD}))
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": password}))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let token = login["access_token"].as_str().unwrap().to_string();
+    login["access_token"].as_str().unwrap().to_string()
+}
+
+/// Both databases: SIGKILL mid-load, restart, and every acknowledged write is there.
+#[tokio::test]
+async fn sigkill_mid_load_loses_no_acknowledged_write() {
+    let (data_dir, envs, _guard) = binary_database(&[], true).await;
+    let url = envs
+        .iter()
+        .find(|(k, _)| *k == "DATABASE_URL")
+        .map(|(_, v)| v.clone());
+    let (server, first) = start(&envs);
+    let client = reqwest::Client::new();
+    let token = sign_in(&client, &first, "demo.head", DEMO_PASSWORD).await;
     let stop = Arc::new(AtomicBool::new(false));
     let base = Arc::new(Mutex::new(first));
     let writers: Vec<_> = (0..8)

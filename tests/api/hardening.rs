@@ -1,10 +1,8 @@
 //! The breaks an outside attack found (issue 12), each held shut: bounded sign-in cost, the
 //! sign-in throttle under concurrency, revocation at once, one bloc head, exactly-once creates,
-//! clean edges. Webhook egress has its own tests in `webhooks.rs`.
-use crate::helpers::{
-    ADMIN_PASSWORD, DEMO_PASSWORD, JWT_SECRET, assert_problem, fresh_database, spawn_app,
-    spawn_app_with, test_data_dir,
-};
+//! clean edges. Webhook egress has its own tests in `egress.rs`.
+use crate::faults::sign_in;
+use crate::helpers::{ADMIN_PASSWORD, DEMO_PASSWORD, assert_problem, spawn_app, spawn_app_with};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -26,21 +24,17 @@ fn peak_rss_mib(pid: u32) -> u64 {
 /// at most a few passwords are hashed at once and the rest are told to come back.
 #[tokio::test]
 async fn a_flood_of_sign_ins_stays_within_memory() {
-    let data_dir = test_data_dir();
-    let (url, _guard) = fresh_database(&data_dir).await;
-    let mut envs = vec![
-        ("KHOI_DATA_DIR", data_dir.display().to_string()),
-        ("KHOI_JWT_SECRET", JWT_SECRET.to_string()),
-        ("KHOI_ADMIN_PASSWORD", ADMIN_PASSWORD.to_string()),
-        // The address and global limits would turn most of the flood away before any hashing:
-        // lifted here so the hashing bound itself is what is tested.
-        ("KHOI_LOGIN_RATE_PER_ADDRESS", "1000000".to_string()),
-        ("KHOI_LOGIN_RATE_GLOBAL", "1000000".to_string()),
-        ("KHOI_DB_MAX_CONNECTIONS", "32".to_string()),
-    ];
-    if let Some(u) = &url {
-        envs.push(("DATABASE_URL", u.clone()));
-    }
+    // The address and global limits would turn most of the flood away before any hashing:
+    // lifted here so the hashing bound itself is what is tested.
+    let (data_dir, envs, _guard) = crate::faults::binary_database(
+        &[
+            ("KHOI_LOGIN_RATE_PER_ADDRESS", "1000000"),
+            ("KHOI_LOGIN_RATE_GLOBAL", "1000000"),
+            ("KHOI_DB_MAX_CONNECTIONS", "32"),
+        ],
+        false,
+    )
+    .await;
     let (server, base) = crate::faults::start(&envs);
     let client = reqwest::Client::new();
     let before = peak_rss_mib(server.pid());
@@ -352,23 +346,7 @@ async fn a_bloc_has_one_active_head_account() {
 /// killed mid-load, and every key's retry ends with exactly one resource.
 #[tokio::test]
 async fn creates_are_exactly_once_across_a_sigkill() {
-    let data_dir = test_data_dir();
-    let (url, _guard) = fresh_database(&data_dir).await;
-    let mut envs = vec![
-        ("KHOI_DATA_DIR", data_dir.display().to_string()),
-        ("KHOI_JWT_SECRET", JWT_SECRET.to_string()),
-        ("KHOI_ADMIN_PASSWORD", ADMIN_PASSWORD.to_string()),
-    ];
-    if let Some(u) = &url {
-        envs.push(("DATABASE_URL", u.clone()));
-    }
-    let mut seed = std::process::Command::new(env!("CARGO_BIN_EXE_khoi"));
-    seed.args(["seed-demo", "--password", DEMO_PASSWORD])
-        .env("KHOI_LOG", "warn");
-    for (k, v) in &envs {
-        seed.env(k, v);
-    }
-    assert!(seed.output().unwrap().status.success());
+    let (data_dir, envs, _guard) = crate::faults::binary_database(&[], true).await;
     let client = reqwest::Client::new();
     let body_of = |kind: usize, n: usize| -> (&'static str, Value) {
         if kind == 0 {
@@ -402,7 +380,7 @@ async fn creates_are_exactly_once_across_a_sigkill() {
     let mut sent = Vec::new();
     for round in 0..3 {
         let (server, base) = crate::faults::start(&envs);
-        let token = login(&client, &base).await;
+        let token = sign_in(&client, &base, "demo.head", DEMO_PASSWORD).await;
         let batch: Vec<(usize, usize)> = (0..60).map(|i| (i % 2, round * 60 + i)).collect();
         let killer = async {
             tokio::time::sleep(Duration::from_millis(150 + 100 * round as u64)).await;
@@ -417,7 +395,7 @@ async fn creates_are_exactly_once_across_a_sigkill() {
         sent.extend(batch.into_iter().zip(statuses));
     }
     let (_server, base) = crate::faults::start(&envs);
-    let token = login(&client, &base).await;
+    let token = sign_in(&client, &base, "demo.head", DEMO_PASSWORD).await;
     for ((kind, n), first) in &sent {
         let status = send(base.clone(), token.clone(), *kind, *n).await;
         assert_eq!(status, 201, "retry of k{kind}-{n} (first answer {first})");
@@ -439,19 +417,6 @@ async fn creates_are_exactly_once_across_a_sigkill() {
         assert_eq!(found, 1, "{want} is there {found} times");
     }
     let _ = std::fs::remove_dir_all(&data_dir);
-}
-
-async fn login(client: &reqwest::Client, base: &str) -> String {
-    let v: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": "demo.head", "password": DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["access_token"].as_str().unwrap().to_string()
 }
 
 async fn get(client: &reqwest::Client, base: &str, token: &str, path: &str) -> (u16, Value) {

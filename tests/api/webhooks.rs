@@ -588,44 +588,22 @@ async fn a_slow_receiver_does_not_hold_up_another_hooks_deliveries() {
 /// delivery goes out once.
 #[tokio::test]
 async fn queued_deliveries_survive_sigkill_of_the_process() {
-    use crate::helpers::{
-        ADMIN_PASSWORD, DEMO_PASSWORD, JWT_SECRET, fresh_database, test_data_dir,
-    };
-    let data_dir = test_data_dir();
-    let (url, _guard) = fresh_database(&data_dir).await;
-    let mut envs = vec![
-        ("KHOI_DATA_DIR", data_dir.display().to_string()),
-        ("KHOI_JWT_SECRET", JWT_SECRET.to_string()),
-        ("KHOI_ADMIN_PASSWORD", ADMIN_PASSWORD.to_string()),
-        ("KHOI_WEBHOOK_POLL_MS", "50".to_string()),
-        // The receiver listens on loopback over plain http.
-        ("KHOI_WEBHOOK_ALLOW_HTTP", "true".to_string()),
-        ("KHOI_WEBHOOK_ALLOW_NETS", "127.0.0.0/8".to_string()),
-    ];
-    if let Some(u) = &url {
-        envs.push(("DATABASE_URL", u.clone()));
-    }
-    let mut seed = std::process::Command::new(env!("CARGO_BIN_EXE_khoi"));
-    seed.args(["seed-demo", "--password", DEMO_PASSWORD])
-        .env("KHOI_LOG", "warn");
-    for (k, v) in &envs {
-        seed.env(k, v);
-    }
-    assert!(seed.output().unwrap().status.success());
+    let (_data_dir, envs, _guard) = crate::faults::binary_database(
+        &[
+            ("KHOI_WEBHOOK_POLL_MS", "50"),
+            // The receiver listens on loopback over plain http.
+            ("KHOI_WEBHOOK_ALLOW_HTTP", "true"),
+            ("KHOI_WEBHOOK_ALLOW_NETS", "127.0.0.0/8"),
+        ],
+        true,
+    )
+    .await;
     let mut off = envs.clone();
     off.push(("KHOI_WEBHOOK_DELIVERY", "off".to_string()));
     let (server, base) = crate::faults::start(&off);
     let client = reqwest::Client::new();
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": "demo.head", "password": DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().unwrap();
+    let token =
+        &crate::faults::sign_in(&client, &base, "demo.head", crate::helpers::DEMO_PASSWORD).await;
     let rx = Receiver::start(0);
     let res = client
         .post(format!("{base}/api/v1/webhooks"))
@@ -662,18 +640,8 @@ async fn queued_deliveries_survive_sigkill_of_the_process() {
     rx.wait_for(10, 30).await;
     // The count is final once every delivery is settled (none pending, none leased).
     let log_url = format!("{base}/api/v1/webhooks/{hook_id}/deliveries?limit=200");
-    let token = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": "demo.head", "password": DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token =
+        crate::faults::sign_in(&client, &base, "demo.head", crate::helpers::DEMO_PASSWORD).await;
     wait_until(
         async || {
             let log: Value = client
