@@ -1,6 +1,6 @@
 //! Configuration: built-in defaults, overridden by environment variables (documented in the
 //! README). Secrets are wrapped in [`Secret`] so that neither `Debug` nor logs can print them.
-use std::{fmt, path::PathBuf, time::Duration};
+use std::{fmt, net::IpAddr, path::PathBuf, time::Duration};
 
 /// A value that must never be printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -103,7 +103,7 @@ pub struct WebhookConfig {
     pub allow_http: bool,
     /// Address ranges a receiver may resolve to although they are private, loopback or
     /// otherwise internal (`KHOI_WEBHOOK_ALLOW_NETS`).
-    pub allow_nets: Vec<crate::webhooks::egress::Net>,
+    pub allow_nets: Vec<Net>,
     /// Hooks one bloc (or the admin, for all blocs) may register.
     pub max_per_bloc: u32,
 }
@@ -282,10 +282,7 @@ impl Config {
                 .split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(|s| {
-                    crate::webhooks::egress::Net::parse(s)
-                        .map_err(|m| format!("KHOI_WEBHOOK_ALLOW_NETS: `{s}` {m}"))
-                })
+                .map(|s| Net::parse(s).map_err(|m| format!("KHOI_WEBHOOK_ALLOW_NETS: `{s}` {m}")))
                 .collect::<Result<_, _>>()?;
         }
         if let Some(n) = parse_opt(&get, "KHOI_WEBHOOK_MAX_PER_BLOC", 1, 10_000)? {
@@ -334,6 +331,50 @@ impl Config {
 
     pub fn is_sqlite(&self) -> bool {
         self.effective_database_url().starts_with("sqlite:")
+    }
+}
+
+/// An address range: `10.0.0.0/8`, `fd00::/8`, or one address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Net {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Net {
+    /// Parses `ADDR/PREFIX` or `ADDR`; the message completes "`…` …".
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let addr: IpAddr = addr
+            .parse()
+            .map_err(|_| "is not an address range such as 10.20.0.0/16".to_string())?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("has a prefix length that is not 0 to {max}"))?,
+        };
+        Ok(Net { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX.checked_shl(32 - self.prefix as u32).unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX.checked_shl(128 - self.prefix as u32).unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
     }
 }
 

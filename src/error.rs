@@ -11,6 +11,9 @@ use utoipa::ToSchema;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// The detail of a 408, and the reason the body stream gives when its deadline passes.
+pub const BODY_TIMED_OUT: &str = "the request body did not arrive in time";
+
 /// One invalid field of a request.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct FieldError {
@@ -184,7 +187,7 @@ impl ApiError {
             Self::PayloadTooLarge { limit } => {
                 format!("the request body exceeds the limit of {limit} bytes")
             }
-            Self::RequestTimeout => crate::middleware::BODY_TIMED_OUT.into(),
+            Self::RequestTimeout => BODY_TIMED_OUT.into(),
             Self::Validation(errors) => match errors.len() {
                 1 => format!("`{}` {}", errors[0].field, errors[0].message),
                 n => format!("{n} fields are invalid"),

@@ -96,16 +96,7 @@ fn json_response(status: u16, body: &str) -> HttpResponse {
     res.body(body.to_string())
 }
 
-/// The key a request runs under, handed to its write through the [`crate::auth::Caller`].
-#[derive(Clone, Debug)]
-pub struct Claim {
-    pub account_id: Uuid,
-    pub key: String,
-    endpoint: String,
-    fingerprint: String,
-    /// Set once the request's first write has stored the key.
-    stored: Arc<AtomicBool>,
-}
+pub use crate::auth::caller::Claim;
 
 /// The stored answer for this key, if the caller used it before (on the same endpoint with the
 /// same body; otherwise 422).

@@ -43,9 +43,7 @@ pub async fn request_context(
     let path = req.path().to_string();
     let span = tracing::info_span!("request", request_id = %id);
 
-    let fixed_today = req
-        .app_data::<web::Data<crate::startup::AppState>>()
-        .and_then(|s| s.config.fixed_today);
+    let fixed_today = req.app_data::<FixedToday>().and_then(|d| d.0);
     let result = crate::validate::FIXED_TODAY
         .scope(fixed_today, next.call(req).instrument(span.clone()))
         .await;
@@ -133,6 +131,10 @@ pub async fn body_deadline(
     next.call(req).await.map(|r| r.map_into_boxed_body())
 }
 
+/// The configured `KHOI_FIXED_TODAY`, as app data.
+#[derive(Clone, Copy)]
+pub struct FixedToday(pub Option<chrono::NaiveDate>);
+
 /// The configured body timeout, as app data.
 #[derive(Clone, Copy)]
 pub struct BodyTimeout(pub std::time::Duration);
@@ -161,14 +163,12 @@ impl futures_util::Stream for Deadline {
         if this.sleep.as_mut().poll(cx).is_ready() {
             this.done = true;
             return Poll::Ready(Some(Err(actix_web::error::PayloadError::Io(
-                std::io::Error::new(std::io::ErrorKind::TimedOut, BODY_TIMED_OUT),
+                std::io::Error::new(std::io::ErrorKind::TimedOut, crate::error::BODY_TIMED_OUT),
             ))));
         }
         Poll::Pending
     }
 }
-
-pub const BODY_TIMED_OUT: &str = "the request body did not arrive in time";
 
 /// Error responses that the framework or a middleware produced in its own format (plain text,
 /// empty) are rewritten as problem+json with the same status, so clients parse one format.

@@ -103,6 +103,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
     let config = state.config.clone();
     let limit = config.body_limit;
     let body_timeout = config.body_timeout;
+    let fixed_today = config.fixed_today;
     let cors_origins = Arc::new(config.cors_origins.clone());
     let mut server = HttpServer::new(move || {
         App::new()
@@ -114,6 +115,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .app_data(web::PathConfig::default().error_handler(extract::path_error))
             .app_data(crate::middleware::BodyTimeout(body_timeout))
+            .app_data(crate::middleware::FixedToday(fixed_today))
             .wrap(from_fn(crate::idempotency::layer))
             .wrap(from_fn(crate::auth::caller::layer))
             .wrap(from_fn(crate::middleware::body_deadline))

@@ -1,8 +1,5 @@
 use super::Role;
-use crate::{
-    entities::account, error::ApiError, idempotency::Claim, middleware::RequestId,
-    startup::AppState,
-};
+use crate::{entities::account, error::ApiError, middleware::RequestId, startup::AppState};
 use actix_web::{
     FromRequest, HttpMessage, HttpRequest,
     body::{BoxBody, MessageBody},
@@ -32,6 +29,17 @@ pub struct Caller {
     /// The `Idempotency-Key` this request runs under, if any: the write's transaction records
     /// its answer against it (see [`crate::audit::record`]).
     pub idempotency: Option<Claim>,
+}
+
+/// The key a request runs under, handed to its write through the [`Caller`]; made by the idempotency layer.
+#[derive(Clone, Debug)]
+pub struct Claim {
+    pub account_id: uuid::Uuid,
+    pub key: String,
+    pub(crate) endpoint: String,
+    pub(crate) fingerprint: String,
+    /// Set once the request's first write has stored the key.
+    pub(crate) stored: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The outcome of authenticating a request, decided once by [`layer`].
