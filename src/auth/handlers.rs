@@ -40,7 +40,8 @@ pub async fn login(
 ///
 /// Each refresh token works once. Presenting one that was already used revokes every token of
 /// its sign-in session (the "family"): whoever holds a copy is signed out too. The new access
-/// token carries the account's current role, so a role change takes effect here at the latest.
+/// token carries the account's current role and version (a role change already ended the old
+/// access tokens).
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -93,9 +94,9 @@ pub async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Js
 
 /// Change the caller's own password; the current one is required.
 ///
-/// Every session of the account is signed out (its refresh tokens are revoked); access tokens
-/// already issued expire on their own. Wrong current passwords count towards the sign-in
-/// throttle of the username.
+/// Every session of the account is signed out: its refresh tokens are revoked and every access
+/// token issued before, this request's included, is refused from the next request on. Wrong
+/// current passwords count towards the sign-in throttle of the username.
 #[utoipa::path(
     tag = "auth",
     request_body = ChangePassword,

@@ -68,8 +68,8 @@ pub async fn get(
 /// Change a staff member (bloc head); anyone may change their own phone and email.
 ///
 /// Deactivating (`"active": false`) keeps the person's history and work and stops their
-/// sign-in at once. A role change reaches their account and takes effect at their next token
-/// refresh at the latest.
+/// sign-in at once. A role change reaches their account and ends its access tokens at once; the
+/// next sign-in or refresh carries the new role.
 #[utoipa::path(tag = "staff", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
     request_body = UpdateStaff,
     responses(
