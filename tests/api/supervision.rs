@@ -255,3 +255,30 @@ async fn bad_supervision_input_is_refused_and_nothing_is_written() {
         .await;
     assert_eq!(status, 404);
 }
+
+/// A deputy runs a supervision through the organisation they lead, not only through the
+/// sub-committee they head: Bình leads CCB but does not head VP (a policy mutant once survived
+/// here). With another organisation in the lead, the same plan is refused.
+#[tokio::test]
+async fn the_lead_organisations_leader_runs_the_supervision() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let vp = app
+        .first_id("/api/v1/sub-committees?q=VP", &demo.head)
+        .await;
+    let ccb = app
+        .first_id("/api/v1/organisations?q=CCB", &demo.head)
+        .await;
+    let hnd = app
+        .first_id("/api/v1/organisations?q=HND", &demo.head)
+        .await;
+    let plan = |org: &str| {
+        json!({"kind": "supervision", "title": "Giám sát chính sách cựu chiến binh",
+            "subject": "UBND xã Quảng Long", "sub_committee_id": vp, "lead_organisation_id": org,
+            "planned_start": "2016-07-04", "planned_end": "2016-07-15"})
+    };
+    let (status, body) = post(&app, "/api/v1/supervisions", plan(&hnd), &demo.deputy).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = post(&app, "/api/v1/supervisions", plan(&ccb), &demo.deputy).await;
+    assert_eq!(status, 201, "{body}");
+}
