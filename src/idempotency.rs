@@ -159,18 +159,21 @@ pub async fn record_in_transaction(
             .await?;
         return Ok(());
     }
+    key_row(claim, status, body).insert(conn).await?;
+    Ok(())
+}
+
+/// The stored row of a key: what was asked (endpoint, fingerprint) and what was answered.
+fn key_row(claim: &Claim, status: i16, response: String) -> idempotency_key::ActiveModel {
     idempotency_key::ActiveModel {
         account_id: Set(claim.account_id),
         key: Set(claim.key.clone()),
         endpoint: Set(claim.endpoint.clone()),
         request_hash: Set(claim.fingerprint.clone()),
         status: Set(status),
-        response: Set(body),
+        response: Set(response),
         created_at: Set(Utc::now()),
     }
-    .insert(conn)
-    .await?;
-    Ok(())
 }
 
 /// Answers carrying an API client's secret, which is otherwise kept only as a hash: they are not
@@ -196,18 +199,10 @@ async fn store_answer(db: &sea_orm::DatabaseConnection, claim: &Claim, status: u
             .await
             .map(|_| ())
     } else {
-        idempotency_key::ActiveModel {
-            account_id: Set(claim.account_id),
-            key: Set(claim.key.clone()),
-            endpoint: Set(claim.endpoint.clone()),
-            request_hash: Set(claim.fingerprint.clone()),
-            status: Set(status as i16),
-            response: Set(body.to_string()),
-            created_at: Set(Utc::now()),
-        }
-        .insert(db)
-        .await
-        .map(|_| ())
+        key_row(claim, status as i16, body.to_string())
+            .insert(db)
+            .await
+            .map(|_| ())
     };
     // The write is committed either way; what a retry gets back is then the resource as
     // written (or, for a request that wrote nothing audited, a second run).

@@ -8,7 +8,7 @@ use crate::{
     audit,
     auth::{
         Caller, Role,
-        tokens::{hash_refresh_token, new_refresh_token, now_secs},
+        tokens::{hash_refresh_token, new_refresh_token},
     },
     concurrency::{IfMatch, save_if_unchanged},
     db::begin_write,
@@ -23,10 +23,7 @@ use actix_web::{HttpRequest, http::header};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::Utc;
 use rand::RngCore;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    EntityTrait, QueryFilter, Set, Statement, Value,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -380,43 +377,11 @@ pub async fn admit(db: &DatabaseConnection, client: Uuid) -> ApiResult<Vec<Strin
     let Some(c) = c.filter(|c| c.active) else {
         return Err(ApiError::InvalidToken("this API client is disabled".into()));
     };
-    let now = now_secs();
-    let window = (now / 60) as i64;
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DatabaseBackend::Postgres => {
-            "INSERT INTO client_rate_windows (client_id, window_start, count) VALUES ($1, $2, 1) ON CONFLICT (client_id, window_start) DO UPDATE SET count = client_rate_windows.count + 1 RETURNING count"
-        }
-        _ => {
-            "INSERT INTO client_rate_windows (client_id, window_start, count) VALUES (?, ?, 1) ON CONFLICT (client_id, window_start) DO UPDATE SET count = client_rate_windows.count + 1 RETURNING count"
-        }
-    };
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [Value::from(client), Value::from(window)],
-        ))
-        .await?
-        .ok_or_else(|| ApiError::internal("rate window"))?;
-    let count: i32 = row.try_get_by_index(0)?;
-    if count == 1 {
-        let sql = match backend {
-            DatabaseBackend::Postgres => {
-                "DELETE FROM client_rate_windows WHERE client_id = $1 AND window_start < $2"
-            }
-            _ => "DELETE FROM client_rate_windows WHERE client_id = ? AND window_start < ?",
-        };
-        db.execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [Value::from(client), Value::from(window)],
-        ))
-        .await?;
-    }
+    // The same fixed-window counters as the sign-in limits.
+    let count = crate::ratelimit::hit(db, &format!("client:{client}"), 60).await?;
     if count > c.rate_limit_per_minute {
         return Err(ApiError::TooManyRequests {
-            retry_after: 60 - now % 60,
+            retry_after: crate::ratelimit::retry_after(60),
             detail: format!(
                 "this client may make {} requests a minute",
                 c.rate_limit_per_minute
