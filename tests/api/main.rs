@@ -30,4 +30,5 @@ mod standings;
 mod structure;
 mod supervision;
 mod tasks;
+mod tenancy;
 mod webhooks;
