@@ -19,7 +19,11 @@ use crate::{
     policy::{self, Action, Actor, Resource, Target},
     refs,
     startup::AppState,
-    tasks::{self, workflow::Status},
+    tasks::{
+        self,
+        service::standing_condition,
+        workflow::{Standing, Status},
+    },
     tenancy::{self, Scope},
     validate::{self, Checks},
 };
@@ -27,7 +31,7 @@ use chrono::{Datelike, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
-    sea_query::{Condition, Expr, ExprTrait, Func, SimpleExpr},
+    sea_query::{Condition, Expr, Func, SimpleExpr},
 };
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -500,29 +504,23 @@ pub async fn monthly_review(
     let next_to = campaigns::progress::month_end(ny, nm);
     let open: Vec<&str> = Status::OPEN.iter().map(|s| s.as_str()).collect();
     let created_by_end = task::Column::CreatedAt.lt(validate::end_of_day(to));
-    let completed = Condition::all()
-        .add(task::Column::Status.eq(Status::Completed.as_str()))
-        .add(task::Column::CompletedOn.gte(from))
-        .add(task::Column::CompletedOn.lte(to));
+    // The standings are the task list's own conditions, as of the month's last day (or today).
+    let completed_in_month = |s: Standing| {
+        standing_condition(s, cutoff)
+            .add(task::Column::CompletedOn.gte(from))
+            .add(task::Column::CompletedOn.lte(to))
+    };
     let still_open = Condition::all()
         .add(task::Column::Status.is_in(open))
-        .add(created_by_end);
+        .add(created_by_end.clone());
     let metrics: [(usize, Condition); 5] = [
-        (
-            0,
-            completed.clone().add(
-                Condition::any().add(task::Column::DueDate.is_null()).add(
-                    Expr::col(task::Column::CompletedOn).lte(Expr::col(task::Column::DueDate)),
-                ),
-            ),
-        ),
-        (
-            1,
-            completed
-                .add(Expr::col(task::Column::CompletedOn).gt(Expr::col(task::Column::DueDate))),
-        ),
+        (0, completed_in_month(Standing::CompletedOnTime)),
+        (1, completed_in_month(Standing::CompletedLate)),
         (2, still_open.clone()),
-        (3, still_open.clone().add(task::Column::DueDate.lt(cutoff))),
+        (
+            3,
+            standing_condition(Standing::Overdue, cutoff).add(created_by_end),
+        ),
         (
             4,
             still_open

@@ -1,4 +1,4 @@
-//! Deadline standing with the clock fixed: four tasks, one in each standing, counted the same by
+//! Deadline standing with the clock fixed: ten tasks, one to four in each standing, counted the same by
 //! the task list, the monthly review and the province summary. No test computes "today" itself,
 //! so a run that crosses midnight in Vietnam cannot change what it sees.
 use crate::helpers::{TestApp, spawn_app_with};
@@ -35,13 +35,21 @@ async fn the_four_standings_agree_across_the_list_the_review_and_the_summary() {
         id(&app, "/api/v1/staff?q=ly van cuong", h).await,
         id(&app, "/api/v1/directives?q=292", h).await,
     );
-    // (due date, finished today?) → the standing it must have on TODAY.
+    // (due date, finished today?) → the standing it must have on TODAY. One, two, three and
+    // four of each, so a report that counts one standing as another cannot agree by chance.
     let cases = [
         ("2099-07-15", true, "completed_on_time"),
         ("2099-06-20", true, "completed_late"),
+        ("2099-06-29", true, "completed_late"),
         ("2099-06-15", false, "overdue"),
+        ("2099-06-01", false, "overdue"),
+        ("2099-06-29", false, "overdue"),
         ("2099-06-30", false, "open_within_deadline"),
+        ("2099-07-10", false, "open_within_deadline"),
+        ("2099-07-31", false, "open_within_deadline"),
+        ("2099-08-05", false, "open_within_deadline"),
     ];
+    let count = |standing: &str| cases.iter().filter(|c| c.2 == standing).count();
     for (i, (due, finish, standing)) in cases.iter().enumerate() {
         let res = app
             .post_json(
@@ -86,7 +94,11 @@ async fn the_four_standings_agree_across_the_list_the_review_and_the_summary() {
             .get_json(&format!("/api/v1/tasks?standing={standing}"), h)
             .await;
         assert_eq!(status, 200);
-        assert_eq!(page["items"].as_array().unwrap().len(), 1, "{standing}");
+        assert_eq!(
+            page["items"].as_array().unwrap().len(),
+            count(standing),
+            "{standing}"
+        );
     }
 
     // The monthly review of the fixed month.
@@ -96,9 +108,11 @@ async fn the_four_standings_agree_across_the_list_the_review_and_the_summary() {
     assert_eq!(status, 200, "{review}");
     let totals = &review["totals"];
     assert_eq!(totals["completed_on_time"], 1, "{review}");
-    assert_eq!(totals["completed_late"], 1, "{review}");
-    assert_eq!(totals["open"], 2, "{review}");
-    assert_eq!(totals["overdue"], 1, "{review}");
+    assert_eq!(totals["completed_late"], 2, "{review}");
+    assert_eq!(totals["open"], 7, "{review}");
+    assert_eq!(totals["overdue"], 3, "{review}");
+    // Open and due in July: the 10th and the 31st.
+    assert_eq!(totals["due_next_month"], 2, "{review}");
 
     // The province summary, as of the fixed day.
     let (status, summary) = app
@@ -108,7 +122,7 @@ async fn the_four_standings_agree_across_the_list_the_review_and_the_summary() {
     assert_eq!(summary["as_of"], TODAY);
     let by = &summary["blocs"][0]["tasks"]["by_standing"];
     for (_, _, standing) in &cases {
-        assert_eq!(by[*standing], 1, "{standing}: {by}");
+        assert_eq!(by[*standing], count(standing), "{standing}: {by}");
     }
-    assert_eq!(by["total"], 4);
+    assert_eq!(by["total"], cases.len());
 }
