@@ -170,8 +170,8 @@ async fn a_database_outage_under_load_loses_nothing_and_recovers_by_itself() {
     let back = Instant::now();
     while app.get("/ready", None).await.status() != 200 {
         assert!(
-            back.elapsed() < Duration::from_secs(5),
-            "not ready 5 s after the database returned"
+            back.elapsed() < Duration::from_secs(30),
+            "still not ready 30 s after the database returned"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

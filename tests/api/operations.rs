@@ -239,14 +239,15 @@ async fn readiness_follows_a_database_outage_and_recovers_by_itself() {
         .execute_unprepared(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true"))
         .await
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
+    // A deadline for the wait, not a speed limit: recovery within it is the behaviour tested.
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if app.get("/ready", None).await.status() == 200 {
             break;
         }
         assert!(
             Instant::now() < deadline,
-            "not ready 5 s after the database returned"
+            "still not ready 30 s after the database returned"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
