@@ -3,6 +3,7 @@
 //! service that forgets its audit call, or calls it twice, fails here.
 use crate::helpers::{TestApp, spawn_app};
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 
 /// The feed's current position (the last change's number).
 async fn position(app: &TestApp, token: &str) -> i64 {
@@ -23,6 +24,7 @@ async fn position(app: &TestApp, token: &str) -> i64 {
 /// Performs `write` and checks it left one change (with the resource's new version) and one
 /// audit entry more for the resource.
 async fn once(
+    seen: &mut BTreeSet<String>,
     app: &TestApp,
     admin: &str,
     what: &str,
@@ -31,8 +33,9 @@ async fn once(
 ) -> Value {
     let from = position(app, admin).await;
     let res = write.send().await.unwrap();
-    assert!(res.status().is_success(), "{what}: {}", res.status());
+    let status = res.status();
     let body: Value = res.json().await.unwrap();
+    assert!(status.is_success(), "{what}: {status} {body}");
     let id = body["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{what}: {body}"));
@@ -46,6 +49,7 @@ async fn once(
         .filter(|c| c["resource_id"] == id)
         .collect();
     assert_eq!(mine.len(), 1, "{what}: changes {mine:?}");
+    seen.insert(mine[0]["resource_type"].as_str().unwrap().to_string());
     assert_eq!(
         mine[0]["version"], body["version"],
         "{what}: {mine:?} vs {body}"
@@ -81,7 +85,9 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
             .json(&body)
     };
     let (a, h) = (d.admin.as_str(), d.head.as_str());
+    let mut seen = BTreeSet::new();
     once(
+        &mut seen,
         &app,
         a,
         "bloc",
@@ -94,6 +100,7 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
     )
     .await;
     once(
+        &mut seen,
         &app,
         a,
         "client",
@@ -106,6 +113,7 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
     )
     .await;
     let unit = once(
+        &mut seen,
         &app,
         a,
         "unit",
@@ -119,6 +127,7 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
     .await;
     let unit_id = unit["id"].as_str().unwrap();
     once(
+        &mut seen,
         &app,
         a,
         "unit update",
@@ -131,6 +140,7 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
     )
     .await;
     let task = once(
+        &mut seen,
         &app,
         a,
         "task",
@@ -144,6 +154,7 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
     .await;
     let task_id = task["id"].as_str().unwrap();
     once(
+        &mut seen,
         &app,
         a,
         "task update",
@@ -156,6 +167,7 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
     )
     .await;
     once(
+        &mut seen,
         &app,
         a,
         "meeting",
@@ -168,6 +180,7 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
     )
     .await;
     let staff = once(
+        &mut seen,
         &app,
         a,
         "staff",
@@ -179,8 +192,9 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
         0,
     )
     .await;
-    once(&app, a, "account", post("/api/v1/accounts", h, json!({"username": "vu.thi.hang", "password": "mật-khẩu-dài-2016", "staff_id": staff["id"]})), 0).await;
+    once(&mut seen, &app, a, "account", post("/api/v1/accounts", h, json!({"username": "vu.thi.hang", "password": "mật-khẩu-dài-2016", "staff_id": staff["id"]})), 0).await;
     once(
+        &mut seen,
         &app,
         a,
         "sub-committee",
@@ -192,8 +206,9 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
         0,
     )
     .await;
-    once(&app, a, "directive", post("/api/v1/directives", h, json!({"number": "15-CT/HU", "issued_on": "2016-03-02", "title": "Về tăng cường công tác dân vận"})), 0).await;
+    once(&mut seen, &app, a, "directive", post("/api/v1/directives", h, json!({"number": "15-CT/HU", "issued_on": "2016-03-02", "title": "Về tăng cường công tác dân vận"})), 0).await;
     once(
+        &mut seen,
         &app,
         a,
         "webhook",
@@ -205,4 +220,212 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
         0,
     )
     .await;
+    let org = once(
+        &mut seen,
+        &app,
+        a,
+        "organisation",
+        post(
+            "/api/v1/organisations",
+            h,
+            json!({"code": "HCC", "name": "Hội Chữ thập đỏ huyện Hải Hà", "kind": "socio_political"}),
+        ),
+        0,
+    )
+    .await;
+    let campaign = once(
+        &mut seen,
+        &app,
+        a,
+        "campaign",
+        post(
+            "/api/v1/campaigns",
+            h,
+            json!({"name": "Tháng cao điểm vì người nghèo năm 2016", "kind": "drive", "lead_organisation_id": org["id"], "start_on": "2016-10-01", "end_on": "2016-11-30"}),
+        ),
+        0,
+    )
+    .await;
+    let c = campaign["id"].as_str().unwrap();
+    let target = once(
+        &mut seen,
+        &app,
+        a,
+        "campaign target",
+        post(
+            &format!("/api/v1/campaigns/{c}/targets"),
+            h,
+            json!({"indicator": "Số hộ nghèo được hỗ trợ", "measure": "count", "aggregation": "sum", "target_value": 120, "deadline": "2016-11-30"}),
+        ),
+        0,
+    )
+    .await;
+    let t = target["id"].as_str().unwrap();
+    once(
+        &mut seen,
+        &app,
+        a,
+        "measurement",
+        post(
+            &format!("/api/v1/campaigns/{c}/targets/{t}/measurements"),
+            h,
+            json!({"unit_id": unit_id, "as_of": "2016-10-31", "value": 14}),
+        ),
+        0,
+    )
+    .await;
+    once(
+        &mut seen,
+        &app,
+        a,
+        "registration",
+        post(
+            &format!("/api/v1/campaigns/{c}/registrations"),
+            h,
+            json!({"title": "Mái ấm cho hộ nghèo thôn Đồng Tâm", "registered_on": "2016-10-05", "unit_id": unit_id}),
+        ),
+        0,
+    )
+    .await;
+    let supervision = once(
+        &mut seen,
+        &app,
+        a,
+        "supervision",
+        post(
+            "/api/v1/supervisions",
+            h,
+            json!({"kind": "supervision", "title": "Giám sát chi trả trợ cấp hộ nghèo", "subject": "UBND xã Quảng Đức", "planned_start": "2016-10-10", "planned_end": "2016-10-20"}),
+        ),
+        0,
+    )
+    .await;
+    let s = supervision["id"].as_str().unwrap();
+    once(
+        &mut seen,
+        &app,
+        a,
+        "supervision started",
+        patch(
+            &format!("/api/v1/supervisions/{s}"),
+            h,
+            json!({"status": "in_progress"}),
+        ),
+        1,
+    )
+    .await;
+    once(
+        &mut seen,
+        &app,
+        a,
+        "finding",
+        post(
+            &format!("/api/v1/supervisions/{s}/findings"),
+            h,
+            json!({"severity": "low", "text": "Danh sách chi trả chưa niêm yết tại thôn."}),
+        ),
+        0,
+    )
+    .await;
+    once(
+        &mut seen,
+        &app,
+        a,
+        "recommendation",
+        post(
+            &format!("/api/v1/supervisions/{s}/recommendations"),
+            h,
+            json!({"addressee": "UBND xã Quảng Đức", "text": "Niêm yết danh sách chi trả tại nhà văn hóa thôn."}),
+        ),
+        0,
+    )
+    .await;
+    let directive = app.first_id("/api/v1/directives", h).await;
+    let res = post(
+        &format!("/api/v1/directives/{directive}/dispatches"),
+        h,
+        json!({"unit_ids": [unit_id], "sent_on": "2016-10-01"}),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 201);
+    let dispatch = res.json::<Value>().await.unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    once(
+        &mut seen,
+        &app,
+        a,
+        "dispatch report",
+        patch(
+            &format!("/api/v1/directives/{directive}/dispatches/{dispatch}"),
+            h,
+            json!({"report": "Đã phổ biến đến các chi hội.", "reported_on": "2016-10-10"}),
+        ),
+        1,
+    )
+    .await;
+    once(
+        &mut seen,
+        &app,
+        a,
+        "unit assignment",
+        post(
+            "/api/v1/unit-assignments",
+            h,
+            json!({"staff_id": staff["id"], "unit_id": unit_id, "purpose": "election_monitoring", "start_on": "2016-10-01"}),
+        ),
+        0,
+    )
+    .await;
+    // A report on an assigned task (the bloc head may report on any).
+    let cuong = app.first_id("/api/v1/staff?q=ly van cuong", h).await;
+    let mine = once(
+        &mut seen,
+        &app,
+        a,
+        "task to report on",
+        post(
+            "/api/v1/tasks",
+            h,
+            json!({"title": "Báo cáo kết quả Ngày vì người nghèo", "description": "Tổng hợp số hộ được hỗ trợ.", "expected_result": "Báo cáo gửi Huyện ủy", "lead_organisation_id": org["id"], "assignee_id": cuong, "due_date": "2016-11-30"}),
+        ),
+        0,
+    )
+    .await;
+    let m = mine["id"].as_str().unwrap();
+    once(
+        &mut seen,
+        &app,
+        a,
+        "assign",
+        post(
+            &format!("/api/v1/tasks/{m}/transitions"),
+            h,
+            json!({"action": "assign"}),
+        ),
+        1,
+    )
+    .await;
+    once(
+        &mut seen,
+        &app,
+        a,
+        "task report",
+        post(
+            &format!("/api/v1/tasks/{m}/reports"),
+            h,
+            json!({"text": "Đã hỗ trợ 40 hộ.", "progress": 30}),
+        ),
+        0,
+    )
+    .await;
+    // Every resource type that announces its changes has been written here once.
+    let all: BTreeSet<String> = khoi::webhooks::service::RESOURCE_TYPES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(seen, all, "resource types without a recorded write");
 }
