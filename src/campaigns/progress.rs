@@ -265,6 +265,50 @@ mod tests {
         assert_eq!(c.units_reporting, 2);
     }
 
+    fn valued(unit: Uuid, as_of: &str, v: f64) -> Figure {
+        Figure {
+            value: Some(v),
+            numerator: None,
+            denominator: None,
+            ..ratio(unit, as_of, 0.0, 0.0)
+        }
+    }
+
+    #[test]
+    fn a_sum_adds_the_units_values_and_an_average_divides_by_the_units() {
+        let figs = [
+            valued(Uuid::now_v7(), "2016-06-30", 12.0),
+            valued(Uuid::now_v7(), "2016-06-30", 3.5),
+            valued(Uuid::now_v7(), "2016-06-30", 4.5),
+        ];
+        let sum = combine(Aggregation::Sum, &figs);
+        assert_eq!((sum.value, sum.units_reporting), (Some(20.0), 3));
+        // 20 / 3, to four decimals.
+        assert_eq!(combine(Aggregation::Average, &figs).value, Some(6.6667));
+    }
+
+    #[test]
+    fn a_ratio_over_a_zero_denominator_has_no_value() {
+        let c = combine(
+            Aggregation::Ratio,
+            &[ratio(Uuid::now_v7(), "2016-06-30", 0.0, 0.0)],
+        );
+        assert_eq!((c.value, c.units_reporting), (None, 1));
+    }
+
+    #[test]
+    fn every_aggregation_reads_back_from_its_name() {
+        for agg in [
+            Aggregation::Ratio,
+            Aggregation::Sum,
+            Aggregation::Average,
+            Aggregation::CountTrue,
+        ] {
+            assert_eq!(Aggregation::parse(agg.as_str()), Some(agg));
+        }
+        assert_eq!(Aggregation::parse("median"), None);
+    }
+
     #[test]
     fn count_true_counts_units_that_meet_it() {
         let units: Vec<Uuid> = (0..15).map(|_| Uuid::now_v7()).collect();
