@@ -1,11 +1,9 @@
 //! The command line: `khoi [serve]`, `khoi migrate`, `khoi openapi`, `khoi create-user`.
 use crate::{
-    auth::{
-        Role,
-        service::{NewAccount, create_account},
-    },
+    auth::Role,
     config::Config,
     db, openapi,
+    sessions::service::{NewAccount, create_account},
     startup::Application,
     telemetry,
 };
@@ -80,7 +78,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("Swagger UI: {base}/swagger-ui/  (spec: {base}/api-docs/openapi.json)");
             tracing::info!(
                 "sign in: POST {base}/api/v1/auth/login as `admin`; the first start writes its password to {} unless KHOI_ADMIN_PASSWORD is set",
-                crate::auth::service::initial_password_path(&config).display()
+                crate::sessions::service::initial_password_path(&config).display()
             );
             app.run_until_stopped().await?;
             tracing::info!("stopped");

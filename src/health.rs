@@ -1,5 +1,5 @@
 //! Liveness, readiness and metrics: unauthenticated, for load balancers and Prometheus.
-use crate::{error::ApiError, metrics::Metrics, startup::AppState};
+use crate::{error::ApiError, metrics::Metrics, state::AppState};
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use std::time::Duration;

@@ -11,7 +11,7 @@
 //! 4. Once the handler has answered, the layer stores its full answer in place of the resource.
 //!
 //! Keys are kept 24 hours.
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::{
     entities::idempotency_key,
     error::{ApiError, ApiResult},
@@ -220,7 +220,7 @@ pub async fn layer(
     let pattern = req.match_pattern().unwrap_or_default();
     let applies = req.method() == actix_web::http::Method::POST
         && req.headers().contains_key("idempotency-key")
-        && pattern.starts_with(crate::routes::API_PREFIX)
+        && pattern.starts_with(crate::state::API_PREFIX)
         && !pattern.starts_with("/api/v1/auth")
         && !SECRET_ANSWERS.contains(&pattern.as_str());
     let state = req.app_data::<web::Data<AppState>>().cloned();

@@ -209,7 +209,7 @@ fn unique_operation_ids(api: &mut openapi::OpenApi) {
         .map(|(_, _, op)| op.operation_id.clone().unwrap_or_default())
         .collect();
     let resource = |path: &str| {
-        path.trim_start_matches(routes::API_PREFIX)
+        path.trim_start_matches(crate::state::API_PREFIX)
             .split('/')
             .find(|s| !s.is_empty())
             .unwrap_or("root")
@@ -229,7 +229,7 @@ fn unique_operation_ids(api: &mut openapi::OpenApi) {
     for ((path, method, op), n) in ops.iter_mut().zip(&step1) {
         let id = if count(&step1, n) > 1 {
             let tail: Vec<String> = path
-                .trim_start_matches(routes::API_PREFIX)
+                .trim_start_matches(crate::state::API_PREFIX)
                 .split('/')
                 .filter(|s| !s.is_empty())
                 .map(

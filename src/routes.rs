@@ -1,18 +1,18 @@
 //! Every route of the service, registered once for both the server and the spec, and the
 //! fallback that turns an unknown path into 404 and a known path with the wrong method into 405.
 use crate::{
-    accounts, audit, auth, blocs, campaigns, changes, clients, directives, dispatches,
-    error::ApiError, health, meetings, organisations, reports, staff, sub_committees, supervisions,
-    tasks, unit_assignments, units, webhooks,
+    accounts, audit, blocs, campaigns, changes, clients, directives, dispatches, error::ApiError,
+    health, meetings, organisations, reports, staff, sub_committees, supervisions, tasks,
+    unit_assignments, units, webhooks,
 };
 use actix_web::{HttpRequest, HttpResponse};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
-pub const API_PREFIX: &str = "/api/v1";
+use crate::state::API_PREFIX;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(scope::scope(API_PREFIX).configure(|c| {
-        auth::configure(c);
+        crate::sessions::configure(c);
         blocs::configure(c);
         organisations::configure(c);
         sub_committees::configure(c);

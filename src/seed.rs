@@ -3,16 +3,15 @@
 //! 15 communes, the three directives of the article, and three sign-in accounts (demo.head,
 //! demo.deputy, demo.staff).
 use crate::{
-    auth::{
-        Role, password,
-        service::{NewAccount, create_account, write_private_file},
-    },
+    auth::{Role, password},
     config::Config,
     db::begin_write,
     entities::{
         account, bloc, directive, organisation, staff, staff_assignment, sub_committee, unit,
     },
-    search, text,
+    search,
+    sessions::service::{NewAccount, create_account, write_private_file},
+    text,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};

@@ -9,6 +9,7 @@ use crate::{
     middleware::request_context,
     openapi,
     routes::{self, RouteTable},
+    state::AppState,
 };
 use actix_cors::Cors;
 use actix_web::{
@@ -18,20 +19,9 @@ use actix_web::{
     middleware::{Condition, from_fn},
     web,
 };
-use sea_orm::DatabaseConnection;
 use std::{net::TcpListener, sync::Arc};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
-
-/// What every handler can reach.
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub keys: JwtKeys,
-    pub config: Config,
-    pub pages: crate::page_cache::PageCache,
-    /// Where webhooks may send, and the resolver they connect through.
-    pub egress: Arc<crate::webhooks::egress::Egress>,
-}
 
 pub struct Application {
     port: u16,
@@ -47,7 +37,7 @@ impl Application {
         db::migrate(&db)
             .await
             .map_err(|e| anyhow::anyhow!("cannot apply migrations: {e}"))?;
-        if let Some(line) = auth::service::ensure_admin(&db, &config).await? {
+        if let Some(line) = crate::sessions::service::ensure_admin(&db, &config).await? {
             tracing::info!("{line}");
         }
         let listener = TcpListener::bind(&config.bind)
@@ -225,7 +215,7 @@ pub fn resolve_jwt_secret(config: &Config) -> anyhow::Result<Secret> {
         }
     }
     let generated = auth::password::generate(64);
-    auth::service::write_private_file(&path, &format!("{generated}\n"))
+    crate::sessions::service::write_private_file(&path, &format!("{generated}\n"))
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     tracing::info!(path = %path.display(), "generated a JWT signing secret");
     Ok(Secret::new(generated))

@@ -1,17 +1,15 @@
 use super::dto::{AccountDto, AccountQuery, CreateAccount, UpdateAccount};
 use crate::{
     audit::{self, Entry},
-    auth::{
-        Caller, Role, password,
-        service::{NewAccount, create_account, normalize_username},
-    },
+    auth::{Caller, Role, password},
     concurrency::{IfMatch, save_if_unchanged},
     db::begin_write,
     entities::{account, refresh_token, staff},
     error::{ApiError, ApiResult, FieldError},
     pagination::{self, Keyset, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
-    startup::AppState,
+    sessions::service::{NewAccount, create_account, normalize_username},
+    state::AppState,
     tenancy::{self, Scope},
     text,
 };

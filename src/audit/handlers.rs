@@ -7,7 +7,7 @@ use crate::{
     error::ApiResult,
     export::{self, Format},
     pagination::Page,
-    startup::AppState,
+    state::AppState,
 };
 use actix_web::{get, web};
 

@@ -5,7 +5,7 @@ use crate::{
     error::{ApiError, ApiResult},
     pagination::{self, Keyset, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
-    startup::AppState,
+    state::AppState,
     tenancy::Scope,
 };
 use chrono::Utc;

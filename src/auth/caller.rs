@@ -1,5 +1,5 @@
 use super::Role;
-use crate::{entities::account, error::ApiError, middleware::RequestId, startup::AppState};
+use crate::{entities::account, error::ApiError, middleware::RequestId, state::AppState};
 use actix_web::{
     FromRequest, HttpMessage, HttpRequest,
     body::{BoxBody, MessageBody},
@@ -94,8 +94,8 @@ async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Caller, Api
         // A client's token is only as good as the client: disabled clients stop at once, every
         // request counts towards its rate limit, and a scope taken from the client since the
         // token was issued is gone from the token too.
-        let need = crate::clients::service::scope_for(req.path());
-        let held = crate::clients::service::admit(&state.db, caller.account_id).await?;
+        let need = super::clients::scope_for(req.path());
+        let held = super::clients::admit(&state.db, caller.account_id).await?;
         let granted = caller
             .scope
             .as_deref()

@@ -1,10 +1,9 @@
-//! Sign-in: password hashing, JWT access tokens, rotating refresh tokens, and the extractor that
-//! hands the authenticated caller to handlers.
+//! Who is calling: roles, password hashing, JWT access tokens, the one authentication
+//! middleware and the `Caller` it hands to handlers, and the admission of API clients. The
+//! sign-in endpoints that issue tokens are a resource above this, in `sessions`.
 pub(crate) mod caller;
-pub mod dto;
-mod handlers;
+pub mod clients;
 pub mod password;
-pub mod service;
 pub mod tokens;
 
 pub use caller::Caller;
@@ -51,14 +50,6 @@ impl Role {
     pub fn is_bloc_member(self) -> bool {
         matches!(self, Role::BlocHead | Role::DeputyHead | Role::Staff)
     }
-}
-
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(handlers::login)
-        .service(handlers::refresh)
-        .service(handlers::logout)
-        .service(handlers::me)
-        .service(handlers::change_password);
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     refs,
-    startup::AppState,
+    state::AppState,
     tenancy::{self, Scope},
     validate::{self, Checks},
 };

@@ -1,3 +1,4 @@
+use crate::entities::change;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -49,4 +50,18 @@ pub struct ChangeQuery {
     pub limit: Option<i64>,
     /// Only changes of this resource type (`task`, `campaign`, …).
     pub resource_type: Option<String>,
+}
+
+/// A change as the feed and webhook deliveries show it.
+pub fn to_dto(c: &change::Model, href: Option<String>) -> ChangeDto {
+    ChangeDto {
+        seq: c.seq,
+        resource_type: c.resource_type.clone(),
+        resource_id: c.resource_id,
+        bloc_id: c.bloc_id,
+        operation: c.operation.clone(),
+        version: c.version,
+        changed_at: c.changed_at,
+        href,
+    }
 }

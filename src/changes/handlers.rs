@@ -6,7 +6,7 @@ use crate::{
     auth::Caller,
     error::ApiResult,
     export::{self, Format},
-    startup::AppState,
+    state::AppState,
 };
 use actix_web::{HttpResponse, get, web};
 

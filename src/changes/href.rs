@@ -5,7 +5,7 @@ use crate::{
         campaign_measurement, campaign_registration, campaign_target, directive_dispatch,
         recommendation, supervision_finding, task_report,
     },
-    routes::API_PREFIX,
+    state::API_PREFIX,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;

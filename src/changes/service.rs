@@ -1,12 +1,12 @@
 //! The change feed: written with every audited write, in the same transaction, numbered in
 //! commit order; read with a cursor.
-use super::dto::{ChangeDto, ChangePage, ChangeQuery};
+use super::dto::{ChangePage, ChangeQuery, to_dto};
 use crate::{
     auth::Caller,
     entities::change,
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
-    startup::AppState,
+    state::AppState,
     tenancy::{self, Scope},
 };
 use chrono::Utc;
@@ -106,18 +106,4 @@ pub async fn list(state: &AppState, caller: &Caller, q: ChangeQuery) -> ApiResul
             .map(|m| to_dto(&m, hrefs.get(&m.resource_id).cloned()))
             .collect(),
     })
-}
-
-/// A change as the feed and webhook deliveries show it.
-pub fn to_dto(c: &change::Model, href: Option<String>) -> ChangeDto {
-    ChangeDto {
-        seq: c.seq,
-        resource_type: c.resource_type.clone(),
-        resource_id: c.resource_id,
-        bloc_id: c.bloc_id,
-        operation: c.operation.clone(),
-        version: c.version,
-        changed_at: c.changed_at,
-        href,
-    }
 }

@@ -16,14 +16,14 @@ use crate::{
     error::{ApiError, ApiResult, FieldError},
     pagination::{self, Keyset, Page},
     policy::{self, Action, Actor, Resource, Target},
-    startup::AppState,
+    state::AppState,
     validate::Checks,
 };
 use actix_web::{HttpRequest, http::header};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::Utc;
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -355,7 +355,7 @@ pub async fn token(state: &AppState, t: TokenRequest) -> ApiResult<ClientToken> 
             asked.split_whitespace().collect::<Vec<_>>().join(" ")
         }
     };
-    admit(&state.db, client.id).await?;
+    crate::auth::clients::admit(&state.db, client.id).await?;
     let role = Role::parse(&client.role).unwrap_or(Role::Portal);
     let access_token = state
         .keys
@@ -367,39 +367,4 @@ pub async fn token(state: &AppState, t: TokenRequest) -> ApiResult<ClientToken> 
         expires_in: state.keys.access_ttl.as_secs(),
         scope,
     })
-}
-
-/// Lets a client's request through if the client is active and within its limit for the current
-/// minute; the count lives in the database, so every instance shares it. Answers the scopes the
-/// client holds now.
-pub async fn admit(db: &DatabaseConnection, client: Uuid) -> ApiResult<Vec<String>> {
-    let c = api_client::Entity::find_by_id(client).one(db).await?;
-    let Some(c) = c.filter(|c| c.active) else {
-        return Err(ApiError::InvalidToken("this API client is disabled".into()));
-    };
-    // The same fixed-window counters as the sign-in limits.
-    let count = crate::ratelimit::hit(db, &format!("client:{client}"), 60).await?;
-    if count > c.rate_limit_per_minute {
-        return Err(ApiError::TooManyRequests {
-            retry_after: crate::ratelimit::retry_after(60),
-            detail: format!(
-                "this client may make {} requests a minute",
-                c.rate_limit_per_minute
-            ),
-        });
-    }
-    Ok(c.scopes.split_whitespace().map(str::to_string).collect())
-}
-
-/// The scope a client's request needs: the change feed `changes`, reports `reports`, anything
-/// else `read`.
-pub fn scope_for(path: &str) -> &'static str {
-    let rel = path.strip_prefix(crate::routes::API_PREFIX).unwrap_or(path);
-    if rel == "/changes" || rel.starts_with("/changes/") {
-        "changes"
-    } else if rel.starts_with("/reports/") {
-        "reports"
-    } else {
-        "read"
-    }
 }

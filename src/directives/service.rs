@@ -12,7 +12,7 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     search,
-    startup::AppState,
+    state::AppState,
     tenancy::{self, Scope},
     text,
     validate::Checks,

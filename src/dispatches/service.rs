@@ -10,7 +10,7 @@ use crate::{
     pagination::{self, Keyset, Page},
     policy::{self, Action, Actor, Resource, Target},
     refs,
-    startup::AppState,
+    state::AppState,
     tenancy::{self, Scope},
     validate::{self, Checks},
 };

@@ -18,7 +18,7 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     refs,
-    startup::AppState,
+    state::AppState,
     tasks::{
         self,
         service::standing_condition,

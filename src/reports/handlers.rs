@@ -2,7 +2,7 @@ use super::{
     dto::{Summary, SummaryQuery},
     service,
 };
-use crate::{auth::Caller, error::ApiResult, startup::AppState};
+use crate::{auth::Caller, error::ApiResult, state::AppState};
 use actix_web::{get, web};
 
 /// The province summary: for every bloc of the province, side by side, the figures the bloc

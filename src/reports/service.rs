@@ -11,7 +11,7 @@ use crate::{
     entities::{bloc, campaign, organisation, recommendation, sub_committee, supervision, task},
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
-    startup::AppState,
+    state::AppState,
     supervisions::dto::{RecommendationStatus, SupervisionStatus},
     tasks::{service::standing_condition, workflow::Standing, workflow::Status},
     tenancy::{self, Scope},

@@ -1,4 +1,4 @@
-use super::Role;
+use crate::auth::Role;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -1,9 +1,9 @@
 use super::{
-    Caller,
     dto::{ChangePassword, LoginRequest, MeResponse, RefreshRequest, TokenResponse},
     service,
 };
-use crate::{error::ApiResult, extract::Json, startup::AppState};
+use crate::auth::Caller;
+use crate::{error::ApiResult, extract::Json, state::AppState};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 /// Sign in with a username and password.

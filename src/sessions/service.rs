@@ -1,8 +1,7 @@
 //! Sign-in rules: throttling, password checks, token issue and rotation, the first admin.
-use super::{
-    Caller, Role,
-    dto::{MeResponse, TokenResponse},
-    password,
+use super::dto::{MeResponse, TokenResponse};
+use crate::auth::{
+    Caller, Role, password,
     tokens::{hash_refresh_token, new_refresh_token},
 };
 use crate::{
@@ -10,7 +9,7 @@ use crate::{
     db::begin_write,
     entities::{account, login_failure, refresh_token},
     error::{ApiError, ApiResult, FieldError},
-    startup::AppState,
+    state::AppState,
 };
 use chrono::{Duration as ChronoDuration, Utc};
 use sea_orm::{
@@ -203,7 +202,7 @@ async fn forget_attempt(db: &DatabaseConnection, id: Uuid) -> ApiResult<()> {
 pub async fn change_password(
     state: &AppState,
     caller: &Caller,
-    body: crate::auth::dto::ChangePassword,
+    body: crate::sessions::dto::ChangePassword,
 ) -> ApiResult<()> {
     let db = &state.db;
     let account = account::Entity::find_by_id(caller.account_id)

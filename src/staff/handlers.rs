@@ -11,7 +11,7 @@ use crate::{
     export::{self, Format},
     extract::Json,
     pagination::Page,
-    startup::AppState,
+    state::AppState,
 };
 use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
 use uuid::Uuid;

@@ -9,7 +9,7 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     refs, search,
-    startup::AppState,
+    state::AppState,
     tenancy::{self, Scope},
     validate::Checks,
 };

@@ -20,7 +20,7 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     refs, search,
-    startup::AppState,
+    state::AppState,
     tenancy::{self, Scope},
     validate::{self, Checks},
 };

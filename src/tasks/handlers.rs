@@ -13,7 +13,7 @@ use crate::{
     export::{self, Format},
     extract::Json,
     pagination::Page,
-    startup::AppState,
+    state::AppState,
 };
 use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, patch, post, web};
 use uuid::Uuid;

@@ -10,7 +10,7 @@ use crate::{
     changes::dto::ChangeDto,
     config::WebhookConfig,
     entities::{change, webhook, webhook_delivery as delivery},
-    startup::AppState,
+    state::AppState,
 };
 use actix_web::web;
 use base64::{Engine, engine::general_purpose::STANDARD};
@@ -140,7 +140,7 @@ pub async fn enqueue(conn: &impl ConnectionTrait, c: &change::Model) -> Result<(
             new_delivery(
                 h.id,
                 event.clone(),
-                Some(crate::changes::service::to_dto(c, href.clone())),
+                Some(crate::changes::dto::to_dto(c, href.clone())),
                 c.changed_at,
             )
         });

@@ -16,7 +16,7 @@ use crate::{
     error::ApiResult,
     pagination::{self, Keyset, Page},
     policy::{self, Action, Actor, Resource, Target},
-    startup::AppState,
+    state::AppState,
     tenancy::{self, Scope},
     validate::Checks,
 };

@@ -20,7 +20,7 @@ pub struct TestApp {
     /// The PostgreSQL database's name, when the test runs on PostgreSQL.
     pub pg_database: Option<String>,
     pub client: Client,
-    pub state: actix_web::web::Data<khoi::startup::AppState>,
+    pub state: actix_web::web::Data<khoi::state::AppState>,
     /// What it was started with, to start another instance on the same database.
     pub config: Config,
     _db: TestDb,

@@ -1,0 +1,17 @@
+//! What every handler can reach, at the bottom of the house: the wiring (`startup`, `routes`)
+//! builds it, the resources read it, and it imports nothing above it.
+use crate::{auth::tokens::JwtKeys, config::Config};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+/// The path every API route starts with.
+pub const API_PREFIX: &str = "/api/v1";
+
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub keys: JwtKeys,
+    pub config: Config,
+    pub pages: crate::page_cache::PageCache,
+    /// Where webhooks may send, and the resolver they connect through.
+    pub egress: Arc<crate::webhooks::egress::Egress>,
+}
