@@ -379,6 +379,38 @@ mod tests {
     }
 
     #[test]
+    fn a_line_without_length_is_reached_or_not() {
+        // Target equal to the baseline: the way is done once the value is at the target.
+        let flat = Line {
+            baseline_value: 5.0,
+            baseline_on: d("2016-01-01"),
+            target_value: 5.0,
+            deadline: d("2016-12-31"),
+            higher_is_better: true,
+        };
+        assert_eq!(flat.percent_of_way(5.0), 100.0);
+        assert_eq!(flat.percent_of_way(6.0), 100.0);
+        assert_eq!(flat.percent_of_way(4.0), 0.0);
+        let lower = Line {
+            higher_is_better: false,
+            ..flat
+        };
+        assert_eq!(lower.percent_of_way(5.0), 100.0);
+        assert_eq!(lower.percent_of_way(4.0), 100.0);
+        assert_eq!(lower.percent_of_way(6.0), 0.0);
+        // Deadline on the baseline day: the target is expected from that day on, not before.
+        let at_once = Line {
+            baseline_value: 0.0,
+            target_value: 10.0,
+            deadline: d("2016-01-01"),
+            ..flat
+        };
+        assert_eq!(at_once.expected_on(d("2016-01-01")), 10.0);
+        assert_eq!(at_once.expected_on(d("2016-03-01")), 10.0);
+        assert_eq!(at_once.expected_on(d("2015-12-31")), 0.0);
+    }
+
+    #[test]
     fn lower_is_better_runs_the_other_way() {
         let line = Line {
             baseline_value: 10.0,
