@@ -389,6 +389,17 @@ pub fn allows(actor: &Actor, resource: Resource, action: Action, target: &Target
     }
 }
 
+/// The `Read` rows: 403 unless the caller's role may read `resource` at all. Which bloc's rows
+/// it sees is tenancy's to decide (and another bloc's are 404, not 403).
+pub fn may_read(caller: &crate::auth::Caller, resource: Resource) -> Result<(), ApiError> {
+    authorize(
+        &Actor::with_role(caller.role),
+        resource,
+        Read,
+        &Target::default(),
+    )
+}
+
 /// 403 naming the role, unless the rules allow it.
 pub fn authorize(
     actor: &Actor,

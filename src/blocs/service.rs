@@ -37,6 +37,7 @@ fn sort_fields() -> [SortField<bloc::Column>; 2] {
 }
 
 pub async fn list(state: &AppState, caller: &Caller, q: BlocQuery) -> ApiResult<Page<BlocDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Bloc)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
@@ -78,6 +79,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: BlocQuery) -> ApiResult<
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<bloc::Model> {
+    crate::policy::may_read(caller, crate::policy::Resource::Bloc)?;
     tenancy::find::<bloc::Entity>(&state.db, &Scope::of(caller), id, "bloc").await
 }
 

@@ -302,6 +302,7 @@ pub async fn list(
     target_id: Uuid,
     q: MeasurementQuery,
 ) -> ApiResult<Page<MeasurementDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Measurement)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
@@ -355,6 +356,7 @@ pub async fn get(
     target_id: Uuid,
     id: Uuid,
 ) -> ApiResult<MeasurementDto> {
+    crate::policy::may_read(caller, crate::policy::Resource::Measurement)?;
     find_target(&state.db, caller, campaign_id, target_id).await?;
     let m = tenancy::find_under::<campaign_measurement::Entity>(
         &state.db,
@@ -546,6 +548,7 @@ pub async fn progress(
     campaign_id: Uuid,
     q: ProgressQuery,
 ) -> ApiResult<CampaignProgress> {
+    crate::policy::may_read(caller, crate::policy::Resource::Campaign)?;
     let as_of = q.as_of.unwrap_or_else(validate::today);
     let since = q.reported_since.unwrap_or_else(|| first_of_month(as_of));
     if since > as_of {
@@ -611,6 +614,7 @@ pub async fn report(
     caller: &Caller,
     q: CampaignReportQuery,
 ) -> ApiResult<Page<CampaignReport>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Summary)?;
     let limit = pagination::limit(q.limit)?;
     let keyset = Keyset::<campaign::Column>::parse(None, q.cursor.as_deref(), &[])?;
     let as_of = q.as_of.unwrap_or_else(validate::today);

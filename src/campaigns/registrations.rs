@@ -122,6 +122,7 @@ pub async fn list(
     campaign_id: Uuid,
     q: RegistrationQuery,
 ) -> ApiResult<Page<RegistrationDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Registration)?;
     let limit = pagination::limit(q.limit)?;
     let keyset = Keyset::<reg::Column>::parse(None, q.cursor.as_deref(), &[])?;
     service::find(&state.db, caller, campaign_id).await?;
@@ -173,6 +174,7 @@ pub async fn get(
     campaign_id: Uuid,
     id: Uuid,
 ) -> ApiResult<reg::Model> {
+    crate::policy::may_read(caller, crate::policy::Resource::Registration)?;
     Ok(find(&state.db, caller, campaign_id, id).await?.1)
 }
 

@@ -172,6 +172,7 @@ pub async fn list(
     caller: &Caller,
     q: CampaignQuery,
 ) -> ApiResult<Page<CampaignDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Campaign)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
@@ -403,6 +404,7 @@ pub async fn create(
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<CampaignDto> {
+    crate::policy::may_read(caller, crate::policy::Resource::Campaign)?;
     let m = find(&state.db, caller, id).await?;
     Ok(dto(&state.db, m).await?)
 }
@@ -615,6 +617,7 @@ pub async fn list_targets(
     caller: &Caller,
     campaign_id: Uuid,
 ) -> ApiResult<Vec<TargetDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::CampaignTarget)?;
     find(&state.db, caller, campaign_id).await?;
     Ok(targets_of(&state.db, campaign_id)
         .await?
@@ -648,6 +651,7 @@ pub async fn get_target(
     campaign_id: Uuid,
     target_id: Uuid,
 ) -> ApiResult<campaign_target::Model> {
+    crate::policy::may_read(caller, crate::policy::Resource::CampaignTarget)?;
     Ok(find_target(&state.db, caller, campaign_id, target_id)
         .await?
         .1)

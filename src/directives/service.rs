@@ -59,6 +59,7 @@ pub async fn list(
     caller: &Caller,
     q: DirectiveQuery,
 ) -> ApiResult<Page<DirectiveDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Directive)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
@@ -115,6 +116,7 @@ pub async fn list(
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<directive::Model> {
+    crate::policy::may_read(caller, crate::policy::Resource::Directive)?;
     tenancy::find::<directive::Entity>(&state.db, &Scope::of(caller), id, "directive").await
 }
 

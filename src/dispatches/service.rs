@@ -159,6 +159,7 @@ pub async fn list(
     directive_id: Option<Uuid>,
     q: DispatchQuery,
 ) -> ApiResult<Page<DispatchDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Dispatch)?;
     let limit = pagination::limit(q.limit)?;
     let keyset = Keyset::<dispatch::Column>::parse(None, q.cursor.as_deref(), &[])?;
     if let Some(id) = directive_id {
@@ -228,6 +229,7 @@ pub async fn get(
     directive_id: Uuid,
     id: Uuid,
 ) -> ApiResult<dispatch::Model> {
+    crate::policy::may_read(caller, crate::policy::Resource::Dispatch)?;
     find(&state.db, caller, directive_id, id).await
 }
 

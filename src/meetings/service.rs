@@ -119,6 +119,7 @@ pub async fn list(
     caller: &Caller,
     q: MeetingQuery,
 ) -> ApiResult<Page<MeetingDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Meeting)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
@@ -163,6 +164,7 @@ async fn find(conn: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> ApiResu
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<MeetingDto> {
+    crate::policy::may_read(caller, crate::policy::Resource::Meeting)?;
     let m = find(&state.db, caller, id).await?;
     Ok(dto(&state.db, m).await?)
 }
@@ -491,6 +493,7 @@ pub async fn monthly_review(
     caller: &Caller,
     q: MonthlyReviewQuery,
 ) -> ApiResult<MonthlyReview> {
+    crate::policy::may_read(caller, crate::policy::Resource::Summary)?;
     let (from, to) = parse_month(&q.month)?;
     let scope = Scope::of(caller);
     let today = validate::today();

@@ -40,6 +40,7 @@ pub async fn list(
     caller: &Caller,
     q: OrganisationQuery,
 ) -> ApiResult<Page<OrganisationDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Organisation)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
@@ -78,6 +79,7 @@ pub async fn list(
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<organisation::Model> {
+    crate::policy::may_read(caller, crate::policy::Resource::Organisation)?;
     tenancy::find::<organisation::Entity>(&state.db, &Scope::of(caller), id, "organisation").await
 }
 

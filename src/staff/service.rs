@@ -42,6 +42,7 @@ fn sort_fields() -> [SortField<staff::Column>; 2] {
 }
 
 pub async fn list(state: &AppState, caller: &Caller, q: StaffQuery) -> ApiResult<Page<StaffDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Staff)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
@@ -86,6 +87,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: StaffQuery) -> ApiResult
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<staff::Model> {
+    crate::policy::may_read(caller, crate::policy::Resource::Staff)?;
     tenancy::find::<staff::Entity>(&state.db, &Scope::of(caller), id, "staff member").await
 }
 
@@ -440,6 +442,7 @@ pub async fn list_assignments(
     id: Uuid,
     q: AssignmentQuery,
 ) -> ApiResult<Page<AssignmentDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Staff)?;
     let person = get(state, caller, id).await?;
     let limit = pagination::limit(q.limit)?;
     let fields: [SortField<staff_assignment::Column>; 0] = [];

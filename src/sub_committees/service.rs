@@ -40,6 +40,7 @@ pub async fn list(
     caller: &Caller,
     q: SubCommitteeQuery,
 ) -> ApiResult<Page<SubCommitteeDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::SubCommittee)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
@@ -75,6 +76,7 @@ pub async fn list(
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<sub_committee::Model> {
+    crate::policy::may_read(caller, crate::policy::Resource::SubCommittee)?;
     tenancy::find::<sub_committee::Entity>(&state.db, &Scope::of(caller), id, "sub-committee").await
 }
 

@@ -166,6 +166,7 @@ pub async fn list(
     caller: &Caller,
     q: SupervisionQuery,
 ) -> ApiResult<Page<SupervisionDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Supervision)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
@@ -248,6 +249,7 @@ pub async fn find(conn: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> Api
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<SupervisionDto> {
+    crate::policy::may_read(caller, crate::policy::Resource::Supervision)?;
     let m = find(&state.db, caller, id).await?;
     Ok(dto(&state.db, m).await?)
 }
@@ -577,6 +579,7 @@ pub async fn list_findings(
     caller: &Caller,
     id: Uuid,
 ) -> ApiResult<Vec<FindingDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Supervision)?;
     find(&state.db, caller, id).await?;
     Ok(finding::Entity::find()
         .filter(finding::Column::SupervisionId.eq(id))
@@ -717,6 +720,7 @@ pub async fn list_recommendations(
     caller: &Caller,
     id: Uuid,
 ) -> ApiResult<Vec<RecommendationDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Supervision)?;
     find(&state.db, caller, id).await?;
     Ok(rec_dtos(&state.db, recommendations_of(&state.db, id).await?).await?)
 }
@@ -746,6 +750,7 @@ pub async fn get_recommendation(
     id: Uuid,
     rid: Uuid,
 ) -> ApiResult<RecommendationDto> {
+    crate::policy::may_read(caller, crate::policy::Resource::Supervision)?;
     let (_, r) = find_rec(&state.db, caller, id, rid).await?;
     Ok(rec_dto(&state.db, r).await?)
 }

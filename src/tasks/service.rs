@@ -197,6 +197,7 @@ async fn page_of(
 }
 
 pub async fn list(state: &AppState, caller: &Caller, q: TaskQuery) -> ApiResult<Page<TaskDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Task)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
@@ -269,6 +270,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: TaskQuery) -> ApiResult<
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<TaskDto> {
+    crate::policy::may_read(caller, crate::policy::Resource::Task)?;
     let m = tenancy::find::<task::Entity>(&state.db, &Scope::of(caller), id, "task").await?;
     Ok(dto(&state.db, m).await?)
 }
@@ -286,6 +288,7 @@ pub async fn my_tasks(
     caller: &Caller,
     q: MyTaskQuery,
 ) -> ApiResult<Page<TaskDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Task)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(Some("due_date"), q.cursor.as_deref(), &fields)?;
@@ -578,6 +581,7 @@ pub async fn create_decided(
 }
 
 pub async fn similar(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Vec<SimilarTask>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Task)?;
     let m = tenancy::find::<task::Entity>(&state.db, &Scope::of(caller), id, "task").await?;
     Ok(similarity::similar_open_tasks(&state.db, &m, similarity::THRESHOLD, 10).await?)
 }
@@ -932,6 +936,7 @@ pub async fn history(
     id: Uuid,
     q: PageQuery,
 ) -> ApiResult<Page<TaskEventDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Task)?;
     let scope = Scope::of(caller);
     let t = tenancy::find::<task::Entity>(&state.db, &scope, id, "task").await?;
     let limit = pagination::limit(q.limit)?;
@@ -1019,6 +1024,7 @@ pub async fn list_reports(
     id: Uuid,
     q: PageQuery,
 ) -> ApiResult<Page<ReportDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Task)?;
     let scope = Scope::of(caller);
     let t = tenancy::find::<task::Entity>(&state.db, &scope, id, "task").await?;
     let limit = pagination::limit(q.limit)?;

@@ -78,6 +78,7 @@ pub async fn list(
     caller: &Caller,
     q: UnitAssignmentQuery,
 ) -> ApiResult<Page<UnitAssignmentDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::UnitAssignment)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
@@ -115,6 +116,7 @@ pub async fn list(
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<ua::Model> {
+    crate::policy::may_read(caller, crate::policy::Resource::UnitAssignment)?;
     tenancy::find::<ua::Entity>(&state.db, &Scope::of(caller), id, "unit assignment").await
 }
 
@@ -299,6 +301,7 @@ pub async fn uncovered(
     caller: &Caller,
     q: UncoveredQuery,
 ) -> ApiResult<Vec<UncoveredUnit>> {
+    crate::policy::may_read(caller, crate::policy::Resource::UnitAssignment)?;
     let to = q.to.unwrap_or(q.from);
     if to < q.from {
         return Err(ApiError::bad_field("to", "must not be before from"));

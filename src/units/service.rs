@@ -42,6 +42,7 @@ fn sort_fields() -> [SortField<unit::Column>; 3] {
 }
 
 pub async fn list(state: &AppState, caller: &Caller, q: UnitQuery) -> ApiResult<Page<UnitDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Unit)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
@@ -88,6 +89,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: UnitQuery) -> ApiResult<
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<unit::Model> {
+    crate::policy::may_read(caller, crate::policy::Resource::Unit)?;
     tenancy::find::<unit::Entity>(&state.db, &Scope::of(caller), id, "grassroots unit").await
 }
 

@@ -393,6 +393,114 @@ async fn the_portal_reads_and_writes_nothing_anywhere() {
     );
 }
 
+/// The resource whose `Read` row decides a read, by its path.
+fn read_resource(path: &str) -> Option<khoi::policy::Resource> {
+    use khoi::policy::Resource::*;
+    let rel = path.strip_prefix("/api/v1/")?;
+    let parts: Vec<&str> = rel.split('/').collect();
+    Some(
+        match (parts[0], parts.get(2).copied(), parts.get(4).copied()) {
+            ("me", _, _) if rel == "me/tasks" => Task,
+            ("me", _, _) => return None,
+            ("blocs", ..) => Bloc,
+            ("accounts", ..) => Account,
+            ("organisations", ..) => Organisation,
+            ("sub-committees", ..) => SubCommittee,
+            ("staff", ..) => Staff,
+            ("units", ..) => Unit,
+            ("directives", Some("dispatches"), _) | ("dispatches", ..) => Dispatch,
+            ("directives", ..) => Directive,
+            ("tasks", ..) => Task,
+            ("campaigns", Some("targets"), Some("measurements")) => Measurement,
+            ("campaigns", Some("targets"), _) => CampaignTarget,
+            ("campaigns", Some("registrations"), _) => Registration,
+            ("campaigns", ..) => Campaign,
+            ("supervisions", ..) => Supervision,
+            ("meetings", ..) => Meeting,
+            ("unit-assignments", ..) => UnitAssignment,
+            ("changes", ..) => Change,
+            ("clients", ..) => Client,
+            ("webhooks", ..) => Webhook,
+            ("reports", ..) => Summary,
+            ("audit-log", ..) => AuditLog,
+            (other, ..) => panic!("no resource for {other}: add it here"),
+        },
+    )
+}
+
+/// API5 for reads, over HTTP: every role against every read of the spec, expecting what the
+/// policy table's `Read` row says (200 or 403). The expectations come from the table, so
+/// flipping a row changes what this test expects: it stays green only if the service consults
+/// that row on that route.
+#[tokio::test]
+async fn every_read_follows_its_row_of_the_policy_table() {
+    use khoi::{auth::Role, policy};
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let mut ids = seeded_ids(&app, &demo.head).await;
+    let res = app
+        .post_json(
+            "/api/v1/clients",
+            &json!({"name": "Cổng dân vận tỉnh", "province": "Quảng Ninh"}),
+            Some(&demo.admin),
+        )
+        .await;
+    let client: Value = res.json().await.unwrap();
+    ids.insert(
+        ("clients".into(), "id".into()),
+        client["id"].as_str().unwrap().to_string(),
+    );
+    let portal = app
+        .portal_account(&demo.admin, "Quảng Ninh", "portal.qn")
+        .await;
+    let roles = [
+        (Role::Admin, &demo.admin),
+        (Role::BlocHead, &demo.head),
+        (Role::DeputyHead, &demo.deputy),
+        (Role::Staff, &demo.staff),
+        (Role::Portal, &portal),
+    ];
+    let spec = spec(&app).await;
+    let mut tried = 0;
+    for (method, path, _) in operations(&spec) {
+        let Some(resource) = (method == "get").then(|| read_resource(&path)).flatten() else {
+            continue;
+        };
+        let url = fill(&path, &ids).unwrap();
+        let url = match path.as_str() {
+            "/api/v1/reports/monthly-review" => format!("{url}?month=2016-03"),
+            "/api/v1/unit-assignments/uncovered" => {
+                format!("{url}?purpose=election_monitoring&from=2016-03-01")
+            }
+            _ => url,
+        };
+        for (role, token) in &roles {
+            let want = match policy::rule(resource, policy::Action::Read, *role) {
+                policy::Rule::Yes => 200,
+                policy::Rule::No => 403,
+                r => panic!("{resource:?}: a Read row is Yes or No, not {r:?}"),
+            };
+            let res = app
+                .client
+                .get(app.url(&url))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            assert_eq!(
+                status,
+                want,
+                "{} GET {url} ({resource:?}): {}",
+                role.as_str(),
+                res.text().await.unwrap()
+            );
+            tried += 1;
+        }
+    }
+    assert!(tried >= 45 * 5, "only {tried} reads tried");
+}
+
 /// API4: bodies, pages and lists are bounded; a client that never finishes its request is
 /// dropped.
 #[tokio::test]
