@@ -4,7 +4,7 @@ use super::{
         RecommendationDto, SupervisionDto, SupervisionPeriod, SupervisionQuery,
         SupervisionReportQuery, UpdateRecommendation, UpdateSupervision,
     },
-    service,
+    findings, recommendations, report, service,
 };
 use crate::{
     auth::Caller,
@@ -101,7 +101,7 @@ pub async fn list_findings(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::list(
         format,
-        service::list_findings(&state, &caller, id.into_inner()).await?,
+        findings::list_findings(&state, &caller, id.into_inner()).await?,
     )
 }
 
@@ -120,7 +120,7 @@ pub async fn add_finding(
     id: web::Path<Uuid>,
     body: Json<NewFinding>,
 ) -> ApiResult<(web::Json<FindingDto>, StatusCode)> {
-    let d = service::add_finding(&state, &caller, id.into_inner(), body.0).await?;
+    let d = findings::add_finding(&state, &caller, id.into_inner(), body.0).await?;
     Ok((web::Json(d), StatusCode::CREATED))
 }
 
@@ -136,7 +136,7 @@ pub async fn list_recommendations(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::list(
         format,
-        service::list_recommendations(&state, &caller, id.into_inner()).await?,
+        recommendations::list_recommendations(&state, &caller, id.into_inner()).await?,
     )
 }
 
@@ -154,7 +154,7 @@ pub async fn add_recommendation(
     id: web::Path<Uuid>,
     body: Json<NewRecommendation>,
 ) -> ApiResult<HttpResponse> {
-    let d = service::add_recommendation(&state, &caller, id.into_inner(), body.0).await?;
+    let d = recommendations::add_recommendation(&state, &caller, id.into_inner(), body.0).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::CREATED, &d, v))
 }
@@ -169,7 +169,7 @@ pub async fn get_recommendation(
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (id, rid) = path.into_inner();
-    let d = service::get_recommendation(&state, &caller, id, rid).await?;
+    let d = recommendations::get_recommendation(&state, &caller, id, rid).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::OK, &d, v))
 }
@@ -192,7 +192,8 @@ pub async fn update_recommendation(
     body: Json<UpdateRecommendation>,
 ) -> ApiResult<HttpResponse> {
     let (id, rid) = path.into_inner();
-    let d = service::update_recommendation(&state, &caller, id, rid, &if_match, body.0).await?;
+    let d =
+        recommendations::update_recommendation(&state, &caller, id, rid, &if_match, body.0).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::OK, &d, v))
 }
@@ -214,7 +215,7 @@ pub async fn add_response(
     body: Json<NewResponse>,
 ) -> ApiResult<HttpResponse> {
     let (id, rid) = path.into_inner();
-    let d = service::add_response(&state, &caller, id, rid, body.0).await?;
+    let d = recommendations::add_response(&state, &caller, id, rid, body.0).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::CREATED, &d, v))
 }
@@ -232,6 +233,6 @@ pub async fn supervision_report(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::list(
         format,
-        service::report(&state, &caller, q.into_inner()).await?,
+        report::report(&state, &caller, q.into_inner()).await?,
     )
 }

@@ -1,7 +1,10 @@
 //! Supervision and social criticism (giám sát – phản biện xã hội): records, findings,
 //! recommendations and the addressees' responses, and the supervision report.
 pub mod dto;
+mod findings;
 mod handlers;
+mod recommendations;
+mod report;
 pub mod seed;
 pub mod service;
 

@@ -1,0 +1,103 @@
+//! Findings: what a supervision found, recorded by its members while it runs.
+use super::dto::{FindingDto, NewFinding, Severity, SupervisionStatus};
+use super::service::{find, links, run_by, status_of};
+
+use crate::{
+    audit,
+    auth::Caller,
+    db::begin_write,
+    entities::supervision_finding as finding,
+    error::{ApiError, ApiResult},
+    policy::{self, Action, Actor, Resource},
+    state::AppState,
+    validate::Checks,
+};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+fn finding_dto(m: finding::Model) -> FindingDto {
+    FindingDto {
+        id: m.id,
+        supervision_id: m.supervision_id,
+        text: m.text,
+        severity: Severity::parse(&m.severity).unwrap_or(Severity::Medium),
+        created_by: m.created_by,
+        created_at: m.created_at,
+    }
+}
+
+pub async fn list_findings(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<Vec<FindingDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Supervision)?;
+    find(&state.db, caller, id).await?;
+    Ok(finding::Entity::find()
+        .filter(finding::Column::SupervisionId.eq(id))
+        .order_by_asc(finding::Column::Id)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(finding_dto)
+        .collect())
+}
+
+pub async fn add_finding(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    body: NewFinding,
+) -> ApiResult<FindingDto> {
+    let txn = begin_write(&state.db).await?;
+    let s = find(&txn, caller, id).await?;
+    let members = links(&txn, &[id]).await?.0.remove(&id).unwrap_or_default();
+    let actor = Actor::of(&txn, caller).await?;
+    policy::authorize(
+        &actor,
+        Resource::Finding,
+        Action::Create,
+        &run_by(&actor, &s, &members),
+    )?;
+    let status = status_of(&s);
+    if !matches!(
+        status,
+        SupervisionStatus::InProgress | SupervisionStatus::Concluded
+    ) {
+        return Err(ApiError::conflict(format!(
+            "findings are recorded while a supervision is in progress or just concluded; this one is {}",
+            status.as_str()
+        )));
+    }
+    let mut c = Checks::new();
+    let text = c.long_text("text", &body.text, 10_000);
+    c.finish()?;
+    let m = finding::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        bloc_id: Set(s.bloc_id),
+        supervision_id: Set(id),
+        text: Set(text),
+        severity: Set(body.severity.as_str().into()),
+        created_by: Set(caller.account_id),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    let out = finding_dto(m);
+    audit::change(
+        &txn,
+        caller,
+        "create",
+        "supervision_finding",
+        out.id,
+        Some(s.bloc_id),
+        None,
+        Some(&out),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+// ---- recommendations ----
