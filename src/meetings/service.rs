@@ -230,7 +230,7 @@ async fn add_decisions(
         let task_id = match d.task {
             None => None,
             Some(t) => Some(
-                tasks::service::create_decided(conn, caller, t, Some(id))
+                tasks::drafting::create_decided(conn, caller, t, Some(id))
                     .await
                     .map_err(|e| match e {
                         ApiError::Validation(errs) => ApiError::Validation(

@@ -1,9 +1,10 @@
 use super::{
+    drafting,
     dto::{
         CreateTask, CreatedTask, MyTaskQuery, NewReport, PageQuery, ReportDto, SimilarTask,
         TaskDto, TaskEventDto, TaskQuery, Transition, UpdateTask,
     },
-    service,
+    moves, reports, service,
 };
 use crate::{
     auth::Caller,
@@ -88,7 +89,7 @@ pub async fn create(
     body: Json<CreateTask>,
 ) -> ApiResult<HttpResponse> {
     let txn = begin_write(&state.db).await?;
-    let created = service::create_in(&txn, &caller, body.0).await?;
+    let created = drafting::create_in(&txn, &caller, body.0).await?;
     txn.commit().await?;
     let v = created.task.version;
     Ok(with_etag(StatusCode::CREATED, &created, v))
@@ -125,7 +126,7 @@ pub async fn update(
     if_match: IfMatch,
     body: Json<UpdateTask>,
 ) -> ApiResult<HttpResponse> {
-    let t = service::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let t = drafting::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
     let v = t.version;
     Ok(with_etag(StatusCode::OK, &t, v))
 }
@@ -158,7 +159,7 @@ pub async fn transition(
     if_match: IfMatch,
     body: Json<Transition>,
 ) -> ApiResult<HttpResponse> {
-    let t = service::transition(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let t = moves::transition(&state, &caller, id.into_inner(), &if_match, body.0).await?;
     let v = t.version;
     Ok(with_etag(StatusCode::OK, &t, v))
 }
@@ -212,7 +213,7 @@ pub async fn list_reports(
     let id = id.into_inner();
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
-        async move { service::list_reports(&state, &caller, id, q).await }
+        async move { reports::list_reports(&state, &caller, id, q).await }
     })
     .await
 }
@@ -234,7 +235,7 @@ pub async fn add_report(
     body: Json<NewReport>,
 ) -> ApiResult<HttpResponse> {
     let txn = begin_write(&state.db).await?;
-    let report = service::add_report_in(&txn, &caller, id.into_inner(), body.0).await?;
+    let report = reports::add_report_in(&txn, &caller, id.into_inner(), body.0).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(report))
 }

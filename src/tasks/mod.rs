@@ -1,7 +1,10 @@
 //! Tasks: work items with one lead organisation and one responsible person, an enforced
 //! workflow, progress reports, deadline standing and overlap detection.
+pub(crate) mod drafting;
 pub mod dto;
 mod handlers;
+mod moves;
+mod reports;
 pub mod service;
 pub mod similarity;
 pub mod workflow;

@@ -1,0 +1,153 @@
+//! Progress reports on a task: posted on their own or with the `submit` move.
+use super::service::{status_of, target};
+use super::{
+    dto::{NewReport, PageQuery, ReportDto},
+    workflow::Status,
+};
+use crate::{
+    audit,
+    auth::Caller,
+    concurrency::save_if_unchanged,
+    entities::{task, task_report},
+    error::{ApiError, ApiResult},
+    pagination::{self, Keyset, Page, SortField},
+    policy::{self, Action, Actor, Resource},
+    state::AppState,
+    tenancy::{self, Scope},
+    validate::Checks,
+};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, QueryFilter, Set};
+use serde_json::json;
+use uuid::Uuid;
+
+pub(super) fn check_report(c: &mut Checks, field: &str, r: &NewReport) -> (String, Vec<String>) {
+    let text = c
+        .opt_long_text(&format!("{field}text"), Some(&r.text), 10_000)
+        .unwrap_or_default();
+    if text.is_empty() {
+        c.add(&format!("{field}text"), "must not be empty");
+    }
+    if !(0..=100).contains(&r.progress) {
+        c.add(&format!("{field}progress"), "must be from 0 to 100");
+    }
+    if r.evidence.len() > 20 {
+        c.add(&format!("{field}evidence"), "must list at most 20 links");
+    }
+    let mut evidence = Vec::new();
+    for (i, e) in r.evidence.iter().enumerate() {
+        let e = e.trim();
+        if !(e.starts_with("http://") || e.starts_with("https://"))
+            || e.len() > 2000
+            || e.contains(char::is_whitespace)
+        {
+            c.add(
+                &format!("{field}evidence[{i}]"),
+                "must be an http or https link",
+            );
+        }
+        evidence.push(e.to_string());
+    }
+    (text, evidence)
+}
+
+pub(super) async fn insert_report(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    m: &task::Model,
+    text: String,
+    progress: i16,
+    evidence: Vec<String>,
+) -> Result<task_report::Model, DbErr> {
+    task_report::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        task_id: Set(m.id),
+        bloc_id: Set(m.bloc_id),
+        author_id: Set(caller.account_id),
+        body: Set(text),
+        progress: Set(progress),
+        evidence: Set(json!(evidence).to_string()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(conn)
+    .await
+}
+
+fn report_dto(m: task_report::Model) -> ReportDto {
+    ReportDto {
+        id: m.id,
+        task_id: m.task_id,
+        author_id: m.author_id,
+        text: m.body,
+        progress: m.progress,
+        evidence: serde_json::from_str(&m.evidence).unwrap_or_default(),
+        created_at: m.created_at,
+    }
+}
+
+/// Adds a progress report in the caller's transaction (the assignee, or the bloc head).
+pub async fn add_report_in(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+    body: NewReport,
+) -> ApiResult<ReportDto> {
+    let current = tenancy::find::<task::Entity>(conn, &Scope::of(caller), id, "task").await?;
+    let actor = Actor::of(conn, caller).await?;
+    policy::authorize(&actor, Resource::Task, Action::Report, &target(&current))?;
+    let status = status_of(&current);
+    if !status.is_open() || status == Status::Draft {
+        return Err(ApiError::conflict(format!(
+            "reports go on assigned, open tasks; this one is {}",
+            current.status
+        )));
+    }
+    let mut c = Checks::new();
+    let (text, evidence) = check_report(&mut c, "", &body);
+    c.finish()?;
+    let report = insert_report(conn, caller, &current, text, body.progress, evidence).await?;
+    let mut am: task::ActiveModel = current.clone().into();
+    am.progress = Set(body.progress);
+    am.version = Set(current.version + 1);
+    am.updated_at = Set(Utc::now());
+    save_if_unchanged(conn, am, task::Column::Version, current.version).await?;
+    let dto = report_dto(report);
+    audit::change(
+        conn,
+        caller,
+        "create",
+        "task_report",
+        dto.id,
+        Some(current.bloc_id),
+        None,
+        Some(&dto),
+    )
+    .await?;
+    Ok(dto)
+}
+
+pub async fn list_reports(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    q: PageQuery,
+) -> ApiResult<Page<ReportDto>> {
+    crate::policy::may_read(caller, crate::policy::Resource::Task)?;
+    let scope = Scope::of(caller);
+    let t = tenancy::find::<task::Entity>(&state.db, &scope, id, "task").await?;
+    let limit = pagination::limit(q.limit)?;
+    let fields: [SortField<task_report::Column>; 0] = [];
+    let keyset = Keyset::parse(None, q.cursor.as_deref(), &fields)?;
+    let select =
+        tenancy::select::<task_report::Entity>(&scope).filter(task_report::Column::TaskId.eq(t.id));
+    Ok(keyset
+        .fetch(
+            &state.db,
+            select,
+            task_report::Column::Id,
+            limit,
+            |m| (json!(null), m.id),
+            report_dto,
+        )
+        .await?)
+}
