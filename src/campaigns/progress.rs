@@ -449,6 +449,33 @@ mod tests {
     }
 
     #[test]
+    fn a_series_of_one_day_has_one_point_and_a_reversed_one_none() {
+        let a = Uuid::now_v7();
+        let figs = [ratio(a, "2016-03-20", 50.0, 100.0)];
+        let day = d("2016-03-20");
+        let one = monthly_series(Aggregation::Ratio, &figs, day, day);
+        assert_eq!(one.len(), 1);
+        assert_eq!(
+            (one[0].month.as_str(), one[0].combined.value),
+            ("2016-03", Some(50.0))
+        );
+        assert!(monthly_series(Aggregation::Ratio, &figs, d("2016-03-21"), day).is_empty());
+    }
+
+    #[test]
+    fn a_series_keeps_the_latest_twenty_years() {
+        let a = Uuid::now_v7();
+        let figs = [ratio(a, "1990-01-15", 10.0, 100.0)];
+        // 1990-01 to 2016-12 is 324 months; the last 240 start at 1997-01.
+        let s = monthly_series(Aggregation::Ratio, &figs, d("1990-01-01"), d("2016-12-31"));
+        assert_eq!(s.len(), MAX_MONTHS);
+        assert_eq!(s[0].month, "1997-01");
+        assert_eq!(s[MAX_MONTHS - 1].month, "2016-12");
+        // The figure of 1990 still counts in the first month kept.
+        assert_eq!(s[0].combined.value, Some(10.0));
+    }
+
+    #[test]
     fn month_ends() {
         assert_eq!(month_end(2016, 2), d("2016-02-29"));
         assert_eq!(month_end(2016, 12), d("2016-12-31"));
