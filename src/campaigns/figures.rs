@@ -6,7 +6,8 @@ use super::{
         TargetProgress, UnitFigure, UnitRef,
     },
     progress::{self, Aggregation, Figure, Line},
-    service::{self, check_figure, closed_is_final, find_target, status_of, target_dto},
+    service::{self, closed_is_final, status_of},
+    targets::{self, check_figure, find_target, target_dto},
 };
 use crate::{
     audit,
@@ -560,7 +561,7 @@ pub async fn progress(
     let campaign = service::find(&state.db, caller, campaign_id).await?;
     let units = Units::of(&state.db, campaign.bloc_id).await?;
     let mut targets = Vec::new();
-    for t in service::targets_of(&state.db, campaign.id).await? {
+    for t in targets::targets_of(&state.db, campaign.id).await? {
         let figs = figures(&state.db, t.id, as_of).await?;
         targets.push(target_progress(&t, &figs, &units, as_of, since, true));
     }
@@ -636,7 +637,7 @@ pub async fn report(
             e.insert(Units::of(&state.db, c.bloc_id).await?);
         }
         let mut targets = Vec::new();
-        for t in service::targets_of(&state.db, c.id).await? {
+        for t in targets::targets_of(&state.db, c.id).await? {
             let figs = figures(&state.db, t.id, as_of).await?;
             let p = target_progress(&t, &figs, &units[&c.bloc_id], as_of, since, false);
             targets.push(to_headline(p));

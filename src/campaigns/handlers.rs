@@ -5,7 +5,7 @@ use super::{
         NewRegistration, ProgressQuery, RegistrationDto, RegistrationQuery, TargetDto,
         UpdateCampaign, UpdateRegistration, UpdateTarget,
     },
-    figures, registrations, service,
+    figures, registrations, service, targets,
 };
 use crate::{
     auth::Caller,
@@ -137,7 +137,7 @@ pub async fn list_targets(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::list(
         format,
-        service::list_targets(&state, &caller, id.into_inner()).await?,
+        targets::list_targets(&state, &caller, id.into_inner()).await?,
     )
 }
 
@@ -155,9 +155,9 @@ pub async fn create_target(
     id: web::Path<Uuid>,
     body: Json<CreateTarget>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::create_target(&state, &caller, id.into_inner(), body.0).await?;
+    let m = targets::create_target(&state, &caller, id.into_inner(), body.0).await?;
     let v = m.version;
-    Ok(with_etag(StatusCode::CREATED, &service::target_dto(m), v))
+    Ok(with_etag(StatusCode::CREATED, &targets::target_dto(m), v))
 }
 
 /// One target.
@@ -170,9 +170,9 @@ pub async fn get_target(
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (id, tid) = path.into_inner();
-    let m = service::get_target(&state, &caller, id, tid).await?;
+    let m = targets::get_target(&state, &caller, id, tid).await?;
     let v = m.version;
-    Ok(with_etag(StatusCode::OK, &service::target_dto(m), v))
+    Ok(with_etag(StatusCode::OK, &targets::target_dto(m), v))
 }
 
 /// Change a target (the campaign's leaders).
@@ -193,9 +193,9 @@ pub async fn update_target(
     body: Json<UpdateTarget>,
 ) -> ApiResult<HttpResponse> {
     let (id, tid) = path.into_inner();
-    let m = service::update_target(&state, &caller, id, tid, &if_match, body.0).await?;
+    let m = targets::update_target(&state, &caller, id, tid, &if_match, body.0).await?;
     let v = m.version;
-    Ok(with_etag(StatusCode::OK, &service::target_dto(m), v))
+    Ok(with_etag(StatusCode::OK, &targets::target_dto(m), v))
 }
 
 /// A target's unit figures, corrected ones included unless `current_only=true`.

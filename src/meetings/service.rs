@@ -580,7 +580,7 @@ pub async fn monthly_review(
         .await?
     {
         let mut targets = Vec::new();
-        for t in campaigns::service::targets_of(&state.db, c.id).await? {
+        for t in campaigns::targets::targets_of(&state.db, c.id).await? {
             let in_month: Vec<Uuid> = campaign_measurement::Entity::find()
                 .select_only()
                 .column(campaign_measurement::Column::UnitId)

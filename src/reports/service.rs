@@ -187,7 +187,7 @@ pub async fn summary(state: &AppState, caller: &Caller, q: SummaryQuery) -> ApiR
         .await?
     {
         let mut targets = Vec::new();
-        for t in campaigns::service::targets_of(db, c.id).await? {
+        for t in campaigns::targets::targets_of(db, c.id).await? {
             targets.push(campaigns::figures::headline(db, &t, as_of).await?);
         }
         campaigns_of

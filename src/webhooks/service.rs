@@ -490,7 +490,7 @@ mod tests {
         for t in [
             crate::tasks::service::RESOURCE,
             crate::campaigns::service::RESOURCE,
-            crate::campaigns::service::TARGET_RESOURCE,
+            crate::campaigns::targets::TARGET_RESOURCE,
             crate::campaigns::figures::RESOURCE,
             crate::campaigns::registrations::RESOURCE,
             crate::supervisions::service::RESOURCE,
