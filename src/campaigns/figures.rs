@@ -1,18 +1,14 @@
 //! Unit figures (measurements), their corrections, and the progress read from them.
 use super::{
-    dto::{
-        CampaignKind, CampaignProgress, CampaignReport, CampaignReportQuery, MeasurementDto,
-        MeasurementQuery, NewMeasurement, ProgressQuery, SeriesPoint, TargetHeadline,
-        TargetProgress, UnitFigure, UnitRef,
-    },
-    progress::{self, Aggregation, Figure, Line},
-    service::{self, closed_is_final, status_of},
-    targets::{self, check_figure, find_target, target_dto},
+    dto::{MeasurementDto, MeasurementQuery, NewMeasurement},
+    progress::Aggregation,
+    service::closed_is_final,
+    targets::{check_figure, find_target, target_dto},
 };
 use crate::{
     audit,
     auth::Caller,
-    entities::{campaign, campaign_measurement, campaign_target, unit},
+    entities::{campaign, campaign_measurement, campaign_target},
     error::{ApiError, ApiResult},
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
@@ -21,13 +17,11 @@ use crate::{
     tenancy::{self, Scope},
     validate::{self, Checks},
 };
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
 use serde_json::json;
-use std::collections::HashMap;
 use uuid::Uuid;
 
 pub const RESOURCE: &str = "campaign_measurement";
@@ -54,7 +48,7 @@ pub fn to_dto(m: campaign_measurement::Model) -> MeasurementDto {
     }
 }
 
-fn aggregation_of(t: &campaign_target::Model) -> Aggregation {
+pub(super) fn aggregation_of(t: &campaign_target::Model) -> Aggregation {
     Aggregation::parse(&t.aggregation).unwrap_or(Aggregation::Sum)
 }
 
@@ -369,295 +363,4 @@ pub async fn get(
     )
     .await?;
     Ok(to_dto(m))
-}
-
-// ---- progress ----
-
-/// The figures that count (not superseded) of a target up to `as_of`, only the columns needed.
-async fn figures(
-    conn: &impl ConnectionTrait,
-    target_id: Uuid,
-    as_of: NaiveDate,
-) -> Result<Vec<Figure>, DbErr> {
-    type Row = (
-        Uuid,
-        Uuid,
-        NaiveDate,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<bool>,
-    );
-    let rows: Vec<Row> = campaign_measurement::Entity::find()
-        .select_only()
-        .columns([
-            campaign_measurement::Column::Id,
-            campaign_measurement::Column::UnitId,
-            campaign_measurement::Column::AsOf,
-            campaign_measurement::Column::Value,
-            campaign_measurement::Column::Numerator,
-            campaign_measurement::Column::Denominator,
-            campaign_measurement::Column::Met,
-        ])
-        .filter(campaign_measurement::Column::TargetId.eq(target_id))
-        .filter(campaign_measurement::Column::AsOf.lte(as_of))
-        .filter(campaign_measurement::Column::SupersededBy.is_null())
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, unit_id, as_of, value, numerator, denominator, met)| Figure {
-                id,
-                unit_id,
-                as_of,
-                value,
-                numerator,
-                denominator,
-                met,
-            },
-        )
-        .collect())
-}
-
-/// The units of a bloc, by kind, in name order: who is expected to report.
-struct Units(Vec<(Uuid, String, String)>);
-
-impl Units {
-    async fn of(conn: &impl ConnectionTrait, bloc_id: Uuid) -> Result<Self, DbErr> {
-        Ok(Units(
-            unit::Entity::find()
-                .select_only()
-                .columns([unit::Column::Id, unit::Column::Name, unit::Column::Kind])
-                .filter(unit::Column::BlocId.eq(bloc_id))
-                .order_by_asc(unit::Column::NameFolded)
-                .order_by_asc(unit::Column::Id)
-                .into_tuple()
-                .all(conn)
-                .await?,
-        ))
-    }
-
-    fn in_scope<'a>(&'a self, kind: Option<&'a str>) -> impl Iterator<Item = (Uuid, &'a str)> {
-        self.0
-            .iter()
-            .filter(move |(_, _, k)| kind.is_none_or(|kind| k == kind))
-            .map(|(id, name, _)| (*id, name.as_str()))
-    }
-}
-
-fn line_of(t: &campaign_target::Model) -> Line {
-    Line {
-        baseline_value: t.baseline_value,
-        baseline_on: t.baseline_on,
-        target_value: t.target_value,
-        deadline: t.deadline,
-        higher_is_better: t.higher_is_better,
-    }
-}
-
-fn target_progress(
-    t: &campaign_target::Model,
-    figs: &[Figure],
-    units: &Units,
-    as_of: NaiveDate,
-    since: NaiveDate,
-    detailed: bool,
-) -> TargetProgress {
-    let agg = aggregation_of(t);
-    let scope: HashMap<Uuid, &str> = units.in_scope(t.unit_kind.as_deref()).collect();
-    let figs: Vec<Figure> = figs
-        .iter()
-        .filter(|f| scope.contains_key(&f.unit_id))
-        .cloned()
-        .collect();
-    let latest = progress::latest_by_unit(&figs, as_of);
-    let combined = progress::combine(agg, latest.values().copied());
-    let line = line_of(t);
-    let mut units_out = Vec::new();
-    let mut not_reported = Vec::new();
-    for (id, name) in units.in_scope(t.unit_kind.as_deref()) {
-        let f = latest.get(&id);
-        let reported = f.is_some_and(|f| f.as_of >= since);
-        if !reported {
-            not_reported.push(UnitRef {
-                id,
-                name: name.to_string(),
-            });
-        }
-        if detailed {
-            units_out.push(UnitFigure {
-                unit_id: id,
-                unit_name: name.to_string(),
-                measurement_id: f.map(|f| f.id),
-                as_of: f.map(|f| f.as_of),
-                value: f.and_then(|f| f.value),
-                numerator: f.and_then(|f| f.numerator),
-                denominator: f.and_then(|f| f.denominator),
-                met: f.and_then(|f| f.met),
-                reported,
-            });
-        }
-    }
-    let series = if detailed {
-        progress::monthly_series(agg, &figs, t.baseline_on, as_of)
-            .into_iter()
-            .map(|p| SeriesPoint {
-                month: p.month,
-                value: p.combined.value,
-                units_reporting: p.combined.units_reporting,
-            })
-            .collect()
-    } else {
-        vec![]
-    };
-    let dto = target_dto(t.clone());
-    TargetProgress {
-        target_id: t.id,
-        indicator: t.indicator.clone(),
-        measure: dto.measure,
-        aggregation: agg,
-        unit_kind: t.unit_kind.clone(),
-        baseline_value: t.baseline_value,
-        baseline_on: t.baseline_on,
-        target_value: t.target_value,
-        deadline: t.deadline,
-        higher_is_better: t.higher_is_better,
-        value: combined.value,
-        numerator: combined.numerator,
-        denominator: combined.denominator,
-        units_met: combined.units_met,
-        units_in_scope: scope.len() as i64,
-        units_reporting: combined.units_reporting,
-        percent_of_way: combined.value.map(|v| line.percent_of_way(v)),
-        expected_value: line.expected_on(as_of),
-        on_track: combined.value.map(|v| line.on_track(v, as_of)),
-        not_reported,
-        units: units_out,
-        series,
-    }
-}
-
-fn first_of_month(d: NaiveDate) -> NaiveDate {
-    d.with_day(1).unwrap_or(d)
-}
-
-pub async fn progress(
-    state: &AppState,
-    caller: &Caller,
-    campaign_id: Uuid,
-    q: ProgressQuery,
-) -> ApiResult<CampaignProgress> {
-    crate::policy::may_read(caller, crate::policy::Resource::Campaign)?;
-    let as_of = q.as_of.unwrap_or_else(validate::today);
-    let since = q.reported_since.unwrap_or_else(|| first_of_month(as_of));
-    if since > as_of {
-        return Err(ApiError::bad_field(
-            "reported_since",
-            "must not be after as_of",
-        ));
-    }
-    let campaign = service::find(&state.db, caller, campaign_id).await?;
-    let units = Units::of(&state.db, campaign.bloc_id).await?;
-    let mut targets = Vec::new();
-    for t in targets::targets_of(&state.db, campaign.id).await? {
-        let figs = figures(&state.db, t.id, as_of).await?;
-        targets.push(target_progress(&t, &figs, &units, as_of, since, true));
-    }
-    let counts = service::task_counts(&state.db, &[&campaign]).await?;
-    let (open, overdue) = counts.get(&campaign.id).copied().unwrap_or_default();
-    Ok(CampaignProgress {
-        campaign_id: campaign.id,
-        name: campaign.name.clone(),
-        status: status_of(&campaign),
-        as_of,
-        reported_since: since,
-        open_tasks: open,
-        overdue_tasks: overdue,
-        targets,
-    })
-}
-
-fn to_headline(p: TargetProgress) -> TargetHeadline {
-    TargetHeadline {
-        target_id: p.target_id,
-        indicator: p.indicator,
-        measure: p.measure,
-        aggregation: p.aggregation,
-        value: p.value,
-        target_value: p.target_value,
-        deadline: p.deadline,
-        units_in_scope: p.units_in_scope,
-        units_reporting: p.units_reporting,
-        percent_of_way: p.percent_of_way,
-        on_track: p.on_track,
-    }
-}
-
-/// One target's headline figures as of a date.
-pub async fn headline(
-    conn: &impl ConnectionTrait,
-    t: &campaign_target::Model,
-    as_of: NaiveDate,
-) -> Result<TargetHeadline, DbErr> {
-    let units = Units::of(conn, t.bloc_id).await?;
-    let figs = figures(conn, t.id, as_of).await?;
-    let since = first_of_month(as_of);
-    Ok(to_headline(target_progress(
-        t, &figs, &units, as_of, since, false,
-    )))
-}
-
-/// Every campaign in scope with its headline figures as of a date.
-pub async fn report(
-    state: &AppState,
-    caller: &Caller,
-    q: CampaignReportQuery,
-) -> ApiResult<Page<CampaignReport>> {
-    crate::policy::may_read(caller, crate::policy::Resource::Summary)?;
-    let limit = pagination::limit(q.limit)?;
-    let keyset = Keyset::<campaign::Column>::parse(None, q.cursor.as_deref(), &[])?;
-    let as_of = q.as_of.unwrap_or_else(validate::today);
-    let since = first_of_month(as_of);
-    let mut select = tenancy::select::<campaign::Entity>(&Scope::of(caller));
-    if let Some(s) = q.status {
-        select = select.filter(campaign::Column::Status.eq(s.as_str()));
-    }
-    let mut rows = keyset
-        .apply(select, campaign::Column::Id, limit)
-        .all(&state.db)
-        .await?;
-    let cursor = keyset.next_cursor(&mut rows, limit, |m| (json!(null), m.id));
-    let counts = service::task_counts(&state.db, &rows.iter().collect::<Vec<_>>()).await?;
-    let mut units: HashMap<Uuid, Units> = HashMap::new();
-    let mut items = Vec::with_capacity(rows.len());
-    for c in rows {
-        if let std::collections::hash_map::Entry::Vacant(e) = units.entry(c.bloc_id) {
-            e.insert(Units::of(&state.db, c.bloc_id).await?);
-        }
-        let mut targets = Vec::new();
-        for t in targets::targets_of(&state.db, c.id).await? {
-            let figs = figures(&state.db, t.id, as_of).await?;
-            let p = target_progress(&t, &figs, &units[&c.bloc_id], as_of, since, false);
-            targets.push(to_headline(p));
-        }
-        let (open, overdue) = counts.get(&c.id).copied().unwrap_or_default();
-        items.push(CampaignReport {
-            campaign_id: c.id,
-            bloc_id: c.bloc_id,
-            kind: CampaignKind::parse(&c.kind).unwrap_or(CampaignKind::Movement),
-            status: status_of(&c),
-            name: c.name,
-            start_on: c.start_on,
-            end_on: c.end_on,
-            open_tasks: open,
-            overdue_tasks: overdue,
-            targets,
-        });
-    }
-    Ok(Page {
-        items,
-        next_cursor: cursor,
-    })
 }

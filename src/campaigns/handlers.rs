@@ -5,7 +5,7 @@ use super::{
         NewRegistration, ProgressQuery, RegistrationDto, RegistrationQuery, TargetDto,
         UpdateCampaign, UpdateRegistration, UpdateTarget,
     },
-    figures, registrations, service, targets,
+    figures, registrations, service, standing, targets,
 };
 use crate::{
     auth::Caller,
@@ -104,7 +104,7 @@ pub async fn progress(
     q: crate::extract::Query<ProgressQuery>,
 ) -> ApiResult<web::Json<CampaignProgress>> {
     Ok(web::Json(
-        figures::progress(&state, &caller, id.into_inner(), q.into_inner()).await?,
+        standing::progress(&state, &caller, id.into_inner(), q.into_inner()).await?,
     ))
 }
 
@@ -120,7 +120,7 @@ pub async fn campaign_report(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
-        async move { figures::report(&state, &caller, q).await }
+        async move { standing::report(&state, &caller, q).await }
     })
     .await
 }

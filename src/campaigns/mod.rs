@@ -7,6 +7,7 @@ pub mod progress;
 pub mod registrations;
 pub mod seed;
 pub mod service;
+pub mod standing;
 pub mod targets;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -3,7 +3,7 @@ use super::{
         CreateMeeting, MeetingDto, MeetingQuery, MonthlyReview, MonthlyReviewQuery, NewDecision,
         UpdateMeeting,
     },
-    service,
+    review, service,
 };
 use crate::{
     auth::Caller,
@@ -117,6 +117,6 @@ pub async fn monthly_review(
     q: crate::extract::Query<MonthlyReviewQuery>,
 ) -> ApiResult<web::Json<MonthlyReview>> {
     Ok(web::Json(
-        service::monthly_review(&state, &caller, q.into_inner()).await?,
+        review::monthly_review(&state, &caller, q.into_inner()).await?,
     ))
 }

@@ -2,6 +2,7 @@
 //! tasks; and the monthly review report.
 pub mod dto;
 mod handlers;
+mod review;
 pub mod service;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

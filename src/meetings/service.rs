@@ -1,40 +1,29 @@
 //! Meetings, their decisions (which may create tasks), and the monthly review.
 use super::dto::{
-    CreateMeeting, DecisionDto, MeetingDto, MeetingKind, MeetingQuery, MonthlyReview,
-    MonthlyReviewQuery, NewDecision, ReviewCampaign, ReviewGroup, ReviewTarget, TaskCounts,
-    UpdateMeeting,
+    CreateMeeting, DecisionDto, MeetingDto, MeetingKind, MeetingQuery, NewDecision, UpdateMeeting,
 };
 use crate::{
     audit,
     auth::Caller,
-    campaigns,
     concurrency::{IfMatch, save_if_unchanged},
     db::begin_write,
-    entities::{
-        campaign, campaign_measurement, meeting, meeting_attendee as attendee,
-        meeting_decision as decision, organisation, sub_committee, task,
-    },
+    entities::{meeting, meeting_attendee as attendee, meeting_decision as decision},
     error::{ApiError, ApiResult, FieldError},
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     refs,
     state::AppState,
-    tasks::{
-        self,
-        service::standing_condition,
-        workflow::{Standing, Status},
-    },
+    tasks::{self},
     tenancy::{self, Scope},
     validate::{self, Checks},
 };
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-    sea_query::{Condition, Expr, Func, SimpleExpr},
+    Set,
 };
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 pub const RESOURCE: &str = "meeting";
@@ -454,169 +443,3 @@ pub async fn update(
 }
 
 // ---- the monthly review ----
-
-fn parse_month(raw: &str) -> ApiResult<(NaiveDate, NaiveDate)> {
-    let bad = || ApiError::bad_field("month", "must be YYYY-MM, e.g. 2016-03");
-    let (y, m) = raw.trim().split_once('-').ok_or_else(bad)?;
-    let (y, m): (i32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-    if !(1900..=9998).contains(&y) || y.to_string().len() != 4 {
-        return Err(bad());
-    }
-    let from = NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(bad)?;
-    Ok((from, campaigns::progress::month_end(y, m)))
-}
-
-/// Task counts per (sub-committee, lead organisation) for one condition.
-async fn grouped(
-    conn: &impl ConnectionTrait,
-    scope: &Scope,
-    cond: Condition,
-) -> Result<Vec<(Option<Uuid>, Option<Uuid>, i64)>, DbErr> {
-    tenancy::select::<task::Entity>(scope)
-        .select_only()
-        .column(task::Column::SubCommitteeId)
-        .column(task::Column::LeadOrganisationId)
-        .column_as(
-            SimpleExpr::from(Func::count(Expr::col(task::Column::Id))),
-            "n",
-        )
-        .filter(cond)
-        .group_by(task::Column::SubCommitteeId)
-        .group_by(task::Column::LeadOrganisationId)
-        .into_tuple()
-        .all(conn)
-        .await
-}
-
-pub async fn monthly_review(
-    state: &AppState,
-    caller: &Caller,
-    q: MonthlyReviewQuery,
-) -> ApiResult<MonthlyReview> {
-    crate::policy::may_read(caller, crate::policy::Resource::Summary)?;
-    let (from, to) = parse_month(&q.month)?;
-    let scope = Scope::of(caller);
-    let today = validate::today();
-    let cutoff = std::cmp::min(to, today);
-    let (ny, nm) = if to.month() == 12 {
-        (to.year() + 1, 1)
-    } else {
-        (to.year(), to.month() + 1)
-    };
-    let next_from = NaiveDate::from_ymd_opt(ny, nm, 1).unwrap_or(to);
-    let next_to = campaigns::progress::month_end(ny, nm);
-    let open: Vec<&str> = Status::OPEN.iter().map(|s| s.as_str()).collect();
-    let created_by_end = task::Column::CreatedAt.lt(validate::end_of_day(to));
-    // The standings are the task list's own conditions, as of the month's last day (or today).
-    let completed_in_month = |s: Standing| {
-        standing_condition(s, cutoff)
-            .add(task::Column::CompletedOn.gte(from))
-            .add(task::Column::CompletedOn.lte(to))
-    };
-    let still_open = Condition::all()
-        .add(task::Column::Status.is_in(open))
-        .add(created_by_end.clone());
-    let metrics: [(usize, Condition); 5] = [
-        (0, completed_in_month(Standing::CompletedOnTime)),
-        (1, completed_in_month(Standing::CompletedLate)),
-        (2, still_open.clone()),
-        (
-            3,
-            standing_condition(Standing::Overdue, cutoff).add(created_by_end),
-        ),
-        (
-            4,
-            still_open
-                .add(task::Column::DueDate.gte(next_from))
-                .add(task::Column::DueDate.lte(next_to)),
-        ),
-    ];
-    let mut by_sc: BTreeMap<Option<Uuid>, TaskCounts> = BTreeMap::new();
-    let mut by_org: BTreeMap<Option<Uuid>, TaskCounts> = BTreeMap::new();
-    let mut totals = TaskCounts::default();
-    fn bump(c: &mut TaskCounts, metric: usize, n: i64) {
-        match metric {
-            0 => c.completed_on_time += n,
-            1 => c.completed_late += n,
-            2 => c.open += n,
-            3 => c.overdue += n,
-            _ => c.due_next_month += n,
-        }
-    }
-    for (metric, cond) in metrics {
-        for (sc, org, n) in grouped(&state.db, &scope, cond).await? {
-            bump(by_sc.entry(sc).or_default(), metric, n);
-            bump(by_org.entry(org).or_default(), metric, n);
-            bump(&mut totals, metric, n);
-        }
-    }
-    let sc_names: HashMap<Uuid, String> = tenancy::select::<sub_committee::Entity>(&scope)
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
-    let org_names: HashMap<Uuid, String> = tenancy::select::<organisation::Entity>(&scope)
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
-    let group = |map: BTreeMap<Option<Uuid>, TaskCounts>, names: &HashMap<Uuid, String>| {
-        map.into_iter()
-            .map(|(id, tasks)| ReviewGroup {
-                id,
-                name: id.and_then(|i| names.get(&i).cloned()),
-                tasks,
-            })
-            .collect::<Vec<_>>()
-    };
-    let mut campaigns_out = Vec::new();
-    for c in tenancy::select::<campaign::Entity>(&scope)
-        .filter(campaign::Column::StartOn.lte(to))
-        .filter(campaign::Column::EndOn.gte(from))
-        .order_by_asc(campaign::Column::Id)
-        .all(&state.db)
-        .await?
-    {
-        let mut targets = Vec::new();
-        for t in campaigns::targets::targets_of(&state.db, c.id).await? {
-            let in_month: Vec<Uuid> = campaign_measurement::Entity::find()
-                .select_only()
-                .column(campaign_measurement::Column::UnitId)
-                .filter(campaign_measurement::Column::TargetId.eq(t.id))
-                .filter(campaign_measurement::Column::SupersededBy.is_null())
-                .filter(campaign_measurement::Column::AsOf.gte(from))
-                .filter(campaign_measurement::Column::AsOf.lte(to))
-                .into_tuple()
-                .all(&state.db)
-                .await?;
-            let mut units = in_month.clone();
-            units.sort();
-            units.dedup();
-            let headline = campaigns::figures::headline(&state.db, &t, to).await?;
-            targets.push(ReviewTarget {
-                target_id: t.id,
-                indicator: t.indicator.clone(),
-                figures_in_month: in_month.len() as i64,
-                units_reporting_in_month: units.len() as i64,
-                value_at_month_end: headline.value,
-                target_value: t.target_value,
-            });
-        }
-        campaigns_out.push(ReviewCampaign {
-            campaign_id: c.id,
-            name: c.name,
-            targets,
-        });
-    }
-    Ok(MonthlyReview {
-        month: format!("{:04}-{:02}", from.year(), from.month()),
-        from,
-        to,
-        totals,
-        by_sub_committee: group(by_sc, &sc_names),
-        by_organisation: group(by_org, &org_names),
-        campaigns: campaigns_out,
-    })
-}

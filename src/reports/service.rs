@@ -188,7 +188,7 @@ pub async fn summary(state: &AppState, caller: &Caller, q: SummaryQuery) -> ApiR
     {
         let mut targets = Vec::new();
         for t in campaigns::targets::targets_of(db, c.id).await? {
-            targets.push(campaigns::figures::headline(db, &t, as_of).await?);
+            targets.push(campaigns::standing::headline(db, &t, as_of).await?);
         }
         campaigns_of
             .entry(c.bloc_id)
