@@ -44,7 +44,7 @@ pub async fn request_context(
     let span = tracing::info_span!("request", request_id = %id);
 
     let fixed_today = req.app_data::<FixedToday>().and_then(|d| d.0);
-    let result = crate::validate::FIXED_TODAY
+    let result = crate::clock::FIXED_TODAY
         .scope(fixed_today, next.call(req).instrument(span.clone()))
         .await;
     // Inner services answer errors as responses; an Err here would come from a middleware

@@ -131,7 +131,7 @@ pub fn period(
     to: Option<chrono::NaiveDate>,
 ) -> Result<(chrono::NaiveDate, chrono::NaiveDate), ApiError> {
     use chrono::Datelike;
-    let to = to.unwrap_or_else(today);
+    let to = to.unwrap_or_else(crate::clock::today);
     let from =
         from.unwrap_or_else(|| chrono::NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to));
     if from > to {
@@ -144,31 +144,6 @@ pub fn period(
         ));
     }
     Ok((from, to))
-}
-
-tokio::task_local! {
-    /// The day a request runs on when the operator fixed it (`KHOI_FIXED_TODAY`), set around each
-    /// request by the request middleware: per application, so tests in one process can each
-    /// have their own.
-    pub static FIXED_TODAY: Option<chrono::NaiveDate>;
-}
-
-/// Today in Vietnam (UTC+7), or the fixed day of this application's configuration.
-pub fn today() -> chrono::NaiveDate {
-    FIXED_TODAY
-        .try_with(|d| *d)
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive())
-}
-
-/// The instant a local (Asia/Ho_Chi_Minh) date ends: timestamps before it fall on or before it.
-pub fn end_of_day(date: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    (date + chrono::Duration::days(1))
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc()
-        - chrono::Duration::hours(7)
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::{
     refs,
     state::AppState,
     tenancy::{self, Scope},
-    validate::{self, Checks},
+    validate::Checks,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
@@ -148,7 +148,7 @@ pub fn check_campaign_date(c: &mut Checks, field: &str, campaign: &campaign::Mod
                 campaign.start_on, campaign.end_on
             ),
         );
-    } else if d > validate::today() {
+    } else if d > crate::clock::today() {
         c.add(field, "must not be in the future");
     }
 }

@@ -16,7 +16,7 @@ use crate::{
     tasks::{service::standing_condition, workflow::Standing},
     tenancy::{self, Scope},
     text,
-    validate::{self, Checks},
+    validate::Checks,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
@@ -65,7 +65,7 @@ pub async fn task_counts(
     let mut blocs: Vec<Uuid> = campaigns.iter().map(|c| c.bloc_id).collect();
     blocs.sort();
     blocs.dedup();
-    let today = validate::today();
+    let today = crate::clock::today();
     for (standing, overdue) in [
         (Standing::OpenWithinDeadline, false),
         (Standing::Overdue, true),

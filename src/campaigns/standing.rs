@@ -17,7 +17,6 @@ use crate::{
     pagination::{self, Keyset, Page},
     state::AppState,
     tenancy::{self, Scope},
-    validate,
 };
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{
@@ -204,7 +203,7 @@ pub async fn progress(
     q: ProgressQuery,
 ) -> ApiResult<CampaignProgress> {
     crate::policy::may_read(caller, crate::policy::Resource::Campaign)?;
-    let as_of = q.as_of.unwrap_or_else(validate::today);
+    let as_of = q.as_of.unwrap_or_else(crate::clock::today);
     let since = q.reported_since.unwrap_or_else(|| first_of_month(as_of));
     if since > as_of {
         return Err(ApiError::bad_field(
@@ -272,7 +271,7 @@ pub async fn report(
     crate::policy::may_read(caller, crate::policy::Resource::Summary)?;
     let limit = pagination::limit(q.limit)?;
     let keyset = Keyset::<campaign::Column>::parse(None, q.cursor.as_deref(), &[])?;
-    let as_of = q.as_of.unwrap_or_else(validate::today);
+    let as_of = q.as_of.unwrap_or_else(crate::clock::today);
     let since = first_of_month(as_of);
     let mut select = tenancy::select::<campaign::Entity>(&Scope::of(caller));
     if let Some(s) = q.status {

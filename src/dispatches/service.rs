@@ -12,7 +12,7 @@ use crate::{
     refs,
     state::AppState,
     tenancy::{self, Scope},
-    validate::{self, Checks},
+    validate::Checks,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
@@ -36,7 +36,7 @@ fn status_of(m: &dispatch::Model) -> DispatchStatus {
 }
 
 pub fn to_dto(m: dispatch::Model) -> DispatchDto {
-    let today = validate::today();
+    let today = crate::clock::today();
     DispatchDto {
         status: status_of(&m),
         overdue: m.reported_on.is_none() && m.due_on.is_some_and(|d| d < today),
@@ -104,7 +104,7 @@ pub async fn send(
         }
         units.push(*u);
     }
-    if body.sent_on > validate::today() {
+    if body.sent_on > crate::clock::today() {
         c.add("sent_on", "must not be in the future");
     } else if d.issued_on.is_some_and(|i| body.sent_on < i) {
         c.add("sent_on", "must not be before the directive was issued");
@@ -191,7 +191,7 @@ pub async fn list(
     if q.overdue == Some(true) {
         select = select
             .filter(dispatch::Column::ReportedOn.is_null())
-            .filter(dispatch::Column::DueOn.lt(validate::today()));
+            .filter(dispatch::Column::DueOn.lt(crate::clock::today()));
     }
     Ok(keyset
         .fetch(
@@ -241,7 +241,7 @@ fn check_date(
     what: &str,
 ) {
     if let Some(d) = d {
-        if d > validate::today() {
+        if d > crate::clock::today() {
             c.add(field, "must not be in the future");
         } else if d < not_before {
             c.add(field, format!("must not be before {what}"));

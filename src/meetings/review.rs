@@ -14,7 +14,6 @@ use crate::{
         workflow::{Standing, Status},
     },
     tenancy::{self, Scope},
-    validate::{self},
 };
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{
@@ -65,7 +64,7 @@ pub async fn monthly_review(
     crate::policy::may_read(caller, crate::policy::Resource::Summary)?;
     let (from, to) = parse_month(&q.month)?;
     let scope = Scope::of(caller);
-    let today = validate::today();
+    let today = crate::clock::today();
     let cutoff = std::cmp::min(to, today);
     let (ny, nm) = if to.month() == 12 {
         (to.year() + 1, 1)
@@ -75,7 +74,7 @@ pub async fn monthly_review(
     let next_from = NaiveDate::from_ymd_opt(ny, nm, 1).unwrap_or(to);
     let next_to = campaigns::progress::month_end(ny, nm);
     let open: Vec<&str> = Status::OPEN.iter().map(|s| s.as_str()).collect();
-    let created_by_end = task::Column::CreatedAt.lt(validate::end_of_day(to));
+    let created_by_end = task::Column::CreatedAt.lt(crate::clock::end_of_day(to));
     // The standings are the task list's own conditions, as of the month's last day (or today).
     let completed_in_month = |s: Standing| {
         standing_condition(s, cutoff)

@@ -15,7 +15,7 @@ use crate::{
     state::AppState,
     tasks::{self},
     tenancy::{self, Scope},
-    validate::{self, Checks},
+    validate::Checks,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
@@ -192,7 +192,7 @@ async fn set_attendees(
 }
 
 fn check_held_on(c: &mut Checks, d: NaiveDate) {
-    if d > validate::today() {
+    if d > crate::clock::today() {
         c.add(
             "held_on",
             "must not be in the future: meetings are recorded once held",

@@ -106,7 +106,7 @@ pub async fn summary(state: &AppState, caller: &Caller, q: SummaryQuery) -> ApiR
         Action::Read,
         &Target::default(),
     )?;
-    let today = validate::today();
+    let today = crate::clock::today();
     let (from, to) = validate::period(q.from, q.to)?;
     let as_of = std::cmp::min(to, today);
     let (province, blocs) = blocs_of(state, caller, &q).await?;
@@ -115,7 +115,7 @@ pub async fn summary(state: &AppState, caller: &Caller, q: SummaryQuery) -> ApiR
 
     // Tasks alive in the period: created by its end, not cancelled, and open now or completed
     // within or after it. Standings are as the task list shows them today.
-    let created_by_end = task::Column::CreatedAt.lt(validate::end_of_day(to));
+    let created_by_end = task::Column::CreatedAt.lt(crate::clock::end_of_day(to));
     let alive = Condition::all().add(created_by_end).add(
         Condition::any()
             .add(task::Column::Status.is_in(Status::OPEN.iter().map(|s| s.as_str())))

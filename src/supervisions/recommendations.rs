@@ -15,7 +15,7 @@ use crate::{
     policy::{self, Action, Actor, Resource, Target},
     state::AppState,
     tenancy::{self, Scope},
-    validate::{self, Checks},
+    validate::Checks,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
@@ -51,7 +51,7 @@ async fn rec_dtos(
                 });
         }
     }
-    let today = validate::today();
+    let today = crate::clock::today();
     Ok(rows
         .into_iter()
         .map(|m| {
@@ -247,7 +247,7 @@ pub async fn update_recommendation(
         if !now.allowed_next().contains(&next) {
             return Err(illegal_rec_move(now, next));
         }
-        settle(&mut am, next, validate::today());
+        settle(&mut am, next, crate::clock::today());
     }
     am.version = Set(current.version + 1);
     am.updated_at = Set(Utc::now());
@@ -299,7 +299,7 @@ pub async fn add_response(
     }
     let mut c = Checks::new();
     let text = c.long_text("text", &body.text, 10_000);
-    if body.responded_on > validate::today() {
+    if body.responded_on > crate::clock::today() {
         c.add("responded_on", "must not be in the future");
     } else if body.responded_on < current.created_at.date_naive().min(s.planned_start) {
         c.add(

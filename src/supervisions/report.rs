@@ -62,7 +62,7 @@ pub async fn report(
     caller: &Caller,
     q: SupervisionReportQuery,
 ) -> ApiResult<Vec<SupervisionPeriod>> {
-    let today = validate::today();
+    let today = crate::clock::today();
     let (from, to) = validate::period(q.from, q.to)?;
     let held: Vec<sup::Model> = tenancy::select::<sup::Entity>(&Scope::of(caller))
         .filter(sup::Column::PlannedStart.gte(from))

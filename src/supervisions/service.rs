@@ -19,7 +19,7 @@ use crate::{
     refs, search,
     state::AppState,
     tenancy::{self, Scope},
-    validate::{self, Checks},
+    validate::Checks,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
@@ -105,7 +105,7 @@ async fn dtos(
 ) -> Result<Vec<SupervisionDto>, DbErr> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let (mut members, mut units) = links(conn, &ids).await?;
-    let today = validate::today();
+    let today = crate::clock::today();
     let mut counts: HashMap<Uuid, (i64, i64)> = HashMap::new();
     if !ids.is_empty() {
         for r in rec::Entity::find()

@@ -18,7 +18,7 @@ use crate::{
     refs, search,
     state::AppState,
     tenancy::{self, Scope},
-    validate::{self, Checks},
+    validate::Checks,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
@@ -234,7 +234,7 @@ pub async fn create_decided(
             c.sort();
             c
         },
-        validate::today(),
+        crate::clock::today(),
     );
     audit::change(
         conn,

@@ -55,7 +55,7 @@ async fn cached<T: serde::Serialize>(
     make: impl AsyncFnOnce() -> ApiResult<T>,
 ) -> ApiResult<HttpResponse> {
     let position = crate::changes::service::position(&state.db).await?;
-    let key = format!("{key}|{}|{position}", crate::validate::today());
+    let key = format!("{key}|{}|{position}", crate::clock::today());
     let body = match state.pages.get(&key) {
         Some(b) => b,
         None => {

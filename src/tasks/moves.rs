@@ -17,7 +17,7 @@ use crate::{
     refs,
     state::AppState,
     tenancy::{self, Scope},
-    validate::{self, Checks},
+    validate::Checks,
 };
 use chrono::Utc;
 use sea_orm::Set;
@@ -125,7 +125,7 @@ pub async fn transition(
             }
         }
         Move::Complete => {
-            am.completed_on = Set(Some(validate::today()));
+            am.completed_on = Set(Some(crate::clock::today()));
             am.progress = Set(100);
         }
         Move::Reassign => {

@@ -12,7 +12,6 @@ use crate::{
     search,
     state::AppState,
     tenancy::{self, Scope},
-    validate::{self},
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
@@ -94,7 +93,7 @@ async fn coordinators_of(
 pub async fn dto(conn: &impl ConnectionTrait, m: task::Model) -> Result<TaskDto, DbErr> {
     let mut coords = coordinators_of(conn, &[m.id]).await?;
     let c = coords.remove(&m.id).unwrap_or_default();
-    Ok(to_dto(m, c, validate::today()))
+    Ok(to_dto(m, c, crate::clock::today()))
 }
 
 fn sort_fields() -> [SortField<task::Column>; 3] {
@@ -181,7 +180,7 @@ async fn page_of(
 ) -> Result<Page<TaskDto>, DbErr> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut coords = coordinators_of(conn, &ids).await?;
-    let today = validate::today();
+    let today = crate::clock::today();
     Ok(
         keyset.finish(rows, limit, key_of(keyset.field_name()), |m| {
             let c = coords.remove(&m.id).unwrap_or_default();
@@ -205,7 +204,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: TaskQuery) -> ApiResult<
         };
     }
     if let Some(s) = q.standing {
-        select = select.filter(standing_condition(s, validate::today()));
+        select = select.filter(standing_condition(s, crate::clock::today()));
     }
     if let Some(v) = q.lead_organisation_id {
         select = select.filter(task::Column::LeadOrganisationId.eq(v));
@@ -301,7 +300,7 @@ pub async fn my_tasks(
             Status::Returned.as_str(),
         ]));
     if let Some(s) = q.standing {
-        select = select.filter(standing_condition(s, validate::today()));
+        select = select.filter(standing_condition(s, crate::clock::today()));
     }
     let rows = keyset
         .apply(select, task::Column::Id, limit)
