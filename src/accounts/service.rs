@@ -186,15 +186,17 @@ pub async fn create(
     } else {
         model
     };
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "create",
-        RESOURCE,
-        model.id,
-        model.bloc_id,
-        None,
-        Some(&AccountDto::from(model.clone())),
+        audit::Written {
+            action: "create",
+            resource_type: RESOURCE,
+            resource_id: model.id,
+            bloc_id: model.bloc_id,
+            before: None,
+            after: Some(&AccountDto::from(model.clone())),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -290,7 +292,7 @@ pub async fn update(
         // Record that the password changed without recording any form of it.
         after["password"] = json!("changed");
     }
-    audit::record(
+    audit::log_and_announce_entry(
         &txn,
         caller,
         Entry {

@@ -50,33 +50,42 @@ pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Map<String, Value>
 
 /// Records a write given the resource's DTO before and after (either may be absent).
 #[allow(clippy::too_many_arguments)]
-pub async fn change<T: serde::Serialize>(
+/// One committed write as it is logged and announced: the resource before and after (its DTO).
+pub struct Written<'a, T> {
+    pub action: &'a str,
+    pub resource_type: &'a str,
+    pub resource_id: Uuid,
+    pub bloc_id: Option<Uuid>,
+    pub before: Option<&'a T>,
+    pub after: Option<&'a T>,
+}
+
+/// Logs a write and announces it, in the write's own transaction: one entry in the audit log,
+/// one change in the feed (which queues the webhook deliveries for it), and, when the request
+/// carried an `Idempotency-Key`, the answer bound to that key.
+pub async fn log_and_announce<T: serde::Serialize>(
     conn: &impl ConnectionTrait,
     caller: &Caller,
-    action: &str,
-    resource_type: &str,
-    resource_id: Uuid,
-    bloc_id: Option<Uuid>,
-    before: Option<&T>,
-    after: Option<&T>,
+    w: Written<'_, T>,
 ) -> Result<(), DbErr> {
     let to_json = |t: &T| serde_json::to_value(t).unwrap_or(Value::Null);
-    record(
+    log_and_announce_entry(
         conn,
         caller,
         Entry {
-            action,
-            resource_type,
-            resource_id,
-            bloc_id,
-            before: before.map(to_json),
-            after: after.map(to_json),
+            action: w.action,
+            resource_type: w.resource_type,
+            resource_id: w.resource_id,
+            bloc_id: w.bloc_id,
+            before: w.before.map(to_json),
+            after: w.after.map(to_json),
         },
     )
     .await
 }
 
-pub async fn record(
+/// [`log_and_announce`] for a write already in JSON.
+pub async fn log_and_announce_entry(
     conn: &impl ConnectionTrait,
     caller: &Caller,
     e: Entry<'_>,

@@ -147,15 +147,17 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateBloc) -> ApiR
     .insert(&txn)
     .await?;
     search::index(&txn, RESOURCE, model.id, model.id, &[&model.name]).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "create",
-        RESOURCE,
-        model.id,
-        Some(model.id),
-        None,
-        Some(&BlocDto::from(model.clone())),
+        audit::Written {
+            action: "create",
+            resource_type: RESOURCE,
+            resource_id: model.id,
+            bloc_id: Some(model.id),
+            before: None,
+            after: Some(&BlocDto::from(model.clone())),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -196,15 +198,17 @@ pub async fn update(
     am.updated_at = Set(Utc::now());
     let updated = save_if_unchanged(&txn, am, bloc::Column::Version, current.version).await?;
     search::index(&txn, RESOURCE, updated.id, updated.id, &[&updated.name]).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "update",
-        RESOURCE,
-        id,
-        Some(id),
-        Some(&BlocDto::from(current)),
-        Some(&BlocDto::from(updated.clone())),
+        audit::Written {
+            action: "update",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(id),
+            before: Some(&BlocDto::from(current)),
+            after: Some(&BlocDto::from(updated.clone())),
+        },
     )
     .await?;
     txn.commit().await?;

@@ -261,15 +261,17 @@ pub async fn record_in(
         }
     }
     let out = to_dto(m);
-    audit::change(
+    audit::log_and_announce(
         conn,
         caller,
-        if old.is_some() { "correct" } else { "create" },
-        RESOURCE,
-        id,
-        Some(campaign.bloc_id),
-        None,
-        Some(&out),
+        audit::Written {
+            action: if old.is_some() { "correct" } else { "create" },
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(campaign.bloc_id),
+            before: None,
+            after: Some(&out),
+        },
     )
     .await?;
     Ok(out)

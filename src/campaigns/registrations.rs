@@ -101,15 +101,17 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "create",
-        RESOURCE,
-        m.id,
-        Some(m.bloc_id),
-        None,
-        Some(&to_dto(m.clone())),
+        audit::Written {
+            action: "create",
+            resource_type: RESOURCE,
+            resource_id: m.id,
+            bloc_id: Some(m.bloc_id),
+            before: None,
+            after: Some(&to_dto(m.clone())),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -225,15 +227,17 @@ pub async fn update(
     am.version = Set(current.version + 1);
     am.updated_at = Set(Utc::now());
     let updated = save_if_unchanged(&txn, am, reg::Column::Version, current.version).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "update",
-        RESOURCE,
-        id,
-        Some(updated.bloc_id),
-        Some(&to_dto(current)),
-        Some(&to_dto(updated.clone())),
+        audit::Written {
+            action: "update",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(updated.bloc_id),
+            before: Some(&to_dto(current)),
+            after: Some(&to_dto(updated.clone())),
+        },
     )
     .await?;
     txn.commit().await?;

@@ -384,15 +384,17 @@ pub async fn create(
     set_participants(&txn, &m, &parts).await?;
     index(&txn, &m).await?;
     let out = dto(&txn, m).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "create",
-        RESOURCE,
-        out.id,
-        Some(bloc_id),
-        None,
-        Some(&out),
+        audit::Written {
+            action: "create",
+            resource_type: RESOURCE,
+            resource_id: out.id,
+            bloc_id: Some(bloc_id),
+            before: None,
+            after: Some(&out),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -558,15 +560,17 @@ pub async fn update(
     }
     index(&txn, &updated).await?;
     let after = dto(&txn, updated).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "update",
-        RESOURCE,
-        id,
-        Some(current.bloc_id),
-        Some(&before),
-        Some(&after),
+        audit::Written {
+            action: "update",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(current.bloc_id),
+            before: Some(&before),
+            after: Some(&after),
+        },
     )
     .await?;
     txn.commit().await?;

@@ -243,15 +243,17 @@ pub async fn create_target(
     }
     .insert(&txn)
     .await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "create",
-        TARGET_RESOURCE,
-        m.id,
-        Some(m.bloc_id),
-        None,
-        Some(&target_dto(m.clone())),
+        audit::Written {
+            action: "create",
+            resource_type: TARGET_RESOURCE,
+            resource_id: m.id,
+            bloc_id: Some(m.bloc_id),
+            before: None,
+            after: Some(&target_dto(m.clone())),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -320,15 +322,17 @@ pub async fn update_target(
     am.updated_at = Set(Utc::now());
     let updated =
         save_if_unchanged(&txn, am, campaign_target::Column::Version, current.version).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "update",
-        TARGET_RESOURCE,
-        target_id,
-        Some(updated.bloc_id),
-        Some(&before),
-        Some(&target_dto(updated.clone())),
+        audit::Written {
+            action: "update",
+            resource_type: TARGET_RESOURCE,
+            resource_id: target_id,
+            bloc_id: Some(updated.bloc_id),
+            before: Some(&before),
+            after: Some(&target_dto(updated.clone())),
+        },
     )
     .await?;
     txn.commit().await?;

@@ -157,15 +157,17 @@ pub async fn create(
     .insert(&txn)
     .await?;
     let dto = to_dto(m);
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "create",
-        RESOURCE,
-        dto.id,
-        None,
-        None,
-        Some(&dto),
+        audit::Written {
+            action: "create",
+            resource_type: RESOURCE,
+            resource_id: dto.id,
+            bloc_id: None,
+            before: None,
+            after: Some(&dto),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -207,15 +209,17 @@ pub async fn update(
     am.version = Set(current.version + 1);
     am.updated_at = Set(Utc::now());
     let updated = save_if_unchanged(&txn, am, api_client::Column::Version, current.version).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "update",
-        RESOURCE,
-        id,
-        None,
-        Some(&to_dto(current)),
-        Some(&to_dto(updated.clone())),
+        audit::Written {
+            action: "update",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: None,
+            before: Some(&to_dto(current)),
+            after: Some(&to_dto(updated.clone())),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -243,15 +247,17 @@ pub async fn rotate_secret(
     am.updated_at = Set(now);
     let updated = save_if_unchanged(&txn, am, api_client::Column::Version, current.version).await?;
     let dto = to_dto(updated);
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "rotate_secret",
-        RESOURCE,
-        id,
-        None,
-        None,
-        Some(&dto),
+        audit::Written {
+            action: "rotate_secret",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: None,
+            before: None,
+            after: Some(&dto),
+        },
     )
     .await?;
     txn.commit().await?;

@@ -202,15 +202,17 @@ pub async fn create(
     .insert(&txn)
     .await?;
     index(&txn, &model).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "create",
-        RESOURCE,
-        model.id,
-        Some(bloc_id),
-        None,
-        Some(&DirectiveDto::from(model.clone())),
+        audit::Written {
+            action: "create",
+            resource_type: RESOURCE,
+            resource_id: model.id,
+            bloc_id: Some(bloc_id),
+            before: None,
+            after: Some(&DirectiveDto::from(model.clone())),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -266,15 +268,17 @@ pub async fn update(
     am.updated_at = Set(Utc::now());
     let updated = save_if_unchanged(&txn, am, directive::Column::Version, current.version).await?;
     index(&txn, &updated).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "update",
-        RESOURCE,
-        id,
-        Some(updated.bloc_id),
-        Some(&DirectiveDto::from(current)),
-        Some(&DirectiveDto::from(updated.clone())),
+        audit::Written {
+            action: "update",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(updated.bloc_id),
+            before: Some(&DirectiveDto::from(current)),
+            after: Some(&DirectiveDto::from(updated.clone())),
+        },
     )
     .await?;
     txn.commit().await?;

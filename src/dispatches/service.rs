@@ -136,15 +136,17 @@ pub async fn send(
         .insert(&txn)
         .await?;
         let dto = to_dto(m);
-        audit::change(
+        audit::log_and_announce(
             &txn,
             caller,
-            "create",
-            RESOURCE,
-            dto.id,
-            Some(d.bloc_id),
-            None,
-            Some(&dto),
+            audit::Written {
+                action: "create",
+                resource_type: RESOURCE,
+                resource_id: dto.id,
+                bloc_id: Some(d.bloc_id),
+                before: None,
+                after: Some(&dto),
+            },
         )
         .await?;
         out.push(dto);
@@ -315,15 +317,17 @@ pub async fn update(
     am.version = Set(current.version + 1);
     am.updated_at = Set(Utc::now());
     let updated = save_if_unchanged(&txn, am, dispatch::Column::Version, current.version).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "update",
-        RESOURCE,
-        id,
-        Some(current.bloc_id),
-        Some(&to_dto(current)),
-        Some(&to_dto(updated.clone())),
+        audit::Written {
+            action: "update",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(current.bloc_id),
+            before: Some(&to_dto(current)),
+            after: Some(&to_dto(updated.clone())),
+        },
     )
     .await?;
     txn.commit().await?;

@@ -311,15 +311,17 @@ pub async fn create(
     set_attendees(&txn, &m, &attendees).await?;
     add_decisions(&txn, caller, &m, body.decisions, "decisions[").await?;
     let out = dto(&txn, m).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "create",
-        RESOURCE,
-        out.id,
-        Some(bloc_id),
-        None,
-        Some(&out),
+        audit::Written {
+            action: "create",
+            resource_type: RESOURCE,
+            resource_id: out.id,
+            bloc_id: Some(bloc_id),
+            before: None,
+            after: Some(&out),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -359,15 +361,17 @@ pub async fn add_decision(
     am.updated_at = Set(Utc::now());
     let updated = save_if_unchanged(&txn, am, meeting::Column::Version, m.version).await?;
     let after = dto(&txn, updated).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "decide",
-        RESOURCE,
-        id,
-        Some(m.bloc_id),
-        Some(&before),
-        Some(&after),
+        audit::Written {
+            action: "decide",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(m.bloc_id),
+            before: Some(&before),
+            after: Some(&after),
+        },
     )
     .await?;
     let _ = ids;
@@ -427,15 +431,17 @@ pub async fn update(
         set_attendees(&txn, &updated, &a).await?;
     }
     let after = dto(&txn, updated).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "update",
-        RESOURCE,
-        id,
-        Some(current.bloc_id),
-        Some(&before),
-        Some(&after),
+        audit::Written {
+            action: "update",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(current.bloc_id),
+            before: Some(&before),
+            after: Some(&after),
+        },
     )
     .await?;
     txn.commit().await?;

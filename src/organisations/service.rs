@@ -138,15 +138,17 @@ pub async fn create(
         &[&model.name, &model.code],
     )
     .await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "create",
-        RESOURCE,
-        model.id,
-        Some(bloc_id),
-        None,
-        Some(&OrganisationDto::from(model.clone())),
+        audit::Written {
+            action: "create",
+            resource_type: RESOURCE,
+            resource_id: model.id,
+            bloc_id: Some(bloc_id),
+            before: None,
+            after: Some(&OrganisationDto::from(model.clone())),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -218,15 +220,17 @@ pub async fn update(
         &[&updated.name, &updated.code],
     )
     .await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "update",
-        RESOURCE,
-        id,
-        Some(updated.bloc_id),
-        Some(&OrganisationDto::from(current)),
-        Some(&OrganisationDto::from(updated.clone())),
+        audit::Written {
+            action: "update",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(updated.bloc_id),
+            before: Some(&OrganisationDto::from(current)),
+            after: Some(&OrganisationDto::from(updated.clone())),
+        },
     )
     .await?;
     txn.commit().await?;

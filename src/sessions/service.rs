@@ -242,7 +242,7 @@ pub async fn change_password(
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
-    crate::audit::record(
+    crate::audit::log_and_announce_entry(
         &txn,
         caller,
         crate::audit::Entry {

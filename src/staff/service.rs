@@ -209,15 +209,17 @@ pub async fn create(
         .await?;
     }
     index(&txn, &model).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "create",
-        RESOURCE,
-        model.id,
-        Some(bloc_id),
-        None,
-        Some(&StaffDto::from(model.clone())),
+        audit::Written {
+            action: "create",
+            resource_type: RESOURCE,
+            resource_id: model.id,
+            bloc_id: Some(bloc_id),
+            before: None,
+            after: Some(&StaffDto::from(model.clone())),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -340,15 +342,17 @@ pub async fn update(
     let updated = save_if_unchanged(&txn, am, staff::Column::Version, current.version).await?;
     index(&txn, &updated).await?;
     sync_account(&txn, &updated).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "update",
-        RESOURCE,
-        id,
-        Some(updated.bloc_id),
-        Some(&StaffDto::from(current)),
-        Some(&StaffDto::from(updated.clone())),
+        audit::Written {
+            action: "update",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(updated.bloc_id),
+            before: Some(&StaffDto::from(current)),
+            after: Some(&StaffDto::from(updated.clone())),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -421,15 +425,17 @@ pub async fn move_staff(
     }
     .insert(&txn)
     .await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "move",
-        RESOURCE,
-        id,
-        Some(current.bloc_id),
-        Some(&StaffDto::from(current)),
-        Some(&StaffDto::from(updated)),
+        audit::Written {
+            action: "move",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(current.bloc_id),
+            before: Some(&StaffDto::from(current)),
+            after: Some(&StaffDto::from(updated)),
+        },
     )
     .await?;
     txn.commit().await?;

@@ -149,15 +149,17 @@ pub async fn create(
         &[&model.name, &model.code],
     )
     .await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "create",
-        RESOURCE,
-        model.id,
-        Some(bloc_id),
-        None,
-        Some(&SubCommitteeDto::from(model.clone())),
+        audit::Written {
+            action: "create",
+            resource_type: RESOURCE,
+            resource_id: model.id,
+            bloc_id: Some(bloc_id),
+            before: None,
+            after: Some(&SubCommitteeDto::from(model.clone())),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -233,15 +235,17 @@ pub async fn update(
         &[&updated.name, &updated.code],
     )
     .await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "update",
-        RESOURCE,
-        id,
-        Some(updated.bloc_id),
-        Some(&SubCommitteeDto::from(current)),
-        Some(&SubCommitteeDto::from(updated.clone())),
+        audit::Written {
+            action: "update",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(updated.bloc_id),
+            before: Some(&SubCommitteeDto::from(current)),
+            after: Some(&SubCommitteeDto::from(updated.clone())),
+        },
     )
     .await?;
     txn.commit().await?;

@@ -85,15 +85,17 @@ pub async fn add_finding(
     .insert(&txn)
     .await?;
     let out = finding_dto(m);
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "create",
-        "supervision_finding",
-        out.id,
-        Some(s.bloc_id),
-        None,
-        Some(&out),
+        audit::Written {
+            action: "create",
+            resource_type: "supervision_finding",
+            resource_id: out.id,
+            bloc_id: Some(s.bloc_id),
+            before: None,
+            after: Some(&out),
+        },
     )
     .await?;
     txn.commit().await?;

@@ -176,15 +176,17 @@ pub async fn add_recommendation(
     .insert(&txn)
     .await?;
     let out = rec_dto(&txn, m).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "create",
-        "supervision_recommendation",
-        out.id,
-        Some(s.bloc_id),
-        None,
-        Some(&out),
+        audit::Written {
+            action: "create",
+            resource_type: "supervision_recommendation",
+            resource_id: out.id,
+            bloc_id: Some(s.bloc_id),
+            before: None,
+            after: Some(&out),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -253,15 +255,17 @@ pub async fn update_recommendation(
     am.updated_at = Set(Utc::now());
     let updated = save_if_unchanged(&txn, am, rec::Column::Version, current.version).await?;
     let after = rec_dto(&txn, updated).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "update",
-        "supervision_recommendation",
-        rid,
-        Some(s.bloc_id),
-        Some(&before),
-        Some(&after),
+        audit::Written {
+            action: "update",
+            resource_type: "supervision_recommendation",
+            resource_id: rid,
+            bloc_id: Some(s.bloc_id),
+            before: Some(&before),
+            after: Some(&after),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -334,15 +338,17 @@ pub async fn add_response(
     am.updated_at = Set(Utc::now());
     let updated = save_if_unchanged(&txn, am, rec::Column::Version, current.version).await?;
     let after = rec_dto(&txn, updated).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "respond",
-        "supervision_recommendation",
-        rid,
-        Some(s.bloc_id),
-        Some(&before),
-        Some(&after),
+        audit::Written {
+            action: "respond",
+            resource_type: "supervision_recommendation",
+            resource_id: rid,
+            bloc_id: Some(s.bloc_id),
+            before: Some(&before),
+            after: Some(&after),
+        },
     )
     .await?;
     txn.commit().await?;

@@ -403,15 +403,17 @@ pub async fn create(
     set_links(&txn, &m, Some(&members), Some(&units)).await?;
     index(&txn, &m).await?;
     let out = dto(&txn, m).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "create",
-        RESOURCE,
-        out.id,
-        Some(bloc_id),
-        None,
-        Some(&out),
+        audit::Written {
+            action: "create",
+            resource_type: RESOURCE,
+            resource_id: out.id,
+            bloc_id: Some(bloc_id),
+            before: None,
+            after: Some(&out),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -543,15 +545,17 @@ pub async fn update(
     .await?;
     index(&txn, &updated).await?;
     let after = dto(&txn, updated).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "update",
-        RESOURCE,
-        id,
-        Some(bloc_id),
-        Some(&before),
-        Some(&after),
+        audit::Written {
+            action: "update",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(bloc_id),
+            before: Some(&before),
+            after: Some(&after),
+        },
     )
     .await?;
     txn.commit().await?;

@@ -236,15 +236,17 @@ pub async fn create_decided(
         },
         crate::clock::today(),
     );
-    audit::change(
+    audit::log_and_announce(
         conn,
         caller,
-        "create",
-        RESOURCE,
-        task.id,
-        Some(task.bloc_id),
-        None,
-        Some(&task),
+        audit::Written {
+            action: "create",
+            resource_type: RESOURCE,
+            resource_id: task.id,
+            bloc_id: Some(task.bloc_id),
+            before: None,
+            after: Some(&task),
+        },
     )
     .await?;
     Ok(CreatedTask {
@@ -352,15 +354,17 @@ pub async fn update(
         )),
     )
     .await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "update",
-        RESOURCE,
-        id,
-        Some(after.bloc_id),
-        Some(&before),
-        Some(&after),
+        audit::Written {
+            action: "update",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(after.bloc_id),
+            before: Some(&before),
+            after: Some(&after),
+        },
     )
     .await?;
     txn.commit().await?;

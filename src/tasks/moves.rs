@@ -187,15 +187,17 @@ pub async fn transition(
     )
     .await?;
     let after = dto(&txn, updated).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        body.action.as_str(),
-        RESOURCE,
-        id,
-        Some(after.bloc_id),
-        Some(&before),
-        Some(&after),
+        audit::Written {
+            action: body.action.as_str(),
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(after.bloc_id),
+            before: Some(&before),
+            after: Some(&after),
+        },
     )
     .await?;
     txn.commit().await?;

@@ -112,15 +112,17 @@ pub async fn add_report_in(
     am.updated_at = Set(Utc::now());
     save_if_unchanged(conn, am, task::Column::Version, current.version).await?;
     let dto = report_dto(report);
-    audit::change(
+    audit::log_and_announce(
         conn,
         caller,
-        "create",
-        "task_report",
-        dto.id,
-        Some(current.bloc_id),
-        None,
-        Some(&dto),
+        audit::Written {
+            action: "create",
+            resource_type: "task_report",
+            resource_id: dto.id,
+            bloc_id: Some(current.bloc_id),
+            before: None,
+            after: Some(&dto),
+        },
     )
     .await?;
     Ok(dto)

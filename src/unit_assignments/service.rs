@@ -203,15 +203,17 @@ pub async fn create(
     }
     let am: ua::ActiveModel = m.into();
     let m = am.insert(&txn).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "create",
-        RESOURCE,
-        m.id,
-        Some(bloc_id),
-        None,
-        Some(&to_dto(m.clone())),
+        audit::Written {
+            action: "create",
+            resource_type: RESOURCE,
+            resource_id: m.id,
+            bloc_id: Some(bloc_id),
+            before: None,
+            after: Some(&to_dto(m.clone())),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -280,15 +282,17 @@ pub async fn update(
     am.version = Set(next.version);
     am.updated_at = Set(next.updated_at);
     let updated = save_if_unchanged(&txn, am, ua::Column::Version, current.version).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "update",
-        RESOURCE,
-        id,
-        Some(current.bloc_id),
-        Some(&to_dto(current)),
-        Some(&to_dto(updated.clone())),
+        audit::Written {
+            action: "update",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(current.bloc_id),
+            before: Some(&to_dto(current)),
+            after: Some(&to_dto(updated.clone())),
+        },
     )
     .await?;
     txn.commit().await?;

@@ -162,15 +162,17 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateUnit) -> ApiR
     .insert(&txn)
     .await?;
     search::index(&txn, RESOURCE, bloc_id, model.id, &[&model.name]).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "create",
-        RESOURCE,
-        model.id,
-        Some(bloc_id),
-        None,
-        Some(&UnitDto::from(model.clone())),
+        audit::Written {
+            action: "create",
+            resource_type: RESOURCE,
+            resource_id: model.id,
+            bloc_id: Some(bloc_id),
+            before: None,
+            after: Some(&UnitDto::from(model.clone())),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -260,15 +262,17 @@ pub async fn update(
     am.updated_at = Set(Utc::now());
     let updated = save_if_unchanged(&txn, am, unit::Column::Version, current.version).await?;
     search::index(&txn, RESOURCE, updated.bloc_id, id, &[&updated.name]).await?;
-    audit::change(
+    audit::log_and_announce(
         &txn,
         caller,
-        "update",
-        RESOURCE,
-        id,
-        Some(updated.bloc_id),
-        Some(&UnitDto::from(current)),
-        Some(&UnitDto::from(updated.clone())),
+        audit::Written {
+            action: "update",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(updated.bloc_id),
+            before: Some(&UnitDto::from(current)),
+            after: Some(&UnitDto::from(updated.clone())),
+        },
     )
     .await?;
     txn.commit().await?;
