@@ -41,7 +41,11 @@ pub async fn request_context(
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = req.method().to_string();
     let path = req.path().to_string();
-    let span = tracing::info_span!("request", request_id = %id);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        account = tracing::field::Empty
+    );
 
     let fixed_today = req.app_data::<FixedToday>().and_then(|d| d.0);
     let result = crate::clock::FIXED_TODAY

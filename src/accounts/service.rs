@@ -31,6 +31,7 @@ fn authorize(caller: &Caller, action: Action) -> ApiResult<()> {
     )
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     state: &AppState,
     caller: &Caller,
@@ -75,6 +76,7 @@ pub async fn list(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<account::Model> {
     authorize(caller, Action::Read)?;
     tenancy::select_one::<account::Entity>(&Scope::of(caller), id)
@@ -83,6 +85,7 @@ pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<accou
         .ok_or_else(|| ApiError::not_found("account"))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     state: &AppState,
     caller: &Caller,
@@ -236,6 +239,7 @@ async fn revoke_all(conn: &impl ConnectionTrait, account_id: Uuid) -> Result<(),
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
     state: &AppState,
     caller: &Caller,

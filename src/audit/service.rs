@@ -85,6 +85,7 @@ pub async fn log_and_announce<T: serde::Serialize>(
 }
 
 /// [`log_and_announce`] for a write already in JSON.
+#[tracing::instrument(skip_all)]
 pub async fn log_and_announce_entry(
     conn: &impl ConnectionTrait,
     caller: &Caller,
@@ -137,6 +138,7 @@ pub async fn log_and_announce_entry(
     Ok(())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     state: &AppState,
     caller: &Caller,

@@ -83,6 +83,10 @@ pub async fn layer(
         && let Some(state) = req.app_data::<web::Data<AppState>>().cloned()
     {
         let outcome = authenticate(req.request(), &state).await;
+        if let Ok(caller) = &outcome {
+            // Every log line of the request names who made it (never the token itself).
+            tracing::Span::current().record("account", tracing::field::display(caller.account_id));
+        }
         req.extensions_mut().insert(Authenticated(outcome));
     }
     next.call(req).await.map(|r| r.map_into_boxed_body())

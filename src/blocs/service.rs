@@ -36,6 +36,7 @@ fn sort_fields() -> [SortField<bloc::Column>; 2] {
     ]
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(state: &AppState, caller: &Caller, q: BlocQuery) -> ApiResult<Page<BlocDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::Bloc)?;
     let limit = pagination::limit(q.limit)?;
@@ -78,11 +79,13 @@ pub async fn list(state: &AppState, caller: &Caller, q: BlocQuery) -> ApiResult<
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<bloc::Model> {
     crate::policy::may_read(caller, crate::policy::Resource::Bloc)?;
     tenancy::find::<bloc::Entity>(&state.db, &Scope::of(caller), id, "bloc").await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(state: &AppState, caller: &Caller, body: CreateBloc) -> ApiResult<bloc::Model> {
     policy::authorize(
         &Actor::with_role(caller.role),
@@ -164,6 +167,7 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateBloc) -> ApiR
     Ok(model)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
     state: &AppState,
     caller: &Caller,

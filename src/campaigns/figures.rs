@@ -154,6 +154,7 @@ pub fn check_campaign_date(c: &mut Checks, field: &str, campaign: &campaign::Mod
 }
 
 /// Records a figure (or a correction) in the caller's transaction.
+#[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, target_id = %target_id))]
 pub async fn record_in(
     conn: &impl ConnectionTrait,
     caller: &Caller,
@@ -292,6 +293,7 @@ fn sort_fields() -> [SortField<campaign_measurement::Column>; 2] {
     ]
 }
 
+#[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, target_id = %target_id))]
 pub async fn list(
     state: &AppState,
     caller: &Caller,
@@ -346,6 +348,7 @@ pub async fn list(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, target_id = %target_id, id = %id))]
 pub async fn get(
     state: &AppState,
     caller: &Caller,

@@ -50,6 +50,7 @@ pub fn to_dto(m: reg::Model) -> RegistrationDto {
     }
 }
 
+#[tracing::instrument(skip_all, fields(campaign_id = %campaign_id))]
 pub async fn create(
     state: &AppState,
     caller: &Caller,
@@ -118,6 +119,7 @@ pub async fn create(
     Ok(m)
 }
 
+#[tracing::instrument(skip_all, fields(campaign_id = %campaign_id))]
 pub async fn list(
     state: &AppState,
     caller: &Caller,
@@ -170,6 +172,7 @@ async fn find(
     Ok((campaign, m))
 }
 
+#[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, id = %id))]
 pub async fn get(
     state: &AppState,
     caller: &Caller,
@@ -180,6 +183,7 @@ pub async fn get(
     Ok(find(&state.db, caller, campaign_id, id).await?.1)
 }
 
+#[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, id = %id))]
 pub async fn update(
     state: &AppState,
     caller: &Caller,

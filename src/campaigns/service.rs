@@ -163,6 +163,7 @@ pub async fn dto(conn: &impl ConnectionTrait, m: campaign::Model) -> Result<Camp
     Ok(dtos(conn, vec![m]).await?.remove(0))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     state: &AppState,
     caller: &Caller,
@@ -216,6 +217,7 @@ fn key_of(field: Option<&str>) -> impl Fn(&CampaignDto) -> (serde_json::Value, U
     }
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn find(
     conn: &impl ConnectionTrait,
     caller: &Caller,
@@ -309,6 +311,7 @@ fn check_dates(c: &mut Checks, start: NaiveDate, end: NaiveDate) {
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     state: &AppState,
     caller: &Caller,
@@ -401,6 +404,7 @@ pub async fn create(
     Ok(out)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<CampaignDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Campaign)?;
     let m = find(&state.db, caller, id).await?;
@@ -440,6 +444,7 @@ async fn dates_in_use(
     Ok(dates.iter().min().copied().zip(dates.iter().max().copied()))
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
     state: &AppState,
     caller: &Caller,

@@ -196,6 +196,7 @@ fn first_of_month(d: NaiveDate) -> NaiveDate {
     d.with_day(1).unwrap_or(d)
 }
 
+#[tracing::instrument(skip_all, fields(campaign_id = %campaign_id))]
 pub async fn progress(
     state: &AppState,
     caller: &Caller,
@@ -263,6 +264,7 @@ pub async fn headline(
 }
 
 /// Every campaign in scope with its headline figures as of a date.
+#[tracing::instrument(skip_all)]
 pub async fn report(
     state: &AppState,
     caller: &Caller,

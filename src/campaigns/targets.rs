@@ -57,6 +57,7 @@ pub async fn targets_of(
         .await
 }
 
+#[tracing::instrument(skip_all, fields(campaign_id = %campaign_id))]
 pub async fn list_targets(
     state: &AppState,
     caller: &Caller,
@@ -71,6 +72,7 @@ pub async fn list_targets(
         .collect())
 }
 
+#[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, target_id = %target_id))]
 pub async fn find_target(
     conn: &impl ConnectionTrait,
     caller: &Caller,
@@ -90,6 +92,7 @@ pub async fn find_target(
     Ok((campaign, target))
 }
 
+#[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, target_id = %target_id))]
 pub async fn get_target(
     state: &AppState,
     caller: &Caller,
@@ -191,6 +194,7 @@ async fn unit_kind_exists(
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(campaign_id = %campaign_id))]
 pub async fn create_target(
     state: &AppState,
     caller: &Caller,
@@ -260,6 +264,7 @@ pub async fn create_target(
     Ok(m)
 }
 
+#[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, target_id = %target_id))]
 pub async fn update_target(
     state: &AppState,
     caller: &Caller,

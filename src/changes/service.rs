@@ -61,6 +61,7 @@ pub async fn position(conn: &impl ConnectionTrait) -> Result<i64, DbErr> {
     row.try_get_by_index(0)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(state: &AppState, caller: &Caller, q: ChangeQuery) -> ApiResult<ChangePage> {
     policy::authorize(
         &Actor::with_role(caller.role),

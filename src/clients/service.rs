@@ -95,6 +95,7 @@ fn new_client_id() -> String {
     )
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(state: &AppState, caller: &Caller, q: ClientQuery) -> ApiResult<Page<ClientDto>> {
     admin_only(caller, Action::Read)?;
     let limit = pagination::limit(q.limit)?;
@@ -115,6 +116,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: ClientQuery) -> ApiResul
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<api_client::Model> {
     admin_only(caller, Action::Read)?;
     api_client::Entity::find_by_id(id)
@@ -123,6 +125,7 @@ pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<api_c
         .ok_or_else(|| ApiError::not_found("client"))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     state: &AppState,
     caller: &Caller,
@@ -177,6 +180,7 @@ pub async fn create(
     })
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
     state: &AppState,
     caller: &Caller,
@@ -227,6 +231,7 @@ pub async fn update(
 }
 
 /// A new secret; the old one stops working at once.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn rotate_secret(
     state: &AppState,
     caller: &Caller,

@@ -54,6 +54,7 @@ pub fn number_key(n: &number::DirectiveNumber, issued_on: Option<NaiveDate>) -> 
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     state: &AppState,
     caller: &Caller,
@@ -115,6 +116,7 @@ pub async fn list(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<directive::Model> {
     crate::policy::may_read(caller, crate::policy::Resource::Directive)?;
     tenancy::find::<directive::Entity>(&state.db, &Scope::of(caller), id, "directive").await
@@ -152,6 +154,7 @@ async fn index(conn: &impl ConnectionTrait, m: &directive::Model) -> Result<(), 
     .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     state: &AppState,
     caller: &Caller,
@@ -219,6 +222,7 @@ pub async fn create(
     Ok(model)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
     state: &AppState,
     caller: &Caller,

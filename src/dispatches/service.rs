@@ -64,6 +64,7 @@ async fn find_directive(
     tenancy::find::<directive::Entity>(conn, &Scope::of(caller), id, "directive").await
 }
 
+#[tracing::instrument(skip_all, fields(directive_id = %directive_id))]
 pub async fn send(
     state: &AppState,
     caller: &Caller,
@@ -155,6 +156,7 @@ pub async fn send(
     Ok(out)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     state: &AppState,
     caller: &Caller,
@@ -225,6 +227,7 @@ async fn find(
     .await
 }
 
+#[tracing::instrument(skip_all, fields(directive_id = %directive_id, id = %id))]
 pub async fn get(
     state: &AppState,
     caller: &Caller,
@@ -251,6 +254,7 @@ fn check_date(
     }
 }
 
+#[tracing::instrument(skip_all, fields(directive_id = %directive_id, id = %id))]
 pub async fn update(
     state: &AppState,
     caller: &Caller,

@@ -56,6 +56,7 @@ async fn grouped(
         .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn monthly_review(
     state: &AppState,
     caller: &Caller,

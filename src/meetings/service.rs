@@ -103,6 +103,7 @@ async fn dto(conn: &impl ConnectionTrait, m: meeting::Model) -> Result<MeetingDt
     Ok(dtos(conn, vec![m]).await?.remove(0))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     state: &AppState,
     caller: &Caller,
@@ -152,6 +153,7 @@ async fn find(conn: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> ApiResu
     tenancy::find::<meeting::Entity>(conn, &Scope::of(caller), id, "meeting").await
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<MeetingDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Meeting)?;
     let m = find(&state.db, caller, id).await?;
@@ -254,6 +256,7 @@ async fn add_decisions(
     Ok(ids)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     state: &AppState,
     caller: &Caller,
@@ -328,6 +331,7 @@ pub async fn create(
     Ok(out)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn add_decision(
     state: &AppState,
     caller: &Caller,
@@ -379,6 +383,7 @@ pub async fn add_decision(
     Ok(after)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
     state: &AppState,
     caller: &Caller,

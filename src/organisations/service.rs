@@ -35,6 +35,7 @@ fn sort_fields() -> [SortField<organisation::Column>; 2] {
     ]
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     state: &AppState,
     caller: &Caller,
@@ -78,11 +79,13 @@ pub async fn list(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<organisation::Model> {
     crate::policy::may_read(caller, crate::policy::Resource::Organisation)?;
     tenancy::find::<organisation::Entity>(&state.db, &Scope::of(caller), id, "organisation").await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     state: &AppState,
     caller: &Caller,
@@ -155,6 +158,7 @@ pub async fn create(
     Ok(model)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
     state: &AppState,
     caller: &Caller,

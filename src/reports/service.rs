@@ -99,6 +99,7 @@ async fn blocs_of(
     Ok((province, blocs))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn summary(state: &AppState, caller: &Caller, q: SummaryQuery) -> ApiResult<Summary> {
     policy::authorize(
         &Actor::with_role(caller.role),

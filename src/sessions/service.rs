@@ -199,6 +199,7 @@ async fn forget_attempt(db: &DatabaseConnection, id: Uuid) -> ApiResult<()> {
 }
 
 /// The caller changes their own password, proving the current one.
+#[tracing::instrument(skip_all)]
 pub async fn change_password(
     state: &AppState,
     caller: &Caller,
@@ -380,6 +381,7 @@ pub async fn logout(state: &AppState, token: &str) -> ApiResult<()> {
     Ok(())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn me(state: &AppState, caller: &Caller) -> ApiResult<MeResponse> {
     let a = account::Entity::find_by_id(caller.account_id)
         .one(&state.db)

@@ -41,6 +41,7 @@ fn sort_fields() -> [SortField<staff::Column>; 2] {
     ]
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(state: &AppState, caller: &Caller, q: StaffQuery) -> ApiResult<Page<StaffDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::Staff)?;
     let limit = pagination::limit(q.limit)?;
@@ -86,6 +87,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: StaffQuery) -> ApiResult
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<staff::Model> {
     crate::policy::may_read(caller, crate::policy::Resource::Staff)?;
     tenancy::find::<staff::Entity>(&state.db, &Scope::of(caller), id, "staff member").await
@@ -133,6 +135,7 @@ fn head_conflict(existing: &staff::Model) -> ApiError {
     ))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     state: &AppState,
     caller: &Caller,
@@ -267,6 +270,7 @@ async fn sync_account(conn: &impl ConnectionTrait, m: &staff::Model) -> Result<(
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
     state: &AppState,
     caller: &Caller,
@@ -359,6 +363,7 @@ pub async fn update(
     Ok(updated)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn move_staff(
     state: &AppState,
     caller: &Caller,
@@ -442,6 +447,7 @@ pub async fn move_staff(
     Ok(assignment)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn list_assignments(
     state: &AppState,
     caller: &Caller,

@@ -35,6 +35,7 @@ fn sort_fields() -> [SortField<sub_committee::Column>; 2] {
     ]
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     state: &AppState,
     caller: &Caller,
@@ -75,6 +76,7 @@ pub async fn list(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<sub_committee::Model> {
     crate::policy::may_read(caller, crate::policy::Resource::SubCommittee)?;
     tenancy::find::<sub_committee::Entity>(&state.db, &Scope::of(caller), id, "sub-committee").await
@@ -90,6 +92,7 @@ fn check_head(head: Option<crate::entities::staff::Model>, c: &mut Checks) {
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     state: &AppState,
     caller: &Caller,
@@ -166,6 +169,7 @@ pub async fn create(
     Ok(model)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
     state: &AppState,
     caller: &Caller,

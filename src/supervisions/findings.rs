@@ -27,6 +27,7 @@ fn finding_dto(m: finding::Model) -> FindingDto {
     }
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn list_findings(
     state: &AppState,
     caller: &Caller,
@@ -44,6 +45,7 @@ pub async fn list_findings(
         .collect())
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn add_finding(
     state: &AppState,
     caller: &Caller,

@@ -80,6 +80,7 @@ async fn rec_dto(conn: &impl ConnectionTrait, m: rec::Model) -> Result<Recommend
     Ok(rec_dtos(conn, vec![m]).await?.remove(0))
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn list_recommendations(
     state: &AppState,
     caller: &Caller,
@@ -109,6 +110,7 @@ async fn find_rec(
     Ok((s, r))
 }
 
+#[tracing::instrument(skip_all, fields(id = %id, rid = %rid))]
 pub async fn get_recommendation(
     state: &AppState,
     caller: &Caller,
@@ -128,6 +130,7 @@ fn check_due(c: &mut Checks, s: &sup::Model, due: Option<NaiveDate>) {
     }
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn add_recommendation(
     state: &AppState,
     caller: &Caller,
@@ -207,6 +210,7 @@ fn settle(am: &mut rec::ActiveModel, next: RecommendationStatus, on: NaiveDate) 
     am.closed_on = Set((!next.is_pending()).then_some(on));
 }
 
+#[tracing::instrument(skip_all, fields(id = %id, rid = %rid))]
 pub async fn update_recommendation(
     state: &AppState,
     caller: &Caller,
@@ -272,6 +276,7 @@ pub async fn update_recommendation(
     Ok(after)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id, rid = %rid))]
 pub async fn add_response(
     state: &AppState,
     caller: &Caller,

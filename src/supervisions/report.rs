@@ -57,6 +57,7 @@ pub fn periods(from: NaiveDate, to: NaiveDate, p: Period) -> Vec<(String, NaiveD
     out
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn report(
     state: &AppState,
     caller: &Caller,

@@ -158,6 +158,7 @@ pub async fn dto(conn: &impl ConnectionTrait, m: sup::Model) -> Result<Supervisi
     Ok(dtos(conn, vec![m]).await?.remove(0))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     state: &AppState,
     caller: &Caller,
@@ -241,10 +242,12 @@ pub async fn list(
     ))
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn find(conn: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> ApiResult<sup::Model> {
     tenancy::find::<sup::Entity>(conn, &Scope::of(caller), id, "supervision").await
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<SupervisionDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Supervision)?;
     let m = find(&state.db, caller, id).await?;
@@ -332,6 +335,7 @@ async fn index(conn: &impl ConnectionTrait, m: &sup::Model) -> Result<(), DbErr>
     search::index(conn, RESOURCE, m.bloc_id, m.id, &[&m.title, &m.subject]).await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     state: &AppState,
     caller: &Caller,
@@ -420,6 +424,7 @@ pub async fn create(
     Ok(out)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
     state: &AppState,
     caller: &Caller,

@@ -139,6 +139,7 @@ async fn set_coordinators(
 }
 
 /// Creates a draft in `conn` (the caller's transaction) and finds the open tasks it may repeat.
+#[tracing::instrument(skip_all)]
 pub async fn create_in(
     conn: &impl ConnectionTrait,
     caller: &Caller,
@@ -148,6 +149,7 @@ pub async fn create_in(
 }
 
 /// As [`create_in`], for a task a meeting decided: it points back at the decision.
+#[tracing::instrument(skip_all)]
 pub async fn create_decided(
     conn: &impl ConnectionTrait,
     caller: &Caller,
@@ -255,6 +257,7 @@ pub async fn create_decided(
     })
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
     state: &AppState,
     caller: &Caller,

@@ -48,6 +48,7 @@ fn illegal(from: Status, m: Move) -> ApiError {
     }
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn transition(
     state: &AppState,
     caller: &Caller,

@@ -86,6 +86,7 @@ fn report_dto(m: task_report::Model) -> ReportDto {
 }
 
 /// Adds a progress report in the caller's transaction (the assignee, or the bloc head).
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn add_report_in(
     conn: &impl ConnectionTrait,
     caller: &Caller,
@@ -128,6 +129,7 @@ pub async fn add_report_in(
     Ok(dto)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn list_reports(
     state: &AppState,
     caller: &Caller,

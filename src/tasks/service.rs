@@ -189,6 +189,7 @@ async fn page_of(
     )
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(state: &AppState, caller: &Caller, q: TaskQuery) -> ApiResult<Page<TaskDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::Task)?;
     let limit = pagination::limit(q.limit)?;
@@ -262,6 +263,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: TaskQuery) -> ApiResult<
     Ok(page_of(&state.db, rows, &keyset, limit).await?)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<TaskDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Task)?;
     let m = tenancy::find::<task::Entity>(&state.db, &Scope::of(caller), id, "task").await?;
@@ -276,6 +278,7 @@ async fn my_staff_id(conn: &impl ConnectionTrait, caller: &Caller) -> Result<Opt
         .and_then(|a| a.staff_id))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn my_tasks(
     state: &AppState,
     caller: &Caller,
@@ -347,12 +350,14 @@ pub(super) async fn event(
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn similar(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Vec<SimilarTask>> {
     crate::policy::may_read(caller, crate::policy::Resource::Task)?;
     let m = tenancy::find::<task::Entity>(&state.db, &Scope::of(caller), id, "task").await?;
     Ok(similarity::similar_open_tasks(&state.db, &m, similarity::THRESHOLD, 10).await?)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn history(
     state: &AppState,
     caller: &Caller,

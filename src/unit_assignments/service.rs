@@ -73,6 +73,7 @@ fn overlapping(from: NaiveDate, to: NaiveDate) -> Condition {
     )
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     state: &AppState,
     caller: &Caller,
@@ -115,6 +116,7 @@ pub async fn list(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<ua::Model> {
     crate::policy::may_read(caller, crate::policy::Resource::UnitAssignment)?;
     tenancy::find::<ua::Entity>(&state.db, &Scope::of(caller), id, "unit assignment").await
@@ -164,6 +166,7 @@ fn clash_error(other: &ua::Model) -> ApiError {
     ))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     state: &AppState,
     caller: &Caller,
@@ -220,6 +223,7 @@ pub async fn create(
     Ok(m)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
     state: &AppState,
     caller: &Caller,
@@ -300,6 +304,7 @@ pub async fn update(
 }
 
 /// Units with nobody assigned for a purpose at any time in a period: one query.
+#[tracing::instrument(skip_all)]
 pub async fn uncovered(
     state: &AppState,
     caller: &Caller,

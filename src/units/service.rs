@@ -41,6 +41,7 @@ fn sort_fields() -> [SortField<unit::Column>; 3] {
     ]
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(state: &AppState, caller: &Caller, q: UnitQuery) -> ApiResult<Page<UnitDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::Unit)?;
     let limit = pagination::limit(q.limit)?;
@@ -88,6 +89,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: UnitQuery) -> ApiResult<
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<unit::Model> {
     crate::policy::may_read(caller, crate::policy::Resource::Unit)?;
     tenancy::find::<unit::Entity>(&state.db, &Scope::of(caller), id, "grassroots unit").await
@@ -123,6 +125,7 @@ fn check_counts(c: &mut Checks, population: Option<i64>, households: Option<i64>
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(state: &AppState, caller: &Caller, body: CreateUnit) -> ApiResult<unit::Model> {
     policy::authorize(
         &Actor::with_role(caller.role),
@@ -203,6 +206,7 @@ async fn is_self_or_descendant(
     Ok(false)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
     state: &AppState,
     caller: &Caller,

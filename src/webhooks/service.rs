@@ -231,6 +231,7 @@ fn check_events(c: &mut Checks, events: Option<&[String]>) -> String {
     json!(out).to_string()
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     state: &AppState,
     caller: &Caller,
@@ -255,11 +256,13 @@ pub async fn list(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<webhook::Model> {
     authorize(caller, Action::Read)?;
     tenancy::find::<webhook::Entity>(&state.db, &Scope::of(caller), id, "webhook").await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     state: &AppState,
     caller: &Caller,
@@ -318,6 +321,7 @@ pub async fn create(
     })
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
     state: &AppState,
     caller: &Caller,
@@ -377,6 +381,7 @@ pub async fn update(
 }
 
 /// A new signing secret; deliveries from now on are signed with it.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn rotate_secret(
     state: &AppState,
     caller: &Caller,
@@ -413,6 +418,7 @@ pub async fn rotate_secret(
 }
 
 /// Queues a `ping` event, to try a receiver and its signature check.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn ping(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<DeliveryDto> {
     authorize(caller, Action::Update)?;
     let txn = begin_write(&state.db).await?;
@@ -424,6 +430,7 @@ pub async fn ping(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Deli
     Ok(delivery_dto(m))
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn deliveries(
     state: &AppState,
     caller: &Caller,
