@@ -205,3 +205,71 @@ async fn every_move_by_every_role_and_relation() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// A deputy handles a task through either relation alone: the lead organisation they lead (in a
+/// sub-committee they do not head) or the sub-committee they head (led by an organisation they
+/// do not lead); with neither, or by editing the task away from both, they are refused.
+#[tokio::test]
+async fn a_deputy_handles_a_task_through_either_relation_alone() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let h = &demo.head;
+    // demo.deputy (Trần Văn Bình) leads CCB and heads KTGS.
+    let id = |q: &'static str| app.first_id(q, h);
+    let (ccb, hnd, vp, ktgs, cuong) = (
+        id("/api/v1/organisations?q=CCB").await,
+        id("/api/v1/organisations?q=HND").await,
+        id("/api/v1/sub-committees?q=VP").await,
+        id("/api/v1/sub-committees?q=KTGS").await,
+        id("/api/v1/staff?q=ly van cuong").await,
+    );
+    let draft = async |org: &str, sc: &str| -> String {
+        let res = app
+            .post_json(
+                "/api/v1/tasks",
+                &json!({"title": "Thăm hỏi hội viên cựu chiến binh", "description": "Thăm hỏi các gia đình chính sách.",
+                    "expected_result": "Danh sách hộ đã thăm", "lead_organisation_id": org,
+                    "sub_committee_id": sc, "assignee_id": cuong, "due_date": "2099-12-31"}),
+                Some(h),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let edit = async |task: &str, body: Value| {
+        app.patch_json(&format!("/api/v1/tasks/{task}"), &body, &demo.deputy, None)
+            .await
+            .status()
+            .as_u16()
+    };
+    let assign = async |task: &str| {
+        app.post_json(
+            &format!("/api/v1/tasks/{task}/transitions"),
+            &json!({"action": "assign"}),
+            Some(&demo.deputy),
+        )
+        .await
+        .status()
+        .as_u16()
+    };
+    let by_org = draft(&ccb, &vp).await;
+    assert_eq!(
+        edit(&by_org, json!({"title": "Thăm hỏi hội viên CCB"})).await,
+        200
+    );
+    assert_eq!(assign(&by_org).await, 200, "leads the organisation");
+    let by_sc = draft(&hnd, &ktgs).await;
+    assert_eq!(
+        edit(&by_sc, json!({"title": "Giám sát thăm hỏi"})).await,
+        200
+    );
+    // Not away from both: into VP while HND leads it.
+    assert_eq!(edit(&by_sc, json!({"sub_committee_id": vp})).await, 403);
+    assert_eq!(assign(&by_sc).await, 200, "heads the sub-committee");
+    let neither = draft(&hnd, &vp).await;
+    assert_eq!(edit(&neither, json!({"title": "x y z"})).await, 403);
+    assert_eq!(assign(&neither).await, 403);
+}
