@@ -9,13 +9,13 @@ use crate::{
     pagination::{self, Keyset, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     sessions::service::{NewAccount, create_account, normalize_username},
-    state::AppState,
     tenancy::{self, Scope},
     text,
 };
 use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+    sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -33,7 +33,7 @@ fn authorize(caller: &Caller, action: Action) -> ApiResult<()> {
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     q: AccountQuery,
 ) -> ApiResult<Page<AccountDto>> {
@@ -66,7 +66,7 @@ pub async fn list(
     }
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             account::Column::Id,
             limit,
@@ -77,17 +77,17 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<account::Model> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<account::Model> {
     authorize(caller, Action::Read)?;
     tenancy::select_one::<account::Entity>(&Scope::of(caller), id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or_else(|| ApiError::not_found("account"))
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     body: CreateAccount,
 ) -> ApiResult<account::Model> {
@@ -95,7 +95,7 @@ pub async fn create(
     let scope = Scope::of(caller);
     let own_bloc = scope.own_bloc();
     let mut errors: Vec<FieldError> = Vec::new();
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let mut role = body.role;
     let mut bloc_id = body.bloc_id;
     if let Some(sid) = body.staff_id {
@@ -241,14 +241,14 @@ async fn revoke_all(conn: &impl ConnectionTrait, account_id: Uuid) -> Result<(),
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateAccount,
 ) -> ApiResult<account::Model> {
     authorize(caller, Action::Update)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current = tenancy::find::<account::Entity>(&txn, &Scope::of(caller), id, "account").await?;
     if_match.check(current.version)?;
     let mut am: account::ActiveModel = current.clone().into();

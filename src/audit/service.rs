@@ -5,12 +5,12 @@ use crate::{
     error::{ApiError, ApiResult},
     pagination::{self, Keyset, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
-    state::AppState,
     tenancy::Scope,
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set,
 };
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -140,7 +140,7 @@ pub async fn log_and_announce_entry(
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     q: AuditQuery,
 ) -> ApiResult<Page<AuditEntryDto>> {
@@ -180,7 +180,7 @@ pub async fn list(
     }
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             audit_entry::Column::Id,
             limit,

@@ -26,7 +26,7 @@ pub async fn list(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
-        async move { service::list(&state, &caller, q).await }
+        async move { service::list(&state.db, &caller, q).await }
     })
     .await
 }
@@ -43,7 +43,7 @@ pub async fn create(
     caller: Caller,
     body: Json<CreateBloc>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::create(&state, &caller, body.0).await?;
+    let m = service::create(&state.db, &caller, body.0).await?;
     let v = m.version;
     Ok(with_etag(StatusCode::CREATED, &BlocDto::from(m), v))
 }
@@ -57,7 +57,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::get(&state, &caller, id.into_inner()).await?;
+    let m = service::get(&state.db, &caller, id.into_inner()).await?;
     let v = m.version;
     Ok(with_etag(StatusCode::OK, &BlocDto::from(m), v))
 }
@@ -78,7 +78,7 @@ pub async fn update(
     if_match: IfMatch,
     body: Json<UpdateBloc>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let m = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
     let v = m.version;
     Ok(with_etag(StatusCode::OK, &BlocDto::from(m), v))
 }

@@ -9,13 +9,12 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     search,
-    state::AppState,
     tenancy::{self, Scope},
     text,
     validate::Checks,
 };
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -37,7 +36,11 @@ fn sort_fields() -> [SortField<bloc::Column>; 2] {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn list(state: &AppState, caller: &Caller, q: BlocQuery) -> ApiResult<Page<BlocDto>> {
+pub async fn list(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    q: BlocQuery,
+) -> ApiResult<Page<BlocDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::Bloc)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
@@ -62,7 +65,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: BlocQuery) -> ApiResult<
     let field = keyset.field_name();
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             bloc::Column::Id,
             limit,
@@ -80,13 +83,17 @@ pub async fn list(state: &AppState, caller: &Caller, q: BlocQuery) -> ApiResult<
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<bloc::Model> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<bloc::Model> {
     crate::policy::may_read(caller, crate::policy::Resource::Bloc)?;
-    tenancy::find::<bloc::Entity>(&state.db, &Scope::of(caller), id, "bloc").await
+    tenancy::find::<bloc::Entity>(db, &Scope::of(caller), id, "bloc").await
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn create(state: &AppState, caller: &Caller, body: CreateBloc) -> ApiResult<bloc::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    body: CreateBloc,
+) -> ApiResult<bloc::Model> {
     policy::authorize(
         &Actor::with_role(caller.role),
         Resource::Bloc,
@@ -97,7 +104,7 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateBloc) -> ApiR
     let name = c.text("name", &body.name, 200);
     let founding_decision = c.opt_text("founding_decision", body.founding_decision.as_deref(), 100);
     let province_in = c.opt_text("province", body.province.as_deref(), 100);
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let mut province = province_in.clone();
     if let Some(parent_id) = body.parent_id {
         match bloc::Entity::find_by_id(parent_id).one(&txn).await? {
@@ -169,13 +176,13 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateBloc) -> ApiR
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateBloc,
 ) -> ApiResult<bloc::Model> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current = tenancy::find::<bloc::Entity>(&txn, &Scope::of(caller), id, "bloc").await?;
     policy::authorize(
         &Actor::with_role(caller.role),

@@ -13,13 +13,13 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     refs,
-    state::AppState,
     tenancy::{self, Scope},
     validate::Checks,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -295,7 +295,7 @@ fn sort_fields() -> [SortField<campaign_measurement::Column>; 2] {
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, target_id = %target_id))]
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     campaign_id: Uuid,
     target_id: Uuid,
@@ -305,7 +305,7 @@ pub async fn list(
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
-    find_target(&state.db, caller, campaign_id, target_id).await?;
+    find_target(db, caller, campaign_id, target_id).await?;
     if let (Some(f), Some(t)) = (q.as_of_from, q.as_of_to)
         && f > t
     {
@@ -331,7 +331,7 @@ pub async fn list(
     let field = keyset.field_name();
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             campaign_measurement::Column::Id,
             limit,
@@ -350,16 +350,16 @@ pub async fn list(
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, target_id = %target_id, id = %id))]
 pub async fn get(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     campaign_id: Uuid,
     target_id: Uuid,
     id: Uuid,
 ) -> ApiResult<MeasurementDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Measurement)?;
-    find_target(&state.db, caller, campaign_id, target_id).await?;
+    find_target(db, caller, campaign_id, target_id).await?;
     let m = tenancy::find_under::<campaign_measurement::Entity>(
-        &state.db,
+        db,
         &Scope::of(caller),
         id,
         campaign_measurement::Column::TargetId,

@@ -32,7 +32,7 @@ pub async fn list(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
-        async move { service::list(&state, &caller, q).await }
+        async move { service::list(&state.db, &caller, q).await }
     })
     .await
 }
@@ -50,7 +50,7 @@ pub async fn create(
     caller: Caller,
     body: Json<CreateCampaign>,
 ) -> ApiResult<HttpResponse> {
-    let d = service::create(&state, &caller, body.0).await?;
+    let d = service::create(&state.db, &caller, body.0).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::CREATED, &d, v))
 }
@@ -64,7 +64,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let d = service::get(&state, &caller, id.into_inner()).await?;
+    let d = service::get(&state.db, &caller, id.into_inner()).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::OK, &d, v))
 }
@@ -86,7 +86,7 @@ pub async fn update(
     if_match: IfMatch,
     body: Json<UpdateCampaign>,
 ) -> ApiResult<HttpResponse> {
-    let d = service::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let d = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::OK, &d, v))
 }
@@ -104,7 +104,7 @@ pub async fn progress(
     q: crate::extract::Query<ProgressQuery>,
 ) -> ApiResult<web::Json<CampaignProgress>> {
     Ok(web::Json(
-        standing::progress(&state, &caller, id.into_inner(), q.into_inner()).await?,
+        standing::progress(&state.db, &caller, id.into_inner(), q.into_inner()).await?,
     ))
 }
 
@@ -120,7 +120,7 @@ pub async fn campaign_report(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
-        async move { standing::report(&state, &caller, q).await }
+        async move { standing::report(&state.db, &caller, q).await }
     })
     .await
 }
@@ -137,7 +137,7 @@ pub async fn list_targets(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::list(
         format,
-        targets::list_targets(&state, &caller, id.into_inner()).await?,
+        targets::list_targets(&state.db, &caller, id.into_inner()).await?,
     )
 }
 
@@ -155,7 +155,7 @@ pub async fn create_target(
     id: web::Path<Uuid>,
     body: Json<CreateTarget>,
 ) -> ApiResult<HttpResponse> {
-    let m = targets::create_target(&state, &caller, id.into_inner(), body.0).await?;
+    let m = targets::create_target(&state.db, &caller, id.into_inner(), body.0).await?;
     let v = m.version;
     Ok(with_etag(StatusCode::CREATED, &targets::target_dto(m), v))
 }
@@ -170,7 +170,7 @@ pub async fn get_target(
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (id, tid) = path.into_inner();
-    let m = targets::get_target(&state, &caller, id, tid).await?;
+    let m = targets::get_target(&state.db, &caller, id, tid).await?;
     let v = m.version;
     Ok(with_etag(StatusCode::OK, &targets::target_dto(m), v))
 }
@@ -193,7 +193,7 @@ pub async fn update_target(
     body: Json<UpdateTarget>,
 ) -> ApiResult<HttpResponse> {
     let (id, tid) = path.into_inner();
-    let m = targets::update_target(&state, &caller, id, tid, &if_match, body.0).await?;
+    let m = targets::update_target(&state.db, &caller, id, tid, &if_match, body.0).await?;
     let v = m.version;
     Ok(with_etag(StatusCode::OK, &targets::target_dto(m), v))
 }
@@ -212,7 +212,7 @@ pub async fn list_measurements(
     let (id, tid) = path.into_inner();
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
-        async move { figures::list(&state, &caller, id, tid, q).await }
+        async move { figures::list(&state.db, &caller, id, tid, q).await }
     })
     .await
 }
@@ -253,7 +253,7 @@ pub async fn get_measurement(
 ) -> ApiResult<web::Json<MeasurementDto>> {
     let (id, tid, mid) = path.into_inner();
     Ok(web::Json(
-        figures::get(&state, &caller, id, tid, mid).await?,
+        figures::get(&state.db, &caller, id, tid, mid).await?,
     ))
 }
 
@@ -271,7 +271,7 @@ pub async fn list_registrations(
     let id = id.into_inner();
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
-        async move { registrations::list(&state, &caller, id, q).await }
+        async move { registrations::list(&state.db, &caller, id, q).await }
     })
     .await
 }
@@ -290,7 +290,7 @@ pub async fn create_registration(
     id: web::Path<Uuid>,
     body: Json<NewRegistration>,
 ) -> ApiResult<HttpResponse> {
-    let m = registrations::create(&state, &caller, id.into_inner(), body.0).await?;
+    let m = registrations::create(&state.db, &caller, id.into_inner(), body.0).await?;
     let v = m.version;
     Ok(with_etag(StatusCode::CREATED, &registrations::to_dto(m), v))
 }
@@ -305,7 +305,7 @@ pub async fn get_registration(
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (id, rid) = path.into_inner();
-    let m = registrations::get(&state, &caller, id, rid).await?;
+    let m = registrations::get(&state.db, &caller, id, rid).await?;
     let v = m.version;
     Ok(with_etag(StatusCode::OK, &registrations::to_dto(m), v))
 }
@@ -328,7 +328,7 @@ pub async fn update_registration(
     body: Json<UpdateRegistration>,
 ) -> ApiResult<HttpResponse> {
     let (id, rid) = path.into_inner();
-    let m = registrations::update(&state, &caller, id, rid, &if_match, body.0).await?;
+    let m = registrations::update(&state.db, &caller, id, rid, &if_match, body.0).await?;
     let v = m.version;
     Ok(with_etag(StatusCode::OK, &registrations::to_dto(m), v))
 }

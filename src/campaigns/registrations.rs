@@ -16,12 +16,13 @@ use crate::{
     pagination::{self, Keyset, Page},
     policy::{self, Action, Actor, Resource, Target},
     refs,
-    state::AppState,
     tenancy::{self, Scope},
     validate::Checks,
 };
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, Set,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -52,12 +53,12 @@ pub fn to_dto(m: reg::Model) -> RegistrationDto {
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id))]
 pub async fn create(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     campaign_id: Uuid,
     body: NewRegistration,
 ) -> ApiResult<reg::Model> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let campaign = service::find(&txn, caller, campaign_id).await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(
@@ -121,7 +122,7 @@ pub async fn create(
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id))]
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     campaign_id: Uuid,
     q: RegistrationQuery,
@@ -129,7 +130,7 @@ pub async fn list(
     crate::policy::may_read(caller, crate::policy::Resource::Registration)?;
     let limit = pagination::limit(q.limit)?;
     let keyset = Keyset::<reg::Column>::parse(None, q.cursor.as_deref(), &[])?;
-    service::find(&state.db, caller, campaign_id).await?;
+    service::find(db, caller, campaign_id).await?;
     let mut select = tenancy::select::<reg::Entity>(&Scope::of(caller))
         .filter(reg::Column::CampaignId.eq(campaign_id));
     if let Some(s) = q.status {
@@ -143,7 +144,7 @@ pub async fn list(
     }
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             reg::Column::Id,
             limit,
@@ -174,25 +175,25 @@ async fn find(
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, id = %id))]
 pub async fn get(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     campaign_id: Uuid,
     id: Uuid,
 ) -> ApiResult<reg::Model> {
     crate::policy::may_read(caller, crate::policy::Resource::Registration)?;
-    Ok(find(&state.db, caller, campaign_id, id).await?.1)
+    Ok(find(db, caller, campaign_id, id).await?.1)
 }
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, id = %id))]
 pub async fn update(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     campaign_id: Uuid,
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateRegistration,
 ) -> ApiResult<reg::Model> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let (campaign, current) = find(&txn, caller, campaign_id, id).await?;
     let actor = Actor::of(&txn, caller).await?;
     let now = status_of(&current);

@@ -12,7 +12,6 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     refs, search,
-    state::AppState,
     tasks::{service::standing_condition, workflow::Standing},
     tenancy::{self, Scope},
     text,
@@ -20,8 +19,8 @@ use crate::{
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Expr, Func, SimpleExpr},
 };
 use serde_json::json;
@@ -165,7 +164,7 @@ pub async fn dto(conn: &impl ConnectionTrait, m: campaign::Model) -> Result<Camp
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     q: CampaignQuery,
 ) -> ApiResult<Page<CampaignDto>> {
@@ -198,11 +197,11 @@ pub async fn list(
     let field = keyset.field_name();
     let rows = keyset
         .apply(select, campaign::Column::Id, limit)
-        .all(&state.db)
+        .all(db)
         .await?;
     // Task counts and participants are read for the extra row too: one row more, no second
     // pass over the page.
-    let items = dtos(&state.db, rows).await?;
+    let items = dtos(db, rows).await?;
     Ok(keyset.finish(items, limit, key_of(field), |d| d))
 }
 
@@ -313,14 +312,14 @@ fn check_dates(c: &mut Checks, start: NaiveDate, end: NaiveDate) {
 
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     body: CreateCampaign,
 ) -> ApiResult<CampaignDto> {
     let bloc_id = Scope::of(caller).own_bloc().ok_or_else(|| {
         ApiError::Forbidden("only the bloc's own people run its campaigns".into())
     })?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let actor = Actor::of(&txn, caller).await?;
     let mut c = Checks::new();
     let name = c.text("name", &body.name, 300);
@@ -405,10 +404,10 @@ pub async fn create(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<CampaignDto> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<CampaignDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Campaign)?;
-    let m = find(&state.db, caller, id).await?;
-    Ok(dto(&state.db, m).await?)
+    let m = find(db, caller, id).await?;
+    Ok(dto(db, m).await?)
 }
 
 /// The earliest and latest dates the campaign's figures, registrations and targets use: its
@@ -446,13 +445,13 @@ async fn dates_in_use(
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateCampaign,
 ) -> ApiResult<CampaignDto> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current = find(&txn, caller, id).await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(

@@ -15,12 +15,12 @@ use crate::{
     entities::{campaign, campaign_measurement, campaign_target, unit},
     error::{ApiError, ApiResult},
     pagination::{self, Keyset, Page},
-    state::AppState,
     tenancy::{self, Scope},
 };
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -198,7 +198,7 @@ fn first_of_month(d: NaiveDate) -> NaiveDate {
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id))]
 pub async fn progress(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     campaign_id: Uuid,
     q: ProgressQuery,
@@ -212,14 +212,14 @@ pub async fn progress(
             "must not be after as_of",
         ));
     }
-    let campaign = service::find(&state.db, caller, campaign_id).await?;
-    let units = Units::of(&state.db, campaign.bloc_id).await?;
+    let campaign = service::find(db, caller, campaign_id).await?;
+    let units = Units::of(db, campaign.bloc_id).await?;
     let mut targets = Vec::new();
-    for t in targets::targets_of(&state.db, campaign.id).await? {
-        let figs = figures(&state.db, t.id, as_of).await?;
+    for t in targets::targets_of(db, campaign.id).await? {
+        let figs = figures(db, t.id, as_of).await?;
         targets.push(target_progress(&t, &figs, &units, as_of, since, true));
     }
-    let counts = service::task_counts(&state.db, &[&campaign]).await?;
+    let counts = service::task_counts(db, &[&campaign]).await?;
     let (open, overdue) = counts.get(&campaign.id).copied().unwrap_or_default();
     Ok(CampaignProgress {
         campaign_id: campaign.id,
@@ -266,7 +266,7 @@ pub async fn headline(
 /// Every campaign in scope with its headline figures as of a date.
 #[tracing::instrument(skip_all)]
 pub async fn report(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     q: CampaignReportQuery,
 ) -> ApiResult<Page<CampaignReport>> {
@@ -281,19 +281,19 @@ pub async fn report(
     }
     let mut rows = keyset
         .apply(select, campaign::Column::Id, limit)
-        .all(&state.db)
+        .all(db)
         .await?;
     let cursor = keyset.next_cursor(&mut rows, limit, |m| (json!(null), m.id));
-    let counts = service::task_counts(&state.db, &rows.iter().collect::<Vec<_>>()).await?;
+    let counts = service::task_counts(db, &rows.iter().collect::<Vec<_>>()).await?;
     let mut units: HashMap<Uuid, Units> = HashMap::new();
     let mut items = Vec::with_capacity(rows.len());
     for c in rows {
         if let std::collections::hash_map::Entry::Vacant(e) = units.entry(c.bloc_id) {
-            e.insert(Units::of(&state.db, c.bloc_id).await?);
+            e.insert(Units::of(db, c.bloc_id).await?);
         }
         let mut targets = Vec::new();
-        for t in targets::targets_of(&state.db, c.id).await? {
-            let figs = figures(&state.db, t.id, as_of).await?;
+        for t in targets::targets_of(db, c.id).await? {
+            let figs = figures(db, t.id, as_of).await?;
             let p = target_progress(&t, &figs, &units[&c.bloc_id], as_of, since, false);
             targets.push(to_headline(p));
         }

@@ -13,14 +13,13 @@ use crate::{
     entities::{campaign, campaign_measurement, campaign_target},
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource},
-    state::AppState,
     tenancy::{self, Scope},
     validate::Checks,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -59,13 +58,13 @@ pub async fn targets_of(
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id))]
 pub async fn list_targets(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     campaign_id: Uuid,
 ) -> ApiResult<Vec<TargetDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::CampaignTarget)?;
-    find(&state.db, caller, campaign_id).await?;
-    Ok(targets_of(&state.db, campaign_id)
+    find(db, caller, campaign_id).await?;
+    Ok(targets_of(db, campaign_id)
         .await?
         .into_iter()
         .map(target_dto)
@@ -94,15 +93,13 @@ pub async fn find_target(
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, target_id = %target_id))]
 pub async fn get_target(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     campaign_id: Uuid,
     target_id: Uuid,
 ) -> ApiResult<campaign_target::Model> {
     crate::policy::may_read(caller, crate::policy::Resource::CampaignTarget)?;
-    Ok(find_target(&state.db, caller, campaign_id, target_id)
-        .await?
-        .1)
+    Ok(find_target(db, caller, campaign_id, target_id).await?.1)
 }
 
 /// A figure in a target's measure: percents 0–100, the rest whole and not negative.
@@ -196,12 +193,12 @@ async fn unit_kind_exists(
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id))]
 pub async fn create_target(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     campaign_id: Uuid,
     body: CreateTarget,
 ) -> ApiResult<campaign_target::Model> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let campaign = find(&txn, caller, campaign_id).await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(
@@ -266,14 +263,14 @@ pub async fn create_target(
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, target_id = %target_id))]
 pub async fn update_target(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     campaign_id: Uuid,
     target_id: Uuid,
     if_match: &IfMatch,
     body: UpdateTarget,
 ) -> ApiResult<campaign_target::Model> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let (campaign, current) = find_target(&txn, caller, campaign_id, target_id).await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(

@@ -24,7 +24,7 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let Format::Csv { name } = format else {
-        return Ok(HttpResponse::Ok().json(service::list(&state, &caller, q).await?));
+        return Ok(HttpResponse::Ok().json(service::list(&state.db, &caller, q).await?));
     };
     // CSV: the whole feed from `after` on, page by page.
     let start = q.after.map(|a| a.to_string());
@@ -36,7 +36,7 @@ pub async fn list(
             resource_type: q.resource_type.clone(),
         };
         async move {
-            let page = service::list(&state, &caller, q).await?;
+            let page = service::list(&state.db, &caller, q).await?;
             let next = page.has_more.then(|| page.next_after.to_string());
             Ok((page.items, next))
         }

@@ -6,13 +6,12 @@ use crate::{
     entities::change,
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
-    state::AppState,
     tenancy::{self, Scope},
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, QueryFilter, QueryOrder, QuerySelect,
-    Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, QueryFilter,
+    QueryOrder, QuerySelect, Set, Statement,
 };
 use uuid::Uuid;
 
@@ -62,7 +61,11 @@ pub async fn position(conn: &impl ConnectionTrait) -> Result<i64, DbErr> {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn list(state: &AppState, caller: &Caller, q: ChangeQuery) -> ApiResult<ChangePage> {
+pub async fn list(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    q: ChangeQuery,
+) -> ApiResult<ChangePage> {
     policy::authorize(
         &Actor::with_role(caller.role),
         Resource::Change,
@@ -90,7 +93,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: ChangeQuery) -> ApiResul
     let mut rows = select
         .order_by_asc(change::Column::Seq)
         .limit(limit as u64 + 1)
-        .all(&state.db)
+        .all(db)
         .await?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
@@ -98,7 +101,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: ChangeQuery) -> ApiResul
         .iter()
         .map(|r| (r.resource_type.as_str(), r.resource_id))
         .collect();
-    let hrefs = super::href::resolve(&state.db, &keys).await?;
+    let hrefs = super::href::resolve(db, &keys).await?;
     Ok(ChangePage {
         next_after: rows.last().map(|r| r.seq).unwrap_or(after),
         has_more,

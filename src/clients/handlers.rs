@@ -32,7 +32,7 @@ pub async fn list(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
-        async move { service::list(&state, &caller, q).await }
+        async move { service::list(&state.db, &caller, q).await }
     })
     .await
 }
@@ -49,7 +49,7 @@ pub async fn create(
     caller: Caller,
     body: Json<CreateClient>,
 ) -> ApiResult<(web::Json<ClientWithSecret>, StatusCode)> {
-    let c = service::create(&state, &caller, body.0).await?;
+    let c = service::create(&state.db, &caller, body.0).await?;
     Ok((web::Json(c), StatusCode::CREATED))
 }
 
@@ -65,7 +65,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::get(&state, &caller, id.into_inner()).await?;
+    let m = service::get(&state.db, &caller, id.into_inner()).await?;
     let v = m.version;
     Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
 }
@@ -86,7 +86,7 @@ pub async fn update(
     if_match: IfMatch,
     body: Json<UpdateClient>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let m = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
     let v = m.version;
     Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
 }
@@ -104,7 +104,7 @@ pub async fn rotate_secret(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<ClientWithSecret>> {
     Ok(web::Json(
-        service::rotate_secret(&state, &caller, id.into_inner()).await?,
+        service::rotate_secret(&state.db, &caller, id.into_inner()).await?,
     ))
 }
 

@@ -23,7 +23,7 @@ use actix_web::{HttpRequest, http::header};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::Utc;
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -96,7 +96,11 @@ fn new_client_id() -> String {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn list(state: &AppState, caller: &Caller, q: ClientQuery) -> ApiResult<Page<ClientDto>> {
+pub async fn list(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    q: ClientQuery,
+) -> ApiResult<Page<ClientDto>> {
     admin_only(caller, Action::Read)?;
     let limit = pagination::limit(q.limit)?;
     let keyset = Keyset::<api_client::Column>::parse(None, q.cursor.as_deref(), &[])?;
@@ -106,7 +110,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: ClientQuery) -> ApiResul
     }
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             api_client::Column::Id,
             limit,
@@ -117,17 +121,21 @@ pub async fn list(state: &AppState, caller: &Caller, q: ClientQuery) -> ApiResul
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<api_client::Model> {
+pub async fn get(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<api_client::Model> {
     admin_only(caller, Action::Read)?;
     api_client::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or_else(|| ApiError::not_found("client"))
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     body: CreateClient,
 ) -> ApiResult<ClientWithSecret> {
@@ -140,7 +148,7 @@ pub async fn create(
     c.finish()?;
     let secret = new_refresh_token();
     let now = Utc::now();
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let m = api_client::ActiveModel {
         id: Set(Uuid::now_v7()),
         client_id: Set(new_client_id()),
@@ -182,14 +190,14 @@ pub async fn create(
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateClient,
 ) -> ApiResult<api_client::Model> {
     admin_only(caller, Action::Update)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current = api_client::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -233,12 +241,12 @@ pub async fn update(
 /// A new secret; the old one stops working at once.
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn rotate_secret(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
 ) -> ApiResult<ClientWithSecret> {
     admin_only(caller, Action::Update)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current = api_client::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -12,13 +12,15 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     search,
-    state::AppState,
     tenancy::{self, Scope},
     text,
     validate::Checks,
 };
 use chrono::{Datelike, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -56,7 +58,7 @@ pub fn number_key(n: &number::DirectiveNumber, issued_on: Option<NaiveDate>) -> 
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     q: DirectiveQuery,
 ) -> ApiResult<Page<DirectiveDto>> {
@@ -98,7 +100,7 @@ pub async fn list(
     let field = keyset.field_name();
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             directive::Column::Id,
             limit,
@@ -117,9 +119,13 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<directive::Model> {
+pub async fn get(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<directive::Model> {
     crate::policy::may_read(caller, crate::policy::Resource::Directive)?;
-    tenancy::find::<directive::Entity>(&state.db, &Scope::of(caller), id, "directive").await
+    tenancy::find::<directive::Entity>(db, &Scope::of(caller), id, "directive").await
 }
 
 async fn taken(
@@ -156,7 +162,7 @@ async fn index(conn: &impl ConnectionTrait, m: &directive::Model) -> Result<(), 
 
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     body: CreateDirective,
 ) -> ApiResult<directive::Model> {
@@ -180,7 +186,7 @@ pub async fn create(
         return Err(ApiError::internal("number parsed"));
     };
     let key = number_key(&n, body.issued_on);
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     if taken(&txn, bloc_id, &key, None).await? {
         return Err(duplicate(&n.number));
     }
@@ -224,13 +230,13 @@ pub async fn create(
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateDirective,
 ) -> ApiResult<directive::Model> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current =
         tenancy::find::<directive::Entity>(&txn, &Scope::of(caller), id, "directive").await?;
     policy::authorize(

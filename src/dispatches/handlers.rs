@@ -28,7 +28,7 @@ pub async fn list_for_directive(
     let id = id.into_inner();
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
-        async move { service::list(&state, &caller, Some(id), q).await }
+        async move { service::list(&state.db, &caller, Some(id), q).await }
     })
     .await
 }
@@ -46,7 +46,7 @@ pub async fn send(
     id: web::Path<Uuid>,
     body: Json<NewDispatch>,
 ) -> ApiResult<(web::Json<Vec<DispatchDto>>, StatusCode)> {
-    let d = service::send(&state, &caller, id.into_inner(), body.0).await?;
+    let d = service::send(&state.db, &caller, id.into_inner(), body.0).await?;
     Ok((web::Json(d), StatusCode::CREATED))
 }
 
@@ -60,7 +60,7 @@ pub async fn get_dispatch(
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (id, did) = path.into_inner();
-    let m = service::get(&state, &caller, id, did).await?;
+    let m = service::get(&state.db, &caller, id, did).await?;
     let v = m.version;
     Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
 }
@@ -82,7 +82,7 @@ pub async fn update_dispatch(
     body: Json<UpdateDispatch>,
 ) -> ApiResult<HttpResponse> {
     let (id, did) = path.into_inner();
-    let m = service::update(&state, &caller, id, did, &if_match, body.0).await?;
+    let m = service::update(&state.db, &caller, id, did, &if_match, body.0).await?;
     let v = m.version;
     Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
 }
@@ -100,7 +100,7 @@ pub async fn list_dispatches(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
-        async move { service::list(&state, &caller, None, q).await }
+        async move { service::list(&state.db, &caller, None, q).await }
     })
     .await
 }

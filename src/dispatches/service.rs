@@ -10,14 +10,13 @@ use crate::{
     pagination::{self, Keyset, Page},
     policy::{self, Action, Actor, Resource, Target},
     refs,
-    state::AppState,
     tenancy::{self, Scope},
     validate::Checks,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    sea_query::Condition,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, sea_query::Condition,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -66,12 +65,12 @@ async fn find_directive(
 
 #[tracing::instrument(skip_all, fields(directive_id = %directive_id))]
 pub async fn send(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     directive_id: Uuid,
     body: NewDispatch,
 ) -> ApiResult<Vec<DispatchDto>> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let d = find_directive(&txn, caller, directive_id).await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(
@@ -158,7 +157,7 @@ pub async fn send(
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     directive_id: Option<Uuid>,
     q: DispatchQuery,
@@ -167,7 +166,7 @@ pub async fn list(
     let limit = pagination::limit(q.limit)?;
     let keyset = Keyset::<dispatch::Column>::parse(None, q.cursor.as_deref(), &[])?;
     if let Some(id) = directive_id {
-        find_directive(&state.db, caller, id).await?;
+        find_directive(db, caller, id).await?;
     }
     let mut select = tenancy::select::<dispatch::Entity>(&Scope::of(caller));
     if let Some(id) = directive_id.or(q.directive_id) {
@@ -199,7 +198,7 @@ pub async fn list(
     }
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             dispatch::Column::Id,
             limit,
@@ -229,13 +228,13 @@ async fn find(
 
 #[tracing::instrument(skip_all, fields(directive_id = %directive_id, id = %id))]
 pub async fn get(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     directive_id: Uuid,
     id: Uuid,
 ) -> ApiResult<dispatch::Model> {
     crate::policy::may_read(caller, crate::policy::Resource::Dispatch)?;
-    find(&state.db, caller, directive_id, id).await
+    find(db, caller, directive_id, id).await
 }
 
 fn check_date(
@@ -256,14 +255,14 @@ fn check_date(
 
 #[tracing::instrument(skip_all, fields(directive_id = %directive_id, id = %id))]
 pub async fn update(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     directive_id: Uuid,
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateDispatch,
 ) -> ApiResult<dispatch::Model> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current = find(&txn, caller, directive_id, id).await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(

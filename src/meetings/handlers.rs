@@ -29,7 +29,7 @@ pub async fn list(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
-        async move { service::list(&state, &caller, q).await }
+        async move { service::list(&state.db, &caller, q).await }
     })
     .await
 }
@@ -47,7 +47,7 @@ pub async fn create(
     caller: Caller,
     body: Json<CreateMeeting>,
 ) -> ApiResult<HttpResponse> {
-    let d = service::create(&state, &caller, body.0).await?;
+    let d = service::create(&state.db, &caller, body.0).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::CREATED, &d, v))
 }
@@ -61,7 +61,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let d = service::get(&state, &caller, id.into_inner()).await?;
+    let d = service::get(&state.db, &caller, id.into_inner()).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::OK, &d, v))
 }
@@ -82,7 +82,7 @@ pub async fn update(
     if_match: IfMatch,
     body: Json<UpdateMeeting>,
 ) -> ApiResult<HttpResponse> {
-    let d = service::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let d = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::OK, &d, v))
 }
@@ -100,7 +100,7 @@ pub async fn add_decision(
     id: web::Path<Uuid>,
     body: Json<NewDecision>,
 ) -> ApiResult<HttpResponse> {
-    let d = service::add_decision(&state, &caller, id.into_inner(), body.0).await?;
+    let d = service::add_decision(&state.db, &caller, id.into_inner(), body.0).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::CREATED, &d, v))
 }
@@ -117,6 +117,6 @@ pub async fn monthly_review(
     q: crate::extract::Query<MonthlyReviewQuery>,
 ) -> ApiResult<web::Json<MonthlyReview>> {
     Ok(web::Json(
-        review::monthly_review(&state, &caller, q.into_inner()).await?,
+        review::monthly_review(&state.db, &caller, q.into_inner()).await?,
     ))
 }

@@ -8,7 +8,6 @@ use crate::{
     campaigns,
     entities::{campaign, campaign_measurement, organisation, sub_committee, task},
     error::{ApiError, ApiResult},
-    state::AppState,
     tasks::{
         service::standing_condition,
         workflow::{Standing, Status},
@@ -17,7 +16,8 @@ use crate::{
 };
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
     sea_query::{Condition, Expr, Func, SimpleExpr},
 };
 use std::collections::{BTreeMap, HashMap};
@@ -58,7 +58,7 @@ async fn grouped(
 
 #[tracing::instrument(skip_all)]
 pub async fn monthly_review(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     q: MonthlyReviewQuery,
 ) -> ApiResult<MonthlyReview> {
@@ -113,20 +113,20 @@ pub async fn monthly_review(
         }
     }
     for (metric, cond) in metrics {
-        for (sc, org, n) in grouped(&state.db, &scope, cond).await? {
+        for (sc, org, n) in grouped(db, &scope, cond).await? {
             bump(by_sc.entry(sc).or_default(), metric, n);
             bump(by_org.entry(org).or_default(), metric, n);
             bump(&mut totals, metric, n);
         }
     }
     let sc_names: HashMap<Uuid, String> = tenancy::select::<sub_committee::Entity>(&scope)
-        .all(&state.db)
+        .all(db)
         .await?
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
     let org_names: HashMap<Uuid, String> = tenancy::select::<organisation::Entity>(&scope)
-        .all(&state.db)
+        .all(db)
         .await?
         .into_iter()
         .map(|o| (o.id, o.name))
@@ -145,11 +145,11 @@ pub async fn monthly_review(
         .filter(campaign::Column::StartOn.lte(to))
         .filter(campaign::Column::EndOn.gte(from))
         .order_by_asc(campaign::Column::Id)
-        .all(&state.db)
+        .all(db)
         .await?
     {
         let mut targets = Vec::new();
-        for t in campaigns::targets::targets_of(&state.db, c.id).await? {
+        for t in campaigns::targets::targets_of(db, c.id).await? {
             let in_month: Vec<Uuid> = campaign_measurement::Entity::find()
                 .select_only()
                 .column(campaign_measurement::Column::UnitId)
@@ -158,12 +158,12 @@ pub async fn monthly_review(
                 .filter(campaign_measurement::Column::AsOf.gte(from))
                 .filter(campaign_measurement::Column::AsOf.lte(to))
                 .into_tuple()
-                .all(&state.db)
+                .all(db)
                 .await?;
             let mut units = in_month.clone();
             units.sort();
             units.dedup();
-            let headline = campaigns::standing::headline(&state.db, &t, to).await?;
+            let headline = campaigns::standing::headline(db, &t, to).await?;
             targets.push(ReviewTarget {
                 target_id: t.id,
                 indicator: t.indicator.clone(),

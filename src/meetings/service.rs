@@ -12,15 +12,14 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     refs,
-    state::AppState,
     tasks::{self},
     tenancy::{self, Scope},
     validate::Checks,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -105,7 +104,7 @@ async fn dto(conn: &impl ConnectionTrait, m: meeting::Model) -> Result<MeetingDt
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     q: MeetingQuery,
 ) -> ApiResult<Page<MeetingDto>> {
@@ -131,9 +130,9 @@ pub async fn list(
     let field = keyset.field_name();
     let rows = keyset
         .apply(select, meeting::Column::Id, limit)
-        .all(&state.db)
+        .all(db)
         .await?;
-    let items = dtos(&state.db, rows).await?;
+    let items = dtos(db, rows).await?;
     Ok(keyset.finish(
         items,
         limit,
@@ -154,10 +153,10 @@ async fn find(conn: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> ApiResu
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<MeetingDto> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<MeetingDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Meeting)?;
-    let m = find(&state.db, caller, id).await?;
-    Ok(dto(&state.db, m).await?)
+    let m = find(db, caller, id).await?;
+    Ok(dto(db, m).await?)
 }
 
 async fn check_attendees(
@@ -258,14 +257,14 @@ async fn add_decisions(
 
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     body: CreateMeeting,
 ) -> ApiResult<MeetingDto> {
     let bloc_id = Scope::of(caller).own_bloc().ok_or_else(|| {
         ApiError::Forbidden("only the bloc's own people record its meetings".into())
     })?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(
         &actor,
@@ -333,12 +332,12 @@ pub async fn create(
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn add_decision(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     body: NewDecision,
 ) -> ApiResult<MeetingDto> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let m = find(&txn, caller, id).await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(
@@ -385,13 +384,13 @@ pub async fn add_decision(
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateMeeting,
 ) -> ApiResult<MeetingDto> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current = find(&txn, caller, id).await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(

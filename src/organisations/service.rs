@@ -9,12 +9,11 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     refs, search,
-    state::AppState,
     tenancy::{self, Scope},
     validate::Checks,
 };
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -37,7 +36,7 @@ fn sort_fields() -> [SortField<organisation::Column>; 2] {
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     q: OrganisationQuery,
 ) -> ApiResult<Page<OrganisationDto>> {
@@ -62,7 +61,7 @@ pub async fn list(
     let field = keyset.field_name();
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             organisation::Column::Id,
             limit,
@@ -80,14 +79,18 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<organisation::Model> {
+pub async fn get(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<organisation::Model> {
     crate::policy::may_read(caller, crate::policy::Resource::Organisation)?;
-    tenancy::find::<organisation::Entity>(&state.db, &Scope::of(caller), id, "organisation").await
+    tenancy::find::<organisation::Entity>(db, &Scope::of(caller), id, "organisation").await
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     body: CreateOrganisation,
 ) -> ApiResult<organisation::Model> {
@@ -103,7 +106,7 @@ pub async fn create(
     let mut c = Checks::new();
     let code = refs::code(&mut c, "code", &body.code);
     let name = c.text("name", &body.name, 200);
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     refs::staff_in_bloc(&txn, &mut c, "head_staff_id", bloc_id, body.head_staff_id).await?;
     c.finish()?;
     if refs::code_taken::<organisation::Entity>(
@@ -160,13 +163,13 @@ pub async fn create(
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateOrganisation,
 ) -> ApiResult<organisation::Model> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current =
         tenancy::find::<organisation::Entity>(&txn, &Scope::of(caller), id, "organisation").await?;
     let actor = Actor::of(&txn, caller).await?;

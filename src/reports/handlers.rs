@@ -22,6 +22,6 @@ pub async fn summary(
     q: crate::extract::Query<SummaryQuery>,
 ) -> ApiResult<web::Json<Summary>> {
     Ok(web::Json(
-        service::summary(&state, &caller, q.into_inner()).await?,
+        service::summary(&state.db, &caller, q.into_inner()).await?,
     ))
 }

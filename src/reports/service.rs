@@ -11,14 +11,13 @@ use crate::{
     entities::{bloc, campaign, organisation, recommendation, sub_committee, supervision, task},
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
-    state::AppState,
     supervisions::dto::{RecommendationStatus, SupervisionStatus},
     tasks::{service::standing_condition, workflow::Standing, workflow::Status},
     tenancy::{self, Scope},
     text, validate,
 };
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Alias, CaseStatement, Expr, Func, SimpleExpr},
 };
 use std::collections::{BTreeMap, HashMap};
@@ -57,7 +56,7 @@ fn rate(s: &mut SupervisionSummary) {
 /// The blocs the summary covers: the caller's scope, narrowed by `province` and `bloc_id`.
 /// Asking for what is outside the scope is 404, as everywhere.
 async fn blocs_of(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     q: &SummaryQuery,
 ) -> ApiResult<(Option<String>, Vec<bloc::Model>)> {
@@ -82,7 +81,7 @@ async fn blocs_of(
     }
     let blocs = select
         .order_by_asc(bloc::Column::NameFolded)
-        .all(&state.db)
+        .all(db)
         .await?;
     if blocs.is_empty() && (asked.is_some() || q.bloc_id.is_some()) {
         return Err(ApiError::not_found(if q.bloc_id.is_some() {
@@ -100,7 +99,11 @@ async fn blocs_of(
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn summary(state: &AppState, caller: &Caller, q: SummaryQuery) -> ApiResult<Summary> {
+pub async fn summary(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    q: SummaryQuery,
+) -> ApiResult<Summary> {
     policy::authorize(
         &Actor::with_role(caller.role),
         Resource::Summary,
@@ -110,9 +113,9 @@ pub async fn summary(state: &AppState, caller: &Caller, q: SummaryQuery) -> ApiR
     let today = crate::clock::today();
     let (from, to) = validate::period(q.from, q.to)?;
     let as_of = std::cmp::min(to, today);
-    let (province, blocs) = blocs_of(state, caller, &q).await?;
+    let (province, blocs) = blocs_of(db, caller, &q).await?;
     let ids: Vec<Uuid> = blocs.iter().map(|b| b.id).collect();
-    let db = &state.db;
+    let db = db;
 
     // Tasks alive in the period: created by its end, not cancelled, and open now or completed
     // within or after it. Standings are as the task list shows them today.

@@ -76,7 +76,7 @@ pub async fn logout(
     state: web::Data<AppState>,
     body: Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
-    service::logout(&state, &body.0.refresh_token).await?;
+    service::logout(&state.db, &body.0.refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -89,7 +89,7 @@ pub async fn logout(
 )]
 #[get("/me")]
 pub async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Json<MeResponse>> {
-    Ok(web::Json(service::me(&state, &caller).await?))
+    Ok(web::Json(service::me(&state.db, &caller).await?))
 }
 
 /// Change the caller's own password; the current one is required.
@@ -112,6 +112,6 @@ pub async fn change_password(
     caller: Caller,
     body: Json<ChangePassword>,
 ) -> ApiResult<HttpResponse> {
-    service::change_password(&state, &caller, body.0).await?;
+    service::change_password(&state.db, &caller, body.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -201,11 +201,11 @@ async fn forget_attempt(db: &DatabaseConnection, id: Uuid) -> ApiResult<()> {
 /// The caller changes their own password, proving the current one.
 #[tracing::instrument(skip_all)]
 pub async fn change_password(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     body: crate::sessions::dto::ChangePassword,
 ) -> ApiResult<()> {
-    let db = &state.db;
+    let db = db;
     let account = account::Entity::find_by_id(caller.account_id)
         .one(db)
         .await?
@@ -365,11 +365,11 @@ pub async fn refresh(state: &AppState, token: &str) -> ApiResult<TokenResponse> 
     Ok(tokens)
 }
 
-pub async fn logout(state: &AppState, token: &str) -> ApiResult<()> {
+pub async fn logout(db: &DatabaseConnection, token: &str) -> ApiResult<()> {
     if token.is_empty() || token.len() > 512 {
         return Ok(());
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     if let Some(row) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(hash_refresh_token(token)))
         .one(&txn)
@@ -382,9 +382,9 @@ pub async fn logout(state: &AppState, token: &str) -> ApiResult<()> {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn me(state: &AppState, caller: &Caller) -> ApiResult<MeResponse> {
+pub async fn me(db: &DatabaseConnection, caller: &Caller) -> ApiResult<MeResponse> {
     let a = account::Entity::find_by_id(caller.account_id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or_else(|| ApiError::InvalidToken("the token's account no longer exists".into()))?;
     let role = Role::parse(&a.role).ok_or_else(|| ApiError::internal("unknown role"))?;

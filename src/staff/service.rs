@@ -12,14 +12,13 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     refs, search,
-    state::AppState,
     tenancy::{self, Scope},
     validate::{self, Checks},
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -42,7 +41,11 @@ fn sort_fields() -> [SortField<staff::Column>; 2] {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn list(state: &AppState, caller: &Caller, q: StaffQuery) -> ApiResult<Page<StaffDto>> {
+pub async fn list(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    q: StaffQuery,
+) -> ApiResult<Page<StaffDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::Staff)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
@@ -70,7 +73,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: StaffQuery) -> ApiResult
     let field = keyset.field_name();
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             staff::Column::Id,
             limit,
@@ -88,9 +91,9 @@ pub async fn list(state: &AppState, caller: &Caller, q: StaffQuery) -> ApiResult
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<staff::Model> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<staff::Model> {
     crate::policy::may_read(caller, crate::policy::Resource::Staff)?;
-    tenancy::find::<staff::Entity>(&state.db, &Scope::of(caller), id, "staff member").await
+    tenancy::find::<staff::Entity>(db, &Scope::of(caller), id, "staff member").await
 }
 
 fn contact(
@@ -137,7 +140,7 @@ fn head_conflict(existing: &staff::Model) -> ApiError {
 
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     body: CreateStaff,
 ) -> ApiResult<staff::Model> {
@@ -154,7 +157,7 @@ pub async fn create(
     let full_name = c.text("full_name", &body.full_name, 200);
     let position = c.opt_text("position", body.position.as_deref(), 200);
     let (phone, email) = contact(&mut c, body.phone.as_deref(), body.email.as_deref());
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     refs::organisation_in_bloc(
         &txn,
         &mut c,
@@ -272,13 +275,13 @@ async fn sync_account(conn: &impl ConnectionTrait, m: &staff::Model) -> Result<(
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateStaff,
 ) -> ApiResult<staff::Model> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current =
         tenancy::find::<staff::Entity>(&txn, &Scope::of(caller), id, "staff member").await?;
     let actor = Actor::of(&txn, caller).await?;
@@ -365,13 +368,13 @@ pub async fn update(
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn move_staff(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     if_match: &IfMatch,
     body: MoveStaff,
 ) -> ApiResult<staff_assignment::Model> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current =
         tenancy::find::<staff::Entity>(&txn, &Scope::of(caller), id, "staff member").await?;
     let actor = Actor::of(&txn, caller).await?;
@@ -449,13 +452,13 @@ pub async fn move_staff(
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn list_assignments(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     q: AssignmentQuery,
 ) -> ApiResult<Page<AssignmentDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::Staff)?;
-    let person = get(state, caller, id).await?;
+    let person = get(db, caller, id).await?;
     let limit = pagination::limit(q.limit)?;
     let fields: [SortField<staff_assignment::Column>; 0] = [];
     let keyset = Keyset::parse(None, q.cursor.as_deref(), &fields)?;
@@ -463,7 +466,7 @@ pub async fn list_assignments(
         .filter(staff_assignment::Column::StaffId.eq(person.id));
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             staff_assignment::Column::Id,
             limit,

@@ -9,12 +9,11 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     refs, search,
-    state::AppState,
     tenancy::{self, Scope},
     validate::Checks,
 };
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -37,7 +36,7 @@ fn sort_fields() -> [SortField<sub_committee::Column>; 2] {
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     q: SubCommitteeQuery,
 ) -> ApiResult<Page<SubCommitteeDto>> {
@@ -59,7 +58,7 @@ pub async fn list(
     let field = keyset.field_name();
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             sub_committee::Column::Id,
             limit,
@@ -77,9 +76,13 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<sub_committee::Model> {
+pub async fn get(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<sub_committee::Model> {
     crate::policy::may_read(caller, crate::policy::Resource::SubCommittee)?;
-    tenancy::find::<sub_committee::Entity>(&state.db, &Scope::of(caller), id, "sub-committee").await
+    tenancy::find::<sub_committee::Entity>(db, &Scope::of(caller), id, "sub-committee").await
 }
 
 /// The head of a sub-committee is the bloc head or a deputy head.
@@ -94,7 +97,7 @@ fn check_head(head: Option<crate::entities::staff::Model>, c: &mut Checks) {
 
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     body: CreateSubCommittee,
 ) -> ApiResult<sub_committee::Model> {
@@ -110,7 +113,7 @@ pub async fn create(
     let mut c = Checks::new();
     let code = refs::code(&mut c, "code", &body.code);
     let name = c.text("name", &body.name, 200);
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let mandate = c.opt_long_text("mandate", body.mandate.as_deref(), 4000);
     check_head(
         refs::staff_in_bloc(&txn, &mut c, "head_staff_id", bloc_id, body.head_staff_id).await?,
@@ -171,13 +174,13 @@ pub async fn create(
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateSubCommittee,
 ) -> ApiResult<sub_committee::Model> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current =
         tenancy::find::<sub_committee::Entity>(&txn, &Scope::of(caller), id, "sub-committee")
             .await?;

@@ -9,11 +9,12 @@ use crate::{
     entities::supervision_finding as finding,
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource},
-    state::AppState,
     validate::Checks,
 };
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use uuid::Uuid;
 
 fn finding_dto(m: finding::Model) -> FindingDto {
@@ -29,16 +30,16 @@ fn finding_dto(m: finding::Model) -> FindingDto {
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn list_findings(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
 ) -> ApiResult<Vec<FindingDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::Supervision)?;
-    find(&state.db, caller, id).await?;
+    find(db, caller, id).await?;
     Ok(finding::Entity::find()
         .filter(finding::Column::SupervisionId.eq(id))
         .order_by_asc(finding::Column::Id)
-        .all(&state.db)
+        .all(db)
         .await?
         .into_iter()
         .map(finding_dto)
@@ -47,12 +48,12 @@ pub async fn list_findings(
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn add_finding(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     body: NewFinding,
 ) -> ApiResult<FindingDto> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let s = find(&txn, caller, id).await?;
     let members = links(&txn, &[id]).await?.0.remove(&id).unwrap_or_default();
     let actor = Actor::of(&txn, caller).await?;

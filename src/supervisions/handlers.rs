@@ -30,7 +30,7 @@ pub async fn list(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
-        async move { service::list(&state, &caller, q).await }
+        async move { service::list(&state.db, &caller, q).await }
     })
     .await
 }
@@ -47,7 +47,7 @@ pub async fn create(
     caller: Caller,
     body: Json<CreateSupervision>,
 ) -> ApiResult<HttpResponse> {
-    let d = service::create(&state, &caller, body.0).await?;
+    let d = service::create(&state.db, &caller, body.0).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::CREATED, &d, v))
 }
@@ -61,7 +61,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let d = service::get(&state, &caller, id.into_inner()).await?;
+    let d = service::get(&state.db, &caller, id.into_inner()).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::OK, &d, v))
 }
@@ -84,7 +84,7 @@ pub async fn update(
     if_match: IfMatch,
     body: Json<UpdateSupervision>,
 ) -> ApiResult<HttpResponse> {
-    let d = service::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let d = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::OK, &d, v))
 }
@@ -101,7 +101,7 @@ pub async fn list_findings(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::list(
         format,
-        findings::list_findings(&state, &caller, id.into_inner()).await?,
+        findings::list_findings(&state.db, &caller, id.into_inner()).await?,
     )
 }
 
@@ -120,7 +120,7 @@ pub async fn add_finding(
     id: web::Path<Uuid>,
     body: Json<NewFinding>,
 ) -> ApiResult<(web::Json<FindingDto>, StatusCode)> {
-    let d = findings::add_finding(&state, &caller, id.into_inner(), body.0).await?;
+    let d = findings::add_finding(&state.db, &caller, id.into_inner(), body.0).await?;
     Ok((web::Json(d), StatusCode::CREATED))
 }
 
@@ -136,7 +136,7 @@ pub async fn list_recommendations(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::list(
         format,
-        recommendations::list_recommendations(&state, &caller, id.into_inner()).await?,
+        recommendations::list_recommendations(&state.db, &caller, id.into_inner()).await?,
     )
 }
 
@@ -154,7 +154,8 @@ pub async fn add_recommendation(
     id: web::Path<Uuid>,
     body: Json<NewRecommendation>,
 ) -> ApiResult<HttpResponse> {
-    let d = recommendations::add_recommendation(&state, &caller, id.into_inner(), body.0).await?;
+    let d =
+        recommendations::add_recommendation(&state.db, &caller, id.into_inner(), body.0).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::CREATED, &d, v))
 }
@@ -169,7 +170,7 @@ pub async fn get_recommendation(
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (id, rid) = path.into_inner();
-    let d = recommendations::get_recommendation(&state, &caller, id, rid).await?;
+    let d = recommendations::get_recommendation(&state.db, &caller, id, rid).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::OK, &d, v))
 }
@@ -192,8 +193,8 @@ pub async fn update_recommendation(
     body: Json<UpdateRecommendation>,
 ) -> ApiResult<HttpResponse> {
     let (id, rid) = path.into_inner();
-    let d =
-        recommendations::update_recommendation(&state, &caller, id, rid, &if_match, body.0).await?;
+    let d = recommendations::update_recommendation(&state.db, &caller, id, rid, &if_match, body.0)
+        .await?;
     let v = d.version;
     Ok(with_etag(StatusCode::OK, &d, v))
 }
@@ -215,7 +216,7 @@ pub async fn add_response(
     body: Json<NewResponse>,
 ) -> ApiResult<HttpResponse> {
     let (id, rid) = path.into_inner();
-    let d = recommendations::add_response(&state, &caller, id, rid, body.0).await?;
+    let d = recommendations::add_response(&state.db, &caller, id, rid, body.0).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::CREATED, &d, v))
 }
@@ -233,6 +234,6 @@ pub async fn supervision_report(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::list(
         format,
-        report::report(&state, &caller, q.into_inner()).await?,
+        report::report(&state.db, &caller, q.into_inner()).await?,
     )
 }

@@ -13,14 +13,13 @@ use crate::{
     entities::{recommendation as rec, recommendation_response as resp, supervision as sup},
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
-    state::AppState,
     tenancy::{self, Scope},
     validate::Checks,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -82,13 +81,13 @@ async fn rec_dto(conn: &impl ConnectionTrait, m: rec::Model) -> Result<Recommend
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn list_recommendations(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
 ) -> ApiResult<Vec<RecommendationDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::Supervision)?;
-    find(&state.db, caller, id).await?;
-    Ok(rec_dtos(&state.db, recommendations_of(&state.db, id).await?).await?)
+    find(db, caller, id).await?;
+    Ok(rec_dtos(db, recommendations_of(db, id).await?).await?)
 }
 
 async fn find_rec(
@@ -112,14 +111,14 @@ async fn find_rec(
 
 #[tracing::instrument(skip_all, fields(id = %id, rid = %rid))]
 pub async fn get_recommendation(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     rid: Uuid,
 ) -> ApiResult<RecommendationDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Supervision)?;
-    let (_, r) = find_rec(&state.db, caller, id, rid).await?;
-    Ok(rec_dto(&state.db, r).await?)
+    let (_, r) = find_rec(db, caller, id, rid).await?;
+    Ok(rec_dto(db, r).await?)
 }
 
 fn check_due(c: &mut Checks, s: &sup::Model, due: Option<NaiveDate>) {
@@ -132,12 +131,12 @@ fn check_due(c: &mut Checks, s: &sup::Model, due: Option<NaiveDate>) {
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn add_recommendation(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     body: NewRecommendation,
 ) -> ApiResult<RecommendationDto> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let s = find(&txn, caller, id).await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(
@@ -212,14 +211,14 @@ fn settle(am: &mut rec::ActiveModel, next: RecommendationStatus, on: NaiveDate) 
 
 #[tracing::instrument(skip_all, fields(id = %id, rid = %rid))]
 pub async fn update_recommendation(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     rid: Uuid,
     if_match: &IfMatch,
     body: UpdateRecommendation,
 ) -> ApiResult<RecommendationDto> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let (s, current) = find_rec(&txn, caller, id, rid).await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(
@@ -278,13 +277,13 @@ pub async fn update_recommendation(
 
 #[tracing::instrument(skip_all, fields(id = %id, rid = %rid))]
 pub async fn add_response(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     rid: Uuid,
     body: NewResponse,
 ) -> ApiResult<RecommendationDto> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let (s, current) = find_rec(&txn, caller, id, rid).await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(

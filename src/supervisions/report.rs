@@ -10,12 +10,11 @@ use crate::{
     auth::Caller,
     entities::{recommendation as rec, supervision as sup},
     error::ApiResult,
-    state::AppState,
     tenancy::{self, Scope},
     validate,
 };
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -59,7 +58,7 @@ pub fn periods(from: NaiveDate, to: NaiveDate, p: Period) -> Vec<(String, NaiveD
 
 #[tracing::instrument(skip_all)]
 pub async fn report(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     q: SupervisionReportQuery,
 ) -> ApiResult<Vec<SupervisionPeriod>> {
@@ -69,7 +68,7 @@ pub async fn report(
         .filter(sup::Column::PlannedStart.gte(from))
         .filter(sup::Column::PlannedStart.lte(to))
         .filter(sup::Column::Status.ne(SupervisionStatus::Planned.as_str()))
-        .all(&state.db)
+        .all(db)
         .await?;
     let ids: Vec<Uuid> = held.iter().map(|s| s.id).collect();
     let mut recs: HashMap<Uuid, Vec<rec::Model>> = HashMap::new();
@@ -77,7 +76,7 @@ pub async fn report(
         for r in rec::Entity::find()
             .filter(rec::Column::SupervisionId.is_in(ids))
             .order_by_asc(rec::Column::Id)
-            .all(&state.db)
+            .all(db)
             .await?
         {
             recs.entry(r.supervision_id).or_default().push(r);

@@ -17,14 +17,13 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     refs, search,
-    state::AppState,
     tenancy::{self, Scope},
     validate::Checks,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set, sea_query::Query,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set, sea_query::Query,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -160,7 +159,7 @@ pub async fn dto(conn: &impl ConnectionTrait, m: sup::Model) -> Result<Supervisi
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     q: SupervisionQuery,
 ) -> ApiResult<Page<SupervisionDto>> {
@@ -222,11 +221,8 @@ pub async fn list(
         select = select.filter(cond);
     }
     let field = keyset.field_name();
-    let rows = keyset
-        .apply(select, sup::Column::Id, limit)
-        .all(&state.db)
-        .await?;
-    let items = dtos(&state.db, rows).await?;
+    let rows = keyset.apply(select, sup::Column::Id, limit).all(db).await?;
+    let items = dtos(db, rows).await?;
     Ok(keyset.finish(
         items,
         limit,
@@ -248,10 +244,10 @@ pub async fn find(conn: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> Api
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<SupervisionDto> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<SupervisionDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Supervision)?;
-    let m = find(&state.db, caller, id).await?;
-    Ok(dto(&state.db, m).await?)
+    let m = find(db, caller, id).await?;
+    Ok(dto(db, m).await?)
 }
 
 async fn check_people(
@@ -337,14 +333,14 @@ async fn index(conn: &impl ConnectionTrait, m: &sup::Model) -> Result<(), DbErr>
 
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     body: CreateSupervision,
 ) -> ApiResult<SupervisionDto> {
     let bloc_id = Scope::of(caller).own_bloc().ok_or_else(|| {
         ApiError::Forbidden("only the bloc's own people plan its supervision".into())
     })?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let actor = Actor::of(&txn, caller).await?;
     let mut c = Checks::new();
     let title = c.text("title", &body.title, 300);
@@ -426,13 +422,13 @@ pub async fn create(
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateSupervision,
 ) -> ApiResult<SupervisionDto> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current = find(&txn, caller, id).await?;
     let before = dto(&txn, current.clone()).await?;
     let actor = Actor::of(&txn, caller).await?;

@@ -16,13 +16,13 @@ use crate::{
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
     refs, search,
-    state::AppState,
     tenancy::{self, Scope},
     validate::Checks,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -259,13 +259,13 @@ pub async fn create_decided(
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateTask,
 ) -> ApiResult<TaskDto> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current = tenancy::find::<task::Entity>(&txn, &Scope::of(caller), id, "task").await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(&actor, Resource::Task, Action::Update, &target(&current))?;

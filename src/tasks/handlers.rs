@@ -33,7 +33,7 @@ pub async fn list(
     if format != Format::Json {
         return export::page(format, q.into_inner(), move |q| {
             let (state, caller) = (state.clone(), caller.clone());
-            async move { service::list(&state, &caller, q).await }
+            async move { service::list(&state.db, &caller, q).await }
         })
         .await;
     }
@@ -43,7 +43,7 @@ pub async fn list(
         req.query_string()
     );
     cached(&state, key, async || {
-        service::list(&state, &caller, q.into_inner()).await
+        service::list(&state.db, &caller, q.into_inner()).await
     })
     .await
 }
@@ -104,7 +104,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let t = service::get(&state, &caller, id.into_inner()).await?;
+    let t = service::get(&state.db, &caller, id.into_inner()).await?;
     let v = t.version;
     Ok(with_etag(StatusCode::OK, &t, v))
 }
@@ -126,7 +126,7 @@ pub async fn update(
     if_match: IfMatch,
     body: Json<UpdateTask>,
 ) -> ApiResult<HttpResponse> {
-    let t = drafting::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let t = drafting::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
     let v = t.version;
     Ok(with_etag(StatusCode::OK, &t, v))
 }
@@ -159,7 +159,7 @@ pub async fn transition(
     if_match: IfMatch,
     body: Json<Transition>,
 ) -> ApiResult<HttpResponse> {
-    let t = moves::transition(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let t = moves::transition(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
     let v = t.version;
     Ok(with_etag(StatusCode::OK, &t, v))
 }
@@ -178,7 +178,7 @@ pub async fn history(
     let id = id.into_inner();
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
-        async move { service::history(&state, &caller, id, q).await }
+        async move { service::history(&state.db, &caller, id, q).await }
     })
     .await
 }
@@ -195,7 +195,7 @@ pub async fn similar(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::list(
         format,
-        service::similar(&state, &caller, id.into_inner()).await?,
+        service::similar(&state.db, &caller, id.into_inner()).await?,
     )
 }
 
@@ -213,7 +213,7 @@ pub async fn list_reports(
     let id = id.into_inner();
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
-        async move { reports::list_reports(&state, &caller, id, q).await }
+        async move { reports::list_reports(&state.db, &caller, id, q).await }
     })
     .await
 }
@@ -254,13 +254,13 @@ pub async fn my_tasks(
     if format != Format::Json {
         return export::page(format, q.into_inner(), move |q| {
             let (state, caller) = (state.clone(), caller.clone());
-            async move { service::my_tasks(&state, &caller, q).await }
+            async move { service::my_tasks(&state.db, &caller, q).await }
         })
         .await;
     }
     let key = format!("me|{}|{}", caller.account_id, req.query_string());
     cached(&state, key, async || {
-        service::my_tasks(&state, &caller, q.into_inner()).await
+        service::my_tasks(&state.db, &caller, q.into_inner()).await
     })
     .await
 }

@@ -15,12 +15,11 @@ use crate::{
     error::{ApiError, ApiResult, FieldError},
     policy::{self, Action, Actor, Resource},
     refs,
-    state::AppState,
     tenancy::{self, Scope},
     validate::Checks,
 };
 use chrono::Utc;
-use sea_orm::Set;
+use sea_orm::{DatabaseConnection, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -50,13 +49,13 @@ fn illegal(from: Status, m: Move) -> ApiError {
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn transition(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     if_match: &IfMatch,
     body: Transition,
 ) -> ApiResult<TaskDto> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current = tenancy::find::<task::Entity>(&txn, &Scope::of(caller), id, "task").await?;
     let from = status_of(&current);
     let actor = Actor::of(&txn, caller).await?;

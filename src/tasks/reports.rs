@@ -12,12 +12,13 @@ use crate::{
     error::{ApiError, ApiResult},
     pagination::{self, Keyset, Page, SortField},
     policy::{self, Action, Actor, Resource},
-    state::AppState,
     tenancy::{self, Scope},
     validate::Checks,
 };
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, QueryFilter, Set,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -131,14 +132,14 @@ pub async fn add_report_in(
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn list_reports(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     q: PageQuery,
 ) -> ApiResult<Page<ReportDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::Task)?;
     let scope = Scope::of(caller);
-    let t = tenancy::find::<task::Entity>(&state.db, &scope, id, "task").await?;
+    let t = tenancy::find::<task::Entity>(db, &scope, id, "task").await?;
     let limit = pagination::limit(q.limit)?;
     let fields: [SortField<task_report::Column>; 0] = [];
     let keyset = Keyset::parse(None, q.cursor.as_deref(), &fields)?;
@@ -146,7 +147,7 @@ pub async fn list_reports(
         tenancy::select::<task_report::Entity>(&scope).filter(task_report::Column::TaskId.eq(t.id));
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             task_report::Column::Id,
             limit,

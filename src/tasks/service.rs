@@ -10,12 +10,12 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::Target,
     search,
-    state::AppState,
     tenancy::{self, Scope},
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set,
     sea_query::{Condition, Expr, ExprTrait, Query},
 };
 use serde_json::json;
@@ -190,7 +190,11 @@ async fn page_of(
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn list(state: &AppState, caller: &Caller, q: TaskQuery) -> ApiResult<Page<TaskDto>> {
+pub async fn list(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    q: TaskQuery,
+) -> ApiResult<Page<TaskDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::Task)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
@@ -258,16 +262,16 @@ pub async fn list(state: &AppState, caller: &Caller, q: TaskQuery) -> ApiResult<
     }
     let rows = keyset
         .apply(select, task::Column::Id, limit)
-        .all(&state.db)
+        .all(db)
         .await?;
-    Ok(page_of(&state.db, rows, &keyset, limit).await?)
+    Ok(page_of(db, rows, &keyset, limit).await?)
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<TaskDto> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<TaskDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Task)?;
-    let m = tenancy::find::<task::Entity>(&state.db, &Scope::of(caller), id, "task").await?;
-    Ok(dto(&state.db, m).await?)
+    let m = tenancy::find::<task::Entity>(db, &Scope::of(caller), id, "task").await?;
+    Ok(dto(db, m).await?)
 }
 
 /// The caller's staff record id, through their account.
@@ -280,7 +284,7 @@ async fn my_staff_id(conn: &impl ConnectionTrait, caller: &Caller) -> Result<Opt
 
 #[tracing::instrument(skip_all)]
 pub async fn my_tasks(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     q: MyTaskQuery,
 ) -> ApiResult<Page<TaskDto>> {
@@ -288,7 +292,7 @@ pub async fn my_tasks(
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(Some("due_date"), q.cursor.as_deref(), &fields)?;
-    let Some(me) = my_staff_id(&state.db, caller).await? else {
+    let Some(me) = my_staff_id(db, caller).await? else {
         return Ok(Page {
             items: vec![],
             next_cursor: None,
@@ -307,9 +311,9 @@ pub async fn my_tasks(
     }
     let rows = keyset
         .apply(select, task::Column::Id, limit)
-        .all(&state.db)
+        .all(db)
         .await?;
-    Ok(page_of(&state.db, rows, &keyset, limit).await?)
+    Ok(page_of(db, rows, &keyset, limit).await?)
 }
 
 pub(super) fn target(m: &task::Model) -> Target {
@@ -351,22 +355,26 @@ pub(super) async fn event(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn similar(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Vec<SimilarTask>> {
+pub async fn similar(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<Vec<SimilarTask>> {
     crate::policy::may_read(caller, crate::policy::Resource::Task)?;
-    let m = tenancy::find::<task::Entity>(&state.db, &Scope::of(caller), id, "task").await?;
-    Ok(similarity::similar_open_tasks(&state.db, &m, similarity::THRESHOLD, 10).await?)
+    let m = tenancy::find::<task::Entity>(db, &Scope::of(caller), id, "task").await?;
+    Ok(similarity::similar_open_tasks(db, &m, similarity::THRESHOLD, 10).await?)
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn history(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     q: PageQuery,
 ) -> ApiResult<Page<TaskEventDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::Task)?;
     let scope = Scope::of(caller);
-    let t = tenancy::find::<task::Entity>(&state.db, &scope, id, "task").await?;
+    let t = tenancy::find::<task::Entity>(db, &scope, id, "task").await?;
     let limit = pagination::limit(q.limit)?;
     let fields: [SortField<task_event::Column>; 0] = [];
     let keyset = Keyset::parse(None, q.cursor.as_deref(), &fields)?;
@@ -374,7 +382,7 @@ pub async fn history(
         tenancy::select::<task_event::Entity>(&scope).filter(task_event::Column::TaskId.eq(t.id));
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             task_event::Column::Id,
             limit,

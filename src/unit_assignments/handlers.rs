@@ -29,7 +29,7 @@ pub async fn list(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
-        async move { service::list(&state, &caller, q).await }
+        async move { service::list(&state.db, &caller, q).await }
     })
     .await
 }
@@ -46,7 +46,7 @@ pub async fn uncovered(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::list(
         format,
-        service::uncovered(&state, &caller, q.into_inner()).await?,
+        service::uncovered(&state.db, &caller, q.into_inner()).await?,
     )
 }
 
@@ -63,7 +63,7 @@ pub async fn create(
     caller: Caller,
     body: Json<CreateUnitAssignment>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::create(&state, &caller, body.0).await?;
+    let m = service::create(&state.db, &caller, body.0).await?;
     let v = m.version;
     Ok(with_etag(StatusCode::CREATED, &service::to_dto(m), v))
 }
@@ -77,7 +77,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::get(&state, &caller, id.into_inner()).await?;
+    let m = service::get(&state.db, &caller, id.into_inner()).await?;
     let v = m.version;
     Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
 }
@@ -99,7 +99,7 @@ pub async fn update(
     if_match: IfMatch,
     body: Json<UpdateUnitAssignment>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::update(&state, &caller, id.into_inner(), &if_match, body.0).await?;
+    let m = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
     let v = m.version;
     Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
 }

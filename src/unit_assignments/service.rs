@@ -13,13 +13,13 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     refs,
-    state::AppState,
     tenancy::{self, Scope},
     validate::Checks,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
     sea_query::{Condition, Query},
 };
 use serde_json::json;
@@ -75,7 +75,7 @@ fn overlapping(from: NaiveDate, to: NaiveDate) -> Condition {
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     q: UnitAssignmentQuery,
 ) -> ApiResult<Page<UnitAssignmentDto>> {
@@ -99,7 +99,7 @@ pub async fn list(
     let field = keyset.field_name();
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             ua::Column::Id,
             limit,
@@ -117,9 +117,9 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<ua::Model> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<ua::Model> {
     crate::policy::may_read(caller, crate::policy::Resource::UnitAssignment)?;
-    tenancy::find::<ua::Entity>(&state.db, &Scope::of(caller), id, "unit assignment").await
+    tenancy::find::<ua::Entity>(db, &Scope::of(caller), id, "unit assignment").await
 }
 
 /// The same person on the same unit for the same purpose in an overlapping period.
@@ -168,14 +168,14 @@ fn clash_error(other: &ua::Model) -> ApiError {
 
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     body: CreateUnitAssignment,
 ) -> ApiResult<ua::Model> {
     let bloc_id = Scope::of(caller)
         .own_bloc()
         .ok_or_else(|| ApiError::Forbidden("only the bloc's own people assign its staff".into()))?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(
         &actor,
@@ -225,13 +225,13 @@ pub async fn create(
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateUnitAssignment,
 ) -> ApiResult<ua::Model> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current =
         tenancy::find::<ua::Entity>(&txn, &Scope::of(caller), id, "unit assignment").await?;
     let actor = Actor::of(&txn, caller).await?;
@@ -306,7 +306,7 @@ pub async fn update(
 /// Units with nobody assigned for a purpose at any time in a period: one query.
 #[tracing::instrument(skip_all)]
 pub async fn uncovered(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     q: UncoveredQuery,
 ) -> ApiResult<Vec<UncoveredUnit>> {
@@ -334,7 +334,7 @@ pub async fn uncovered(
     Ok(select
         .order_by_asc(unit::Column::NameFolded)
         .order_by_asc(unit::Column::Id)
-        .all(&state.db)
+        .all(db)
         .await?
         .into_iter()
         .map(|u| UncoveredUnit {

@@ -9,13 +9,15 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     refs, search,
-    state::AppState,
     tenancy::{self, Scope},
     text,
     validate::Checks,
 };
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -42,7 +44,11 @@ fn sort_fields() -> [SortField<unit::Column>; 3] {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn list(state: &AppState, caller: &Caller, q: UnitQuery) -> ApiResult<Page<UnitDto>> {
+pub async fn list(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    q: UnitQuery,
+) -> ApiResult<Page<UnitDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::Unit)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
@@ -71,7 +77,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: UnitQuery) -> ApiResult<
     let field = keyset.field_name();
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             unit::Column::Id,
             limit,
@@ -90,9 +96,9 @@ pub async fn list(state: &AppState, caller: &Caller, q: UnitQuery) -> ApiResult<
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<unit::Model> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<unit::Model> {
     crate::policy::may_read(caller, crate::policy::Resource::Unit)?;
-    tenancy::find::<unit::Entity>(&state.db, &Scope::of(caller), id, "grassroots unit").await
+    tenancy::find::<unit::Entity>(db, &Scope::of(caller), id, "grassroots unit").await
 }
 
 async fn name_taken(
@@ -126,7 +132,11 @@ fn check_counts(c: &mut Checks, population: Option<i64>, households: Option<i64>
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn create(state: &AppState, caller: &Caller, body: CreateUnit) -> ApiResult<unit::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    body: CreateUnit,
+) -> ApiResult<unit::Model> {
     policy::authorize(
         &Actor::with_role(caller.role),
         Resource::Unit,
@@ -139,7 +149,7 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateUnit) -> ApiR
     let mut c = Checks::new();
     let name = c.text("name", &body.name, 200);
     check_counts(&mut c, body.population, body.households);
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     refs::unit_in_bloc(&txn, &mut c, "parent_id", bloc_id, body.parent_id).await?;
     c.finish()?;
     let folded = text::fold(&name);
@@ -208,13 +218,13 @@ async fn is_self_or_descendant(
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateUnit,
 ) -> ApiResult<unit::Model> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current =
         tenancy::find::<unit::Entity>(&txn, &Scope::of(caller), id, "grassroots unit").await?;
     policy::authorize(

@@ -17,8 +17,8 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Expr, ExprTrait},
 };
 use sha2::Sha256;
@@ -203,7 +203,7 @@ pub async fn run(state: web::Data<AppState>) {
         if free > 0 {
             let busy: HashSet<Uuid> = in_flight.lock().map(|s| s.clone()).unwrap_or_default();
             turn = turn.wrapping_add(1);
-            match claim(&state, &cfg, &instance, free, &busy, turn).await {
+            match claim(&state.db, &cfg, &instance, free, &busy, turn).await {
                 Ok(claimed) => {
                     for d in claimed {
                         let Ok(permit) = slots.clone().try_acquire_owned() else {
@@ -250,14 +250,13 @@ fn lease(cfg: &WebhookConfig) -> chrono::Duration {
 /// Claims up to `n` due deliveries: the oldest of each hook that has none in flight, taken from
 /// the blocs in turn, so a bloc with a long backlog gets one slot in each round like any other.
 async fn claim(
-    state: &AppState,
+    db: &DatabaseConnection,
     cfg: &WebhookConfig,
     instance: &str,
     n: usize,
     busy_here: &HashSet<Uuid>,
     turn: usize,
 ) -> Result<Vec<delivery::Model>, DbErr> {
-    let db = &state.db;
     let now = Utc::now();
     let pending = DeliveryStatus::Pending.as_str();
     // Hooks with an attempt under way anywhere (a live lease).

@@ -48,7 +48,7 @@ pub async fn list(
 ) -> ApiResult<actix_web::HttpResponse> {
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
-        async move { service::list(&state, &caller, q).await }
+        async move { service::list(&state.db, &caller, q).await }
     })
     .await
 }
@@ -94,7 +94,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::get(&state, &caller, id.into_inner()).await?;
+    let m = service::get(&state.db, &caller, id.into_inner()).await?;
     let v = m.version;
     Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
 }
@@ -143,7 +143,7 @@ pub async fn rotate_secret(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<WebhookWithSecret>> {
     Ok(web::Json(
-        service::rotate_secret(&state, &caller, id.into_inner()).await?,
+        service::rotate_secret(&state.db, &caller, id.into_inner()).await?,
     ))
 }
 
@@ -159,7 +159,7 @@ pub async fn ping(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<(web::Json<DeliveryDto>, StatusCode)> {
-    let d = service::ping(&state, &caller, id.into_inner()).await?;
+    let d = service::ping(&state.db, &caller, id.into_inner()).await?;
     Ok((web::Json(d), StatusCode::ACCEPTED))
 }
 
@@ -180,7 +180,7 @@ pub async fn deliveries(
     let id = id.into_inner();
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
-        async move { service::deliveries(&state, &caller, id, q).await }
+        async move { service::deliveries(&state.db, &caller, id, q).await }
     })
     .await
 }

@@ -24,7 +24,7 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::Utc;
 use rand::RngCore;
 use reqwest::Url;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 use std::net::IpAddr;
 use uuid::Uuid;
@@ -233,7 +233,7 @@ fn check_events(c: &mut Checks, events: Option<&[String]>) -> String {
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     q: WebhookQuery,
 ) -> ApiResult<Page<WebhookDto>> {
@@ -246,7 +246,7 @@ pub async fn list(
     }
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             webhook::Column::Id,
             limit,
@@ -257,9 +257,9 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<webhook::Model> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<webhook::Model> {
     authorize(caller, Action::Read)?;
-    tenancy::find::<webhook::Entity>(&state.db, &Scope::of(caller), id, "webhook").await
+    tenancy::find::<webhook::Entity>(db, &Scope::of(caller), id, "webhook").await
 }
 
 #[tracing::instrument(skip_all)]
@@ -383,12 +383,12 @@ pub async fn update(
 /// A new signing secret; deliveries from now on are signed with it.
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn rotate_secret(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
 ) -> ApiResult<WebhookWithSecret> {
     authorize(caller, Action::Update)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current = tenancy::find::<webhook::Entity>(&txn, &Scope::of(caller), id, "webhook").await?;
     let secret = new_secret();
     let mut am: webhook::ActiveModel = current.clone().into();
@@ -419,9 +419,9 @@ pub async fn rotate_secret(
 
 /// Queues a `ping` event, to try a receiver and its signature check.
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn ping(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<DeliveryDto> {
+pub async fn ping(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<DeliveryDto> {
     authorize(caller, Action::Update)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let hook = tenancy::find::<webhook::Entity>(&txn, &Scope::of(caller), id, "webhook").await?;
     let m = delivery::new_delivery(hook.id, "ping".into(), None, Utc::now())
         .insert(&txn)
@@ -432,15 +432,14 @@ pub async fn ping(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Deli
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn deliveries(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     q: DeliveryQuery,
 ) -> ApiResult<Page<DeliveryDto>> {
     authorize(caller, Action::Read)?;
     let limit = pagination::limit(q.limit)?;
-    let hook =
-        tenancy::find::<webhook::Entity>(&state.db, &Scope::of(caller), id, "webhook").await?;
+    let hook = tenancy::find::<webhook::Entity>(db, &Scope::of(caller), id, "webhook").await?;
     let mut keyset = Keyset::<webhook_delivery::Column>::parse(None, q.cursor.as_deref(), &[])?;
     // Newest first: ids are time-ordered.
     keyset.desc = true;
@@ -451,7 +450,7 @@ pub async fn deliveries(
     }
     Ok(keyset
         .fetch(
-            &state.db,
+            db,
             select,
             webhook_delivery::Column::Id,
             limit,
