@@ -7,6 +7,7 @@ Starts target/release/khoi on 127.0.0.1:18080 against the database, signs in as 
   list       GET /api/v1/tasks?status=in_progress&limit=50
   list-deep  the same, 100 pages in (keyset cursor)
   me-tasks   GET /api/v1/me/tasks
+  detail     GET /api/v1/tasks/{id} (one task of the first page)
   create     POST /api/v1/tasks (overlap detection included)
 """
 import json, os, re, subprocess, sys, time, urllib.request
@@ -55,9 +56,10 @@ try:
     head = call("POST", "/api/v1/auth/login", {"username": "b1.s1", "password": "bench-password-2016"})["access_token"]
     staff = call("POST", "/api/v1/auth/login", {"username": "b1.s7", "password": "bench-password-2016"})["access_token"]
     list_path = "/api/v1/tasks?status=in_progress&limit=50"
-    cursor, pages = None, 0
+    cursor, pages, detail_id = None, 0, None
     for _ in range(100):
         page = call("GET", list_path + (f"&cursor={cursor}" if cursor else ""), token=head)
+        detail_id = detail_id or page["items"][0]["id"]
         if not page["next_cursor"]:
             break
         cursor, pages = page["next_cursor"], pages + 1
@@ -69,6 +71,7 @@ try:
         rows.append((f"list-deep ({pages} pages in)", list_path + f"&cursor={cursor}", head, None, None))
     rows += [
         ("me-tasks", "/api/v1/me/tasks", staff, None, None),
+        ("detail", f"/api/v1/tasks/{detail_id}", head, None, None),
         ("create", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "create.lua")], {"TOKEN": head, "SC": sc, "ORG": org}),
     ]
     print(f"| scenario | connections | p50 ms | p99 ms | requests/s | non-2xx |")
