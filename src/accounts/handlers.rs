@@ -49,9 +49,9 @@ pub async fn create(
     caller: Caller,
     body: Json<CreateAccount>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::create(&state.db, &caller, body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::CREATED, &AccountDto::from(m), v))
+    let d = service::create(&state.db, &caller, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::CREATED, &d, v))
 }
 
 /// One account.
@@ -66,9 +66,9 @@ pub async fn get(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::get(&state.db, &caller, id.into_inner()).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &AccountDto::from(m), v))
+    let d = service::get(&state.db, &caller, id.into_inner()).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }
 
 /// Reset an account's password or (de)activate it (admin; the bloc head for their bloc).
@@ -88,7 +88,7 @@ pub async fn update(
     if_match: IfMatch,
     body: Json<UpdateAccount>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &AccountDto::from(m), v))
+    let d = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }

@@ -77,12 +77,13 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<account::Model> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<AccountDto> {
     authorize(caller, Action::Read)?;
     tenancy::select_one::<account::Entity>(&Scope::of(caller), id)
         .one(db)
         .await?
         .ok_or_else(|| ApiError::not_found("account"))
+        .map(AccountDto::from)
 }
 
 #[tracing::instrument(skip_all)]
@@ -90,7 +91,7 @@ pub async fn create(
     db: &DatabaseConnection,
     caller: &Caller,
     body: CreateAccount,
-) -> ApiResult<account::Model> {
+) -> ApiResult<AccountDto> {
     authorize(caller, Action::Create)?;
     let scope = Scope::of(caller);
     let own_bloc = scope.own_bloc();
@@ -203,7 +204,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok(model)
+    Ok(AccountDto::from(model))
 }
 
 /// One active bloc head account per bloc, whether it is linked to a staff member or not (409).
@@ -246,7 +247,7 @@ pub async fn update(
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateAccount,
-) -> ApiResult<account::Model> {
+) -> ApiResult<AccountDto> {
     authorize(caller, Action::Update)?;
     let txn = begin_write(db).await?;
     let current = tenancy::find::<account::Entity>(&txn, &Scope::of(caller), id, "account").await?;
@@ -310,5 +311,5 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(AccountDto::from(updated))
 }

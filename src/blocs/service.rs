@@ -83,9 +83,11 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<bloc::Model> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<BlocDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Bloc)?;
-    tenancy::find::<bloc::Entity>(db, &Scope::of(caller), id, "bloc").await
+    tenancy::find::<bloc::Entity>(db, &Scope::of(caller), id, "bloc")
+        .await
+        .map(BlocDto::from)
 }
 
 #[tracing::instrument(skip_all)]
@@ -93,7 +95,7 @@ pub async fn create(
     db: &DatabaseConnection,
     caller: &Caller,
     body: CreateBloc,
-) -> ApiResult<bloc::Model> {
+) -> ApiResult<BlocDto> {
     policy::authorize(
         &Actor::with_role(caller.role),
         Resource::Bloc,
@@ -171,7 +173,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok(model)
+    Ok(BlocDto::from(model))
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
@@ -181,7 +183,7 @@ pub async fn update(
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateBloc,
-) -> ApiResult<bloc::Model> {
+) -> ApiResult<BlocDto> {
     let txn = begin_write(db).await?;
     let current = tenancy::find::<bloc::Entity>(&txn, &Scope::of(caller), id, "bloc").await?;
     policy::authorize(
@@ -223,5 +225,5 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(BlocDto::from(updated))
 }

@@ -155,9 +155,9 @@ pub async fn create_target(
     id: web::Path<Uuid>,
     body: Json<CreateTarget>,
 ) -> ApiResult<HttpResponse> {
-    let m = targets::create_target(&state.db, &caller, id.into_inner(), body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::CREATED, &targets::target_dto(m), v))
+    let d = targets::create_target(&state.db, &caller, id.into_inner(), body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::CREATED, &d, v))
 }
 
 /// One target.
@@ -170,9 +170,9 @@ pub async fn get_target(
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (id, tid) = path.into_inner();
-    let m = targets::get_target(&state.db, &caller, id, tid).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &targets::target_dto(m), v))
+    let d = targets::get_target(&state.db, &caller, id, tid).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }
 
 /// Change a target (the campaign's leaders).
@@ -193,9 +193,9 @@ pub async fn update_target(
     body: Json<UpdateTarget>,
 ) -> ApiResult<HttpResponse> {
     let (id, tid) = path.into_inner();
-    let m = targets::update_target(&state.db, &caller, id, tid, &if_match, body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &targets::target_dto(m), v))
+    let d = targets::update_target(&state.db, &caller, id, tid, &if_match, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }
 
 /// A target's unit figures, corrected ones included unless `current_only=true`.
@@ -290,9 +290,9 @@ pub async fn create_registration(
     id: web::Path<Uuid>,
     body: Json<NewRegistration>,
 ) -> ApiResult<HttpResponse> {
-    let m = registrations::create(&state.db, &caller, id.into_inner(), body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::CREATED, &registrations::to_dto(m), v))
+    let d = registrations::create(&state.db, &caller, id.into_inner(), body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::CREATED, &d, v))
 }
 
 /// One registration.
@@ -305,9 +305,9 @@ pub async fn get_registration(
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (id, rid) = path.into_inner();
-    let m = registrations::get(&state.db, &caller, id, rid).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &registrations::to_dto(m), v))
+    let d = registrations::get(&state.db, &caller, id, rid).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }
 
 /// Recognise, withdraw or edit a registration.
@@ -328,7 +328,7 @@ pub async fn update_registration(
     body: Json<UpdateRegistration>,
 ) -> ApiResult<HttpResponse> {
     let (id, rid) = path.into_inner();
-    let m = registrations::update(&state.db, &caller, id, rid, &if_match, body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &registrations::to_dto(m), v))
+    let d = registrations::update(&state.db, &caller, id, rid, &if_match, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }

@@ -57,7 +57,7 @@ pub async fn create(
     caller: &Caller,
     campaign_id: Uuid,
     body: NewRegistration,
-) -> ApiResult<reg::Model> {
+) -> ApiResult<RegistrationDto> {
     let txn = begin_write(db).await?;
     let campaign = service::find(&txn, caller, campaign_id).await?;
     let actor = Actor::of(&txn, caller).await?;
@@ -117,7 +117,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok(m)
+    Ok(to_dto(m))
 }
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id))]
@@ -179,9 +179,9 @@ pub async fn get(
     caller: &Caller,
     campaign_id: Uuid,
     id: Uuid,
-) -> ApiResult<reg::Model> {
+) -> ApiResult<RegistrationDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Registration)?;
-    Ok(find(db, caller, campaign_id, id).await?.1)
+    Ok(to_dto(find(db, caller, campaign_id, id).await?.1))
 }
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, id = %id))]
@@ -192,7 +192,7 @@ pub async fn update(
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateRegistration,
-) -> ApiResult<reg::Model> {
+) -> ApiResult<RegistrationDto> {
     let txn = begin_write(db).await?;
     let (campaign, current) = find(&txn, caller, campaign_id, id).await?;
     let actor = Actor::of(&txn, caller).await?;
@@ -246,5 +246,5 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(to_dto(updated))
 }

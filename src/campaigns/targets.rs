@@ -97,9 +97,11 @@ pub async fn get_target(
     caller: &Caller,
     campaign_id: Uuid,
     target_id: Uuid,
-) -> ApiResult<campaign_target::Model> {
+) -> ApiResult<TargetDto> {
     crate::policy::may_read(caller, crate::policy::Resource::CampaignTarget)?;
-    Ok(find_target(db, caller, campaign_id, target_id).await?.1)
+    Ok(target_dto(
+        find_target(db, caller, campaign_id, target_id).await?.1,
+    ))
 }
 
 /// A figure in a target's measure: percents 0–100, the rest whole and not negative.
@@ -197,7 +199,7 @@ pub async fn create_target(
     caller: &Caller,
     campaign_id: Uuid,
     body: CreateTarget,
-) -> ApiResult<campaign_target::Model> {
+) -> ApiResult<TargetDto> {
     let txn = begin_write(db).await?;
     let campaign = find(&txn, caller, campaign_id).await?;
     let actor = Actor::of(&txn, caller).await?;
@@ -258,7 +260,7 @@ pub async fn create_target(
     )
     .await?;
     txn.commit().await?;
-    Ok(m)
+    Ok(target_dto(m))
 }
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, target_id = %target_id))]
@@ -269,7 +271,7 @@ pub async fn update_target(
     target_id: Uuid,
     if_match: &IfMatch,
     body: UpdateTarget,
-) -> ApiResult<campaign_target::Model> {
+) -> ApiResult<TargetDto> {
     let txn = begin_write(db).await?;
     let (campaign, current) = find_target(&txn, caller, campaign_id, target_id).await?;
     let actor = Actor::of(&txn, caller).await?;
@@ -338,5 +340,5 @@ pub async fn update_target(
     )
     .await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(target_dto(updated))
 }

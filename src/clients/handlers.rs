@@ -65,9 +65,9 @@ pub async fn get(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::get(&state.db, &caller, id.into_inner()).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
+    let d = service::get(&state.db, &caller, id.into_inner()).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }
 
 /// Change a client, or disable it: its tokens stop working at the next request (admin).
@@ -86,9 +86,9 @@ pub async fn update(
     if_match: IfMatch,
     body: Json<UpdateClient>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
+    let d = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }
 
 /// Give a client a new secret (admin); the old one stops working at once.

@@ -121,16 +121,13 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    id: Uuid,
-) -> ApiResult<api_client::Model> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<ClientDto> {
     admin_only(caller, Action::Read)?;
     api_client::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or_else(|| ApiError::not_found("client"))
+        .map(to_dto)
 }
 
 #[tracing::instrument(skip_all)]
@@ -195,7 +192,7 @@ pub async fn update(
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateClient,
-) -> ApiResult<api_client::Model> {
+) -> ApiResult<ClientDto> {
     admin_only(caller, Action::Update)?;
     let txn = begin_write(db).await?;
     let current = api_client::Entity::find_by_id(id)
@@ -235,7 +232,7 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(to_dto(updated))
 }
 
 /// A new secret; the old one stops working at once.

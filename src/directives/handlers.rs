@@ -46,9 +46,9 @@ pub async fn create(
     caller: Caller,
     body: Json<CreateDirective>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::create(&state.db, &caller, body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::CREATED, &DirectiveDto::from(m), v))
+    let d = service::create(&state.db, &caller, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::CREATED, &d, v))
 }
 
 /// One directive.
@@ -60,9 +60,9 @@ pub async fn get(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::get(&state.db, &caller, id.into_inner()).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &DirectiveDto::from(m), v))
+    let d = service::get(&state.db, &caller, id.into_inner()).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }
 
 /// Change a directive (bloc head, deputy heads).
@@ -82,7 +82,7 @@ pub async fn update(
     if_match: IfMatch,
     body: Json<UpdateDirective>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &DirectiveDto::from(m), v))
+    let d = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }

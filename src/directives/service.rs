@@ -119,13 +119,11 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    id: Uuid,
-) -> ApiResult<directive::Model> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<DirectiveDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Directive)?;
-    tenancy::find::<directive::Entity>(db, &Scope::of(caller), id, "directive").await
+    tenancy::find::<directive::Entity>(db, &Scope::of(caller), id, "directive")
+        .await
+        .map(DirectiveDto::from)
 }
 
 async fn taken(
@@ -165,7 +163,7 @@ pub async fn create(
     db: &DatabaseConnection,
     caller: &Caller,
     body: CreateDirective,
-) -> ApiResult<directive::Model> {
+) -> ApiResult<DirectiveDto> {
     policy::authorize(
         &Actor::with_role(caller.role),
         Resource::Directive,
@@ -225,7 +223,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok(model)
+    Ok(DirectiveDto::from(model))
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
@@ -235,7 +233,7 @@ pub async fn update(
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateDirective,
-) -> ApiResult<directive::Model> {
+) -> ApiResult<DirectiveDto> {
     let txn = begin_write(db).await?;
     let current =
         tenancy::find::<directive::Entity>(&txn, &Scope::of(caller), id, "directive").await?;
@@ -292,5 +290,5 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(DirectiveDto::from(updated))
 }

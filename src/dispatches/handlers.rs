@@ -60,9 +60,9 @@ pub async fn get_dispatch(
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (id, did) = path.into_inner();
-    let m = service::get(&state.db, &caller, id, did).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
+    let d = service::get(&state.db, &caller, id, did).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }
 
 /// Record a unit's acknowledgement or report back (any cadre of the bloc).
@@ -82,9 +82,9 @@ pub async fn update_dispatch(
     body: Json<UpdateDispatch>,
 ) -> ApiResult<HttpResponse> {
     let (id, did) = path.into_inner();
-    let m = service::update(&state.db, &caller, id, did, &if_match, body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
+    let d = service::update(&state.db, &caller, id, did, &if_match, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }
 
 /// Every dispatch of the bloc: `?pending=true` shows which units have not acted on which

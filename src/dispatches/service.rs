@@ -232,9 +232,9 @@ pub async fn get(
     caller: &Caller,
     directive_id: Uuid,
     id: Uuid,
-) -> ApiResult<dispatch::Model> {
+) -> ApiResult<DispatchDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Dispatch)?;
-    find(db, caller, directive_id, id).await
+    find(db, caller, directive_id, id).await.map(to_dto)
 }
 
 fn check_date(
@@ -261,7 +261,7 @@ pub async fn update(
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateDispatch,
-) -> ApiResult<dispatch::Model> {
+) -> ApiResult<DispatchDto> {
     let txn = begin_write(db).await?;
     let current = find(&txn, caller, directive_id, id).await?;
     let actor = Actor::of(&txn, caller).await?;
@@ -334,5 +334,5 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(to_dto(updated))
 }

@@ -79,13 +79,11 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    id: Uuid,
-) -> ApiResult<organisation::Model> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<OrganisationDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Organisation)?;
-    tenancy::find::<organisation::Entity>(db, &Scope::of(caller), id, "organisation").await
+    tenancy::find::<organisation::Entity>(db, &Scope::of(caller), id, "organisation")
+        .await
+        .map(OrganisationDto::from)
 }
 
 #[tracing::instrument(skip_all)]
@@ -93,7 +91,7 @@ pub async fn create(
     db: &DatabaseConnection,
     caller: &Caller,
     body: CreateOrganisation,
-) -> ApiResult<organisation::Model> {
+) -> ApiResult<OrganisationDto> {
     policy::authorize(
         &Actor::with_role(caller.role),
         Resource::Organisation,
@@ -158,7 +156,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok(model)
+    Ok(OrganisationDto::from(model))
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
@@ -168,7 +166,7 @@ pub async fn update(
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateOrganisation,
-) -> ApiResult<organisation::Model> {
+) -> ApiResult<OrganisationDto> {
     let txn = begin_write(db).await?;
     let current =
         tenancy::find::<organisation::Entity>(&txn, &Scope::of(caller), id, "organisation").await?;
@@ -241,5 +239,5 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(OrganisationDto::from(updated))
 }

@@ -46,9 +46,9 @@ pub async fn create(
     caller: Caller,
     body: Json<CreateStaff>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::create(&state.db, &caller, body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::CREATED, &StaffDto::from(m), v))
+    let d = service::create(&state.db, &caller, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::CREATED, &d, v))
 }
 
 /// One staff member.
@@ -60,9 +60,9 @@ pub async fn get(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::get(&state.db, &caller, id.into_inner()).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &StaffDto::from(m), v))
+    let d = service::get(&state.db, &caller, id.into_inner()).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }
 
 /// Change a staff member (bloc head); anyone may change their own phone and email.
@@ -86,9 +86,9 @@ pub async fn update(
     if_match: IfMatch,
     body: Json<UpdateStaff>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &StaffDto::from(m), v))
+    let d = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }
 
 /// A staff member's moves between sub-committees, oldest first.
@@ -128,6 +128,6 @@ pub async fn move_staff(
     if_match: IfMatch,
     body: Json<MoveStaff>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::move_staff(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
-    Ok(HttpResponse::Created().json(AssignmentDto::from(m)))
+    let d = service::move_staff(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
+    Ok(HttpResponse::Created().json(d))
 }

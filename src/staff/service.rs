@@ -91,9 +91,11 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<staff::Model> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<StaffDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Staff)?;
-    tenancy::find::<staff::Entity>(db, &Scope::of(caller), id, "staff member").await
+    tenancy::find::<staff::Entity>(db, &Scope::of(caller), id, "staff member")
+        .await
+        .map(StaffDto::from)
 }
 
 fn contact(
@@ -143,7 +145,7 @@ pub async fn create(
     db: &DatabaseConnection,
     caller: &Caller,
     body: CreateStaff,
-) -> ApiResult<staff::Model> {
+) -> ApiResult<StaffDto> {
     policy::authorize(
         &Actor::with_role(caller.role),
         Resource::Staff,
@@ -229,7 +231,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok(model)
+    Ok(StaffDto::from(model))
 }
 
 async fn index(conn: &impl ConnectionTrait, m: &staff::Model) -> Result<(), DbErr> {
@@ -280,7 +282,7 @@ pub async fn update(
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateStaff,
-) -> ApiResult<staff::Model> {
+) -> ApiResult<StaffDto> {
     let txn = begin_write(db).await?;
     let current =
         tenancy::find::<staff::Entity>(&txn, &Scope::of(caller), id, "staff member").await?;
@@ -363,7 +365,7 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(StaffDto::from(updated))
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
@@ -373,7 +375,7 @@ pub async fn move_staff(
     id: Uuid,
     if_match: &IfMatch,
     body: MoveStaff,
-) -> ApiResult<staff_assignment::Model> {
+) -> ApiResult<AssignmentDto> {
     let txn = begin_write(db).await?;
     let current =
         tenancy::find::<staff::Entity>(&txn, &Scope::of(caller), id, "staff member").await?;
@@ -447,7 +449,7 @@ pub async fn move_staff(
     )
     .await?;
     txn.commit().await?;
-    Ok(assignment)
+    Ok(AssignmentDto::from(assignment))
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]

@@ -44,9 +44,9 @@ pub async fn create(
     caller: Caller,
     body: Json<CreateSubCommittee>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::create(&state.db, &caller, body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::CREATED, &SubCommitteeDto::from(m), v))
+    let d = service::create(&state.db, &caller, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::CREATED, &d, v))
 }
 
 /// One sub-committee.
@@ -58,9 +58,9 @@ pub async fn get(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::get(&state.db, &caller, id.into_inner()).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &SubCommitteeDto::from(m), v))
+    let d = service::get(&state.db, &caller, id.into_inner()).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }
 
 /// Change a sub-committee (bloc head, or the deputy head who heads it).
@@ -80,7 +80,7 @@ pub async fn update(
     if_match: IfMatch,
     body: Json<UpdateSubCommittee>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &SubCommitteeDto::from(m), v))
+    let d = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }

@@ -76,13 +76,11 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    id: Uuid,
-) -> ApiResult<sub_committee::Model> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<SubCommitteeDto> {
     crate::policy::may_read(caller, crate::policy::Resource::SubCommittee)?;
-    tenancy::find::<sub_committee::Entity>(db, &Scope::of(caller), id, "sub-committee").await
+    tenancy::find::<sub_committee::Entity>(db, &Scope::of(caller), id, "sub-committee")
+        .await
+        .map(SubCommitteeDto::from)
 }
 
 /// The head of a sub-committee is the bloc head or a deputy head.
@@ -100,7 +98,7 @@ pub async fn create(
     db: &DatabaseConnection,
     caller: &Caller,
     body: CreateSubCommittee,
-) -> ApiResult<sub_committee::Model> {
+) -> ApiResult<SubCommitteeDto> {
     policy::authorize(
         &Actor::with_role(caller.role),
         Resource::SubCommittee,
@@ -169,7 +167,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok(model)
+    Ok(SubCommitteeDto::from(model))
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
@@ -179,7 +177,7 @@ pub async fn update(
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateSubCommittee,
-) -> ApiResult<sub_committee::Model> {
+) -> ApiResult<SubCommitteeDto> {
     let txn = begin_write(db).await?;
     let current =
         tenancy::find::<sub_committee::Entity>(&txn, &Scope::of(caller), id, "sub-committee")
@@ -256,5 +254,5 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(SubCommitteeDto::from(updated))
 }

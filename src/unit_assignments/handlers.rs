@@ -63,9 +63,9 @@ pub async fn create(
     caller: Caller,
     body: Json<CreateUnitAssignment>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::create(&state.db, &caller, body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::CREATED, &service::to_dto(m), v))
+    let d = service::create(&state.db, &caller, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::CREATED, &d, v))
 }
 
 /// One assignment.
@@ -77,9 +77,9 @@ pub async fn get(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::get(&state.db, &caller, id.into_inner()).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
+    let d = service::get(&state.db, &caller, id.into_inner()).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }
 
 /// Change an assignment (bloc head, deputy heads).
@@ -99,7 +99,7 @@ pub async fn update(
     if_match: IfMatch,
     body: Json<UpdateUnitAssignment>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
+    let d = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }

@@ -117,9 +117,15 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<ua::Model> {
+pub async fn get(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<UnitAssignmentDto> {
     crate::policy::may_read(caller, crate::policy::Resource::UnitAssignment)?;
-    tenancy::find::<ua::Entity>(db, &Scope::of(caller), id, "unit assignment").await
+    tenancy::find::<ua::Entity>(db, &Scope::of(caller), id, "unit assignment")
+        .await
+        .map(to_dto)
 }
 
 /// The same person on the same unit for the same purpose in an overlapping period.
@@ -171,7 +177,7 @@ pub async fn create(
     db: &DatabaseConnection,
     caller: &Caller,
     body: CreateUnitAssignment,
-) -> ApiResult<ua::Model> {
+) -> ApiResult<UnitAssignmentDto> {
     let bloc_id = Scope::of(caller)
         .own_bloc()
         .ok_or_else(|| ApiError::Forbidden("only the bloc's own people assign its staff".into()))?;
@@ -220,7 +226,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok(m)
+    Ok(to_dto(m))
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
@@ -230,7 +236,7 @@ pub async fn update(
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateUnitAssignment,
-) -> ApiResult<ua::Model> {
+) -> ApiResult<UnitAssignmentDto> {
     let txn = begin_write(db).await?;
     let current =
         tenancy::find::<ua::Entity>(&txn, &Scope::of(caller), id, "unit assignment").await?;
@@ -300,7 +306,7 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(to_dto(updated))
 }
 
 /// Units with nobody assigned for a purpose at any time in a period: one query.

@@ -44,9 +44,9 @@ pub async fn create(
     caller: Caller,
     body: Json<CreateUnit>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::create(&state.db, &caller, body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::CREATED, &UnitDto::from(m), v))
+    let d = service::create(&state.db, &caller, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::CREATED, &d, v))
 }
 
 /// One grassroots unit.
@@ -58,9 +58,9 @@ pub async fn get(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::get(&state.db, &caller, id.into_inner()).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &UnitDto::from(m), v))
+    let d = service::get(&state.db, &caller, id.into_inner()).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }
 
 /// Change a grassroots unit (bloc head).
@@ -80,7 +80,7 @@ pub async fn update(
     if_match: IfMatch,
     body: Json<UpdateUnit>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &UnitDto::from(m), v))
+    let d = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }

@@ -96,9 +96,11 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<unit::Model> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<UnitDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Unit)?;
-    tenancy::find::<unit::Entity>(db, &Scope::of(caller), id, "grassroots unit").await
+    tenancy::find::<unit::Entity>(db, &Scope::of(caller), id, "grassroots unit")
+        .await
+        .map(UnitDto::from)
 }
 
 async fn name_taken(
@@ -136,7 +138,7 @@ pub async fn create(
     db: &DatabaseConnection,
     caller: &Caller,
     body: CreateUnit,
-) -> ApiResult<unit::Model> {
+) -> ApiResult<UnitDto> {
     policy::authorize(
         &Actor::with_role(caller.role),
         Resource::Unit,
@@ -189,7 +191,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok(model)
+    Ok(UnitDto::from(model))
 }
 
 /// True when `candidate` is `id` or lies below it: making it the parent would close a loop.
@@ -223,7 +225,7 @@ pub async fn update(
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateUnit,
-) -> ApiResult<unit::Model> {
+) -> ApiResult<UnitDto> {
     let txn = begin_write(db).await?;
     let current =
         tenancy::find::<unit::Entity>(&txn, &Scope::of(caller), id, "grassroots unit").await?;
@@ -290,5 +292,5 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(UnitDto::from(updated))
 }

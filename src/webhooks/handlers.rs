@@ -94,9 +94,9 @@ pub async fn get(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::get(&state.db, &caller, id.into_inner()).await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
+    let d = service::get(&state.db, &caller, id.into_inner()).await?;
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }
 
 /// Change a webhook, disable it, or enable it again (which clears its failure count).
@@ -117,7 +117,7 @@ pub async fn update(
     if_match: IfMatch,
     body: Json<UpdateWebhook>,
 ) -> ApiResult<HttpResponse> {
-    let m = service::update(
+    let d = service::update(
         &state,
         &caller,
         &self_address(&req),
@@ -126,8 +126,8 @@ pub async fn update(
         body.0,
     )
     .await?;
-    let v = m.version;
-    Ok(with_etag(StatusCode::OK, &service::to_dto(m), v))
+    let v = d.version;
+    Ok(with_etag(StatusCode::OK, &d, v))
 }
 
 /// Give a webhook a new signing secret, shown this once.

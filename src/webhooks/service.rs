@@ -257,9 +257,11 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<webhook::Model> {
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<WebhookDto> {
     authorize(caller, Action::Read)?;
-    tenancy::find::<webhook::Entity>(db, &Scope::of(caller), id, "webhook").await
+    tenancy::find::<webhook::Entity>(db, &Scope::of(caller), id, "webhook")
+        .await
+        .map(to_dto)
 }
 
 #[tracing::instrument(skip_all)]
@@ -329,7 +331,7 @@ pub async fn update(
     id: Uuid,
     if_match: &IfMatch,
     body: UpdateWebhook,
-) -> ApiResult<webhook::Model> {
+) -> ApiResult<WebhookDto> {
     authorize(caller, Action::Update)?;
     // Resolved before the write lock is taken: a slow name server holds no one else up.
     let mut c = Checks::new();
@@ -377,7 +379,7 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(to_dto(updated))
 }
 
 /// A new signing secret; deliveries from now on are signed with it.
