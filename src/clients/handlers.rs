@@ -130,5 +130,5 @@ pub async fn token(
     body: crate::extract::RawBody,
 ) -> ApiResult<web::Json<ClientToken>> {
     let t = service::parse_token_request(&req, &body.0)?;
-    Ok(web::Json(service::token(&state, t).await?))
+    Ok(web::Json(service::token(&state.db, &state.keys, t).await?))
 }

@@ -6,6 +6,7 @@ use super::dto::{
 };
 use crate::{
     audit,
+    auth::tokens::JwtKeys,
     auth::{
         Caller, Role,
         tokens::{hash_refresh_token, new_refresh_token},
@@ -16,7 +17,6 @@ use crate::{
     error::{ApiError, ApiResult, FieldError},
     pagination::{self, Keyset, Page},
     policy::{self, Action, Actor, Resource, Target},
-    state::AppState,
     validate::Checks,
 };
 use actix_web::{HttpRequest, http::header};
@@ -336,7 +336,11 @@ pub fn parse_token_request(req: &HttpRequest, body: &[u8]) -> ApiResult<TokenReq
     Ok(t)
 }
 
-pub async fn token(state: &AppState, t: TokenRequest) -> ApiResult<ClientToken> {
+pub async fn token(
+    db: &DatabaseConnection,
+    keys: &JwtKeys,
+    t: TokenRequest,
+) -> ApiResult<ClientToken> {
     if t.grant_type != "client_credentials" {
         return Err(ApiError::invalid(
             "grant_type",
@@ -350,7 +354,7 @@ pub async fn token(state: &AppState, t: TokenRequest) -> ApiResult<ClientToken> 
     };
     let client = api_client::Entity::find()
         .filter(api_client::Column::ClientId.eq(id.trim()))
-        .one(&state.db)
+        .one(db)
         .await?;
     let hash = hash_refresh_token(secret);
     let Some(client) = client.filter(|c| c.active && c.secret_hash == hash) else {
@@ -371,16 +375,15 @@ pub async fn token(state: &AppState, t: TokenRequest) -> ApiResult<ClientToken> 
             asked.split_whitespace().collect::<Vec<_>>().join(" ")
         }
     };
-    crate::auth::clients::admit(&state.db, client.id).await?;
+    crate::auth::clients::admit(db, client.id).await?;
     let role = Role::parse(&client.role).unwrap_or(Role::Portal);
-    let access_token = state
-        .keys
+    let access_token = keys
         .sign_client(client.id, role, client.province.clone(), scope.clone())
         .map_err(ApiError::internal)?;
     Ok(ClientToken {
         access_token,
         token_type: "Bearer".into(),
-        expires_in: state.keys.access_ttl.as_secs(),
+        expires_in: keys.access_ttl.as_secs(),
         scope,
     })
 }

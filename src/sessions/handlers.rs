@@ -32,7 +32,15 @@ pub async fn login(
     let Json(body) = body;
     let origin = service::Origin::of(&req, &state.config.sign_in.trusted_proxies);
     Ok(web::Json(
-        service::login(&state, &origin, &body.username, &body.password).await?,
+        service::login(
+            &state.db,
+            &state.keys,
+            &state.config,
+            &origin,
+            &body.username,
+            &body.password,
+        )
+        .await?,
     ))
 }
 
@@ -57,7 +65,7 @@ pub async fn refresh(
     body: Json<RefreshRequest>,
 ) -> ApiResult<web::Json<TokenResponse>> {
     Ok(web::Json(
-        service::refresh(&state, &body.0.refresh_token).await?,
+        service::refresh(&state.db, &state.keys, &state.config, &body.0.refresh_token).await?,
     ))
 }
 

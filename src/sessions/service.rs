@@ -2,6 +2,7 @@
 use super::dto::{MeResponse, TokenResponse};
 use crate::auth::{
     Caller, Role, password,
+    tokens::JwtKeys,
     tokens::{hash_refresh_token, new_refresh_token},
 };
 use crate::{
@@ -9,7 +10,6 @@ use crate::{
     db::begin_write,
     entities::{account, login_failure, refresh_token},
     error::{ApiError, ApiResult, FieldError},
-    state::AppState,
 };
 use chrono::{Duration as ChronoDuration, Utc};
 use sea_orm::{
@@ -62,7 +62,9 @@ impl Origin {
 }
 
 pub async fn login(
-    state: &AppState,
+    db: &DatabaseConnection,
+    keys: &JwtKeys,
+    config: &Config,
     origin: &Origin,
     username: &str,
     password: &str,
@@ -85,8 +87,7 @@ pub async fn login(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let db = &state.db;
-    check_sign_in_rates(db, &state.config, origin).await?;
+    check_sign_in_rates(db, config, origin).await?;
     let attempt = count_attempt(db, &username).await?;
 
     let account = account::Entity::find()
@@ -115,7 +116,7 @@ pub async fn login(
         .filter(login_failure::Column::Username.eq(&username))
         .exec(&txn)
         .await?;
-    let tokens = issue_tokens(&txn, state, &account, Uuid::now_v7()).await?;
+    let tokens = issue_tokens(&txn, keys, config, &account, Uuid::now_v7()).await?;
     txn.commit().await?;
     tracing::info!(account_id = %account.id, role = %account.role, "signed in");
     Ok(tokens)
@@ -262,14 +263,14 @@ pub async fn change_password(
 
 async fn issue_tokens(
     conn: &impl ConnectionTrait,
-    state: &AppState,
+    keys: &JwtKeys,
+    config: &Config,
     account: &account::Model,
     family_id: Uuid,
 ) -> ApiResult<TokenResponse> {
     let role = Role::parse(&account.role)
         .ok_or_else(|| ApiError::internal(format!("unknown role {}", account.role)))?;
-    let access = state
-        .keys
+    let access = keys
         .sign_account(
             account.id,
             role,
@@ -280,7 +281,7 @@ async fn issue_tokens(
         .map_err(ApiError::internal)?;
     let refresh = new_refresh_token();
     let now = Utc::now();
-    let ttl = state.config.refresh_token_ttl;
+    let ttl = config.refresh_token_ttl;
     refresh_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         account_id: Set(account.id),
@@ -297,7 +298,7 @@ async fn issue_tokens(
         access_token: access,
         refresh_token: refresh,
         token_type: "Bearer".into(),
-        expires_in: state.keys.access_ttl.as_secs(),
+        expires_in: keys.access_ttl.as_secs(),
         refresh_expires_in: ttl.as_secs(),
     })
 }
@@ -312,12 +313,17 @@ async fn revoke_family(conn: &impl ConnectionTrait, family_id: Uuid) -> ApiResul
     Ok(())
 }
 
-pub async fn refresh(state: &AppState, token: &str) -> ApiResult<TokenResponse> {
+pub async fn refresh(
+    db: &DatabaseConnection,
+    keys: &JwtKeys,
+    config: &Config,
+    token: &str,
+) -> ApiResult<TokenResponse> {
     let invalid = || ApiError::Unauthorized("the refresh token is not valid".into());
     if token.is_empty() || token.len() > 512 {
         return Err(invalid());
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let Some(row) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(hash_refresh_token(token)))
         .one(&txn)
@@ -360,7 +366,7 @@ pub async fn refresh(state: &AppState, token: &str) -> ApiResult<TokenResponse> 
         txn.commit().await?;
         return Err(ApiError::Unauthorized("the account is disabled".into()));
     };
-    let tokens = issue_tokens(&txn, state, &account, row.family_id).await?;
+    let tokens = issue_tokens(&txn, keys, config, &account, row.family_id).await?;
     txn.commit().await?;
     Ok(tokens)
 }

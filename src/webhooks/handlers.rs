@@ -78,7 +78,15 @@ pub async fn create(
     req: HttpRequest,
     body: Json<CreateWebhook>,
 ) -> ApiResult<(web::Json<WebhookWithSecret>, StatusCode)> {
-    let w = service::create(&state, &caller, &self_address(&req), body.0).await?;
+    let w = service::create(
+        &state.db,
+        &state.egress,
+        &state.config.webhooks,
+        &caller,
+        &self_address(&req),
+        body.0,
+    )
+    .await?;
     Ok((web::Json(w), StatusCode::CREATED))
 }
 
@@ -118,7 +126,8 @@ pub async fn update(
     body: Json<UpdateWebhook>,
 ) -> ApiResult<HttpResponse> {
     let d = service::update(
-        &state,
+        &state.db,
+        &state.egress,
         &caller,
         &self_address(&req),
         id.into_inner(),

@@ -1,5 +1,6 @@
 //! Webhooks: registration by a bloc head (for the bloc) or the admin (for the installation),
 //! URL checks, secret rotation, pings and the delivery log.
+use super::egress::Egress;
 use super::{
     delivery,
     dto::{
@@ -11,12 +12,12 @@ use crate::{
     audit,
     auth::Caller,
     concurrency::{IfMatch, save_if_unchanged},
+    config::WebhookConfig,
     db::begin_write,
     entities::{webhook, webhook_delivery},
     error::ApiResult,
     pagination::{self, Keyset, Page},
     policy::{self, Action, Actor, Resource, Target},
-    state::AppState,
     tenancy::{self, Scope},
     validate::Checks,
 };
@@ -117,12 +118,12 @@ fn new_secret() -> String {
 
 /// Refuses a URL the egress policy does not allow (resolving its name now); adds the reason to
 /// `url`.
-async fn check_egress(state: &AppState, c: &mut Checks, url: &str) {
+async fn check_egress(egress: &Egress, c: &mut Checks, url: &str) {
     if url.is_empty() {
         return;
     }
     let Ok(parsed) = Url::parse(url) else { return };
-    if let Err(r) = state.egress.check(&parsed).await {
+    if let Err(r) = egress.check(&parsed).await {
         c.add("url", &r.0);
     }
 }
@@ -130,7 +131,7 @@ async fn check_egress(state: &AppState, c: &mut Checks, url: &str) {
 /// Refuses another hook once the bloc (or the admin's installation-wide set) has the most allowed.
 async fn check_cap(
     conn: &impl sea_orm::ConnectionTrait,
-    state: &AppState,
+    hooks: &WebhookConfig,
     bloc_id: Option<Uuid>,
 ) -> ApiResult<()> {
     let mut q = webhook::Entity::find();
@@ -138,7 +139,7 @@ async fn check_cap(
         Some(b) => q.filter(webhook::Column::BlocId.eq(b)),
         None => q.filter(webhook::Column::BlocId.is_null()),
     };
-    let max = state.config.webhooks.max_per_bloc;
+    let max = hooks.max_per_bloc;
     if sea_orm::PaginatorTrait::count(q, conn).await? >= max as u64 {
         return Err(crate::error::ApiError::conflict(format!(
             "the most webhooks allowed is {max}; point an existing one at the new URL instead (PATCH)"
@@ -266,7 +267,9 @@ pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResul
 
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    state: &AppState,
+    db: &DatabaseConnection,
+    egress: &Egress,
+    hooks: &WebhookConfig,
     caller: &Caller,
     me: &SelfAddress,
     body: CreateWebhook,
@@ -274,7 +277,7 @@ pub async fn create(
     authorize(caller, Action::Create)?;
     let mut c = Checks::new();
     let url = check_url(&mut c, &body.url, me);
-    check_egress(state, &mut c, &url).await;
+    check_egress(egress, &mut c, &url).await;
     let description = c
         .opt_text("description", body.description.as_deref(), 500)
         .unwrap_or_default();
@@ -283,8 +286,8 @@ pub async fn create(
     let secret = new_secret();
     let now = Utc::now();
     let bloc_id = Scope::of(caller).own_bloc();
-    let txn = begin_write(&state.db).await?;
-    check_cap(&txn, state, bloc_id).await?;
+    let txn = begin_write(db).await?;
+    check_cap(&txn, hooks, bloc_id).await?;
     let m = webhook::ActiveModel {
         id: Set(Uuid::now_v7()),
         bloc_id: Set(bloc_id),
@@ -325,7 +328,8 @@ pub async fn create(
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(
-    state: &AppState,
+    db: &DatabaseConnection,
+    egress: &Egress,
     caller: &Caller,
     me: &SelfAddress,
     id: Uuid,
@@ -337,9 +341,9 @@ pub async fn update(
     let mut c = Checks::new();
     let new_url = body.url.as_ref().map(|u| check_url(&mut c, u, me));
     if let Some(u) = &new_url {
-        check_egress(state, &mut c, u).await;
+        check_egress(egress, &mut c, u).await;
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(db).await?;
     let current = tenancy::find::<webhook::Entity>(&txn, &Scope::of(caller), id, "webhook").await?;
     if_match.check(current.version)?;
     let mut am: webhook::ActiveModel = current.clone().into();
