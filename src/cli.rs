@@ -127,8 +127,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let password = password.trim_end_matches(['\r', '\n']).to_string();
             let conn = db::connect(&config).await?;
             db::migrate(&conn).await?;
+            let txn = crate::db::begin_write(&conn).await?;
             let account = create_account(
-                &conn,
+                &txn,
                 NewAccount {
                     username,
                     role,
@@ -155,6 +156,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 )
             })?;
+            crate::sessions::service::announce_created_by_system(&txn, &account).await?;
+            txn.commit().await?;
             println!(
                 "created {} ({}) with id {}",
                 account.username, account.role, account.id

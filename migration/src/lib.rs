@@ -24,6 +24,7 @@ mod m20261127_000019_create_change_feed;
 mod m20261127_000020_create_api_clients;
 mod m20261127_000021_create_webhooks;
 mod m20261129_000022_harden;
+mod m20261129_000023_business_dates;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000020_create_api_clients::Migration),
             Box::new(m20261127_000021_create_webhooks::Migration),
             Box::new(m20261129_000022_harden::Migration),
+            Box::new(m20261129_000023_business_dates::Migration),
         ]
     }
 }

@@ -5,7 +5,9 @@ pub mod dto;
 mod handlers;
 pub mod service;
 
-pub use service::{Entry, Written, log_and_announce, log_and_announce_entry};
+pub use service::{
+    Entry, Written, log_and_announce, log_and_announce_by_system, log_and_announce_entry,
+};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(handlers::list);

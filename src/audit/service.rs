@@ -91,16 +91,42 @@ pub async fn log_and_announce_entry(
     caller: &Caller,
     e: Entry<'_>,
 ) -> Result<(), DbErr> {
+    let idempotent = caller.idempotency.as_ref();
+    let (created, after) = (e.action == "create", e.after.clone());
+    record(conn, Some(caller.account_id), caller.request_id.clone(), e).await?;
+    // A request sent with an Idempotency-Key: its answer is bound to this commit. Where one
+    // request writes several resources, the last one recorded is its answer.
+    if let Some(claim) = idempotent {
+        crate::idempotency::record_in_transaction(conn, claim, created, after.as_ref()).await?;
+    }
+    Ok(())
+}
+
+/// [`log_and_announce_entry`] for a write made by the service itself, outside any request (the
+/// first admin, the command line, the demo seed): no actor.
+pub async fn log_and_announce_by_system(
+    conn: &impl ConnectionTrait,
+    e: Entry<'_>,
+) -> Result<(), DbErr> {
+    record(conn, None, None, e).await
+}
+
+async fn record(
+    conn: &impl ConnectionTrait,
+    actor_id: Option<Uuid>,
+    request_id: Option<String>,
+    e: Entry<'_>,
+) -> Result<(), DbErr> {
     let changes = diff(e.before.as_ref(), e.after.as_ref());
     audit_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
         bloc_id: Set(e.bloc_id),
-        actor_id: Set(Some(caller.account_id)),
+        actor_id: Set(actor_id),
         action: Set(e.action.to_string()),
         resource_type: Set(e.resource_type.to_string()),
         resource_id: Set(e.resource_id),
         changes: Set(Value::Object(changes).to_string()),
-        request_id: Set(caller.request_id.clone()),
+        request_id: Set(request_id),
         created_at: Set(Utc::now()),
     }
     .insert(conn)
@@ -125,16 +151,6 @@ pub async fn log_and_announce_entry(
         version,
     )
     .await?;
-    // A request sent with an Idempotency-Key: its answer is bound to this commit.
-    if let Some(claim) = &caller.idempotency {
-        crate::idempotency::record_in_transaction(
-            conn,
-            claim,
-            e.action == "create",
-            e.after.as_ref(),
-        )
-        .await?;
-    }
     Ok(())
 }
 

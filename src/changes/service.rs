@@ -60,6 +60,42 @@ pub async fn position(conn: &impl ConnectionTrait) -> Result<i64, DbErr> {
     row.try_get_by_index(0)
 }
 
+/// The policy row that decides who may read a change of each resource type: the feed tells a
+/// caller only of what it may then read (nested resources are read through their parent).
+pub(crate) fn read_as(resource_type: &str) -> Option<Resource> {
+    Some(match resource_type {
+        "account" => Resource::Account,
+        "api_client" => Resource::Client,
+        "bloc" => Resource::Bloc,
+        "campaign" => Resource::Campaign,
+        "campaign_measurement" => Resource::Measurement,
+        "campaign_registration" => Resource::Registration,
+        "campaign_target" => Resource::CampaignTarget,
+        "directive" => Resource::Directive,
+        "directive_dispatch" => Resource::Dispatch,
+        "meeting" => Resource::Meeting,
+        "organisation" => Resource::Organisation,
+        "staff" => Resource::Staff,
+        "sub_committee" => Resource::SubCommittee,
+        "supervision" | "supervision_finding" | "supervision_recommendation" => {
+            Resource::Supervision
+        }
+        "task" | "task_report" => Resource::Task,
+        "unit" => Resource::Unit,
+        "unit_assignment" => Resource::UnitAssignment,
+        "webhook" => Resource::Webhook,
+        _ => return None,
+    })
+}
+
+/// The resource types `caller` may read.
+fn readable_types(caller: &Caller) -> Vec<&'static str> {
+    crate::webhooks::service::RESOURCE_TYPES
+        .into_iter()
+        .filter(|t| read_as(t).is_some_and(|r| policy::may_read(caller, r).is_ok()))
+        .collect()
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn list(
     db: &DatabaseConnection,
@@ -80,8 +116,9 @@ pub async fn list(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_field("limit", "must be from 1 to 1000"));
     }
-    let mut select =
-        tenancy::select::<change::Entity>(&Scope::of(caller)).filter(change::Column::Seq.gt(after));
+    let mut select = tenancy::select::<change::Entity>(&Scope::of(caller))
+        .filter(change::Column::Seq.gt(after))
+        .filter(change::Column::ResourceType.is_in(readable_types(caller)));
     if let Some(t) = q
         .resource_type
         .as_deref()
@@ -110,4 +147,14 @@ pub async fn list(
             .map(|m| to_dto(&m, hrefs.get(&m.resource_id).cloned()))
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_resource_type_of_the_feed_has_a_reading_rule() {
+        for t in crate::webhooks::service::RESOURCE_TYPES {
+            assert!(super::read_as(t).is_some(), "{t}");
+        }
+    }
 }

@@ -23,6 +23,10 @@ pub struct Model {
     pub progress: i16,
     pub status: String,
     pub completed_on: Option<Date>,
+    /// The day the task was opened, in Vietnam (given, or the day it was entered).
+    pub opened_on: Date,
+    /// The day it was completed or cancelled.
+    pub closed_on: Option<Date>,
     pub duplicate_of: Option<Uuid>,
     pub meeting_decision_id: Option<Uuid>,
     pub version: i32,

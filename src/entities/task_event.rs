@@ -14,6 +14,8 @@ pub struct Model {
     pub note: Option<String>,
     pub data: String,
     pub created_at: DateTimeUtc,
+    /// The day the move happened, in Vietnam, as the caller said (default: the day it was entered).
+    pub occurred_on: Date,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

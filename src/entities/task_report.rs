@@ -12,6 +12,8 @@ pub struct Model {
     pub progress: i16,
     pub evidence: String,
     pub created_at: DateTimeUtc,
+    /// The day the work reported was done, in Vietnam.
+    pub occurred_on: Date,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

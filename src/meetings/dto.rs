@@ -155,7 +155,8 @@ pub struct TaskCounts {
     /// Completed in the month after the due date.
     #[schema(example = 1)]
     pub completed_late: i64,
-    /// Not finished (now), created by the month's end.
+    /// Open at the month's end (today, for the current month): opened by then (`opened_on`)
+    /// and not yet completed or cancelled by then (the moves' `occurred_on`).
     #[schema(example = 6)]
     pub open: i64,
     /// Of those, past their due date at the month's end (today, for the current month).

@@ -9,8 +9,8 @@ use crate::{
     entities::{campaign, campaign_measurement, organisation, sub_committee, task},
     error::{ApiError, ApiResult},
     tasks::{
-        service::standing_condition,
-        workflow::{Standing, Status},
+        service::{open_on, standing_on},
+        workflow::Standing,
     },
     tenancy::{self, Scope},
 };
@@ -74,25 +74,19 @@ pub async fn monthly_review(
     };
     let next_from = NaiveDate::from_ymd_opt(ny, nm, 1).unwrap_or(to);
     let next_to = campaigns::progress::month_end(ny, nm);
-    let open: Vec<&str> = Status::OPEN.iter().map(|s| s.as_str()).collect();
-    let created_by_end = task::Column::CreatedAt.lt(crate::clock::end_of_day(to));
-    // The standings are the task list's own conditions, as of the month's last day (or today).
+    // Counted by the days things happened (opened, completed, cancelled), as they stood at the
+    // end of the month (or today): the task list's own standings, as of that day.
     let completed_in_month = |s: Standing| {
-        standing_condition(s, cutoff)
+        standing_on(s, cutoff)
             .add(task::Column::CompletedOn.gte(from))
             .add(task::Column::CompletedOn.lte(to))
     };
-    let still_open = Condition::all()
-        .add(task::Column::Status.is_in(open))
-        .add(created_by_end.clone());
+    let still_open = open_on(cutoff);
     let metrics: [(usize, Condition); 5] = [
         (0, completed_in_month(Standing::CompletedOnTime)),
         (1, completed_in_month(Standing::CompletedLate)),
         (2, still_open.clone()),
-        (
-            3,
-            standing_condition(Standing::Overdue, cutoff).add(created_by_end),
-        ),
+        (3, standing_on(Standing::Overdue, cutoff)),
         (
             4,
             still_open

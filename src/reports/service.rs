@@ -12,7 +12,7 @@ use crate::{
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
     supervisions::dto::{RecommendationStatus, SupervisionStatus},
-    tasks::{service::standing_condition, workflow::Standing, workflow::Status},
+    tasks::{service::standing_on, workflow::Standing, workflow::Status},
     tenancy::{self, Scope},
     text, validate,
 };
@@ -117,18 +117,21 @@ pub async fn summary(
     let ids: Vec<Uuid> = blocs.iter().map(|b| b.id).collect();
     let db = db;
 
-    // Tasks alive in the period: created by its end, not cancelled, and open now or completed
-    // within or after it. Standings are as the task list shows them today.
-    let created_by_end = task::Column::CreatedAt.lt(crate::clock::end_of_day(to));
-    let alive = Condition::all().add(created_by_end).add(
-        Condition::any()
-            .add(task::Column::Status.is_in(Status::OPEN.iter().map(|s| s.as_str())))
-            .add(
-                Condition::all()
-                    .add(task::Column::Status.eq(Status::Completed.as_str()))
-                    .add(task::Column::CompletedOn.gte(from)),
-            ),
-    );
+    // Tasks alive in the period, by the days things happened: opened by its end, not closed
+    // before it began, and not cancelled by its end. Standings are as they stood at its end (or
+    // today), as the task list shows them with `as_of`.
+    let alive = Condition::all()
+        .add(task::Column::OpenedOn.lte(to))
+        .add(
+            Condition::any()
+                .add(task::Column::ClosedOn.is_null())
+                .add(task::Column::ClosedOn.gte(from)),
+        )
+        .add(
+            Condition::any()
+                .add(task::Column::Status.ne(Status::Cancelled.as_str()))
+                .add(task::Column::ClosedOn.gt(to)),
+        );
     type Key = (Uuid, Option<Uuid>, Option<Uuid>);
     let mut counts: Vec<(Key, Standing, i64)> = Vec::new();
     if !ids.is_empty() {
@@ -136,7 +139,7 @@ pub async fn summary(
         // filters with, then counted per bloc, organisation, sub-committee and standing.
         let mut standing = CaseStatement::new();
         for s in STANDINGS {
-            standing = standing.case(standing_condition(s, today), Expr::val(s.as_str()));
+            standing = standing.case(standing_on(s, as_of), Expr::val(s.as_str()));
         }
         type Row = (Uuid, Option<Uuid>, Option<Uuid>, Option<String>, i64);
         let rows: Vec<Row> = task::Entity::find()

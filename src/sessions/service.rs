@@ -13,8 +13,8 @@ use crate::{
 };
 use chrono::{Duration as ChronoDuration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait, sea_query::Expr,
 };
 use std::{io::Write, path::PathBuf};
 use uuid::Uuid;
@@ -253,7 +253,8 @@ pub async fn change_password(
             resource_id: account.id,
             bloc_id: account.bloc_id,
             before: None,
-            after: Some(serde_json::json!({"password": "changed"})),
+            // The version tells a reader of the feed which account it now has (no hash, ever).
+            after: Some(serde_json::json!({"password": "changed", "version": account.version + 1})),
         },
     )
     .await?;
@@ -525,7 +526,10 @@ pub async fn ensure_admin(
     )
     .await;
     match created {
-        Ok(_) => txn.commit().await?,
+        Ok(admin) => {
+            announce_created_by_system(&txn, &admin).await?;
+            txn.commit().await?
+        }
         // Another instance starting at the same moment created it first.
         Err(ApiError::Conflict { .. }) => return Ok(None),
         Err(e) => return Err(anyhow::anyhow!("cannot create the admin account: {e}")),
@@ -537,6 +541,29 @@ pub async fn ensure_admin(
         ),
         None => "created the `admin` account with the password from KHOI_ADMIN_PASSWORD".into(),
     }))
+}
+
+/// Records an account the service made itself (the first admin, the command line) as every
+/// other write is: in the audit log, the change feed and the webhooks.
+pub async fn announce_created_by_system(
+    conn: &impl ConnectionTrait,
+    a: &account::Model,
+) -> Result<(), DbErr> {
+    crate::audit::log_and_announce_by_system(
+        conn,
+        crate::audit::Entry {
+            action: "create",
+            resource_type: "account",
+            resource_id: a.id,
+            bloc_id: a.bloc_id,
+            before: None,
+            after: Some(serde_json::json!({
+                "username": a.username, "role": a.role, "bloc_id": a.bloc_id,
+                "province": a.province, "version": a.version,
+            })),
+        },
+    )
+    .await
 }
 
 /// Writes a file only its owner can read (mode 0600 on Unix).

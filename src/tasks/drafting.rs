@@ -1,6 +1,6 @@
 //! Creating a task (on its own or from a meeting's decision) and editing it while it is a
 //! draft; after that it changes only through its moves.
-use super::service::{NO_DUE, RESOURCE, dto, event, status_of, target, to_dto};
+use super::service::{NO_DUE, RESOURCE, as_seen_by, dto, event, status_of, target, to_dto};
 
 use super::{
     dto::{CreateTask, CreatedTask, Priority, TaskDto, UpdateTask},
@@ -185,6 +185,14 @@ pub async fn create_decided(
         priority: body.priority.unwrap_or(Priority::Normal),
         key_task: body.key_task,
     };
+    let today = crate::clock::today();
+    let opened_on = body.opened_on.unwrap_or(today);
+    if opened_on > today {
+        return Err(ApiError::invalid(
+            "opened_on",
+            format!("must not be in the future (today is {today})"),
+        ));
+    }
     check_fields(conn, bloc_id, &mut f).await?;
     let now = Utc::now();
     let m = task::ActiveModel {
@@ -207,6 +215,8 @@ pub async fn create_decided(
         progress: Set(0),
         status: Set(Status::Draft.as_str().into()),
         completed_on: Set(None),
+        opened_on: Set(opened_on),
+        closed_on: Set(None),
         duplicate_of: Set(None),
         meeting_decision_id: Set(meeting_decision_id),
         version: Set(1),
@@ -227,6 +237,7 @@ pub async fn create_decided(
         Status::Draft,
         None,
         json!({}),
+        opened_on,
     )
     .await?;
     let task = to_dto(
@@ -252,7 +263,7 @@ pub async fn create_decided(
     )
     .await?;
     Ok(CreatedTask {
-        task,
+        task: as_seen_by(&actor, task),
         possible_duplicates: similar,
     })
 }
@@ -355,6 +366,7 @@ pub async fn update(
             Some(&json!(before)),
             Some(&json!(after))
         )),
+        crate::clock::today(),
     )
     .await?;
     audit::log_and_announce(
@@ -371,5 +383,5 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(after)
+    Ok(as_seen_by(&actor, after))
 }

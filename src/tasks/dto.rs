@@ -81,11 +81,16 @@ pub struct TaskDto {
     /// Derived from the status, the due date and today's date in Vietnam; null when cancelled.
     #[schema(example = "open_within_deadline")]
     pub standing: Option<Standing>,
-    /// The moves that exist from the current status (the caller's role may allow fewer).
-    #[schema(example = json!(["submit", "reassign", "cancel", "mark_duplicate"]))]
+    /// The moves the caller may make now: those the workflow has from the status that the
+    /// policy table allows this caller on this task (as the moves themselves decide).
+    #[schema(example = json!(["submit"]))]
     pub allowed_actions: Vec<String>,
+    /// The day it was completed, in Vietnam (the `complete` move's `occurred_on`).
     #[schema(example = json!(null))]
     pub completed_on: Option<NaiveDate>,
+    /// The day it was opened, in Vietnam.
+    #[schema(example = "2016-01-11")]
+    pub opened_on: NaiveDate,
     /// Set when the task was cancelled as a duplicate of another.
     #[schema(example = json!(null))]
     pub duplicate_of: Option<Uuid>,
@@ -154,6 +159,10 @@ pub struct CreateTask {
     pub priority: Option<Priority>,
     #[serde(default)]
     pub key_task: bool,
+    /// The day the task was opened, in Vietnam, when it is entered later (not in the future);
+    /// default today.
+    #[schema(example = "2016-01-11")]
+    pub opened_on: Option<NaiveDate>,
 }
 
 /// Changes to a draft; omitted fields stay, `null` clears an optional one. After assignment a
@@ -211,6 +220,10 @@ pub struct NewReport {
     /// Links (http or https) to minutes, photos, documents.
     #[serde(default)]
     pub evidence: Vec<String>,
+    /// The day the work was done, in Vietnam (default today): not in the future, not before
+    /// the task's last move or the day it was opened.
+    #[schema(example = "2016-01-20")]
+    pub occurred_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -228,6 +241,10 @@ pub struct ReportDto {
     pub progress: i16,
     #[schema(example = json!(["https://vanban.haiha.quangninh.gov.vn/bien-ban-hoi-nghi-20-01-2016.pdf"]))]
     pub evidence: Vec<String>,
+    /// The day the work was done, in Vietnam.
+    #[schema(example = "2016-01-20")]
+    pub occurred_on: NaiveDate,
+    /// When it was entered.
     #[schema(example = "2016-01-20T09:00:00Z")]
     pub created_at: DateTime<Utc>,
 }
@@ -246,6 +263,11 @@ pub struct Transition {
     pub report: Option<NewReport>,
     /// For `mark_duplicate`: the task this one duplicates.
     pub duplicate_of: Option<Uuid>,
+    /// The day the move happened, in Vietnam (default today): not in the future, not before
+    /// the task's previous move or the day it was opened. A completion's day decides whether
+    /// it was on time.
+    #[schema(example = "2016-01-28")]
+    pub occurred_on: Option<NaiveDate>,
 }
 
 /// One move in a task's history.
@@ -268,6 +290,10 @@ pub struct TaskEventDto {
     /// What else changed, e.g. `{"assignee_id": {"before": …, "after": …}}`.
     #[schema(schema_with = crate::audit::dto::changes_schema)]
     pub changes: serde_json::Value,
+    /// The day it happened, in Vietnam (for an edit, the day it was made).
+    #[schema(example = "2016-01-15")]
+    pub occurred_on: NaiveDate,
+    /// When it was entered.
     #[schema(example = "2016-01-15T02:00:00Z")]
     pub created_at: DateTime<Utc>,
 }
@@ -292,6 +318,12 @@ pub struct TaskQuery {
     pub due_after: Option<NaiveDate>,
     /// Words of the title or description; case and diacritics are ignored.
     pub q: Option<String>,
+    /// The tasks as they stood at the end of this day (in Vietnam, not in the future): those
+    /// opened by then, each with the status and standing it had that day, from its history;
+    /// `status` and `standing` filter by that day too. Other fields are as they are now, and
+    /// `allowed_actions` is empty.
+    #[param(example = "2016-06-30")]
+    pub as_of: Option<NaiveDate>,
     /// `due_date` (tasks without one last), `priority`, `created_at`; `-` prefix for descending.
     /// Default: creation order.
     pub sort: Option<String>,

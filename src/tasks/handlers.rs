@@ -37,9 +37,11 @@ pub async fn list(
         })
         .await;
     }
+    // Per account: `allowed_actions` depends on who asks.
     let key = format!(
-        "list|{:?}|{}",
+        "list|{:?}|{}|{}",
         crate::tenancy::Scope::of(&caller),
+        caller.account_id,
         req.query_string()
     );
     cached(&state, key, async || {

@@ -1,7 +1,7 @@
 //! The task workflow's moves (`POST /tasks/{id}/transitions`): who may make each, what it
 //! needs, and what it records.
 use super::reports::{check_report, insert_report};
-use super::service::{RESOURCE, dto, event, status_of, target};
+use super::service::{RESOURCE, action_of, as_seen_by, day_of_move, dto, event, status_of, target};
 use super::{
     dto::{TaskDto, Transition},
     workflow::{self, FiveClears, Move, Status},
@@ -13,7 +13,7 @@ use crate::{
     db::begin_write,
     entities::task,
     error::{ApiError, ApiResult, FieldError},
-    policy::{self, Action, Actor, Resource},
+    policy::{self, Actor, Resource},
     refs,
     tenancy::{self, Scope},
     validate::Checks,
@@ -59,15 +59,7 @@ pub async fn transition(
     let current = tenancy::find::<task::Entity>(&txn, &Scope::of(caller), id, "task").await?;
     let from = status_of(&current);
     let actor = Actor::of(&txn, caller).await?;
-    let action = match body.action {
-        Move::Assign => Action::Assign,
-        Move::Start => Action::Start,
-        Move::Submit => Action::Submit,
-        Move::Complete => Action::Complete,
-        Move::Return => Action::Return,
-        Move::Cancel | Move::MarkDuplicate => Action::Cancel,
-        Move::Reassign => Action::Reassign,
-    };
+    let action = action_of(body.action);
     // A role that may never make this move hears so before anything about the task's state.
     if policy::rule(Resource::Task, action, caller.role) == policy::Rule::No {
         policy::authorize(&actor, Resource::Task, action, &target(&current))?;
@@ -78,6 +70,7 @@ pub async fn transition(
     let before = dto(&txn, current.clone()).await?;
     let mut c = Checks::new();
     let reason = c.opt_long_text("reason", body.reason.as_deref(), 4_000);
+    let day = day_of_move(&txn, &mut c, "occurred_on", &current, body.occurred_on).await?;
     let mut am: task::ActiveModel = current.clone().into();
     let mut data = json!({});
     match body.action {
@@ -111,8 +104,17 @@ pub async fn transition(
             None => c.add("report", "is required to submit: say what was done"),
             Some(r) => {
                 let (text, evidence) = check_report(&mut c, "report.", r);
+                let report_day = match r.occurred_on {
+                    None => day,
+                    given => {
+                        day_of_move(&txn, &mut c, "report.occurred_on", &current, given).await?
+                    }
+                };
                 c.check()?;
-                insert_report(&txn, caller, &current, text, r.progress, evidence).await?;
+                insert_report(
+                    &txn, caller, &current, text, r.progress, evidence, report_day,
+                )
+                .await?;
                 am.progress = Set(r.progress);
             }
         },
@@ -125,7 +127,7 @@ pub async fn transition(
             }
         }
         Move::Complete => {
-            am.completed_on = Set(Some(crate::clock::today()));
+            am.completed_on = Set(Some(day));
             am.progress = Set(100);
         }
         Move::Reassign => {
@@ -171,6 +173,9 @@ pub async fn transition(
         Move::Start | Move::Cancel => {}
     }
     c.finish()?;
+    if !to.is_open() {
+        am.closed_on = Set(Some(day));
+    }
     am.status = Set(to.as_str().into());
     am.version = Set(current.version + 1);
     am.updated_at = Set(Utc::now());
@@ -184,6 +189,7 @@ pub async fn transition(
         to,
         reason,
         data,
+        day,
     )
     .await?;
     let after = dto(&txn, updated).await?;
@@ -201,5 +207,5 @@ pub async fn transition(
     )
     .await?;
     txn.commit().await?;
-    Ok(after)
+    Ok(as_seen_by(&actor, after))
 }

@@ -1,5 +1,5 @@
 //! Progress reports on a task: posted on their own or with the `submit` move.
-use super::service::{status_of, target};
+use super::service::{RESOURCE, day_of_move, dto, status_of, target};
 use super::{
     dto::{NewReport, PageQuery, ReportDto},
     workflow::Status,
@@ -17,7 +17,7 @@ use crate::{
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -52,6 +52,7 @@ pub(super) fn check_report(c: &mut Checks, field: &str, r: &NewReport) -> (Strin
     (text, evidence)
 }
 
+/// Inserts a report and records it (audit, feed, webhooks) in the caller's transaction.
 pub(super) async fn insert_report(
     conn: &impl ConnectionTrait,
     caller: &Caller,
@@ -59,8 +60,9 @@ pub(super) async fn insert_report(
     text: String,
     progress: i16,
     evidence: Vec<String>,
-) -> Result<task_report::Model, DbErr> {
-    task_report::ActiveModel {
+    occurred_on: chrono::NaiveDate,
+) -> ApiResult<ReportDto> {
+    let report = task_report::ActiveModel {
         id: Set(Uuid::now_v7()),
         task_id: Set(m.id),
         bloc_id: Set(m.bloc_id),
@@ -69,9 +71,25 @@ pub(super) async fn insert_report(
         progress: Set(progress),
         evidence: Set(json!(evidence).to_string()),
         created_at: Set(Utc::now()),
+        occurred_on: Set(occurred_on),
     }
     .insert(conn)
-    .await
+    .await?;
+    let dto = report_dto(report);
+    audit::log_and_announce(
+        conn,
+        caller,
+        audit::Written {
+            action: "create",
+            resource_type: "task_report",
+            resource_id: dto.id,
+            bloc_id: Some(m.bloc_id),
+            before: None,
+            after: Some(&dto),
+        },
+    )
+    .await?;
+    Ok(dto)
 }
 
 fn report_dto(m: task_report::Model) -> ReportDto {
@@ -82,6 +100,7 @@ fn report_dto(m: task_report::Model) -> ReportDto {
         text: m.body,
         progress: m.progress,
         evidence: serde_json::from_str(&m.evidence).unwrap_or_default(),
+        occurred_on: m.occurred_on,
         created_at: m.created_at,
     }
 }
@@ -106,28 +125,32 @@ pub async fn add_report_in(
     }
     let mut c = Checks::new();
     let (text, evidence) = check_report(&mut c, "", &body);
+    let day = day_of_move(conn, &mut c, "occurred_on", &current, body.occurred_on).await?;
     c.finish()?;
-    let report = insert_report(conn, caller, &current, text, body.progress, evidence).await?;
+    // The task's progress and version move with the report: a reader of the feed hears both
+    // (the report last: it is this request's answer).
+    let before = dto(conn, current.clone()).await?;
     let mut am: task::ActiveModel = current.clone().into();
     am.progress = Set(body.progress);
     am.version = Set(current.version + 1);
     am.updated_at = Set(Utc::now());
-    save_if_unchanged(conn, am, task::Column::Version, current.version).await?;
-    let dto = report_dto(report);
+    let updated = save_if_unchanged(conn, am, task::Column::Version, current.version).await?;
+    let after = dto(conn, updated).await?;
     audit::log_and_announce(
         conn,
         caller,
         audit::Written {
-            action: "create",
-            resource_type: "task_report",
-            resource_id: dto.id,
+            action: "report",
+            resource_type: RESOURCE,
+            resource_id: id,
             bloc_id: Some(current.bloc_id),
-            before: None,
-            after: Some(&dto),
+            before: Some(&before),
+            after: Some(&after),
         },
     )
     .await?;
-    Ok(dto)
+    let report = insert_report(conn, caller, &current, text, body.progress, evidence, day).await?;
+    Ok(report)
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]

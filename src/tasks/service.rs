@@ -1,22 +1,22 @@
 use super::{
     dto::{MyTaskQuery, PageQuery, Priority, SimilarTask, TaskDto, TaskEventDto, TaskQuery},
     similarity,
-    workflow::{self, Standing, Status},
+    workflow::{self, Move, Standing, Status},
 };
 use crate::{
     auth::Caller,
     entities::{account, task, task_coordinator, task_event},
     error::{ApiError, ApiResult},
     pagination::{self, Keyset, Kind, Page, SortField},
-    policy::Target,
+    policy::{self, Action, Actor, Resource, Target},
     search,
     tenancy::{self, Scope},
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set,
-    sea_query::{Condition, Expr, ExprTrait, Query},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Order,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Alias, Condition, Expr, ExprTrait, Query, SimpleExpr},
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -59,6 +59,7 @@ pub fn to_dto(m: task::Model, coordinators: Vec<Uuid>, today: NaiveDate) -> Task
         progress: m.progress,
         status,
         completed_on: m.completed_on,
+        opened_on: m.opened_on,
         duplicate_of: m.duplicate_of,
         meeting_decision_id: m.meeting_decision_id,
         version: m.version,
@@ -145,6 +146,135 @@ pub fn standing_condition(s: Standing, today: NaiveDate) -> Condition {
     }
 }
 
+/// Open at the end of `day`: opened by then and not yet completed or cancelled.
+pub fn open_on(day: NaiveDate) -> Condition {
+    Condition::all().add(task::Column::OpenedOn.lte(day)).add(
+        Condition::any()
+            .add(task::Column::ClosedOn.is_null())
+            .add(task::Column::ClosedOn.gt(day)),
+    )
+}
+
+/// A standing as it was at the end of `day`, from the business dates (opened, completed,
+/// closed). For today it selects what [`standing_condition`] does.
+pub fn standing_on(s: Standing, day: NaiveDate) -> Condition {
+    let completed_by = Condition::all()
+        .add(task::Column::Status.eq(Status::Completed.as_str()))
+        .add(task::Column::CompletedOn.lte(day));
+    match s {
+        Standing::Overdue => open_on(day).add(task::Column::DueDate.lt(day)),
+        Standing::OpenWithinDeadline => open_on(day).add(
+            Condition::any()
+                .add(task::Column::DueDate.is_null())
+                .add(task::Column::DueDate.gte(day)),
+        ),
+        Standing::CompletedOnTime => completed_by.add(
+            Condition::any()
+                .add(task::Column::DueDate.is_null())
+                .add(Expr::col(task::Column::CompletedOn).lte(Expr::col(task::Column::DueDate))),
+        ),
+        Standing::CompletedLate => completed_by
+            .add(Expr::col(task::Column::CompletedOn).gt(Expr::col(task::Column::DueDate))),
+    }
+}
+
+/// The day a move or report happened: `given` (default today, in Vietnam), neither in the
+/// future nor before the task was opened or last moved. Edits of a draft are not moves.
+pub(super) async fn day_of_move(
+    conn: &impl ConnectionTrait,
+    c: &mut crate::validate::Checks,
+    field: &str,
+    m: &task::Model,
+    given: Option<NaiveDate>,
+) -> Result<NaiveDate, DbErr> {
+    let today = crate::clock::today();
+    let Some(day) = given else {
+        return Ok(today);
+    };
+    if day > today {
+        c.add(
+            field,
+            format!("must not be in the future (today is {today})"),
+        );
+        return Ok(day);
+    }
+    if day < m.opened_on {
+        c.add(
+            field,
+            format!("must not be before the task was opened ({})", m.opened_on),
+        );
+        return Ok(day);
+    }
+    let last: Option<NaiveDate> = task_event::Entity::find()
+        .select_only()
+        .column_as(task_event::Column::OccurredOn.max(), "d")
+        .filter(task_event::Column::TaskId.eq(m.id))
+        .filter(task_event::Column::Action.ne("update"))
+        .into_tuple()
+        .one(conn)
+        .await?
+        .flatten();
+    if let Some(last) = last.filter(|l| day < *l) {
+        c.add(
+            field,
+            format!("must not be before the task's previous move ({last})"),
+        );
+    }
+    Ok(day)
+}
+
+/// Each task's status at the end of `day`: its last move (or its creation) on or before it.
+async fn statuses_on(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+    day: NaiveDate,
+) -> Result<HashMap<Uuid, Status>, DbErr> {
+    let mut out = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    // Oldest first, so the last one seen per task wins (ids are time-ordered UUIDv7).
+    let rows: Vec<(Uuid, String)> = task_event::Entity::find()
+        .select_only()
+        .column(task_event::Column::TaskId)
+        .column(task_event::Column::ToStatus)
+        .filter(task_event::Column::TaskId.is_in(ids.iter().copied()))
+        .filter(task_event::Column::OccurredOn.lte(day))
+        .filter(task_event::Column::Action.ne("update"))
+        .order_by_asc(task_event::Column::OccurredOn)
+        .order_by_asc(task_event::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (id, s) in rows {
+        if let Some(s) = Status::parse(&s) {
+            out.insert(id, s);
+        }
+    }
+    Ok(out)
+}
+
+/// The SQL form of "its status at the end of `day` was one of `statuses`".
+fn status_on_condition(statuses: &[&'static str], day: NaiveDate) -> SimpleExpr {
+    let last = Query::select()
+        .column((Alias::new("e"), task_event::Column::ToStatus))
+        .from_as(task_event::Entity, Alias::new("e"))
+        .and_where(
+            Expr::col((Alias::new("e"), task_event::Column::TaskId))
+                .equals((task::Entity, task::Column::Id)),
+        )
+        .and_where(Expr::col((Alias::new("e"), task_event::Column::OccurredOn)).lte(day))
+        .and_where(Expr::col((Alias::new("e"), task_event::Column::Action)).ne("update"))
+        .order_by(
+            (Alias::new("e"), task_event::Column::OccurredOn),
+            Order::Desc,
+        )
+        .order_by((Alias::new("e"), task_event::Column::Id), Order::Desc)
+        .limit(1)
+        .to_owned();
+    SimpleExpr::SubQuery(None, Box::new(last.into())).is_in(statuses.iter().copied())
+}
+
 fn parse_statuses(raw: &str) -> ApiResult<Vec<&'static str>> {
     raw.split(',')
         .map(str::trim)
@@ -201,15 +331,29 @@ pub async fn list(
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
     let scope = Scope::of(caller);
     let mut select = tenancy::select::<task::Entity>(&scope);
+    let today = crate::clock::today();
+    if let Some(day) = q.as_of {
+        if day > today {
+            return Err(ApiError::bad_field(
+                "as_of",
+                format!("must not be in the future (today is {today})"),
+            ));
+        }
+        select = select.filter(task::Column::OpenedOn.lte(day));
+    }
     if let Some(raw) = &q.status {
         let statuses = parse_statuses(raw)?;
-        select = match statuses.as_slice() {
-            [one] => select.filter(task::Column::Status.eq(*one)),
-            _ => select.filter(task::Column::Status.is_in(statuses)),
+        select = match (q.as_of, statuses.as_slice()) {
+            (Some(day), _) => select.filter(status_on_condition(&statuses, day)),
+            (None, [one]) => select.filter(task::Column::Status.eq(*one)),
+            (None, _) => select.filter(task::Column::Status.is_in(statuses)),
         };
     }
     if let Some(s) = q.standing {
-        select = select.filter(standing_condition(s, crate::clock::today()));
+        select = select.filter(match q.as_of {
+            Some(day) => standing_on(s, day),
+            None => standing_condition(s, today),
+        });
     }
     if let Some(v) = q.lead_organisation_id {
         select = select.filter(task::Column::LeadOrganisationId.eq(v));
@@ -264,14 +408,39 @@ pub async fn list(
         .apply(select, task::Column::Id, limit)
         .all(db)
         .await?;
-    Ok(page_of(db, rows, &keyset, limit).await?)
+    let page = page_of(db, rows, &keyset, limit).await?;
+    if let Some(day) = q.as_of {
+        return Ok(as_it_stood(db, page, day).await?);
+    }
+    let actor = Actor::of(db, caller).await?;
+    Ok(page_as_seen_by(&actor, page))
+}
+
+/// A page as it stood at the end of `day`: each task's status then, and its standing then.
+async fn as_it_stood(
+    conn: &impl ConnectionTrait,
+    mut page: Page<TaskDto>,
+    day: NaiveDate,
+) -> Result<Page<TaskDto>, DbErr> {
+    let ids: Vec<Uuid> = page.items.iter().map(|t| t.id).collect();
+    let then = statuses_on(conn, &ids, day).await?;
+    for t in &mut page.items {
+        let status = then.get(&t.id).copied().unwrap_or(Status::Draft);
+        let completed = t.completed_on.filter(|d| *d <= day);
+        t.status = status;
+        t.standing = workflow::standing(status, t.due_date, completed, day);
+        t.completed_on = completed.filter(|_| status == Status::Completed);
+        t.allowed_actions.clear();
+    }
+    Ok(page)
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<TaskDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Task)?;
     let m = tenancy::find::<task::Entity>(db, &Scope::of(caller), id, "task").await?;
-    Ok(dto(db, m).await?)
+    let actor = Actor::of(db, caller).await?;
+    Ok(as_seen_by(&actor, dto(db, m).await?))
 }
 
 /// The caller's staff record id, through their account.
@@ -313,7 +482,52 @@ pub async fn my_tasks(
         .apply(select, task::Column::Id, limit)
         .all(db)
         .await?;
-    Ok(page_of(db, rows, &keyset, limit).await?)
+    let actor = Actor::of(db, caller).await?;
+    Ok(page_as_seen_by(
+        &actor,
+        page_of(db, rows, &keyset, limit).await?,
+    ))
+}
+
+/// The rule of the policy table each move is decided by.
+pub(super) fn action_of(m: Move) -> Action {
+    match m {
+        Move::Assign => Action::Assign,
+        Move::Start => Action::Start,
+        Move::Submit => Action::Submit,
+        Move::Complete => Action::Complete,
+        Move::Return => Action::Return,
+        Move::Cancel | Move::MarkDuplicate => Action::Cancel,
+        Move::Reassign => Action::Reassign,
+    }
+}
+
+/// Keeps in `allowed_actions` only the moves `actor` may make on the task now: the workflow
+/// says which exist from its status, the policy table who may make each (as the moves do).
+pub(super) fn as_seen_by(actor: &Actor, mut t: TaskDto) -> TaskDto {
+    let target = Target {
+        sub_committee: t.sub_committee_id,
+        organisation: t.lead_organisation_id,
+        assignee: t.assignee_id,
+        creator: Some(t.created_by),
+        ..Default::default()
+    };
+    t.allowed_actions.retain(|a| {
+        Move::ALL
+            .into_iter()
+            .find(|m| m.as_str() == a)
+            .is_some_and(|m| policy::allows(actor, Resource::Task, action_of(m), &target))
+    });
+    t
+}
+
+fn page_as_seen_by(actor: &Actor, mut page: Page<TaskDto>) -> Page<TaskDto> {
+    page.items = page
+        .items
+        .into_iter()
+        .map(|t| as_seen_by(actor, t))
+        .collect();
+    page
 }
 
 pub(super) fn target(m: &task::Model) -> Target {
@@ -336,6 +550,7 @@ pub(super) async fn event(
     to: Status,
     note: Option<String>,
     data: serde_json::Value,
+    occurred_on: NaiveDate,
 ) -> Result<(), DbErr> {
     task_event::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -348,6 +563,7 @@ pub(super) async fn event(
         note: Set(note),
         data: Set(data.to_string()),
         created_at: Set(Utc::now()),
+        occurred_on: Set(occurred_on),
     }
     .insert(conn)
     .await?;
@@ -395,6 +611,7 @@ pub async fn history(
                 actor_id: m.actor_id,
                 reason: m.note,
                 changes: serde_json::from_str(&m.data).unwrap_or(json!({})),
+                occurred_on: m.occurred_on,
                 created_at: m.created_at,
             },
         )

@@ -196,6 +196,20 @@ async fn every_move_by_every_role_and_relation() {
     for (name, from, body, may) in &moves {
         for ((who, token), allowed) in actors.iter().zip(may) {
             let id = task_in(&app, &c, from).await;
+            // The task offers the move to exactly those who may make it (issue 14).
+            let (s, t) = app.get_json(&format!("/api/v1/tasks/{id}"), token).await;
+            assert_eq!(s, 200, "{who}: {t}");
+            let offered = t["allowed_actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a == name);
+            if offered != *allowed {
+                wrong.push(format!(
+                    "{name} by {who}: offered {offered}: {}",
+                    t["allowed_actions"]
+                ));
+            }
             let status = act(&app, token, &id, body.clone()).await;
             let expected = if *allowed { 200 } else { 403 };
             if status != expected {

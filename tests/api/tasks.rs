@@ -133,9 +133,10 @@ async fn a_task_leaves_draft_only_when_the_five_clears_hold() {
     assert_eq!(res.status(), 200);
     let t: Value = res.json().await.unwrap();
     assert_eq!(t["status"], "assigned");
+    // Only the moves the head may make: starting is the assignee's (issue 14).
     assert_eq!(
         t["allowed_actions"],
-        json!(["start", "cancel", "reassign", "mark_duplicate"])
+        json!(["cancel", "reassign", "mark_duplicate"])
     );
     // Assigned: no more edits, only moves.
     let res = app
