@@ -75,6 +75,9 @@ pub enum ApiError {
     InvalidToken(String),
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// 403 until the account's own person replaces a password someone else set.
+    #[error("password change required")]
+    PasswordChangeRequired,
     #[error("not found: {0}")]
     NotFound(String),
     #[error("method not allowed")]
@@ -155,6 +158,7 @@ impl ApiError {
             Self::BadRequest { .. } => "/problems/bad-request",
             Self::Unauthorized(_) | Self::InvalidToken(_) => "/problems/unauthorized",
             Self::Forbidden(_) => "/problems/forbidden",
+            Self::PasswordChangeRequired => "/problems/password-change-required",
             Self::NotFound(_) => "/problems/not-found",
             Self::MethodNotAllowed { .. } => "/problems/method-not-allowed",
             Self::Conflict { .. } => "/problems/conflict",
@@ -188,6 +192,10 @@ impl ApiError {
                 format!("the request body exceeds the limit of {limit} bytes")
             }
             Self::RequestTimeout => BODY_TIMED_OUT.into(),
+            Self::PasswordChangeRequired => "this account's password was set by someone else: \
+                 choose your own at POST /api/v1/me/password first (GET /api/v1/me and \
+                 POST /api/v1/auth/logout work meanwhile)"
+                .into(),
             Self::Validation(errors) => match errors.len() {
                 1 => format!("`{}` {}", errors[0].field, errors[0].message),
                 n => format!("{n} fields are invalid"),
@@ -227,7 +235,7 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::PasswordChangeRequired => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,

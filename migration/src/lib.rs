@@ -25,6 +25,7 @@ mod m20261127_000020_create_api_clients;
 mod m20261127_000021_create_webhooks;
 mod m20261129_000022_harden;
 mod m20261129_000023_business_dates;
+mod m20261129_000024_onboarding;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000021_create_webhooks::Migration),
             Box::new(m20261129_000022_harden::Migration),
             Box::new(m20261129_000023_business_dates::Migration),
+            Box::new(m20261129_000024_onboarding::Migration),
         ]
     }
 }

@@ -23,6 +23,10 @@ pub struct AccountDto {
     pub province: Option<String>,
     #[schema(example = true)]
     pub active: bool,
+    /// Someone else set its password: until its person chooses their own at
+    /// `POST /me/password`, every other call answers `403 /problems/password-change-required`.
+    #[schema(example = false)]
+    pub must_change_password: bool,
     #[schema(example = 1)]
     pub version: i32,
     #[schema(example = "2016-01-25T01:30:00Z")]
@@ -41,6 +45,7 @@ impl From<account::Model> for AccountDto {
             staff_id: m.staff_id,
             province: m.province,
             active: m.active,
+            must_change_password: m.must_change_password,
             version: m.version,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -79,6 +84,12 @@ pub struct UpdateAccount {
     #[schema(format = Password)]
     pub password: Option<String>,
     pub active: Option<bool>,
+    /// Links the account to a staff member of its bloc who has none yet and whose role is the
+    /// account's, or `null` to unlink it. What the person heads then decides what the account
+    /// may do.
+    #[serde(default, deserialize_with = "crate::validate::patch")]
+    #[schema(value_type = Option<Uuid>)]
+    pub staff_id: Option<Option<Uuid>>,
 }
 
 #[derive(Clone, Debug, Deserialize, IntoParams)]

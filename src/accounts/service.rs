@@ -93,15 +93,26 @@ pub async fn create(
     body: CreateAccount,
 ) -> ApiResult<AccountDto> {
     authorize(caller, Action::Create)?;
+    let txn = begin_write(db).await?;
+    let out = create_in(&txn, caller, body).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+/// Creates an account in the caller's transaction; the caller has been authorised for it.
+pub(crate) async fn create_in(
+    txn: &impl ConnectionTrait,
+    caller: &Caller,
+    body: CreateAccount,
+) -> ApiResult<AccountDto> {
     let scope = Scope::of(caller);
     let own_bloc = scope.own_bloc();
     let mut errors: Vec<FieldError> = Vec::new();
-    let txn = begin_write(db).await?;
     let mut role = body.role;
     let mut bloc_id = body.bloc_id;
     if let Some(sid) = body.staff_id {
         let person = tenancy::select_one::<staff::Entity>(&scope, sid)
-            .one(&txn)
+            .one(txn)
             .await?;
         match person {
             None => errors.push(FieldError::new("staff_id", "no such staff member")),
@@ -127,7 +138,7 @@ pub async fn create(
                 bloc_id = Some(p.bloc_id);
                 if account::Entity::find()
                     .filter(account::Column::StaffId.eq(sid))
-                    .one(&txn)
+                    .one(txn)
                     .await?
                     .is_some()
                 {
@@ -161,7 +172,7 @@ pub async fn create(
     if role == Role::BlocHead
         && let Some(b) = bloc_id
     {
-        one_head(&txn, b, None).await?;
+        one_head(txn, b, None).await?;
     }
     let province = match role {
         Role::Portal => body.province.map(|p| text::clean(&p)),
@@ -173,7 +184,7 @@ pub async fn create(
         }
     };
     let model = create_account(
-        &txn,
+        txn,
         NewAccount {
             username: body.username,
             role,
@@ -183,15 +194,13 @@ pub async fn create(
         },
     )
     .await?;
-    let model = if let Some(sid) = body.staff_id {
-        let mut am: account::ActiveModel = model.into();
-        am.staff_id = Set(Some(sid));
-        sea_orm::ActiveModelTrait::update(am, &txn).await?
-    } else {
-        model
-    };
+    // Someone else chose this password: the person replaces it before anything else.
+    let mut am: account::ActiveModel = model.into();
+    am.staff_id = Set(body.staff_id);
+    am.must_change_password = Set(true);
+    let model = sea_orm::ActiveModelTrait::update(am, txn).await?;
     audit::log_and_announce(
-        &txn,
+        txn,
         caller,
         audit::Written {
             action: "create",
@@ -203,8 +212,54 @@ pub async fn create(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(AccountDto::from(model))
+}
+
+/// An account may be linked to an active staff member of its own bloc, with the same role, who
+/// has no other account. Another bloc's person is "no such staff member", as on create.
+async fn link_check(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    current: &account::Model,
+    sid: Uuid,
+) -> ApiResult<()> {
+    let person = tenancy::select_one::<staff::Entity>(&Scope::of(caller), sid)
+        .one(conn)
+        .await?
+        .filter(|p| Some(p.bloc_id) == current.bloc_id);
+    let Some(p) = person else {
+        return Err(ApiError::invalid(
+            "staff_id",
+            "no such staff member in this account's bloc",
+        ));
+    };
+    if !p.active {
+        return Err(ApiError::invalid(
+            "staff_id",
+            "this staff member is no longer active",
+        ));
+    }
+    if p.role != current.role {
+        return Err(ApiError::invalid(
+            "staff_id",
+            format!(
+                "is a {}; this account is {} (an account takes its person's role)",
+                p.role, current.role
+            ),
+        ));
+    }
+    if let Some(other) = account::Entity::find()
+        .filter(account::Column::StaffId.eq(sid))
+        .filter(account::Column::Id.ne(current.id))
+        .one(conn)
+        .await?
+    {
+        return Err(ApiError::conflict(format!(
+            "this staff member already has an account, `{}`",
+            other.username
+        )));
+    }
+    Ok(())
 }
 
 /// One active bloc head account per bloc, whether it is linked to a staff member or not (409).
@@ -263,6 +318,7 @@ pub async fn update(
     if let Some(p) = &body.password {
         password::check_policy(p).map_err(|m| ApiError::invalid("password", m))?;
         am.password_hash = Set(password::hash_blocking(p.clone()).await?);
+        am.must_change_password = Set(true);
         revoke = true;
     }
     if let Some(a) = body.active {
@@ -285,6 +341,12 @@ pub async fn update(
         }
         am.active = Set(a);
         revoke |= !a;
+    }
+    if let Some(link) = body.staff_id {
+        if let Some(sid) = link {
+            link_check(&txn, caller, &current, sid).await?;
+        }
+        am.staff_id = Set(link);
     }
     am.version = Set(current.version + 1);
     am.updated_at = Set(Utc::now());

@@ -6,7 +6,7 @@ mod handlers;
 pub mod service;
 
 pub use service::{
-    Entry, Written, log_and_announce, log_and_announce_by_system, log_and_announce_entry,
+    Entry, Written, answer, log_and_announce, log_and_announce_by_system, log_and_announce_entry,
 };
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

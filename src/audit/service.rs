@@ -102,6 +102,21 @@ pub async fn log_and_announce_entry(
     Ok(())
 }
 
+/// Binds a request's answer to its Idempotency-Key where one request writes several resources
+/// and its answer is none of them alone (a bloc opened with its head).
+pub async fn answer(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    created: bool,
+    body: &impl serde::Serialize,
+) -> Result<(), DbErr> {
+    if let Some(claim) = caller.idempotency.as_ref() {
+        let v = serde_json::to_value(body).unwrap_or(Value::Null);
+        crate::idempotency::record_in_transaction(conn, claim, created, Some(&v)).await?;
+    }
+    Ok(())
+}
+
 /// [`log_and_announce_entry`] for a write made by the service itself, outside any request (the
 /// first admin, the command line, the demo seed): no actor.
 pub async fn log_and_announce_by_system(

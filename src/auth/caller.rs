@@ -114,16 +114,21 @@ async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Caller, Api
     // A person's token stands only while the account does: deactivating it, changing or
     // resetting its password, or changing its role or staff link moves the account's version
     // and ends every token issued before, here, on every instance.
-    let current: Option<(bool, i32)> = account::Entity::find_by_id(caller.account_id)
+    let current: Option<(bool, i32, bool)> = account::Entity::find_by_id(caller.account_id)
         .select_only()
         .column(account::Column::Active)
         .column(account::Column::Version)
+        .column(account::Column::MustChangePassword)
         .into_tuple()
         .one(&state.db)
         .await?;
     match current {
-        Some((true, v)) if Some(v) == version => Ok(caller),
-        Some((false, _)) => Err(ApiError::InvalidToken("the account is disabled".into())),
+        // A password someone else set is for one thing: choosing one's own.
+        Some((true, v, true)) if Some(v) == version && !may_precede_password_change(req) => {
+            Err(ApiError::PasswordChangeRequired)
+        }
+        Some((true, v, _)) if Some(v) == version => Ok(caller),
+        Some((false, _, _)) => Err(ApiError::InvalidToken("the account is disabled".into())),
         Some(_) => Err(ApiError::InvalidToken(
             "the account has changed since this token was issued; sign in again".into(),
         )),
@@ -131,6 +136,16 @@ async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Caller, Api
             "the token's account no longer exists".into(),
         )),
     }
+}
+
+/// What an account with a password set by someone else may still do: see itself, change the
+/// password, sign out.
+fn may_precede_password_change(req: &HttpRequest) -> bool {
+    let path = req.path().trim_end_matches('/');
+    let api = crate::state::API_PREFIX;
+    path == format!("{api}/me")
+        || path == format!("{api}/me/password")
+        || path == format!("{api}/auth/logout")
 }
 
 /// Checks the token's signature and claims; returns the caller and the token's `ver`.

@@ -98,6 +98,42 @@ pub struct CreateBloc {
     pub province: Option<String>,
     pub established_on: Option<NaiveDate>,
     pub founding_decision: Option<String>,
+    /// Opens the bloc with its head in the same request: the person (a staff member with the
+    /// `bloc_head` role) and their sign-in account, linked.
+    pub head: Option<NewHead>,
+}
+
+/// The head a bloc opens with. The password is a first one, set by the admin: the head must
+/// choose their own at first sign-in (`must_change_password`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"full_name": "Nguyễn Thị Hoa", "position": "Trưởng khối", "phone": "0203 3879 123", "username": "hoa.nt", "password": "mật-khẩu-tạm-2016"}))]
+pub struct NewHead {
+    pub full_name: String,
+    pub position: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// 3–64 characters of `a-z 0-9 . _ -`; case-insensitive.
+    pub username: String,
+    /// 8–256 characters; replaced by the head at first sign-in.
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+/// A bloc just opened, with its head when one was given.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedBloc {
+    #[serde(flatten)]
+    pub bloc: BlocDto,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head: Option<OpenedHead>,
+}
+
+/// The head's staff record and account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenedHead {
+    pub staff: crate::staff::dto::StaffDto,
+    pub account: crate::accounts::dto::AccountDto,
 }
 
 /// Fields to change; omitted fields stay, `null` clears an optional one.

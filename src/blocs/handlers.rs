@@ -1,5 +1,5 @@
 use super::{
-    dto::{BlocDto, BlocQuery, CreateBloc, UpdateBloc},
+    dto::{BlocDto, BlocQuery, CreateBloc, CreatedBloc, UpdateBloc},
     service,
 };
 use crate::{
@@ -31,11 +31,15 @@ pub async fn list(
     .await
 }
 
-/// Create a bloc (admin).
+/// Create a bloc (admin), with its head in the same request if `head` is given: the person,
+/// as a `bloc_head` staff member, and their account, linked; the head chooses their own
+/// password at first sign-in. All of it or nothing.
 #[utoipa::path(tag = "blocs", request_body = CreateBloc,
     responses(
-        (status = 201, description = "Created", body = BlocDto, headers(("ETag" = String, description = "The version"))),
+        (status = 201, description = "Created, with `head` when one was given", body = CreatedBloc, headers(("ETag" = String, description = "The bloc's version"))),
         (status = 403, description = "Only the admin creates blocs"),
+        (status = 409, description = "The head's username is taken"),
+        (status = 422, description = "An invalid field (the head's under `head.`)"),
     ))]
 #[post("/blocs")]
 pub async fn create(
@@ -44,7 +48,7 @@ pub async fn create(
     body: Json<CreateBloc>,
 ) -> ApiResult<HttpResponse> {
     let d = service::create(&state.db, &caller, body.0).await?;
-    let v = d.version;
+    let v = d.bloc.version;
     Ok(with_etag(StatusCode::CREATED, &d, v))
 }
 

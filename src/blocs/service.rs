@@ -1,20 +1,27 @@
-use super::dto::{BlocDto, BlocQuery, CreateBloc, Level, UpdateBloc};
+use super::dto::{
+    BlocDto, BlocQuery, CreateBloc, CreatedBloc, Level, NewHead, OpenedHead, UpdateBloc,
+};
 use crate::{
+    accounts::dto::CreateAccount,
     audit,
     auth::Caller,
     concurrency::{IfMatch, save_if_unchanged},
     db::begin_write,
     entities::bloc,
-    error::ApiResult,
+    error::{ApiError, ApiResult, FieldError},
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     search,
+    staff::dto::{CreateStaff, StaffRole},
     tenancy::{self, Scope},
     text,
     validate::Checks,
 };
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -95,7 +102,7 @@ pub async fn create(
     db: &DatabaseConnection,
     caller: &Caller,
     body: CreateBloc,
-) -> ApiResult<BlocDto> {
+) -> ApiResult<CreatedBloc> {
     policy::authorize(
         &Actor::with_role(caller.role),
         Resource::Bloc,
@@ -172,8 +179,73 @@ pub async fn create(
         },
     )
     .await?;
+    let head = match body.head {
+        None => None,
+        Some(h) => {
+            let opened = open_head(&txn, caller, model.id, h).await?;
+            let answer = CreatedBloc {
+                bloc: BlocDto::from(model.clone()),
+                head: Some(opened),
+            };
+            // Three resources written; the answer is the bloc with its head.
+            audit::answer(&txn, caller, true, &answer).await?;
+            answer.head
+        }
+    };
     txn.commit().await?;
-    Ok(BlocDto::from(model))
+    Ok(CreatedBloc {
+        bloc: BlocDto::from(model),
+        head,
+    })
+}
+
+/// The head's staff record and linked account, made as the bloc head would make them; their
+/// field problems are named under `head.`.
+async fn open_head(
+    txn: &impl ConnectionTrait,
+    caller: &Caller,
+    bloc_id: Uuid,
+    h: NewHead,
+) -> ApiResult<OpenedHead> {
+    let under_head = |e: ApiError| match e {
+        ApiError::Validation(errs) => ApiError::Validation(
+            errs.into_iter()
+                .map(|f| FieldError::new(format!("head.{}", f.field), f.message))
+                .collect(),
+        ),
+        other => other,
+    };
+    let staff = crate::staff::service::create_in(
+        txn,
+        caller,
+        bloc_id,
+        CreateStaff {
+            full_name: h.full_name,
+            position: h.position,
+            organisation_id: None,
+            sub_committee_id: None,
+            role: StaffRole::BlocHead,
+            phone: h.phone,
+            email: h.email,
+        },
+    )
+    .await
+    .map_err(under_head)?;
+    let account = crate::accounts::service::create_in(
+        txn,
+        caller,
+        CreateAccount {
+            username: h.username,
+            password: h.password,
+            role: None,
+            bloc_id: None,
+            staff_id: Some(staff.id),
+            province: None,
+        },
+    )
+    .await
+    .map_err(under_head)?;
+    Ok(OpenedHead { staff, account })
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]

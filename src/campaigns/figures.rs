@@ -9,7 +9,7 @@ use crate::{
     audit,
     auth::Caller,
     entities::{campaign, campaign_measurement, campaign_target},
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, FieldError},
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     refs,
@@ -151,6 +151,49 @@ pub fn check_campaign_date(c: &mut Checks, field: &str, campaign: &campaign::Mod
     } else if d > crate::clock::today() {
         c.add(field, "must not be in the future");
     }
+}
+
+/// Most figures in one reporting round (`POST …/measurements` with a list).
+pub const MAX_ROUND: usize = 1000;
+
+/// Records a reporting round: every figure or none. Each item's problems are named by its
+/// index (`[3].unit_id`), all of them at once.
+#[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, target_id = %target_id, n = items.len()))]
+pub async fn record_round_in(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    campaign_id: Uuid,
+    target_id: Uuid,
+    items: Vec<NewMeasurement>,
+) -> ApiResult<Vec<MeasurementDto>> {
+    if items.is_empty() || items.len() > MAX_ROUND {
+        return Err(ApiError::invalid(
+            "body",
+            format!("a reporting round lists 1 to {MAX_ROUND} figures"),
+        ));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    let mut errors = Vec::new();
+    for (i, body) in items.into_iter().enumerate() {
+        match record_in(conn, caller, campaign_id, target_id, body).await {
+            Ok(m) => out.push(m),
+            Err(ApiError::Validation(errs)) => errors.extend(
+                errs.into_iter()
+                    .map(|e| FieldError::new(format!("[{i}].{}", e.field), e.message)),
+            ),
+            Err(ApiError::Conflict { detail, allowed }) => {
+                return Err(ApiError::Conflict {
+                    detail: format!("figure [{i}]: {detail}"),
+                    allowed,
+                });
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    Ok(out)
 }
 
 /// Records a figure (or a correction) in the caller's transaction.

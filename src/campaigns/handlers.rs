@@ -1,9 +1,9 @@
 use super::{
     dto::{
         CampaignDto, CampaignProgress, CampaignQuery, CampaignReport, CampaignReportQuery,
-        CreateCampaign, CreateTarget, MeasurementDto, MeasurementQuery, NewMeasurement,
-        NewRegistration, ProgressQuery, RegistrationDto, RegistrationQuery, TargetDto,
-        UpdateCampaign, UpdateRegistration, UpdateTarget,
+        CreateCampaign, CreateTarget, MeasurementBody, MeasurementDto, MeasurementOrRound,
+        MeasurementQuery, MeasurementRound, NewRegistration, ProgressQuery, RegistrationDto,
+        RegistrationQuery, TargetDto, UpdateCampaign, UpdateRegistration, UpdateTarget,
     },
     figures, registrations, service, standing, targets,
 };
@@ -13,7 +13,7 @@ use crate::{
     db::begin_write,
     error::ApiResult,
     export::{self, Format},
-    extract::Json,
+    extract::{Json, OneOrMany},
     pagination::Page,
     state::AppState,
 };
@@ -217,29 +217,37 @@ pub async fn list_measurements(
     .await
 }
 
-/// Record a unit's figure (any cadre of the bloc). A correction is a new figure with
-/// `supersedes_id`: the old one stays in the history and stops counting. Send an
-/// `Idempotency-Key` to make a retry from the field safe.
+/// Record a unit's figure (any cadre of the bloc), or a whole reporting round: a list of up to
+/// 1,000 figures, recorded all or none, each item's problems named by its index (`[3].unit_id`).
+/// A correction is a new figure with `supersedes_id`: the old one stays in the history and
+/// stops counting. Send an `Idempotency-Key` to make a retry from the field safe.
 #[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path), ("target_id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1–200 visible ASCII characters, kept 24 hours", pattern = r"^[!-~]{1,200}$")),
-    request_body = NewMeasurement,
+    request_body = MeasurementBody,
     responses(
-        (status = 201, description = "Recorded", body = MeasurementDto),
+        (status = 201, description = "Recorded: the figure, or for a list `{items}` in the order sent", body = MeasurementOrRound),
         (status = 403, description = "Only the bloc's cadres record figures"),
         (status = 409, description = "The campaign is closed, or the figure corrected was already corrected"),
-        (status = 422, description = "An invalid field, or an Idempotency-Key reused with another body"),
+        (status = 422, description = "An invalid field (in a list, `[i].field`), or an Idempotency-Key reused with another body"),
     ))]
 #[post("/campaigns/{id}/targets/{target_id}/measurements")]
 pub async fn record_measurement(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
-    body: Json<NewMeasurement>,
+    body: Json<MeasurementBody>,
 ) -> ApiResult<HttpResponse> {
     let (id, tid) = path.into_inner();
     let txn = begin_write(&state.db).await?;
-    let m = figures::record_in(&txn, &caller, id, tid, body.0).await?;
+    let answer = match body.0.0 {
+        OneOrMany::One(one) => MeasurementOrRound::One(Box::new(
+            figures::record_in(&txn, &caller, id, tid, one).await?,
+        )),
+        OneOrMany::Many(items) => MeasurementOrRound::Round(MeasurementRound {
+            items: figures::record_round_in(&txn, &caller, id, tid, items).await?,
+        }),
+    };
     txn.commit().await?;
-    Ok(HttpResponse::Created().json(m))
+    Ok(HttpResponse::Created().json(answer))
 }
 
 /// One figure.

@@ -12,6 +12,8 @@ pub struct Model {
     pub province: Option<String>,
     pub staff_id: Option<Uuid>,
     pub active: bool,
+    /// Set when someone else set the password; cleared when the person sets their own.
+    pub must_change_password: bool,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

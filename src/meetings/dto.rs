@@ -67,14 +67,19 @@ pub struct MeetingDto {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A decision; with `task`, the task is created in the same request (a draft, with the same
-/// rules as `POST /tasks`), so what the meeting decides has an owner and a deadline.
+/// A decision; with `task`, the task is created in the same request (with the same rules as
+/// `POST /tasks`), so what the meeting decides has an owner and a deadline. It is opened on the
+/// meeting's day unless it says otherwise.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"text": "Giao Văn phòng xây dựng chương trình công tác năm 2016.", "task": {"title": "Xây dựng chương trình công tác năm 2016 của cơ quan Khối", "due_date": "2016-01-29"}}))]
+#[schema(example = json!({"text": "Giao Văn phòng xây dựng chương trình công tác năm 2016.", "task": {"title": "Xây dựng chương trình công tác năm 2016 của cơ quan Khối", "description": "Dự thảo chương trình công tác năm của cơ quan Khối.", "expected_result": "Chương trình công tác năm 2016 được ban hành", "lead_organisation_id": "01a21945-3cc4-77ec-a861-b9337650b001", "assignee_id": "01a21945-3cc4-77ec-a861-b9337650b021", "due_date": "2016-01-29"}, "assign": true}))]
 pub struct NewDecision {
     pub text: String,
     pub task: Option<CreateTask>,
+    /// With `task`: create it already assigned (the `assign` move, on the meeting's day), which
+    /// needs the five clears; otherwise it stays a draft. Default false.
+    #[serde(default)]
+    pub assign: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -12,7 +12,7 @@ use crate::{
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     refs,
-    tasks::{self},
+    tasks::{self, dto::Transition, workflow::Move},
     tenancy::{self, Scope},
     validate::Checks,
 };
@@ -216,28 +216,50 @@ async fn add_decisions(
         let mut c = Checks::new();
         let text = c.long_text(&format!("{field}.text"), &d.text, 4_000);
         c.finish()?;
+        if d.assign && d.task.is_none() {
+            return Err(ApiError::invalid(
+                format!("{field}.assign"),
+                "needs `task`: the task to create and assign",
+            ));
+        }
         let id = Uuid::now_v7();
+        let named = |e: ApiError| match e {
+            ApiError::Validation(errs) => ApiError::Validation(
+                errs.into_iter()
+                    .map(|fe| FieldError::new(format!("{field}.task.{}", fe.field), fe.message))
+                    .collect(),
+            ),
+            other => other,
+        };
         let task_id = match d.task {
             None => None,
-            Some(t) => Some(
-                tasks::drafting::create_decided(conn, caller, t, Some(id))
+            Some(mut t) => {
+                t.opened_on = t.opened_on.or(Some(m.held_on));
+                let opened_on = t.opened_on;
+                let task = tasks::drafting::create_decided(conn, caller, t, Some(id))
                     .await
-                    .map_err(|e| match e {
-                        ApiError::Validation(errs) => ApiError::Validation(
-                            errs.into_iter()
-                                .map(|fe| {
-                                    FieldError::new(
-                                        format!("{field}.task.{}", fe.field),
-                                        fe.message,
-                                    )
-                                })
-                                .collect(),
-                        ),
-                        other => other,
-                    })?
-                    .task
-                    .id,
-            ),
+                    .map_err(named)?
+                    .task;
+                if d.assign {
+                    tasks::moves::transition_in(
+                        conn,
+                        caller,
+                        task.id,
+                        &IfMatch::parse(None)?,
+                        Transition {
+                            action: Move::Assign,
+                            reason: None,
+                            assignee_id: None,
+                            report: None,
+                            duplicate_of: None,
+                            occurred_on: opened_on,
+                        },
+                    )
+                    .await
+                    .map_err(named)?;
+                }
+                Some(task.id)
+            }
         };
         decision::ActiveModel {
             id: Set(id),

@@ -56,6 +56,13 @@ pub struct MeResponse {
     pub province: Option<String>,
     #[schema(example = true)]
     pub active: bool,
+    /// The staff member the account belongs to, if any.
+    #[schema(example = json!(null))]
+    pub staff_id: Option<Uuid>,
+    /// Someone else set the password: choose your own at `POST /me/password`; every other call
+    /// but this one and sign-out answers `403 /problems/password-change-required` until then.
+    #[schema(example = false)]
+    pub must_change_password: bool,
     #[schema(example = "2026-01-25T01:30:00Z")]
     pub created_at: DateTime<Utc>,
 }

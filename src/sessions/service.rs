@@ -214,6 +214,12 @@ pub async fn change_password(
     if let Err(m) = password::check_policy(&body.new_password) {
         return Err(ApiError::invalid("new_password", m));
     }
+    if body.new_password == body.current_password {
+        return Err(ApiError::invalid(
+            "new_password",
+            "must differ from the current password",
+        ));
+    }
     let attempt = count_attempt(db, &account.username).await?;
     let matches =
         match password::verify_blocking(body.current_password, account.password_hash.clone()).await
@@ -235,6 +241,7 @@ pub async fn change_password(
     let txn = begin_write(db).await?;
     let mut am: account::ActiveModel = account.clone().into();
     am.password_hash = Set(hash);
+    am.must_change_password = Set(false);
     am.version = Set(account.version + 1);
     am.updated_at = Set(Utc::now());
     am.update(&txn).await?;
@@ -402,6 +409,8 @@ pub async fn me(db: &DatabaseConnection, caller: &Caller) -> ApiResult<MeRespons
         bloc_id: a.bloc_id,
         province: a.province,
         active: a.active,
+        staff_id: a.staff_id,
+        must_change_password: a.must_change_password,
         created_at: a.created_at,
     })
 }
@@ -472,6 +481,7 @@ pub async fn create_account(
         province: Set(new.province.map(|p| p.trim().to_string())),
         staff_id: Set(None),
         active: Set(true),
+        must_change_password: Set(false),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),

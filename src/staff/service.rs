@@ -3,6 +3,7 @@ use super::dto::{
     UpdateStaff,
 };
 use crate::{
+    accounts::dto::AccountDto,
     audit,
     auth::Caller,
     concurrency::{IfMatch, save_if_unchanged},
@@ -155,13 +156,26 @@ pub async fn create(
     let bloc_id = Scope::of(caller)
         .own_bloc()
         .ok_or_else(|| ApiError::Forbidden("only the bloc's own people add its staff".into()))?;
+    let txn = begin_write(db).await?;
+    let out = create_in(&txn, caller, bloc_id, body).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+/// Adds a staff member to `bloc_id` in the caller's transaction; the caller has been
+/// authorised for it (the bloc head, or the admin opening a bloc with its head).
+pub(crate) async fn create_in(
+    txn: &impl ConnectionTrait,
+    caller: &Caller,
+    bloc_id: Uuid,
+    body: CreateStaff,
+) -> ApiResult<StaffDto> {
     let mut c = Checks::new();
     let full_name = c.text("full_name", &body.full_name, 200);
     let position = c.opt_text("position", body.position.as_deref(), 200);
     let (phone, email) = contact(&mut c, body.phone.as_deref(), body.email.as_deref());
-    let txn = begin_write(db).await?;
     refs::organisation_in_bloc(
-        &txn,
+        txn,
         &mut c,
         "organisation_id",
         bloc_id,
@@ -169,7 +183,7 @@ pub async fn create(
     )
     .await?;
     refs::sub_committee_in_bloc(
-        &txn,
+        txn,
         &mut c,
         "sub_committee_id",
         bloc_id,
@@ -178,7 +192,7 @@ pub async fn create(
     .await?;
     c.finish()?;
     if body.role == StaffRole::BlocHead
-        && let Some(h) = another_active_head(&txn, bloc_id, None).await?
+        && let Some(h) = another_active_head(txn, bloc_id, None).await?
     {
         return Err(head_conflict(&h));
     }
@@ -198,7 +212,7 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     if body.sub_committee_id.is_some() {
         staff_assignment::ActiveModel {
@@ -213,12 +227,12 @@ pub async fn create(
             created_by: Set(caller.account_id),
             created_at: Set(now),
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
-    index(&txn, &model).await?;
+    index(txn, &model).await?;
     audit::log_and_announce(
-        &txn,
+        txn,
         caller,
         audit::Written {
             action: "create",
@@ -230,7 +244,6 @@ pub async fn create(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(StaffDto::from(model))
 }
 
@@ -246,8 +259,13 @@ async fn index(conn: &impl ConnectionTrait, m: &staff::Model) -> Result<(), DbEr
 }
 
 /// The sign-in account follows its staff member: the role its next token carries, and whether
-/// it may sign in at all. Deactivation also revokes its refresh tokens.
-async fn sync_account(conn: &impl ConnectionTrait, m: &staff::Model) -> Result<(), DbErr> {
+/// it may sign in at all. Deactivation also revokes its refresh tokens. The account's change is
+/// announced like any other write.
+async fn sync_account(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    m: &staff::Model,
+) -> Result<(), DbErr> {
     let Some(acc) = account::Entity::find()
         .filter(account::Column::StaffId.eq(m.id))
         .one(conn)
@@ -263,7 +281,7 @@ async fn sync_account(conn: &impl ConnectionTrait, m: &staff::Model) -> Result<(
     am.active = Set(m.active);
     am.version = Set(acc.version + 1);
     am.updated_at = Set(Utc::now());
-    am.update(conn).await?;
+    let updated = am.update(conn).await?;
     if !m.active {
         refresh_token::Entity::update_many()
             .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
@@ -272,7 +290,19 @@ async fn sync_account(conn: &impl ConnectionTrait, m: &staff::Model) -> Result<(
             .exec(conn)
             .await?;
     }
-    Ok(())
+    audit::log_and_announce(
+        conn,
+        caller,
+        audit::Written {
+            action: "update",
+            resource_type: "account",
+            resource_id: acc.id,
+            bloc_id: acc.bloc_id,
+            before: Some(&AccountDto::from(acc)),
+            after: Some(&AccountDto::from(updated)),
+        },
+    )
+    .await
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
@@ -350,7 +380,7 @@ pub async fn update(
     am.updated_at = Set(Utc::now());
     let updated = save_if_unchanged(&txn, am, staff::Column::Version, current.version).await?;
     index(&txn, &updated).await?;
-    sync_account(&txn, &updated).await?;
+    sync_account(&txn, caller, &updated).await?;
     audit::log_and_announce(
         &txn,
         caller,

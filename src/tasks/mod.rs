@@ -3,7 +3,7 @@
 pub(crate) mod drafting;
 pub mod dto;
 mod handlers;
-mod moves;
+pub(crate) mod moves;
 mod reports;
 pub mod service;
 pub mod similarity;

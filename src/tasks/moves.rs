@@ -19,7 +19,7 @@ use crate::{
     validate::Checks,
 };
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, Set};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -56,9 +56,22 @@ pub async fn transition(
     body: Transition,
 ) -> ApiResult<TaskDto> {
     let txn = begin_write(db).await?;
-    let current = tenancy::find::<task::Entity>(&txn, &Scope::of(caller), id, "task").await?;
+    let after = transition_in(&txn, caller, id, if_match, body).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Makes a move in the caller's transaction (a meeting decision assigns the task it creates).
+pub async fn transition_in(
+    txn: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+    if_match: &IfMatch,
+    body: Transition,
+) -> ApiResult<TaskDto> {
+    let current = tenancy::find::<task::Entity>(txn, &Scope::of(caller), id, "task").await?;
     let from = status_of(&current);
-    let actor = Actor::of(&txn, caller).await?;
+    let actor = Actor::of(txn, caller).await?;
     let action = action_of(body.action);
     // A role that may never make this move hears so before anything about the task's state.
     if policy::rule(Resource::Task, action, caller.role) == policy::Rule::No {
@@ -67,10 +80,10 @@ pub async fn transition(
     let to = workflow::next(from, body.action).ok_or_else(|| illegal(from, body.action))?;
     policy::authorize(&actor, Resource::Task, action, &target(&current))?;
     if_match.check(current.version)?;
-    let before = dto(&txn, current.clone()).await?;
+    let before = dto(txn, current.clone()).await?;
     let mut c = Checks::new();
     let reason = c.opt_long_text("reason", body.reason.as_deref(), 4_000);
-    let day = day_of_move(&txn, &mut c, "occurred_on", &current, body.occurred_on).await?;
+    let day = day_of_move(txn, &mut c, "occurred_on", &current, body.occurred_on).await?;
     let mut am: task::ActiveModel = current.clone().into();
     let mut data = json!({});
     match body.action {
@@ -92,7 +105,7 @@ pub async fn transition(
                 ));
             }
             refs::staff_in_bloc(
-                &txn,
+                txn,
                 &mut c,
                 "assignee_id",
                 current.bloc_id,
@@ -107,12 +120,12 @@ pub async fn transition(
                 let report_day = match r.occurred_on {
                     None => day,
                     given => {
-                        day_of_move(&txn, &mut c, "report.occurred_on", &current, given).await?
+                        day_of_move(txn, &mut c, "report.occurred_on", &current, given).await?
                     }
                 };
                 c.check()?;
                 insert_report(
-                    &txn, caller, &current, text, r.progress, evidence, report_day,
+                    txn, caller, &current, text, r.progress, evidence, report_day,
                 )
                 .await?;
                 am.progress = Set(r.progress);
@@ -140,7 +153,7 @@ pub async fn transition(
                     c.add("assignee_id", "is already the assignee")
                 }
                 Some(a) => {
-                    if refs::staff_in_bloc(&txn, &mut c, "assignee_id", current.bloc_id, Some(a))
+                    if refs::staff_in_bloc(txn, &mut c, "assignee_id", current.bloc_id, Some(a))
                         .await?
                         .is_some()
                     {
@@ -155,7 +168,7 @@ pub async fn transition(
             Some(d) if d == id => c.add("duplicate_of", "cannot be the task itself"),
             Some(d) => {
                 let other = tenancy::select_one::<task::Entity>(&Scope::Bloc(current.bloc_id), d)
-                    .one(&txn)
+                    .one(txn)
                     .await?;
                 match other {
                     None => c.add("duplicate_of", "no such task in this bloc"),
@@ -179,9 +192,9 @@ pub async fn transition(
     am.status = Set(to.as_str().into());
     am.version = Set(current.version + 1);
     am.updated_at = Set(Utc::now());
-    let updated = save_if_unchanged(&txn, am, task::Column::Version, current.version).await?;
+    let updated = save_if_unchanged(txn, am, task::Column::Version, current.version).await?;
     event(
-        &txn,
+        txn,
         caller,
         &current,
         body.action.as_str(),
@@ -192,9 +205,9 @@ pub async fn transition(
         day,
     )
     .await?;
-    let after = dto(&txn, updated).await?;
+    let after = dto(txn, updated).await?;
     audit::log_and_announce(
-        &txn,
+        txn,
         caller,
         audit::Written {
             action: body.action.as_str(),
@@ -206,6 +219,5 @@ pub async fn transition(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(as_seen_by(&actor, after))
 }

@@ -830,3 +830,91 @@ async fn who_runs_a_campaign_and_who_collects_its_figures() {
     let p = assert_problem(res, 422).await;
     assert_eq!(p["errors"][0]["field"], "campaign_id");
 }
+
+/// A monthly reporting round in one request (issue 14): a list of figures, all or none, each
+/// item's problems named by its index.
+#[tokio::test]
+async fn a_reporting_round_is_one_request_all_or_nothing() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let u = units(&app, &demo).await;
+    let id = new_campaign(&app, &demo, "Quỹ vì người nghèo 2016").await;
+    let t = created(
+        &app,
+        &format!("/api/v1/campaigns/{id}/targets"),
+        json!({"indicator": "Quỹ vì người nghèo", "measure": "vnd", "aggregation": "sum",
+               "target_value": 1500000000, "deadline": "2017-12-31"}),
+        &demo.head,
+    )
+    .await;
+    let path = format!(
+        "/api/v1/campaigns/{id}/targets/{}/measurements",
+        t["id"].as_str().unwrap()
+    );
+    let mut names: Vec<&String> = u.keys().collect();
+    names.sort();
+    let round = |as_of: &str| -> Vec<Value> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| json!({"unit_id": u[*n], "as_of": as_of, "value": 1_000_000 * (i + 1), "source": "Báo cáo tháng của xã"}))
+            .collect()
+    };
+    let count = async || {
+        let (_, p) = app
+            .get_json(&format!("{path}?limit=200"), &demo.staff)
+            .await;
+        p["items"].as_array().unwrap().len()
+    };
+
+    // One bad figure (index 3: a day in the future) and one bad field (index 5): nothing is
+    // written, and both are named.
+    let mut bad = round("2016-01-31");
+    bad[3]["as_of"] = json!("2099-01-31");
+    bad[5]["value"] = json!("nhiều");
+    let res = app.post_json(&path, &json!(bad), Some(&demo.staff)).await;
+    let p = assert_problem(res, 422).await;
+    assert_eq!(p["errors"][0]["field"], "[5].value", "{p}");
+    bad[5]["value"] = json!(5_000_000);
+    let res = app.post_json(&path, &json!(bad), Some(&demo.staff)).await;
+    let p = assert_problem(res, 422).await;
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["[3].as_of"], "{p}");
+    assert_eq!(count().await, 0);
+    for body in [json!([]), json!(vec![round("2016-01-31")[0].clone(); 1001])] {
+        let res = app.post_json(&path, &body, Some(&demo.staff)).await;
+        let p = assert_problem(res, 422).await;
+        assert!(
+            p["detail"].as_str().unwrap().contains("1000")
+                || p["errors"][0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("1 to 1000"),
+            "{p}"
+        );
+    }
+    assert_eq!(count().await, 0);
+
+    // The whole round, by a cadre, in one request; the portal is refused.
+    let res = app
+        .post_json(&path, &json!(round("2016-01-31")), Some(&demo.staff))
+        .await;
+    assert_eq!(res.status(), 201);
+    let done: Value = res.json().await.unwrap();
+    assert_eq!(done["items"].as_array().unwrap().len(), names.len());
+    assert_eq!(done["items"][2]["value"], json!(3_000_000.0));
+    assert_eq!(count().await, names.len());
+    let portal = app
+        .portal_account(&demo.admin, "Quảng Ninh", "cong.tinh")
+        .await;
+    let res = app
+        .post_json(&path, &json!(round("2016-02-29")), Some(&portal))
+        .await;
+    assert_problem(res, 403).await;
+    assert_eq!(count().await, names.len());
+}

@@ -99,6 +99,59 @@ async fn a_meeting_decision_creates_its_task_linked_both_ways_or_nothing() {
         .await;
     assert_eq!(task["meeting_decision_id"], decisions[1]["id"]);
     assert_eq!(task["status"], "draft");
+    assert_eq!(
+        task["opened_on"], "2016-02-01",
+        "opened on the meeting's day"
+    );
+    // A decision that meets the five clears creates its task already assigned, on the
+    // meeting's day (issue 14); one that does not is refused naming what is missing.
+    let cuong = app
+        .first_id("/api/v1/staff?q=ly van cuong", &demo.head)
+        .await;
+    let clear = json!({"title": "Tổng hợp tình hình tư tưởng nhân dân dịp Tết",
+        "description": "Tổng hợp từ báo cáo của 16 xã, thị trấn.",
+        "expected_result": "Báo cáo gửi Ban Dân vận Huyện ủy",
+        "lead_organisation_id": mttq, "assignee_id": cuong, "due_date": "2016-02-12"});
+    let (status, m3) = post(
+        &app,
+        "/api/v1/meetings",
+        json!({"kind": "weekly_leadership", "held_on": "2016-02-08",
+               "decisions": [{"text": "Giao đồng chí Cường tổng hợp.", "task": clear, "assign": true}]}),
+        &demo.head,
+    )
+    .await;
+    assert_eq!(status, 201, "{m3}");
+    let id = m3["decisions"][0]["task_id"].as_str().unwrap();
+    let (_, task) = app
+        .get_json(&format!("/api/v1/tasks/{id}"), &demo.head)
+        .await;
+    assert_eq!(
+        (&task["status"], &task["opened_on"]),
+        (&json!("assigned"), &json!("2016-02-08"))
+    );
+    let (_, history) = app
+        .get_json(&format!("/api/v1/tasks/{id}/history"), &demo.head)
+        .await;
+    assert_eq!(history["items"][1]["action"], "assign");
+    assert_eq!(history["items"][1]["occurred_on"], "2016-02-08");
+    let (_, before) = app.get_json("/api/v1/meetings", &demo.head).await;
+    let mut unclear = clear.clone();
+    unclear.as_object_mut().unwrap().remove("expected_result");
+    let res = app
+        .post_json(
+            "/api/v1/meetings",
+            &json!({"kind": "ad_hoc", "held_on": "2016-02-09",
+                    "decisions": [{"text": "Giao nhiệm vụ.", "task": unclear, "assign": true}]}),
+            Some(&demo.head),
+        )
+        .await;
+    let p = assert_problem(res, 422).await;
+    assert_eq!(
+        p["errors"][0]["field"], "decisions[0].task.expected_result",
+        "{p}"
+    );
+    let (_, after) = app.get_json("/api/v1/meetings", &demo.head).await;
+    assert_eq!(items(&before).len(), items(&after).len());
     // A decision whose task is refused writes nothing at all: the error names the field.
     let (_, before) = app.get_json("/api/v1/meetings", &demo.head).await;
     let res = app

@@ -242,6 +242,21 @@ impl TestApp {
         }
     }
 
+    /// Signs in to an account someone else made with `given` (which must be replaced first),
+    /// chooses [`OWN_PASSWORD`], and signs in again.
+    pub async fn first_sign_in(&self, username: &str, given: &str) -> Tokens {
+        let first = self.login(username, given).await;
+        let res = self
+            .post_json(
+                "/api/v1/me/password",
+                &json!({"current_password": given, "new_password": OWN_PASSWORD}),
+                Some(&first.access),
+            )
+            .await;
+        assert_eq!(res.status(), 204, "{}", res.text().await.unwrap());
+        self.login(username, OWN_PASSWORD).await
+    }
+
     pub async fn login_admin(&self) -> Tokens {
         self.login("admin", ADMIN_PASSWORD).await
     }
@@ -276,6 +291,8 @@ pub async fn assert_problem(res: Response, status: u16) -> Value {
 }
 
 pub const DEMO_PASSWORD: &str = "Hải-Hà-2016-demo";
+/// What a person chooses at first sign-in, replacing the password someone else set.
+pub const OWN_PASSWORD: &str = "Mật-khẩu-của-riêng-tôi-2016";
 
 /// The Hải Hà demo bloc with a signed-in token for each of its demo accounts.
 pub struct Demo {
@@ -353,7 +370,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status(), 201, "create head account");
-        let token = self.login(username, DEMO_PASSWORD).await.access;
+        let token = self.first_sign_in(username, DEMO_PASSWORD).await.access;
         (bloc_id, token)
     }
 
@@ -367,7 +384,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status(), 201, "create portal account");
-        self.login(username, DEMO_PASSWORD).await.access
+        self.first_sign_in(username, DEMO_PASSWORD).await.access
     }
 
     /// The id of the first item of a list.

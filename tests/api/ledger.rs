@@ -222,6 +222,18 @@ async fn every_write<'a>(app: &'a TestApp, d: &Demo) -> Ledger<'a> {
             a,
         )
         .await;
+    // A bloc opened with its head: the bloc, the person and the account, each once.
+    let (s, p) = ledger
+        .write(
+            "post",
+            "/api/v1/blocs",
+            "/api/v1/blocs",
+            &json!({"name": "Khối xã Quảng Đức", "level": "commune", "province": "Quảng Ninh",
+                    "head": {"full_name": "Nguyễn Thị Hoa", "username": "hoa.nt", "password": "mật-khẩu-tạm-2016"}}),
+            a,
+        )
+        .await;
+    assert_eq!(s, 201, "{p}");
     let (_, client) = ledger
         .write(
             "post",
@@ -350,6 +362,31 @@ async fn every_write<'a>(app: &'a TestApp, d: &Demo) -> Ledger<'a> {
         };
         let (s, p) = ledger.write("post", template, path, &body, token).await;
         assert!((200..300).contains(&s), "{body}: {s} {p}");
+    }
+
+    // A person's role follows to their account: both are announced.
+    let nam = app.first_id("/api/v1/staff?q=trinh van nam", h).await;
+    let (s, p) = ledger
+        .write(
+            "post",
+            "/api/v1/accounts",
+            "/api/v1/accounts",
+            &json!({"username": "trinh.van.nam", "password": "mật-khẩu-tạm-2016", "staff_id": nam}),
+            h,
+        )
+        .await;
+    assert_eq!(s, 201, "{p}");
+    for body in [json!({"role": "deputy_head"}), json!({"active": false})] {
+        let (s, p) = ledger
+            .write(
+                "patch",
+                "/api/v1/staff/{id}",
+                &format!("/api/v1/staff/{nam}"),
+                &body,
+                h,
+            )
+            .await;
+        assert_eq!(s, 200, "{body}: {p}");
     }
 
     // The account's own password.

@@ -21,6 +21,7 @@ mod isolation;
 mod jwks;
 mod ledger;
 mod moves;
+mod onboarding;
 mod openapi;
 mod operations;
 mod overlap;

@@ -34,7 +34,7 @@ async fn account_for(app: &TestApp, head: &str, staff_id: &str, username: &str) 
         )
         .await;
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    app.login(username, DEMO_PASSWORD).await.access
+    app.first_sign_in(username, DEMO_PASSWORD).await.access
 }
 
 async fn cast(app: &TestApp) -> Cast {

@@ -250,6 +250,17 @@ pub(crate) async fn own_ids(
             "/api/v1/tasks",
             json!({"title": "Tổng hợp ý kiến cử tri quý II"}),
         ),
+        // A person and an account made apart, to be linked later.
+        (
+            "link_staff",
+            "/api/v1/staff",
+            json!({"full_name": "Đặng Văn Hùng", "role": "staff"}),
+        ),
+        (
+            "loose_account",
+            "/api/v1/accounts",
+            json!({"username": "dang.van.hung", "password": "mật-khẩu-tạm-2016", "role": "staff"}),
+        ),
     ] {
         let res = app.post_json(path, &body, Some(head)).await;
         assert_eq!(res.status(), 201, "{path}");
@@ -344,6 +355,13 @@ pub(crate) fn reference_writes(own: &HashMap<&str, String>, n: usize) -> Vec<Ref
             path: "/api/v1/accounts",
             body: json!({"username": "hoang.thi.mai", "password": "mật-khẩu-dài-2016", "role": "staff", "staff_id": o("fresh_staff")}),
             id: None,
+            refs: &[("staff_id", "staff")],
+        },
+        RefCase {
+            method: "patch",
+            path: "/api/v1/accounts/{id}",
+            body: json!({"staff_id": o("link_staff")}),
+            id: Some(o("loose_account")),
             refs: &[("staff_id", "staff")],
         },
         RefCase {
@@ -631,7 +649,12 @@ async fn every_reference_to_another_blocs_object_is_refused_naming_the_field() {
         else {
             continue;
         };
-        let props = schemas[r.rsplit('/').next().unwrap()]["properties"]
+        // A body that may be one item or a list (`oneOf`): the item's fields.
+        let mut schema = &schemas[r.rsplit('/').next().unwrap()];
+        if let Some(item) = schema["oneOf"][0]["$ref"].as_str() {
+            schema = &schemas[item.rsplit('/').next().unwrap()];
+        }
+        let props = schema["properties"]
             .as_object()
             .cloned()
             .unwrap_or_default();

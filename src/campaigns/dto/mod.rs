@@ -283,6 +283,60 @@ pub struct UpdateTarget {
     pub higher_is_better: Option<bool>,
 }
 
+/// One figure, or a reporting round: a list of 1 to 1,000 figures, recorded all or none.
+#[derive(Debug)]
+pub struct MeasurementBody(pub crate::extract::OneOrMany<NewMeasurement>);
+
+impl<'de> Deserialize<'de> for MeasurementBody {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::extract::OneOrMany::deserialize(d).map(MeasurementBody)
+    }
+}
+
+impl utoipa::PartialSchema for MeasurementBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, OneOfBuilder, Ref};
+        OneOfBuilder::new()
+            .item(Ref::from_schema_name("NewMeasurement"))
+            .item(
+                ArrayBuilder::new()
+                    .items(Ref::from_schema_name("NewMeasurement"))
+                    .min_items(Some(1))
+                    .max_items(Some(1000)),
+            )
+            .into()
+    }
+}
+
+impl ToSchema for MeasurementBody {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        schemas.push((
+            "NewMeasurement".into(),
+            <NewMeasurement as utoipa::PartialSchema>::schema(),
+        ));
+        <NewMeasurement as ToSchema>::schemas(schemas);
+    }
+}
+
+/// What recording figures answers: the figure, or the round.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum MeasurementOrRound {
+    One(Box<MeasurementDto>),
+    Round(MeasurementRound),
+}
+
+/// A reporting round as recorded: every figure, in the order sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeasurementRound {
+    pub items: Vec<MeasurementDto>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeasurementDto {
     #[schema(example = "01a21945-3cc4-77ec-a861-b9337650c201")]
