@@ -276,10 +276,22 @@ pub struct Seeded {
     pub password_file: Option<std::path::PathBuf>,
 }
 
+/// Seeds the demo bloc with everything, its 2016 tasks included (what `khoi seed-demo` does).
 pub async fn seed_demo(
     db: &DatabaseConnection,
     config: &Config,
     demo_password: Option<String>,
+) -> anyhow::Result<Seeded> {
+    seed_demo_with(db, config, demo_password, true).await
+}
+
+/// As [`seed_demo`]; without `tasks`, only the structure, campaigns, supervisions and meetings
+/// (the fixture most tests build their own tasks on).
+pub async fn seed_demo_with(
+    db: &DatabaseConnection,
+    config: &Config,
+    demo_password: Option<String>,
+    tasks: bool,
 ) -> anyhow::Result<Seeded> {
     if let Some(existing) = bloc::Entity::find()
         .filter(bloc::Column::NameFolded.eq(text::fold(BLOC_NAME)))
@@ -441,7 +453,8 @@ pub async fn seed_demo(
         .await?;
         search::index(&txn, "unit", bloc_id, id, &[name]).await?;
     }
-    let mut head_account = Uuid::nil();
+    let (mut head_account, mut deputy_account, mut staff_account) =
+        (Uuid::nil(), Uuid::nil(), Uuid::nil());
     for (username, role, person) in [
         ("demo.head", Role::BlocHead, head_id),
         ("demo.deputy", Role::DeputyHead, deputy_id),
@@ -459,8 +472,10 @@ pub async fn seed_demo(
         )
         .await
         .map_err(|e| anyhow::anyhow!("cannot create {username}: {}", e.problem().detail))?;
-        if role == Role::BlocHead {
-            head_account = acc.id;
+        match role {
+            Role::BlocHead => head_account = acc.id,
+            Role::DeputyHead => deputy_account = acc.id,
+            _ => staff_account = acc.id,
         }
         let mut am: account::ActiveModel = acc.into();
         am.staff_id = Set(person);
@@ -520,6 +535,22 @@ pub async fn seed_demo(
         },
     )
     .await?;
+    // Tasks go through the task services, which announce them.
+    if tasks {
+        crate::tasks::seed::seed(
+            &txn,
+            &crate::tasks::seed::Context {
+                bloc_id,
+                head: head_account,
+                deputy: deputy_account,
+                staff: staff_account,
+                organisations: &org_ids,
+                sub_committees: &sc_ids,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot seed the demo's tasks: {}", e.problem().detail))?;
+    }
     announce_seeded(&txn, bloc_id).await?;
     txn.commit().await?;
     Ok(Seeded {
@@ -529,9 +560,9 @@ pub async fn seed_demo(
     })
 }
 
-/// The tables the seed writes: resource type, table, whether rows carry a version, and the
-/// column naming the bloc.
-const SEEDED: [(&str, &str, bool, &str); 19] = [
+/// The tables the seed writes directly: resource type, table, whether rows carry a version,
+/// and the column naming the bloc. (Tasks and their reports are made through their services.)
+const SEEDED: [(&str, &str, bool, &str); 17] = [
     ("bloc", "blocs", true, "id"),
     ("organisation", "organisations", true, "bloc_id"),
     ("sub_committee", "sub_committees", true, "bloc_id"),
@@ -574,8 +605,6 @@ const SEEDED: [(&str, &str, bool, &str); 19] = [
         true,
         "bloc_id",
     ),
-    ("task", "tasks", true, "bloc_id"),
-    ("task_report", "task_reports", false, "bloc_id"),
 ];
 
 /// Announces every row the seed wrote as created (audit log, change feed, webhooks), so a

@@ -5,6 +5,7 @@ pub mod dto;
 mod handlers;
 pub(crate) mod moves;
 mod reports;
+pub mod seed;
 pub mod service;
 pub mod similarity;
 pub mod workflow;

@@ -329,11 +329,23 @@ impl TestApp {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
+    /// The demo bloc's structure, campaigns, supervisions and meetings, without its tasks: tests
+    /// make their own.
     pub async fn seed_demo(&self) -> Demo {
+        self.seed_demo_with(false).await
+    }
+
+    /// The whole demo, as `khoi seed-demo` makes it, its 2016 tasks included.
+    pub async fn seed_full_demo(&self) -> Demo {
+        self.seed_demo_with(true).await
+    }
+
+    async fn seed_demo_with(&self, tasks: bool) -> Demo {
         let config = test_config(test_data_dir(), None);
-        let seeded = khoi::seed::seed_demo(&self.state.db, &config, Some(DEMO_PASSWORD.into()))
-            .await
-            .expect("seed");
+        let seeded =
+            khoi::seed::seed_demo_with(&self.state.db, &config, Some(DEMO_PASSWORD.into()), tasks)
+                .await
+                .expect("seed");
         Demo {
             bloc_id: seeded.bloc_id.to_string(),
             head: self.login("demo.head", DEMO_PASSWORD).await.access,

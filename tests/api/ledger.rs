@@ -406,7 +406,7 @@ async fn every_write<'a>(app: &'a TestApp, d: &Demo) -> Ledger<'a> {
 #[tokio::test]
 async fn every_write_is_announced_once_with_the_version_the_database_holds() {
     let app = spawn_app().await;
-    let d = app.seed_demo().await;
+    let d = app.seed_full_demo().await;
     let a = d.admin.as_str();
     let ledger = every_write(&app, &d).await;
     // Every write of the spec was made at least once (sign-in aside: it writes no resource).
@@ -438,7 +438,7 @@ async fn every_write_is_announced_once_with_the_version_the_database_holds() {
 #[tokio::test]
 async fn every_reader_can_read_everything_its_feed_names() {
     let app = spawn_app().await;
-    let d = app.seed_demo().await;
+    let d = app.seed_full_demo().await;
     every_write(&app, &d).await;
     let portal = app
         .portal_account(&d.admin, "Quảng Ninh", "cong.tinh")

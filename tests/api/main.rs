@@ -8,6 +8,7 @@ mod cli;
 mod clients;
 mod concurrency;
 mod dates;
+mod demo;
 mod directives;
 mod egress;
 mod errors;
