@@ -21,6 +21,7 @@ pub mod export;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod imports;
 pub mod meetings;
 pub mod metrics;
 pub mod middleware;

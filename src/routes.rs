@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         reports::configure(c);
         clients::configure(c);
         webhooks::configure(c);
+        crate::imports::configure(c);
     }))
     .service(health::health)
     .service(health::ready)

@@ -8,7 +8,7 @@ use crate::{
     error::{ApiError, ApiResult, FieldError},
     pagination::{self, Keyset, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
-    sessions::service::{NewAccount, create_account, normalize_username},
+    sessions::service::{NewAccount, create_account_hashed, normalize_username},
     tenancy::{self, Scope},
     text,
 };
@@ -94,7 +94,7 @@ pub async fn create(
 ) -> ApiResult<AccountDto> {
     authorize(caller, Action::Create)?;
     let txn = begin_write(db).await?;
-    let out = create_in(&txn, caller, body).await?;
+    let out = create_in(&txn, caller, body, None).await?;
     txn.commit().await?;
     Ok(out)
 }
@@ -104,6 +104,7 @@ pub(crate) async fn create_in(
     txn: &impl ConnectionTrait,
     caller: &Caller,
     body: CreateAccount,
+    hashed: Option<String>,
 ) -> ApiResult<AccountDto> {
     let scope = Scope::of(caller);
     let own_bloc = scope.own_bloc();
@@ -183,7 +184,7 @@ pub(crate) async fn create_in(
             None
         }
     };
-    let model = create_account(
+    let model = create_account_hashed(
         txn,
         NewAccount {
             username: body.username,
@@ -192,6 +193,7 @@ pub(crate) async fn create_in(
             province,
             password: body.password,
         },
+        hashed,
     )
     .await?;
     // Someone else chose this password: the person replaces it before anything else.

@@ -242,6 +242,7 @@ async fn open_head(
             staff_id: Some(staff.id),
             province: None,
         },
+        None,
     )
     .await
     .map_err(under_head)?;

@@ -429,6 +429,16 @@ pub async fn create_account(
     conn: &impl ConnectionTrait,
     new: NewAccount,
 ) -> Result<account::Model, ApiError> {
+    create_account_hashed(conn, new, None).await
+}
+
+/// As [`create_account`], with the password's hash already made (imports hash many at once,
+/// before their transaction opens).
+pub async fn create_account_hashed(
+    conn: &impl ConnectionTrait,
+    new: NewAccount,
+    hashed: Option<String>,
+) -> Result<account::Model, ApiError> {
     let username = normalize_username(&new.username);
     let mut errors = Vec::new();
     if let Err(m) = check_username(&username) {
@@ -470,7 +480,10 @@ pub async fn create_account(
             "the username `{username}` is taken"
         )));
     }
-    let hash = password::hash_blocking(new.password).await?;
+    let hash = match hashed {
+        Some(h) => h,
+        None => password::hash_blocking(new.password).await?,
+    };
     let now = Utc::now();
     let model = account::ActiveModel {
         id: Set(Uuid::now_v7()),

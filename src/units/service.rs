@@ -148,14 +148,26 @@ pub async fn create(
     let bloc_id = Scope::of(caller)
         .own_bloc()
         .ok_or_else(|| ApiError::Forbidden("only the bloc's own people add its units".into()))?;
+    let txn = begin_write(db).await?;
+    let out = create_in(&txn, caller, bloc_id, body).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+/// Adds a unit to `bloc_id` in the caller's transaction; the caller has been authorised.
+pub(crate) async fn create_in(
+    txn: &impl ConnectionTrait,
+    caller: &Caller,
+    bloc_id: Uuid,
+    body: CreateUnit,
+) -> ApiResult<UnitDto> {
     let mut c = Checks::new();
     let name = c.text("name", &body.name, 200);
     check_counts(&mut c, body.population, body.households);
-    let txn = begin_write(db).await?;
-    refs::unit_in_bloc(&txn, &mut c, "parent_id", bloc_id, body.parent_id).await?;
+    refs::unit_in_bloc(txn, &mut c, "parent_id", bloc_id, body.parent_id).await?;
     c.finish()?;
     let folded = text::fold(&name);
-    if name_taken(&txn, bloc_id, body.parent_id, &folded, None).await? {
+    if name_taken(txn, bloc_id, body.parent_id, &folded, None).await? {
         return Err(ApiError::conflict(format!(
             "a unit named `{name}` already exists there"
         )));
@@ -174,11 +186,11 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    search::index(&txn, RESOURCE, bloc_id, model.id, &[&model.name]).await?;
+    search::index(txn, RESOURCE, bloc_id, model.id, &[&model.name]).await?;
     audit::log_and_announce(
-        &txn,
+        txn,
         caller,
         audit::Written {
             action: "create",
@@ -190,7 +202,6 @@ pub async fn create(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(UnitDto::from(model))
 }
 

@@ -130,8 +130,33 @@ impl<'a> Ledger<'a> {
         body: &Value,
         token: &str,
     ) -> (u16, Value) {
-        let mut audits = BTreeMap::new();
         let (status, answer) = send(self.app, method, url, body, token).await;
+        self.check(method, template, status, answer).await
+    }
+
+    /// A spreadsheet sent to an import.
+    async fn upload(
+        &mut self,
+        url: &str,
+        content_type: &str,
+        file: &str,
+        token: &str,
+    ) -> (u16, Value) {
+        let (status, answer) =
+            crate::imports::upload(self.app, url, content_type, file.as_bytes().to_vec(), token)
+                .await;
+        self.check("post", "/api/v1/imports/{kind}", status, answer)
+            .await
+    }
+
+    async fn check(
+        &mut self,
+        method: &str,
+        template: &str,
+        status: u16,
+        answer: Value,
+    ) -> (u16, Value) {
+        let mut audits = BTreeMap::new();
         let after = rows(self.app).await;
         let moved: BTreeMap<&(String, Uuid), &Option<i32>> = after
             .iter()
@@ -387,6 +412,33 @@ async fn every_write<'a>(app: &'a TestApp, d: &Demo) -> Ledger<'a> {
             )
             .await;
         assert_eq!(s, 200, "{body}: {p}");
+    }
+
+    // Imports: each row's resources, once each; a dry run and a refused file, nothing.
+    for (url, file, status) in [
+        (
+            "/api/v1/imports/staff?dry_run=true",
+            "Họ và tên,Tên đăng nhập,Mật khẩu\nNgô Thị Lan,ngo.thi.lan,mật-khẩu-tạm-2016\n",
+            200,
+        ),
+        (
+            "/api/v1/imports/units",
+            "Tên,Loại\nThôn Đồng Tâm,Làng\n",
+            422,
+        ),
+        (
+            "/api/v1/imports/staff",
+            "Họ và tên,Tên đăng nhập,Mật khẩu\nNgô Thị Lan,ngo.thi.lan,mật-khẩu-tạm-2016\nĐỗ Văn Minh,,\n",
+            201,
+        ),
+        (
+            "/api/v1/imports/units",
+            "Tên,Loại\nThôn Đồng Tâm,Thôn\n",
+            201,
+        ),
+    ] {
+        let (s, p) = ledger.upload(url, crate::imports::CSV, file, h).await;
+        assert_eq!(s, status, "{url}: {p}");
     }
 
     // The account's own password.

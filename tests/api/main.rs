@@ -17,6 +17,7 @@ mod faults;
 mod followup;
 mod hardening;
 mod helpers;
+mod imports;
 mod instances;
 mod isolation;
 mod jwks;

@@ -82,11 +82,19 @@ fn spec_is_openapi_3_1_with_bearer_auth_and_documented_errors() {
                 for s in ["400", "413", "415", "422"] {
                     assert!(responses.contains_key(s), "{method} {path}: no {s}");
                 }
-                let content = &op["requestBody"]["content"]["application/json"];
-                assert!(
+                // A JSON body, or a file (an import) in a type that can show one.
+                let documented = |content: &Value| {
                     content.get("example").is_some()
                         || content.get("examples").is_some()
-                        || schema_has_examples(&spec, &content["schema"]),
+                        || schema_has_examples(&spec, &content["schema"])
+                };
+                let body = &op["requestBody"]["content"];
+                assert!(
+                    if body["application/json"].is_object() {
+                        documented(&body["application/json"])
+                    } else {
+                        body.as_object().unwrap().values().any(documented)
+                    },
                     "{method} {path}: request body without example"
                 );
             }

@@ -1,0 +1,312 @@
+//! A spreadsheet as rows of text: CSV (UTF-8, comma or semicolon) or the first sheet of an XLSX
+//! workbook. Rows are numbered as the spreadsheet shows them (the header is row 1).
+use crate::error::{ApiError, FieldError};
+use chrono::NaiveDate;
+use std::io::{Cursor, Read};
+
+/// Most data rows in one import.
+pub const MAX_ROWS: usize = 10_000;
+/// Most bytes an XLSX workbook may unpack to (its parts together): a small file that inflates
+/// without bound is refused before it is read.
+const MAX_UNPACKED: u64 = 64 * 1024 * 1024;
+
+pub const CSV: &str = "text/csv";
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+pub struct Table {
+    pub headers: Vec<String>,
+    /// (row number in the spreadsheet, cells)
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+pub fn parse(content_type: &str, body: &[u8]) -> Result<Table, ApiError> {
+    let mut table = match content_type {
+        CSV => csv(body)?,
+        XLSX => xlsx(body)?,
+        other => {
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "Content-Type `{other}` is not supported; send {CSV} or {XLSX}"
+            )));
+        }
+    };
+    // Blank lines at the end of a sheet are not rows.
+    table
+        .rows
+        .retain(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
+    if table.headers.iter().all(|h| h.trim().is_empty()) {
+        return Err(ApiError::invalid(
+            "body",
+            "the first row must name the columns",
+        ));
+    }
+    if table.rows.is_empty() {
+        return Err(ApiError::invalid("body", "has no rows under its header"));
+    }
+    if table.rows.len() > MAX_ROWS {
+        return Err(ApiError::invalid(
+            "body",
+            format!(
+                "has {} rows; one import takes at most {MAX_ROWS}",
+                table.rows.len()
+            ),
+        ));
+    }
+    Ok(table)
+}
+
+fn csv(body: &[u8]) -> Result<Table, ApiError> {
+    let text = std::str::from_utf8(body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body))
+        .map_err(|_| ApiError::invalid("body", "a CSV file must be UTF-8"))?;
+    // Spreadsheets saved with a Vietnamese locale separate with semicolons.
+    let first = text.lines().next().unwrap_or("");
+    let delimiter = if first.matches(';').count() > first.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut headers = None;
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| {
+            ApiError::invalid("body", format!("row {}: not valid CSV ({e})", i + 1))
+        })?;
+        let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
+        if headers.is_none() {
+            headers = Some(cells);
+        } else {
+            rows.push((i + 1, cells));
+            if rows.len() > MAX_ROWS {
+                break;
+            }
+        }
+    }
+    Ok(Table {
+        headers: headers.unwrap_or_default(),
+        rows,
+    })
+}
+
+fn xlsx(body: &[u8]) -> Result<Table, ApiError> {
+    use calamine::{Data, Reader};
+    let bad = |e: &dyn std::fmt::Display| {
+        ApiError::invalid("body", format!("not a readable XLSX workbook ({e})"))
+    };
+    let mut zip = zip::ZipArchive::new(Cursor::new(body)).map_err(|e| bad(&e))?;
+    let mut unpacked = 0u64;
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|e| bad(&e))?;
+        // Counted as read, not as declared: a part may lie about its size.
+        let n = std::io::copy(
+            &mut (&mut part).take(MAX_UNPACKED + 1 - unpacked),
+            &mut std::io::sink(),
+        )
+        .map_err(|e| bad(&e))?;
+        unpacked += n;
+        if unpacked > MAX_UNPACKED {
+            return Err(ApiError::invalid(
+                "body",
+                format!("the workbook unpacks to more than {MAX_UNPACKED} bytes"),
+            ));
+        }
+    }
+    let mut book: calamine::Xlsx<_> =
+        calamine::Xlsx::new(Cursor::new(body)).map_err(|e| bad(&e))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| ApiError::invalid("body", "the workbook has no sheet"))?
+        .map_err(|e| bad(&e))?;
+    let (first_row, _) = range.start().unwrap_or((0, 0));
+    let mut headers = None;
+    let mut rows = Vec::new();
+    for (i, row) in range.rows().enumerate() {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| match c {
+                Data::Empty => String::new(),
+                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
+                    s.trim().to_string()
+                }
+                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+                Data::Float(f) => f.to_string(),
+                Data::Int(n) => n.to_string(),
+                Data::Bool(b) => b.to_string(),
+                // Excel counts days from 1899-12-30.
+                Data::DateTime(d) => NaiveDate::from_ymd_opt(1899, 12, 30)
+                    .and_then(|base| {
+                        base.checked_add_days(chrono::Days::new(d.as_f64().floor().max(0.0) as u64))
+                    })
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                Data::Error(e) => format!("#{e:?}"),
+            })
+            .collect();
+        let number = first_row as usize + i + 1;
+        if headers.is_none() {
+            headers = Some(cells);
+        } else {
+            rows.push((number, cells));
+            if rows.len() > MAX_ROWS {
+                break;
+            }
+        }
+    }
+    Ok(Table {
+        headers: headers.unwrap_or_default(),
+        rows,
+    })
+}
+
+/// A header or a value as compared: without diacritics, case or punctuation.
+pub fn key(s: &str) -> String {
+    crate::text::fold(s)
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Where each known column is, by its name or one of the names the bloc's own spreadsheets
+/// use; an unknown column is refused (a misspelt one would otherwise be dropped silently).
+pub fn columns(
+    headers: &[String],
+    known: &[(&'static str, &[&str])],
+    required: &[&'static str],
+) -> Result<Vec<(&'static str, usize)>, ApiError> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        if h.trim().is_empty() {
+            continue;
+        }
+        let k = key(h);
+        match known
+            .iter()
+            .find(|(name, aliases)| key(name) == k || aliases.iter().any(|a| key(a) == k))
+        {
+            Some((name, _)) if out.iter().any(|(n, _)| n == name) => errors.push(FieldError::new(
+                format!("columns[{}]", i + 1),
+                format!("`{h}` repeats the column `{name}`"),
+            )),
+            Some((name, _)) => out.push((*name, i)),
+            None => errors.push(FieldError::new(
+                format!("columns[{}]", i + 1),
+                format!(
+                    "`{h}` is not a column of this import; known: {}",
+                    known.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                ),
+            )),
+        }
+    }
+    for r in required {
+        if !out.iter().any(|(n, _)| n == r) {
+            errors.push(FieldError::new("columns", format!("`{r}` is required")));
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// A day written `2016-01-25` or `25/01/2016`.
+pub fn date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
+        .ok()
+}
+
+/// A count written with or without thousands separators (`2.432`, `2,432`, `2432`).
+pub fn count(s: &str) -> Option<i64> {
+    s.chars()
+        .filter(|c| !matches!(c, '.' | ',' | ' ' | '\u{a0}'))
+        .collect::<String>()
+        .parse()
+        .ok()
+}
+
+/// A figure: `1240.5`, or `1240,5` with a decimal comma.
+pub fn number(s: &str) -> Option<f64> {
+    let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let t = if t.contains(',') && !t.contains('.') {
+        t.replace(',', ".")
+    } else {
+        t.replace(',', "")
+    };
+    t.parse().ok().filter(|f: &f64| f.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_csv_with_either_separator_and_a_bom() {
+        let t = parse(
+            CSV,
+            "\u{feff}Họ và tên;Chức vụ\nNguyễn Văn A;Cán bộ\n\n".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(t.headers, ["Họ và tên", "Chức vụ"]);
+        assert_eq!(
+            t.rows,
+            [(2, vec!["Nguyễn Văn A".to_string(), "Cán bộ".to_string()])]
+        );
+        let t = parse(CSV, b"name,kind\n\"Th\xc3\xb4n 1, x\xc3\xa3 A\",village\n").unwrap();
+        assert_eq!(t.rows[0].1[0], "Thôn 1, xã A");
+        assert!(parse(CSV, b"\xff\xfe").is_err());
+        assert!(parse(CSV, b"name\n").is_err());
+        assert!(parse("text/plain", b"name\nx\n").is_err());
+    }
+
+    #[test]
+    fn refuses_more_than_the_row_limit() {
+        let mut s = String::from("name\n");
+        for i in 0..=MAX_ROWS {
+            s.push_str(&format!("Thôn {i}\n"));
+        }
+        let e = parse(CSV, s.as_bytes()).err().unwrap();
+        assert!(
+            e.problem().detail.contains("10000"),
+            "{}",
+            e.problem().detail
+        );
+    }
+
+    #[test]
+    fn matches_vietnamese_headers_and_refuses_unknown_ones() {
+        let known: &[(&str, &[&str])] = &[
+            ("full_name", &["Họ và tên", "Họ tên"]),
+            ("phone", &["Điện thoại"]),
+        ];
+        let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            columns(&h(&["HỌ VÀ TÊN", "điện  thoại"]), known, &["full_name"]).unwrap(),
+            [("full_name", 0), ("phone", 1)]
+        );
+        let e = columns(&h(&["Ho ten", "Email"]), known, &["full_name"])
+            .err()
+            .unwrap();
+        assert_eq!(e.problem().errors[0].field, "columns[2]");
+        assert!(columns(&h(&["Điện thoại"]), known, &["full_name"]).is_err());
+    }
+
+    #[test]
+    fn reads_vietnamese_dates_and_numbers() {
+        assert_eq!(date("25/01/2016"), NaiveDate::from_ymd_opt(2016, 1, 25));
+        assert_eq!(date("2016-01-25"), NaiveDate::from_ymd_opt(2016, 1, 25));
+        assert_eq!(date("2016-13-01"), None);
+        assert_eq!(count("2.432"), Some(2432));
+        assert_eq!(count("12 830"), Some(12830));
+        assert_eq!(number("1240,5"), Some(1240.5));
+        assert_eq!(number("1,240.5"), Some(1240.5));
+        assert_eq!(number("NaN"), None);
+    }
+}
