@@ -51,6 +51,42 @@ pub fn to_dto(m: reg::Model) -> RegistrationDto {
     }
 }
 
+/// The rule a status change is decided by: recognising, or withdrawing what was recognised, is
+/// the campaign leaders' call; withdrawing an entry, any cadre's.
+fn action_for(now: RegistrationStatus, next: RegistrationStatus) -> Action {
+    match (now, next) {
+        (_, RegistrationStatus::Recognised) | (RegistrationStatus::Recognised, _)
+            if next != now =>
+        {
+            Action::Recognise
+        }
+        (_, RegistrationStatus::Withdrawn) if next != now => Action::Withdraw,
+        _ => Action::Create,
+    }
+}
+
+/// Keeps in `allowed_statuses` only the changes this caller may make; none once the campaign
+/// is closed.
+fn as_seen_by(
+    actor: &Actor,
+    campaign: &crate::entities::campaign::Model,
+    mut d: RegistrationDto,
+) -> RegistrationDto {
+    if closed_is_final(campaign).is_err() {
+        d.allowed_statuses.clear();
+    }
+    let now = d.status;
+    d.allowed_statuses.retain(|next| {
+        policy::allows(
+            actor,
+            Resource::Registration,
+            action_for(now, *next),
+            &led_by(campaign),
+        )
+    });
+    d
+}
+
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id))]
 pub async fn create(
     db: &DatabaseConnection,
@@ -117,7 +153,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok(to_dto(m))
+    Ok(as_seen_by(&actor, &campaign, to_dto(m)))
 }
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id))]
@@ -130,7 +166,8 @@ pub async fn list(
     crate::policy::may_read(caller, crate::policy::Resource::Registration)?;
     let limit = pagination::limit(q.limit)?;
     let keyset = Keyset::<reg::Column>::parse(None, q.cursor.as_deref(), &[])?;
-    service::find(db, caller, campaign_id).await?;
+    let campaign = service::find(db, caller, campaign_id).await?;
+    let actor = Actor::of(db, caller).await?;
     let mut select = tenancy::select::<reg::Entity>(&Scope::of(caller))
         .filter(reg::Column::CampaignId.eq(campaign_id));
     if let Some(s) = q.status {
@@ -149,7 +186,7 @@ pub async fn list(
             reg::Column::Id,
             limit,
             |m| (json!(null), m.id),
-            to_dto,
+            |m| as_seen_by(&actor, &campaign, to_dto(m)),
         )
         .await?)
 }
@@ -181,7 +218,9 @@ pub async fn get(
     id: Uuid,
 ) -> ApiResult<RegistrationDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Registration)?;
-    Ok(to_dto(find(db, caller, campaign_id, id).await?.1))
+    let (campaign, m) = find(db, caller, campaign_id, id).await?;
+    let actor = Actor::of(db, caller).await?;
+    Ok(as_seen_by(&actor, &campaign, to_dto(m)))
 }
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, id = %id))]
@@ -198,17 +237,12 @@ pub async fn update(
     let actor = Actor::of(&txn, caller).await?;
     let now = status_of(&current);
     let next = body.status.unwrap_or(now);
-    // Recognising, or withdrawing what was recognised, is the campaign leaders' call.
-    let action = match (now, next) {
-        (_, RegistrationStatus::Recognised) | (RegistrationStatus::Recognised, _)
-            if next != now =>
-        {
-            Action::Recognise
-        }
-        (_, RegistrationStatus::Withdrawn) if next != now => Action::Withdraw,
-        _ => Action::Create,
-    };
-    policy::authorize(&actor, Resource::Registration, action, &led_by(&campaign))?;
+    policy::authorize(
+        &actor,
+        Resource::Registration,
+        action_for(now, next),
+        &led_by(&campaign),
+    )?;
     if_match.check(current.version)?;
     closed_is_final(&campaign)?;
     if next != now && !now.allowed_next().contains(&next) {
@@ -246,5 +280,5 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(to_dto(updated))
+    Ok(as_seen_by(&actor, &campaign, to_dto(updated)))
 }

@@ -158,6 +158,20 @@ pub async fn dtos(
         .collect())
 }
 
+/// Keeps in `allowed_statuses` only what this caller may set: the campaign's runners (the bloc
+/// head, the leader of its lead organisation) move it; for everyone else it is empty.
+pub fn as_seen_by(actor: &Actor, mut d: CampaignDto) -> CampaignDto {
+    if !policy::allows(
+        actor,
+        Resource::Campaign,
+        Action::Update,
+        &Target::run_by(None, Some(d.lead_organisation_id)),
+    ) {
+        d.allowed_statuses.clear();
+    }
+    d
+}
+
 pub async fn dto(conn: &impl ConnectionTrait, m: campaign::Model) -> Result<CampaignDto, DbErr> {
     Ok(dtos(conn, vec![m]).await?.remove(0))
 }
@@ -201,7 +215,12 @@ pub async fn list(
         .await?;
     // Task counts and participants are read for the extra row too: one row more, no second
     // pass over the page.
-    let items = dtos(db, rows).await?;
+    let actor = Actor::of(db, caller).await?;
+    let items = dtos(db, rows)
+        .await?
+        .into_iter()
+        .map(|d| as_seen_by(&actor, d))
+        .collect();
     Ok(keyset.finish(items, limit, key_of(field), |d| d))
 }
 
@@ -400,14 +419,15 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok(out)
+    Ok(as_seen_by(&actor, out))
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<CampaignDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Campaign)?;
     let m = find(db, caller, id).await?;
-    Ok(dto(db, m).await?)
+    let actor = Actor::of(db, caller).await?;
+    Ok(as_seen_by(&actor, dto(db, m).await?))
 }
 
 /// The earliest and latest dates the campaign's figures, registrations and targets use: its
@@ -578,7 +598,7 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(after)
+    Ok(as_seen_by(&actor, after))
 }
 
 // ---- targets ----

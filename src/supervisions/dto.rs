@@ -95,6 +95,7 @@ pub struct SupervisionDto {
     #[schema(example = "2016-05-20")]
     pub planned_end: NaiveDate,
     pub status: SupervisionStatus,
+    /// The statuses this caller may move it to now (empty unless they run it).
     #[schema(example = json!(["concluded"]))]
     pub allowed_statuses: Vec<SupervisionStatus>,
     #[schema(example = json!(null))]
@@ -252,6 +253,7 @@ pub struct RecommendationDto {
     #[schema(example = "2016-07-31")]
     pub due_on: Option<NaiveDate>,
     pub status: RecommendationStatus,
+    /// The statuses this caller may set now (empty unless they run the supervision).
     #[schema(example = json!(["accepted", "rejected", "implemented"]))]
     pub allowed_statuses: Vec<RecommendationStatus>,
     /// Open or accepted past its due date (Vietnam's calendar).

@@ -75,6 +75,20 @@ async fn rec_dtos(
         .collect())
 }
 
+/// Keeps in `allowed_statuses` only what this caller may set: those who run the supervision.
+/// (Recording an addressee's response is open to every cadre, at `…/responses`.)
+fn as_seen_by(actor: &Actor, s: &sup::Model, mut d: RecommendationDto) -> RecommendationDto {
+    if !policy::allows(
+        actor,
+        Resource::Recommendation,
+        Action::Update,
+        &run_by(actor, s, &[]),
+    ) {
+        d.allowed_statuses.clear();
+    }
+    d
+}
+
 async fn rec_dto(conn: &impl ConnectionTrait, m: rec::Model) -> Result<RecommendationDto, DbErr> {
     Ok(rec_dtos(conn, vec![m]).await?.remove(0))
 }
@@ -86,8 +100,13 @@ pub async fn list_recommendations(
     id: Uuid,
 ) -> ApiResult<Vec<RecommendationDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::Supervision)?;
-    find(db, caller, id).await?;
-    Ok(rec_dtos(db, recommendations_of(db, id).await?).await?)
+    let sup = find(db, caller, id).await?;
+    let actor = Actor::of(db, caller).await?;
+    Ok(rec_dtos(db, recommendations_of(db, id).await?)
+        .await?
+        .into_iter()
+        .map(|d| as_seen_by(&actor, &sup, d))
+        .collect())
 }
 
 async fn find_rec(
@@ -117,8 +136,9 @@ pub async fn get_recommendation(
     rid: Uuid,
 ) -> ApiResult<RecommendationDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Supervision)?;
-    let (_, r) = find_rec(db, caller, id, rid).await?;
-    Ok(rec_dto(db, r).await?)
+    let (sup, r) = find_rec(db, caller, id, rid).await?;
+    let actor = Actor::of(db, caller).await?;
+    Ok(as_seen_by(&actor, &sup, rec_dto(db, r).await?))
 }
 
 fn check_due(c: &mut Checks, s: &sup::Model, due: Option<NaiveDate>) {
@@ -192,7 +212,7 @@ pub async fn add_recommendation(
     )
     .await?;
     txn.commit().await?;
-    Ok(out)
+    Ok(as_seen_by(&actor, &s, out))
 }
 
 fn illegal_rec_move(now: RecommendationStatus, next: RecommendationStatus) -> ApiError {
@@ -272,7 +292,7 @@ pub async fn update_recommendation(
     )
     .await?;
     txn.commit().await?;
-    Ok(after)
+    Ok(as_seen_by(&actor, &s, after))
 }
 
 #[tracing::instrument(skip_all, fields(id = %id, rid = %rid))]
@@ -356,7 +376,7 @@ pub async fn add_response(
     )
     .await?;
     txn.commit().await?;
-    Ok(after)
+    Ok(as_seen_by(&actor, &s, after))
 }
 
 // ---- report ----

@@ -153,6 +153,20 @@ async fn dtos(
         .collect())
 }
 
+/// Keeps in `allowed_statuses` only what this caller may set: those who run the supervision
+/// (the bloc head, the deputy heading its sub-committee or leading its lead organisation).
+pub fn as_seen_by(actor: &Actor, mut d: SupervisionDto) -> SupervisionDto {
+    if !policy::allows(
+        actor,
+        Resource::Supervision,
+        Action::Update,
+        &Target::run_by(d.sub_committee_id, d.lead_organisation_id),
+    ) {
+        d.allowed_statuses.clear();
+    }
+    d
+}
+
 pub async fn dto(conn: &impl ConnectionTrait, m: sup::Model) -> Result<SupervisionDto, DbErr> {
     Ok(dtos(conn, vec![m]).await?.remove(0))
 }
@@ -222,7 +236,12 @@ pub async fn list(
     }
     let field = keyset.field_name();
     let rows = keyset.apply(select, sup::Column::Id, limit).all(db).await?;
-    let items = dtos(db, rows).await?;
+    let actor = Actor::of(db, caller).await?;
+    let items = dtos(db, rows)
+        .await?
+        .into_iter()
+        .map(|d| as_seen_by(&actor, d))
+        .collect();
     Ok(keyset.finish(
         items,
         limit,
@@ -247,7 +266,8 @@ pub async fn find(conn: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> Api
 pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<SupervisionDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Supervision)?;
     let m = find(db, caller, id).await?;
-    Ok(dto(db, m).await?)
+    let actor = Actor::of(db, caller).await?;
+    Ok(as_seen_by(&actor, dto(db, m).await?))
 }
 
 async fn check_people(
@@ -417,7 +437,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok(out)
+    Ok(as_seen_by(&actor, out))
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
@@ -560,7 +580,7 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(after)
+    Ok(as_seen_by(&actor, after))
 }
 
 // ---- findings ----

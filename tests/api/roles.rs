@@ -403,3 +403,69 @@ async fn every_role_against_every_write_of_the_structure() {
         );
     }
 }
+
+/// Honest affordances (issue 14): `allowed_statuses` lists only what this caller may set, by
+/// the same rules the change itself is decided by; each one offered succeeds and each one
+/// withheld is refused.
+#[tokio::test]
+async fn allowed_statuses_are_what_the_caller_may_set() {
+    let app = spawn_app().await;
+    let d = app.seed_demo().await;
+    let ids = crate::security::seeded_ids(&app, &d.head).await;
+    let id = |r: &str, p: &str| ids[&(r.to_string(), p.to_string())].clone();
+    let (c, reg) = (id("campaigns", "id"), id("campaigns", "registration_id"));
+    let (s, rec) = (
+        id("supervisions", "id"),
+        id("supervisions", "recommendation_id"),
+    );
+    let paths = [
+        format!("/api/v1/campaigns/{c}"),
+        format!("/api/v1/campaigns/{c}/registrations/{reg}"),
+        format!("/api/v1/supervisions/{s}"),
+        format!("/api/v1/supervisions/{s}/recommendations/{rec}"),
+    ];
+    let offered = async |path: &str, token: &str| -> Vec<String> {
+        let (st, v) = app.get_json(path, token).await;
+        assert_eq!(st, 200, "{path}: {v}");
+        v["allowed_statuses"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path}: {v}"))
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    };
+    // The head runs everything here; a cadre runs none of it but may withdraw an entry.
+    for path in &paths {
+        assert!(!offered(path, &d.head).await.is_empty(), "{path}");
+    }
+    assert_eq!(offered(&paths[0], &d.staff).await, Vec::<String>::new());
+    assert_eq!(offered(&paths[1], &d.staff).await, ["withdrawn"]);
+    assert_eq!(offered(&paths[2], &d.staff).await, Vec::<String>::new());
+    assert_eq!(offered(&paths[3], &d.staff).await, Vec::<String>::new());
+    let portal = app
+        .portal_account(&d.admin, "Quảng Ninh", "cong.tinh")
+        .await;
+    for path in &paths {
+        assert_eq!(offered(path, &portal).await, Vec::<String>::new(), "{path}");
+    }
+    // Withheld means refused; offered means allowed.
+    let patch = async |path: &str, status: &str, token: &str| {
+        app.patch_json(path, &json!({"status": status}), token, None)
+            .await
+            .status()
+            .as_u16()
+    };
+    let all = offered(&paths[1], &d.head).await;
+    assert!(all.contains(&"recognised".to_string()), "{all:?}");
+    assert_eq!(patch(&paths[1], "recognised", &d.staff).await, 403);
+    assert_eq!(patch(&paths[0], "closed", &d.staff).await, 403);
+    assert_eq!(patch(&paths[1], "withdrawn", &d.staff).await, 200);
+    // A closed campaign's entries move no more.
+    assert_eq!(patch(&paths[0], "closed", &d.head).await, 200);
+    let (_, regs) = app
+        .get_json(&format!("/api/v1/campaigns/{c}/registrations"), &d.head)
+        .await;
+    for r in regs["items"].as_array().unwrap() {
+        assert_eq!(r["allowed_statuses"], json!([]), "{r}");
+    }
+}

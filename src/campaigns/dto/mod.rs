@@ -93,7 +93,8 @@ pub struct CampaignDto {
     #[schema(example = "2017-12-31")]
     pub end_on: NaiveDate,
     pub status: CampaignStatus,
-    /// The statuses it may move to.
+    /// The statuses this caller may move it to now (empty unless they run it: the bloc head, or
+    /// the leader of its lead organisation).
     #[schema(example = json!(["closed"]))]
     pub allowed_statuses: Vec<CampaignStatus>,
     /// Tasks linked to the campaign that are not finished (drafts included).
@@ -475,6 +476,9 @@ pub struct RegistrationDto {
     #[schema(example = "2016-03-15")]
     pub registered_on: NaiveDate,
     pub status: RegistrationStatus,
+    /// The statuses this caller may move it to now: recognising is the campaign leaders', any
+    /// cadre may withdraw an entry; none once the campaign is closed.
+    #[schema(example = json!(["recognised", "withdrawn"]))]
     pub allowed_statuses: Vec<RegistrationStatus>,
     #[schema(example = json!(null))]
     pub note: Option<String>,
