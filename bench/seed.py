@@ -91,7 +91,7 @@ INSERT INTO tpl_tokens VALUES {token_rows};
 
 INSERT INTO tasks (id, bloc_id, title, description, expected_result, directive_id, campaign_id, lead_organisation_id,
                    sub_committee_id, assignee_id, created_by, start_date, due_date, due_sort, priority, key_task, progress,
-                   status, completed_on, duplicate_of, version, created_at, updated_at)
+                   status, completed_on, duplicate_of, version, created_at, updated_at, opened_on, closed_on)
 SELECT tt.id, b.id, ({title_array})[tt.tpl + 1], 'Thực hiện theo kế hoạch của Khối.', 'Báo cáo kết quả', NULL, NULL,
        o.id, sc.id, st.id, head.account_id,
        DATE '2016-01-01' + (tt.n % 700)::int,
@@ -102,12 +102,31 @@ SELECT tt.id, b.id, ({title_array})[tt.tpl + 1], 'Thực hiện theo kế hoạc
        CASE WHEN tt.r < 10 THEN 'draft' WHEN tt.r < 25 THEN 'assigned' WHEN tt.r < 50 THEN 'in_progress'
             WHEN tt.r < 60 THEN 'submitted' WHEN tt.r < 65 THEN 'returned' WHEN tt.r < 95 THEN 'completed' ELSE 'cancelled' END,
        CASE WHEN tt.r >= 65 AND tt.r < 95 THEN DATE '2016-01-10' + (tt.n % 710)::int END,
-       NULL, 1, now() - (tt.n || ' seconds')::interval, now()
+       NULL, 1, now() - (tt.n || ' seconds')::interval, now(),
+       DATE '2016-01-01' + (tt.n % 700)::int,
+       CASE WHEN tt.r >= 65 AND tt.r < 95 THEN DATE '2016-01-10' + (tt.n % 710)::int
+            WHEN tt.r >= 95 THEN DATE '2016-01-11' + (tt.n % 700)::int END
 FROM tt JOIN b ON b.n = tt.bn
 JOIN o ON o.bn = tt.bn AND o.kn = (tt.n % 6) + 1
 JOIN sc ON sc.bn = tt.bn AND sc.kn = (tt.n % 4) + 1
 JOIN st ON st.bn = tt.bn AND st.kn = 7 + (tt.n % 14)
 JOIN head ON head.bn = tt.bn;
+
+-- Each task's history, for `as_of`: created (draft) the day it opened, assigned the next day,
+-- then moved to where it is now (completed on its completion day, the rest ten days in).
+INSERT INTO task_events (id, task_id, bloc_id, action, from_status, to_status, actor_id, note, data, created_at, occurred_on)
+SELECT gen_random_uuid(), t.id, t.bloc_id, 'create', NULL, 'draft', t.created_by, NULL, '{{}}', t.created_at, t.opened_on
+FROM tasks t;
+INSERT INTO task_events (id, task_id, bloc_id, action, from_status, to_status, actor_id, note, data, created_at, occurred_on)
+SELECT gen_random_uuid(), t.id, t.bloc_id, 'assign', 'draft', 'assigned', t.created_by, NULL, '{{}}', t.created_at, t.opened_on + 1
+FROM tasks t WHERE t.status <> 'draft';
+INSERT INTO task_events (id, task_id, bloc_id, action, from_status, to_status, actor_id, note, data, created_at, occurred_on)
+SELECT gen_random_uuid(), t.id, t.bloc_id,
+       CASE t.status WHEN 'in_progress' THEN 'start' WHEN 'submitted' THEN 'submit' WHEN 'returned' THEN 'return'
+                     WHEN 'completed' THEN 'complete' ELSE 'cancel' END,
+       'assigned', t.status, t.created_by, NULL, '{{}}', t.created_at,
+       GREATEST(t.opened_on + 1, COALESCE(t.completed_on, t.opened_on + 10))
+FROM tasks t WHERE t.status NOT IN ('draft', 'assigned');
 
 INSERT INTO task_coordinators (task_id, organisation_id)
 SELECT tt.id, o.id FROM tt JOIN o ON o.bn = tt.bn AND o.kn = ((tt.n + 1) % 6) + 1 WHERE tt.n % 3 = 0;
