@@ -9,6 +9,9 @@ Starts target/release/khoi on 127.0.0.1:18080 against the database, signs in as 
   me-tasks   GET /api/v1/me/tasks
   detail     GET /api/v1/tasks/{id} (one task of the first page)
   create     POST /api/v1/tasks (overlap detection included)
+  as-of      GET /api/v1/tasks?as_of=<a random day of 2016-2017>&limit=50 (bench/as_of.lua)
+  as-of-overdue  the same with &standing=overdue
+ROWS=name,name… runs only those rows.
 """
 import json, os, re, subprocess, sys, time, urllib.request
 
@@ -73,7 +76,12 @@ try:
         ("me-tasks", "/api/v1/me/tasks", staff, None, None),
         ("detail", f"/api/v1/tasks/{detail_id}", head, None, None),
         ("create", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "create.lua")], {"TOKEN": head, "SC": sc, "ORG": org}),
+        ("as-of", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "as_of.lua")], None),
+        ("as-of-overdue", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "as_of.lua")], {"EXTRA": "&standing=overdue"}),
     ]
+    only = os.environ.get("ROWS")
+    if only:
+        rows = [r for r in rows if r[0].split(" ")[0] in only.split(",")]
     print(f"| scenario | connections | p50 ms | p99 ms | requests/s | non-2xx |")
     print(f"|---|---|---|---|---|---|")
     for name, path, token, extra, env in rows:

@@ -9,6 +9,7 @@ pub mod seed;
 pub mod service;
 pub mod standing;
 pub mod targets;
+pub mod view;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(handlers::list)

@@ -178,7 +178,7 @@ mod tests {
             "task_report",
             "directive_dispatch",
         ];
-        for t in crate::webhooks::service::RESOURCE_TYPES {
+        for t in crate::changes::service::RESOURCE_TYPES {
             assert!(super::collection(t).is_some() || nested.contains(&t), "{t}");
         }
     }

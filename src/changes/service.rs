@@ -15,6 +15,31 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+/// Every resource type the feed carries (webhook event patterns name them too).
+pub const RESOURCE_TYPES: [&str; 21] = [
+    "account",
+    "api_client",
+    "bloc",
+    "campaign",
+    "campaign_measurement",
+    "campaign_registration",
+    "campaign_target",
+    "directive",
+    "directive_dispatch",
+    "meeting",
+    "organisation",
+    "staff",
+    "sub_committee",
+    "supervision",
+    "supervision_finding",
+    "supervision_recommendation",
+    "task",
+    "task_report",
+    "unit",
+    "unit_assignment",
+    "webhook",
+];
+
 /// Appends one change. The counter row stays locked until the caller's transaction commits, so
 /// numbers are handed out in commit order and a rolled-back write leaves no gap.
 pub async fn append(
@@ -90,7 +115,7 @@ pub(crate) fn read_as(resource_type: &str) -> Option<Resource> {
 
 /// The resource types `caller` may read.
 fn readable_types(caller: &Caller) -> Vec<&'static str> {
-    crate::webhooks::service::RESOURCE_TYPES
+    RESOURCE_TYPES
         .into_iter()
         .filter(|t| read_as(t).is_some_and(|r| policy::may_read(caller, r).is_ok()))
         .collect()
@@ -153,7 +178,7 @@ pub async fn list(
 mod tests {
     #[test]
     fn every_resource_type_of_the_feed_has_a_reading_rule() {
-        for t in crate::webhooks::service::RESOURCE_TYPES {
+        for t in super::RESOURCE_TYPES {
             assert!(super::read_as(t).is_some(), "{t}");
         }
     }

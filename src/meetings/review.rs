@@ -9,7 +9,7 @@ use crate::{
     entities::{campaign, campaign_measurement, organisation, sub_committee, task},
     error::{ApiError, ApiResult},
     tasks::{
-        service::{open_on, standing_on},
+        dates::{open_on, standing_on},
         workflow::Standing,
     },
     tenancy::{self, Scope},

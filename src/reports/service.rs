@@ -12,7 +12,7 @@ use crate::{
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
     supervisions::dto::{RecommendationStatus, SupervisionStatus},
-    tasks::{service::standing_on, workflow::Standing, workflow::Status},
+    tasks::{dates::standing_on, workflow::Standing, workflow::Status},
     tenancy::{self, Scope},
     text, validate,
 };

@@ -1,5 +1,6 @@
 //! Sign-in sessions: password sign-in, rotating refresh tokens, logout, `/me` and the caller's
 //! own password; also the accounts' shared rules (usernames, the first admin).
+mod bootstrap;
 pub mod dto;
 mod handlers;
 pub mod service;

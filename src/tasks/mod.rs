@@ -1,5 +1,6 @@
 //! Tasks: work items with one lead organisation and one responsible person, an enforced
 //! workflow, progress reports, deadline standing and overlap detection.
+pub mod dates;
 pub(crate) mod drafting;
 pub mod dto;
 mod handlers;

@@ -1,7 +1,8 @@
 //! The task workflow's moves (`POST /tasks/{id}/transitions`): who may make each, what it
 //! needs, and what it records.
+use super::dates::day_of_move;
 use super::reports::{check_report, insert_report};
-use super::service::{RESOURCE, action_of, as_seen_by, day_of_move, dto, event, status_of, target};
+use super::service::{RESOURCE, action_of, as_seen_by, dto, event, status_of, target};
 use super::{
     dto::{TaskDto, Transition},
     workflow::{self, FiveClears, Move, Status},

@@ -1,5 +1,6 @@
 //! Progress reports on a task: posted on their own or with the `submit` move.
-use super::service::{RESOURCE, day_of_move, dto, status_of, target};
+use super::dates::day_of_move;
+use super::service::{RESOURCE, dto, status_of, target};
 use super::{
     dto::{NewReport, PageQuery, ReportDto},
     workflow::Status,

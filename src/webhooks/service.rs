@@ -33,29 +33,7 @@ use uuid::Uuid;
 pub const RESOURCE: &str = "webhook";
 
 /// Every resource type the change feed carries, for event patterns.
-pub const RESOURCE_TYPES: [&str; 21] = [
-    "account",
-    "api_client",
-    "bloc",
-    "campaign",
-    "campaign_measurement",
-    "campaign_registration",
-    "campaign_target",
-    "directive",
-    "directive_dispatch",
-    "meeting",
-    "organisation",
-    "staff",
-    "sub_committee",
-    "supervision",
-    "supervision_finding",
-    "supervision_recommendation",
-    "task",
-    "task_report",
-    "unit",
-    "unit_assignment",
-    RESOURCE,
-];
+pub use crate::changes::service::RESOURCE_TYPES;
 
 /// Where the request came in: the service's own addresses, which a hook may not call.
 pub struct SelfAddress {

@@ -2,6 +2,7 @@
 //! idempotently: 6 organisations, 4 sub-committees with their heads, 20 cadres, the town and
 //! 15 communes, the three directives of the article, and three sign-in accounts (demo.head,
 //! demo.deputy, demo.staff).
+mod announce;
 use crate::{
     auth::{Role, password},
     config::Config,
@@ -14,10 +15,7 @@ use crate::{
     text,
 };
 use chrono::{NaiveDate, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set, Statement,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 pub const BLOC_NAME: &str = "Khối Mặt trận Tổ quốc và các đoàn thể chính trị – xã hội huyện Hải Hà";
@@ -551,102 +549,13 @@ pub async fn seed_demo_with(
         .await
         .map_err(|e| anyhow::anyhow!("cannot seed the demo's tasks: {}", e.problem().detail))?;
     }
-    announce_seeded(&txn, bloc_id).await?;
+    announce::announce_seeded(&txn, bloc_id).await?;
     txn.commit().await?;
     Ok(Seeded {
         bloc_id,
         created: true,
         password_file,
     })
-}
-
-/// The tables the seed writes directly: resource type, table, whether rows carry a version,
-/// and the column naming the bloc. (Tasks and their reports are made through their services.)
-const SEEDED: [(&str, &str, bool, &str); 17] = [
-    ("bloc", "blocs", true, "id"),
-    ("organisation", "organisations", true, "bloc_id"),
-    ("sub_committee", "sub_committees", true, "bloc_id"),
-    ("staff", "staff", true, "bloc_id"),
-    ("account", "accounts", true, "bloc_id"),
-    ("unit", "units", true, "bloc_id"),
-    ("unit_assignment", "unit_assignments", true, "bloc_id"),
-    ("directive", "directives", true, "bloc_id"),
-    (
-        "directive_dispatch",
-        "directive_dispatches",
-        true,
-        "bloc_id",
-    ),
-    ("campaign", "campaigns", true, "bloc_id"),
-    ("campaign_target", "campaign_targets", true, "bloc_id"),
-    (
-        "campaign_measurement",
-        "campaign_measurements",
-        false,
-        "bloc_id",
-    ),
-    (
-        "campaign_registration",
-        "campaign_registrations",
-        true,
-        "bloc_id",
-    ),
-    ("meeting", "meetings", true, "bloc_id"),
-    ("supervision", "supervisions", true, "bloc_id"),
-    (
-        "supervision_finding",
-        "supervision_findings",
-        false,
-        "bloc_id",
-    ),
-    (
-        "supervision_recommendation",
-        "supervision_recommendations",
-        true,
-        "bloc_id",
-    ),
-];
-
-/// Announces every row the seed wrote as created (audit log, change feed, webhooks), so a
-/// reader following the feed from its start knows the whole demo bloc.
-async fn announce_seeded(conn: &impl ConnectionTrait, bloc_id: Uuid) -> Result<(), DbErr> {
-    let backend = conn.get_database_backend();
-    let param = if backend == sea_orm::DatabaseBackend::Postgres {
-        "$1"
-    } else {
-        "?"
-    };
-    for (kind, table, versioned, column) in SEEDED {
-        let version = if versioned { ", version" } else { "" };
-        let rows = conn
-            .query_all_raw(Statement::from_sql_and_values(
-                backend,
-                format!("SELECT id{version} FROM {table} WHERE {column} = {param} ORDER BY id"),
-                [bloc_id.into()],
-            ))
-            .await?;
-        for r in rows {
-            let id: Uuid = r.try_get_by_index(0)?;
-            let after = if versioned {
-                serde_json::json!({"seeded": "demo", "version": r.try_get_by_index::<i32>(1)?})
-            } else {
-                serde_json::json!({"seeded": "demo"})
-            };
-            crate::audit::log_and_announce_by_system(
-                conn,
-                crate::audit::Entry {
-                    action: "create",
-                    resource_type: kind,
-                    resource_id: id,
-                    bloc_id: Some(bloc_id),
-                    before: None,
-                    after: Some(after),
-                },
-            )
-            .await?;
-        }
-    }
-    Ok(())
 }
 
 async fn set_org_head(
