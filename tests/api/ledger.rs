@@ -41,10 +41,10 @@ const TABLES: [(&str, &str, bool); 21] = [
     ("webhook", "webhooks", true),
 ];
 
-type Rows = BTreeMap<(String, Uuid), Option<i32>>;
+pub(crate) type Rows = BTreeMap<(String, Uuid), Option<i32>>;
 
 /// Every row of every resource table with its version, read from the database itself.
-async fn rows(app: &TestApp) -> Rows {
+pub(crate) async fn rows(app: &TestApp) -> Rows {
     let db = &app.state.db;
     let mut out = BTreeMap::new();
     for (kind, table, versioned) in TABLES {
@@ -71,7 +71,7 @@ async fn rows(app: &TestApp) -> Rows {
 }
 
 /// The feed from `after` on, as the admin sees it.
-async fn changes_after(app: &TestApp, admin: &str, after: i64) -> Vec<Value> {
+pub(crate) async fn changes_after(app: &TestApp, admin: &str, after: i64) -> Vec<Value> {
     let (s, page) = app
         .get_json(&format!("/api/v1/changes?after={after}&limit=1000"), admin)
         .await;

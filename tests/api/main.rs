@@ -1,5 +1,6 @@
 //! Black-box tests: each spawns the real service on port 0 and talks HTTP to it.
 //! SQLite by default; PostgreSQL when TEST_DATABASE_URL is set (see helpers.rs).
+mod article;
 mod auth;
 mod bad_tokens;
 mod campaigns;
