@@ -45,8 +45,9 @@ impl MigrationTrait for Migration {
             ),
             format!("UPDATE task_events SET occurred_on = {created}"),
             format!("UPDATE task_reports SET occurred_on = {created}"),
-            // The review and `as_of` ask "open on day D": opened by D and not closed by D.
-            "CREATE INDEX ix_tasks_bloc_opened ON tasks (bloc_id, opened_on)".to_string(),
+            // `as_of` pages a bloc's tasks in id order, keeping those opened by the day: the day
+            // is read from the index, and only the page's rows from the table.
+            "CREATE INDEX ix_tasks_bloc_opened ON tasks (bloc_id, id, opened_on)".to_string(),
             // A task's status on day D: its last event on or before D.
             "CREATE INDEX ix_task_events_task_day ON task_events (task_id, occurred_on)"
                 .to_string(),
