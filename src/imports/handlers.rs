@@ -10,7 +10,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, http::header, post, web}
 /// Send the file as the body, `text/csv` (UTF-8, comma or semicolon separated) or XLSX (its
 /// first sheet); the first row names the columns, in English or as the bloc's own spreadsheets
 /// do (`Họ và tên`, `Chức vụ`, `Tiểu ban`, `Tên đăng nhập`, `Mật khẩu`…; see the README). At most
-/// 10,000 rows within the body limit. Every row is made by the same rules as its single-item
+/// 10,000 rows within the body limit, and 2,000 accounts. Every row is made by the same rules as its single-item
 /// endpoint, all or none, each with its audit entry and feed change; `dry_run=true` answers
 /// every row's problems and writes nothing. Accounts start with `must_change_password`. Send an
 /// `Idempotency-Key` to make a retry safe.

@@ -23,6 +23,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Que
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// Most accounts one staff import makes.
+pub const MAX_ACCOUNTS: usize = 2_000;
+
 type Known = &'static [(&'static str, &'static [&'static str])];
 
 /// The columns of each kind, with the Vietnamese names the bloc's spreadsheets use.
@@ -150,6 +153,16 @@ pub async fn run(
     let rows = rows(&t, &cols);
     // Passwords are hashed before the transaction opens (a few at a time, as sign-ins are), so
     // the write lock is not held through seconds of hashing. A dry run hashes nothing.
+    let accounts = rows.iter().filter(|r| r.get("password").is_some()).count();
+    if accounts > MAX_ACCOUNTS {
+        // Each costs a deliberate Argon2id hash (about 27 ms of a core): bounded per request.
+        return Err(ApiError::invalid(
+            "body",
+            format!(
+                "makes {accounts} accounts; one import makes at most {MAX_ACCOUNTS}: split the file"
+            ),
+        ));
+    }
     let mut hashes: HashMap<usize, String> = HashMap::new();
     if kind == ImportKind::Staff && !dry_run {
         let wanted: Vec<(usize, String)> = rows

@@ -309,6 +309,14 @@ async fn imports_refuse_bad_files_whole() {
     let (s, p) = upload(&app, units, CSV, big.into_bytes(), h).await;
     assert_eq!(s, 422, "{p}");
     assert!(p["detail"].as_str().unwrap().contains("10000"), "{p}");
+    // More accounts than one import makes (each is a deliberate, slow hash): refused before any.
+    let mut many = String::from("Họ và tên,Tên đăng nhập,Mật khẩu\n");
+    for i in 0..2_001 {
+        many.push_str(&format!("Người {i},nguoi.{i},mật-khẩu-tạm-{i:05}\n"));
+    }
+    let (s, p) = upload(&app, "/api/v1/imports/staff", CSV, many.into_bytes(), h).await;
+    assert_eq!(s, 422, "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("2000"), "{p}");
     // Over the body limit: 413 with the limit.
     let (s, p) = upload(&app, units, CSV, vec![b'a'; 2 * 1024 * 1024], h).await;
     assert_eq!(s, 413, "{p}");
