@@ -202,6 +202,17 @@ pub(crate) async fn seeded_ids(app: &TestApp, t: &str) -> HashMap<(String, Strin
     ids
 }
 
+/// Reads that need a period or a purpose get one; everything else is read as it stands.
+fn with_required_query(path: &str, url: String) -> String {
+    match path {
+        "/api/v1/reports/monthly-review" => format!("{url}?month=2016-03"),
+        "/api/v1/unit-assignments/uncovered" => {
+            format!("{url}?purpose=election_monitoring&from=2016-03-01")
+        }
+        _ => url,
+    }
+}
+
 pub(crate) fn fill(path: &str, ids: &HashMap<(String, String), String>) -> Option<String> {
     let rel = path.strip_prefix("/api/v1/")?;
     let resource = rel.split('/').next()?.to_string();
@@ -345,14 +356,7 @@ async fn the_portal_reads_and_writes_nothing_anywhere() {
             continue;
         };
         if method == "get" {
-            // Reads that need a period or a purpose get one; everything else is read as it stands.
-            let url = match path.as_str() {
-                "/api/v1/reports/monthly-review" => format!("{url}?month=2016-03"),
-                "/api/v1/unit-assignments/uncovered" => {
-                    format!("{url}?purpose=election_monitoring&from=2016-03-01")
-                }
-                _ => url,
-            };
+            let url = with_required_query(&path, url);
             let hidden = ["accounts", "webhooks", "clients", "audit-log"]
                 .iter()
                 .any(|r| path.starts_with(&format!("/api/v1/{r}")));
@@ -469,14 +473,7 @@ async fn every_read_follows_its_row_of_the_policy_table() {
         let Some(resource) = (method == "get").then(|| read_resource(&path)).flatten() else {
             continue;
         };
-        let url = fill(&path, &ids).unwrap();
-        let url = match path.as_str() {
-            "/api/v1/reports/monthly-review" => format!("{url}?month=2016-03"),
-            "/api/v1/unit-assignments/uncovered" => {
-                format!("{url}?purpose=election_monitoring&from=2016-03-01")
-            }
-            _ => url,
-        };
+        let url = with_required_query(&path, fill(&path, &ids).unwrap());
         for (role, token) in &roles {
             let want = match policy::rule(resource, policy::Action::Read, *role) {
                 policy::Rule::Yes => 200,
