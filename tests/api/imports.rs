@@ -9,6 +9,16 @@ pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spr
 
 /// A one-sheet workbook with these rows, strings written inline (as some tools do).
 pub(crate) fn xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
+    workbook(rows, false)
+}
+
+/// A one-sheet workbook as Excel writes it: strings in the shared-strings part, a date as a
+/// day number with a date format.
+pub(crate) fn excel(rows: &[Vec<&str>]) -> Vec<u8> {
+    workbook(rows, true)
+}
+
+fn workbook(rows: &[Vec<&str>], shared: bool) -> Vec<u8> {
     fn esc(s: &str) -> String {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -17,12 +27,25 @@ pub(crate) fn xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
     let mut sheet = String::from(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
     );
+    let mut strings: Vec<String> = Vec::new();
     for (r, row) in rows.iter().enumerate() {
         sheet.push_str(&format!(r#"<row r="{}">"#, r + 1));
         for (c, cell) in row.iter().enumerate() {
             let col = (b'A' + c as u8) as char;
+            let day = chrono::NaiveDate::parse_from_str(cell, "%Y-%m-%d").ok();
             if let Ok(n) = cell.parse::<i64>() {
                 sheet.push_str(&format!(r#"<c r="{col}{}"><v>{n}</v></c>"#, r + 1));
+            } else if let (true, Some(d)) = (shared, day) {
+                // Excel's day number (from 1899-12-30) in a cell styled as a date.
+                let n = (d - chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap()).num_days();
+                sheet.push_str(&format!(r#"<c r="{col}{}" s="1"><v>{n}</v></c>"#, r + 1));
+            } else if shared {
+                strings.push(esc(cell));
+                sheet.push_str(&format!(
+                    r#"<c r="{col}{}" t="s"><v>{}</v></c>"#,
+                    r + 1,
+                    strings.len() - 1
+                ));
             } else {
                 sheet.push_str(&format!(
                     r#"<c r="{col}{}" t="inlineStr"><is><t>{}</t></is></c>"#,
@@ -34,7 +57,16 @@ pub(crate) fn xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
         sheet.push_str("</row>");
     }
     sheet.push_str("</sheetData></worksheet>");
-    let parts = [
+    let shared_strings = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{0}" uniqueCount="{0}">{1}</sst>"#,
+        strings.len(),
+        strings
+            .iter()
+            .map(|t| format!("<si><t>{t}</t></si>"))
+            .collect::<String>()
+    );
+    let styles = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>"#;
+    let mut parts = vec![
         (
             "[Content_Types].xml",
             r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_string(),
@@ -53,6 +85,11 @@ pub(crate) fn xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
         ),
         ("xl/worksheets/sheet1.xml", sheet),
     ];
+    if shared {
+        parts[3].1 = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#.to_string();
+        parts.push(("xl/sharedStrings.xml", shared_strings));
+        parts.push(("xl/styles.xml", styles.to_string()));
+    }
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, body) in parts {
         zip.start_file(name, zip::write::SimpleFileOptions::default())
@@ -283,14 +320,23 @@ async fn units_from_xlsx_and_figures_from_csv() {
     let (s, r) = upload(&app, &path, CSV, csv.clone().into_bytes(), h).await;
     assert_eq!(s, 201, "{r}");
     assert_eq!(r["created"], 3);
+    // The next month's, as Excel saves them: shared strings and a date-formatted cell.
+    let book = excel(&[
+        vec!["Đơn vị", "Tính đến ngày", "Số liệu", "Nguồn"],
+        vec!["Quảng Long", "2016-04-30", "135", "Báo cáo tháng 4"],
+    ]);
+    let (s, r) = upload(&app, &path, XLSX, book, h).await;
+    assert_eq!(s, 201, "{r}");
     let (_, figures) = app
         .get_json(
             &format!("/api/v1/campaigns/{cid}/targets/{tid}/measurements"),
             h,
         )
         .await;
-    assert_eq!(figures["items"].as_array().unwrap().len(), 3);
+    assert_eq!(figures["items"].as_array().unwrap().len(), 4);
     assert_eq!(figures["items"][0]["as_of"], "2016-03-31");
+    assert_eq!(figures["items"][3]["as_of"], "2016-04-30");
+    assert_eq!(figures["items"][3]["source"], "Báo cáo tháng 4");
     let (s, p) = upload(&app, "/api/v1/imports/figures", CSV, csv.into_bytes(), h).await;
     assert_eq!(s, 400, "{p}");
 }
