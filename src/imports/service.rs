@@ -61,6 +61,7 @@ pub const FIGURE_COLUMNS: Known = &[
 /// One row's cells by column.
 struct Row<'a> {
     number: usize,
+    decimal_comma: bool,
     cells: HashMap<&'static str, &'a str>,
     headers: HashMap<&'static str, &'a str>,
 }
@@ -88,6 +89,7 @@ fn rows<'a>(t: &'a Table, cols: &[(&'static str, usize)]) -> Vec<Row<'a>> {
         .iter()
         .map(|(n, cells)| Row {
             number: *n,
+            decimal_comma: t.decimal_comma,
             cells: cols
                 .iter()
                 .map(|(name, i)| (*name, cells.get(*i).map(String::as_str).unwrap_or("")))
@@ -518,7 +520,7 @@ async fn figure_row(
         .enumerate()
     {
         if let Some(v) = row.get(col) {
-            nums[i] = table::number(v);
+            nums[i] = table::number(v, row.decimal_comma);
             if nums[i].is_none() {
                 p.push(row.problem(col, "must be a number"));
             }

@@ -17,6 +17,9 @@ pub struct Table {
     pub headers: Vec<String>,
     /// (row number in the spreadsheet, cells)
     pub rows: Vec<(usize, Vec<String>)>,
+    /// Numbers are written the Vietnamese way (`1.240,5`): a CSV separated by semicolons, as a
+    /// spreadsheet saved with a Vietnamese locale is.
+    pub decimal_comma: bool,
 }
 
 pub fn parse(content_type: &str, body: &[u8]) -> Result<Table, ApiError> {
@@ -88,6 +91,7 @@ fn csv(body: &[u8]) -> Result<Table, ApiError> {
     Ok(Table {
         headers: headers.unwrap_or_default(),
         rows,
+        decimal_comma: delimiter == b';',
     })
 }
 
@@ -158,6 +162,7 @@ fn xlsx(body: &[u8]) -> Result<Table, ApiError> {
     Ok(Table {
         headers: headers.unwrap_or_default(),
         rows,
+        decimal_comma: false,
     })
 }
 
@@ -232,15 +237,23 @@ pub fn count(s: &str) -> Option<i64> {
         .ok()
 }
 
-/// A figure: `1240.5`, or `1240,5` with a decimal comma.
-pub fn number(s: &str) -> Option<f64> {
-    let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    let t = if t.contains(',') && !t.contains('.') {
-        t.replace(',', ".")
+/// A figure. With a decimal comma (a Vietnamese file): `1.240,5`, `1240,5`; otherwise `1,240.5`,
+/// `1240.5`. A workbook's numbers are numbers already and take the second form.
+pub fn number(s: &str, decimal_comma: bool) -> Option<f64> {
+    let t: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
+        .collect();
+    let (thousands, decimal) = if decimal_comma {
+        ('.', ',')
     } else {
-        t.replace(',', "")
+        (',', '.')
     };
-    t.parse().ok().filter(|f: &f64| f.is_finite())
+    t.replace(thousands, "")
+        .replace(decimal, ".")
+        .parse()
+        .ok()
+        .filter(|f: &f64| f.is_finite())
 }
 
 #[cfg(test)]
@@ -305,8 +318,15 @@ mod tests {
         assert_eq!(date("2016-13-01"), None);
         assert_eq!(count("2.432"), Some(2432));
         assert_eq!(count("12 830"), Some(12830));
-        assert_eq!(number("1240,5"), Some(1240.5));
-        assert_eq!(number("1,240.5"), Some(1240.5));
-        assert_eq!(number("NaN"), None);
+        assert_eq!(number("1.240,5", true), Some(1240.5));
+        assert_eq!(number("1240,5", true), Some(1240.5));
+        assert_eq!(number("20.705", true), Some(20705.0));
+        assert_eq!(number("1,240.5", false), Some(1240.5));
+        assert_eq!(number("82.5", false), Some(82.5));
+        assert_eq!(number("NaN", false), None);
+        assert_eq!(number("1.2.3", false), None);
+        let t = parse(CSV, "a;b\n1.240,5;x\n".as_bytes()).unwrap();
+        assert!(t.decimal_comma);
+        assert!(!parse(CSV, b"a,b\n1,x\n").unwrap().decimal_comma);
     }
 }

@@ -327,13 +327,18 @@ async fn units_from_xlsx_and_figures_from_csv() {
     ]);
     let (s, r) = upload(&app, &path, XLSX, book, h).await;
     assert_eq!(s, 201, "{r}");
+    // May's, from a spreadsheet saved with a Vietnamese locale: semicolons, a thousands dot.
+    let vn = "Đơn vị;Tính đến ngày;Số liệu\nQuảng Phong;31/05/2016;1.240\n";
+    let (s, r) = upload(&app, &path, CSV, vn.into(), h).await;
+    assert_eq!(s, 201, "{r}");
     let (_, figures) = app
         .get_json(
             &format!("/api/v1/campaigns/{cid}/targets/{tid}/measurements"),
             h,
         )
         .await;
-    assert_eq!(figures["items"].as_array().unwrap().len(), 4);
+    assert_eq!(figures["items"].as_array().unwrap().len(), 5);
+    assert_eq!(figures["items"][4]["value"], 1240.0);
     assert_eq!(figures["items"][0]["as_of"], "2016-03-31");
     assert_eq!(figures["items"][3]["as_of"], "2016-04-30");
     assert_eq!(figures["items"][3]["source"], "Báo cáo tháng 4");
