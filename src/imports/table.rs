@@ -242,7 +242,8 @@ pub fn count(s: &str) -> Option<i64> {
 pub fn number(s: &str, decimal_comma: bool) -> Option<f64> {
     let t: String = s
         .chars()
-        .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
+        // `char::is_whitespace` includes the no-break space spreadsheets put in numbers.
+        .filter(|c| !c.is_whitespace())
         .collect();
     let (thousands, decimal) = if decimal_comma {
         ('.', ',')
@@ -277,6 +278,138 @@ mod tests {
         assert!(parse(CSV, b"\xff\xfe").is_err());
         assert!(parse(CSV, b"name\n").is_err());
         assert!(parse("text/plain", b"name\nx\n").is_err());
+    }
+
+    /// A workbook of these parts (name, contents), deflated.
+    fn zipped(parts: &[(&str, String)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, body) in parts {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(body.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    /// The parts of a one-sheet workbook whose sheet holds `rows` (`<row>` elements), with a
+    /// date style (`s="1"`).
+    fn book(rows: &str) -> Vec<(&'static str, String)> {
+        let ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+        let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+        let pkg = "http://schemas.openxmlformats.org/package/2006";
+        vec![
+            (
+                "[Content_Types].xml",
+                format!(
+                    r#"<?xml version="1.0"?><Types xmlns="{pkg}/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/></Types>"#
+                ),
+            ),
+            (
+                "_rels/.rels",
+                format!(
+                    r#"<?xml version="1.0"?><Relationships xmlns="{pkg}/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+                ),
+            ),
+            (
+                "xl/workbook.xml",
+                format!(
+                    r#"<?xml version="1.0"?><workbook xmlns="{ns}" xmlns:r="{rel}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+                ),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                format!(
+                    r#"<?xml version="1.0"?><Relationships xmlns="{pkg}/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{rel}/styles" Target="styles.xml"/></Relationships>"#
+                ),
+            ),
+            (
+                "xl/styles.xml",
+                format!(
+                    r#"<?xml version="1.0"?><styleSheet xmlns="{ns}"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>"#
+                ),
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                format!(
+                    r#"<?xml version="1.0"?><worksheet xmlns="{ns}"><sheetData>{rows}</sheetData></worksheet>"#
+                ),
+            ),
+        ]
+    }
+
+    fn text(cell: &str, s: &str) -> String {
+        format!(r#"<c r="{cell}" t="inlineStr"><is><t>{s}</t></is></c>"#)
+    }
+
+    #[test]
+    fn reads_the_first_sheet_as_the_spreadsheet_numbers_its_rows() {
+        // The header on row 2 (row 1 empty), a gap on row 4, a count, a day and a fraction.
+        let rows = format!(
+            r#"<row r="2">{}{}{}{}</row><row r="3">{}<c r="B3"><v>310</v></c><c r="C3" s="1"><v>42490</v></c><c r="D3"><v>82.5</v></c></row><row r="5">{}</row>"#,
+            text("A2", "Tên"),
+            text("B2", "Số hộ"),
+            text("C2", "Ngày"),
+            text("D2", "Tỷ lệ"),
+            text("A3", "Thôn Đồng Tâm"),
+            text("A5", "Thôn Tân Tiến"),
+        );
+        let t = parse(XLSX, &zipped(&book(&rows))).unwrap();
+        assert_eq!(t.headers, ["Tên", "Số hộ", "Ngày", "Tỷ lệ"]);
+        assert_eq!(t.rows.len(), 2, "the blank row 4 is not a row");
+        assert_eq!(t.rows[0].0, 3);
+        assert_eq!(t.rows[0].1, ["Thôn Đồng Tâm", "310", "2016-04-30", "82.5"]);
+        assert_eq!(t.rows[1].0, 5);
+        assert!(!t.decimal_comma);
+    }
+
+    #[test]
+    fn a_workbook_is_refused_only_past_what_it_may_unpack_to() {
+        let rows = format!(
+            r#"<row r="1">{}</row><row r="2">{}</row>"#,
+            text("A1", "Tên"),
+            text("A2", "Thôn 1")
+        );
+        let mut parts = book(&rows);
+        let used: usize = parts.iter().map(|(_, b)| b.len()).sum();
+        parts.push((
+            "xl/media/filler.bin",
+            " ".repeat(MAX_UNPACKED as usize - used),
+        ));
+        assert!(parse(XLSX, &zipped(&parts)).is_ok(), "exactly at the limit");
+        parts.last_mut().unwrap().1.push(' ');
+        let e = parse(XLSX, &zipped(&parts)).err().unwrap();
+        assert!(
+            e.problem().detail.contains("67108864"),
+            "{}",
+            e.problem().detail
+        );
+        assert!(parse(XLSX, b"PK not a zip").is_err());
+    }
+
+    #[test]
+    fn takes_exactly_the_row_limit_and_commas_on_a_tie() {
+        let mut s = String::from("name\n");
+        for i in 0..MAX_ROWS {
+            s.push_str(&format!("Thôn {i}\n"));
+        }
+        assert_eq!(parse(CSV, s.as_bytes()).unwrap().rows.len(), MAX_ROWS);
+        // No separator in the header: commas, the standard.
+        let t = parse(CSV, "Tên\nThôn 1, xã A\n".as_bytes()).unwrap();
+        assert_eq!(t.rows[0].1, ["Thôn 1", "xã A"]);
+        assert!(!t.decimal_comma);
+    }
+
+    #[test]
+    fn a_repeated_column_is_refused() {
+        let known: &[(&str, &[&str])] = &[("full_name", &["Họ và tên", "Họ tên"])];
+        let h = ["Họ tên".to_string(), "Họ và tên".to_string()];
+        let e = columns(&h, known, &[]).err().unwrap();
+        assert!(
+            e.problem().errors[0].message.contains("repeats"),
+            "{:?}",
+            e.problem()
+        );
     }
 
     #[test]
