@@ -135,7 +135,7 @@ fn xlsx(body: &[u8]) -> Result<Table, ApiError> {
                 Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
                     s.trim().to_string()
                 }
-                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+                // `310.0` prints as `310`: a count stays a count.
                 Data::Float(f) => f.to_string(),
                 Data::Int(n) => n.to_string(),
                 Data::Bool(b) => b.to_string(),
@@ -398,6 +398,20 @@ mod tests {
         let t = parse(CSV, "Tên\nThôn 1, xã A\n".as_bytes()).unwrap();
         assert_eq!(t.rows[0].1, ["Thôn 1", "xã A"]);
         assert!(!t.decimal_comma);
+    }
+
+    #[test]
+    fn a_workbook_over_the_row_limit_is_refused() {
+        let mut rows = format!(r#"<row r="1">{}</row>"#, text("A1", "Tên"));
+        for r in 2..=MAX_ROWS + 2 {
+            rows.push_str(&format!(r#"<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>"#));
+        }
+        let e = parse(XLSX, &zipped(&book(&rows))).err().unwrap();
+        assert!(
+            e.problem().detail.contains("10000"),
+            "{}",
+            e.problem().detail
+        );
     }
 
     #[test]
