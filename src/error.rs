@@ -32,6 +32,14 @@ impl FieldError {
             message: message.into(),
         }
     }
+
+    /// The same problem, its field named under `prefix`.
+    pub fn under(self, prefix: &str) -> Self {
+        Self {
+            field: format!("{prefix}{}", self.field),
+            message: self.message,
+        }
+    }
 }
 
 /// An RFC 9457 problem document.
@@ -127,6 +135,16 @@ impl ApiError {
     }
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, message)])
+    }
+    /// The same problem with its fields named under `prefix` (`head.`, `decisions[0].task.`,
+    /// `[3].`): for a part of a body that another service checked.
+    pub fn under(self, prefix: &str) -> Self {
+        match self {
+            Self::Validation(errs) => {
+                Self::Validation(errs.into_iter().map(|f| f.under(prefix)).collect())
+            }
+            other => other,
+        }
     }
     /// 409 for a status move that does not exist, listing the moves that do.
     pub fn illegal_move<'a>(

@@ -8,7 +8,7 @@ use crate::{
     concurrency::{IfMatch, save_if_unchanged},
     db::begin_write,
     entities::bloc,
-    error::{ApiError, ApiResult, FieldError},
+    error::{ApiError, ApiResult},
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     search,
@@ -207,14 +207,7 @@ async fn open_head(
     bloc_id: Uuid,
     h: NewHead,
 ) -> ApiResult<OpenedHead> {
-    let under_head = |e: ApiError| match e {
-        ApiError::Validation(errs) => ApiError::Validation(
-            errs.into_iter()
-                .map(|f| FieldError::new(format!("head.{}", f.field), f.message))
-                .collect(),
-        ),
-        other => other,
-    };
+    let under_head = |e: ApiError| e.under("head.");
     let staff = crate::staff::service::create_in(
         txn,
         caller,

@@ -9,7 +9,7 @@ use crate::{
     audit,
     auth::Caller,
     entities::{campaign, campaign_measurement, campaign_target},
-    error::{ApiError, ApiResult, FieldError},
+    error::{ApiError, ApiResult},
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
     refs,
@@ -177,10 +177,10 @@ pub async fn record_round_in(
     for (i, body) in items.into_iter().enumerate() {
         match record_in(conn, caller, campaign_id, target_id, body).await {
             Ok(m) => out.push(m),
-            Err(ApiError::Validation(errs)) => errors.extend(
-                errs.into_iter()
-                    .map(|e| FieldError::new(format!("[{i}].{}", e.field), e.message)),
-            ),
+            Err(ApiError::Validation(errs)) => {
+                let at = format!("[{i}].");
+                errors.extend(errs.into_iter().map(|e| e.under(&at)));
+            }
             Err(ApiError::Conflict { detail, allowed }) => {
                 return Err(ApiError::Conflict {
                     detail: format!("figure [{i}]: {detail}"),

@@ -223,14 +223,8 @@ async fn add_decisions(
             ));
         }
         let id = Uuid::now_v7();
-        let named = |e: ApiError| match e {
-            ApiError::Validation(errs) => ApiError::Validation(
-                errs.into_iter()
-                    .map(|fe| FieldError::new(format!("{field}.task.{}", fe.field), fe.message))
-                    .collect(),
-            ),
-            other => other,
-        };
+        let under = format!("{field}.task.");
+        let named = |e: ApiError| e.under(&under);
         let task_id = match d.task {
             None => None,
             Some(mut t) => {
