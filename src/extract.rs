@@ -31,9 +31,27 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 
 async fn read_json_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::Bytes, ApiError> {
     check_json_content_type(req)?;
+    read_body(req, payload).await
+}
+
+/// The whole body, within the app's limit (`413` past it, `408` too slow).
+pub async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::Bytes, ApiError> {
     web::Bytes::from_request(req, payload)
         .await
         .map_err(|e| body_error(req, &e))
+}
+
+/// The request's media type without its parameters, lower-cased (`""` when absent).
+pub fn media_type(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
 }
 
 /// Why a body could not be read, as the API's error: too large (413), too slow (408) or broken
@@ -59,22 +77,12 @@ fn body_limit(req: &HttpRequest) -> usize {
 pub struct BodyLimit(pub usize);
 
 fn check_json_content_type(req: &HttpRequest) -> Result<(), ApiError> {
-    let ct = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = media_type(req);
     if essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
     {
         Ok(())
-    } else if ct.is_empty() {
+    } else if essence.is_empty() {
         Err(ApiError::UnsupportedMediaType(
             "Content-Type is missing; send application/json".into(),
         ))

@@ -2,8 +2,8 @@ use super::{
     dto::{FileBytes, ImportKind, ImportQuery, ImportResult},
     service, table,
 };
-use crate::{auth::Caller, error::ApiResult, extract::body_error, state::AppState};
-use actix_web::{FromRequest, HttpRequest, HttpResponse, http::header, post, web};
+use crate::{auth::Caller, error::ApiResult, state::AppState};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 
 /// Import staff (with their accounts), units or a target's figures from a spreadsheet.
 ///
@@ -50,14 +50,7 @@ pub async fn import(
         }
     };
     service::may_import(&caller, kind)?;
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let content_type = crate::extract::media_type(&req);
     if content_type != table::CSV && content_type != table::XLSX {
         return Err(crate::error::ApiError::UnsupportedMediaType(format!(
             "send the file as {} or {}",
@@ -65,9 +58,7 @@ pub async fn import(
             table::XLSX
         )));
     }
-    let body = web::Bytes::from_request(&req, &mut payload.into_inner())
-        .await
-        .map_err(|e| body_error(&req, &e))?;
+    let body = crate::extract::read_body(&req, &mut payload.into_inner()).await?;
     let t = table::parse(&content_type, &body)?;
     let result = service::run(&state.db, &caller, kind, q.into_inner(), t).await?;
     Ok(if result.dry_run {
