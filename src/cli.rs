@@ -85,12 +85,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let conn = db::connect(&config).await?;
-            db::migrate(&conn).await?;
+            crate::provinces::service::migrate(&conn).await?;
             tracing::info!("migrations applied");
         }
         Command::SeedDemo { password } => {
             let conn = db::connect(&config).await?;
-            db::migrate(&conn).await?;
+            crate::provinces::service::migrate(&conn).await?;
             let seeded = crate::seed::seed_demo(&conn, &config, password).await?;
             if seeded.created {
                 println!("seeded the Hải Hà demo bloc {}", seeded.bloc_id);
@@ -126,7 +126,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             std::io::stdin().lock().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
             let conn = db::connect(&config).await?;
-            db::migrate(&conn).await?;
+            crate::provinces::service::migrate(&conn).await?;
             let txn = crate::db::begin_write(&conn).await?;
             let account = create_account(
                 &txn,

@@ -30,6 +30,7 @@ pub mod organisations;
 pub mod page_cache;
 pub mod pagination;
 pub mod policy;
+pub mod provinces;
 pub mod ratelimit;
 pub mod refs;
 pub mod reports;

@@ -35,6 +35,7 @@ and `errors: [{field, message}]` on validation problems. Every response carries 
     ),
     tags(
         (name = "auth", description = "Sign-in, token refresh and sign-out"),
+        (name = "provinces", description = "Provinces as records: the 34 of 1 July 2025 with their official codes, and older ones kept for history"),
         (name = "blocs", description = "Bloc agencies (cơ quan Khối), the tenants, at province, district or commune level"),
         (name = "organisations", description = "The Fatherland Front committee (MTTQ) and the socio-political organisations of a bloc"),
         (name = "sub-committees", description = "Sub-committees (tiểu ban) and their heads"),

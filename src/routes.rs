@@ -13,6 +13,7 @@ use crate::state::API_PREFIX;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(scope::scope(API_PREFIX).configure(|c| {
         crate::sessions::configure(c);
+        crate::provinces::configure(c);
         blocs::configure(c);
         organisations::configure(c);
         sub_committees::configure(c);

@@ -34,7 +34,7 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let secret = resolve_jwt_secret(&config)?;
         let db = db::connect(&config).await?;
-        db::migrate(&db)
+        crate::provinces::service::migrate(&db)
             .await
             .map_err(|e| anyhow::anyhow!("cannot apply migrations: {e}"))?;
         if let Some(line) = crate::sessions::service::ensure_admin(&db, &config).await? {

@@ -84,6 +84,20 @@ pub fn select<E: Tenant>(scope: &Scope) -> Select<E> {
     E::find().filter(scope.condition(E::bloc_column()))
 }
 
+/// The change feed in scope, and the changes of reference data (of no bloc, everyone's to
+/// read) of `reference_types`.
+pub fn select_feed(
+    scope: &Scope,
+    reference_types: &[&'static str],
+) -> Select<crate::entities::change::Entity> {
+    use crate::entities::change;
+    change::Entity::find().filter(
+        Condition::any()
+            .add(scope.condition(change::Column::BlocId))
+            .add(change::Column::ResourceType.is_in(reference_types.iter().copied())),
+    )
+}
+
 /// One resource by id, if the scope covers it.
 pub fn select_one<E: Tenant>(scope: &Scope, id: Uuid) -> Select<E> {
     select::<E>(scope).filter(E::id_column().eq(id))
@@ -117,6 +131,130 @@ pub async fn find_under<E: Tenant>(
         .one(conn)
         .await?
         .ok_or_else(|| crate::error::ApiError::not_found(what))
+}
+
+/// Reads across levels (issue 15): a bloc reads what it sent down to its child blocs and what
+/// came back, and what it received from its parent, nothing else of another bloc. Only reads
+/// by id (and a delegated task's reports and history) use it: lists stay in the caller's scope.
+pub trait Linked: Tenant {
+    /// Rows of other blocs that `bloc` sent down (the tasks it delegated).
+    fn sent_down(bloc: Uuid) -> Option<Condition>;
+    /// Rows of its parent that `bloc` received (the task delegated to it, the directive and
+    /// dispatch sent to it).
+    fn received(bloc: Uuid) -> Option<Condition>;
+}
+
+impl Scope {
+    fn linked<E: Linked>(&self, down: bool, up: bool) -> Condition {
+        let own = self.condition(E::bloc_column());
+        match self {
+            Scope::Bloc(id) => {
+                let mut any = Condition::any().add(own);
+                if let Some(c) = E::sent_down(*id).filter(|_| down) {
+                    any = any.add(c);
+                }
+                if let Some(c) = E::received(*id).filter(|_| up) {
+                    any = any.add(c);
+                }
+                any
+            }
+            _ => own,
+        }
+    }
+}
+
+/// One resource by id: the caller's own, or linked to its bloc across levels.
+pub async fn find_linked<E: Linked>(
+    conn: &impl sea_orm::ConnectionTrait,
+    scope: &Scope,
+    id: Uuid,
+    what: &str,
+) -> Result<E::Model, crate::error::ApiError> {
+    E::find()
+        .filter(scope.linked::<E>(true, true))
+        .filter(E::id_column().eq(id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| crate::error::ApiError::not_found(what))
+}
+
+/// One resource by id: the caller's own, or one its bloc sent down (a delegated task, whose
+/// reports and history the sender reads).
+pub async fn find_sent_down<E: Linked>(
+    conn: &impl sea_orm::ConnectionTrait,
+    scope: &Scope,
+    id: Uuid,
+    what: &str,
+) -> Result<E::Model, crate::error::ApiError> {
+    E::find()
+        .filter(scope.linked::<E>(true, false))
+        .filter(E::id_column().eq(id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| crate::error::ApiError::not_found(what))
+}
+
+/// Every query that may also read what the caller's bloc received from its parent.
+pub fn select_with_received<E: Linked>(scope: &Scope) -> Select<E> {
+    E::find().filter(scope.linked::<E>(false, true))
+}
+
+impl Linked for task::Entity {
+    fn sent_down(bloc: Uuid) -> Option<Condition> {
+        Some(
+            Condition::all().add(
+                task::Column::ParentTaskId.in_subquery(
+                    Query::select()
+                        .column(task::Column::Id)
+                        .from(task::Entity)
+                        .and_where(task::Column::BlocId.eq(bloc))
+                        .to_owned(),
+                ),
+            ),
+        )
+    }
+    fn received(bloc: Uuid) -> Option<Condition> {
+        Some(
+            Condition::all().add(
+                task::Column::Id.in_subquery(
+                    Query::select()
+                        .column(task::Column::ParentTaskId)
+                        .from(task::Entity)
+                        .and_where(task::Column::BlocId.eq(bloc))
+                        .and_where(task::Column::ParentTaskId.is_not_null())
+                        .to_owned(),
+                ),
+            ),
+        )
+    }
+}
+
+impl Linked for directive::Entity {
+    fn sent_down(_: Uuid) -> Option<Condition> {
+        None
+    }
+    fn received(bloc: Uuid) -> Option<Condition> {
+        Some(
+            Condition::all().add(
+                directive::Column::Id.in_subquery(
+                    Query::select()
+                        .column(directive_dispatch::Column::DirectiveId)
+                        .from(directive_dispatch::Entity)
+                        .and_where(directive_dispatch::Column::ToBlocId.eq(bloc))
+                        .to_owned(),
+                ),
+            ),
+        )
+    }
+}
+
+impl Linked for directive_dispatch::Entity {
+    fn sent_down(_: Uuid) -> Option<Condition> {
+        None
+    }
+    fn received(bloc: Uuid) -> Option<Condition> {
+        Some(Condition::all().add(directive_dispatch::Column::ToBlocId.eq(bloc)))
+    }
 }
 
 macro_rules! tenant {

@@ -26,6 +26,7 @@ mod m20261127_000021_create_webhooks;
 mod m20261129_000022_harden;
 mod m20261129_000023_business_dates;
 mod m20261129_000024_onboarding;
+mod m20261129_000025_between_levels;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000022_harden::Migration),
             Box::new(m20261129_000023_business_dates::Migration),
             Box::new(m20261129_000024_onboarding::Migration),
+            Box::new(m20261129_000025_between_levels::Migration),
         ]
     }
 }

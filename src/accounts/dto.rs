@@ -21,6 +21,9 @@ pub struct AccountDto {
     /// For `portal` accounts: the province they read.
     #[schema(example = json!(null))]
     pub province: Option<String>,
+    /// For `portal` accounts: the province's record.
+    #[schema(example = json!(null))]
+    pub province_id: Option<Uuid>,
     #[schema(example = true)]
     pub active: bool,
     /// Someone else set its password: until its person chooses their own at
@@ -44,6 +47,7 @@ impl From<account::Model> for AccountDto {
             bloc_id: m.bloc_id,
             staff_id: m.staff_id,
             province: m.province,
+            province_id: m.province_id,
             active: m.active,
             must_change_password: m.must_change_password,
             version: m.version,
@@ -71,8 +75,10 @@ pub struct CreateAccount {
     /// Required for bloc roles without `staff_id` (admin only; the bloc head's own bloc is implied).
     pub bloc_id: Option<Uuid>,
     pub staff_id: Option<Uuid>,
-    /// Required for `portal`.
+    /// For `portal`, its province by name (case and diacritics ignored), or `province_id`.
     pub province: Option<String>,
+    /// For `portal`, its province's record (`/provinces`).
+    pub province_id: Option<Uuid>,
 }
 
 /// Fields to change. Setting a password revokes the account's refresh tokens; so does

@@ -10,7 +10,6 @@ use crate::{
     policy::{self, Action, Actor, Resource, Target},
     sessions::service::{NewAccount, create_account_hashed, normalize_username},
     tenancy::{self, Scope},
-    text,
 };
 use chrono::Utc;
 use sea_orm::{
@@ -176,10 +175,26 @@ pub(crate) async fn create_in(
         one_head(txn, b, None).await?;
     }
     let province = match role {
-        Role::Portal => body.province.map(|p| text::clean(&p)),
+        Role::Portal => {
+            let mut c = crate::validate::Checks::new();
+            let p = crate::provinces::service::resolve(
+                txn,
+                &mut c,
+                body.province_id,
+                body.province.as_deref(),
+            )
+            .await?;
+            c.finish()?;
+            p.map(|p| p.name)
+        }
         _ => {
-            if body.province.is_some() {
-                return Err(ApiError::invalid("province", "is only for portal accounts"));
+            if body.province.is_some() || body.province_id.is_some() {
+                let f = if body.province.is_some() {
+                    "province"
+                } else {
+                    "province_id"
+                };
+                return Err(ApiError::invalid(f, "is only for portal accounts"));
             }
             None
         }

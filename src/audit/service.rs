@@ -158,11 +158,13 @@ async fn record(
         e.resource_type,
         e.resource_id,
         e.bloc_id,
-        if e.action == "create" {
+        // A delegated task is born in its bloc as the parent's delegation arrives.
+        if matches!(e.action, "create" | "delegate") {
             "create"
         } else {
             "update"
         },
+        e.action,
         version,
     )
     .await?;

@@ -52,6 +52,9 @@ pub struct BlocDto {
     pub parent_id: Option<Uuid>,
     #[schema(example = "Quảng Ninh")]
     pub province: String,
+    /// The province's record (`/provinces/{id}`).
+    #[schema(example = "019ac000-0000-7000-8000-00000000000a")]
+    pub province_id: Option<Uuid>,
     #[schema(example = "2016-01-25")]
     pub established_on: Option<NaiveDate>,
     /// The decision that founded it.
@@ -73,6 +76,7 @@ impl From<bloc::Model> for BlocDto {
             level: Level::parse(&m.level).unwrap_or(Level::District),
             parent_id: m.parent_id,
             province: m.province,
+            province_id: m.province_id,
             established_on: m.established_on,
             founding_decision: m.founding_decision,
             version: m.version,
@@ -94,8 +98,13 @@ pub struct CreateBloc {
     pub level: Level,
     /// A bloc of a higher level in the same province.
     pub parent_id: Option<Uuid>,
-    /// Taken from the parent when omitted.
+    /// The province by name (case and diacritics ignored), or `province_id`; taken from the
+    /// parent when both are omitted.
     pub province: Option<String>,
+    /// The province's record (`/provinces`).
+    pub province_id: Option<Uuid>,
+    /// A `district` bloc established on or after 2025-07-01 is refused: districts were
+    /// abolished then. Older ones are kept for history.
     pub established_on: Option<NaiveDate>,
     pub founding_decision: Option<String>,
     /// Opens the bloc with its head in the same request: the person (a staff member with the

@@ -113,8 +113,22 @@ pub async fn create(
     let name = c.text("name", &body.name, 200);
     let founding_decision = c.opt_text("founding_decision", body.founding_decision.as_deref(), 100);
     let province_in = c.opt_text("province", body.province.as_deref(), 100);
+    if body.level == Level::District
+        && body
+            .established_on
+            .is_none_or(|d| d >= crate::provinces::reference::SINCE)
+    {
+        c.add(
+            "level",
+            "district blocs ended with the districts on 2025-07-01: open a province or commune \
+             bloc, or give the earlier `established_on` of a district bloc kept for history",
+        );
+    }
     let txn = begin_write(db).await?;
-    let mut province = province_in.clone();
+    let named =
+        crate::provinces::service::resolve(&txn, &mut c, body.province_id, province_in.as_deref())
+            .await?;
+    let mut province = named.clone();
     if let Some(parent_id) = body.parent_id {
         match bloc::Entity::find_by_id(parent_id).one(&txn).await? {
             None => c.add("parent_id", "no such bloc"),
@@ -130,12 +144,26 @@ pub async fn create(
                         ),
                     );
                 }
-                match &province_in {
-                    Some(p) if text::fold(p) != parent.province_folded => c.add(
-                        "province",
+                match &named {
+                    Some(p) if p.name_folded != parent.province_folded => c.add(
+                        if body.province_id.is_some() {
+                            "province_id"
+                        } else {
+                            "province"
+                        },
                         format!("must be the parent's province, {}", parent.province),
                     ),
-                    _ => province = Some(parent.province.clone()),
+                    Some(_) => {}
+                    None => {
+                        province = match parent.province_id {
+                            Some(id) => {
+                                crate::entities::province::Entity::find_by_id(id)
+                                    .one(&txn)
+                                    .await?
+                            }
+                            None => None,
+                        };
+                    }
                 }
             }
         }
@@ -143,8 +171,21 @@ pub async fn create(
     let province = match province {
         Some(p) => p,
         None => {
-            c.add("province", "is required when there is no parent bloc");
-            String::new()
+            if body.parent_id.is_none() && body.province.is_none() && body.province_id.is_none() {
+                c.add("province", "is required when there is no parent bloc");
+            }
+            crate::entities::province::Model {
+                id: Uuid::nil(),
+                code: None,
+                name: String::new(),
+                name_folded: String::new(),
+                full_name: String::new(),
+                valid_from: None,
+                valid_to: None,
+                version: 0,
+                created_at: Utc::now(),
+                updated_at: Utc::now(),
+            }
         }
     };
     c.finish()?;
@@ -155,8 +196,9 @@ pub async fn create(
         name: Set(name),
         level: Set(body.level.as_str().into()),
         parent_id: Set(body.parent_id),
-        province_folded: Set(text::fold(&province)),
-        province: Set(province),
+        province_folded: Set(province.name_folded),
+        province: Set(province.name),
+        province_id: Set(Some(province.id)),
         established_on: Set(body.established_on),
         founding_decision: Set(founding_decision),
         version: Set(1),
@@ -234,6 +276,7 @@ async fn open_head(
             bloc_id: None,
             staff_id: Some(staff.id),
             province: None,
+            province_id: None,
         },
         None,
     )

@@ -18,6 +18,11 @@ pub struct ChangeDto {
     /// `create` or `update` (nothing is deleted: corrections and cancellations are updates).
     #[schema(example = "update")]
     pub operation: String,
+    /// What happened: `create`, `update`, or the move made (`assign`, `delegate`, `accept`,
+    /// `decline`, `acknowledge`, `report`, …). A webhook's `events` may name it
+    /// (`task.decline`) as well as the operation (`task.update`).
+    #[schema(example = "decline")]
+    pub action: Option<String>,
     /// The resource's version after the change, when it has one.
     #[schema(example = 3)]
     pub version: Option<i32>,
@@ -60,6 +65,7 @@ pub fn to_dto(c: &change::Model, href: Option<String>) -> ChangeDto {
         resource_id: c.resource_id,
         bloc_id: c.bloc_id,
         operation: c.operation.clone(),
+        action: c.action.clone(),
         version: c.version,
         changed_at: c.changed_at,
         href,

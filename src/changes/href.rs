@@ -21,6 +21,7 @@ fn collection(resource_type: &str) -> Option<&'static str> {
         "directive" => "directives",
         "meeting" => "meetings",
         "organisation" => "organisations",
+        "province" => "provinces",
         "staff" => "staff",
         "sub_committee" => "sub-committees",
         "supervision" => "supervisions",

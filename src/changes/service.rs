@@ -16,7 +16,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 /// Every resource type the feed carries (webhook event patterns name them too).
-pub const RESOURCE_TYPES: [&str; 21] = [
+pub const RESOURCE_TYPES: [&str; 22] = [
     "account",
     "api_client",
     "bloc",
@@ -28,6 +28,7 @@ pub const RESOURCE_TYPES: [&str; 21] = [
     "directive_dispatch",
     "meeting",
     "organisation",
+    "province",
     "staff",
     "sub_committee",
     "supervision",
@@ -40,6 +41,9 @@ pub const RESOURCE_TYPES: [&str; 21] = [
     "webhook",
 ];
 
+/// Resource types of no bloc that every reader may read (and so hears of).
+const REFERENCE_TYPES: [&str; 1] = ["province"];
+
 /// Appends one change. The counter row stays locked until the caller's transaction commits, so
 /// numbers are handed out in commit order and a rolled-back write leaves no gap.
 pub async fn append(
@@ -48,6 +52,7 @@ pub async fn append(
     resource_id: Uuid,
     bloc_id: Option<Uuid>,
     operation: &str,
+    action: &str,
     version: Option<i32>,
 ) -> Result<i64, DbErr> {
     let row = conn
@@ -64,6 +69,7 @@ pub async fn append(
         resource_id: Set(resource_id),
         bloc_id: Set(bloc_id),
         operation: Set(operation.to_string()),
+        action: Set(Some(action.to_string())),
         version: Set(version),
         changed_at: Set(Utc::now()),
     }
@@ -100,6 +106,7 @@ pub(crate) fn read_as(resource_type: &str) -> Option<Resource> {
         "directive_dispatch" => Resource::Dispatch,
         "meeting" => Resource::Meeting,
         "organisation" => Resource::Organisation,
+        "province" => Resource::Province,
         "staff" => Resource::Staff,
         "sub_committee" => Resource::SubCommittee,
         "supervision" | "supervision_finding" | "supervision_recommendation" => {
@@ -141,7 +148,7 @@ pub async fn list(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_field("limit", "must be from 1 to 1000"));
     }
-    let mut select = tenancy::select::<change::Entity>(&Scope::of(caller))
+    let mut select = tenancy::select_feed(&Scope::of(caller), &REFERENCE_TYPES)
         .filter(change::Column::Seq.gt(after))
         .filter(change::Column::ResourceType.is_in(readable_types(caller)));
     if let Some(t) = q

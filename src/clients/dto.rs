@@ -20,6 +20,9 @@ pub struct ClientDto {
     pub role: String,
     #[schema(example = "Quảng Ninh")]
     pub province: String,
+    /// The province's record.
+    #[schema(example = "019ac000-0000-7000-8000-00000000000a")]
+    pub province_id: Option<Uuid>,
     #[schema(example = json!(["read", "changes"]))]
     pub scopes: Vec<String>,
     #[schema(example = true)]
@@ -53,8 +56,11 @@ pub struct ClientWithSecret {
 #[schema(example = json!({"name": "Cổng thông tin dân vận tỉnh Quảng Ninh", "province": "Quảng Ninh", "scopes": ["read", "changes"]}))]
 pub struct CreateClient {
     pub name: String,
-    /// The province whose blocs it reads.
-    pub province: String,
+    /// The province whose blocs it reads, by name (case and diacritics ignored), or
+    /// `province_id`: one of the two.
+    pub province: Option<String>,
+    /// The province's record (`/provinces`).
+    pub province_id: Option<Uuid>,
     /// Of `read` (the resources), `changes` (the change feed), `reports` (`/reports/…`).
     /// Default: all three.
     pub scopes: Option<Vec<String>>,

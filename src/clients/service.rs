@@ -38,6 +38,7 @@ pub fn to_dto(m: api_client::Model) -> ClientDto {
         name: m.name,
         role: m.role,
         province: m.province,
+        province_id: m.province_id,
         active: m.active,
         rate_limit_per_minute: m.rate_limit_per_minute,
         created_by: m.created_by,
@@ -139,13 +140,29 @@ pub async fn create(
     admin_only(caller, Action::Create)?;
     let mut c = Checks::new();
     let name = c.text("name", &body.name, 200);
-    let province = c.text("province", &body.province, 100);
     let scopes = check_scopes(&mut c, body.scopes.as_deref());
     let rate = check_rate(&mut c, body.rate_limit_per_minute);
+    let txn = begin_write(db).await?;
+    let named = crate::provinces::service::resolve(
+        &txn,
+        &mut c,
+        body.province_id,
+        body.province.as_deref(),
+    )
+    .await?;
+    if body.province.is_none() && body.province_id.is_none() {
+        c.add(
+            "province",
+            "is required: the province whose blocs it reads (or province_id)",
+        );
+    }
     c.finish()?;
+    let (province, province_id) = match named {
+        Some(p) => (p.name, Some(p.id)),
+        None => return Err(ApiError::invalid("province", "is required")),
+    };
     let secret = new_refresh_token();
     let now = Utc::now();
-    let txn = begin_write(db).await?;
     let m = api_client::ActiveModel {
         id: Set(Uuid::now_v7()),
         client_id: Set(new_client_id()),
@@ -153,6 +170,7 @@ pub async fn create(
         secret_hash: Set(hash_refresh_token(&secret)),
         role: Set(Role::Portal.as_str().into()),
         province: Set(province),
+        province_id: Set(province_id),
         scopes: Set(scopes),
         active: Set(true),
         rate_limit_per_minute: Set(rate),

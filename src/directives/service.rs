@@ -121,7 +121,8 @@ pub async fn list(
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<DirectiveDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Directive)?;
-    tenancy::find::<directive::Entity>(db, &Scope::of(caller), id, "directive")
+    // A child bloc reads the directive its parent sent it.
+    tenancy::find_linked::<directive::Entity>(db, &Scope::of(caller), id, "directive")
         .await
         .map(DirectiveDto::from)
 }

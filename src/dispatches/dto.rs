@@ -21,8 +21,13 @@ pub struct DispatchDto {
     pub bloc_id: Uuid,
     #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
     pub directive_id: Uuid,
+    /// The unit it was sent to, or `null` when it went to a child bloc.
     #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b030")]
-    pub unit_id: Uuid,
+    pub unit_id: Option<Uuid>,
+    /// The child bloc it was sent to: that bloc's people acknowledge and report back
+    /// themselves.
+    #[schema(example = json!(null))]
+    pub to_bloc_id: Option<Uuid>,
     #[schema(example = "2016-01-12")]
     pub sent_on: NaiveDate,
     /// When the report back is due.
@@ -53,15 +58,20 @@ pub struct DispatchDto {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"unit_ids": ["01a21945-3cc4-77ec-a861-b9337650b030"], "sent_on": "2016-01-12", "due_on": "2016-02-15"}))]
 pub struct NewDispatch {
-    /// Units of the bloc it has not been sent to yet (1 to 500).
+    /// Units of the bloc it has not been sent to yet.
+    #[serde(default)]
     pub unit_ids: Vec<Uuid>,
+    /// Child blocs it has not been sent to yet; 1 to 500 units and blocs in all.
+    #[serde(default)]
+    pub bloc_ids: Vec<Uuid>,
     /// Not in the future nor before the directive was issued.
     pub sent_on: NaiveDate,
     pub due_on: Option<NaiveDate>,
 }
 
-/// The unit's acknowledgement and report back. Reporting implies acknowledging: without
-/// `acknowledged_on`, it is the report's date.
+/// The acknowledgement and report back: recorded by the sender for a unit, made by the child
+/// bloc's own people for a bloc (the sender then changes only `due_on`). Reporting implies
+/// acknowledging: without `acknowledged_on`, it is the report's date.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reported_on": "2016-02-10", "report": "Đã quán triệt đến 100% chi bộ, chi hội."}))]
@@ -85,6 +95,10 @@ pub struct UpdateDispatch {
 pub struct DispatchQuery {
     pub directive_id: Option<Uuid>,
     pub unit_id: Option<Uuid>,
+    pub to_bloc_id: Option<Uuid>,
+    /// `true`: the dispatches the caller's bloc received from its parent, instead of those it
+    /// sent.
+    pub received: Option<bool>,
     pub status: Option<DispatchStatus>,
     /// `true`: only those not reported back (sent or acknowledged): who has not acted.
     pub pending: Option<bool>,

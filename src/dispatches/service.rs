@@ -6,7 +6,7 @@ use crate::{
     concurrency::{IfMatch, save_if_unchanged},
     db::begin_write,
     entities::{directive, directive_dispatch as dispatch},
-    error::ApiResult,
+    error::{ApiError, ApiResult},
     pagination::{self, Keyset, Page},
     policy::{self, Action, Actor, Resource, Target},
     refs,
@@ -43,6 +43,7 @@ pub fn to_dto(m: dispatch::Model) -> DispatchDto {
         bloc_id: m.bloc_id,
         directive_id: m.directive_id,
         unit_id: m.unit_id,
+        to_bloc_id: m.to_bloc_id,
         sent_on: m.sent_on,
         due_on: m.due_on,
         acknowledged_on: m.acknowledged_on,
@@ -55,12 +56,13 @@ pub fn to_dto(m: dispatch::Model) -> DispatchDto {
     }
 }
 
+/// The directive, the caller's own or one sent to its bloc.
 async fn find_directive(
     conn: &impl ConnectionTrait,
     caller: &Caller,
     id: Uuid,
 ) -> ApiResult<directive::Model> {
-    tenancy::find::<directive::Entity>(conn, &Scope::of(caller), id, "directive").await
+    tenancy::find_linked::<directive::Entity>(conn, &Scope::of(caller), id, "directive").await
 }
 
 #[tracing::instrument(skip_all, fields(directive_id = %directive_id))]
@@ -71,7 +73,8 @@ pub async fn send(
     body: NewDispatch,
 ) -> ApiResult<Vec<DispatchDto>> {
     let txn = begin_write(db).await?;
-    let d = find_directive(&txn, caller, directive_id).await?;
+    let d = tenancy::find::<directive::Entity>(&txn, &Scope::of(caller), directive_id, "directive")
+        .await?;
     let actor = Actor::of(&txn, caller).await?;
     policy::authorize(
         &actor,
@@ -80,9 +83,17 @@ pub async fn send(
         &Target::default(),
     )?;
     let mut c = Checks::new();
-    if body.unit_ids.is_empty() || body.unit_ids.len() > MAX_UNITS {
-        c.add("unit_ids", format!("must list 1 to {MAX_UNITS} units"));
+    let n = body.unit_ids.len() + body.bloc_ids.len();
+    if n == 0 || n > MAX_UNITS {
+        c.add(
+            "unit_ids",
+            format!("must list 1 to {MAX_UNITS} units and child blocs in all"),
+        );
     }
+    let sent = dispatch::Entity::find()
+        .filter(dispatch::Column::DirectiveId.eq(d.id))
+        .all(&txn)
+        .await?;
     let mut units = Vec::new();
     for (i, u) in body.unit_ids.iter().enumerate().take(MAX_UNITS) {
         let field = format!("unit_ids[{i}]");
@@ -93,16 +104,33 @@ pub async fn send(
         if refs::unit_in_bloc(&txn, &mut c, &field, d.bloc_id, Some(*u))
             .await?
             .is_some()
-            && dispatch::Entity::find()
-                .filter(dispatch::Column::DirectiveId.eq(d.id))
-                .filter(dispatch::Column::UnitId.eq(*u))
-                .one(&txn)
-                .await?
-                .is_some()
+            && sent.iter().any(|s| s.unit_id == Some(*u))
         {
             c.add(&field, "the directive was already sent to this unit");
         }
         units.push(*u);
+    }
+    let children: Vec<Uuid> = crate::entities::bloc::Entity::find()
+        .filter(crate::entities::bloc::Column::ParentId.eq(d.bloc_id))
+        .filter(
+            crate::entities::bloc::Column::Id.is_in(body.bloc_ids.iter().take(MAX_UNITS).copied()),
+        )
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|b| b.id)
+        .collect();
+    let mut blocs = Vec::new();
+    for (i, b) in body.bloc_ids.iter().enumerate().take(MAX_UNITS) {
+        let field = format!("bloc_ids[{i}]");
+        if blocs.contains(b) {
+            c.add(&field, "is listed twice");
+        } else if !children.contains(b) {
+            c.add(&field, "is not a child bloc of the directive's bloc");
+        } else if sent.iter().any(|s| s.to_bloc_id == Some(*b)) {
+            c.add(&field, "the directive was already sent to this bloc");
+        }
+        blocs.push(*b);
     }
     if body.sent_on > crate::clock::today() {
         c.add("sent_on", "must not be in the future");
@@ -117,12 +145,17 @@ pub async fn send(
     c.finish()?;
     let now = Utc::now();
     let mut out = Vec::new();
-    for u in units {
+    let targets = units
+        .into_iter()
+        .map(|u| (Some(u), None))
+        .chain(blocs.into_iter().map(|b| (None, Some(b))));
+    for (unit_id, to_bloc_id) in targets {
         let m = dispatch::ActiveModel {
             id: Set(Uuid::now_v7()),
             bloc_id: Set(d.bloc_id),
             directive_id: Set(d.id),
-            unit_id: Set(u),
+            unit_id: Set(unit_id),
+            to_bloc_id: Set(to_bloc_id),
             sent_on: Set(body.sent_on),
             due_on: Set(body.due_on),
             acknowledged_on: Set(None),
@@ -168,7 +201,22 @@ pub async fn list(
     if let Some(id) = directive_id {
         find_directive(db, caller, id).await?;
     }
-    let mut select = tenancy::select::<dispatch::Entity>(&Scope::of(caller));
+    let scope = Scope::of(caller);
+    let mut select = match (q.received, scope.own_bloc()) {
+        // What the caller's bloc received from its parent.
+        (Some(true), Some(me)) => tenancy::select_with_received::<dispatch::Entity>(&scope)
+            .filter(dispatch::Column::ToBlocId.eq(me)),
+        (Some(true), None) => {
+            return Err(ApiError::bad_field(
+                "received",
+                "is for a bloc's own people: the dispatches their bloc received",
+            ));
+        }
+        _ => tenancy::select::<dispatch::Entity>(&scope),
+    };
+    if let Some(b) = q.to_bloc_id {
+        select = select.filter(dispatch::Column::ToBlocId.eq(b));
+    }
     if let Some(id) = directive_id.or(q.directive_id) {
         select = select.filter(dispatch::Column::DirectiveId.eq(id));
     }
@@ -215,15 +263,12 @@ async fn find(
     id: Uuid,
 ) -> ApiResult<dispatch::Model> {
     find_directive(conn, caller, directive_id).await?;
-    tenancy::find_under::<dispatch::Entity>(
-        conn,
-        &Scope::of(caller),
-        id,
-        dispatch::Column::DirectiveId,
-        directive_id,
-        "dispatch",
-    )
-    .await
+    let m =
+        tenancy::find_linked::<dispatch::Entity>(conn, &Scope::of(caller), id, "dispatch").await?;
+    if m.directive_id != directive_id {
+        return Err(ApiError::not_found("dispatch"));
+    }
+    Ok(m)
 }
 
 #[tracing::instrument(skip_all, fields(directive_id = %directive_id, id = %id))]
@@ -273,6 +318,29 @@ pub async fn update(
     )?;
     if_match.check(current.version)?;
     let mut c = Checks::new();
+    // A child bloc answers for itself; its parent only moves the deadline.
+    let me = Scope::of(caller).own_bloc();
+    if let Some(to) = current.to_bloc_id {
+        let answers =
+            body.acknowledged_on.is_some() || body.reported_on.is_some() || body.report.is_some();
+        if me == Some(to) && body.due_on.is_some() {
+            c.add("due_on", "is set by the bloc that sent the directive");
+        }
+        if me != Some(to) && answers {
+            for (f, given) in [
+                ("acknowledged_on", body.acknowledged_on.is_some()),
+                ("reported_on", body.reported_on.is_some()),
+                ("report", body.report.is_some()),
+            ] {
+                if given {
+                    c.add(
+                        f,
+                        "the bloc it was sent to acknowledges and reports back itself",
+                    );
+                }
+            }
+        }
+    }
     let reported_on = body.reported_on.unwrap_or(current.reported_on);
     let acknowledged_on = match body.acknowledged_on {
         Some(a) => a,
@@ -320,11 +388,19 @@ pub async fn update(
     am.version = Set(current.version + 1);
     am.updated_at = Set(Utc::now());
     let updated = save_if_unchanged(&txn, am, dispatch::Column::Version, current.version).await?;
+    // The feed says what happened: acknowledged, reported back, or another change.
+    let action = if current.reported_on.is_none() && updated.reported_on.is_some() {
+        "report"
+    } else if current.acknowledged_on.is_none() && updated.acknowledged_on.is_some() {
+        "acknowledge"
+    } else {
+        "update"
+    };
     audit::log_and_announce(
         &txn,
         caller,
         audit::Written {
-            action: "update",
+            action,
             resource_type: RESOURCE,
             resource_id: id,
             bloc_id: Some(current.bloc_id),

@@ -10,6 +10,7 @@ pub struct Model {
     pub role: String,
     pub bloc_id: Option<Uuid>,
     pub province: Option<String>,
+    pub province_id: Option<Uuid>,
     pub staff_id: Option<Uuid>,
     pub active: bool,
     /// Set when someone else set the password; cleared when the person sets their own.

@@ -10,6 +10,7 @@ pub struct Model {
     pub secret_hash: String,
     pub role: String,
     pub province: String,
+    pub province_id: Option<Uuid>,
     pub scopes: String,
     pub active: bool,
     pub rate_limit_per_minute: i32,

@@ -11,6 +11,7 @@ pub struct Model {
     pub parent_id: Option<Uuid>,
     pub province: String,
     pub province_folded: String,
+    pub province_id: Option<Uuid>,
     pub established_on: Option<Date>,
     pub founding_decision: Option<String>,
     pub version: i32,

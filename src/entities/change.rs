@@ -9,6 +9,8 @@ pub struct Model {
     pub resource_id: Uuid,
     pub bloc_id: Option<Uuid>,
     pub operation: String,
+    /// What happened: `create`, `update`, or a workflow move (`accept`, `decline`, …).
+    pub action: Option<String>,
     pub version: Option<i32>,
     pub changed_at: DateTimeUtc,
 }

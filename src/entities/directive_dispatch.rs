@@ -7,7 +7,9 @@ pub struct Model {
     pub id: Uuid,
     pub bloc_id: Uuid,
     pub directive_id: Uuid,
-    pub unit_id: Uuid,
+    pub unit_id: Option<Uuid>,
+    /// A child bloc it was sent to, instead of a unit.
+    pub to_bloc_id: Option<Uuid>,
     pub sent_on: Date,
     pub due_on: Option<Date>,
     pub acknowledged_on: Option<Date>,

@@ -17,6 +17,7 @@ pub mod meeting;
 pub mod meeting_attendee;
 pub mod meeting_decision;
 pub mod organisation;
+pub mod province;
 pub mod recommendation;
 pub mod recommendation_response;
 pub mod refresh_token;

@@ -29,6 +29,10 @@ pub struct Model {
     pub closed_on: Option<Date>,
     pub duplicate_of: Option<Uuid>,
     pub meeting_decision_id: Option<Uuid>,
+    /// The task of the parent bloc this one was delegated from.
+    pub parent_task_id: Option<Uuid>,
+    /// Completing it waits for every delegated task that was not declined.
+    pub waits_for_children: bool,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -385,6 +385,7 @@ async fn staff_row(
                 bloc_id: None,
                 staff_id: Some(staff.id),
                 province: None,
+                province_id: None,
             },
             hash,
         )

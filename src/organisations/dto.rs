@@ -9,8 +9,12 @@ use uuid::Uuid;
 pub enum OrganisationKind {
     /// Ủy ban Mặt trận Tổ quốc.
     FatherlandFront,
-    /// Đoàn thể chính trị – xã hội: HND, HLHPN, ĐTN, CCB, LĐLĐ.
+    /// Đoàn thể chính trị – xã hội: HND, HLHPN, ĐTN, CCB, LĐLĐ; since 2025 member bodies
+    /// of the Front.
     SocioPolitical,
+    /// Hội quần chúng được Đảng, Nhà nước giao nhiệm vụ: mass associations that the State
+    /// assigns tasks, under the Front since 2025 (Hội Chữ thập đỏ, Hội Người cao tuổi, …).
+    MassAssociation,
 }
 
 impl OrganisationKind {
@@ -18,13 +22,14 @@ impl OrganisationKind {
         match self {
             Self::FatherlandFront => "fatherland_front",
             Self::SocioPolitical => "socio_political",
+            Self::MassAssociation => "mass_association",
         }
     }
     pub fn parse(s: &str) -> Self {
-        if s == "fatherland_front" {
-            Self::FatherlandFront
-        } else {
-            Self::SocioPolitical
+        match s {
+            "fatherland_front" => Self::FatherlandFront,
+            "mass_association" => Self::MassAssociation,
+            _ => Self::SocioPolitical,
         }
     }
 }

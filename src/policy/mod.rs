@@ -11,6 +11,8 @@ use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resource {
+    /// Provinces: reference data.
+    Province,
     Bloc,
     Account,
     Organisation,
@@ -63,6 +65,10 @@ pub enum Action {
     Withdraw,
     /// Recording the addressee's response to a recommendation.
     Respond,
+    /// Sending a task down to child blocs, and a child bloc's answer to it.
+    Delegate,
+    Accept,
+    Decline,
 }
 
 /// What a rule asks of the caller.
@@ -103,6 +109,9 @@ use Rule::*;
 /// Rows: (resource, action); columns: admin, bloc_head, deputy_head, staff, portal.
 /// Reads are limited to the caller's scope (own bloc, or the portal's province) by `tenancy`.
 pub const RULES: &[(Resource, Action, [Rule; 5])] = &[
+    (Province, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (Province, Create, [Yes, No, No, No, No]),
+    (Province, Update, [Yes, No, No, No, No]),
     (Bloc, Read, [Yes, Yes, Yes, Yes, Yes]),
     (Bloc, Create, [Yes, No, No, No, No]),
     (Bloc, Update, [Yes, Yes, No, No, No]),
@@ -177,6 +186,11 @@ pub const RULES: &[(Resource, Action, [Rule; 5])] = &[
     (Task, Cancel, [No, Yes, IsTheCreator, IsTheCreator, No]),
     (Task, Reassign, [No, Yes, ResponsibleForTheTask, No, No]),
     (Task, Report, [No, Yes, IsTheAssignee, IsTheAssignee, No]),
+    // Work sent down: the parent bloc's head or the deputy responsible delegates; the child
+    // bloc's head answers for the child bloc.
+    (Task, Delegate, [No, Yes, ResponsibleForTheTask, No, No]),
+    (Task, Accept, [No, Yes, No, No, No]),
+    (Task, Decline, [No, Yes, No, No, No]),
     // A campaign is run by the bloc head and the deputy head who leads its lead organisation;
     // every cadre of the bloc collects its figures and registrations.
     (Campaign, Read, [Yes, Yes, Yes, Yes, Yes]),
@@ -430,9 +444,13 @@ pub fn authorize(
                 Recognise => "recognise",
                 Withdraw => "withdraw",
                 Respond => "record a response to",
+                Delegate => "delegate",
+                Accept => "accept",
+                Decline => "decline",
             },
             match (resource, action) {
                 (Staff, Move) => "this person between these sub-committees",
+                (Province, _) => "provinces",
                 (Bloc, _) => "this bloc",
                 (Account, _) => "accounts",
                 (Organisation, _) => "this organisation",

@@ -118,7 +118,7 @@ pub async fn summary(
     let db = db;
 
     // Tasks alive in the period, by the days things happened: opened by its end, not closed
-    // before it began, and not cancelled by its end. Standings are as they stood at its end (or
+    // before it began, and not cancelled or declined by its end. Standings are as they stood at its end (or
     // today), as the task list shows them with `as_of`.
     let alive = Condition::all()
         .add(task::Column::OpenedOn.lte(to))
@@ -129,7 +129,10 @@ pub async fn summary(
         )
         .add(
             Condition::any()
-                .add(task::Column::Status.ne(Status::Cancelled.as_str()))
+                .add(
+                    task::Column::Status
+                        .is_not_in([Status::Cancelled.as_str(), Status::Declined.as_str()]),
+                )
                 .add(task::Column::ClosedOn.gt(to)),
         );
     type Key = (Uuid, Option<Uuid>, Option<Uuid>);

@@ -326,6 +326,7 @@ pub async fn seed_demo_with(
         parent_id: Set(None),
         province: Set(PROVINCE.into()),
         province_folded: Set(text::fold(PROVINCE)),
+        province_id: Set(crate::provinces::reference::id_by_name(PROVINCE)),
         established_on: Set(NaiveDate::from_ymd_opt(2016, 1, 25)),
         founding_decision: Set(Some("111-QĐ/TU".into())),
         version: Set(1),

@@ -458,6 +458,17 @@ pub async fn create_account_hashed(
             "is required for the portal role",
         ));
     }
+    // A portal reads a province of the records, by name (case and diacritics ignored).
+    let mut province = None;
+    if new.role == Role::Portal
+        && let Some(name) = new.province.as_deref().filter(|p| !p.trim().is_empty())
+    {
+        let mut c = crate::validate::Checks::new();
+        province = crate::provinces::service::resolve(conn, &mut c, None, Some(name)).await?;
+        if let Err(ApiError::Validation(errs)) = c.finish() {
+            errors.extend(errs);
+        }
+    }
     if let Some(bloc_id) = new.bloc_id {
         let exists = crate::entities::bloc::Entity::find_by_id(bloc_id)
             .one(conn)
@@ -491,7 +502,8 @@ pub async fn create_account_hashed(
         password_hash: Set(hash),
         role: Set(new.role.as_str().into()),
         bloc_id: Set(new.bloc_id),
-        province: Set(new.province.map(|p| p.trim().to_string())),
+        province: Set(province.as_ref().map(|p| p.name.clone())),
+        province_id: Set(province.map(|p| p.id)),
         staff_id: Set(None),
         active: Set(true),
         must_change_password: Set(false),

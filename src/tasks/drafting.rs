@@ -219,6 +219,8 @@ pub async fn create_decided(
         closed_on: Set(None),
         duplicate_of: Set(None),
         meeting_decision_id: Set(meeting_decision_id),
+        parent_task_id: Set(None),
+        waits_for_children: Set(false),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),

@@ -97,6 +97,13 @@ pub struct TaskDto {
     /// The meeting decision that created this task, if one did.
     #[schema(example = json!(null))]
     pub meeting_decision_id: Option<Uuid>,
+    /// The parent bloc's task this one was delegated from.
+    #[schema(example = json!(null))]
+    pub parent_task_id: Option<Uuid>,
+    /// Completing it waits for every task delegated from it that was not declined or
+    /// cancelled (`GET /tasks/{id}/delegations`).
+    #[schema(example = false)]
+    pub waits_for_children: bool,
     #[schema(example = 3)]
     pub version: i32,
     #[schema(example = "2016-01-09T01:30:00Z")]
@@ -353,3 +360,94 @@ pub struct PageQuery {
 }
 
 crate::paged!(PageQuery, TaskQuery, MyTaskQuery);
+
+/// Send a task down to child blocs: each gets its own linked task, `received`, to accept or
+/// decline.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"bloc_ids": ["01a21945-3cc4-77ec-a861-b9337650b031"], "due_date": "2026-03-31", "note": "Các xã báo cáo kết quả trước ngày 31/3.", "waits_for_children": true}))]
+pub struct NewDelegation {
+    /// Child blocs of the task's bloc (1 to 500), not yet sent this task.
+    pub bloc_ids: Vec<Uuid>,
+    /// The children's deadline: by default the task's own; never after it.
+    pub due_date: Option<NaiveDate>,
+    /// The day it was sent, in Vietnam (default today): the child tasks' `opened_on`. Not in
+    /// the future, not before the task's last move.
+    #[schema(example = "2026-03-02")]
+    pub sent_on: Option<NaiveDate>,
+    /// What the parent asks, kept in each child task's history.
+    pub note: Option<String>,
+    /// `true`: this task cannot be completed until every child task that was not declined
+    /// or cancelled is completed. Omitted: unchanged.
+    pub waits_for_children: Option<bool>,
+}
+
+/// One child bloc's answer to a delegated task.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DelegatedTask {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b031")]
+    pub bloc_id: Uuid,
+    #[schema(example = "Khối xã Quảng Tân")]
+    pub bloc_name: String,
+    /// The child bloc's own task.
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650e301")]
+    pub task_id: Uuid,
+    #[schema(example = "in_progress")]
+    pub status: Status,
+    #[schema(example = "open_within_deadline")]
+    pub standing: Option<Standing>,
+    #[schema(example = 40)]
+    pub progress: i16,
+    #[schema(example = "2026-03-31")]
+    pub due_date: Option<NaiveDate>,
+    #[schema(example = json!(null))]
+    pub completed_on: Option<NaiveDate>,
+    /// Why it was declined.
+    #[schema(example = json!(null))]
+    pub decline_reason: Option<String>,
+}
+
+/// The roll-up of a delegated task: n of m done, on time, late, overdue, declined.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct DelegationTotals {
+    /// Child tasks sent.
+    #[schema(example = 3)]
+    pub delegated: i64,
+    /// Not yet accepted or declined.
+    #[schema(example = 0)]
+    pub awaiting_answer: i64,
+    /// Accepted (whatever they have become since, cancelled aside).
+    #[schema(example = 2)]
+    pub accepted: i64,
+    #[schema(example = 1)]
+    pub declined: i64,
+    /// Cancelled by the child bloc after accepting.
+    #[schema(example = 0)]
+    pub cancelled: i64,
+    #[schema(example = 2)]
+    pub completed: i64,
+    #[schema(example = 1)]
+    pub completed_on_time: i64,
+    #[schema(example = 1)]
+    pub completed_late: i64,
+    /// Open (awaiting an answer included) and past the deadline.
+    #[schema(example = 0)]
+    pub overdue: i64,
+    #[schema(example = 0)]
+    pub open_within_deadline: i64,
+    /// Mean progress of the accepted, not cancelled, child tasks (0 when none).
+    #[schema(example = 100)]
+    pub progress: i64,
+}
+
+/// A task's delegations: every child bloc's status, standing and progress, rolled up.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Delegations {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650e201")]
+    pub task_id: Uuid,
+    #[schema(example = true)]
+    pub waits_for_children: bool,
+    pub totals: DelegationTotals,
+    /// In the order they were sent.
+    pub children: Vec<DelegatedTask>,
+}

@@ -1,8 +1,8 @@
 use super::{
-    drafting,
+    delegations, drafting,
     dto::{
-        CreateTask, CreatedTask, MyTaskQuery, NewReport, PageQuery, ReportDto, SimilarTask,
-        TaskDto, TaskEventDto, TaskQuery, Transition, UpdateTask,
+        CreateTask, CreatedTask, Delegations, MyTaskQuery, NewDelegation, NewReport, PageQuery,
+        ReportDto, SimilarTask, TaskDto, TaskEventDto, TaskQuery, Transition, UpdateTask,
     },
     moves, reports, service,
 };
@@ -265,4 +265,42 @@ pub async fn my_tasks(
         service::my_tasks(&state.db, &caller, q.into_inner()).await
     })
     .await
+}
+
+/// Delegate the task to child blocs of its bloc (the bloc head, or the deputy head responsible
+/// for it): each gets its own linked task, `received`, which its head accepts (into its own
+/// workflow, five clears included) or declines with a reason. All of it or nothing. Send an
+/// `Idempotency-Key` to make a retry safe.
+#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1–200 visible ASCII characters, kept 24 hours", pattern = r"^[!-~]{1,200}$")),
+    request_body = NewDelegation,
+    responses(
+        (status = 201, description = "Sent: the roll-up, every child included", body = Delegations),
+        (status = 403, description = "The caller may not delegate this task"),
+        (status = 409, description = "The task is finished, or itself still awaits an answer"),
+        (status = 422, description = "A bloc that is not a child of the task's bloc (`bloc_ids[i]`), a due date after the task's"),
+    ))]
+#[post("/tasks/{id}/delegations")]
+pub async fn delegate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Json<NewDelegation>,
+) -> ApiResult<HttpResponse> {
+    let d = delegations::delegate(&state.db, &caller, id.into_inner(), body.0).await?;
+    Ok(HttpResponse::Created().json(d))
+}
+
+/// The roll-up of a delegated task: each child bloc's task with its status, standing and
+/// progress, and n of m done, on time, late, overdue, declined. For the bloc that sent it, the
+/// portal of its province and the admin.
+#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The roll-up", body = Delegations)))]
+#[get("/tasks/{id}/delegations")]
+pub async fn rollup(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let d = delegations::rollup(&state.db, &caller, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(d))
 }

@@ -1,6 +1,7 @@
 //! Tasks: work items with one lead organisation and one responsible person, an enforced
 //! workflow, progress reports, deadline standing and overlap detection.
 pub mod dates;
+pub(crate) mod delegations;
 pub(crate) mod drafting;
 pub mod dto;
 mod handlers;
@@ -21,5 +22,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(handlers::similar)
         .service(handlers::list_reports)
         .service(handlers::add_report)
-        .service(handlers::my_tasks);
+        .service(handlers::my_tasks)
+        .service(handlers::delegate)
+        .service(handlers::rollup);
 }

@@ -132,6 +132,14 @@ pub async fn transition_in(
                 am.progress = Set(r.progress);
             }
         },
+        Move::Decline => {
+            if reason.is_none() {
+                c.add(
+                    "reason",
+                    "is required to decline a delegated task: say why the bloc cannot take it on",
+                );
+            }
+        }
         Move::Return => {
             if reason.is_none() {
                 c.add(
@@ -141,6 +149,9 @@ pub async fn transition_in(
             }
         }
         Move::Complete => {
+            if current.waits_for_children {
+                super::delegations::children_done(txn, &current).await?;
+            }
             am.completed_on = Set(Some(day));
             am.progress = Set(100);
         }
@@ -184,7 +195,7 @@ pub async fn transition_in(
                 }
             }
         },
-        Move::Start | Move::Cancel => {}
+        Move::Start | Move::Cancel | Move::Accept => {}
     }
     c.finish()?;
     if !to.is_open() {

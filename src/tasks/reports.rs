@@ -162,13 +162,13 @@ pub async fn list_reports(
     q: PageQuery,
 ) -> ApiResult<Page<ReportDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::Task)?;
-    let scope = Scope::of(caller);
-    let t = tenancy::find::<task::Entity>(db, &scope, id, "task").await?;
+    // The sender of a delegated task reads what came back.
+    let t = tenancy::find_sent_down::<task::Entity>(db, &Scope::of(caller), id, "task").await?;
     let limit = pagination::limit(q.limit)?;
     let fields: [SortField<task_report::Column>; 0] = [];
     let keyset = Keyset::parse(None, q.cursor.as_deref(), &fields)?;
-    let select =
-        tenancy::select::<task_report::Entity>(&scope).filter(task_report::Column::TaskId.eq(t.id));
+    let select = tenancy::select::<task_report::Entity>(&Scope::Bloc(t.bloc_id))
+        .filter(task_report::Column::TaskId.eq(t.id));
     Ok(keyset
         .fetch(
             db,

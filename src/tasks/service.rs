@@ -63,6 +63,8 @@ pub fn to_dto(m: task::Model, coordinators: Vec<Uuid>, today: NaiveDate) -> Task
         opened_on: m.opened_on,
         duplicate_of: m.duplicate_of,
         meeting_decision_id: m.meeting_decision_id,
+        parent_task_id: m.parent_task_id,
+        waits_for_children: m.waits_for_children,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -155,7 +157,7 @@ fn parse_statuses(raw: &str) -> ApiResult<Vec<&'static str>> {
             Status::parse(s).map(Status::as_str).ok_or_else(|| {
                 ApiError::bad_field(
                     "status",
-                    format!("`{s}` is not one of draft, assigned, in_progress, submitted, returned, completed, cancelled"),
+                    format!("`{s}` is not one of received, draft, assigned, in_progress, submitted, returned, completed, cancelled, declined"),
                 )
             })
         })
@@ -291,9 +293,13 @@ pub async fn list(
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<TaskDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Task)?;
-    let m = tenancy::find::<task::Entity>(db, &Scope::of(caller), id, "task").await?;
+    // Across levels: the tasks this bloc delegated, and the one it received.
+    let m = tenancy::find_linked::<task::Entity>(db, &Scope::of(caller), id, "task").await?;
     let actor = Actor::of(db, caller).await?;
-    Ok(as_seen_by(&actor, dto(db, m).await?))
+    Ok(super::delegations::seen_across(
+        as_seen_by(&actor, dto(db, m).await?),
+        caller,
+    ))
 }
 
 /// The caller's staff record id, through their account.
@@ -352,6 +358,8 @@ pub(super) fn action_of(m: Move) -> Action {
         Move::Return => Action::Return,
         Move::Cancel | Move::MarkDuplicate => Action::Cancel,
         Move::Reassign => Action::Reassign,
+        Move::Accept => Action::Accept,
+        Move::Decline => Action::Decline,
     }
 }
 
@@ -442,13 +450,13 @@ pub async fn history(
     q: PageQuery,
 ) -> ApiResult<Page<TaskEventDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::Task)?;
-    let scope = Scope::of(caller);
-    let t = tenancy::find::<task::Entity>(db, &scope, id, "task").await?;
+    // The sender of a delegated task reads its history too.
+    let t = tenancy::find_sent_down::<task::Entity>(db, &Scope::of(caller), id, "task").await?;
     let limit = pagination::limit(q.limit)?;
     let fields: [SortField<task_event::Column>; 0] = [];
     let keyset = Keyset::parse(None, q.cursor.as_deref(), &fields)?;
-    let select =
-        tenancy::select::<task_event::Entity>(&scope).filter(task_event::Column::TaskId.eq(t.id));
+    let select = tenancy::select::<task_event::Entity>(&Scope::Bloc(t.bloc_id))
+        .filter(task_event::Column::TaskId.eq(t.id));
     Ok(keyset
         .fetch(
             db,

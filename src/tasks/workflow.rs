@@ -8,6 +8,8 @@ use utoipa::ToSchema;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// Delegated by the parent bloc, waiting for this bloc's head to accept or decline it.
+    Received,
     Draft,
     Assigned,
     InProgress,
@@ -15,10 +17,13 @@ pub enum Status {
     Returned,
     Completed,
     Cancelled,
+    /// Delegated, and declined by the bloc it was sent to, with a reason.
+    Declined,
 }
 
 impl Status {
-    pub const ALL: [Status; 7] = [
+    pub const ALL: [Status; 9] = [
+        Status::Received,
         Status::Draft,
         Status::Assigned,
         Status::InProgress,
@@ -26,9 +31,11 @@ impl Status {
         Status::Returned,
         Status::Completed,
         Status::Cancelled,
+        Status::Declined,
     ];
     /// Not yet finished either way: counted as open work.
-    pub const OPEN: [Status; 5] = [
+    pub const OPEN: [Status; 6] = [
+        Status::Received,
         Status::Draft,
         Status::Assigned,
         Status::InProgress,
@@ -38,6 +45,7 @@ impl Status {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Status::Received => "received",
             Status::Draft => "draft",
             Status::Assigned => "assigned",
             Status::InProgress => "in_progress",
@@ -45,6 +53,7 @@ impl Status {
             Status::Returned => "returned",
             Status::Completed => "completed",
             Status::Cancelled => "cancelled",
+            Status::Declined => "declined",
         }
     }
 
@@ -77,10 +86,15 @@ pub enum Move {
     Reassign,
     /// any open status → cancelled as a duplicate of another task, keeping the link.
     MarkDuplicate,
+    /// received → draft: the bloc takes on the delegated task (its head), then drafts and
+    /// assigns it through its own workflow.
+    Accept,
+    /// received → declined, with a reason (its head).
+    Decline,
 }
 
 impl Move {
-    pub const ALL: [Move; 8] = [
+    pub const ALL: [Move; 10] = [
         Move::Assign,
         Move::Start,
         Move::Submit,
@@ -89,6 +103,8 @@ impl Move {
         Move::Cancel,
         Move::Reassign,
         Move::MarkDuplicate,
+        Move::Accept,
+        Move::Decline,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -101,6 +117,8 @@ impl Move {
             Move::Cancel => "cancel",
             Move::Reassign => "reassign",
             Move::MarkDuplicate => "mark_duplicate",
+            Move::Accept => "accept",
+            Move::Decline => "decline",
         }
     }
 }
@@ -116,7 +134,10 @@ pub fn next(from: Status, m: Move) -> Option<Status> {
         (Submitted, Complete) => Some(Completed),
         (Submitted, Return) => Some(Returned),
         (Assigned | InProgress | Returned, Reassign) => Some(Assigned),
-        (s, Cancel | MarkDuplicate) if s.is_open() => Some(Cancelled),
+        (Received, Accept) => Some(Draft),
+        (Received, Decline) => Some(Declined),
+        // A delegated task is answered before anything else is done with it.
+        (s, Cancel | MarkDuplicate) if s.is_open() && s != Received => Some(Cancelled),
         _ => None,
     }
 }
@@ -207,7 +228,7 @@ pub fn standing(
     today: NaiveDate,
 ) -> Option<Standing> {
     match status {
-        Status::Cancelled => None,
+        Status::Cancelled | Status::Declined => None,
         Status::Completed => Some(match (due, completed_on) {
             (Some(d), Some(c)) if c > d => Standing::CompletedLate,
             _ => Standing::CompletedOnTime,
@@ -270,6 +291,24 @@ mod tests {
         );
         assert_eq!(next(Status::Draft, Move::Complete), None);
         assert_eq!(next(Status::Assigned, Move::Submit), None);
+    }
+
+    #[test]
+    fn a_delegated_task_is_accepted_or_declined_once() {
+        assert_eq!(allowed_from(Status::Received), ["accept", "decline"]);
+        assert_eq!(next(Status::Received, Move::Accept), Some(Status::Draft));
+        assert_eq!(
+            next(Status::Received, Move::Decline),
+            Some(Status::Declined)
+        );
+        assert_eq!(next(Status::Draft, Move::Accept), None);
+        assert_eq!(next(Status::Draft, Move::Decline), None);
+        assert!(allowed_from(Status::Declined).is_empty());
+        assert!(Status::Received.is_open() && !Status::Declined.is_open());
+        assert_eq!(
+            standing(Status::Declined, None, None, d("2026-01-01")),
+            None
+        );
     }
 
     #[test]

@@ -128,9 +128,18 @@ pub async fn enqueue(conn: &impl ConnectionTrait, c: &change::Model) -> Result<(
         return Ok(());
     }
     let event = event_name(c);
+    // A hook may name the move (`task.decline`) as well as the operation (`task.update`).
+    let moved = c
+        .action
+        .as_deref()
+        .map(|a| format!("{}.{a}", c.resource_type));
     let wanted: Vec<&webhook::Model> = hooks
         .iter()
-        .filter(|h| patterns(h).iter().any(|p| matches(p, &event)))
+        .filter(|h| {
+            patterns(h)
+                .iter()
+                .any(|p| matches(p, &event) || moved.as_deref().is_some_and(|m| matches(p, m)))
+        })
         .collect();
     if !wanted.is_empty() {
         let href = crate::changes::href::resolve(conn, &[(&c.resource_type, c.resource_id)])

@@ -193,10 +193,14 @@ async fn the_feed_is_scoped_like_everything_else() {
         .get_json("/api/v1/changes?limit=1000", &demo.staff)
         .await;
     assert_eq!(mine["has_more"], false);
+    // The bloc's own changes, and those of reference data of no bloc (the provinces).
     assert!(
-        types(&mine).iter().all(|t| t.ends_with(&demo.bloc_id)),
+        types(&mine)
+            .iter()
+            .all(|t| t.ends_with(&demo.bloc_id) || t == "province:-"),
         "{mine}"
     );
+    assert!(types(&mine).iter().any(|t| t == "province:-"));
     assert!(types(&mine).iter().any(|t| t.starts_with("unit:")));
     let (_, theirs) = app
         .get_json("/api/v1/changes?resource_type=unit", &other)

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 /// Every resource type of the feed, its table, and whether its rows carry a version.
-const TABLES: [(&str, &str, bool); 21] = [
+const TABLES: [(&str, &str, bool); 22] = [
     ("account", "accounts", true),
     ("api_client", "api_clients", true),
     ("bloc", "blocs", true),
@@ -25,6 +25,7 @@ const TABLES: [(&str, &str, bool); 21] = [
     ("directive_dispatch", "directive_dispatches", true),
     ("meeting", "meetings", true),
     ("organisation", "organisations", true),
+    ("province", "provinces", true),
     ("staff", "staff", true),
     ("sub_committee", "sub_committees", true),
     ("supervision", "supervisions", true),
@@ -269,6 +270,27 @@ async fn every_write<'a>(app: &'a TestApp, d: &Demo) -> Ledger<'a> {
         )
         .await;
     let cid = client["id"].as_str().unwrap();
+    // A province of the map before 2025, and a code filled in.
+    let (s, old) = ledger
+        .write(
+            "post",
+            "/api/v1/provinces",
+            "/api/v1/provinces",
+            &json!({"name": "Hải Dương", "full_name": "Tỉnh Hải Dương", "valid_to": "2025-06-30"}),
+            a,
+        )
+        .await;
+    assert_eq!(s, 201, "{old}");
+    let pid = old["id"].as_str().unwrap();
+    ledger
+        .write(
+            "patch",
+            "/api/v1/provinces/{id}",
+            &format!("/api/v1/provinces/{pid}"),
+            &json!({"code": "30"}),
+            a,
+        )
+        .await;
     ledger
         .write(
             "patch",

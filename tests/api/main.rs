@@ -23,6 +23,7 @@ mod instances;
 mod isolation;
 mod jwks;
 mod ledger;
+mod levels;
 mod moves;
 mod onboarding;
 mod openapi;

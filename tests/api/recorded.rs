@@ -112,6 +112,19 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
         0,
     )
     .await;
+    once(
+        &mut seen,
+        &app,
+        a,
+        "province of an earlier map",
+        post(
+            "/api/v1/provinces",
+            a,
+            json!({"name": "Hải Dương", "full_name": "Tỉnh Hải Dương", "code": "30", "valid_to": "2025-06-30"}),
+        ),
+        0,
+    )
+    .await;
     let unit = once(
         &mut seen,
         &app,

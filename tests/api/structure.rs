@@ -13,7 +13,7 @@ async fn admin_creates_blocs_at_all_three_levels() {
     let res = app
         .post_json(
             "/api/v1/blocs",
-            &json!({"name": "Khối huyện Hải Hà", "level": "district", "parent_id": province["id"]}),
+            &json!({"name": "Khối huyện Hải Hà", "level": "district", "parent_id": province["id"], "established_on": "2016-01-25"}),
             Some(&admin),
         )
         .await;

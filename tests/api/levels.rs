@@ -1,0 +1,626 @@
+//! Work between levels (issue 15), through the API only: Quảng Ninh's province bloc and three
+//! commune blocs under it; a provincial directive sent to the three, acknowledged and reported
+//! by each; a provincial task delegated to the three, two accept and one declines, the accepted
+//! ones completed on time and late, the roll-up exact; reads across levels exact; the portal
+//! following the feed sees every step.
+use crate::helpers::{DEMO_PASSWORD, TestApp, assert_problem, spawn_app};
+use crate::ledger::changes_after;
+use serde_json::{Value, json};
+
+/// A bloc's people for the scenario: its head, a lead organisation and a staff member who
+/// signs in.
+struct Bloc {
+    id: String,
+    head: String,
+    org: String,
+    staff_id: String,
+    staff: String,
+}
+
+async fn ok(app: &TestApp, path: &str, body: Value, token: &str) -> Value {
+    let res = app.post_json(path, &body, Some(token)).await;
+    let status = res.status().as_u16();
+    let v: Value = res.json().await.unwrap_or(Value::Null);
+    assert!((200..300).contains(&status), "POST {path}: {status} {v}");
+    v
+}
+
+async fn patch_ok(app: &TestApp, path: &str, body: Value, token: &str) -> Value {
+    let res = app.patch_json(path, &body, token, None).await;
+    let status = res.status().as_u16();
+    let v: Value = res.json().await.unwrap_or(Value::Null);
+    assert_eq!(status, 200, "PATCH {path}: {v}");
+    v
+}
+
+/// Opens a bloc with its head as the admin would, then gives it a lead organisation and a
+/// staff member with an account.
+async fn open_bloc(app: &TestApp, admin: &str, body: Value, key: &str) -> Bloc {
+    let mut body = body;
+    body["head"] = json!({"full_name": format!("Trưởng khối {key}"), "username": format!("{key}.head"),
+                          "password": DEMO_PASSWORD});
+    let b = ok(app, "/api/v1/blocs", body, admin).await;
+    let head = app
+        .first_sign_in(&format!("{key}.head"), DEMO_PASSWORD)
+        .await
+        .access;
+    let org = ok(
+        app,
+        "/api/v1/organisations",
+        json!({"code": "MTTQ", "name": format!("Ủy ban MTTQ {key}"), "kind": "fatherland_front"}),
+        &head,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let staff_id = ok(
+        app,
+        "/api/v1/staff",
+        json!({"full_name": format!("Cán bộ {key}"), "role": "staff", "organisation_id": org}),
+        &head,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(
+        app,
+        "/api/v1/accounts",
+        json!({"username": format!("{key}.staff"), "password": DEMO_PASSWORD, "staff_id": staff_id}),
+        &head,
+    )
+    .await;
+    let staff = app
+        .first_sign_in(&format!("{key}.staff"), DEMO_PASSWORD)
+        .await
+        .access;
+    Bloc {
+        id: b["id"].as_str().unwrap().to_string(),
+        head,
+        org,
+        staff_id,
+        staff,
+    }
+}
+
+async fn mv(app: &TestApp, token: &str, task: &str, body: Value) -> (u16, Value) {
+    let res = app
+        .post_json(
+            &format!("/api/v1/tasks/{task}/transitions"),
+            &body,
+            Some(token),
+        )
+        .await;
+    let s = res.status().as_u16();
+    (s, res.json().await.unwrap_or(Value::Null))
+}
+
+/// Takes a received task through the child's own workflow to completion on `done`.
+async fn carry_out(app: &TestApp, b: &Bloc, task: &str, done: &str) {
+    let (s, v) = mv(
+        app,
+        &b.head,
+        task,
+        json!({"action": "accept", "occurred_on": "2026-03-03"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "draft");
+    // Accepted, it is the bloc's own draft: the five clears before it can be assigned.
+    let (s, v) = mv(
+        app,
+        &b.head,
+        task,
+        json!({"action": "assign", "occurred_on": "2026-03-04"}),
+    )
+    .await;
+    assert_eq!(s, 422, "{v}");
+    patch_ok(
+        app,
+        &format!("/api/v1/tasks/{task}"),
+        json!({"lead_organisation_id": b.org, "assignee_id": b.staff_id}),
+        &b.head,
+    )
+    .await;
+    for (token, body) in [
+        (
+            &b.head,
+            json!({"action": "assign", "occurred_on": "2026-03-04"}),
+        ),
+        (
+            &b.staff,
+            json!({"action": "start", "occurred_on": "2026-03-05"}),
+        ),
+        (
+            &b.staff,
+            json!({"action": "submit", "occurred_on": done,
+                   "report": {"text": "Đã tổ chức hội nghị tại 100% thôn, khu.", "progress": 100}}),
+        ),
+        (&b.head, json!({"action": "complete", "occurred_on": done})),
+    ] {
+        let (s, v) = mv(app, token, task, body.clone()).await;
+        assert_eq!(s, 200, "{body}: {v}");
+    }
+}
+
+/// The task of `bloc` (as its head sees its list) delegated from `parent`.
+async fn received_task(app: &TestApp, b: &Bloc, parent: &str) -> String {
+    let (s, page) = app.get_json("/api/v1/tasks?status=received", &b.head).await;
+    assert_eq!(s, 200);
+    let items = page["items"].as_array().unwrap();
+    let t = items
+        .iter()
+        .find(|t| t["parent_task_id"] == parent)
+        .unwrap_or_else(|| panic!("no received task in {page}"));
+    assert_eq!(t["bloc_id"], b.id.as_str());
+    assert_eq!(t["allowed_actions"], json!(["accept", "decline"]));
+    t["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_province_sends_work_down_to_three_communes_and_reads_what_comes_back() {
+    let app = spawn_app().await;
+    let admin = app.login_admin().await.access;
+
+    // Provinces are records: the 34, Quảng Ninh with its official code.
+    let (s, page) = app.get_json("/api/v1/provinces?limit=100", &admin).await;
+    assert_eq!(s, 200);
+    assert_eq!(page["items"].as_array().unwrap().len(), 34);
+    let (_, qn) = app.get_json("/api/v1/provinces?q=quang ninh", &admin).await;
+    let qn = &qn["items"][0];
+    assert_eq!(
+        (qn["name"].as_str(), qn["code"].as_str()),
+        (Some("Quảng Ninh"), Some("22"))
+    );
+    let qn_id = qn["id"].as_str().unwrap();
+
+    let province = open_bloc(
+        &app,
+        &admin,
+        json!({"name": "Khối MTTQ và các đoàn thể chính trị – xã hội tỉnh Quảng Ninh", "level": "province",
+               "province_id": qn_id, "established_on": "2025-07-01"}),
+        "tinh",
+    )
+    .await;
+    let (_, pb) = app
+        .get_json(&format!("/api/v1/blocs/{}", province.id), &admin)
+        .await;
+    assert_eq!(
+        (pb["province"].as_str(), pb["province_id"].as_str()),
+        (Some("Quảng Ninh"), Some(qn_id))
+    );
+    let mut communes = Vec::new();
+    for (key, name) in [
+        ("quangtan", "Khối xã Quảng Tân"),
+        ("duongha", "Khối xã Đường Hoa"),
+        ("quangha", "Khối xã Quảng Hà"),
+    ] {
+        communes.push(
+            open_bloc(
+                &app,
+                &admin,
+                json!({"name": name, "level": "commune", "parent_id": province.id, "established_on": "2025-07-01"}),
+                key,
+            )
+            .await,
+        );
+    }
+    let ids: Vec<&str> = communes.iter().map(|c| c.id.as_str()).collect();
+    // A bloc of another province, to send to by mistake.
+    let (stranger, _) = app
+        .other_bloc(&admin, "Khối xã Tân Thanh", "Lạng Sơn", "tanthanh.head")
+        .await;
+    // No new district after the 2025 reform; an older one is kept for history.
+    let p = assert_problem(
+        app.post_json(
+            "/api/v1/blocs",
+            &json!({"name": "Khối huyện Hải Hà", "level": "district", "parent_id": province.id}),
+            Some(&admin),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "level", "{p}");
+
+    // 1. A provincial directive sent to the three, acknowledged and reported by each.
+    let d = ok(
+        &app,
+        "/api/v1/directives",
+        json!({"number": "01-CT/MTTQ-BTT", "issued_on": "2026-02-20",
+               "title": "Về triển khai cuộc vận động năm 2026"}),
+        &province.head,
+    )
+    .await;
+    let did = d["id"].as_str().unwrap();
+    let p = assert_problem(
+        app.post_json(
+            &format!("/api/v1/directives/{did}/dispatches"),
+            &json!({"bloc_ids": [ids[0], stranger], "sent_on": "2026-02-21"}),
+            Some(&province.head),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "bloc_ids[1]", "{p}");
+    let sent = ok(
+        &app,
+        &format!("/api/v1/directives/{did}/dispatches"),
+        json!({"bloc_ids": ids, "sent_on": "2026-02-21", "due_on": "2026-03-10"}),
+        &province.head,
+    )
+    .await;
+    assert_eq!(sent.as_array().unwrap().len(), 3);
+    for c in &communes {
+        // Each reads the directive it received, and only its own dispatch.
+        let (s, _) = app
+            .get_json(&format!("/api/v1/directives/{did}"), &c.staff)
+            .await;
+        assert_eq!(s, 200);
+        let (s, mine) = app
+            .get_json("/api/v1/dispatches?received=true", &c.staff)
+            .await;
+        assert_eq!(s, 200);
+        let mine = mine["items"].as_array().unwrap().clone();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0]["to_bloc_id"], c.id.as_str());
+        let path = format!(
+            "/api/v1/directives/{did}/dispatches/{}",
+            mine[0]["id"].as_str().unwrap()
+        );
+        // The sender moves the deadline only; the child answers for itself.
+        let p = assert_problem(
+            app.patch_json(
+                &path,
+                &json!({"acknowledged_on": "2026-02-22"}),
+                &province.head,
+                None,
+            )
+            .await,
+            422,
+        )
+        .await;
+        assert_eq!(p["errors"][0]["field"], "acknowledged_on");
+        let v = patch_ok(
+            &app,
+            &path,
+            json!({"acknowledged_on": "2026-02-22"}),
+            &c.staff,
+        )
+        .await;
+        assert_eq!(v["status"], "acknowledged");
+        let v = patch_ok(
+            &app,
+            &path,
+            json!({"reported_on": "2026-03-05", "report": "Đã quán triệt đến 100% chi bộ, chi hội."}),
+            &c.head,
+        )
+        .await;
+        assert_eq!(v["status"], "reported");
+    }
+    // A sibling's dispatch does not exist for a commune.
+    let other = sent[1]["id"].as_str().unwrap();
+    let (s, _) = app
+        .get_json(
+            &format!("/api/v1/directives/{did}/dispatches/{other}"),
+            &communes[0].head,
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (_, back) = app
+        .get_json(
+            &format!("/api/v1/directives/{did}/dispatches"),
+            &province.head,
+        )
+        .await;
+    let statuses: Vec<&str> = back["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["reported"; 3]);
+
+    // 2. A provincial task delegated to the three.
+    let t = ok(
+        &app,
+        "/api/v1/tasks",
+        json!({"title": "Tổ chức Ngày hội Đại đoàn kết toàn dân tộc ở khu dân cư",
+               "description": "Mỗi xã tổ chức điểm Ngày hội ở các thôn, khu.",
+               "expected_result": "100% thôn, khu tổ chức Ngày hội",
+               "lead_organisation_id": province.org, "assignee_id": province.staff_id,
+               "opened_on": "2026-03-01", "due_date": "2026-03-31"}),
+        &province.head,
+    )
+    .await;
+    let tid = t["id"].as_str().unwrap().to_string();
+    let (s, v) = mv(
+        &app,
+        &province.head,
+        &tid,
+        json!({"action": "assign", "occurred_on": "2026-03-01"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    for (body, field) in [
+        (json!({"bloc_ids": [stranger]}), "bloc_ids[0]"),
+        (json!({"bloc_ids": [ids[0], ids[0]]}), "bloc_ids[1]"),
+        (
+            json!({"bloc_ids": [ids[0]], "due_date": "2026-04-30"}),
+            "due_date",
+        ),
+        (
+            json!({"bloc_ids": [ids[0]], "sent_on": "2026-02-01"}),
+            "sent_on",
+        ),
+    ] {
+        let p = assert_problem(
+            app.post_json(
+                &format!("/api/v1/tasks/{tid}/delegations"),
+                &body,
+                Some(&province.head),
+            )
+            .await,
+            422,
+        )
+        .await;
+        assert_eq!(p["errors"][0]["field"], field, "{body}: {p}");
+    }
+    // Only those who answer for the task send it down.
+    assert_problem(
+        app.post_json(
+            &format!("/api/v1/tasks/{tid}/delegations"),
+            &json!({"bloc_ids": ids}),
+            Some(&province.staff),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let r = ok(
+        &app,
+        &format!("/api/v1/tasks/{tid}/delegations"),
+        json!({"bloc_ids": ids, "due_date": "2026-03-20", "sent_on": "2026-03-02",
+               "note": "Các xã báo cáo kết quả trước ngày 20/3.", "waits_for_children": true}),
+        &province.head,
+    )
+    .await;
+    assert_eq!(r["totals"]["delegated"], 3);
+    assert_eq!(r["totals"]["awaiting_answer"], 3);
+    assert_eq!(r["waits_for_children"], true);
+    let p = assert_problem(
+        app.post_json(
+            &format!("/api/v1/tasks/{tid}/delegations"),
+            &json!({"bloc_ids": [ids[1]]}),
+            Some(&province.head),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already"),
+        "{p}"
+    );
+
+    let kids: Vec<String> = {
+        let mut v = Vec::new();
+        for c in &communes {
+            v.push(received_task(&app, c, &tid).await);
+        }
+        v
+    };
+    // Staff of the child bloc do not answer for it.
+    let (s, _) = mv(
+        &app,
+        &communes[0].staff,
+        &kids[0],
+        json!({"action": "accept"}),
+    )
+    .await;
+    assert_eq!(s, 403);
+    // Two accept and one declines, with a reason.
+    carry_out(&app, &communes[0], &kids[0], "2026-03-15").await;
+    let (s, p) = mv(
+        &app,
+        &communes[0].head,
+        &kids[0],
+        json!({"action": "accept"}),
+    )
+    .await;
+    assert_eq!(s, 409, "accepting twice: {p}");
+    let (s, p) = mv(
+        &app,
+        &communes[2].head,
+        &kids[2],
+        json!({"action": "decline"}),
+    )
+    .await;
+    assert_eq!(s, 422, "{p}");
+    assert_eq!(p["errors"][0]["field"], "reason");
+    let (s, v) = mv(
+        &app,
+        &communes[2].head,
+        &kids[2],
+        json!({"action": "decline", "reason": "Xã đang sáp nhập, đề nghị tỉnh giao lại sau.", "occurred_on": "2026-03-03"}),
+    )
+    .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("declined")), "{v}");
+    let (s, p) = mv(
+        &app,
+        &communes[0].head,
+        &kids[0],
+        json!({"action": "decline", "reason": "x"}),
+    )
+    .await;
+    assert_eq!(s, 409, "declining a completed one: {p}");
+    assert!(p["allowed"].as_array().is_some_and(|a| a.is_empty()), "{p}");
+
+    // The parent waits for its children.
+    for (token, body) in [
+        (
+            &province.staff,
+            json!({"action": "start", "occurred_on": "2026-03-05"}),
+        ),
+        (
+            &province.staff,
+            json!({"action": "submit", "occurred_on": "2026-03-16",
+                   "report": {"text": "Tổng hợp kết quả các xã.", "progress": 90}}),
+        ),
+    ] {
+        let (s, v) = mv(&app, token, &tid, body).await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let (s, p) = mv(
+        &app,
+        &province.head,
+        &tid,
+        json!({"action": "complete", "occurred_on": "2026-03-16"}),
+    )
+    .await;
+    assert_eq!(s, 409, "{p}");
+    assert!(p["detail"].as_str().unwrap().contains(&kids[1]), "{p}");
+    carry_out(&app, &communes[1], &kids[1], "2026-03-25").await;
+    let (s, v) = mv(
+        &app,
+        &province.head,
+        &tid,
+        json!({"action": "complete", "occurred_on": "2026-03-26"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+
+    // The roll-up, exact.
+    let (s, r) = app
+        .get_json(&format!("/api/v1/tasks/{tid}/delegations"), &province.staff)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        r["totals"],
+        json!({"delegated": 3, "awaiting_answer": 0, "accepted": 2, "declined": 1, "cancelled": 0,
+               "completed": 2, "completed_on_time": 1, "completed_late": 1, "overdue": 0,
+               "open_within_deadline": 0, "progress": 100})
+    );
+    let children = r["children"].as_array().unwrap();
+    let standings: Vec<&str> = children
+        .iter()
+        .map(|c| c["standing"].as_str().unwrap_or("none"))
+        .collect();
+    assert_eq!(standings, ["completed_on_time", "completed_late", "none"]);
+    assert_eq!(children[0]["bloc_name"], "Khối xã Quảng Tân");
+    assert_eq!(
+        children[2]["decline_reason"],
+        "Xã đang sáp nhập, đề nghị tỉnh giao lại sau."
+    );
+
+    // Reading across levels is exact.
+    let (s, k) = app
+        .get_json(&format!("/api/v1/tasks/{}", kids[0]), &province.staff)
+        .await;
+    assert_eq!(s, 200, "the sender reads what came back");
+    assert_eq!(k["allowed_actions"], json!([]), "and may do nothing to it");
+    let (s, reports) = app
+        .get_json(
+            &format!("/api/v1/tasks/{}/reports", kids[0]),
+            &province.head,
+        )
+        .await;
+    assert_eq!(
+        (s, reports["items"].as_array().map(Vec::len)),
+        (200, Some(1))
+    );
+    let (s, _) = app
+        .get_json(
+            &format!("/api/v1/tasks/{}/history", kids[1]),
+            &province.head,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, parent) = app
+        .get_json(&format!("/api/v1/tasks/{tid}"), &communes[0].staff)
+        .await;
+    assert_eq!(s, 200, "a child reads the task it received");
+    assert_eq!(parent["allowed_actions"], json!([]));
+    for path in [
+        format!("/api/v1/tasks/{tid}/delegations"),
+        format!("/api/v1/tasks/{tid}/reports"),
+        format!("/api/v1/tasks/{tid}/history"),
+        format!("/api/v1/tasks/{}", kids[1]),
+        format!("/api/v1/tasks/{}/reports", kids[1]),
+    ] {
+        let (s, _) = app.get_json(&path, &communes[0].head).await;
+        assert_eq!(
+            s, 404,
+            "{path}: a child reads nothing else, of its parent or a sibling"
+        );
+    }
+    let (s, _) = app
+        .get_json(&format!("/api/v1/tasks/{}", kids[0]), &communes[1].head)
+        .await;
+    assert_eq!(s, 404, "a sibling's task does not exist");
+    // A child cannot move its parent's task, nor the parent its child's.
+    let (s, _) = mv(&app, &communes[0].head, &tid, json!({"action": "cancel"})).await;
+    assert_eq!(s, 404);
+
+    // The portal following the feed sees every step, with what happened.
+    let portal = app.portal_account(&admin, "Quảng Ninh", "cong.tinh").await;
+    let (s, feed) = app
+        .get_json("/api/v1/changes?after=0&limit=1000", &portal)
+        .await;
+    assert_eq!(s, 200);
+    let steps: Vec<(String, String)> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| kids.iter().any(|k| c["resource_id"] == k.as_str()))
+        .map(|c| {
+            (
+                c["resource_id"].as_str().unwrap().to_string(),
+                c["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let of = |k: &str| -> Vec<&str> {
+        steps
+            .iter()
+            .filter(|(id, _)| id == k)
+            .map(|(_, a)| a.as_str())
+            .collect()
+    };
+    assert_eq!(
+        of(&kids[0]),
+        [
+            "delegate", "accept", "update", "assign", "start", "submit", "complete"
+        ]
+    );
+    assert_eq!(of(&kids[2]), ["delegate", "decline"]);
+    let acts: Vec<&str> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["resource_type"] == "directive_dispatch")
+        .map(|c| c["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        acts,
+        [
+            "create",
+            "create",
+            "create",
+            "acknowledge",
+            "report",
+            "acknowledge",
+            "report",
+            "acknowledge",
+            "report"
+        ]
+    );
+    // The admin's feed holds the same steps.
+    let all = changes_after(&app, &admin, 0).await;
+    assert!(all.iter().any(|c| c["action"] == "decline"));
+}
