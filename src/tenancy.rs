@@ -229,6 +229,36 @@ impl Linked for task::Entity {
     }
 }
 
+impl Linked for campaign::Entity {
+    fn sent_down(bloc: Uuid) -> Option<Condition> {
+        Some(
+            Condition::all().add(
+                campaign::Column::ParentCampaignId.in_subquery(
+                    Query::select()
+                        .column(campaign::Column::Id)
+                        .from(campaign::Entity)
+                        .and_where(campaign::Column::BlocId.eq(bloc))
+                        .to_owned(),
+                ),
+            ),
+        )
+    }
+    fn received(bloc: Uuid) -> Option<Condition> {
+        Some(
+            Condition::all().add(
+                campaign::Column::Id.in_subquery(
+                    Query::select()
+                        .column(campaign::Column::ParentCampaignId)
+                        .from(campaign::Entity)
+                        .and_where(campaign::Column::BlocId.eq(bloc))
+                        .and_where(campaign::Column::ParentCampaignId.is_not_null())
+                        .to_owned(),
+                ),
+            ),
+        )
+    }
+}
+
 impl Linked for directive::Entity {
     fn sent_down(_: Uuid) -> Option<Condition> {
         None

@@ -83,7 +83,51 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // A campaign cascaded to a child bloc, and its targets, point at the parent's.
+        for (table, column) in [
+            ("campaigns", "parent_campaign_id"),
+            ("campaign_targets", "parent_target_id"),
+            // A unit merged into another points at it; a dissolved bloc at its successor.
+            ("units", "successor_id"),
+            ("blocs", "successor_id"),
+        ] {
+            m.alter_table(
+                Table::alter()
+                    .table(a(table))
+                    .add_column(uuid_null(a(column)))
+                    .to_owned(),
+            )
+            .await?;
+        }
+        // Units gain an official code and a life span; blocs a dissolution.
+        for (table, column, def) in [
+            ("units", "code", "VARCHAR(20) NULL"),
+            ("units", "valid_from", "DATE NULL"),
+            ("units", "valid_to", "DATE NULL"),
+            ("units", "merger_decision", "VARCHAR(100) NULL"),
+            ("blocs", "dissolved_on", "DATE NULL"),
+            ("blocs", "dissolution_decision", "VARCHAR(100) NULL"),
+            // An organisation that is a member body of the bloc's Front committee (since 2025).
+            (
+                "organisations",
+                "member_body",
+                "BOOLEAN NOT NULL DEFAULT FALSE",
+            ),
+        ] {
+            m.get_connection()
+                .execute_unprepared(&format!("ALTER TABLE {table} ADD COLUMN {column} {def}"))
+                .await?;
+        }
         let db = m.get_connection();
+        for sql in [
+            "CREATE INDEX ix_campaigns_parent ON campaigns (parent_campaign_id) \
+             WHERE parent_campaign_id IS NOT NULL",
+            "CREATE INDEX ix_campaign_targets_parent ON campaign_targets (parent_target_id) \
+             WHERE parent_target_id IS NOT NULL",
+            "CREATE INDEX ix_units_successor ON units (successor_id) WHERE successor_id IS NOT NULL",
+        ] {
+            db.execute_unprepared(sql).await?;
+        }
         db.execute_unprepared(
             "CREATE INDEX ix_tasks_parent ON tasks (parent_task_id, bloc_id) \
              WHERE parent_task_id IS NOT NULL",
@@ -169,6 +213,20 @@ impl MigrationTrait for Migration {
             "ALTER TABLE api_clients DROP COLUMN province_id",
             "ALTER TABLE accounts DROP COLUMN province_id",
             "ALTER TABLE blocs DROP COLUMN province_id",
+            "DROP INDEX ix_units_successor",
+            "DROP INDEX ix_campaign_targets_parent",
+            "DROP INDEX ix_campaigns_parent",
+            "ALTER TABLE organisations DROP COLUMN member_body",
+            "ALTER TABLE blocs DROP COLUMN dissolution_decision",
+            "ALTER TABLE blocs DROP COLUMN dissolved_on",
+            "ALTER TABLE units DROP COLUMN merger_decision",
+            "ALTER TABLE units DROP COLUMN valid_to",
+            "ALTER TABLE units DROP COLUMN valid_from",
+            "ALTER TABLE units DROP COLUMN code",
+            "ALTER TABLE blocs DROP COLUMN successor_id",
+            "ALTER TABLE units DROP COLUMN successor_id",
+            "ALTER TABLE campaign_targets DROP COLUMN parent_target_id",
+            "ALTER TABLE campaigns DROP COLUMN parent_campaign_id",
             "DROP TABLE provinces",
             "ALTER TABLE change_feed DROP COLUMN action",
         ] {

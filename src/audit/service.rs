@@ -158,8 +158,8 @@ async fn record(
         e.resource_type,
         e.resource_id,
         e.bloc_id,
-        // A delegated task is born in its bloc as the parent's delegation arrives.
-        if matches!(e.action, "create" | "delegate") {
+        // A delegated task, a cascaded campaign: born in the child bloc as they arrive.
+        if matches!(e.action, "create" | "delegate" | "cascade") {
             "create"
         } else {
             "update"

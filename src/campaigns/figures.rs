@@ -3,7 +3,7 @@ use super::{
     dto::{MeasurementDto, MeasurementQuery, NewMeasurement},
     progress::Aggregation,
     service::closed_is_final,
-    targets::{check_figure, find_target, target_dto},
+    targets::{check_figure, find_target, find_target_readable, target_dto},
 };
 use crate::{
     audit,
@@ -215,14 +215,30 @@ pub async fn record_in(
     )?;
     closed_is_final(&campaign)?;
     let mut c = Checks::new();
-    if let Some(u) = refs::unit_in_bloc(
+    let unit = refs::unit_in_bloc(
         conn,
         &mut c,
         "unit_id",
         campaign.bloc_id,
         Some(body.unit_id),
     )
-    .await?
+    .await?;
+    // A unit's figures belong to its life span: after a merger its successor reports.
+    if let Some(u) = &unit
+        && (u.valid_to.is_some_and(|t| body.as_of > t)
+            || u.valid_from.is_some_and(|f| body.as_of < f))
+    {
+        c.add(
+            "as_of",
+            format!(
+                "{} existed from {} to {}: a figure outside that span belongs to the unit before or after it",
+                u.name,
+                u.valid_from.map_or("its creation".to_string(), |d| d.to_string()),
+                u.valid_to.map_or("today".to_string(), |d| d.to_string()),
+            ),
+        );
+    }
+    if let Some(u) = unit
         && let Some(kind) = &target.unit_kind
         && &u.kind != kind
     {
@@ -348,7 +364,7 @@ pub async fn list(
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
-    find_target(db, caller, campaign_id, target_id).await?;
+    let (campaign, _) = find_target_readable(db, caller, campaign_id, target_id).await?;
     if let (Some(f), Some(t)) = (q.as_of_from, q.as_of_to)
         && f > t
     {
@@ -357,8 +373,9 @@ pub async fn list(
             "must not be after as_of_to",
         ));
     }
-    let mut select = tenancy::select::<campaign_measurement::Entity>(&Scope::of(caller))
-        .filter(campaign_measurement::Column::TargetId.eq(target_id));
+    let mut select =
+        tenancy::select::<campaign_measurement::Entity>(&Scope::Bloc(campaign.bloc_id))
+            .filter(campaign_measurement::Column::TargetId.eq(target_id));
     if let Some(u) = q.unit_id {
         select = select.filter(campaign_measurement::Column::UnitId.eq(u));
     }
@@ -400,10 +417,10 @@ pub async fn get(
     id: Uuid,
 ) -> ApiResult<MeasurementDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Measurement)?;
-    find_target(db, caller, campaign_id, target_id).await?;
+    let (campaign, _) = find_target_readable(db, caller, campaign_id, target_id).await?;
     let m = tenancy::find_under::<campaign_measurement::Entity>(
         db,
-        &Scope::of(caller),
+        &Scope::Bloc(campaign.bloc_id),
         id,
         campaign_measurement::Column::TargetId,
         target_id,

@@ -1,9 +1,11 @@
 use super::{
+    cascade,
     dto::{
         CampaignDto, CampaignProgress, CampaignQuery, CampaignReport, CampaignReportQuery,
         CreateCampaign, CreateTarget, MeasurementBody, MeasurementDto, MeasurementOrRound,
-        MeasurementQuery, MeasurementRound, NewRegistration, ProgressQuery, RegistrationDto,
-        RegistrationQuery, TargetDto, UpdateCampaign, UpdateRegistration, UpdateTarget,
+        MeasurementQuery, MeasurementRound, NewCascade, NewRegistration, ProgressQuery,
+        RegistrationDto, RegistrationQuery, TargetDto, UpdateCampaign, UpdateRegistration,
+        UpdateTarget,
     },
     figures, registrations, service, standing, targets,
 };
@@ -106,6 +108,29 @@ pub async fn progress(
     Ok(web::Json(
         standing::progress(&state.db, &caller, id.into_inner(), q.into_inner()).await?,
     ))
+}
+
+/// Cascade the campaign to child blocs of its bloc (its leaders): each joins with its own
+/// linked campaign, led by its Front committee, and a copy of every target; their units'
+/// figures then count in this campaign's progress, with a breakdown per bloc. All of it or
+/// nothing. Send an `Idempotency-Key` to make a retry safe.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1–200 visible ASCII characters, kept 24 hours", pattern = r"^[!-~]{1,200}$")),
+    request_body = NewCascade,
+    responses(
+        (status = 201, description = "The child blocs' campaigns", body = Vec<CampaignDto>),
+        (status = 403, description = "Only the campaign's leaders cascade it"),
+        (status = 409, description = "The campaign is closed"),
+        (status = 422, description = "A bloc that is not a child (`bloc_ids[i]`), already joined, or without a Front committee organisation"),
+    ))]
+#[post("/campaigns/{id}/cascades")]
+pub async fn cascade_to(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Json<NewCascade>,
+) -> ApiResult<HttpResponse> {
+    let d = cascade::cascade(&state.db, &caller, id.into_inner(), body.0).await?;
+    Ok(HttpResponse::Created().json(d))
 }
 
 /// Every campaign of the bloc (the portal: of its province) with its headline figures.

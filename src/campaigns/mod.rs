@@ -1,8 +1,10 @@
 //! Campaigns and movements (phong trào, cuộc vận động) with measurable targets, figures
 //! collected per grassroots unit, registrations, and progress read from the figures.
+mod cascade;
 pub mod dto;
 pub mod figures;
 mod handlers;
+mod lineage;
 pub mod progress;
 pub mod registrations;
 pub mod seed;
@@ -28,5 +30,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(handlers::create_registration)
         .service(handlers::get_registration)
         .service(handlers::update_registration)
-        .service(handlers::campaign_report);
+        .service(handlers::campaign_report)
+        .service(handlers::cascade_to);
 }

@@ -116,6 +116,16 @@ pub async fn find(
     tenancy::find::<campaign::Entity>(conn, &Scope::of(caller), id, "campaign").await
 }
 
+/// A campaign the caller may read: its bloc's own, one cascaded from it to a child bloc, or the
+/// parent's campaign its bloc joined.
+pub async fn find_readable(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<campaign::Model> {
+    tenancy::find_linked::<campaign::Entity>(conn, &Scope::of(caller), id, "campaign").await
+}
+
 /// The campaign's leaders: the bloc head, and the deputy who leads its lead organisation.
 pub fn led_by(m: &campaign::Model) -> Target {
     Target {
@@ -124,7 +134,7 @@ pub fn led_by(m: &campaign::Model) -> Target {
     }
 }
 
-async fn index(conn: &impl ConnectionTrait, m: &campaign::Model) -> Result<(), DbErr> {
+pub(super) async fn index(conn: &impl ConnectionTrait, m: &campaign::Model) -> Result<(), DbErr> {
     search::index(
         conn,
         RESOURCE,
@@ -268,6 +278,7 @@ pub async fn create(
             .as_str()
             .into()),
         created_by: Set(caller.account_id),
+        parent_campaign_id: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -297,9 +308,14 @@ pub async fn create(
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<CampaignDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Campaign)?;
-    let m = find(db, caller, id).await?;
+    let m = find_readable(db, caller, id).await?;
     let actor = Actor::of(db, caller).await?;
-    Ok(as_seen_by(&actor, dto(db, m).await?))
+    let mut d = as_seen_by(&actor, dto(db, m).await?);
+    // Another bloc's campaign, read across levels: nothing the caller may do to it.
+    if Scope::of(caller).own_bloc().is_some_and(|b| b != d.bloc_id) {
+        d.allowed_statuses.clear();
+    }
+    Ok(d)
 }
 
 /// The earliest and latest dates the campaign's figures, registrations and targets use: its

@@ -3,8 +3,8 @@
 use super::figures::aggregation_of;
 use super::{
     dto::{
-        CampaignKind, CampaignProgress, CampaignReport, CampaignReportQuery, ProgressQuery,
-        SeriesPoint, TargetHeadline, TargetProgress, UnitFigure, UnitRef,
+        BlocFigure, CampaignKind, CampaignProgress, CampaignReport, CampaignReportQuery,
+        ProgressQuery, SeriesPoint, TargetHeadline, TargetProgress, UnitFigure, UnitRef,
     },
     progress::{self, Figure, Line},
     service::{self, status_of},
@@ -12,15 +12,15 @@ use super::{
 };
 use crate::{
     auth::Caller,
-    entities::{campaign, campaign_measurement, campaign_target, unit},
+    entities::{bloc, campaign, campaign_measurement, campaign_target, unit},
     error::{ApiError, ApiResult},
     pagination::{self, Keyset, Page},
     tenancy::{self, Scope},
 };
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -29,7 +29,7 @@ use uuid::Uuid;
 /// The figures that count (not superseded) of a target up to `as_of`, only the columns needed.
 async fn figures(
     conn: &impl ConnectionTrait,
-    target_id: Uuid,
+    target_ids: &[Uuid],
     as_of: NaiveDate,
 ) -> Result<Vec<Figure>, DbErr> {
     type Row = (
@@ -52,7 +52,7 @@ async fn figures(
             campaign_measurement::Column::Denominator,
             campaign_measurement::Column::Met,
         ])
-        .filter(campaign_measurement::Column::TargetId.eq(target_id))
+        .filter(campaign_measurement::Column::TargetId.is_in(target_ids.iter().copied()))
         .filter(campaign_measurement::Column::AsOf.lte(as_of))
         .filter(campaign_measurement::Column::SupersededBy.is_null())
         .into_tuple()
@@ -74,16 +74,36 @@ async fn figures(
         .collect())
 }
 
-/// The units of a bloc, by kind, in name order: who is expected to report.
-struct Units(Vec<(Uuid, String, String)>);
+/// The units of the blocs counted, by kind, in name order: who is expected to report on a day
+/// (units closed before it, or opened after it, are not).
+struct Units(Vec<(Uuid, String, String, Uuid)>);
 
 impl Units {
-    async fn of(conn: &impl ConnectionTrait, bloc_id: Uuid) -> Result<Self, DbErr> {
+    async fn of(
+        conn: &impl ConnectionTrait,
+        bloc_ids: &[Uuid],
+        day: NaiveDate,
+    ) -> Result<Self, DbErr> {
         Ok(Units(
             unit::Entity::find()
                 .select_only()
-                .columns([unit::Column::Id, unit::Column::Name, unit::Column::Kind])
-                .filter(unit::Column::BlocId.eq(bloc_id))
+                .columns([
+                    unit::Column::Id,
+                    unit::Column::Name,
+                    unit::Column::Kind,
+                    unit::Column::BlocId,
+                ])
+                .filter(unit::Column::BlocId.is_in(bloc_ids.iter().copied()))
+                .filter(
+                    Condition::any()
+                        .add(unit::Column::ValidFrom.is_null())
+                        .add(unit::Column::ValidFrom.lte(day)),
+                )
+                .filter(
+                    Condition::any()
+                        .add(unit::Column::ValidTo.is_null())
+                        .add(unit::Column::ValidTo.gte(day)),
+                )
                 .order_by_asc(unit::Column::NameFolded)
                 .order_by_asc(unit::Column::Id)
                 .into_tuple()
@@ -92,12 +112,67 @@ impl Units {
         ))
     }
 
-    fn in_scope<'a>(&'a self, kind: Option<&'a str>) -> impl Iterator<Item = (Uuid, &'a str)> {
+    fn in_scope<'a>(
+        &'a self,
+        kind: Option<&'a str>,
+    ) -> impl Iterator<Item = (Uuid, &'a str, Uuid)> {
         self.0
             .iter()
-            .filter(move |(_, _, k)| kind.is_none_or(|kind| k == kind))
-            .map(|(id, name, _)| (*id, name.as_str()))
+            .filter(move |(_, _, k, _)| kind.is_none_or(|kind| k == kind))
+            .map(|(id, name, _, bloc)| (*id, name.as_str(), *bloc))
     }
+}
+
+/// What a target's progress is read from: its own figures and units, and for a cascaded
+/// campaign those of every child bloc's linked target.
+struct Inputs {
+    figures: Vec<Figure>,
+    units: Units,
+    /// The child blocs counted, by name, when the campaign was cascaded.
+    blocs: Vec<(Uuid, String)>,
+}
+
+async fn inputs(
+    conn: &impl ConnectionTrait,
+    t: &campaign_target::Model,
+    as_of: NaiveDate,
+) -> Result<Inputs, DbErr> {
+    let kids: Vec<(Uuid, Uuid)> = campaign_target::Entity::find()
+        .select_only()
+        .columns([campaign_target::Column::Id, campaign_target::Column::BlocId])
+        .filter(campaign_target::Column::ParentTargetId.eq(t.id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut targets = vec![t.id];
+    let mut blocs = vec![t.bloc_id];
+    for (id, b) in &kids {
+        targets.push(*id);
+        blocs.push(*b);
+    }
+    let names = if kids.is_empty() {
+        vec![]
+    } else {
+        bloc::Entity::find()
+            .filter(bloc::Column::Id.is_in(blocs.iter().copied()))
+            .order_by_asc(bloc::Column::NameFolded)
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|b| (b.id, b.name))
+            .collect()
+    };
+    Ok(Inputs {
+        figures: super::lineage::carried(
+            conn,
+            figures(conn, &targets, as_of).await?,
+            aggregation_of(t),
+            as_of,
+        )
+        .await?,
+        units: Units::of(conn, &blocs, as_of).await?,
+        blocs: names,
+    })
 }
 
 fn line_of(t: &campaign_target::Model) -> Line {
@@ -112,14 +187,17 @@ fn line_of(t: &campaign_target::Model) -> Line {
 
 fn target_progress(
     t: &campaign_target::Model,
-    figs: &[Figure],
-    units: &Units,
+    input: &Inputs,
     as_of: NaiveDate,
     since: NaiveDate,
     detailed: bool,
 ) -> TargetProgress {
+    let (figs, units) = (&input.figures, &input.units);
     let agg = aggregation_of(t);
-    let scope: HashMap<Uuid, &str> = units.in_scope(t.unit_kind.as_deref()).collect();
+    let scope: HashMap<Uuid, (&str, Uuid)> = units
+        .in_scope(t.unit_kind.as_deref())
+        .map(|(id, name, bloc)| (id, (name, bloc)))
+        .collect();
     let figs: Vec<Figure> = figs
         .iter()
         .filter(|f| scope.contains_key(&f.unit_id))
@@ -130,7 +208,7 @@ fn target_progress(
     let line = line_of(t);
     let mut units_out = Vec::new();
     let mut not_reported = Vec::new();
-    for (id, name) in units.in_scope(t.unit_kind.as_deref()) {
+    for (id, name, _) in units.in_scope(t.unit_kind.as_deref()) {
         let f = latest.get(&id);
         let reported = f.is_some_and(|f| f.as_of >= since);
         if !reported {
@@ -165,8 +243,30 @@ fn target_progress(
     } else {
         vec![]
     };
+    // A cascaded campaign's figure, bloc by bloc: each bloc's units by the same aggregation.
+    let blocs = input
+        .blocs
+        .iter()
+        .map(|(bloc_id, name)| {
+            let mine = latest
+                .iter()
+                .filter(|(u, _)| scope.get(u).is_some_and(|(_, b)| b == bloc_id))
+                .map(|(_, f)| *f);
+            let c = progress::combine(agg, mine);
+            BlocFigure {
+                bloc_id: *bloc_id,
+                bloc_name: name.clone(),
+                value: c.value,
+                numerator: c.numerator,
+                denominator: c.denominator,
+                units_in_scope: scope.values().filter(|(_, b)| b == bloc_id).count() as i64,
+                units_reporting: c.units_reporting,
+            }
+        })
+        .collect();
     let dto = target_dto(t.clone());
     TargetProgress {
+        blocs,
         target_id: t.id,
         indicator: t.indicator.clone(),
         measure: dto.measure,
@@ -212,12 +312,12 @@ pub async fn progress(
             "must not be after as_of",
         ));
     }
-    let campaign = service::find(db, caller, campaign_id).await?;
-    let units = Units::of(db, campaign.bloc_id).await?;
+    // The parent bloc reads a cascaded child's progress; a child its parent's.
+    let campaign = service::find_readable(db, caller, campaign_id).await?;
     let mut targets = Vec::new();
     for t in targets::targets_of(db, campaign.id).await? {
-        let figs = figures(db, t.id, as_of).await?;
-        targets.push(target_progress(&t, &figs, &units, as_of, since, true));
+        let input = inputs(db, &t, as_of).await?;
+        targets.push(target_progress(&t, &input, as_of, since, true));
     }
     let counts = service::task_counts(db, &[&campaign]).await?;
     let (open, overdue) = counts.get(&campaign.id).copied().unwrap_or_default();
@@ -255,12 +355,9 @@ pub async fn headline(
     t: &campaign_target::Model,
     as_of: NaiveDate,
 ) -> Result<TargetHeadline, DbErr> {
-    let units = Units::of(conn, t.bloc_id).await?;
-    let figs = figures(conn, t.id, as_of).await?;
+    let input = inputs(conn, t, as_of).await?;
     let since = first_of_month(as_of);
-    Ok(to_headline(target_progress(
-        t, &figs, &units, as_of, since, false,
-    )))
+    Ok(to_headline(target_progress(t, &input, as_of, since, false)))
 }
 
 /// Every campaign in scope with its headline figures as of a date.
@@ -285,16 +382,12 @@ pub async fn report(
         .await?;
     let cursor = keyset.next_cursor(&mut rows, limit, |m| (json!(null), m.id));
     let counts = service::task_counts(db, &rows.iter().collect::<Vec<_>>()).await?;
-    let mut units: HashMap<Uuid, Units> = HashMap::new();
     let mut items = Vec::with_capacity(rows.len());
     for c in rows {
-        if let std::collections::hash_map::Entry::Vacant(e) = units.entry(c.bloc_id) {
-            e.insert(Units::of(db, c.bloc_id).await?);
-        }
         let mut targets = Vec::new();
         for t in targets::targets_of(db, c.id).await? {
-            let figs = figures(db, t.id, as_of).await?;
-            let p = target_progress(&t, &figs, &units[&c.bloc_id], as_of, since, false);
+            let input = inputs(db, &t, as_of).await?;
+            let p = target_progress(&t, &input, as_of, since, false);
             targets.push(to_headline(p));
         }
         let (open, overdue) = counts.get(&c.id).copied().unwrap_or_default();

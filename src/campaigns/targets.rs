@@ -39,6 +39,7 @@ pub fn target_dto(m: campaign_target::Model) -> TargetDto {
         deadline: m.deadline,
         higher_is_better: m.higher_is_better,
         created_by: m.created_by,
+        parent_target_id: m.parent_target_id,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -63,7 +64,7 @@ pub async fn list_targets(
     campaign_id: Uuid,
 ) -> ApiResult<Vec<TargetDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::CampaignTarget)?;
-    find(db, caller, campaign_id).await?;
+    super::service::find_readable(db, caller, campaign_id).await?;
     Ok(targets_of(db, campaign_id)
         .await?
         .into_iter()
@@ -91,6 +92,27 @@ pub async fn find_target(
     Ok((campaign, target))
 }
 
+/// As [`find_target`], for reads: a campaign cascaded to a child bloc, or the parent's one the
+/// caller's bloc joined, too.
+pub async fn find_target_readable(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    campaign_id: Uuid,
+    target_id: Uuid,
+) -> ApiResult<(campaign::Model, campaign_target::Model)> {
+    let campaign = super::service::find_readable(conn, caller, campaign_id).await?;
+    let target = tenancy::find_under::<campaign_target::Entity>(
+        conn,
+        &Scope::Bloc(campaign.bloc_id),
+        target_id,
+        campaign_target::Column::CampaignId,
+        campaign_id,
+        "target",
+    )
+    .await?;
+    Ok((campaign, target))
+}
+
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, target_id = %target_id))]
 pub async fn get_target(
     db: &DatabaseConnection,
@@ -100,7 +122,9 @@ pub async fn get_target(
 ) -> ApiResult<TargetDto> {
     crate::policy::may_read(caller, crate::policy::Resource::CampaignTarget)?;
     Ok(target_dto(
-        find_target(db, caller, campaign_id, target_id).await?.1,
+        find_target_readable(db, caller, campaign_id, target_id)
+            .await?
+            .1,
     ))
 }
 
@@ -240,6 +264,7 @@ pub async fn create_target(
         deadline: Set(f.deadline),
         higher_is_better: Set(f.higher_is_better),
         created_by: Set(caller.account_id),
+        parent_target_id: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),

@@ -97,6 +97,7 @@ fn to_dto(m: campaign::Model, participants: Vec<Uuid>, counts: (i64, i64)) -> Ca
         open_tasks: counts.0,
         overdue_tasks: counts.1,
         created_by: m.created_by,
+        parent_campaign_id: m.parent_campaign_id,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,

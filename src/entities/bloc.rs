@@ -14,6 +14,10 @@ pub struct Model {
     pub province_id: Option<Uuid>,
     pub established_on: Option<Date>,
     pub founding_decision: Option<String>,
+    pub dissolved_on: Option<Date>,
+    /// The bloc its work moved to when it was dissolved.
+    pub successor_id: Option<Uuid>,
+    pub dissolution_decision: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

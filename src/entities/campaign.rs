@@ -15,6 +15,8 @@ pub struct Model {
     pub end_on: Date,
     pub status: String,
     pub created_by: Uuid,
+    /// The parent bloc's campaign this one joined by cascade.
+    pub parent_campaign_id: Option<Uuid>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -17,6 +17,8 @@ pub struct Model {
     pub deadline: Date,
     pub higher_is_better: bool,
     pub created_by: Uuid,
+    /// The parent campaign's target this one answers to.
+    pub parent_target_id: Option<Uuid>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -10,6 +10,8 @@ pub struct Model {
     pub name: String,
     pub kind: String,
     pub head_staff_id: Option<Uuid>,
+    /// A member body of the bloc's Front committee (since 2025).
+    pub member_body: bool,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

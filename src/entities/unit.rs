@@ -12,6 +12,15 @@ pub struct Model {
     pub parent_id: Option<Uuid>,
     pub population: Option<i64>,
     pub households: Option<i64>,
+    /// The official code of the administrative unit, where it is one.
+    pub code: Option<String>,
+    /// Its life span: opened (by a merger, say) and closed.
+    pub valid_from: Option<Date>,
+    pub valid_to: Option<Date>,
+    /// The unit it was merged into.
+    pub successor_id: Option<Uuid>,
+    /// The decision that merged it, or that opened it from a merger.
+    pub merger_decision: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -470,6 +470,7 @@ async fn unit_row(
             parent_id,
             population: counts[0],
             households: counts[1],
+            code: None,
         },
     )
     .await

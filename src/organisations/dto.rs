@@ -49,6 +49,11 @@ pub struct OrganisationDto {
     /// The staff member who heads it (a deputy head of the bloc, or the bloc head for MTTQ).
     #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
     pub head_staff_id: Option<Uuid>,
+    /// A member body of the bloc's Front committee (since the 2025 reform the
+    /// socio-political organisations are): its head is a vice-chair, a deputy head of the
+    /// bloc.
+    #[schema(example = true)]
+    pub member_body: bool,
     #[schema(example = 1)]
     pub version: i32,
     #[schema(example = "2016-01-25T01:30:00Z")]
@@ -66,6 +71,7 @@ impl From<organisation::Model> for OrganisationDto {
             name: m.name,
             kind: OrganisationKind::parse(&m.kind),
             head_staff_id: m.head_staff_id,
+            member_body: m.member_body,
             version: m.version,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -82,6 +88,9 @@ pub struct CreateOrganisation {
     pub name: String,
     pub kind: OrganisationKind,
     pub head_staff_id: Option<Uuid>,
+    /// A member body of the bloc's Front committee; default false.
+    #[serde(default)]
+    pub member_body: bool,
 }
 
 /// Fields to change; omitted fields stay, `null` clears the head.
@@ -95,6 +104,7 @@ pub struct UpdateOrganisation {
     #[serde(default, deserialize_with = "validate::patch")]
     #[schema(value_type = Option<Uuid>)]
     pub head_staff_id: Option<Option<Uuid>>,
+    pub member_body: Option<bool>,
 }
 
 #[derive(Clone, Debug, Deserialize, IntoParams)]

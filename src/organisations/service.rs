@@ -128,6 +128,7 @@ pub async fn create(
         name: Set(name),
         kind: Set(body.kind.as_str().into()),
         head_staff_id: Set(body.head_staff_id),
+        member_body: Set(body.member_body),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -204,6 +205,9 @@ pub async fn update(
     }
     if let Some(n) = &body.name {
         am.name = Set(c.text("name", n, 200));
+    }
+    if let Some(b) = body.member_body {
+        am.member_body = Set(b);
     }
     if let Some(k) = body.kind {
         am.kind = Set(k.as_str().into());

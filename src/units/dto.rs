@@ -1,5 +1,5 @@
 use crate::{entities::unit, validate};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -64,6 +64,21 @@ pub struct UnitDto {
     pub population: Option<i64>,
     #[schema(example = 2410)]
     pub households: Option<i64>,
+    /// The official code of the administrative unit (5 digits for a commune since 2025).
+    #[schema(example = "06994")]
+    pub code: Option<String>,
+    /// The first day it existed, when it was opened by a merger.
+    #[schema(example = json!(null))]
+    pub valid_from: Option<NaiveDate>,
+    /// The last day it existed, when it was merged into another.
+    #[schema(example = json!(null))]
+    pub valid_to: Option<NaiveDate>,
+    /// The unit it was merged into (its predecessors: `GET /units?successor_id=`).
+    #[schema(example = json!(null))]
+    pub successor_id: Option<Uuid>,
+    /// The decision that merged it, or that opened it from a merger.
+    #[schema(example = json!(null))]
+    pub merger_decision: Option<String>,
     #[schema(example = 1)]
     pub version: i32,
     #[schema(example = "2016-01-25T01:30:00Z")]
@@ -82,6 +97,11 @@ impl From<unit::Model> for UnitDto {
             parent_id: m.parent_id,
             population: m.population,
             households: m.households,
+            code: m.code,
+            valid_from: m.valid_from,
+            valid_to: m.valid_to,
+            successor_id: m.successor_id,
+            merger_decision: m.merger_decision,
             version: m.version,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -103,6 +123,9 @@ pub struct CreateUnit {
     /// At most the population.
     #[schema(minimum = 0)]
     pub households: Option<i64>,
+    /// The official code of the administrative unit.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 /// Fields to change; omitted fields stay, `null` clears an optional one.
@@ -128,6 +151,10 @@ pub struct UpdateUnit {
 pub struct UnitQuery {
     pub kind: Option<UnitKind>,
     pub parent_id: Option<Uuid>,
+    /// The units merged into this one: its predecessors.
+    pub successor_id: Option<Uuid>,
+    /// `true`: only units that exist today; `false`: only those merged away.
+    pub current: Option<bool>,
     /// Words of the name; case and diacritics are ignored (`q=quang duc`).
     pub q: Option<String>,
     /// `name`, `population`, `households`; `-` prefix for descending. Default: creation order.
@@ -139,3 +166,39 @@ pub struct UnitQuery {
 }
 
 crate::paged!(UnitQuery);
+
+/// Units merged into a new one: the old ones close the day before `merged_on`, the new one
+/// opens that day, and their open work moves to it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"unit_ids": ["01a21945-3cc4-77ec-a861-b9337650b030", "01a21945-3cc4-77ec-a861-b9337650b031"],
+    "new_unit": {"name": "Quảng Hà", "kind": "commune", "code": "07078"},
+    "merged_on": "2025-07-01", "decision": "1679/NQ-UBTVQH15"}))]
+pub struct NewMerger {
+    /// Two to 50 open units of the bloc.
+    pub unit_ids: Vec<Uuid>,
+    pub new_unit: CreateUnit,
+    /// The first day of the new unit: no figure of a merged unit may be dated on or after it.
+    pub merged_on: NaiveDate,
+    /// The decision that merged them (a resolution of the National Assembly Standing
+    /// Committee, say).
+    pub decision: String,
+}
+
+/// What a merger did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Merger {
+    /// The new unit.
+    pub unit: UnitDto,
+    /// The units merged, now closed.
+    pub merged: Vec<UnitDto>,
+    /// Open unit assignments moved to the new unit.
+    #[schema(example = 2)]
+    pub assignments_moved: i64,
+    /// Dispatches not yet reported back moved to the new unit.
+    #[schema(example = 1)]
+    pub dispatches_moved: i64,
+    /// Units below the merged ones (villages) now below the new one.
+    #[schema(example = 12)]
+    pub units_moved: i64,
+}

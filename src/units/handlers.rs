@@ -1,6 +1,6 @@
 use super::{
-    dto::{CreateUnit, UnitDto, UnitQuery, UpdateUnit},
-    service,
+    dto::{CreateUnit, Merger, NewMerger, UnitDto, UnitQuery, UpdateUnit},
+    mergers, service,
 };
 use crate::{
     auth::Caller,
@@ -83,4 +83,28 @@ pub async fn update(
     let d = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::OK, &d, v))
+}
+
+/// Merge units into a new one (the bloc head), as the 2025 reform merged communes: the units
+/// named close the day before `merged_on`, the new unit opens that day with the decision, and
+/// their open unit assignments, dispatches not yet reported back and the units below them move
+/// to it, in one transaction. Campaign series stay continuous: before the merger date the new
+/// unit's figure is its predecessors' aggregate, after it its own. Send an `Idempotency-Key`
+/// to make a retry safe.
+#[utoipa::path(tag = "units", params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1–200 visible ASCII characters, kept 24 hours", pattern = r"^[!-~]{1,200}$")),
+    request_body = NewMerger,
+    responses(
+        (status = 201, description = "Merged", body = Merger),
+        (status = 403, description = "Only the bloc head merges units"),
+        (status = 409, description = "The new unit's name is taken"),
+        (status = 422, description = "Another bloc's or a closed unit (`unit_ids[i]`), a merger dated on or before a figure of a merged unit (`merged_on`)"),
+    ))]
+#[post("/units/mergers")]
+pub async fn merge(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<NewMerger>,
+) -> ApiResult<HttpResponse> {
+    let d = mergers::merge(&state.db, &caller, body.0).await?;
+    Ok(HttpResponse::Created().json(d))
 }

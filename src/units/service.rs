@@ -61,6 +61,14 @@ pub async fn list(
     if let Some(p) = q.parent_id {
         select = select.filter(unit::Column::ParentId.eq(p));
     }
+    if let Some(s) = q.successor_id {
+        select = select.filter(unit::Column::SuccessorId.eq(s));
+    }
+    match q.current {
+        Some(true) => select = select.filter(unit::Column::ValidTo.is_null()),
+        Some(false) => select = select.filter(unit::Column::ValidTo.is_not_null()),
+        None => {}
+    }
     // Keyset on a nullable column would skip rows without a value: sorting by a count lists
     // only units that have it.
     match keyset.field_name() {
@@ -110,9 +118,11 @@ async fn name_taken(
     folded: &str,
     except: Option<Uuid>,
 ) -> Result<bool, sea_orm::DbErr> {
+    // A unit merged away leaves its name to the units that exist.
     let mut s = unit::Entity::find()
         .filter(unit::Column::BlocId.eq(bloc_id))
-        .filter(unit::Column::NameFolded.eq(folded));
+        .filter(unit::Column::NameFolded.eq(folded))
+        .filter(unit::Column::ValidTo.is_null());
     s = match parent_id {
         Some(p) => s.filter(unit::Column::ParentId.eq(p)),
         None => s.filter(unit::Column::ParentId.is_null()),
@@ -161,8 +171,20 @@ pub(crate) async fn create_in(
     bloc_id: Uuid,
     body: CreateUnit,
 ) -> ApiResult<UnitDto> {
+    open_in(txn, caller, bloc_id, body, None).await
+}
+
+/// As [`create_in`], for a unit opened on a day by a decision (a merger).
+pub(super) async fn open_in(
+    txn: &impl ConnectionTrait,
+    caller: &Caller,
+    bloc_id: Uuid,
+    body: CreateUnit,
+    opened: Option<(chrono::NaiveDate, &str)>,
+) -> ApiResult<UnitDto> {
     let mut c = Checks::new();
     let name = c.text("name", &body.name, 200);
+    let code = c.opt_text("code", body.code.as_deref(), 20);
     check_counts(&mut c, body.population, body.households);
     refs::unit_in_bloc(txn, &mut c, "parent_id", bloc_id, body.parent_id).await?;
     c.finish()?;
@@ -182,6 +204,11 @@ pub(crate) async fn create_in(
         parent_id: Set(body.parent_id),
         population: Set(body.population),
         households: Set(body.households),
+        code: Set(code),
+        valid_from: Set(opened.map(|(d, _)| d)),
+        valid_to: Set(None),
+        successor_id: Set(None),
+        merger_decision: Set(opened.map(|(_, d)| d.to_string())),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),

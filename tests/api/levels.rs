@@ -624,3 +624,414 @@ async fn a_province_sends_work_down_to_three_communes_and_reads_what_comes_back(
     let all = changes_after(&app, &admin, 0).await;
     assert!(all.iter().any(|c| c["action"] == "decline"));
 }
+
+/// Units of a bloc, made by its head: (name, kind) → id.
+async fn units(app: &TestApp, head: &str, names: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in names {
+        let u = ok(
+            app,
+            "/api/v1/units",
+            json!({"name": n, "kind": "village"}),
+            head,
+        )
+        .await;
+        out.push(u["id"].as_str().unwrap().to_string());
+    }
+    out
+}
+
+async fn figure(
+    app: &TestApp,
+    token: &str,
+    campaign: &str,
+    target: &str,
+    unit: &str,
+    as_of: &str,
+    num: f64,
+    den: f64,
+) -> (u16, Value) {
+    let res = app
+        .post_json(
+            &format!("/api/v1/campaigns/{campaign}/targets/{target}/measurements"),
+            &json!({"unit_id": unit, "as_of": as_of, "numerator": num, "denominator": den}),
+            Some(token),
+        )
+        .await;
+    let s = res.status().as_u16();
+    (s, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_campaign_cascaded_to_three_communes_counts_their_units_and_a_merger_keeps_the_series() {
+    let app = spawn_app().await;
+    let admin = app.login_admin().await.access;
+    let province = open_bloc(
+        &app,
+        &admin,
+        json!({"name": "Khối MTTQ và các đoàn thể tỉnh Quảng Ninh", "level": "province", "province": "quang ninh"}),
+        "tinh",
+    )
+    .await;
+    let mut communes = Vec::new();
+    for (key, name) in [
+        ("xa1", "Khối xã Quảng Tân"),
+        ("xa2", "Khối xã Đường Hoa"),
+        ("xa3", "Khối xã Quảng Hà"),
+    ] {
+        communes.push(
+            open_bloc(
+                &app,
+                &admin,
+                json!({"name": name, "level": "commune", "parent_id": province.id}),
+                key,
+            )
+            .await,
+        );
+    }
+    let (stranger, _) = app
+        .other_bloc(&admin, "Khối xã Tân Thanh", "Lạng Sơn", "tanthanh.head")
+        .await;
+    let villages = [
+        units(&app, &communes[0].head, &["Thôn 1", "Thôn 2"]).await,
+        units(&app, &communes[1].head, &["Thôn Đông", "Thôn Tây"]).await,
+        units(&app, &communes[2].head, &["Thôn Bắc"]).await,
+    ];
+    let camp = ok(
+        &app,
+        "/api/v1/campaigns",
+        json!({"name": "Toàn dân đoàn kết xây dựng nông thôn mới, đô thị văn minh", "kind": "movement",
+               "lead_organisation_id": province.org, "start_on": "2026-01-01", "end_on": "2026-12-31"}),
+        &province.head,
+    )
+    .await;
+    let cid = camp["id"].as_str().unwrap().to_string();
+    let target = ok(
+        &app,
+        &format!("/api/v1/campaigns/{cid}/targets"),
+        json!({"indicator": "Tỷ lệ hộ gia đình văn hóa", "measure": "percent", "aggregation": "ratio",
+               "target_value": 90, "deadline": "2026-12-31"}),
+        &province.head,
+    )
+    .await;
+    let tid = target["id"].as_str().unwrap().to_string();
+    let ids: Vec<&str> = communes.iter().map(|c| c.id.as_str()).collect();
+    let p = assert_problem(
+        app.post_json(
+            &format!("/api/v1/campaigns/{cid}/cascades"),
+            &json!({"bloc_ids": [ids[0], stranger]}),
+            Some(&province.head),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "bloc_ids[1]");
+    let kids = ok(
+        &app,
+        &format!("/api/v1/campaigns/{cid}/cascades"),
+        json!({"bloc_ids": ids}),
+        &province.head,
+    )
+    .await;
+    let kids = kids.as_array().unwrap().clone();
+    assert_eq!(kids.len(), 3);
+    let p = assert_problem(
+        app.post_json(
+            &format!("/api/v1/campaigns/{cid}/cascades"),
+            &json!({"bloc_ids": [ids[2]]}),
+            Some(&province.head),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already"),
+        "{p}"
+    );
+
+    // Each commune collects its villages' figures on its own linked campaign and target.
+    let figures = [
+        [(40.0, 100.0), (60.0, 100.0)],
+        [(90.0, 200.0), (110.0, 200.0)],
+        [(30.0, 50.0), (0.0, 0.0)],
+    ];
+    for (i, c) in communes.iter().enumerate() {
+        let kid = kids.iter().find(|k| k["bloc_id"] == c.id.as_str()).unwrap();
+        assert_eq!(kid["parent_campaign_id"], cid.as_str());
+        let kid_id = kid["id"].as_str().unwrap();
+        let (_, ts) = app
+            .get_json(&format!("/api/v1/campaigns/{kid_id}/targets"), &c.staff)
+            .await;
+        let kt = ts.as_array().unwrap()[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(ts[0]["parent_target_id"], tid.as_str());
+        for (j, (num, den)) in figures[i].iter().enumerate() {
+            if *den > 0.0 {
+                let (s, v) = figure(
+                    &app,
+                    &c.staff,
+                    kid_id,
+                    &kt,
+                    &villages[i][j],
+                    "2026-03-31",
+                    *num,
+                    *den,
+                )
+                .await;
+                assert_eq!(s, 201, "{v}");
+            }
+        }
+    }
+    // The province's figure is the ratio over every unit's figure of the three communes.
+    let (s, prog) = app
+        .get_json(
+            &format!("/api/v1/campaigns/{cid}/progress?as_of=2026-04-15"),
+            &province.staff,
+        )
+        .await;
+    assert_eq!(s, 200, "{prog}");
+    let t = &prog["targets"][0];
+    let (num, den) = (
+        40.0 + 60.0 + 90.0 + 110.0 + 30.0,
+        100.0 + 100.0 + 200.0 + 200.0 + 50.0,
+    );
+    assert_eq!(
+        (t["numerator"].as_f64(), t["denominator"].as_f64()),
+        (Some(num), Some(den))
+    );
+    assert_eq!(
+        t["value"].as_f64(),
+        Some(((100.0 * num / den) * 10_000.0_f64).round() / 10_000.0)
+    );
+    assert_eq!(
+        (t["units_in_scope"].as_i64(), t["units_reporting"].as_i64()),
+        (Some(5), Some(5))
+    );
+    // Per bloc, by the same aggregation.
+    let blocs: Vec<(String, Option<f64>)> = t["blocs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["bloc_name"].as_str().unwrap().to_string(),
+                b["value"].as_f64(),
+            )
+        })
+        .collect();
+    assert!(
+        blocs.contains(&("Khối xã Quảng Tân".to_string(), Some(50.0))),
+        "{blocs:?}"
+    );
+    assert!(
+        blocs.contains(&("Khối xã Đường Hoa".to_string(), Some(50.0))),
+        "{blocs:?}"
+    );
+    assert!(
+        blocs.contains(&("Khối xã Quảng Hà".to_string(), Some(60.0))),
+        "{blocs:?}"
+    );
+    // A commune's unit that has not reported this month shows among the province's.
+    let (_, april) = app
+        .get_json(
+            &format!("/api/v1/campaigns/{cid}/progress?as_of=2026-04-15&reported_since=2026-04-01"),
+            &province.staff,
+        )
+        .await;
+    assert_eq!(
+        april["targets"][0]["not_reported"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    // Reads across levels: the province reads a child's figures; a commune its parent's
+    // campaign, not a sibling's.
+    let kid0 = kids.iter().find(|k| k["bloc_id"] == ids[0]).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let kid1 = kids.iter().find(|k| k["bloc_id"] == ids[1]).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, _) = app
+        .get_json(
+            &format!("/api/v1/campaigns/{kid0}/progress"),
+            &province.head,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = app
+        .get_json(&format!("/api/v1/campaigns/{cid}"), &communes[0].staff)
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = app
+        .get_json(&format!("/api/v1/campaigns/{kid1}"), &communes[0].head)
+        .await;
+    assert_eq!(s, 404);
+
+    // The second commune merges its two villages on 2026-07-01; the series stays continuous.
+    let c = &communes[1];
+    let kid1_t = {
+        let (_, ts) = app
+            .get_json(&format!("/api/v1/campaigns/{kid1}/targets"), &c.head)
+            .await;
+        ts[0]["id"].as_str().unwrap().to_string()
+    };
+    let merge = |body: Value| {
+        let app = &app;
+        let token = c.head.clone();
+        async move {
+            let res = app
+                .post_json("/api/v1/units/mergers", &body, Some(&token))
+                .await;
+            let s = res.status().as_u16();
+            (s, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    // A merger dated on or before a figure of a merged unit would re-home it: refused.
+    let (s, p) = merge(
+        json!({"unit_ids": villages[1], "new_unit": {"name": "Thôn Đông Tây", "kind": "village"},
+                              "merged_on": "2026-03-31", "decision": "15/NQ-HĐND"}),
+    )
+    .await;
+    assert_eq!(s, 422, "{p}");
+    assert_eq!(p["errors"][0]["field"], "merged_on");
+    // Another bloc's unit, and a unit listed twice.
+    let (s, p) = merge(json!({"unit_ids": [villages[1][0], villages[0][0]], "new_unit": {"name": "X", "kind": "village"},
+                              "merged_on": "2026-07-01", "decision": "15/NQ-HĐND"}))
+    .await;
+    assert_eq!(
+        (s, p["errors"][0]["field"].as_str()),
+        (422, Some("unit_ids[1]")),
+        "{p}"
+    );
+    let (s, m) = merge(json!({"unit_ids": villages[1], "new_unit": {"name": "Thôn Đông Tây", "kind": "village", "code": "TDT"},
+                              "merged_on": "2026-07-01", "decision": "15/NQ-HĐND"}))
+    .await;
+    assert_eq!(s, 201, "{m}");
+    let new_unit = m["unit"]["id"].as_str().unwrap().to_string();
+    assert_eq!(m["unit"]["valid_from"], "2026-07-01");
+    let closed: Vec<&str> = m["merged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["valid_to"].as_str().unwrap())
+        .collect();
+    assert_eq!(closed, ["2026-06-30", "2026-06-30"]);
+    // Merging a closed unit again is refused.
+    let (s, p) = merge(
+        json!({"unit_ids": [villages[1][0], new_unit], "new_unit": {"name": "Y", "kind": "village"},
+                              "merged_on": "2026-08-01", "decision": "16/NQ-HĐND"}),
+    )
+    .await;
+    assert_eq!(
+        (s, p["errors"][0]["field"].as_str()),
+        (422, Some("unit_ids[0]")),
+        "{p}"
+    );
+    // The predecessors are listed under their successor.
+    let (_, preds) = app
+        .get_json(&format!("/api/v1/units?successor_id={new_unit}"), &c.head)
+        .await;
+    assert_eq!(preds["items"].as_array().unwrap().len(), 2);
+    // A closed unit takes no figure after its last day.
+    let (s, p) = figure(
+        &app,
+        &c.staff,
+        &kid1,
+        &kid1_t,
+        &villages[1][0],
+        "2026-07-31",
+        1.0,
+        2.0,
+    )
+    .await;
+    assert_eq!(
+        (s, p["errors"][0]["field"].as_str()),
+        (422, Some("as_of")),
+        "{p}"
+    );
+
+    // In July, before the new unit reports, the province's figure is what it was: the new
+    // unit carries its predecessors' aggregate.
+    let (_, july) = app
+        .get_json(
+            &format!("/api/v1/campaigns/{cid}/progress?as_of=2026-07-15"),
+            &province.staff,
+        )
+        .await;
+    let t = &july["targets"][0];
+    assert_eq!(
+        (t["numerator"].as_f64(), t["denominator"].as_f64()),
+        (Some(num), Some(den)),
+        "{t}"
+    );
+    assert_eq!(
+        t["units_in_scope"].as_i64(),
+        Some(4),
+        "two villages became one"
+    );
+    let series = |v: &Value| -> Vec<(String, Option<f64>)> {
+        v["targets"][0]["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["month"].as_str().unwrap().to_string(),
+                    p["value"].as_f64(),
+                )
+            })
+            .collect()
+    };
+    let before = series(&july);
+    assert!(
+        before.iter().skip(2).all(|(_, v)| *v == before[2].1),
+        "continuous: {before:?}"
+    );
+    // After it reports, its own figure counts.
+    let (s, v) = figure(
+        &app,
+        &c.staff,
+        &kid1,
+        &kid1_t,
+        &new_unit,
+        "2026-07-31",
+        300.0,
+        400.0,
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let (_, aug) = app
+        .get_json(
+            &format!("/api/v1/campaigns/{cid}/progress?as_of=2026-08-15"),
+            &province.staff,
+        )
+        .await;
+    let t = &aug["targets"][0];
+    assert_eq!(
+        (t["numerator"].as_f64(), t["denominator"].as_f64()),
+        (
+            Some(40.0 + 60.0 + 300.0 + 30.0),
+            Some(100.0 + 100.0 + 400.0 + 50.0)
+        )
+    );
+    // Asked about a day before the merger, the units are read as they were.
+    let (_, june) = app
+        .get_json(
+            &format!("/api/v1/campaigns/{cid}/progress?as_of=2026-06-15"),
+            &province.staff,
+        )
+        .await;
+    assert_eq!(june["targets"][0]["units_in_scope"].as_i64(), Some(5));
+    assert_eq!(june["targets"][0]["numerator"].as_f64(), Some(num));
+}

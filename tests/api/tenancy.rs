@@ -9,7 +9,7 @@
 //!
 //! Both tables are checked against the served spec: a new write, or a new reference field on
 //! one, fails here until it has a case.
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{DEMO_PASSWORD, TestApp, spawn_app};
 use crate::security::{fill, operations, seeded_ids, send, spec};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
@@ -143,6 +143,11 @@ pub(crate) fn path_writes(own: &HashMap<&str, String>) -> Vec<(&'static str, &'s
             "post",
             "/api/v1/tasks/{id}/delegations",
             json!({"bloc_ids": [own["child"]], "note": "Các xã rà soát hộ nghèo trên địa bàn."}),
+        ),
+        (
+            "post",
+            "/api/v1/campaigns/{id}/cascades",
+            json!({"bloc_ids": [own["child"]]}),
         ),
         (
             "patch",
@@ -282,21 +287,32 @@ pub(crate) async fn own_ids(
     // Communes under the district in 2016, opened by the admin, for work sent down.
     let admin = app.login_admin().await.access;
     let bloc = app.first_id("/api/v1/blocs", head).await;
-    for (key, name) in [
-        ("child", "Khối xã Quảng Thịnh"),
-        ("child2", "Khối xã Quảng Chính"),
-        ("child3", "Khối xã Quảng Long"),
+    // Each with its head and its Front committee, which leads a campaign cascaded to it.
+    for (key, name, user) in [
+        ("child", "Khối xã Quảng Thịnh", "quang.thinh.truong"),
+        ("child2", "Khối xã Quảng Chính", "quang.chinh.truong"),
+        ("child3", "Khối xã Quảng Long", "quang.long.truong"),
     ] {
         let res = app
             .post_json(
                 "/api/v1/blocs",
-                &json!({"name": name, "level": "commune", "parent_id": bloc, "established_on": "2016-02-01"}),
+                &json!({"name": name, "level": "commune", "parent_id": bloc, "established_on": "2016-02-01",
+                        "head": {"full_name": format!("Trưởng khối {name}"), "username": user, "password": DEMO_PASSWORD}}),
                 Some(&admin),
             )
             .await;
         assert_eq!(res.status(), 201, "{name}");
         let v: Value = res.json().await.unwrap();
         own.insert(key, v["id"].as_str().unwrap().to_string());
+        let h = app.first_sign_in(user, DEMO_PASSWORD).await.access;
+        let res = app
+            .post_json(
+                "/api/v1/organisations",
+                &json!({"code": "MTTQ", "name": format!("Ủy ban MTTQ {name}"), "kind": "fatherland_front"}),
+                Some(&h),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{name}");
     }
     own
 }
@@ -462,6 +478,13 @@ pub(crate) fn reference_writes(own: &HashMap<&str, String>, n: usize) -> Vec<Ref
         RefCase {
             method: "post",
             path: "/api/v1/tasks/{id}/delegations",
+            body: json!({"bloc_ids": [o("child2")]}),
+            id: None,
+            refs: &[("bloc_ids", "bloc")],
+        },
+        RefCase {
+            method: "post",
+            path: "/api/v1/campaigns/{id}/cascades",
             body: json!({"bloc_ids": [o("child2")]}),
             id: None,
             refs: &[("bloc_ids", "bloc")],
@@ -638,6 +661,15 @@ pub(crate) fn reference_writes(own: &HashMap<&str, String>, n: usize) -> Vec<Ref
             body: json!({"parent_id": o("unit4")}),
             id: None,
             refs: &[("parent_id", "unit")],
+        },
+        // Last: the units merged are closed for the cases above.
+        RefCase {
+            method: "post",
+            path: "/api/v1/units/mergers",
+            body: json!({"unit_ids": [o("unit3"), o("unit4")], "new_unit": {"name": format!("Xã Hải Hà mới {n}"), "kind": "commune"},
+                         "merged_on": "2025-07-01", "decision": "1679/NQ-UBTVQH15"}),
+            id: None,
+            refs: &[("unit_ids", "unit")],
         },
     ]
 }

@@ -105,12 +105,25 @@ pub struct CampaignDto {
     pub overdue_tasks: i64,
     #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
     pub created_by: Uuid,
+    /// The parent bloc's campaign this one joined by cascade: its progress counts there.
+    #[schema(example = json!(null))]
+    pub parent_campaign_id: Option<Uuid>,
     #[schema(example = 1)]
     pub version: i32,
     #[schema(example = "2016-01-09T01:30:00Z")]
     pub created_at: DateTime<Utc>,
     #[schema(example = "2016-01-09T01:30:00Z")]
     pub updated_at: DateTime<Utc>,
+}
+
+/// Cascade a campaign to child blocs: each joins with its own linked campaign and targets.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"bloc_ids": ["01a21945-3cc4-77ec-a861-b9337650b031"]}))]
+pub struct NewCascade {
+    /// Child blocs of the campaign's bloc (1 to 500) it was not cascaded to yet. Each needs a
+    /// `fatherland_front` organisation, which leads its campaign.
+    pub bloc_ids: Vec<Uuid>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -231,6 +244,9 @@ pub struct TargetDto {
     pub higher_is_better: bool,
     #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
     pub created_by: Uuid,
+    /// The parent campaign's target this one answers to (a cascaded campaign's).
+    #[schema(example = json!(null))]
+    pub parent_target_id: Option<Uuid>,
     #[schema(example = 1)]
     pub version: i32,
     #[schema(example = "2016-07-01T02:00:00Z")]

@@ -111,6 +111,28 @@ pub struct TargetProgress {
     pub units: Vec<UnitFigure>,
     /// The bloc's figure at each month's end, from the baseline's month to `as_of`.
     pub series: Vec<SeriesPoint>,
+    /// A cascaded campaign: the figure of each bloc counted (this one and every child that
+    /// joined), from its own units by the same aggregation. Empty otherwise.
+    pub blocs: Vec<BlocFigure>,
+}
+
+/// One bloc's part of a cascaded campaign's figure.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BlocFigure {
+    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b031")]
+    pub bloc_id: Uuid,
+    #[schema(example = "Khối xã Quảng Tân")]
+    pub bloc_name: String,
+    #[schema(example = 81.5)]
+    pub value: Option<f64>,
+    #[schema(example = 815.0)]
+    pub numerator: Option<f64>,
+    #[schema(example = 1000.0)]
+    pub denominator: Option<f64>,
+    #[schema(example = 5)]
+    pub units_in_scope: i64,
+    #[schema(example = 5)]
+    pub units_reporting: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
