@@ -27,6 +27,8 @@ pub enum Scope {
     All,
     /// A token that fits no scope (a bloc role without a bloc) sees nothing.
     Nothing,
+    /// What both cover: a list narrowed to one bloc or province of the caller's scope.
+    Both(Box<Scope>, Box<Scope>),
 }
 
 impl Scope {
@@ -44,8 +46,32 @@ impl Scope {
         }
     }
 
+    /// The scope narrowed to one bloc (`bloc_id`) and to one province (its name, case and
+    /// diacritics ignored), as a list's filters ask: never wider than the caller's own. A bloc
+    /// or province outside it leaves nothing, as if it did not exist.
+    pub fn narrowed(self, bloc_id: Option<Uuid>, province: Option<&str>) -> Scope {
+        let mut out = self;
+        if let Some(b) = bloc_id {
+            out = match out {
+                Scope::All => Scope::Bloc(b),
+                Scope::Bloc(me) if me == b => Scope::Bloc(me),
+                Scope::Bloc(_) | Scope::Nothing => Scope::Nothing,
+                other => Scope::Both(Box::new(other), Box::new(Scope::Bloc(b))),
+            };
+        }
+        if let Some(p) = province.map(|p| text::fold(&text::clean(p))) {
+            out = match out {
+                Scope::All => Scope::Province(p),
+                Scope::Province(q) if q == p => Scope::Province(q),
+                Scope::Province(_) | Scope::Nothing => Scope::Nothing,
+                other => Scope::Both(Box::new(other), Box::new(Scope::Province(p))),
+            };
+        }
+        out
+    }
+
     /// A condition limiting `bloc_column` to the blocs in scope.
-    pub fn condition(&self, bloc_column: impl ColumnTrait) -> Condition {
+    pub fn condition(&self, bloc_column: impl ColumnTrait + Copy) -> Condition {
         match self {
             Scope::Bloc(id) => Condition::all().add(bloc_column.eq(*id)),
             Scope::Province(p) => Condition::all().add(
@@ -61,6 +87,9 @@ impl Scope {
             Scope::Nothing => Condition::all()
                 .add(bloc_column.is_null())
                 .add(bloc_column.is_not_null()),
+            Scope::Both(a, b) => Condition::all()
+                .add(a.condition(bloc_column))
+                .add(b.condition(bloc_column)),
         }
     }
 

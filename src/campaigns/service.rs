@@ -58,7 +58,7 @@ pub async fn list(
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
-    let scope = Scope::of(caller);
+    let scope = Scope::of(caller).narrowed(q.bloc_id, q.province.as_deref());
     let mut select = tenancy::select::<campaign::Entity>(&scope);
     if let Some(s) = q.status {
         select = select.filter(campaign::Column::Status.eq(s.as_str()));

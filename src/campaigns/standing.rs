@@ -372,7 +372,9 @@ pub async fn report(
     let keyset = Keyset::<campaign::Column>::parse(None, q.cursor.as_deref(), &[])?;
     let as_of = q.as_of.unwrap_or_else(crate::clock::today);
     let since = first_of_month(as_of);
-    let mut select = tenancy::select::<campaign::Entity>(&Scope::of(caller));
+    let mut select = tenancy::select::<campaign::Entity>(
+        &Scope::of(caller).narrowed(q.bloc_id, q.province.as_deref()),
+    );
     if let Some(s) = q.status {
         select = select.filter(campaign::Column::Status.eq(s.as_str()));
     }

@@ -103,6 +103,10 @@ pub struct UpdateDirective {
 #[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct DirectiveQuery {
+    /// One bloc of those the caller reads (the portal: of its province; the admin: any).
+    pub bloc_id: Option<Uuid>,
+    /// The blocs of one province (the admin; name, case and diacritics ignored).
+    pub province: Option<String>,
     /// Issuer code (`HU`, `TU`, …); case and diacritics are ignored.
     pub issuer: Option<String>,
     /// `decision`, `resolution`, `plan`, …

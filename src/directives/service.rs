@@ -66,7 +66,7 @@ pub async fn list(
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
-    let scope = Scope::of(caller);
+    let scope = Scope::of(caller).narrowed(q.bloc_id, q.province.as_deref());
     let mut select = tenancy::select::<directive::Entity>(&scope);
     if let Some(i) = &q.issuer {
         select = select.filter(directive::Column::Issuer.eq(text::clean(i).to_uppercase()));

@@ -93,6 +93,10 @@ pub struct UpdateDispatch {
 #[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct DispatchQuery {
+    /// One bloc of those the caller reads (the portal: of its province; the admin: any).
+    pub bloc_id: Option<Uuid>,
+    /// The blocs of one province (the admin; name, case and diacritics ignored).
+    pub province: Option<String>,
     pub directive_id: Option<Uuid>,
     pub unit_id: Option<Uuid>,
     pub to_bloc_id: Option<Uuid>,

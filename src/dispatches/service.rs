@@ -201,7 +201,7 @@ pub async fn list(
     if let Some(id) = directive_id {
         find_directive(db, caller, id).await?;
     }
-    let scope = Scope::of(caller);
+    let scope = Scope::of(caller).narrowed(q.bloc_id, q.province.as_deref());
     let mut select = match (q.received, scope.own_bloc()) {
         // What the caller's bloc received from its parent.
         (Some(true), Some(me)) => tenancy::select_with_received::<dispatch::Entity>(&scope)

@@ -131,6 +131,10 @@ pub struct UpdateMeeting {
 #[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct MeetingQuery {
+    /// One bloc of those the caller reads (the portal: of its province; the admin: any).
+    pub bloc_id: Option<Uuid>,
+    /// The blocs of one province (the admin; name, case and diacritics ignored).
+    pub province: Option<String>,
     pub kind: Option<MeetingKind>,
     /// Held on or after.
     pub from: Option<NaiveDate>,

@@ -117,7 +117,9 @@ pub async fn list(
     {
         return Err(ApiError::bad_field("from", "must not be after to"));
     }
-    let mut select = tenancy::select::<meeting::Entity>(&Scope::of(caller));
+    let mut select = tenancy::select::<meeting::Entity>(
+        &Scope::of(caller).narrowed(q.bloc_id, q.province.as_deref()),
+    );
     if let Some(k) = q.kind {
         select = select.filter(meeting::Column::Kind.eq(k.as_str()));
     }

@@ -57,6 +57,10 @@ pub struct TaskSummary {
 pub struct CampaignSummary {
     #[schema(example = "01a21945-3cc4-77ec-a861-b9337650c001")]
     pub campaign_id: Uuid,
+    /// The parent bloc's campaign it joined by cascade; a parent's own figures count its
+    /// children's units.
+    #[schema(example = json!(null))]
+    pub parent_campaign_id: Option<Uuid>,
     #[schema(example = "Toàn dân đoàn kết xây dựng nông thôn mới, đô thị văn minh")]
     pub name: String,
     pub status: CampaignStatus,
@@ -80,6 +84,29 @@ pub struct SupervisionSummary {
     pub implementation_rate: Option<f64>,
 }
 
+/// A bloc's answer to the work its parent sent down.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ReceivedWork {
+    /// Tasks delegated to it, opened in the period or still open.
+    #[schema(example = 3)]
+    pub delegated: i64,
+    #[schema(example = 0)]
+    pub awaiting_answer: i64,
+    #[schema(example = 1)]
+    pub declined: i64,
+    #[schema(example = 2)]
+    pub completed_on_time: i64,
+    #[schema(example = 0)]
+    pub completed_late: i64,
+    #[schema(example = 0)]
+    pub overdue: i64,
+    #[schema(example = 0)]
+    pub open_within_deadline: i64,
+    /// Campaigns of its parent it joined, running in the period.
+    #[schema(example = 1)]
+    pub cascaded_campaigns: i64,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BlocSummary {
     #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b012")]
@@ -88,7 +115,13 @@ pub struct BlocSummary {
     pub name: String,
     #[schema(example = "commune")]
     pub level: String,
+    /// The bloc above it: the one that sends it work.
+    #[schema(example = json!(null))]
+    pub parent_id: Option<Uuid>,
     pub tasks: TaskSummary,
+    /// Work its parent bloc sent down to it: the tasks delegated to it (by status and standing
+    /// today) and the campaigns cascaded to it.
+    pub received: ReceivedWork,
     /// Campaigns running at some time in the period, with their targets as of `as_of`.
     pub campaigns: Vec<CampaignSummary>,
     pub supervision: SupervisionSummary,

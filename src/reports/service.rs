@@ -2,8 +2,8 @@
 //! itself (tasks by standing, organisation and sub-committee; campaign progress; the
 //! implementation rate of supervision recommendations), side by side.
 use super::dto::{
-    BlocSummary, CampaignSummary, GroupCounts, ProvinceTotals, StandingCounts, Summary,
-    SummaryQuery, SupervisionSummary, TaskSummary,
+    BlocSummary, CampaignSummary, GroupCounts, ProvinceTotals, ReceivedWork, StandingCounts,
+    Summary, SummaryQuery, SupervisionSummary, TaskSummary,
 };
 use crate::{
     auth::Caller,
@@ -205,10 +205,49 @@ pub async fn summary(
             .or_default()
             .push(CampaignSummary {
                 campaign_id: c.id,
+                parent_campaign_id: c.parent_campaign_id,
                 status: campaigns::service::status_of(&c),
                 name: c.name,
                 targets,
             });
+    }
+
+    // Work sent down to each bloc: its delegated tasks alive in the period, as they stand today
+    // (as the parent's roll-up shows them), and the campaigns it joined.
+    let mut received_of: HashMap<Uuid, ReceivedWork> = HashMap::new();
+    for t in task::Entity::find()
+        .filter(task::Column::BlocId.is_in(ids.clone()))
+        .filter(task::Column::ParentTaskId.is_not_null())
+        .filter(task::Column::OpenedOn.lte(to))
+        .filter(
+            Condition::any()
+                .add(task::Column::ClosedOn.is_null())
+                .add(task::Column::ClosedOn.gte(from)),
+        )
+        .all(db)
+        .await?
+    {
+        let r = received_of.entry(t.bloc_id).or_default();
+        let status = Status::parse(&t.status).unwrap_or(Status::Draft);
+        r.delegated += 1;
+        match status {
+            Status::Received => r.awaiting_answer += 1,
+            Status::Declined => r.declined += 1,
+            _ => {}
+        }
+        match crate::tasks::workflow::standing(status, t.due_date, t.completed_on, today) {
+            Some(Standing::CompletedOnTime) => r.completed_on_time += 1,
+            Some(Standing::CompletedLate) => r.completed_late += 1,
+            Some(Standing::Overdue) => r.overdue += 1,
+            Some(Standing::OpenWithinDeadline) => r.open_within_deadline += 1,
+            None => {}
+        }
+    }
+    for (bloc, list) in &campaigns_of {
+        received_of.entry(*bloc).or_default().cascaded_campaigns = list
+            .iter()
+            .filter(|c| c.parent_campaign_id.is_some())
+            .count() as i64;
     }
 
     // Supervisions started in the period and their recommendations, as /reports/supervisions.
@@ -264,6 +303,8 @@ pub async fn summary(
         add(&mut totals.supervision, &supervision);
         out.push(BlocSummary {
             bloc_id: b.id,
+            parent_id: b.parent_id,
+            received: received_of.remove(&b.id).unwrap_or_default(),
             level: b.level,
             name: b.name,
             tasks: TaskSummary {

@@ -146,6 +146,10 @@ impl UpdateStaff {
 #[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct StaffQuery {
+    /// One bloc of those the caller reads (the portal: of its province; the admin: any).
+    pub bloc_id: Option<Uuid>,
+    /// The blocs of one province (the admin; name, case and diacritics ignored).
+    pub province: Option<String>,
     pub role: Option<StaffRole>,
     pub organisation_id: Option<Uuid>,
     pub sub_committee_id: Option<Uuid>,

@@ -73,6 +73,10 @@ pub struct UpdateSubCommittee {
 #[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SubCommitteeQuery {
+    /// One bloc of those the caller reads (the portal: of its province; the admin: any).
+    pub bloc_id: Option<Uuid>,
+    /// The blocs of one province (the admin; name, case and diacritics ignored).
+    pub province: Option<String>,
     pub head_staff_id: Option<Uuid>,
     /// Words of the name or code; case and diacritics are ignored (`q=kiem tra`).
     pub q: Option<String>,

@@ -175,6 +175,10 @@ pub struct UpdateSupervision {
 #[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SupervisionQuery {
+    /// One bloc of those the caller reads (the portal: of its province; the admin: any).
+    pub bloc_id: Option<Uuid>,
+    /// The blocs of one province (the admin; name, case and diacritics ignored).
+    pub province: Option<String>,
     pub kind: Option<SupervisionKind>,
     pub status: Option<SupervisionStatus>,
     pub lead_organisation_id: Option<Uuid>,

@@ -308,6 +308,10 @@ pub struct TaskEventDto {
 #[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct TaskQuery {
+    /// One bloc of those the caller reads (the portal: of its province; the admin: any).
+    pub bloc_id: Option<Uuid>,
+    /// The blocs of one province (the admin; name, case and diacritics ignored).
+    pub province: Option<String>,
     /// One status, or several separated by commas (`assigned,in_progress`).
     pub status: Option<String>,
     pub standing: Option<Standing>,

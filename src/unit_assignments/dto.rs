@@ -77,6 +77,10 @@ pub struct UpdateUnitAssignment {
 #[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct UnitAssignmentQuery {
+    /// One bloc of those the caller reads (the portal: of its province; the admin: any).
+    pub bloc_id: Option<Uuid>,
+    /// The blocs of one province (the admin; name, case and diacritics ignored).
+    pub province: Option<String>,
     pub unit_id: Option<Uuid>,
     pub staff_id: Option<Uuid>,
     pub purpose: Option<Purpose>,

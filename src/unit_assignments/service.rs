@@ -83,7 +83,9 @@ pub async fn list(
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
-    let mut select = tenancy::select::<ua::Entity>(&Scope::of(caller));
+    let mut select = tenancy::select::<ua::Entity>(
+        &Scope::of(caller).narrowed(q.bloc_id, q.province.as_deref()),
+    );
     if let Some(u) = q.unit_id {
         select = select.filter(ua::Column::UnitId.eq(u));
     }

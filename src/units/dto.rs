@@ -149,6 +149,10 @@ pub struct UpdateUnit {
 #[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct UnitQuery {
+    /// One bloc of those the caller reads (the portal: of its province; the admin: any).
+    pub bloc_id: Option<Uuid>,
+    /// The blocs of one province (the admin; name, case and diacritics ignored).
+    pub province: Option<String>,
     pub kind: Option<UnitKind>,
     pub parent_id: Option<Uuid>,
     /// The units merged into this one: its predecessors.

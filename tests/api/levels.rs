@@ -623,6 +623,91 @@ async fn a_province_sends_work_down_to_three_communes_and_reads_what_comes_back(
     // The admin's feed holds the same steps.
     let all = changes_after(&app, &admin, 0).await;
     assert!(all.iter().any(|c| c["action"] == "decline"));
+
+    // The province's view: the summary shows each commune's answer to the work sent down.
+    let (s, sum) = app
+        .get_json(
+            "/api/v1/reports/summary?from=2026-03-01&to=2026-03-31",
+            &portal,
+        )
+        .await;
+    assert_eq!(s, 200, "{sum}");
+    let received = |id: &str| {
+        sum["blocs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["bloc_id"] == id)
+            .map(|b| b["received"].clone())
+            .unwrap()
+    };
+    assert_eq!(received(ids[0])["completed_on_time"], 1);
+    assert_eq!(received(ids[1])["completed_late"], 1);
+    assert_eq!(received(ids[2])["declined"], 1);
+    let b0 = sum["blocs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["bloc_id"] == ids[0])
+        .unwrap();
+    assert_eq!(b0["parent_id"], province.id.as_str());
+    // Every list the portal reads narrows to one bloc, and never beyond its province.
+    let (_, one) = app
+        .get_json(&format!("/api/v1/tasks?bloc_id={}", ids[1]), &portal)
+        .await;
+    let blocs: Vec<&str> = one["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["bloc_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(blocs, [ids[1]]);
+    for path in [
+        "tasks",
+        "directives",
+        "staff",
+        "organisations",
+        "units",
+        "campaigns",
+        "dispatches",
+    ] {
+        let (s, page) = app
+            .get_json(&format!("/api/v1/{path}?bloc_id={stranger}"), &portal)
+            .await;
+        assert_eq!(
+            (s, page["items"].as_array().map(Vec::len)),
+            (200, Some(0)),
+            "{path}"
+        );
+        let (s, page) = app
+            .get_json(&format!("/api/v1/{path}?bloc_id={}", ids[0]), &portal)
+            .await;
+        assert_eq!(s, 200, "{path}");
+        assert!(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|i| i["bloc_id"] == ids[0]),
+            "{path}: {page}"
+        );
+    }
+    // The admin narrows to a province.
+    let (_, ls) = app
+        .get_json("/api/v1/tasks?province=lang son", &admin)
+        .await;
+    assert!(ls["items"].as_array().unwrap().is_empty());
+    let (_, staff_ls) = app
+        .get_json("/api/v1/staff?province=Lạng Sơn", &admin)
+        .await;
+    assert!(
+        staff_ls["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["bloc_id"] == stranger.as_str()),
+        "{staff_ls}"
+    );
 }
 
 /// Units of a bloc, made by its head: (name, kind) → id.

@@ -170,6 +170,10 @@ pub struct UpdateCampaign {
 #[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignQuery {
+    /// One bloc of those the caller reads (the portal: of its province; the admin: any).
+    pub bloc_id: Option<Uuid>,
+    /// The blocs of one province (the admin; name, case and diacritics ignored).
+    pub province: Option<String>,
     pub status: Option<CampaignStatus>,
     pub kind: Option<CampaignKind>,
     pub lead_organisation_id: Option<Uuid>,

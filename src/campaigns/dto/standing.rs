@@ -202,6 +202,10 @@ pub struct CampaignReport {
 #[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignReportQuery {
+    /// One bloc of those the caller reads (the portal: of its province; the admin: any).
+    pub bloc_id: Option<Uuid>,
+    /// The blocs of one province (the admin; name, case and diacritics ignored).
+    pub province: Option<String>,
     /// Default: today (Vietnam).
     pub as_of: Option<NaiveDate>,
     pub status: Option<CampaignStatus>,
