@@ -1,6 +1,6 @@
 //! Campaigns and movements (phong trào, cuộc vận động) with measurable targets, figures
 //! collected per grassroots unit, registrations, and progress read from the figures.
-mod cascade;
+pub(crate) mod cascade;
 pub mod dto;
 pub mod figures;
 mod handlers;

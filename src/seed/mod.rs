@@ -3,6 +3,7 @@
 //! 15 communes, the three directives of the article, and three sign-in accounts (demo.head,
 //! demo.deputy, demo.staff).
 mod announce;
+pub mod levels;
 use crate::{
     auth::{Role, password},
     config::Config,
@@ -561,6 +562,10 @@ pub async fn seed_demo_with(
     }
     announce::announce_seeded(&txn, bloc_id).await?;
     txn.commit().await?;
+    // The province and its communes of the 2025 map, with work sent down and answered.
+    if tasks {
+        levels::seed(db, &password).await?;
+    }
     Ok(Seeded {
         bloc_id,
         created: true,

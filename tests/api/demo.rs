@@ -119,3 +119,78 @@ async fn the_demo_has_the_articles_tasks_in_every_status_and_standing() {
         after["items"].as_array().unwrap().len()
     );
 }
+
+/// The demo's province (issue 15): Quảng Ninh's province bloc and three communes of the 2025
+/// map, with a directive, a task and a campaign sent down and answered in every way.
+#[tokio::test]
+async fn the_demo_has_a_province_sending_work_to_three_communes() {
+    let app = spawn_app().await;
+    app.seed_full_demo().await;
+    let tinh = app
+        .login("demo.tinh", crate::helpers::DEMO_PASSWORD)
+        .await
+        .access;
+    let (_, blocs) = app.get_json("/api/v1/blocs", &tinh).await;
+    let me = blocs["items"][0]["id"].as_str().unwrap().to_string();
+    let (_, tasks) = app.get_json("/api/v1/tasks", &tinh).await;
+    let task = tasks["items"][0]["id"].as_str().unwrap();
+    let (s, r) = app
+        .get_json(&format!("/api/v1/tasks/{task}/delegations"), &tinh)
+        .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(
+        (
+            &r["totals"]["delegated"],
+            &r["totals"]["accepted"],
+            &r["totals"]["awaiting_answer"],
+            &r["totals"]["declined"]
+        ),
+        (&json!(3), &json!(1), &json!(1), &json!(1))
+    );
+    let (_, dirs) = app.get_json("/api/v1/directives", &tinh).await;
+    let d = dirs["items"][0]["id"].as_str().unwrap();
+    let (_, sent) = app
+        .get_json(&format!("/api/v1/directives/{d}/dispatches"), &tinh)
+        .await;
+    let mut statuses: Vec<&str> = sent["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["status"].as_str().unwrap())
+        .collect();
+    statuses.sort();
+    assert_eq!(statuses, ["acknowledged", "reported", "sent"]);
+    let (_, camps) = app.get_json("/api/v1/campaigns", &tinh).await;
+    let c = camps["items"][0]["id"].as_str().unwrap();
+    let (_, p) = app
+        .get_json(
+            &format!("/api/v1/campaigns/{c}/progress?as_of=2026-04-30"),
+            &tinh,
+        )
+        .await;
+    let t = &p["targets"][0];
+    assert_eq!(
+        (t["units_in_scope"].as_i64(), t["units_reporting"].as_i64()),
+        (Some(6), Some(6))
+    );
+    // The province itself (no villages of its own) and each commune.
+    assert_eq!(t["blocs"].as_array().unwrap().len(), 4);
+    // Its communes sit under it.
+    let (_, kids) = app
+        .get_json(
+            &format!("/api/v1/blocs?parent_id={me}"),
+            &d_admin(&app).await,
+        )
+        .await;
+    let names: Vec<&str> = kids["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+}
+
+async fn d_admin(app: &crate::helpers::TestApp) -> String {
+    app.login_admin().await.access
+}

@@ -733,8 +733,7 @@ async fn figure(
     target: &str,
     unit: &str,
     as_of: &str,
-    num: f64,
-    den: f64,
+    (num, den): (f64, f64),
 ) -> (u16, Value) {
     let res = app
         .post_json(
@@ -866,8 +865,7 @@ async fn a_campaign_cascaded_to_three_communes_counts_their_units_and_a_merger_k
                     &kt,
                     &villages[i][j],
                     "2026-03-31",
-                    *num,
-                    *den,
+                    (*num, *den),
                 )
                 .await;
                 assert_eq!(s, 201, "{v}");
@@ -1036,8 +1034,7 @@ async fn a_campaign_cascaded_to_three_communes_counts_their_units_and_a_merger_k
         &kid1_t,
         &villages[1][0],
         "2026-07-31",
-        1.0,
-        2.0,
+        (1.0, 2.0),
     )
     .await;
     assert_eq!(
@@ -1091,8 +1088,7 @@ async fn a_campaign_cascaded_to_three_communes_counts_their_units_and_a_merger_k
         &kid1_t,
         &new_unit,
         "2026-07-31",
-        300.0,
-        400.0,
+        (300.0, 400.0),
     )
     .await;
     assert_eq!(s, 201, "{v}");
