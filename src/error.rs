@@ -349,8 +349,16 @@ fn is_unstorable_text(e: &DbErr) -> bool {
     }
 }
 
+/// Marks a write refused because what it names is read-only history (a dissolved bloc's).
+pub const READ_ONLY: &str = "read-only: ";
+
 impl From<DbErr> for ApiError {
     fn from(e: DbErr) -> Self {
+        if let DbErr::Custom(m) = &e
+            && let Some(detail) = m.strip_prefix(READ_ONLY)
+        {
+            return ApiError::conflict(detail);
+        }
         if db_unavailable(&e) {
             return ApiError::Unavailable(e.to_string());
         }

@@ -163,7 +163,8 @@ pub async fn find_under<E: Tenant>(
 }
 
 /// Reads across levels (issue 15): a bloc reads what it sent down to its child blocs and what
-/// came back, and what it received from its parent, nothing else of another bloc. Only reads
+/// came back, what it received from its parent, and the history of a bloc dissolved into it;
+/// nothing else of another bloc. Only reads
 /// by id (and a delegated task's reports and history) use it: lists stay in the caller's scope.
 pub trait Linked: Tenant {
     /// Rows of other blocs that `bloc` sent down (the tasks it delegated).
@@ -178,7 +179,16 @@ impl Scope {
         let own = self.condition(E::bloc_column());
         match self {
             Scope::Bloc(id) => {
-                let mut any = Condition::any().add(own);
+                // A bloc reads the history of the blocs dissolved into it, too.
+                let inherited = E::bloc_column().in_subquery(
+                    Query::select()
+                        .column(bloc::Column::Id)
+                        .from(bloc::Entity)
+                        .and_where(bloc::Column::SuccessorId.eq(*id))
+                        .and_where(bloc::Column::DissolvedOn.is_not_null())
+                        .to_owned(),
+                );
+                let mut any = Condition::any().add(own).add(inherited);
                 if let Some(c) = E::sent_down(*id).filter(|_| down) {
                     any = any.add(c);
                 }

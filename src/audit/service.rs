@@ -132,6 +132,12 @@ async fn record(
     request_id: Option<String>,
     e: Entry<'_>,
 ) -> Result<(), DbErr> {
+    // Every committed write passes here: none may name a dissolved bloc but its dissolution.
+    if let Some(b) = e.bloc_id
+        && e.action != "dissolve"
+    {
+        writable(conn, b).await?;
+    }
     let changes = diff(e.before.as_ref(), e.after.as_ref());
     audit_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -241,4 +247,20 @@ mod tests {
         let created = diff(None, Some(&after));
         assert_eq!(created["code"]["before"], Value::Null);
     }
+}
+
+/// Refuses (`409`) a write naming a dissolved bloc: its records are read-only history.
+async fn writable(conn: &impl ConnectionTrait, bloc_id: Uuid) -> Result<(), DbErr> {
+    use crate::entities::bloc;
+    use sea_orm::EntityTrait;
+    if let Some(b) = bloc::Entity::find_by_id(bloc_id).one(conn).await?
+        && let Some(day) = b.dissolved_on
+    {
+        return Err(DbErr::Custom(format!(
+            "{}{} was dissolved on {day}: its records are read-only",
+            crate::error::READ_ONLY,
+            b.name
+        )));
+    }
+    Ok(())
 }

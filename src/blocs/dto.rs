@@ -60,6 +60,14 @@ pub struct BlocDto {
     /// The decision that founded it.
     #[schema(example = "111-QĐ/TU")]
     pub founding_decision: Option<String>,
+    /// Its last day, when it was dissolved: it is read-only history since.
+    #[schema(example = json!(null))]
+    pub dissolved_on: Option<NaiveDate>,
+    /// The bloc its work went to.
+    #[schema(example = json!(null))]
+    pub successor_id: Option<Uuid>,
+    #[schema(example = json!(null))]
+    pub dissolution_decision: Option<String>,
     #[schema(example = 1)]
     pub version: i32,
     #[schema(example = "2016-01-25T01:30:00Z")]
@@ -79,6 +87,9 @@ impl From<bloc::Model> for BlocDto {
             province_id: m.province_id,
             established_on: m.established_on,
             founding_decision: m.founding_decision,
+            dissolved_on: m.dissolved_on,
+            successor_id: m.successor_id,
+            dissolution_decision: m.dissolution_decision,
             version: m.version,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -177,3 +188,59 @@ pub struct BlocQuery {
 }
 
 crate::paged!(BlocQuery);
+
+/// What happens to the dissolved bloc's accounts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountsOnDissolution {
+    /// Deactivated, with their staff records: nobody signs in as the old bloc again.
+    #[default]
+    Close,
+    /// Moved to the successor with their staff records (a bloc head becomes a deputy head).
+    Move,
+}
+
+/// A bloc dissolved into a successor (the admin): its open work moves, and it becomes
+/// read-only history.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"dissolved_on": "2025-06-30", "successor_id": "01a21945-3cc4-77ec-a861-b9337650b010",
+    "decision": "Nghị quyết 202/2025/QH15", "accounts": "move"}))]
+pub struct NewDissolution {
+    /// Its last day: not in the future, not before it was established.
+    pub dissolved_on: NaiveDate,
+    /// An existing bloc of the same province, not dissolved, not below this one.
+    pub successor_id: Uuid,
+    pub decision: String,
+    /// `close` (default) or `move`.
+    #[serde(default)]
+    pub accounts: AccountsOnDissolution,
+    /// Open tasks and campaigns that go to another bloc than the successor: `{"id", "bloc_id"}`.
+    #[serde(default)]
+    pub moves: Vec<ItemMove>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemMove {
+    /// An open task or a campaign not closed of the dissolved bloc.
+    pub id: Uuid,
+    /// An existing bloc of the same province, not dissolved.
+    pub bloc_id: Uuid,
+}
+
+/// What a dissolution did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Dissolution {
+    pub bloc: BlocDto,
+    #[schema(example = 4)]
+    pub tasks_moved: i64,
+    #[schema(example = 1)]
+    pub campaigns_moved: i64,
+    #[schema(example = 16)]
+    pub units_moved: i64,
+    #[schema(example = 20)]
+    pub staff_moved: i64,
+    #[schema(example = 0)]
+    pub accounts_closed: i64,
+}

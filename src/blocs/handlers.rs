@@ -1,5 +1,6 @@
 use super::{
-    dto::{BlocDto, BlocQuery, CreateBloc, CreatedBloc, UpdateBloc},
+    dissolution,
+    dto::{BlocDto, BlocQuery, CreateBloc, CreatedBloc, Dissolution, NewDissolution, UpdateBloc},
     service,
 };
 use crate::{
@@ -85,4 +86,28 @@ pub async fn update(
     let d = service::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
     let v = d.version;
     Ok(with_etag(StatusCode::OK, &d, v))
+}
+
+/// Dissolve a bloc into a successor (the admin), as the districts were on 1 July 2025: its open
+/// tasks (arriving as `received`, for the new bloc's head to take on) and running campaigns
+/// (with targets, figures and registrations) move to the successor or to the bloc named per
+/// item, its units to the successor, its accounts close or move (`accounts`), and the bloc
+/// becomes read-only history (`409` on any later write naming it). All of it or nothing.
+#[utoipa::path(tag = "blocs", params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1–200 visible ASCII characters, kept 24 hours", pattern = r"^[!-~]{1,200}$")),
+    request_body = NewDissolution,
+    responses(
+        (status = 201, description = "Dissolved", body = Dissolution),
+        (status = 403, description = "Only the admin dissolves blocs"),
+        (status = 409, description = "The bloc was dissolved already"),
+        (status = 422, description = "A successor that is dissolved, of another province, the bloc itself or below it (a cycle); a date in the future"),
+    ))]
+#[post("/blocs/{id}/dissolution")]
+pub async fn dissolve(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Json<NewDissolution>,
+) -> ApiResult<HttpResponse> {
+    let d = dissolution::dissolve(&state.db, &caller, id.into_inner(), body.0).await?;
+    Ok(HttpResponse::Created().json(d))
 }

@@ -1,4 +1,5 @@
 //! Bloc agencies, the tenants: every other resource belongs to one.
+mod dissolution;
 pub mod dto;
 mod handlers;
 pub mod service;
@@ -7,5 +8,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(handlers::list)
         .service(handlers::create)
         .service(handlers::get)
-        .service(handlers::update);
+        .service(handlers::update)
+        .service(handlers::dissolve);
 }

@@ -47,6 +47,7 @@ pub async fn cascade(
     let wanted = body.bloc_ids.iter().take(MAX_BLOCS).copied();
     let children: HashMap<Uuid, bloc::Model> = bloc::Entity::find()
         .filter(bloc::Column::ParentId.eq(parent.bloc_id))
+        .filter(bloc::Column::DissolvedOn.is_null())
         .filter(bloc::Column::Id.is_in(wanted.clone()))
         .all(&txn)
         .await?
@@ -78,7 +79,10 @@ pub async fn cascade(
         if blocs.contains(b) {
             c.add(&field, "is listed twice");
         } else if !children.contains_key(b) {
-            c.add(&field, "is not a child bloc of the campaign's bloc");
+            c.add(
+                &field,
+                "is not a child bloc of the campaign's bloc (or it was dissolved)",
+            );
         } else if joined.contains(b) {
             c.add(&field, "the campaign was already cascaded to this bloc");
         } else if !leads.contains_key(b) {

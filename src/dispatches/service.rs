@@ -112,6 +112,7 @@ pub async fn send(
     }
     let children: Vec<Uuid> = crate::entities::bloc::Entity::find()
         .filter(crate::entities::bloc::Column::ParentId.eq(d.bloc_id))
+        .filter(crate::entities::bloc::Column::DissolvedOn.is_null())
         .filter(
             crate::entities::bloc::Column::Id.is_in(body.bloc_ids.iter().take(MAX_UNITS).copied()),
         )
@@ -126,7 +127,10 @@ pub async fn send(
         if blocs.contains(b) {
             c.add(&field, "is listed twice");
         } else if !children.contains(b) {
-            c.add(&field, "is not a child bloc of the directive's bloc");
+            c.add(
+                &field,
+                "is not a child bloc of the directive's bloc (or it was dissolved)",
+            );
         } else if sent.iter().any(|s| s.to_bloc_id == Some(*b)) {
             c.add(&field, "the directive was already sent to this bloc");
         }

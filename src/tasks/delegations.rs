@@ -58,6 +58,7 @@ pub async fn delegate(
     }
     let children: HashMap<Uuid, bloc::Model> = bloc::Entity::find()
         .filter(bloc::Column::ParentId.eq(parent.bloc_id))
+        .filter(bloc::Column::DissolvedOn.is_null())
         .filter(bloc::Column::Id.is_in(body.bloc_ids.iter().take(MAX_BLOCS).copied()))
         .all(&txn)
         .await?
@@ -77,7 +78,10 @@ pub async fn delegate(
         if blocs.contains(b) {
             c.add(&field, "is listed twice");
         } else if !children.contains_key(b) {
-            c.add(&field, "is not a child bloc of this task's bloc");
+            c.add(
+                &field,
+                "is not a child bloc of this task's bloc (or it was dissolved)",
+            );
         } else if already.contains(b) {
             c.add(&field, "this task was already delegated to this bloc");
         }

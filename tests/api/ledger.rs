@@ -463,6 +463,20 @@ async fn every_write<'a>(app: &'a TestApp, d: &Demo) -> Ledger<'a> {
         assert_eq!(s, status, "{url}: {p}");
     }
 
+    // A commune bloc dissolved into the district: its people's accounts close, the bloc
+    // becomes history.
+    let child = own["child3"].clone();
+    let (s, p) = ledger
+        .write(
+            "post",
+            "/api/v1/blocs/{id}/dissolution",
+            &format!("/api/v1/blocs/{child}/dissolution"),
+            &json!({"dissolved_on": "2025-06-30", "successor_id": d.bloc_id, "decision": "Nghị quyết 1679/NQ-UBTVQH15"}),
+            a,
+        )
+        .await;
+    assert_eq!(s, 201, "{p}");
+
     // The account's own password.
     ledger
         .write(

@@ -1116,3 +1116,244 @@ async fn a_campaign_cascaded_to_three_communes_counts_their_units_and_a_merger_k
     assert_eq!(june["targets"][0]["units_in_scope"].as_i64(), Some(5));
     assert_eq!(june["targets"][0]["numerator"].as_f64(), Some(num));
 }
+
+#[tokio::test]
+async fn a_district_bloc_dissolved_into_its_province_moves_its_open_work_and_keeps_its_history() {
+    let app = spawn_app().await;
+    let admin = app.login_admin().await.access;
+    let province = open_bloc(
+        &app,
+        &admin,
+        json!({"name": "Khối MTTQ và các đoàn thể tỉnh Quảng Ninh", "level": "province", "province": "Quảng Ninh"}),
+        "tinh",
+    )
+    .await;
+    let district = open_bloc(
+        &app,
+        &admin,
+        json!({"name": "Khối MTTQ và các đoàn thể huyện Hải Hà", "level": "district", "parent_id": province.id,
+               "established_on": "2016-01-25"}),
+        "haiha",
+    )
+    .await;
+    let commune = open_bloc(
+        &app,
+        &admin,
+        json!({"name": "Khối xã Quảng Long", "level": "commune", "parent_id": district.id, "established_on": "2016-02-01"}),
+        "quanglong",
+    )
+    .await;
+    let (stranger, _) = app
+        .other_bloc(&admin, "Khối xã Tân Thanh", "Lạng Sơn", "tanthanh.head")
+        .await;
+    let village = units(&app, &district.head, &["Xã Quảng Thành"]).await;
+    // An open task and a completed one.
+    let mk = |title: &str| {
+        json!({"title": title, "description": "Rà soát, tổng hợp.", "expected_result": "Báo cáo",
+               "lead_organisation_id": district.org, "assignee_id": district.staff_id,
+               "opened_on": "2025-03-01", "due_date": "2025-09-30"})
+    };
+    let open_task = ok(
+        &app,
+        "/api/v1/tasks",
+        mk("Tổng kết 10 năm hoạt động của Khối"),
+        &district.head,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let done_task = ok(
+        &app,
+        "/api/v1/tasks",
+        mk("Báo cáo quý I năm 2025"),
+        &district.head,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (token, body) in [
+        (
+            &district.head,
+            json!({"action": "assign", "occurred_on": "2025-03-01"}),
+        ),
+        (
+            &district.staff,
+            json!({"action": "start", "occurred_on": "2025-03-02"}),
+        ),
+    ] {
+        let (s, v) = mv(&app, token, &open_task, body.clone()).await;
+        assert_eq!(s, 200, "{v}");
+        let (s, v) = mv(&app, token, &done_task, body).await;
+        assert_eq!(s, 200, "{v}");
+    }
+    for (token, body) in [
+        (
+            &district.staff,
+            json!({"action": "submit", "occurred_on": "2025-03-30", "report": {"text": "Đã báo cáo.", "progress": 100}}),
+        ),
+        (
+            &district.head,
+            json!({"action": "complete", "occurred_on": "2025-03-31"}),
+        ),
+    ] {
+        let (s, v) = mv(&app, token, &done_task, body).await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let camp = ok(
+        &app,
+        "/api/v1/campaigns",
+        json!({"name": "Ngày vì người nghèo năm 2025", "kind": "fund", "lead_organisation_id": district.org,
+               "start_on": "2025-01-01", "end_on": "2025-12-31"}),
+        &district.head,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/blocs/{}/dissolution", district.id);
+    let body = |successor: &str| json!({"dissolved_on": "2025-06-30", "successor_id": successor, "decision": "Nghị quyết 202/2025/QH15"});
+    // Bad input: the admin only; a successor below it (a cycle), of another province, itself.
+    assert_problem(
+        app.post_json(&path, &body(&province.id), Some(&province.head))
+            .await,
+        403,
+    )
+    .await;
+    for (successor, why) in [
+        (&commune.id, "below"),
+        (&stranger, "province"),
+        (&district.id, "itself"),
+    ] {
+        let p = assert_problem(
+            app.post_json(&path, &body(successor), Some(&admin)).await,
+            422,
+        )
+        .await;
+        assert_eq!(p["errors"][0]["field"], "successor_id", "{why}: {p}");
+    }
+    let r = ok(&app, &path, body(&province.id), &admin).await;
+    assert_eq!(
+        (
+            r["tasks_moved"].as_i64(),
+            r["campaigns_moved"].as_i64(),
+            r["units_moved"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    assert_eq!(r["bloc"]["dissolved_on"], "2025-06-30");
+    assert_eq!(r["accounts_closed"].as_i64(), Some(2), "{r}");
+    // Twice is a conflict; any later write naming it too.
+    assert_problem(
+        app.post_json(&path, &body(&province.id), Some(&admin))
+            .await,
+        409,
+    )
+    .await;
+    assert_problem(
+        app.patch_json(
+            &format!("/api/v1/blocs/{}", district.id),
+            &json!({"founding_decision": "x"}),
+            &admin,
+            None,
+        )
+        .await,
+        409,
+    )
+    .await;
+    // Its people's tokens ended with their accounts.
+    let (s, _) = app.get_json("/api/v1/tasks", &district.head).await;
+    assert_eq!(s, 401);
+    // The open task arrived at the province as received, with its history; the province head
+    // takes it on.
+    let (s, t) = app
+        .get_json(&format!("/api/v1/tasks/{open_task}"), &province.head)
+        .await;
+    assert_eq!(
+        (s, t["status"].as_str(), t["bloc_id"].as_str()),
+        (200, Some("received"), Some(province.id.as_str())),
+        "{t}"
+    );
+    let (_, h) = app
+        .get_json(
+            &format!("/api/v1/tasks/{open_task}/history"),
+            &province.head,
+        )
+        .await;
+    let actions: Vec<&str> = h["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["create", "assign", "start", "move"]);
+    let (s, v) = mv(
+        &app,
+        &province.head,
+        &open_task,
+        json!({"action": "accept"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    // The campaign, its unit and figures went too, led by the province's Front committee.
+    let (_, c) = app
+        .get_json(&format!("/api/v1/campaigns/{camp}"), &province.head)
+        .await;
+    assert_eq!(
+        (c["bloc_id"].as_str(), c["lead_organisation_id"].as_str()),
+        (Some(province.id.as_str()), Some(province.org.as_str()))
+    );
+    let (_, u) = app
+        .get_json(&format!("/api/v1/units/{}", village[0]), &province.head)
+        .await;
+    assert_eq!(u["bloc_id"], province.id.as_str());
+    // Its history stays readable to the admin, the portal and the successor's people: the
+    // completed task stayed, with its reports; a sibling of the province reads none of it.
+    let portal = app.portal_account(&admin, "Quảng Ninh", "cong.tinh").await;
+    let (s, reports) = app
+        .get_json(
+            &format!("/api/v1/tasks/{done_task}/reports"),
+            &province.staff,
+        )
+        .await;
+    assert_eq!(
+        (s, reports["items"].as_array().map(Vec::len)),
+        (200, Some(1))
+    );
+    let (s, _) = app
+        .get_json(&format!("/api/v1/tasks/{done_task}"), &commune.head)
+        .await;
+    assert_eq!(s, 404);
+    let (s, v) = mv(
+        &app,
+        &province.head,
+        &done_task,
+        json!({"action": "cancel"}),
+    )
+    .await;
+    assert_eq!(s, 404, "read, never written: {v}");
+    for token in [&admin, &portal, &province.head] {
+        let (s, t) = app
+            .get_json(&format!("/api/v1/tasks/{done_task}"), token)
+            .await;
+        assert_eq!(
+            (s, t["bloc_id"].as_str()),
+            (200, Some(district.id.as_str()))
+        );
+    }
+    // The commune below it can no longer be sent work by it; the feed tells the portal.
+    let (_, feed) = app
+        .get_json("/api/v1/changes?after=0&limit=1000", &portal)
+        .await;
+    let acts: Vec<&str> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["action"].as_str())
+        .collect();
+    assert!(
+        acts.contains(&"dissolve") && acts.contains(&"move") && acts.contains(&"close"),
+        "{acts:?}"
+    );
+}
