@@ -229,6 +229,22 @@ pub async fn list(
         .await?)
 }
 
+/// Refuses (`409`) a write naming a dissolved bloc: its records are read-only history.
+async fn writable(conn: &impl ConnectionTrait, bloc_id: Uuid) -> Result<(), DbErr> {
+    use crate::entities::bloc;
+    use sea_orm::EntityTrait;
+    if let Some(b) = bloc::Entity::find_by_id(bloc_id).one(conn).await?
+        && let Some(day) = b.dissolved_on
+    {
+        return Err(DbErr::Custom(format!(
+            "{}{} was dissolved on {day}: its records are read-only",
+            crate::error::READ_ONLY,
+            b.name
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,20 +263,4 @@ mod tests {
         let created = diff(None, Some(&after));
         assert_eq!(created["code"]["before"], Value::Null);
     }
-}
-
-/// Refuses (`409`) a write naming a dissolved bloc: its records are read-only history.
-async fn writable(conn: &impl ConnectionTrait, bloc_id: Uuid) -> Result<(), DbErr> {
-    use crate::entities::bloc;
-    use sea_orm::EntityTrait;
-    if let Some(b) = bloc::Entity::find_by_id(bloc_id).one(conn).await?
-        && let Some(day) = b.dissolved_on
-    {
-        return Err(DbErr::Custom(format!(
-            "{}{} was dissolved on {day}: its records are read-only",
-            crate::error::READ_ONLY,
-            b.name
-        )));
-    }
-    Ok(())
 }

@@ -10,7 +10,7 @@ use crate::{
     audit,
     auth::Caller,
     db::begin_write,
-    entities::{bloc, campaign, campaign_target, organisation},
+    entities::{campaign, campaign_target, organisation},
     error::ApiResult,
     policy::{self, Action, Actor, Resource},
     text,
@@ -22,8 +22,6 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 use uuid::Uuid;
-
-const MAX_BLOCS: usize = 500;
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn cascade(
@@ -38,22 +36,6 @@ pub async fn cascade(
     policy::authorize(&actor, Resource::Campaign, Action::Update, &led_by(&parent))?;
     closed_is_final(&parent)?;
     let mut c = Checks::new();
-    if body.bloc_ids.is_empty() || body.bloc_ids.len() > MAX_BLOCS {
-        c.add(
-            "bloc_ids",
-            format!("must list 1 to {MAX_BLOCS} child blocs"),
-        );
-    }
-    let wanted = body.bloc_ids.iter().take(MAX_BLOCS).copied();
-    let children: HashMap<Uuid, bloc::Model> = bloc::Entity::find()
-        .filter(bloc::Column::ParentId.eq(parent.bloc_id))
-        .filter(bloc::Column::DissolvedOn.is_null())
-        .filter(bloc::Column::Id.is_in(wanted.clone()))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|b| (b.id, b))
-        .collect();
     let joined: Vec<Uuid> = campaign::Entity::find()
         .filter(campaign::Column::ParentCampaignId.eq(parent.id))
         .all(&txn)
@@ -61,10 +43,19 @@ pub async fn cascade(
         .into_iter()
         .map(|k| k.bloc_id)
         .collect();
+    let named = crate::blocs::service::children_named(
+        &txn,
+        &mut c,
+        parent.bloc_id,
+        &body.bloc_ids,
+        &joined,
+        "campaign",
+    )
+    .await?;
     // Each child's campaign is led by its Front committee, the first one by code.
     let mut leads: HashMap<Uuid, Uuid> = HashMap::new();
     for o in organisation::Entity::find()
-        .filter(organisation::Column::BlocId.is_in(wanted))
+        .filter(organisation::Column::BlocId.is_in(named.iter().map(|(_, b)| *b)))
         .filter(organisation::Column::Kind.eq("fatherland_front"))
         .order_by_desc(organisation::Column::Code)
         .all(&txn)
@@ -74,24 +65,15 @@ pub async fn cascade(
     }
     let folded = text::fold(&parent.name);
     let mut blocs = Vec::new();
-    for (i, b) in body.bloc_ids.iter().enumerate().take(MAX_BLOCS) {
+    for (i, b) in named {
         let field = format!("bloc_ids[{i}]");
-        if blocs.contains(b) {
-            c.add(&field, "is listed twice");
-        } else if !children.contains_key(b) {
-            c.add(
-                &field,
-                "is not a child bloc of the campaign's bloc (or it was dissolved)",
-            );
-        } else if joined.contains(b) {
-            c.add(&field, "the campaign was already cascaded to this bloc");
-        } else if !leads.contains_key(b) {
+        if !leads.contains_key(&b) {
             c.add(
                 &field,
                 "the bloc has no `fatherland_front` organisation to lead its campaign",
             );
         } else if campaign::Entity::find()
-            .filter(campaign::Column::BlocId.eq(*b))
+            .filter(campaign::Column::BlocId.eq(b))
             .filter(campaign::Column::NameFolded.eq(folded.clone()))
             .one(&txn)
             .await?
@@ -99,7 +81,7 @@ pub async fn cascade(
         {
             c.add(&field, "the bloc already has a campaign of this name");
         }
-        blocs.push(*b);
+        blocs.push(b);
     }
     c.finish()?;
     let targets = targets_of(&txn, parent.id).await?;

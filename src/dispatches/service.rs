@@ -110,32 +110,23 @@ pub async fn send(
         }
         units.push(*u);
     }
-    let children: Vec<Uuid> = crate::entities::bloc::Entity::find()
-        .filter(crate::entities::bloc::Column::ParentId.eq(d.bloc_id))
-        .filter(crate::entities::bloc::Column::DissolvedOn.is_null())
-        .filter(
-            crate::entities::bloc::Column::Id.is_in(body.bloc_ids.iter().take(MAX_UNITS).copied()),
+    let already: Vec<Uuid> = sent.iter().filter_map(|s| s.to_bloc_id).collect();
+    let blocs: Vec<Uuid> = if body.bloc_ids.is_empty() {
+        vec![]
+    } else {
+        crate::blocs::service::children_named(
+            &txn,
+            &mut c,
+            d.bloc_id,
+            &body.bloc_ids,
+            &already,
+            "directive",
         )
-        .all(&txn)
         .await?
         .into_iter()
-        .map(|b| b.id)
-        .collect();
-    let mut blocs = Vec::new();
-    for (i, b) in body.bloc_ids.iter().enumerate().take(MAX_UNITS) {
-        let field = format!("bloc_ids[{i}]");
-        if blocs.contains(b) {
-            c.add(&field, "is listed twice");
-        } else if !children.contains(b) {
-            c.add(
-                &field,
-                "is not a child bloc of the directive's bloc (or it was dissolved)",
-            );
-        } else if sent.iter().any(|s| s.to_bloc_id == Some(*b)) {
-            c.add(&field, "the directive was already sent to this bloc");
-        }
-        blocs.push(*b);
-    }
+        .map(|(_, b)| b)
+        .collect()
+    };
     if body.sent_on > crate::clock::today() {
         c.add("sent_on", "must not be in the future");
     } else if d.issued_on.is_some_and(|i| body.sent_on < i) {

@@ -28,8 +28,6 @@ use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-const MAX_BLOCS: usize = 500;
-
 /// Sends the task down to each child bloc named, in one transaction.
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn delegate(
@@ -50,21 +48,6 @@ pub async fn delegate(
         )));
     }
     let mut c = Checks::new();
-    if body.bloc_ids.is_empty() || body.bloc_ids.len() > MAX_BLOCS {
-        c.add(
-            "bloc_ids",
-            format!("must list 1 to {MAX_BLOCS} child blocs"),
-        );
-    }
-    let children: HashMap<Uuid, bloc::Model> = bloc::Entity::find()
-        .filter(bloc::Column::ParentId.eq(parent.bloc_id))
-        .filter(bloc::Column::DissolvedOn.is_null())
-        .filter(bloc::Column::Id.is_in(body.bloc_ids.iter().take(MAX_BLOCS).copied()))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|b| (b.id, b))
-        .collect();
     let already: Vec<Uuid> = task::Entity::find()
         .filter(task::Column::ParentTaskId.eq(parent.id))
         .all(&txn)
@@ -72,21 +55,18 @@ pub async fn delegate(
         .into_iter()
         .map(|t| t.bloc_id)
         .collect();
-    let mut blocs = Vec::new();
-    for (i, b) in body.bloc_ids.iter().enumerate().take(MAX_BLOCS) {
-        let field = format!("bloc_ids[{i}]");
-        if blocs.contains(b) {
-            c.add(&field, "is listed twice");
-        } else if !children.contains_key(b) {
-            c.add(
-                &field,
-                "is not a child bloc of this task's bloc (or it was dissolved)",
-            );
-        } else if already.contains(b) {
-            c.add(&field, "this task was already delegated to this bloc");
-        }
-        blocs.push(*b);
-    }
+    let blocs: Vec<Uuid> = crate::blocs::service::children_named(
+        &txn,
+        &mut c,
+        parent.bloc_id,
+        &body.bloc_ids,
+        &already,
+        "task",
+    )
+    .await?
+    .into_iter()
+    .map(|(_, b)| b)
+    .collect();
     let note = c.opt_long_text("note", body.note.as_deref(), 4_000);
     let due = body.due_date.or(parent.due_date);
     if let (Some(d), Some(p)) = (body.due_date, parent.due_date)
