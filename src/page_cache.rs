@@ -1,8 +1,9 @@
-//! Answers of the busiest reads (the task list, my tasks) kept in memory, keyed by who may see
-//! them, the query, today's date and the change feed's position. Any committed write anywhere
+//! Answers of the busiest reads (the task list, my tasks, a campaign's progress) kept in memory,
+//! keyed by who may see them, the query, today's date and the change feed's position. Any committed write anywhere
 //! moves the position, so a kept answer is served only while nothing has changed since it was
 //! made: never stale, on one instance or many (each reads the shared position).
-use actix_web::web::Bytes;
+use crate::error::{ApiError, ApiResult};
+use actix_web::{HttpResponse, web::Bytes};
 use std::{collections::HashMap, sync::Mutex};
 
 /// Most answers kept; when full, everything is dropped (old positions are garbage anyway).
@@ -26,6 +27,29 @@ impl PageCache {
             pages.insert(key, page);
         }
     }
+}
+
+/// Serves the answer kept for `key` at the feed's `position` (read by the caller), or makes it
+/// and keeps it. A refusal is never kept.
+pub async fn serve<T: serde::Serialize>(
+    pages: &PageCache,
+    key: &str,
+    position: i64,
+    make: impl AsyncFnOnce() -> ApiResult<T>,
+) -> ApiResult<HttpResponse> {
+    let key = format!("{key}|{}|{position}", crate::clock::today());
+    let body = match pages.get(&key) {
+        Some(b) => b,
+        None => {
+            let answer = make().await?;
+            let b = Bytes::from(serde_json::to_vec(&answer).map_err(ApiError::internal)?);
+            pages.put(key, b.clone());
+            b
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 #[cfg(test)]

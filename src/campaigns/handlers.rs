@@ -102,12 +102,22 @@ pub async fn update(
 pub async fn progress(
     state: web::Data<AppState>,
     caller: Caller,
+    req: actix_web::HttpRequest,
     id: web::Path<Uuid>,
     q: crate::extract::Query<ProgressQuery>,
-) -> ApiResult<web::Json<CampaignProgress>> {
-    Ok(web::Json(
-        standing::progress(&state.db, &caller, id.into_inner(), q.into_inner()).await?,
-    ))
+) -> ApiResult<HttpResponse> {
+    // The same for every reader of the scope: kept until the next write anywhere.
+    let id = id.into_inner();
+    let key = format!(
+        "progress|{:?}|{id}|{}",
+        crate::tenancy::Scope::of(&caller),
+        req.query_string()
+    );
+    let position = crate::changes::service::position(&state.db).await?;
+    crate::page_cache::serve(&state.pages, &key, position, async || {
+        standing::progress(&state.db, &caller, id, q.into_inner()).await
+    })
+    .await
 }
 
 /// Cascade the campaign to child blocs of its bloc (its leaders): each joins with its own

@@ -10,7 +10,7 @@ use crate::{
     auth::Caller,
     concurrency::{IfMatch, with_etag},
     db::begin_write,
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     export::{self, Format},
     extract::Json,
     pagination::Page,
@@ -57,19 +57,7 @@ async fn cached<T: serde::Serialize>(
     make: impl AsyncFnOnce() -> ApiResult<T>,
 ) -> ApiResult<HttpResponse> {
     let position = crate::changes::service::position(&state.db).await?;
-    let key = format!("{key}|{}|{position}", crate::clock::today());
-    let body = match state.pages.get(&key) {
-        Some(b) => b,
-        None => {
-            let page = make().await?;
-            let b = web::Bytes::from(serde_json::to_vec(&page).map_err(ApiError::internal)?);
-            state.pages.put(key, b.clone());
-            b
-        }
-    };
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .body(body))
+    crate::page_cache::serve(&state.pages, &key, position, make).await
 }
 
 /// Create a task as a draft (bloc head; a deputy head for the sub-committee they head or the
