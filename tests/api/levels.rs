@@ -1357,3 +1357,50 @@ async fn a_district_bloc_dissolved_into_its_province_moves_its_open_work_and_kee
         "{acts:?}"
     );
 }
+
+/// Blocs, portal accounts and clients named by province before provinces were records are
+/// linked at start-up; a name no record matches becomes a record of its own, and nothing is lost.
+#[tokio::test]
+async fn names_from_before_provinces_were_records_are_linked_without_loss() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = spawn_app().await;
+    let admin = app.login_admin().await.access;
+    let (bloc, _) = app
+        .other_bloc(&admin, "Khối huyện Thanh Hà", "Quảng Ninh", "thanhha.head")
+        .await;
+    // As an older version left them: a province that is no record, and no province_id.
+    let db = &app.state.db;
+    let backend = db.get_database_backend();
+    for sql in [
+        "UPDATE blocs SET province = 'Hải Dương', province_folded = 'hai duong', province_id = NULL".to_string(),
+        "DELETE FROM provinces WHERE name_folded = 'hai duong'".to_string(),
+    ] {
+        db.execute_raw(Statement::from_string(backend, sql)).await.unwrap();
+    }
+    khoi::provinces::service::sync(db).await.unwrap();
+    khoi::provinces::service::sync(db).await.unwrap();
+    let (_, b) = app.get_json(&format!("/api/v1/blocs/{bloc}"), &admin).await;
+    assert_eq!(b["province"], "Hải Dương", "the name is kept");
+    let pid = b["province_id"].as_str().expect("linked").to_string();
+    let (s, p) = app
+        .get_json(&format!("/api/v1/provinces/{pid}"), &admin)
+        .await;
+    assert_eq!(
+        (s, p["name"].as_str(), p["code"].as_str()),
+        (200, Some("Hải Dương"), None)
+    );
+    let (_, all) = app.get_json("/api/v1/provinces?q=hai duong", &admin).await;
+    assert_eq!(
+        all["items"].as_array().unwrap().len(),
+        1,
+        "made once, however often it runs"
+    );
+    // The 34 are there once each, with their fixed ids.
+    let (_, qn) = app
+        .get_json(
+            "/api/v1/provinces/019ac000-0000-7000-8000-00000000000a",
+            &admin,
+        )
+        .await;
+    assert_eq!(qn["name"], "Quảng Ninh");
+}
