@@ -6,7 +6,8 @@ mod handlers;
 pub mod service;
 
 pub use service::{
-    Entry, Written, answer, log_and_announce, log_and_announce_by_system, log_and_announce_entry,
+    Entry, Rewrite, Written, answer, log_and_announce, log_and_announce_by_system,
+    log_and_announce_entry, save_and_record,
 };
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

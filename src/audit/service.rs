@@ -84,6 +84,48 @@ pub async fn log_and_announce<T: serde::Serialize>(
     .await
 }
 
+/// One row rewritten by a write that touches many (a merger, a dissolution): what it is and
+/// where it now belongs.
+pub struct Rewrite<'a> {
+    pub action: &'a str,
+    pub resource_type: &'a str,
+    pub resource_id: Uuid,
+    pub bloc_id: Option<Uuid>,
+}
+
+/// Saves `am` if the row is still at `read_version` (412 otherwise) and records the write as
+/// [`log_and_announce`] does, `before` and the saved row shown through `to_dto`.
+pub async fn save_and_record<A, D>(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    w: Rewrite<'_>,
+    before: &D,
+    (am, version_column, read_version): (A, <A::Entity as EntityTrait>::Column, i32),
+    to_dto: impl Fn(<A::Entity as EntityTrait>::Model) -> D,
+) -> ApiResult<<A::Entity as EntityTrait>::Model>
+where
+    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A> + Clone,
+    D: serde::Serialize,
+{
+    let saved =
+        crate::concurrency::save_if_unchanged(conn, am, version_column, read_version).await?;
+    log_and_announce(
+        conn,
+        caller,
+        Written {
+            action: w.action,
+            resource_type: w.resource_type,
+            resource_id: w.resource_id,
+            bloc_id: w.bloc_id,
+            before: Some(before),
+            after: Some(&to_dto(saved.clone())),
+        },
+    )
+    .await?;
+    Ok(saved)
+}
+
 /// [`log_and_announce`] for a write already in JSON.
 #[tracing::instrument(skip_all)]
 pub async fn log_and_announce_entry(

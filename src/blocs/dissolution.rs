@@ -164,21 +164,21 @@ pub async fn dissolve(
         am.bloc_id = Set(body.successor_id);
         am.version = Set(u.version + 1);
         am.updated_at = Set(now);
-        let after = save_if_unchanged(&txn, am, unit::Column::Version, u.version).await?;
-        crate::search::index(&txn, "unit", body.successor_id, u.id, &[&after.name]).await?;
-        audit::log_and_announce(
+        let after = audit::save_and_record(
             &txn,
             caller,
-            audit::Written {
+            audit::Rewrite {
                 action: "move",
                 resource_type: crate::units::service::RESOURCE,
                 resource_id: u.id,
                 bloc_id: Some(body.successor_id),
-                before: Some(&before),
-                after: Some(&crate::units::dto::UnitDto::from(after)),
             },
+            &before,
+            (am, unit::Column::Version, u.version),
+            crate::units::dto::UnitDto::from,
         )
         .await?;
+        crate::search::index(&txn, "unit", body.successor_id, u.id, &[&after.name]).await?;
         units_moved += 1;
     }
     let moving = body.accounts == AccountsOnDissolution::Move;
@@ -203,18 +203,18 @@ pub async fn dissolve(
         }
         am.version = Set(p.version + 1);
         am.updated_at = Set(now);
-        let after = save_if_unchanged(&txn, am, staff::Column::Version, p.version).await?;
-        audit::log_and_announce(
+        audit::save_and_record(
             &txn,
             caller,
-            audit::Written {
+            audit::Rewrite {
                 action: if moving { "move" } else { "close" },
                 resource_type: crate::staff::service::RESOURCE,
                 resource_id: p.id,
-                bloc_id: Some(after.bloc_id),
-                before: Some(&before),
-                after: Some(&crate::staff::dto::StaffDto::from(after)),
+                bloc_id: Some(if moving { body.successor_id } else { id }),
             },
+            &before,
+            (am, staff::Column::Version, p.version),
+            crate::staff::dto::StaffDto::from,
         )
         .await?;
         staff_moved += i64::from(moving);
@@ -239,19 +239,18 @@ pub async fn dissolve(
         }
         am.version = Set(a.version + 1);
         am.updated_at = Set(now);
-        let after =
-            save_if_unchanged(&txn, am, unit_assignment::Column::Version, a.version).await?;
-        audit::log_and_announce(
+        audit::save_and_record(
             &txn,
             caller,
-            audit::Written {
+            audit::Rewrite {
                 action: if moving { "move" } else { "close" },
                 resource_type: crate::unit_assignments::service::RESOURCE,
                 resource_id: a.id,
-                bloc_id: Some(after.bloc_id),
-                before: Some(&before),
-                after: Some(&crate::unit_assignments::service::to_dto(after)),
+                bloc_id: Some(if moving { body.successor_id } else { id }),
             },
+            &before,
+            (am, unit_assignment::Column::Version, a.version),
+            crate::unit_assignments::service::to_dto,
         )
         .await?;
     }
@@ -276,18 +275,18 @@ pub async fn dissolve(
         // The version moves: tokens carrying the old bloc end at once.
         am.version = Set(a.version + 1);
         am.updated_at = Set(now);
-        let after = save_if_unchanged(&txn, am, account::Column::Version, a.version).await?;
-        audit::log_and_announce(
+        audit::save_and_record(
             &txn,
             caller,
-            audit::Written {
+            audit::Rewrite {
                 action: if moving { "move" } else { "close" },
                 resource_type: crate::accounts::service::RESOURCE,
                 resource_id: a.id,
-                bloc_id: after.bloc_id,
-                before: Some(&before),
-                after: Some(&crate::accounts::dto::AccountDto::from(after)),
+                bloc_id: Some(if moving { body.successor_id } else { id }),
             },
+            &before,
+            (am, account::Column::Version, a.version),
+            crate::accounts::dto::AccountDto::from,
         )
         .await?;
     }
@@ -407,19 +406,18 @@ pub async fn dissolve(
             am.bloc_id = Set(b);
             am.version = Set(t.version + 1);
             am.updated_at = Set(now);
-            let after =
-                save_if_unchanged(&txn, am, campaign_target::Column::Version, t.version).await?;
-            audit::log_and_announce(
+            audit::save_and_record(
                 &txn,
                 caller,
-                audit::Written {
+                audit::Rewrite {
                     action: "move",
                     resource_type: crate::campaigns::targets::TARGET_RESOURCE,
                     resource_id: t.id,
                     bloc_id: Some(b),
-                    before: Some(&before),
-                    after: Some(&crate::campaigns::targets::target_dto(after)),
                 },
+                &before,
+                (am, campaign_target::Column::Version, t.version),
+                crate::campaigns::targets::target_dto,
             )
             .await?;
         }
@@ -441,20 +439,18 @@ pub async fn dissolve(
             am.organisation_id = Set(None);
             am.version = Set(r.version + 1);
             am.updated_at = Set(now);
-            let after =
-                save_if_unchanged(&txn, am, campaign_registration::Column::Version, r.version)
-                    .await?;
-            audit::log_and_announce(
+            audit::save_and_record(
                 &txn,
                 caller,
-                audit::Written {
+                audit::Rewrite {
                     action: "move",
                     resource_type: crate::campaigns::registrations::RESOURCE,
                     resource_id: r.id,
                     bloc_id: Some(b),
-                    before: Some(&before),
-                    after: Some(&crate::campaigns::registrations::to_dto(after)),
                 },
+                &before,
+                (am, campaign_registration::Column::Version, r.version),
+                crate::campaigns::registrations::to_dto,
             )
             .await?;
         }
@@ -468,18 +464,18 @@ pub async fn dissolve(
     am.dissolution_decision = Set(Some(decision));
     am.version = Set(gone.version + 1);
     am.updated_at = Set(now);
-    let after = save_if_unchanged(&txn, am, bloc::Column::Version, gone.version).await?;
-    audit::log_and_announce(
+    let after = audit::save_and_record(
         &txn,
         caller,
-        audit::Written {
+        audit::Rewrite {
             action: "dissolve",
             resource_type: RESOURCE,
             resource_id: id,
             bloc_id: Some(id),
-            before: Some(&before),
-            after: Some(&BlocDto::from(after.clone())),
         },
+        &before,
+        (am, bloc::Column::Version, gone.version),
+        BlocDto::from,
     )
     .await?;
     let out = Dissolution {

@@ -7,7 +7,6 @@ use super::{
 use crate::{
     audit,
     auth::Caller,
-    concurrency::save_if_unchanged,
     db::begin_write,
     entities::{campaign_measurement, directive_dispatch, unit, unit_assignment},
     error::{ApiError, ApiResult},
@@ -109,18 +108,18 @@ pub async fn merge(db: &DatabaseConnection, caller: &Caller, body: NewMerger) ->
         am.merger_decision = Set(Some(decision.clone()));
         am.version = Set(u.version + 1);
         am.updated_at = Set(now);
-        let after = save_if_unchanged(&txn, am, unit::Column::Version, u.version).await?;
-        audit::log_and_announce(
+        let after = audit::save_and_record(
             &txn,
             caller,
-            audit::Written {
+            audit::Rewrite {
                 action: "merge",
                 resource_type: RESOURCE,
                 resource_id: u.id,
                 bloc_id: Some(bloc_id),
-                before: Some(&UnitDto::from(u.clone())),
-                after: Some(&UnitDto::from(after.clone())),
             },
+            &UnitDto::from(u.clone()),
+            (am, unit::Column::Version, u.version),
+            UnitDto::from,
         )
         .await?;
         merged.push(UnitDto::from(after));
@@ -139,18 +138,18 @@ pub async fn merge(db: &DatabaseConnection, caller: &Caller, body: NewMerger) ->
         am.parent_id = Set(Some(new.id));
         am.version = Set(child.version + 1);
         am.updated_at = Set(now);
-        let after = save_if_unchanged(&txn, am, unit::Column::Version, child.version).await?;
-        audit::log_and_announce(
+        audit::save_and_record(
             &txn,
             caller,
-            audit::Written {
+            audit::Rewrite {
                 action: "merge",
                 resource_type: RESOURCE,
                 resource_id: child.id,
                 bloc_id: Some(bloc_id),
-                before: Some(&before),
-                after: Some(&UnitDto::from(after)),
             },
+            &before,
+            (am, unit::Column::Version, child.version),
+            UnitDto::from,
         )
         .await?;
         units_moved += 1;
@@ -172,19 +171,18 @@ pub async fn merge(db: &DatabaseConnection, caller: &Caller, body: NewMerger) ->
         am.unit_id = Set(new.id);
         am.version = Set(a.version + 1);
         am.updated_at = Set(now);
-        let after =
-            save_if_unchanged(&txn, am, unit_assignment::Column::Version, a.version).await?;
-        audit::log_and_announce(
+        audit::save_and_record(
             &txn,
             caller,
-            audit::Written {
+            audit::Rewrite {
                 action: "merge",
                 resource_type: crate::unit_assignments::service::RESOURCE,
                 resource_id: a.id,
                 bloc_id: Some(bloc_id),
-                before: Some(&before),
-                after: Some(&crate::unit_assignments::service::to_dto(after)),
             },
+            &before,
+            (am, unit_assignment::Column::Version, a.version),
+            crate::unit_assignments::service::to_dto,
         )
         .await?;
         assignments_moved += 1;
@@ -209,19 +207,18 @@ pub async fn merge(db: &DatabaseConnection, caller: &Caller, body: NewMerger) ->
         am.unit_id = Set(Some(new.id));
         am.version = Set(d.version + 1);
         am.updated_at = Set(now);
-        let after =
-            save_if_unchanged(&txn, am, directive_dispatch::Column::Version, d.version).await?;
-        audit::log_and_announce(
+        audit::save_and_record(
             &txn,
             caller,
-            audit::Written {
+            audit::Rewrite {
                 action: "merge",
                 resource_type: crate::dispatches::service::RESOURCE,
                 resource_id: d.id,
                 bloc_id: Some(bloc_id),
-                before: Some(&before),
-                after: Some(&crate::dispatches::service::to_dto(after)),
             },
+            &before,
+            (am, directive_dispatch::Column::Version, d.version),
+            crate::dispatches::service::to_dto,
         )
         .await?;
         dispatches_moved += 1;
