@@ -238,63 +238,47 @@ pub fn select_with_received<E: Linked>(scope: &Scope) -> Select<E> {
     E::find().filter(scope.linked::<E>(false, true))
 }
 
+/// `column IN (SELECT select FROM E WHERE by = bloc AND select IS NOT NULL)`: rows of other
+/// blocs that a row of `bloc` points at, or that point at one of its rows.
+fn linked_by<E: EntityTrait + Default>(
+    column: impl ColumnTrait,
+    select: E::Column,
+    by: E::Column,
+    bloc: Uuid,
+) -> Option<Condition> {
+    Some(
+        Condition::all().add(
+            column.in_subquery(
+                Query::select()
+                    .column(select)
+                    .from(E::default())
+                    .and_where(by.eq(bloc))
+                    .and_where(select.is_not_null())
+                    .to_owned(),
+            ),
+        ),
+    )
+}
+
 impl Linked for task::Entity {
     fn sent_down(bloc: Uuid) -> Option<Condition> {
-        Some(
-            Condition::all().add(
-                task::Column::ParentTaskId.in_subquery(
-                    Query::select()
-                        .column(task::Column::Id)
-                        .from(task::Entity)
-                        .and_where(task::Column::BlocId.eq(bloc))
-                        .to_owned(),
-                ),
-            ),
-        )
+        use task::Column::*;
+        linked_by::<task::Entity>(ParentTaskId, Id, BlocId, bloc)
     }
     fn received(bloc: Uuid) -> Option<Condition> {
-        Some(
-            Condition::all().add(
-                task::Column::Id.in_subquery(
-                    Query::select()
-                        .column(task::Column::ParentTaskId)
-                        .from(task::Entity)
-                        .and_where(task::Column::BlocId.eq(bloc))
-                        .and_where(task::Column::ParentTaskId.is_not_null())
-                        .to_owned(),
-                ),
-            ),
-        )
+        use task::Column::*;
+        linked_by::<task::Entity>(Id, ParentTaskId, BlocId, bloc)
     }
 }
 
 impl Linked for campaign::Entity {
     fn sent_down(bloc: Uuid) -> Option<Condition> {
-        Some(
-            Condition::all().add(
-                campaign::Column::ParentCampaignId.in_subquery(
-                    Query::select()
-                        .column(campaign::Column::Id)
-                        .from(campaign::Entity)
-                        .and_where(campaign::Column::BlocId.eq(bloc))
-                        .to_owned(),
-                ),
-            ),
-        )
+        use campaign::Column::*;
+        linked_by::<campaign::Entity>(ParentCampaignId, Id, BlocId, bloc)
     }
     fn received(bloc: Uuid) -> Option<Condition> {
-        Some(
-            Condition::all().add(
-                campaign::Column::Id.in_subquery(
-                    Query::select()
-                        .column(campaign::Column::ParentCampaignId)
-                        .from(campaign::Entity)
-                        .and_where(campaign::Column::BlocId.eq(bloc))
-                        .and_where(campaign::Column::ParentCampaignId.is_not_null())
-                        .to_owned(),
-                ),
-            ),
-        )
+        use campaign::Column::*;
+        linked_by::<campaign::Entity>(Id, ParentCampaignId, BlocId, bloc)
     }
 }
 
@@ -303,17 +287,8 @@ impl Linked for directive::Entity {
         None
     }
     fn received(bloc: Uuid) -> Option<Condition> {
-        Some(
-            Condition::all().add(
-                directive::Column::Id.in_subquery(
-                    Query::select()
-                        .column(directive_dispatch::Column::DirectiveId)
-                        .from(directive_dispatch::Entity)
-                        .and_where(directive_dispatch::Column::ToBlocId.eq(bloc))
-                        .to_owned(),
-                ),
-            ),
-        )
+        use directive_dispatch::Column::*;
+        linked_by::<directive_dispatch::Entity>(directive::Column::Id, DirectiveId, ToBlocId, bloc)
     }
 }
 
