@@ -163,3 +163,48 @@ pub fn code(c: &mut Checks, field: &str, raw: &str) -> String {
     }
     v
 }
+
+/// The child blocs a piece of work is sent down to (`bloc_ids`), checked: each a bloc under
+/// `parent` that is not dissolved, listed once, and not among those `already` sent it. Problems
+/// are named `bloc_ids[i]`; the valid ones are answered with their place in the list.
+pub async fn child_blocs(
+    conn: &impl ConnectionTrait,
+    c: &mut crate::validate::Checks,
+    parent: Uuid,
+    ids: &[Uuid],
+    already: &[Uuid],
+    what: &str,
+) -> Result<Vec<(usize, Uuid)>, DbErr> {
+    const MAX: usize = 500;
+    if ids.is_empty() || ids.len() > MAX {
+        c.add("bloc_ids", format!("must list 1 to {MAX} child blocs"));
+    }
+    let children: Vec<Uuid> = crate::entities::bloc::Entity::find()
+        .filter(crate::entities::bloc::Column::ParentId.eq(parent))
+        .filter(crate::entities::bloc::Column::DissolvedOn.is_null())
+        .filter(crate::entities::bloc::Column::Id.is_in(ids.iter().take(MAX).copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|b| b.id)
+        .collect();
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    for (i, b) in ids.iter().enumerate().take(MAX) {
+        let field = format!("bloc_ids[{i}]");
+        if seen.contains(b) {
+            c.add(&field, "is listed twice");
+        } else if !children.contains(b) {
+            c.add(
+                &field,
+                format!("is not a child bloc of the {what}'s bloc (or it was dissolved)"),
+            );
+        } else if already.contains(b) {
+            c.add(&field, format!("the {what} was already sent to this bloc"));
+        } else {
+            out.push((i, *b));
+        }
+        seen.push(*b);
+    }
+    Ok(out)
+}

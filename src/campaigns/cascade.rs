@@ -43,7 +43,7 @@ pub async fn cascade(
         .into_iter()
         .map(|k| k.bloc_id)
         .collect();
-    let named = crate::blocs::service::children_named(
+    let named = crate::refs::child_blocs(
         &txn,
         &mut c,
         parent.bloc_id,

@@ -114,7 +114,7 @@ pub async fn send(
     let blocs: Vec<Uuid> = if body.bloc_ids.is_empty() {
         vec![]
     } else {
-        crate::blocs::service::children_named(
+        crate::refs::child_blocs(
             &txn,
             &mut c,
             d.bloc_id,

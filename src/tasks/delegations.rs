@@ -4,7 +4,7 @@
 use super::dates::day_of_move;
 use super::service::{NO_DUE, RESOURCE, dto, event, status_of, target};
 use super::{
-    dto::{DelegatedTask, DelegationTotals, Delegations, NewDelegation, TaskDto},
+    dto::{DelegatedTask, DelegationTotals, Delegations, NewDelegation},
     workflow::{self, Standing, Status},
 };
 use crate::{
@@ -55,7 +55,7 @@ pub async fn delegate(
         .into_iter()
         .map(|t| t.bloc_id)
         .collect();
-    let blocs: Vec<Uuid> = crate::blocs::service::children_named(
+    let blocs: Vec<Uuid> = crate::refs::child_blocs(
         &txn,
         &mut c,
         parent.bloc_id,
@@ -333,12 +333,4 @@ pub(super) async fn children_done(
                 .collect(),
         ),
     })
-}
-
-/// A task as a reader of another bloc sees it across levels: nothing it may do to it.
-pub(super) fn seen_across(mut t: TaskDto, caller: &Caller) -> TaskDto {
-    if Scope::of(caller).own_bloc().is_some_and(|b| b != t.bloc_id) {
-        t.allowed_actions.clear();
-    }
-    t
 }

@@ -296,10 +296,12 @@ pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResul
     // Across levels: the tasks this bloc delegated, and the one it received.
     let m = tenancy::find_linked::<task::Entity>(db, &Scope::of(caller), id, "task").await?;
     let actor = Actor::of(db, caller).await?;
-    Ok(super::delegations::seen_across(
-        as_seen_by(&actor, dto(db, m).await?),
-        caller,
-    ))
+    let mut t = as_seen_by(&actor, dto(db, m).await?);
+    // A task of another bloc, read across levels: nothing the caller may do to it.
+    if Scope::of(caller).own_bloc().is_some_and(|b| b != t.bloc_id) {
+        t.allowed_actions.clear();
+    }
+    Ok(t)
 }
 
 /// The caller's staff record id, through their account.
