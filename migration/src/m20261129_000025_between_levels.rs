@@ -119,15 +119,25 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         let db = m.get_connection();
-        for sql in [
+        let script = [
             "CREATE INDEX ix_campaigns_parent ON campaigns (parent_campaign_id) \
              WHERE parent_campaign_id IS NOT NULL",
             "CREATE INDEX ix_campaign_targets_parent ON campaign_targets (parent_target_id) \
              WHERE parent_target_id IS NOT NULL",
             "CREATE INDEX ix_units_successor ON units (successor_id) WHERE successor_id IS NOT NULL",
-        ] {
-            db.execute_unprepared(sql).await?;
-        }
+            // A unit merged away leaves its name to the units that exist (a merged commune
+            // often keeps one of its predecessors' names).
+            "DROP INDEX ux_units_name_in_parent",
+            "DROP INDEX ux_units_name_top_level",
+            "CREATE UNIQUE INDEX ux_units_name_in_parent ON units (bloc_id, parent_id, name_folded) \
+             WHERE parent_id IS NOT NULL AND valid_to IS NULL",
+            "CREATE UNIQUE INDEX ux_units_name_top_level ON units (bloc_id, name_folded) \
+             WHERE parent_id IS NULL AND valid_to IS NULL",
+        ]
+        .join(";\n");
+        // One call, so every statement runs on one connection of the pool (SQLite keeps its
+        // schema per connection).
+        db.execute_unprepared(&script).await?;
         db.execute_unprepared(
             "CREATE INDEX ix_tasks_parent ON tasks (parent_task_id, bloc_id) \
              WHERE parent_task_id IS NOT NULL",
@@ -202,7 +212,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
-        for sql in [
+        // One call, so every statement runs on one connection of the pool.
+        let script = [
             "DROP INDEX ix_dispatches_to_bloc",
             "DROP INDEX ux_dispatches_directive_bloc",
             "DELETE FROM directive_dispatches WHERE to_bloc_id IS NOT NULL",
@@ -213,6 +224,12 @@ impl MigrationTrait for Migration {
             "ALTER TABLE api_clients DROP COLUMN province_id",
             "ALTER TABLE accounts DROP COLUMN province_id",
             "ALTER TABLE blocs DROP COLUMN province_id",
+            "DROP INDEX ux_units_name_in_parent",
+            "DROP INDEX ux_units_name_top_level",
+            "CREATE UNIQUE INDEX ux_units_name_in_parent ON units (bloc_id, parent_id, name_folded) \
+             WHERE parent_id IS NOT NULL",
+            "CREATE UNIQUE INDEX ux_units_name_top_level ON units (bloc_id, name_folded) \
+             WHERE parent_id IS NULL",
             "DROP INDEX ix_units_successor",
             "DROP INDEX ix_campaign_targets_parent",
             "DROP INDEX ix_campaigns_parent",
@@ -229,9 +246,9 @@ impl MigrationTrait for Migration {
             "ALTER TABLE campaigns DROP COLUMN parent_campaign_id",
             "DROP TABLE provinces",
             "ALTER TABLE change_feed DROP COLUMN action",
-        ] {
-            db.execute_unprepared(sql).await?;
-        }
+        ]
+        .join(";\n");
+        db.execute_unprepared(&script).await?;
         Ok(())
     }
 }

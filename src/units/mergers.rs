@@ -2,7 +2,7 @@
 //! work moves, in one transaction. Campaign series stay continuous (`campaigns::lineage`).
 use super::{
     dto::{Merger, NewMerger, UnitDto},
-    service::{RESOURCE, open_in},
+    service::{Opened, RESOURCE, open_in},
 };
 use crate::{
     audit,
@@ -90,21 +90,15 @@ pub async fn merge(db: &DatabaseConnection, caller: &Caller, body: NewMerger) ->
     }
     c.finish()?;
     let last_day = last_day.unwrap_or(body.merged_on);
-    let new = open_in(
-        &txn,
-        caller,
-        bloc_id,
-        body.new_unit,
-        Some((body.merged_on, decision.as_str())),
-    )
-    .await
-    .map_err(|e| e.under("new_unit."))?;
+    // The merged units close first, pointing at the unit to come: a name they leave may be
+    // the new one's (a merged commune often keeps one of its predecessors' names).
+    let new_id = Uuid::now_v7();
     let now = Utc::now();
     let mut merged = Vec::new();
     for u in &olds {
         let mut am: unit::ActiveModel = u.clone().into();
         am.valid_to = Set(Some(last_day));
-        am.successor_id = Set(Some(new.id));
+        am.successor_id = Set(Some(new_id));
         am.merger_decision = Set(Some(decision.clone()));
         am.version = Set(u.version + 1);
         am.updated_at = Set(now);
@@ -124,6 +118,19 @@ pub async fn merge(db: &DatabaseConnection, caller: &Caller, body: NewMerger) ->
         .await?;
         merged.push(UnitDto::from(after));
     }
+    let new = open_in(
+        &txn,
+        caller,
+        bloc_id,
+        body.new_unit,
+        Some(Opened {
+            id: new_id,
+            on: body.merged_on,
+            decision: &decision,
+        }),
+    )
+    .await
+    .map_err(|e| e.under("new_unit."))?;
     let ids: Vec<Uuid> = olds.iter().map(|u| u.id).collect();
     // Units below them now sit below the new one.
     let mut units_moved = 0;

@@ -116,7 +116,7 @@ async fn name_taken(
     bloc_id: Uuid,
     parent_id: Option<Uuid>,
     folded: &str,
-    except: Option<Uuid>,
+    except: &[Uuid],
 ) -> Result<bool, sea_orm::DbErr> {
     // A unit merged away leaves its name to the units that exist.
     let mut s = unit::Entity::find()
@@ -127,8 +127,8 @@ async fn name_taken(
         Some(p) => s.filter(unit::Column::ParentId.eq(p)),
         None => s.filter(unit::Column::ParentId.is_null()),
     };
-    if let Some(id) = except {
-        s = s.filter(unit::Column::Id.ne(id));
+    if !except.is_empty() {
+        s = s.filter(unit::Column::Id.is_not_in(except.iter().copied()));
     }
     Ok(s.one(conn).await?.is_some())
 }
@@ -174,13 +174,21 @@ pub(crate) async fn create_in(
     open_in(txn, caller, bloc_id, body, None).await
 }
 
+/// A unit opened by a merger: its id (the merged units already point at it), the day and the
+/// decision.
+pub(super) struct Opened<'a> {
+    pub id: Uuid,
+    pub on: chrono::NaiveDate,
+    pub decision: &'a str,
+}
+
 /// As [`create_in`], for a unit opened on a day by a decision (a merger).
 pub(super) async fn open_in(
     txn: &impl ConnectionTrait,
     caller: &Caller,
     bloc_id: Uuid,
     body: CreateUnit,
-    opened: Option<(chrono::NaiveDate, &str)>,
+    opened: Option<Opened<'_>>,
 ) -> ApiResult<UnitDto> {
     let mut c = Checks::new();
     let name = c.text("name", &body.name, 200);
@@ -189,14 +197,14 @@ pub(super) async fn open_in(
     refs::unit_in_bloc(txn, &mut c, "parent_id", bloc_id, body.parent_id).await?;
     c.finish()?;
     let folded = text::fold(&name);
-    if name_taken(txn, bloc_id, body.parent_id, &folded, None).await? {
+    if name_taken(txn, bloc_id, body.parent_id, &folded, &[]).await? {
         return Err(ApiError::conflict(format!(
             "a unit named `{name}` already exists there"
         )));
     }
     let now = Utc::now();
     let model = unit::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(opened.as_ref().map_or_else(Uuid::now_v7, |o| o.id)),
         bloc_id: Set(bloc_id),
         name: Set(name),
         name_folded: Set(folded),
@@ -205,10 +213,10 @@ pub(super) async fn open_in(
         population: Set(body.population),
         households: Set(body.households),
         code: Set(code),
-        valid_from: Set(opened.map(|(d, _)| d)),
+        valid_from: Set(opened.as_ref().map(|o| o.on)),
         valid_to: Set(None),
         successor_id: Set(None),
-        merger_decision: Set(opened.map(|(_, d)| d.to_string())),
+        merger_decision: Set(opened.as_ref().map(|o| o.decision.to_string())),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -298,7 +306,7 @@ pub async fn update(
     c.finish()?;
     let folded = text::fold(&name);
     if (folded != current.name_folded || parent != current.parent_id)
-        && name_taken(&txn, current.bloc_id, parent, &folded, Some(id)).await?
+        && name_taken(&txn, current.bloc_id, parent, &folded, &[id]).await?
     {
         return Err(ApiError::conflict(format!(
             "a unit named `{name}` already exists there"

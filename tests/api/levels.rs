@@ -1404,3 +1404,143 @@ async fn names_from_before_provinces_were_records_are_linked_without_loss() {
         .await;
     assert_eq!(qn["name"], "Quảng Ninh");
 }
+
+/// Three communes of a district merged into one on 1 July 2025, as the reform did: the
+/// district's figure and series run on across the merger date, and the portal hears of it.
+#[tokio::test]
+async fn three_communes_merged_into_one_keep_the_series_continuous() {
+    let app = spawn_app().await;
+    let admin = app.login_admin().await.access;
+    let district = open_bloc(
+        &app,
+        &admin,
+        json!({"name": "Khối MTTQ và các đoàn thể huyện Hải Hà", "level": "district", "province": "Quảng Ninh",
+               "established_on": "2016-01-25"}),
+        "haiha",
+    )
+    .await;
+    let mut communes = Vec::new();
+    for n in ["Quảng Hà", "Quảng Minh", "Quảng Điền"] {
+        let u = ok(
+            &app,
+            "/api/v1/units",
+            json!({"name": n, "kind": "commune"}),
+            &district.head,
+        )
+        .await;
+        communes.push(u["id"].as_str().unwrap().to_string());
+    }
+    let camp = ok(
+        &app,
+        "/api/v1/campaigns",
+        json!({"name": "Toàn dân đoàn kết xây dựng nông thôn mới", "kind": "movement", "lead_organisation_id": district.org,
+               "start_on": "2025-01-01", "end_on": "2025-12-31"}),
+        &district.head,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let target = ok(
+        &app,
+        &format!("/api/v1/campaigns/{camp}/targets"),
+        json!({"indicator": "Tỷ lệ hộ gia đình văn hóa", "measure": "percent", "aggregation": "ratio",
+               "target_value": 90, "deadline": "2025-12-31"}),
+        &district.head,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Monthly figures from January to June 2025, each commune its own.
+    let mut round = Vec::new();
+    for (m, day) in [
+        "2025-01-31",
+        "2025-02-28",
+        "2025-03-31",
+        "2025-04-30",
+        "2025-05-31",
+        "2025-06-30",
+    ]
+    .iter()
+    .enumerate()
+    {
+        for (i, u) in communes.iter().enumerate() {
+            round.push(json!({"unit_id": u, "as_of": day, "numerator": 500 + 10 * m + 5 * i, "denominator": 800 + 100 * i}));
+        }
+    }
+    ok(
+        &app,
+        &format!("/api/v1/campaigns/{camp}/targets/{target}/measurements"),
+        Value::Array(round),
+        &district.staff,
+    )
+    .await;
+    let progress = |day: &str| {
+        let app = &app;
+        let url = format!("/api/v1/campaigns/{camp}/progress?as_of={day}");
+        let token = district.head.clone();
+        async move { app.get_json(&url, &token).await.1["targets"][0].clone() }
+    };
+    let june = progress("2025-06-30").await;
+    let series_before: Vec<Option<f64>> = june["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_f64())
+        .collect();
+    let m = ok(
+        &app,
+        "/api/v1/units/mergers",
+        json!({"unit_ids": communes, "new_unit": {"name": "Quảng Hà", "kind": "commune", "code": "07078"},
+               "merged_on": "2025-07-01", "decision": "Nghị quyết 1679/NQ-UBTVQH15"}),
+        &district.head,
+    )
+    .await;
+    let merged = m["unit"]["id"].as_str().unwrap().to_string();
+    assert_eq!(m["merged"].as_array().unwrap().len(), 3);
+    // In July the new commune carries its predecessors' aggregate: the figure runs on.
+    let july = progress("2025-07-31").await;
+    assert_eq!(
+        (july["numerator"].as_f64(), july["denominator"].as_f64()),
+        (june["numerator"].as_f64(), june["denominator"].as_f64())
+    );
+    assert_eq!(july["units_in_scope"].as_i64(), Some(1));
+    let series_after: Vec<Option<f64>> = july["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_f64())
+        .collect();
+    assert_eq!(
+        &series_after[..6],
+        &series_before[..],
+        "January to June read the same"
+    );
+    assert_eq!(series_after[6], series_before[5], "July carries June on");
+    // The new commune's own figure from August.
+    ok(
+        &app,
+        &format!("/api/v1/campaigns/{camp}/targets/{target}/measurements"),
+        json!({"unit_id": merged, "as_of": "2025-08-31", "numerator": 2300, "denominator": 2700}),
+        &district.staff,
+    )
+    .await;
+    let aug = progress("2025-08-31").await;
+    assert_eq!(
+        (aug["numerator"].as_f64(), aug["denominator"].as_f64()),
+        (Some(2300.0), Some(2700.0))
+    );
+    // The portal hears of the merger.
+    let portal = app.portal_account(&admin, "Quảng Ninh", "cong.tinh").await;
+    let (_, feed) = app
+        .get_json("/api/v1/changes?after=0&limit=1000", &portal)
+        .await;
+    let merges = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] == "merge")
+        .count();
+    assert_eq!(merges, 3, "the three communes closed by the merger");
+}
