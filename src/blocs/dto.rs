@@ -162,6 +162,11 @@ pub struct OpenedHead {
 #[schema(example = json!({"founding_decision": "111-QĐ/TU"}))]
 pub struct UpdateBloc {
     pub name: Option<String>,
+    /// The bloc above it (the admin only): of a higher level and the same province, never the
+    /// bloc itself or one below it; `null` puts it under none.
+    #[serde(default, deserialize_with = "validate::patch")]
+    #[schema(value_type = Option<Uuid>)]
+    pub parent_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "validate::patch")]
     #[schema(value_type = Option<NaiveDate>)]
     pub established_on: Option<Option<NaiveDate>>,

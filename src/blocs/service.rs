@@ -318,6 +318,18 @@ pub async fn update(
     if let Some(f) = &body.founding_decision {
         am.founding_decision = Set(c.opt_text("founding_decision", f.as_deref(), 100));
     }
+    if let Some(parent) = body.parent_id {
+        policy::authorize(
+            &Actor::with_role(caller.role),
+            Resource::Bloc,
+            Action::Move,
+            &Target::default(),
+        )?;
+        if let Some(p) = parent {
+            check_new_parent(&txn, &mut c, &current, p).await?;
+        }
+        am.parent_id = Set(parent);
+    }
     c.finish()?;
     am.version = Set(current.version + 1);
     am.updated_at = Set(Utc::now());
@@ -338,4 +350,46 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     Ok(BlocDto::from(updated))
+}
+
+/// A bloc may sit under `parent` if it is a bloc of a higher level in the same province that is
+/// not the bloc itself nor below it (a cycle of parents), and not dissolved.
+async fn check_new_parent(
+    conn: &impl ConnectionTrait,
+    c: &mut Checks,
+    b: &bloc::Model,
+    parent: Uuid,
+) -> Result<(), sea_orm::DbErr> {
+    let Some(p) = bloc::Entity::find_by_id(parent).one(conn).await? else {
+        c.add("parent_id", "no such bloc");
+        return Ok(());
+    };
+    let level = Level::parse(&b.level).unwrap_or(Level::Commune);
+    if !level.may_have_parent(Level::parse(&p.level).unwrap_or(Level::Commune)) {
+        c.add(
+            "parent_id",
+            format!("a {} bloc cannot sit under a {} bloc", b.level, p.level),
+        );
+    } else if p.province_folded != b.province_folded {
+        c.add("parent_id", format!("must be a bloc of {}", b.province));
+    } else if p.dissolved_on.is_some() {
+        c.add("parent_id", "is dissolved");
+    }
+    // Walk up from the new parent: meeting the bloc itself would close a circle.
+    let mut at = Some(p.id);
+    for _ in 0..16 {
+        let Some(id) = at else { break };
+        if id == b.id {
+            c.add(
+                "parent_id",
+                "is the bloc itself or a bloc below it: parents would go round in a circle",
+            );
+            break;
+        }
+        at = bloc::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .and_then(|x| x.parent_id);
+    }
+    Ok(())
 }

@@ -115,6 +115,8 @@ pub const RULES: &[(Resource, Action, [Rule; 5])] = &[
     (Bloc, Read, [Yes, Yes, Yes, Yes, Yes]),
     (Bloc, Create, [Yes, No, No, No, No]),
     (Bloc, Update, [Yes, Yes, No, No, No]),
+    // Putting a bloc under another (or under none) reshapes who sends it work.
+    (Bloc, Move, [Yes, No, No, No, No]),
     (Account, Read, [Yes, Yes, No, No, No]),
     (Account, Create, [Yes, Yes, No, No, No]),
     (Account, Update, [Yes, Yes, No, No, No]),
@@ -450,6 +452,7 @@ pub fn authorize(
             },
             match (resource, action) {
                 (Staff, Move) => "this person between these sub-committees",
+                (Bloc, Move) => "this bloc under another (the admin does)",
                 (Province, _) => "provinces",
                 (Bloc, _) => "this bloc",
                 (Account, _) => "accounts",

@@ -1212,6 +1212,30 @@ async fn a_district_bloc_dissolved_into_its_province_moves_its_open_work_and_kee
         .as_str()
         .unwrap()
         .to_string();
+    // Parents never go round in a circle, and only the admin moves a bloc under another.
+    let p = assert_problem(
+        app.patch_json(
+            &format!("/api/v1/blocs/{}", province.id),
+            &json!({"parent_id": commune.id}),
+            &admin,
+            None,
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "parent_id", "{p}");
+    assert_problem(
+        app.patch_json(
+            &format!("/api/v1/blocs/{}", commune.id),
+            &json!({"parent_id": province.id}),
+            &commune.head,
+            None,
+        )
+        .await,
+        403,
+    )
+    .await;
     let path = format!("/api/v1/blocs/{}/dissolution", district.id);
     let body = |successor: &str| json!({"dissolved_on": "2025-06-30", "successor_id": successor, "decision": "Nghị quyết 202/2025/QH15"});
     // Bad input: the admin only; a successor below it (a cycle), of another province, itself.
