@@ -11,11 +11,13 @@ use crate::{
     db::begin_write,
     entities::{
         account, bloc, campaign, campaign_measurement, campaign_organisation,
-        campaign_registration, campaign_target, organisation, staff, task, task_coordinator,
-        task_event, task_report, unit, unit_assignment,
+        campaign_registration, campaign_target, organisation, recommendation,
+        recommendation_response, staff, supervision, task, task_coordinator, task_event,
+        task_report, unit, unit_assignment,
     },
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
+    supervisions::dto::RecommendationStatus,
     tasks::workflow::Status,
     validate::Checks,
 };
@@ -111,11 +113,36 @@ pub async fn dissolve(
         .filter(campaign::Column::Status.ne("closed"))
         .all(&txn)
         .await?;
+    // Supervisions still following up recommendations go on at their new bloc.
+    let pending: Vec<&str> = [RecommendationStatus::Open, RecommendationStatus::Accepted]
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    let supervisions = supervision::Entity::find()
+        .filter(supervision::Column::BlocId.eq(id))
+        .filter(
+            supervision::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(recommendation::Column::SupervisionId)
+                    .from(recommendation::Entity)
+                    .and_where(recommendation::Column::BlocId.eq(id))
+                    .and_where(recommendation::Column::Status.is_in(pending))
+                    .to_owned(),
+            ),
+        )
+        .all(&txn)
+        .await?;
     let mut dest: HashMap<Uuid, Uuid> = HashMap::new();
     for (i, m) in body.moves.iter().enumerate() {
         let field = format!("moves[{i}].id");
-        if !tasks.iter().any(|t| t.id == m.id) && !campaigns.iter().any(|k| k.id == m.id) {
-            c.add(&field, "no open task or running campaign of this bloc");
+        if !tasks.iter().any(|t| t.id == m.id)
+            && !campaigns.iter().any(|k| k.id == m.id)
+            && !supervisions.iter().any(|s| s.id == m.id)
+        {
+            c.add(
+                &field,
+                "no open task, running campaign or supervision with open recommendations of this bloc",
+            );
         } else if dest.insert(m.id, m.bloc_id).is_some() {
             c.add(&field, "is listed twice");
         }
@@ -457,6 +484,96 @@ pub async fn dissolve(
         campaigns_moved += 1;
     }
 
+    // Supervisions with recommendations still open go with their findings, recommendations
+    // and responses; what pointed into the old bloc (directive, organisation, sub-committee) is
+    // let go.
+    let mut supervisions_moved = 0;
+    for s in &supervisions {
+        let b = to(s.id);
+        let before = crate::supervisions::service::dto(&txn, s.clone()).await?;
+        let mut am: supervision::ActiveModel = s.clone().into();
+        am.bloc_id = Set(b);
+        am.directive_id = Set(None);
+        am.lead_organisation_id = Set(None);
+        am.sub_committee_id = Set(None);
+        am.version = Set(s.version + 1);
+        am.updated_at = Set(now);
+        let after = crate::concurrency::save_if_unchanged(
+            &txn,
+            am,
+            supervision::Column::Version,
+            s.version,
+        )
+        .await?;
+        for (table, col) in [
+            ("supervision_findings", "supervision_id"),
+            ("supervision_members", "supervision_id"),
+            ("supervision_units", "supervision_id"),
+        ] {
+            txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+                txn.get_database_backend(),
+                match txn.get_database_backend() {
+                    sea_orm::DatabaseBackend::Postgres => {
+                        format!("UPDATE {table} SET bloc_id = $1 WHERE {col} = $2")
+                    }
+                    _ => format!("UPDATE {table} SET bloc_id = ? WHERE {col} = ?"),
+                },
+                [b.into(), s.id.into()],
+            ))
+            .await?;
+        }
+        audit::log_and_announce(
+            &txn,
+            caller,
+            audit::Written {
+                action: "move",
+                resource_type: crate::supervisions::service::RESOURCE,
+                resource_id: s.id,
+                bloc_id: Some(b),
+                before: Some(&before),
+                after: Some(&crate::supervisions::service::dto(&txn, after).await?),
+            },
+        )
+        .await?;
+        for r in recommendation::Entity::find()
+            .filter(recommendation::Column::SupervisionId.eq(s.id))
+            .all(&txn)
+            .await?
+        {
+            let before = crate::supervisions::recommendations::rec_dto(&txn, r.clone()).await?;
+            recommendation_response::Entity::update_many()
+                .col_expr(recommendation_response::Column::BlocId, Expr::value(b))
+                .filter(recommendation_response::Column::RecommendationId.eq(r.id))
+                .exec(&txn)
+                .await?;
+            let mut am: recommendation::ActiveModel = r.clone().into();
+            am.bloc_id = Set(b);
+            am.version = Set(r.version + 1);
+            am.updated_at = Set(now);
+            let after = crate::concurrency::save_if_unchanged(
+                &txn,
+                am,
+                recommendation::Column::Version,
+                r.version,
+            )
+            .await?;
+            audit::log_and_announce(
+                &txn,
+                caller,
+                audit::Written {
+                    action: "move",
+                    resource_type: "supervision_recommendation",
+                    resource_id: r.id,
+                    bloc_id: Some(b),
+                    before: Some(&before),
+                    after: Some(&crate::supervisions::recommendations::rec_dto(&txn, after).await?),
+                },
+            )
+            .await?;
+        }
+        supervisions_moved += 1;
+    }
+
     let before = BlocDto::from(gone.clone());
     let mut am: bloc::ActiveModel = gone.clone().into();
     am.dissolved_on = Set(Some(body.dissolved_on));
@@ -482,6 +599,7 @@ pub async fn dissolve(
         bloc: BlocDto::from(after),
         tasks_moved,
         campaigns_moved,
+        supervisions_moved,
         units_moved,
         staff_moved,
         accounts_closed,

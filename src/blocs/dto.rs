@@ -220,7 +220,8 @@ pub struct NewDissolution {
     /// `close` (default) or `move`.
     #[serde(default)]
     pub accounts: AccountsOnDissolution,
-    /// Open tasks and campaigns that go to another bloc than the successor: `{"id", "bloc_id"}`.
+    /// Open tasks, running campaigns and supervisions with open recommendations that go to
+    /// another bloc than the successor: `{"id", "bloc_id"}`.
     #[serde(default)]
     pub moves: Vec<ItemMove>,
 }
@@ -242,6 +243,9 @@ pub struct Dissolution {
     pub tasks_moved: i64,
     #[schema(example = 1)]
     pub campaigns_moved: i64,
+    /// Supervisions with recommendations still open, moved with them.
+    #[schema(example = 1)]
+    pub supervisions_moved: i64,
     #[schema(example = 16)]
     pub units_moved: i64,
     #[schema(example = 20)]

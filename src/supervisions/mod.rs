@@ -3,7 +3,7 @@
 pub mod dto;
 mod findings;
 mod handlers;
-mod recommendations;
+pub(crate) mod recommendations;
 mod report;
 pub mod seed;
 pub mod service;

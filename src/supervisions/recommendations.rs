@@ -89,7 +89,10 @@ fn as_seen_by(actor: &Actor, s: &sup::Model, mut d: RecommendationDto) -> Recomm
     d
 }
 
-async fn rec_dto(conn: &impl ConnectionTrait, m: rec::Model) -> Result<RecommendationDto, DbErr> {
+pub(crate) async fn rec_dto(
+    conn: &impl ConnectionTrait,
+    m: rec::Model,
+) -> Result<RecommendationDto, DbErr> {
     Ok(rec_dtos(conn, vec![m]).await?.remove(0))
 }
 

@@ -1236,6 +1236,36 @@ async fn a_district_bloc_dissolved_into_its_province_moves_its_open_work_and_kee
         403,
     )
     .await;
+    // A supervision still following up a recommendation.
+    let sup = ok(
+        &app,
+        "/api/v1/supervisions",
+        json!({"kind": "supervision", "title": "Giám sát công khai tài chính", "subject": "UBND xã Quảng Thành",
+               "planned_start": "2025-05-05", "planned_end": "2025-05-20", "lead_organisation_id": district.org,
+               "member_ids": [district.staff_id], "unit_ids": [village[0]]}),
+        &district.head,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    patch_ok(
+        &app,
+        &format!("/api/v1/supervisions/{sup}"),
+        json!({"status": "in_progress"}),
+        &district.head,
+    )
+    .await;
+    let rec = ok(
+        &app,
+        &format!("/api/v1/supervisions/{sup}/recommendations"),
+        json!({"addressee": "UBND xã Quảng Thành", "due_on": "2025-09-30", "text": "Niêm yết công khai dự toán ngân sách xã."}),
+        &district.head,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let path = format!("/api/v1/blocs/{}/dissolution", district.id);
     let body = |successor: &str| json!({"dissolved_on": "2025-06-30", "successor_id": successor, "decision": "Nghị quyết 202/2025/QH15"});
     // Bad input: the admin only; a successor below it (a cycle), of another province, itself.
@@ -1267,6 +1297,7 @@ async fn a_district_bloc_dissolved_into_its_province_moves_its_open_work_and_kee
         (Some(1), Some(1), Some(1))
     );
     assert_eq!(r["bloc"]["dissolved_on"], "2025-06-30");
+    assert_eq!(r["supervisions_moved"].as_i64(), Some(1), "{r}");
     assert_eq!(r["accounts_closed"].as_i64(), Some(2), "{r}");
     // Twice is a conflict; any later write naming it too.
     assert_problem(
@@ -1332,6 +1363,22 @@ async fn a_district_bloc_dissolved_into_its_province_moves_its_open_work_and_kee
         .get_json(&format!("/api/v1/units/{}", village[0]), &province.head)
         .await;
     assert_eq!(u["bloc_id"], province.id.as_str());
+    // The open recommendation is followed up by the province now.
+    let (s, rv) = app
+        .get_json(
+            &format!("/api/v1/supervisions/{sup}/recommendations/{rec}"),
+            &province.head,
+        )
+        .await;
+    assert_eq!((s, rv["status"].as_str()), (200, Some("open")), "{rv}");
+    let res = app
+        .post_json(
+            &format!("/api/v1/supervisions/{sup}/recommendations/{rec}/responses"),
+            &json!({"responded_on": "2025-08-15", "status": "accepted", "text": "UBND xã đang niêm yết."}),
+            Some(&province.staff),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     // Its history stays readable to the admin, the portal and the successor's people: the
     // completed task stayed, with its reports; a sibling of the province reads none of it.
     let portal = app.portal_account(&admin, "Quảng Ninh", "cong.tinh").await;
