@@ -209,12 +209,7 @@ pub async fn find_linked<E: Linked>(
     id: Uuid,
     what: &str,
 ) -> Result<E::Model, crate::error::ApiError> {
-    E::find()
-        .filter(scope.linked::<E>(true, true))
-        .filter(E::id_column().eq(id))
-        .one(conn)
-        .await?
-        .ok_or_else(|| crate::error::ApiError::not_found(what))
+    find_across::<E>(conn, scope.linked::<E>(true, true), id, what).await
 }
 
 /// One resource by id: the caller's own, or one its bloc sent down (a delegated task, whose
@@ -225,8 +220,17 @@ pub async fn find_sent_down<E: Linked>(
     id: Uuid,
     what: &str,
 ) -> Result<E::Model, crate::error::ApiError> {
+    find_across::<E>(conn, scope.linked::<E>(true, false), id, what).await
+}
+
+async fn find_across<E: Linked>(
+    conn: &impl sea_orm::ConnectionTrait,
+    reach: Condition,
+    id: Uuid,
+    what: &str,
+) -> Result<E::Model, crate::error::ApiError> {
     E::find()
-        .filter(scope.linked::<E>(true, false))
+        .filter(reach)
         .filter(E::id_column().eq(id))
         .one(conn)
         .await?

@@ -12,8 +12,8 @@ use crate::{
     entities::{
         account, bloc, campaign, campaign_measurement, campaign_organisation,
         campaign_registration, campaign_target, organisation, recommendation,
-        recommendation_response, staff, supervision, task, task_coordinator, task_event,
-        task_report, unit, unit_assignment,
+        recommendation_response, staff, supervision, supervision_finding, supervision_member,
+        supervision_unit, task, task_coordinator, task_event, task_report, unit, unit_assignment,
     },
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
@@ -343,18 +343,12 @@ pub async fn dissolve(
             .filter(task_coordinator::Column::TaskId.eq(t.id))
             .exec(&txn)
             .await?;
-        for (table_col, id_col) in [(task_event::Column::BlocId, task_event::Column::TaskId)] {
-            task_event::Entity::update_many()
-                .col_expr(table_col, Expr::value(b))
-                .filter(id_col.eq(t.id))
-                .exec(&txn)
-                .await?;
+        {
+            use task_event::Column as E;
+            use task_report::Column as R;
+            rehome::<task_event::Entity>(&txn, E::BlocId, E::TaskId, t.id, b).await?;
+            rehome::<task_report::Entity>(&txn, R::BlocId, R::TaskId, t.id, b).await?;
         }
-        task_report::Entity::update_many()
-            .col_expr(task_report::Column::BlocId, Expr::value(b))
-            .filter(task_report::Column::TaskId.eq(t.id))
-            .exec(&txn)
-            .await?;
         crate::search::index(
             &txn,
             "task",
@@ -450,11 +444,10 @@ pub async fn dissolve(
         }
         // Figures are never changed, only re-homed with their campaign (not announced: a
         // figure's content is the same).
-        campaign_measurement::Entity::update_many()
-            .col_expr(campaign_measurement::Column::BlocId, Expr::value(b))
-            .filter(campaign_measurement::Column::CampaignId.eq(k.id))
-            .exec(&txn)
-            .await?;
+        {
+            use campaign_measurement::Column as M;
+            rehome::<campaign_measurement::Entity>(&txn, M::BlocId, M::CampaignId, k.id, b).await?;
+        }
         for r in campaign_registration::Entity::find()
             .filter(campaign_registration::Column::CampaignId.eq(k.id))
             .all(&txn)
@@ -505,22 +498,15 @@ pub async fn dissolve(
             s.version,
         )
         .await?;
-        for (table, col) in [
-            ("supervision_findings", "supervision_id"),
-            ("supervision_members", "supervision_id"),
-            ("supervision_units", "supervision_id"),
-        ] {
-            txn.execute_raw(sea_orm::Statement::from_sql_and_values(
-                txn.get_database_backend(),
-                match txn.get_database_backend() {
-                    sea_orm::DatabaseBackend::Postgres => {
-                        format!("UPDATE {table} SET bloc_id = $1 WHERE {col} = $2")
-                    }
-                    _ => format!("UPDATE {table} SET bloc_id = ? WHERE {col} = ?"),
-                },
-                [b.into(), s.id.into()],
-            ))
-            .await?;
+        {
+            use supervision_finding::Column as F;
+            use supervision_member::Column as M;
+            use supervision_unit::Column as U;
+            rehome::<supervision_finding::Entity>(&txn, F::BlocId, F::SupervisionId, s.id, b)
+                .await?;
+            rehome::<supervision_member::Entity>(&txn, M::BlocId, M::SupervisionId, s.id, b)
+                .await?;
+            rehome::<supervision_unit::Entity>(&txn, U::BlocId, U::SupervisionId, s.id, b).await?;
         }
         audit::log_and_announce(
             &txn,
@@ -541,11 +527,17 @@ pub async fn dissolve(
             .await?
         {
             let before = crate::supervisions::recommendations::rec_dto(&txn, r.clone()).await?;
-            recommendation_response::Entity::update_many()
-                .col_expr(recommendation_response::Column::BlocId, Expr::value(b))
-                .filter(recommendation_response::Column::RecommendationId.eq(r.id))
-                .exec(&txn)
+            {
+                use recommendation_response::Column as R;
+                rehome::<recommendation_response::Entity>(
+                    &txn,
+                    R::BlocId,
+                    R::RecommendationId,
+                    r.id,
+                    b,
+                )
                 .await?;
+            }
             let mut am: recommendation::ActiveModel = r.clone().into();
             am.bloc_id = Set(b);
             am.version = Set(r.version + 1);
@@ -607,4 +599,21 @@ pub async fn dissolve(
     audit::answer(&txn, caller, true, &out).await?;
     txn.commit().await?;
     Ok(out)
+}
+
+/// Points the rows of `E` under `parent` at bloc `to`: history that is no resource of its own
+/// (events, reports, figures, findings, …) moves with what it belongs to, unannounced.
+async fn rehome<E: EntityTrait>(
+    conn: &impl ConnectionTrait,
+    bloc_column: E::Column,
+    parent_column: E::Column,
+    parent: Uuid,
+    to: Uuid,
+) -> Result<(), sea_orm::DbErr> {
+    E::update_many()
+        .col_expr(bloc_column, Expr::value(to))
+        .filter(parent_column.eq(parent))
+        .exec(conn)
+        .await?;
+    Ok(())
 }

@@ -168,27 +168,12 @@ pub async fn create(
             }
         }
     }
-    let province = match province {
-        Some(p) => p,
-        None => {
-            if body.parent_id.is_none() && body.province.is_none() && body.province_id.is_none() {
-                c.add("province", "is required when there is no parent bloc");
-            }
-            crate::entities::province::Model {
-                id: Uuid::nil(),
-                code: None,
-                name: String::new(),
-                name_folded: String::new(),
-                full_name: String::new(),
-                valid_from: None,
-                valid_to: None,
-                version: 0,
-                created_at: Utc::now(),
-                updated_at: Utc::now(),
-            }
-        }
-    };
+    // No province named nor inherited, and no other problem that says why.
+    if province.is_none() && c.ok() {
+        c.add("province", "is required when there is no parent bloc");
+    }
     c.finish()?;
+    let province = province.ok_or_else(|| ApiError::internal("province checked"))?;
     let now = Utc::now();
     let model = bloc::ActiveModel {
         id: Set(Uuid::now_v7()),

@@ -76,7 +76,12 @@ async fn figures(
 
 /// The units of the blocs counted, by kind, in name order: who is expected to report on a day
 /// (units closed before it, or opened after it, are not).
+#[derive(Clone)]
 struct Units(Vec<(Uuid, String, String, Uuid)>);
+
+/// The units of each set of blocs already read for one answer: a campaign's targets, and the
+/// campaigns of a report, mostly count the same blocs.
+type UnitsRead = HashMap<Vec<Uuid>, Units>;
 
 impl Units {
     async fn of(
@@ -136,6 +141,7 @@ async fn inputs(
     conn: &impl ConnectionTrait,
     t: &campaign_target::Model,
     as_of: NaiveDate,
+    read: &mut UnitsRead,
 ) -> Result<Inputs, DbErr> {
     let kids: Vec<(Uuid, Uuid)> = campaign_target::Entity::find()
         .select_only()
@@ -170,7 +176,14 @@ async fn inputs(
             as_of,
         )
         .await?,
-        units: Units::of(conn, &blocs, as_of).await?,
+        units: match read.get(&blocs) {
+            Some(u) => u.clone(),
+            None => {
+                let u = Units::of(conn, &blocs, as_of).await?;
+                read.insert(blocs.clone(), u.clone());
+                u
+            }
+        },
         blocs: names,
     })
 }
@@ -315,8 +328,9 @@ pub async fn progress(
     // The parent bloc reads a cascaded child's progress; a child its parent's.
     let campaign = service::find_readable(db, caller, campaign_id).await?;
     let mut targets = Vec::new();
+    let mut read = UnitsRead::new();
     for t in targets::targets_of(db, campaign.id).await? {
-        let input = inputs(db, &t, as_of).await?;
+        let input = inputs(db, &t, as_of, &mut read).await?;
         targets.push(target_progress(&t, &input, as_of, since, true));
     }
     let counts = service::task_counts(db, &[&campaign]).await?;
@@ -355,7 +369,7 @@ pub async fn headline(
     t: &campaign_target::Model,
     as_of: NaiveDate,
 ) -> Result<TargetHeadline, DbErr> {
-    let input = inputs(conn, t, as_of).await?;
+    let input = inputs(conn, t, as_of, &mut UnitsRead::new()).await?;
     let since = first_of_month(as_of);
     Ok(to_headline(target_progress(t, &input, as_of, since, false)))
 }
@@ -385,10 +399,11 @@ pub async fn report(
     let cursor = keyset.next_cursor(&mut rows, limit, |m| (json!(null), m.id));
     let counts = service::task_counts(db, &rows.iter().collect::<Vec<_>>()).await?;
     let mut items = Vec::with_capacity(rows.len());
+    let mut read = UnitsRead::new();
     for c in rows {
         let mut targets = Vec::new();
         for t in targets::targets_of(db, c.id).await? {
-            let input = inputs(db, &t, as_of).await?;
+            let input = inputs(db, &t, as_of, &mut read).await?;
             let p = target_progress(&t, &input, as_of, since, false);
             targets.push(to_headline(p));
         }

@@ -321,8 +321,12 @@ pub async fn sync(db: &DatabaseConnection) -> Result<(), DbErr> {
     {
         names.push(k.province);
     }
-    for name in names {
-        let folded = text::fold(&text::clean(&name));
+    // Each name once, however many blocs, accounts and clients carry it.
+    let names: std::collections::BTreeMap<String, String> = names
+        .into_iter()
+        .map(|n| (text::fold(&text::clean(&n)), n))
+        .collect();
+    for (folded, name) in names {
         let p = match province::Entity::find()
             .filter(province::Column::NameFolded.eq(folded.clone()))
             .one(db)

@@ -191,7 +191,8 @@ pub async fn delegate(
         )
         .await?;
     }
-    let out = rollup_in(&txn, id).await?;
+    let waits = body.waits_for_children.unwrap_or(parent.waits_for_children);
+    let out = rollup_in(&txn, id, waits).await?;
     audit::answer(&txn, caller, true, &out).await?;
     txn.commit().await?;
     Ok(out)
@@ -201,15 +202,15 @@ pub async fn delegate(
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn rollup(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<Delegations> {
     policy::may_read(caller, Resource::Task)?;
-    tenancy::find::<task::Entity>(db, &Scope::of(caller), id, "task").await?;
-    rollup_in(db, id).await
+    let parent = tenancy::find::<task::Entity>(db, &Scope::of(caller), id, "task").await?;
+    rollup_in(db, id, parent.waits_for_children).await
 }
 
-async fn rollup_in(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<Delegations> {
-    let parent = task::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("task"))?;
+async fn rollup_in(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    waits_for_children: bool,
+) -> ApiResult<Delegations> {
     let kids = task::Entity::find()
         .filter(task::Column::ParentTaskId.eq(id))
         .order_by_asc(task::Column::Id)
@@ -290,8 +291,8 @@ async fn rollup_in(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<Delegatio
         totals.progress = progress_sum / progress_n;
     }
     Ok(Delegations {
-        task_id: parent.id,
-        waits_for_children: parent.waits_for_children,
+        task_id: id,
+        waits_for_children,
         totals,
         children,
     })

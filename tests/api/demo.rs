@@ -179,7 +179,7 @@ async fn the_demo_has_a_province_sending_work_to_three_communes() {
     let (_, kids) = app
         .get_json(
             &format!("/api/v1/blocs?parent_id={me}"),
-            &d_admin(&app).await,
+            &app.login_admin().await.access,
         )
         .await;
     let names: Vec<&str> = kids["items"]
@@ -189,8 +189,4 @@ async fn the_demo_has_a_province_sending_work_to_three_communes() {
         .map(|b| b["name"].as_str().unwrap())
         .collect();
     assert_eq!(names.len(), 3, "{names:?}");
-}
-
-async fn d_admin(app: &crate::helpers::TestApp) -> String {
-    app.login_admin().await.access
 }

@@ -207,10 +207,17 @@ async fn a_province_sends_work_down_to_three_communes_and_reads_what_comes_back(
         );
     }
     let ids: Vec<&str> = communes.iter().map(|c| c.id.as_str()).collect();
-    // A bloc of another province, to send to by mistake.
-    let (stranger, _) = app
+    // A bloc of another province, to send to by mistake, with a person of its own.
+    let (stranger, stranger_head) = app
         .other_bloc(&admin, "Khối xã Tân Thanh", "Lạng Sơn", "tanthanh.head")
         .await;
+    ok(
+        &app,
+        "/api/v1/staff",
+        json!({"full_name": "Hoàng Văn Tân", "role": "staff"}),
+        &stranger_head,
+    )
+    .await;
     // No new district after the 2025 reform; an older one is kept for history.
     let p = assert_problem(
         app.post_json(
@@ -662,36 +669,42 @@ async fn a_province_sends_work_down_to_three_communes_and_reads_what_comes_back(
         .map(|t| t["bloc_id"].as_str().unwrap())
         .collect();
     assert_eq!(blocs, [ids[1]]);
-    for path in [
-        "tasks",
-        "directives",
-        "staff",
-        "organisations",
-        "units",
-        "campaigns",
-        "dispatches",
+    // Narrowed, each list holds that bloc's own rows and none of the others' the portal sees.
+    for (path, bloc) in [
+        ("tasks", ids[0]),
+        ("staff", ids[0]),
+        ("organisations", ids[0]),
+        ("directives", province.id.as_str()),
+        ("dispatches", province.id.as_str()),
     ] {
+        let (_, all) = app.get_json(&format!("/api/v1/{path}"), &portal).await;
+        let all = all["items"].as_array().unwrap().clone();
         let (s, page) = app
-            .get_json(&format!("/api/v1/{path}?bloc_id={stranger}"), &portal)
-            .await;
-        assert_eq!(
-            (s, page["items"].as_array().map(Vec::len)),
-            (200, Some(0)),
-            "{path}"
-        );
-        let (s, page) = app
-            .get_json(&format!("/api/v1/{path}?bloc_id={}", ids[0]), &portal)
+            .get_json(&format!("/api/v1/{path}?bloc_id={bloc}"), &portal)
             .await;
         assert_eq!(s, 200, "{path}");
-        assert!(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|i| i["bloc_id"] == ids[0]),
-            "{path}: {page}"
+        let mine = page["items"].as_array().unwrap();
+        assert!(!mine.is_empty(), "{path}: {page}");
+        assert!(mine.iter().all(|i| i["bloc_id"] == bloc), "{path}: {page}");
+        assert_eq!(
+            mine.len(),
+            all.iter().filter(|i| i["bloc_id"] == bloc).count(),
+            "{path}"
         );
     }
+    assert!(
+        app.get_json("/api/v1/staff", &portal).await.1["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["bloc_id"] != ids[0]),
+        "the portal sees more than one bloc's staff unnarrowed"
+    );
+    // A bloc outside the portal's province does not widen it: its staff stay unseen.
+    let (s, page) = app
+        .get_json(&format!("/api/v1/staff?bloc_id={stranger}"), &portal)
+        .await;
+    assert_eq!((s, page["items"].as_array().map(Vec::len)), (200, Some(0)));
     // The admin narrows to a province.
     let (_, ls) = app
         .get_json("/api/v1/tasks?province=lang son", &admin)
@@ -700,6 +713,7 @@ async fn a_province_sends_work_down_to_three_communes_and_reads_what_comes_back(
     let (_, staff_ls) = app
         .get_json("/api/v1/staff?province=Lạng Sơn", &admin)
         .await;
+    assert!(!staff_ls["items"].as_array().unwrap().is_empty());
     assert!(
         staff_ls["items"]
             .as_array()
