@@ -235,7 +235,10 @@ async fn hooks_per_bloc_are_capped() {
 /// delivery: it arrives while most of the backlog is still waiting.
 #[tokio::test]
 async fn a_blocs_backlog_does_not_delay_another_blocs_deliveries() {
-    let slow = Receiver::start_slow(0, Duration::from_millis(700));
+    // Slow enough that the backlog (15 deliveries, 2 at a time: over 20 s) cannot drain much
+    // while a busy machine creates the tasks; without fair turns the other bloc's delivery
+    // would come after all 15.
+    let slow = Receiver::start_slow(0, Duration::from_secs(3));
     let quick = Receiver::start(0);
     let app = spawn_app_with(|c| {
         fast(c);
@@ -243,6 +246,12 @@ async fn a_blocs_backlog_does_not_delay_another_blocs_deliveries() {
     })
     .await;
     let demo = app.seed_demo().await;
+    // The other bloc is ready before the backlog starts, so a slow set-up on a busy machine is
+    // not mistaken for a delay in delivery.
+    let (_, other) = app
+        .other_bloc(&demo.admin, "Khối xã Hạ Long", "Quảng Ninh", "ha.long.head")
+        .await;
+    create_hook(&app, &other, &quick.url, json!(["task.*"])).await;
     let mut hooks = Vec::new();
     for _ in 0..3 {
         let h = create_hook(&app, &demo.head, &slow.url, json!(["task.*"])).await;
@@ -251,10 +260,6 @@ async fn a_blocs_backlog_does_not_delay_another_blocs_deliveries() {
     for i in 0..5 {
         create_task(&app, &demo.head, &format!("Nhiệm vụ tồn đọng {i}")).await;
     }
-    let (_, other) = app
-        .other_bloc(&demo.admin, "Khối xã Hạ Long", "Quảng Ninh", "ha.long.head")
-        .await;
-    create_hook(&app, &other, &quick.url, json!(["task.*"])).await;
     create_task(&app, &other, "Nhiệm vụ của khối khác").await;
     quick.wait_for(1, 30).await;
     let mut waiting = 0;
@@ -266,7 +271,7 @@ async fn a_blocs_backlog_does_not_delay_another_blocs_deliveries() {
             .count();
     }
     assert!(
-        waiting >= 8,
+        waiting >= 6,
         "the other bloc's delivery came after the backlog had drained to {waiting}"
     );
 }
