@@ -1,4 +1,5 @@
-//! The command line: `khoi [serve]`, `khoi migrate`, `khoi openapi`, `khoi create-user`.
+//! The command line: `khoi [serve]`, `khoi migrate`, `khoi openapi`, `khoi backup`,
+//! `khoi seed-demo`, `khoi create-user`.
 use crate::{
     auth::Role,
     config::Config,
@@ -36,6 +37,14 @@ pub enum Command {
         #[arg(long)]
         password: Option<String>,
     },
+    /// Copy the SQLite database to PATH while the service runs: a consistent snapshot
+    /// (`VACUUM INTO`), never a half-written file. For PostgreSQL use `pg_dump`.
+    Backup {
+        /// The file to write; it must not exist yet.
+        path: std::path::PathBuf,
+    },
+    /// Exit 0 when the service on KHOI_BIND answers /ready (the container's health check).
+    Healthcheck,
     /// Create a sign-in account; the password is read from the first line of standard input.
     CreateUser {
         #[arg(long)]
@@ -80,8 +89,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "sign in: POST {base}/api/v1/auth/login as `admin`; the first start writes its password to {} unless KHOI_ADMIN_PASSWORD is set",
                 crate::sessions::service::initial_password_path(&config).display()
             );
-            app.run_until_stopped().await?;
+            app.run_until_signalled().await?;
             tracing::info!("stopped");
+        }
+        Command::Healthcheck => {
+            let port = config.bind.rsplit_once(':').map_or("8080", |(_, p)| p);
+            let url = format!("http://127.0.0.1:{port}/ready");
+            let ok = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(3))
+                .build()?
+                .get(&url)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if !ok {
+                anyhow::bail!("{url} did not answer 200");
+            }
+        }
+        Command::Backup { path } => {
+            if !config.is_sqlite() {
+                anyhow::bail!(
+                    "khoi backup copies the embedded SQLite database; for PostgreSQL use pg_dump (see the README, Backups)"
+                );
+            }
+            let conn = db::connect(&config).await?;
+            let bytes = db::backup_sqlite(&conn, &path).await?;
+            db::close(&conn).await;
+            println!("backed up the database to {} ({bytes} bytes)", path.display());
         }
         Command::Migrate => {
             let conn = db::connect(&config).await?;

@@ -332,6 +332,25 @@ impl Config {
     pub fn is_sqlite(&self) -> bool {
         self.effective_database_url().starts_with("sqlite:")
     }
+
+    /// Where a file the service generates for this database goes (the first admin's password,
+    /// the demo password). The embedded SQLite default keeps the plain name; any other database
+    /// gets its server and name appended, so starting on PostgreSQL with the same data directory
+    /// never overwrites the SQLite installation's files (or another server's).
+    pub fn generated_file(&self, name: &str) -> PathBuf {
+        if self.database_url.is_none() {
+            return self.data_dir.join(name);
+        }
+        let url = self.effective_database_url();
+        let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+        let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+        let rest = rest.split('?').next().unwrap_or_default();
+        let tag: String = rest
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' })
+            .collect();
+        self.data_dir.join(format!("{name}.{}", tag.trim_matches('-')))
+    }
 }
 
 /// An address range: `10.0.0.0/8`, `fd00::/8`, or one address.

@@ -60,6 +60,45 @@ fn sqlite_file(url: &str) -> Option<String> {
     (!path.is_empty() && path != ":memory:").then(|| path.to_string())
 }
 
+/// At a clean stop, after the last request: on SQLite the WAL is folded into the database file
+/// (so `khoi.db` alone is the whole database) and both pools close; on PostgreSQL the pool
+/// closes.
+pub async fn close(db: &DatabaseConnection) {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        if let Some(writer) = sqlite_writer(db) {
+            let _ = writer.close_by_ref().await;
+        }
+        if let Err(e) = db
+            .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await
+        {
+            tracing::warn!(error = %e, "could not checkpoint the SQLite WAL at stop");
+        }
+    }
+    if let Err(e) = db.close_by_ref().await {
+        tracing::warn!(error = %e, "could not close the database cleanly");
+    }
+}
+
+/// A consistent copy of a SQLite database at `path`, taken while others read and write
+/// (`VACUUM INTO` reads one snapshot). Refuses to overwrite. Returns the copy's size.
+pub async fn backup_sqlite(db: &DatabaseConnection, path: &std::path::Path) -> anyhow::Result<u64> {
+    if path.exists() {
+        anyhow::bail!("{} already exists; name a new file", path.display());
+    }
+    let target = path
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("the backup path must be valid UTF-8"))?;
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        "VACUUM INTO ?",
+        [target.into()],
+    ))
+    .await
+    .map_err(|e| anyhow::anyhow!("cannot write the backup to {}: {e}", path.display()))?;
+    Ok(std::fs::metadata(path)?.len())
+}
+
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }

@@ -79,10 +79,51 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then stops accepting and lets in-flight requests finish
-    /// (up to `KHOI_SHUTDOWN_TIMEOUT`).
+    /// Serves until the server is stopped or dropped (tests).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+
+    /// Serves until SIGINT (Ctrl-C) or SIGTERM, then stops accepting, lets in-flight requests
+    /// finish with the database still open (up to `KHOI_SHUTDOWN_TIMEOUT`), and only then closes
+    /// the database (on SQLite folding the WAL into `khoi.db`). actix's own handlers are off:
+    /// they stop at once on SIGINT, dropping in-flight requests.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let stopper = tokio::spawn(async move {
+            let signal = stop_signal().await;
+            tracing::info!(signal, "stopping: finishing the requests in flight");
+            handle.stop(true).await;
+        });
+        let served = self.server.await;
+        stopper.abort();
+        db::close(&self.state.db).await;
+        served
+    }
+}
+
+/// The first of SIGINT and SIGTERM, by name.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only SIGINT stops khoi");
+                let _ = tokio::signal::ctrl_c().await;
+                return "SIGINT";
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
     }
 }
 
@@ -123,6 +164,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .default_service(web::to(routes::fallback))
     })
     .listen(listener)?
+    .disable_signals()
     .shutdown_timeout(config.shutdown_timeout.as_secs());
     if let Some(w) = config.workers {
         server = server.workers(w);

@@ -311,7 +311,7 @@ pub async fn seed_demo_with(
         }
         None => {
             let p = password::generate(16);
-            let path = config.data_dir.join("demo-password");
+            let path = config.generated_file("demo-password");
             write_private_file(&path, &format!("{p}\n"))?;
             (p, Some(path))
         }

@@ -15,7 +15,7 @@ use std::{io::Write, path::PathBuf};
 
 /// Where the generated first admin password is written.
 pub fn initial_password_path(config: &Config) -> PathBuf {
-    config.data_dir.join("initial-admin-password")
+    config.generated_file("initial-admin-password")
 }
 
 /// On an empty installation, creates the `admin` account so a person can sign in without

@@ -234,7 +234,21 @@ async fn seed_demo_generates_a_private_password_and_is_idempotent() {
     );
     let out = String::from_utf8(first.stdout).unwrap();
     assert!(out.contains("seeded the Hải Hà demo bloc"), "{out}");
-    let file = data_dir.join("demo-password");
+    // On PostgreSQL the file is named after the database, so the SQLite installation's own
+    // password file in the same directory is never overwritten.
+    let file = std::path::PathBuf::from(
+        out.split("their password is in ")
+            .nth(1)
+            .and_then(|r| r.split(" (readable").next())
+            .unwrap_or_else(|| panic!("no password file named in: {out}")),
+    );
+    assert_eq!(file.parent(), Some(data_dir.as_path()));
+    assert_eq!(
+        file.file_name().unwrap() == "demo-password",
+        database_url.is_none(),
+        "{}",
+        file.display()
+    );
     let password = std::fs::read_to_string(&file).unwrap().trim().to_string();
     assert!(!out.contains(&password), "the password is printed");
     #[cfg(unix)]

@@ -215,6 +215,89 @@ impl Server {
     pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// The exit status, once the process has ended within `limit`.
+    pub(crate) fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return Some(s);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+/// Ctrl-C (SIGINT) while 8 requests are on their way: the service stops, but first answers all
+/// 8 from a database that is still open, then exits cleanly; on SQLite nothing is left in the
+/// WAL, so `khoi.db` alone is the whole database.
+#[tokio::test]
+async fn sigint_during_eight_requests_answers_all_eight() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (data_dir, envs, _guard) = binary_database(&[], true).await;
+    let sqlite = !envs.iter().any(|(k, _)| *k == "DATABASE_URL");
+    let (mut server, base) = start(&envs);
+    let client = reqwest::Client::new();
+    let token = sign_in(&client, &base, "demo.head", DEMO_PASSWORD).await;
+    let addr = base.trim_start_matches("http://").to_string();
+    let mut streams = Vec::new();
+    for i in 0..8 {
+        let body = json!({"title": format!("Nhiệm vụ lúc dừng máy {i}")}).to_string();
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST /api/v1/tasks HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).await.unwrap();
+        // Half the body: the request is in flight when the signal comes.
+        s.write_all(&body.as_bytes()[..body.len() / 2]).await.unwrap();
+        streams.push((s, body));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &server.pid().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut answers = Vec::new();
+    for (mut s, body) in streams {
+        s.write_all(&body.as_bytes()[body.len() / 2..]).await.unwrap();
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out).await;
+        answers.push(out.lines().next().unwrap_or("(no answer)").to_string());
+    }
+    assert_eq!(answers, vec!["HTTP/1.1 201 Created".to_string(); 8]);
+    let exit = server
+        .wait_exit(Duration::from_secs(20))
+        .expect("khoi stopped after the requests in flight");
+    assert!(exit.success(), "{exit:?}");
+    if sqlite {
+        let wal = data_dir.join("khoi.db-wal");
+        let left = std::fs::metadata(&wal).map_or(0, |m| m.len());
+        assert_eq!(left, 0, "{} still holds {left} bytes", wal.display());
+        let conn = Database::connect(format!(
+            "sqlite://{}?mode=ro",
+            data_dir.join("khoi.db").display()
+        ))
+        .await
+        .unwrap();
+        let n = conn
+            .query_one_raw(Statement::from_string(
+                conn.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM tasks WHERE title LIKE 'Nhiệm vụ lúc dừng máy %'",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        assert_eq!(n, 8);
+    }
 }
 
 impl Drop for Server {
@@ -350,4 +433,64 @@ async fn sigkill_mid_load_loses_no_acknowledged_write() {
     };
     check_nothing_lost_or_half_written(&client, &second, &token, &db, &writes).await;
     let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+/// `khoi backup PATH` copies the SQLite database while the service runs and writes: the copy
+/// is a whole database holding what was committed, and an existing file is never overwritten.
+/// On PostgreSQL it refuses and points to pg_dump.
+#[tokio::test]
+async fn backup_copies_the_running_sqlite_database() {
+    let (data_dir, envs, _guard) = binary_database(&[], true).await;
+    let backup = |path: &std::path::Path| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_khoi"));
+        c.arg("backup").arg(path).env("KHOI_LOG", "warn");
+        for (k, v) in &envs {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let copy = data_dir.join("sao-luu.db");
+    if envs.iter().any(|(k, _)| *k == "DATABASE_URL") {
+        let out = backup(&copy);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+        return;
+    }
+    let (_server, base) = start(&envs);
+    let client = reqwest::Client::new();
+    let token = sign_in(&client, &base, "demo.head", DEMO_PASSWORD).await;
+    for i in 0..5 {
+        let res = client
+            .post(format!("{base}/api/v1/tasks"))
+            .bearer_auth(&token)
+            .json(&json!({"title": format!("Nhiệm vụ trước sao lưu {i}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+    }
+    let out = backup(&copy);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let conn = Database::connect(format!("sqlite://{}?mode=ro", copy.display()))
+        .await
+        .unwrap();
+    let one = |sql: &'static str| {
+        let conn = conn.clone();
+        async move {
+            conn.query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let check: String = one("PRAGMA integrity_check").await.try_get_by_index(0).unwrap();
+    assert_eq!(check, "ok");
+    let n: i64 = one("SELECT COUNT(*) FROM tasks WHERE title LIKE 'Nhiệm vụ trước sao lưu %'")
+        .await
+        .try_get_by_index(0)
+        .unwrap();
+    assert_eq!(n, 5);
+    let again = backup(&copy);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }
