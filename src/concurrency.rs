@@ -23,7 +23,8 @@ pub fn with_etag<T: Serialize>(status: StatusCode, body: &T, version: i32) -> Ht
 pub struct IfMatch(Option<Vec<String>>);
 
 impl IfMatch {
-    /// Parses the header; anything but `*` or entity tags such as `"3"` / `W/"3"` is 400.
+    /// Parses the header: `*` or a list of entity tags (RFC 9110 §8.8.3), strong (`"3"`) or
+    /// weak (`W/"3"`), with any opaque text; anything else is 400.
     pub fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
         let Some(raw) = raw else {
             return Ok(IfMatch(None));
@@ -40,12 +41,14 @@ impl IfMatch {
         }
         let mut tags = Vec::new();
         for t in raw.split(',') {
-            let t = t.trim().trim_start_matches("W/");
-            let inner = t
+            let t = t.trim();
+            let opaque = t.strip_prefix("W/").unwrap_or(t);
+            let inner = opaque
                 .strip_prefix('"')
                 .and_then(|t| t.strip_suffix('"'))
                 .ok_or_else(bad)?;
-            if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_digit()) {
+            // etagc = %x21 / %x23-7E / obs-text
+            if !inner.bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80) {
                 return Err(bad());
             }
             tags.push(t.to_string());
@@ -53,7 +56,9 @@ impl IfMatch {
         Ok(IfMatch(Some(tags)))
     }
 
-    /// Ok when there is no precondition or it names `current`.
+    /// Ok when there is no precondition or it names `current`. `If-Match` compares strongly
+    /// (RFC 9110 §13.1.1): a weak tag never matches, and any tag that is not the current one is
+    /// 412, ours or not.
     pub fn check(&self, current: i32) -> Result<(), ApiError> {
         match &self.0 {
             None => Ok(()),
@@ -116,15 +121,18 @@ mod tests {
         let ok = |s: Option<&str>| IfMatch::parse(s).unwrap().check(3);
         assert!(ok(None).is_ok());
         assert!(ok(Some("\"3\"")).is_ok());
-        assert!(ok(Some("W/\"3\"")).is_ok());
+        // Strong comparison: a weak tag never matches; any other well-formed tag is 412.
+        for stale in ["W/\"3\"", "\"2\"", "\"stale-0\"", "\"\"", "W/\"x\", \"4\""] {
+            let e = ok(Some(stale)).unwrap_err().problem();
+            assert_eq!(e.status, 412, "{stale:?}");
+        }
         assert!(ok(Some("\"1\", \"3\"")).is_ok());
         assert!(ok(Some("*")).is_ok());
-        assert_eq!(ok(Some("\"2\"")).unwrap_err().problem().status, 412);
     }
 
     #[test]
     fn malformed_if_match_is_400() {
-        for bad in ["", "3", "null", "\"abc\"", "\"\"", "\"3\", 4", "**"] {
+        for bad in ["", "3", "null", "\"a b\"", "\"a\"b\"", "\"3\", 4", "**", "w/\"3\""] {
             let e = IfMatch::parse(Some(bad)).unwrap_err().problem();
             assert_eq!(
                 (e.status, e.errors[0].field.as_str()),
