@@ -25,10 +25,10 @@ use utoipa::{
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Format {
     Json,
-    /// CSV, downloaded as `<name>.csv`.
-    Csv {
-        name: String,
-    },
+    /// CSV, downloaded as `<name>.csv`; `;`-separated when asked with
+    /// `text/csv; separator=semicolon` (spreadsheet programs set to Vietnamese regional
+    /// settings split on `;`).
+    Csv { name: String, separator: char },
 }
 
 impl FromRequest for Format {
@@ -40,38 +40,105 @@ impl FromRequest for Format {
     }
 }
 
+/// One media range of `Accept`, with its weight and parameters.
+#[derive(Debug)]
+pub struct MediaRange {
+    pub media: String,
+    pub q: f32,
+    pub params: Vec<(String, String)>,
+}
+
+/// The media ranges of every `Accept` header; a range whose `q` is not a number gets 1, as a
+/// lenient reader would.
+pub fn accept_ranges(req: &HttpRequest) -> Vec<MediaRange> {
+    req.headers()
+        .get_all(header::ACCEPT)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|r| {
+            let mut parts = r.split(';');
+            let media = parts.next()?.trim().to_ascii_lowercase();
+            if media.is_empty() {
+                return None;
+            }
+            let mut q = 1.0;
+            let mut params = Vec::new();
+            for p in parts {
+                let Some((k, v)) = p.split_once('=') else { continue };
+                let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().trim_matches('"'));
+                if k == "q" {
+                    q = v.parse::<f32>().ok().filter(|q| (0.0..=1.0).contains(q)).unwrap_or(1.0);
+                } else {
+                    params.push((k, v.to_ascii_lowercase()));
+                }
+            }
+            Some(MediaRange { media, q, params })
+        })
+        .collect()
+}
+
+/// The weight `Accept` gives `media` (RFC 9110 §12.5.1): the most specific matching range
+/// decides; no `Accept` at all accepts everything.
+pub fn weight<'a>(ranges: &'a [MediaRange], media: &str) -> (f32, Option<&'a MediaRange>) {
+    if ranges.is_empty() {
+        return (1.0, None);
+    }
+    let (kind, _) = media.split_once('/').unwrap_or((media, ""));
+    let mut best: Option<(u8, &MediaRange)> = None;
+    for r in ranges {
+        let specificity = if r.media == media {
+            3
+        } else if r.media == format!("{kind}/*") {
+            2
+        } else if r.media == "*/*" {
+            1
+        } else {
+            continue;
+        };
+        if best.is_none_or(|(s, _)| specificity > s) {
+            best = Some((specificity, r));
+        }
+    }
+    match best {
+        Some((_, r)) => (r.q, Some(r)),
+        None => (0.0, None),
+    }
+}
+
 impl Format {
+    /// JSON unless `Accept` weighs `text/csv` above zero and at least as high as JSON: a
+    /// client that names CSV as high as JSON names it to get it.
     pub fn of(req: &HttpRequest) -> Format {
-        let wants_csv = req
-            .headers()
-            .get_all(header::ACCEPT)
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|r| {
-                let mut parts = r.split(';');
-                let media = parts.next().unwrap_or("").trim();
-                // `text/csv;q=0` means "not CSV".
-                let refused = parts.any(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.trim().parse::<f32>().ok())
-                        == Some(0.0)
-                });
-                media.eq_ignore_ascii_case("text/csv") && !refused
-            });
-        if !wants_csv {
+        let ranges = accept_ranges(req);
+        let (csv, range) = weight(&ranges, "text/csv");
+        let explicit = range.is_some_and(|r| r.media == "text/csv");
+        let (json, _) = weight(&ranges, "application/json");
+        if !explicit || csv <= 0.0 || csv < json {
             return Format::Json;
         }
-        let name = req
-            .path()
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .filter(|s| !s.is_empty())
-            .unwrap_or("export")
-            .to_string();
-        Format::Csv { name }
+        let separator = match range
+            .and_then(|r| r.params.iter().find(|(k, _)| k == "separator"))
+            .map(|(_, v)| v.as_str())
+        {
+            Some("semicolon" | ";") => ';',
+            _ => ',',
+        };
+        Format::Csv {
+            name: export_name(req),
+            separator,
+        }
     }
+}
+
+/// The file name of an export: the last segment of the path (`tasks`, `progress`).
+pub fn export_name(req: &HttpRequest) -> String {
+    req.path()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("export")
+        .to_string()
 }
 
 /// A list query with a cursor and a page size, which CSV exports page through.
@@ -109,7 +176,7 @@ where
     F: Fn(Q) -> Fut + 'static,
     Fut: Future<Output = ApiResult<Page<T>>> + 'static,
 {
-    let Format::Csv { name } = format else {
+    let Format::Csv { name, separator } = format else {
         return Ok(HttpResponse::Ok().json(fetch(q).await?));
     };
     // Checked as for JSON, though an export reads every page whatever the page size.
@@ -121,17 +188,17 @@ where
         let f = fetch(q);
         async move { f.await.map(|p| (p.items, p.next_cursor)) }
     };
-    stream_csv(&name, start, fetch_page).await
+    stream_csv(&name, separator, start, fetch_page).await
 }
 
 /// A list answered whole: JSON, or CSV.
 pub fn list<T: Serialize + ToSchema>(format: Format, items: Vec<T>) -> ApiResult<HttpResponse> {
     match format {
         Format::Json => Ok(HttpResponse::Ok().json(items)),
-        Format::Csv { name } => {
+        Format::Csv { name, separator } => {
             let columns = columns::<T>(&items);
-            let mut out = head(&columns);
-            rows(&mut out, &columns, &items);
+            let mut out = head(&columns, separator);
+            rows(&mut out, &columns, &items, separator);
             Ok(csv_response(&name).body(out))
         }
     }
@@ -141,6 +208,7 @@ pub fn list<T: Serialize + ToSchema>(format: Format, items: Vec<T>) -> ApiResult
 /// is read before answering, so a refused or invalid request is still a problem+json error.
 pub async fn stream_csv<T, F, Fut>(
     name: &str,
+    separator: char,
     start: Option<String>,
     fetch: F,
 ) -> ApiResult<HttpResponse>
@@ -151,16 +219,16 @@ where
 {
     let (items, next) = fetch(start).await?;
     let columns = columns::<T>(&items);
-    let mut first = head(&columns);
-    rows(&mut first, &columns, &items);
+    let mut first = head(&columns, separator);
+    rows(&mut first, &columns, &items, separator);
     let rest = stream::unfold(
         (fetch, next, columns),
-        |(fetch, next, columns)| async move {
+        move |(fetch, next, columns)| async move {
             let cursor = next?;
             match fetch(Some(cursor)).await {
                 Ok((items, next)) => {
                     let mut out = String::new();
-                    rows(&mut out, &columns, &items);
+                    rows(&mut out, &columns, &items, separator);
                     Some((Ok(Bytes::from(out)), (fetch, next, columns)))
                 }
                 Err(e) => {
@@ -211,22 +279,22 @@ fn collect_properties(schema: &RefOr<Schema>, out: &mut Vec<String>) {
     }
 }
 
-fn head(columns: &[String]) -> String {
+fn head(columns: &[String], separator: char) -> String {
     let mut out = String::from("\u{feff}");
-    let cells: Vec<String> = columns.iter().map(|c| quote(c)).collect();
-    out.push_str(&cells.join(","));
+    let cells: Vec<String> = columns.iter().map(|c| quote(c, separator)).collect();
+    out.push_str(&cells.join(&separator.to_string()));
     out.push_str("\r\n");
     out
 }
 
-fn rows<T: Serialize>(out: &mut String, columns: &[String], items: &[T]) {
+fn rows<T: Serialize>(out: &mut String, columns: &[String], items: &[T], separator: char) {
     for item in items {
         let v = serde_json::to_value(item).unwrap_or(Value::Null);
         let cells: Vec<String> = columns
             .iter()
-            .map(|c| quote(&cell(v.get(c).unwrap_or(&Value::Null))))
+            .map(|c| quote(&cell(v.get(c).unwrap_or(&Value::Null)), separator))
             .collect();
-        out.push_str(&cells.join(","));
+        out.push_str(&cells.join(&separator.to_string()));
         out.push_str("\r\n");
     }
 }
@@ -260,9 +328,9 @@ fn defuse(s: &str) -> String {
     }
 }
 
-/// RFC 4180: quoted when it holds a comma, a quote or a line break; quotes doubled.
-pub fn quote(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
+/// RFC 4180: quoted when it holds the separator, a quote or a line break; quotes doubled.
+pub fn quote(s: &str, separator: char) -> String {
+    if s.contains([separator, '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
@@ -276,10 +344,12 @@ mod tests {
 
     #[test]
     fn cells_are_quoted_and_defused() {
-        assert_eq!(quote("Nguyễn Thế Hòa"), "Nguyễn Thế Hòa");
-        assert_eq!(quote("a,b"), "\"a,b\"");
-        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(quote("two\nlines"), "\"two\nlines\"");
+        assert_eq!(quote("Nguyễn Thế Hòa", ','), "Nguyễn Thế Hòa");
+        assert_eq!(quote("a,b", ','), "\"a,b\"");
+        assert_eq!(quote("a,b", ';'), "a,b");
+        assert_eq!(quote("a;b", ';'), "\"a;b\"");
+        assert_eq!(quote("say \"hi\"", ','), "\"say \"\"hi\"\"\"");
+        assert_eq!(quote("two\nlines", ','), "\"two\nlines\"");
         assert_eq!(cell(&json!("=HYPERLINK(\"x\")")), "'=HYPERLINK(\"x\")");
         assert_eq!(cell(&json!("- rà soát hộ nghèo")), "'- rà soát hộ nghèo");
         assert_eq!(cell(&json!(-3)), "-3");
@@ -290,25 +360,28 @@ mod tests {
     }
 
     #[test]
-    fn accept_header_picks_csv() {
-        let req = actix_web::test::TestRequest::get()
-            .uri("/api/v1/tasks?status=open")
-            .insert_header(("accept", "text/csv"))
-            .to_http_request();
-        assert_eq!(
-            Format::of(&req),
-            Format::Csv {
-                name: "tasks".into()
+    fn accept_header_picks_csv_by_weight() {
+        let of = |accept: Option<&str>| {
+            let mut r = actix_web::test::TestRequest::get().uri("/api/v1/tasks?status=open");
+            if let Some(a) = accept {
+                r = r.insert_header(("accept", a));
             }
-        );
-        let req = actix_web::test::TestRequest::get()
-            .uri("/api/v1/tasks")
-            .insert_header(("accept", "application/json, text/csv;q=0"))
-            .to_http_request();
-        assert_eq!(Format::of(&req), Format::Json);
-        let req = actix_web::test::TestRequest::get()
-            .uri("/api/v1/tasks")
-            .to_http_request();
-        assert_eq!(Format::of(&req), Format::Json);
+            Format::of(&r.to_http_request())
+        };
+        let csv = |separator| Format::Csv {
+            name: "tasks".into(),
+            separator,
+        };
+        assert_eq!(of(Some("text/csv")), csv(','));
+        assert_eq!(of(Some("text/csv;q=0.5")), csv(','));
+        assert_eq!(of(Some("application/json;q=0.4, text/csv;q=0.5")), csv(','));
+        assert_eq!(of(Some("text/csv, application/json")), csv(','));
+        assert_eq!(of(Some("text/csv; separator=semicolon")), csv(';'));
+        assert_eq!(of(Some("text/csv;q=0.5, */*")), Format::Json);
+        assert_eq!(of(Some("application/json, text/csv;q=0.9")), Format::Json);
+        assert_eq!(of(Some("application/json, text/csv;q=0")), Format::Json);
+        assert_eq!(of(Some("text/csv;q=0")), Format::Json);
+        assert_eq!(of(Some("text/*")), Format::Json);
+        assert_eq!(of(None), Format::Json);
     }
 }

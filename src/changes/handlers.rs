@@ -23,12 +23,12 @@ pub async fn list(
     q: crate::extract::Query<ChangeQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
-    let Format::Csv { name } = format else {
+    let Format::Csv { name, separator } = format else {
         return Ok(HttpResponse::Ok().json(service::list(&state.db, &caller, q).await?));
     };
     // CSV: the whole feed from `after` on, page by page.
     let start = q.after.map(|a| a.to_string());
-    export::stream_csv(&name, start, move |after: Option<String>| {
+    export::stream_csv(&name, separator, start, move |after: Option<String>| {
         let (state, caller) = (state.clone(), caller.clone());
         let q = ChangeQuery {
             after: after.and_then(|a| a.parse().ok()),
