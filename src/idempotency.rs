@@ -180,6 +180,14 @@ fn key_row(claim: &Claim, status: i16, response: String) -> idempotency_key::Act
 /// stored, so these ignore the key.
 pub const SECRET_ANSWERS: [&str; 2] = ["/api/v1/clients", "/api/v1/clients/{id}/secret"];
 
+/// Whether a `POST` on this route pattern is replayed for a repeated `Idempotency-Key`: every
+/// one under the API but signing in (tokens are never stored) and answers holding a secret.
+pub fn replays(pattern: &str) -> bool {
+    pattern.starts_with(crate::state::API_PREFIX)
+        && !pattern.starts_with("/api/v1/auth")
+        && !SECRET_ANSWERS.contains(&pattern)
+}
+
 /// Stores the handler's full answer: over the row its write stored, or as a new row for a
 /// request that wrote nothing audited.
 async fn store_answer(db: &sea_orm::DatabaseConnection, claim: &Claim, status: u16, body: &str) {
@@ -220,9 +228,7 @@ pub async fn layer(
     let pattern = req.match_pattern().unwrap_or_default();
     let applies = req.method() == actix_web::http::Method::POST
         && req.headers().contains_key("idempotency-key")
-        && pattern.starts_with(crate::state::API_PREFIX)
-        && !pattern.starts_with("/api/v1/auth")
-        && !SECRET_ANSWERS.contains(&pattern.as_str());
+        && replays(&pattern);
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let caller = crate::auth::caller::of(req.request());
     let (true, Some(state), Some(Ok(caller))) = (applies, state, caller) else {

@@ -111,7 +111,7 @@ fn complete(api: &mut openapi::OpenApi) {
             offer_csv(get);
         }
         if let Some(post) = item.post.as_mut()
-            && !crate::idempotency::SECRET_ANSWERS.contains(&path.as_str())
+            && crate::idempotency::replays(path)
         {
             offer_idempotency(post);
         }
@@ -119,11 +119,9 @@ fn complete(api: &mut openapi::OpenApi) {
     unique_operation_ids(api);
 }
 
-/// Every creating `POST` (a `201`) takes an `Idempotency-Key`; some declare it themselves.
+/// Every `POST` the idempotency layer replays (creates, moves, pings, password changes) takes
+/// an `Idempotency-Key`; some declare it themselves.
 fn offer_idempotency(op: &mut Operation) {
-    if !op.responses.responses.contains_key("201") {
-        return;
-    }
     let params = op.parameters.get_or_insert_with(Vec::new);
     if params
         .iter()
@@ -138,7 +136,7 @@ fn offer_idempotency(op: &mut Operation) {
             .required(Required::False)
             .description(Some(
                 "Makes retries safe: the same key and body return the first answer and \
-                 create nothing; 1–200 visible ASCII characters, kept 24 hours",
+                 change nothing again; 1–200 visible ASCII characters, kept 24 hours",
             ))
             .schema(Some(
                 ObjectBuilder::new()
@@ -259,7 +257,8 @@ fn add_standard_responses(op: &mut Operation, has_path_params: bool) {
     });
     let mut wanted: Vec<u16> = vec![500, 503];
     if authenticated {
-        wanted.push(401);
+        // 429: an API client's token is rate limited on every operation.
+        wanted.extend([401, 429]);
     }
     if has_body {
         wanted.extend([400, 408, 413, 415, 422]);
