@@ -118,7 +118,10 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
                 let (field, msg) = match missing_field(&msg) {
                     Some(f) => (join_path(&path, &f), "is required".to_string()),
                     None if path == "." => ("body".to_string(), msg),
-                    None => (path, msg),
+                    None => {
+                        let msg = explain(&path, msg);
+                        (path, msg)
+                    }
                 };
                 ApiError::Validation(vec![FieldError::new(field, msg)])
             }
@@ -126,6 +129,49 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         }
     })?;
     Ok(value)
+}
+
+/// A library's message about a value (chrono's "trailing input", uuid's "invalid character …",
+/// an integer's "invalid digit found in string") as what the field expects, with an example.
+pub fn explain(field: &str, msg: String) -> String {
+    const CHRONO: [&str; 7] = [
+        "input contains invalid characters",
+        "trailing input",
+        "premature end of input",
+        "input is out of range",
+        "input is not enough for unique date and time",
+        "no possible date and time matching input",
+        "bad or unsupported format string",
+    ];
+    let last = field.rsplit('.').next().unwrap_or(field);
+    if CHRONO.iter().any(|c| msg.contains(c)) {
+        return if last.ends_with("_at") {
+            "must be a date and time in RFC 3339, e.g. 2026-03-31T08:30:00+07:00".into()
+        } else {
+            "must be a date YYYY-MM-DD, e.g. 2026-03-31".into()
+        };
+    }
+    if msg.starts_with("UUID parsing failed")
+        || msg.starts_with("invalid character: expected an optional prefix of `urn:uuid:`")
+        || msg.starts_with("invalid length: expected length 32")
+        || msg.starts_with("invalid group")
+    {
+        return "must be a UUID, e.g. 019ac000-0000-7000-8000-000000000001".into();
+    }
+    if msg.contains("invalid digit found in string")
+        || msg.contains("cannot parse integer from empty string")
+        || msg.contains("number too large to fit in target type")
+        || msg.contains("number too small to fit in target type")
+    {
+        return "must be a whole number".into();
+    }
+    if msg.contains("invalid float literal") {
+        return "must be a number".into();
+    }
+    if msg.contains("provided string was not `true` or `false`") {
+        return "must be true or false".into();
+    }
+    msg
 }
 
 fn join_path(parent: &str, field: &str) -> String {
@@ -213,6 +259,7 @@ pub fn decode_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
             (".", None) | ("", None) => "query".to_string(),
             (p, _) => p.to_string(),
         };
+        let msg = explain(&field, msg);
         ApiError::BadRequest {
             detail: format!("invalid parameter `{field}`: {msg}"),
             errors: vec![FieldError::new(field, msg)],
@@ -241,9 +288,10 @@ pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
     let PathError::Deserialize(e) = &err else {
         return ApiError::bad_request("invalid path").into();
     };
+    let msg = explain("path", e.to_string());
     ApiError::BadRequest {
-        detail: format!("invalid path parameter: {e}"),
-        errors: vec![FieldError::new("path", e.to_string())],
+        detail: format!("invalid path parameter: {msg}"),
+        errors: vec![FieldError::new("path", msg)],
     }
     .into()
 }

@@ -1,6 +1,6 @@
 //! Per-request plumbing: the request id (echoed or new), one access-log line, metrics, and the
 //! security headers every response carries.
-use crate::{error::PROBLEM_JSON, metrics::Metrics};
+use crate::metrics::Metrics;
 use actix_web::{
     Error, HttpMessage,
     body::{BoxBody, MessageBody},
@@ -51,10 +51,10 @@ pub async fn request_context(
     let result = crate::clock::FIXED_TODAY
         .scope(fixed_today, next.call(req).instrument(span.clone()))
         .await;
-    // Inner services answer errors as responses; an Err here would come from a middleware
-    // without access to the request, and actix renders it with its `error_response` (the
-    // API's own errors render as problem+json there too).
-    let mut res = ensure_problem(result?.map_into_boxed_body());
+    // Inner services answer errors as responses (problem+json, `error::localize`); an Err here
+    // would come from a middleware without access to the request, and actix renders it with
+    // its `error_response` (the API's own errors render as problem+json there too).
+    let mut res = result?.map_into_boxed_body();
 
     let status = res.status().as_u16();
     let route = res
@@ -172,42 +172,6 @@ impl futures_util::Stream for Deadline {
         }
         Poll::Pending
     }
-}
-
-/// Error responses that the framework or a middleware produced in its own format (plain text,
-/// empty) are rewritten as problem+json with the same status, so clients parse one format.
-fn ensure_problem(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
-    let status = res.status();
-    if status.as_u16() < 400 {
-        return res;
-    }
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
-        return res;
-    }
-    let detail = match (status.is_client_error(), res.response().error()) {
-        (true, Some(e)) => e.to_string(),
-        _ => status
-            .canonical_reason()
-            .unwrap_or("error")
-            .to_ascii_lowercase(),
-    };
-    let body = serde_json::json!({
-        "type": format!("/problems/http-{}", status.as_u16()),
-        "title": status.canonical_reason().unwrap_or("Error"),
-        "status": status.as_u16(),
-        "detail": detail,
-    })
-    .to_string();
-    res.map_body(|head, _| {
-        head.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        head.headers_mut().remove(header::CONTENT_LENGTH);
-        BoxBody::new(body)
-    })
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@ use crate::{
     routes,
 };
 use actix_web::App;
-use serde_json::json;
 use utoipa::{
     OpenApi,
     openapi::{
@@ -117,6 +116,7 @@ fn complete(api: &mut openapi::OpenApi) {
         }
     }
     unique_operation_ids(api);
+    document_codes(api);
 }
 
 /// Every `POST` the idempotency layer replays (creates, moves, pings, password changes) takes
@@ -284,6 +284,10 @@ fn add_standard_responses(op: &mut Operation, has_path_params: bool) {
             continue;
         };
         if let RefOr::T(r) = response {
+            let codes = codes_of(code);
+            if code >= 400 && !codes.is_empty() && !r.description.contains("Problem codes:") {
+                r.description = format!("{} (Problem codes: {codes})", r.description);
+            }
             if code >= 400 && r.content.is_empty() {
                 r.content
                     .insert(PROBLEM_JSON.to_string(), RefOr::T(problem_content(code)));
@@ -357,75 +361,91 @@ fn default_description(status: u16) -> &'static str {
 }
 
 fn problem_content(status: u16) -> Content {
+    use crate::error::{ApiError, FieldError};
     let mut c = Content::new(Some(Ref::from_schema_name("Problem")));
-    let (kind, detail, errors) = match status {
-        400 => (
-            "bad-request",
-            "the request body is not valid JSON: EOF while parsing an object at line 1 column 13",
-            None,
+    // A real problem of the status, as the service writes it.
+    let error = match status {
+        400 => ApiError::bad_request(
+            "the request body is not valid JSON: EOF while parsing an object",
         ),
-        401 => ("unauthorized", "the access token has expired", None),
-        403 => ("forbidden", "your role may not do this", None),
-        404 => ("not-found", "resource not found", None),
-        409 => (
-            "conflict",
-            "a resource with the same unique value already exists",
-            None,
+        401 => ApiError::InvalidToken("token expired".into()),
+        403 => ApiError::Forbidden("the staff role may not create directives".into()),
+        404 => ApiError::not_found("task"),
+        405 => ApiError::MethodNotAllowed {
+            allow: vec!["GET".into(), "PATCH".into()],
+        },
+        408 => ApiError::RequestTimeout,
+        409 => ApiError::illegal_move("task", "draft", "completed", ["assign", "cancel"]),
+        412 => ApiError::PreconditionFailed(
+            "the resource is at version 3 (ETag \"3\"); fetch it again and retry".into(),
         ),
-        412 => (
-            "precondition-failed",
-            "the resource has changed since version 3; fetch it again",
-            None,
+        413 => ApiError::PayloadTooLarge { limit: 1_048_576 },
+        415 => ApiError::UnsupportedMediaType(
+            "Content-Type `text/plain` is not supported; send application/json".into(),
         ),
-        408 => (
-            "request-timeout",
-            "the request body did not arrive in time",
-            None,
-        ),
-        413 => (
-            "payload-too-large",
-            "the request body exceeds the limit of 1048576 bytes",
-            None,
-        ),
-        415 => (
-            "unsupported-media-type",
-            "Content-Type `text/plain` is not supported; send application/json",
-            None,
-        ),
-        422 => (
-            "validation",
-            "`username` must not be empty",
-            Some(json!([{"field": "username", "message": "must not be empty"}])),
-        ),
-        429 => (
-            "too-many-requests",
-            "too many failed sign-ins for this username; try again in 42 seconds",
-            None,
-        ),
-        503 => (
-            "service-unavailable",
-            "the database is unavailable; retry after the number of seconds in Retry-After",
-            None,
-        ),
-        _ => (
-            "internal",
-            "an unexpected error occurred; the request id identifies it in the logs",
-            None,
-        ),
+        422 => ApiError::Validation(vec![FieldError::new(
+            "due_on",
+            "must be a date YYYY-MM-DD, e.g. 2026-03-31",
+        )]),
+        429 => ApiError::TooManyRequests {
+            retry_after: 42,
+            detail: "too many sign-in attempts for this username; try again in 42 seconds".into(),
+        },
+        503 => ApiError::Unavailable(String::new()),
+        _ => ApiError::Internal(String::new()),
     };
-    let title = actix_web::http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("Error");
-    let mut example = json!({
-        "type": format!("/problems/{kind}"),
-        "title": title,
-        "status": status,
-        "detail": detail,
-    });
-    if let Some(e) = errors {
-        example["errors"] = e;
-    }
+    let mut example = serde_json::to_value(error.problem()).unwrap_or_default();
+    crate::error::localize::to_vietnamese(&mut example);
     c.example = Some(example);
     c
+}
+
+/// The problem codes a status can carry, for its response's description.
+fn codes_of(status: u16) -> String {
+    let codes: Vec<String> = crate::error::catalog::TYPES
+        .iter()
+        .filter(|t| t.status == status)
+        .map(|t| format!("`{}`", t.code))
+        .collect();
+    codes.join(", ")
+}
+
+/// The problem and field codes as enums with their meanings, on the schemas.
+fn document_codes(api: &mut openapi::OpenApi) {
+    use crate::error::catalog::{FIELD_CODES, TYPES};
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    let set = |schema: Option<&mut RefOr<Schema>>, values: Vec<String>, about: String| {
+        if let Some(RefOr::T(Schema::Object(o))) = schema
+            && let Some(RefOr::T(Schema::Object(code))) = o.properties.get_mut("code")
+        {
+            code.enum_values = Some(values.into_iter().map(serde_json::Value::from).collect());
+            code.description = Some(about);
+        }
+    };
+    let about = TYPES
+        .iter()
+        .map(|t| format!("- `{}` ({}, `{}`): {} — {}", t.code, t.status, t.uri(), t.vi, t.about))
+        .collect::<Vec<_>>()
+        .join("\n");
+    set(
+        components.schemas.get_mut("Problem"),
+        TYPES.iter().map(|t| t.code.to_string()).collect(),
+        format!(
+            "The kind of problem, stable for clients to switch on; `type` is `/problems/` and \
+             the code with `-` for `_`. `title` is its name in the language of \
+             `Content-Language` (`vi` when `Accept-Language` prefers it, `en` otherwise).\n{about}"
+        ),
+    );
+    let about = FIELD_CODES
+        .iter()
+        .map(|(c, a)| format!("- `{c}`: {a}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    set(
+        components.schemas.get_mut("FieldError"),
+        FIELD_CODES.iter().map(|(c, _)| c.to_string()).collect(),
+        format!("What is wrong with the field, stable for clients to switch on.\n{about}"),
+    );
 }

@@ -6,7 +6,8 @@ use serde_json::json;
 async fn unknown_route_is_404_problem() {
     let app = spawn_app().await;
     let body = assert_problem(app.get("/api/v1/không-có", None).await, 404).await;
-    assert_eq!(body["title"], "Not Found");
+    assert_eq!(body["title"], "Not found");
+    assert_eq!(body["code"], "not_found");
 }
 
 #[tokio::test]

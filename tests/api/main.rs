@@ -8,6 +8,7 @@ mod changes;
 mod cli;
 mod clients;
 mod concurrency;
+mod contract;
 mod dates;
 mod demo;
 mod directives;

@@ -1,6 +1,11 @@
 //! The one error type of the API, rendered as RFC 9457 `application/problem+json`.
 //! Client errors carry their field messages; database and internal errors log their cause under
 //! the request id and answer with a generic message, never SQL, a stack trace or a secret.
+//! Every problem and every field error has a stable `code` (`catalog`); `localize` answers
+//! in Vietnamese when `Accept-Language` prefers it.
+pub mod catalog;
+pub mod localize;
+
 use actix_web::{
     HttpResponse, ResponseError,
     http::{StatusCode, header},
@@ -21,15 +26,24 @@ pub struct FieldError {
     /// a query or path parameter.
     #[schema(example = "username")]
     pub field: String,
+    /// What is wrong, stable for clients to switch on: `required`, `too_long`, `too_short`,
+    /// `too_many`, `out_of_range`, `invalid_date`, `invalid_format`, `invalid_type`,
+    /// `invalid_value`, `unknown_field`, `unknown_reference`, `not_allowed`, `date_order`,
+    /// `in_future`, `duplicate`, `state_conflict` or `invalid`.
+    #[schema(example = "required")]
+    pub code: String,
+    /// For a person to read, in the language of `Content-Language`.
     #[schema(example = "must not be empty")]
     pub message: String,
 }
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let message = message.into();
         Self {
             field: field.into(),
-            message: message.into(),
+            code: catalog::code_of(&message).into(),
+            message,
         }
     }
 
@@ -37,7 +51,7 @@ impl FieldError {
     pub fn under(self, prefix: &str) -> Self {
         Self {
             field: format!("{prefix}{}", self.field),
-            message: self.message,
+            ..self
         }
     }
 }
@@ -45,17 +59,22 @@ impl FieldError {
 /// An RFC 9457 problem document.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "type": "/problems/validation",
-    "title": "Unprocessable Content",
+    "type": "/problems/validation-failed",
+    "code": "validation_failed",
+    "title": "Dữ liệu không hợp lệ",
     "status": 422,
-    "detail": "1 field is invalid",
-    "errors": [{"field": "username", "message": "must not be empty"}]
+    "detail": "`username` không được để trống",
+    "errors": [{"field": "username", "code": "required", "message": "không được để trống"}]
 }))]
 pub struct Problem {
-    /// A URI reference naming the kind of problem (`/problems/<kind>`); stable for clients to switch on.
+    /// A URI reference naming the kind of problem: `/problems/` and the code, `_` as `-`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// The HTTP reason phrase of `status`.
+    /// The kind of problem, stable for clients to switch on (the list is in the README and in
+    /// the spec's description of each response).
+    #[schema(example = "validation_failed")]
+    pub code: String,
+    /// The kind of problem for a person, in the language of `Content-Language`.
     pub title: String,
     pub status: u16,
     /// What went wrong with this request, for a person to read.
@@ -171,24 +190,33 @@ impl ApiError {
         Self::Internal(cause.to_string())
     }
 
-    fn kind(&self) -> &'static str {
+    /// The problem's code (`catalog::TYPES`).
+    pub fn code(&self) -> &'static str {
         match self {
-            Self::BadRequest { .. } => "/problems/bad-request",
-            Self::Unauthorized(_) | Self::InvalidToken(_) => "/problems/unauthorized",
-            Self::Forbidden(_) => "/problems/forbidden",
-            Self::PasswordChangeRequired => "/problems/password-change-required",
-            Self::NotFound(_) => "/problems/not-found",
-            Self::MethodNotAllowed { .. } => "/problems/method-not-allowed",
-            Self::Conflict { .. } => "/problems/conflict",
-            Self::PreconditionFailed(_) => "/problems/precondition-failed",
-            Self::PayloadTooLarge { .. } => "/problems/payload-too-large",
-            Self::RequestTimeout => "/problems/request-timeout",
-            Self::UnsupportedMediaType(_) => "/problems/unsupported-media-type",
-            Self::Validation(_) => "/problems/validation",
-            Self::TooManyRequests { .. } => "/problems/too-many-requests",
-            Self::Unavailable(_) => "/problems/service-unavailable",
-            Self::Overloaded { .. } => "/problems/overloaded",
-            Self::Internal(_) => "/problems/internal",
+            Self::BadRequest { errors, .. } if errors.is_empty() => "malformed_request",
+            Self::BadRequest { .. } => "invalid_parameter",
+            Self::Unauthorized(_) => "unauthenticated",
+            Self::InvalidToken(_) => "invalid_token",
+            Self::Forbidden(_) => "forbidden",
+            Self::PasswordChangeRequired => "password_change_required",
+            Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::Conflict {
+                allowed: Some(_), ..
+            } => "illegal_transition",
+            Self::Conflict { detail, .. } => match catalog::code_of(detail) {
+                c @ ("duplicate" | "read_only" | "in_use" | "illegal_transition") => c,
+                _ => "state_conflict",
+            },
+            Self::PreconditionFailed(_) => "stale_version",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::RequestTimeout => "request_timeout",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::Validation(_) => "validation_failed",
+            Self::TooManyRequests { .. } => "rate_limited",
+            Self::Unavailable(_) => "unavailable",
+            Self::Overloaded { .. } => "overloaded",
+            Self::Internal(_) => "internal",
         }
     }
 
@@ -237,9 +265,11 @@ impl ApiError {
             Self::Conflict { allowed, .. } => allowed.clone(),
             _ => None,
         };
+        let kind = catalog::problem_type(self.code());
         Problem {
-            kind: self.kind().into(),
-            title: status.canonical_reason().unwrap_or("Error").into(),
+            kind: kind.uri(),
+            code: kind.code.into(),
+            title: kind.en.into(),
             status: status.as_u16(),
             detail,
             errors,
@@ -393,7 +423,10 @@ mod tests {
         assert_eq!(p.status, 422);
         assert_eq!(p.errors.len(), 2);
         assert_eq!(p.detail, "2 fields are invalid");
-        assert_eq!(p.kind, "/problems/validation");
+        assert_eq!(p.kind, "/problems/validation-failed");
+        assert_eq!(p.code, "validation_failed");
+        assert_eq!(p.errors[0].code, "required");
+        assert_eq!(p.errors[1].code, "invalid_date");
     }
 
     #[test]

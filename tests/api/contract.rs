@@ -1,0 +1,298 @@
+//! The contract as the clients' builders meet it: coded problems in Vietnamese or English,
+//! conditional GETs, compression, and the person behind `/me`.
+use crate::helpers::{assert_problem, spawn_app};
+use khoi::error::catalog;
+use reqwest::{Method, RequestBuilder};
+use serde_json::{Value, json};
+
+const VI: &str = "vi-VN,vi;q=0.9,en;q=0.5";
+
+/// One request, sent twice: in Vietnamese and with no language; both answers carry the same
+/// code, the Vietnamese one the catalog's title and a Vietnamese detail, the other English.
+async fn both(
+    make: impl Fn() -> RequestBuilder,
+    status: u16,
+    code: &str,
+) -> (Value, Value) {
+    let vi_res = make().header("accept-language", VI).send().await.unwrap();
+    assert_eq!(
+        vi_res.headers().get("content-language").map(|v| v.to_str().unwrap()),
+        Some("vi"),
+        "{code}"
+    );
+    let vi = assert_problem(vi_res, status).await;
+    let en_res = make().send().await.unwrap();
+    assert_eq!(
+        en_res.headers().get("content-language").map(|v| v.to_str().unwrap()),
+        Some("en")
+    );
+    let en = assert_problem(en_res, status).await;
+    let kind = catalog::problem_type(code);
+    for body in [&vi, &en] {
+        assert_eq!(body["code"], code, "{body}");
+        assert_eq!(body["type"], kind.uri(), "{body}");
+    }
+    assert_eq!(vi["title"], kind.vi);
+    assert_eq!(en["title"], kind.en);
+    assert_ne!(vi["detail"], en["detail"], "the detail is not translated: {vi}");
+    for (v, e) in vi["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .zip(en["errors"].as_array().into_iter().flatten())
+    {
+        assert_eq!(v["code"], e["code"]);
+        assert_ne!(v["message"], e["message"], "not translated: {v}");
+    }
+    (vi, en)
+}
+
+#[tokio::test]
+async fn problems_carry_a_code_and_read_in_vietnamese_when_asked() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let c = &app.client;
+    let url = |p: &str| app.url(p);
+
+    // 400: not JSON; a path parameter that is not a UUID.
+    both(
+        || {
+            c.post(url("/api/v1/auth/login"))
+                .header("content-type", "application/json")
+                .body("{\"username\": ")
+        },
+        400,
+        "malformed_request",
+    )
+    .await;
+    let (vi, _) = both(
+        || c.get(url("/api/v1/tasks/không-phải-uuid")).bearer_auth(&demo.head),
+        400,
+        "invalid_parameter",
+    )
+    .await;
+    assert_eq!(vi["errors"][0]["code"], "invalid_format");
+    assert!(vi["errors"][0]["message"].as_str().unwrap().contains("UUID"));
+    // 401: no token; a token that is not ours.
+    both(|| c.get(url("/api/v1/tasks")), 401, "unauthenticated").await;
+    both(
+        || c.get(url("/api/v1/tasks")).bearer_auth("abc.def.ghi"),
+        401,
+        "invalid_token",
+    )
+    .await;
+    // 403: staff may not record directives.
+    both(
+        || {
+            c.post(url("/api/v1/directives"))
+                .bearer_auth(&demo.staff)
+                .json(&json!({"number": "01-CV/K", "title": "Công văn", "issued_on": "2016-01-05"}))
+        },
+        403,
+        "forbidden",
+    )
+    .await;
+    // 404 and 405.
+    both(
+        || c.get(url("/api/v1/tasks/019ac000-0000-7000-8000-000000000999")).bearer_auth(&demo.head),
+        404,
+        "not_found",
+    )
+    .await;
+    both(|| c.delete(url("/api/v1/auth/login")), 405, "method_not_allowed").await;
+    // 409: a move that does not exist from draft; a duplicate username.
+    let task: Value = c
+        .post(url("/api/v1/tasks"))
+        .bearer_auth(&demo.head)
+        .json(&json!({"title": "Nhiệm vụ thử mã lỗi"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = task["id"].as_str().unwrap().to_string();
+    let (vi, _) = both(
+        || {
+            c.post(url(&format!("/api/v1/tasks/{id}/transitions")))
+                .bearer_auth(&demo.head)
+                .json(&json!({"action": "complete"}))
+        },
+        409,
+        "illegal_transition",
+    )
+    .await;
+    assert!(vi["allowed"].is_array());
+    both(
+        || {
+            c.post(url("/api/v1/accounts"))
+                .bearer_auth(&demo.admin)
+                .json(&json!({"username": "demo.head", "role": "portal", "province": "Quảng Ninh", "password": "mật-khẩu-đủ-dài-2016"}))
+        },
+        409,
+        "duplicate",
+    )
+    .await;
+    // 412: a stale If-Match.
+    both(
+        || {
+            c.post(url(&format!("/api/v1/tasks/{id}/transitions")))
+                .bearer_auth(&demo.head)
+                .header("if-match", "\"9\"")
+                .json(&json!({"action": "cancel", "reason": "Thử"}))
+        },
+        412,
+        "stale_version",
+    )
+    .await;
+    // 413 and 415.
+    both(
+        || {
+            c.post(url("/api/v1/tasks"))
+                .bearer_auth(&demo.head)
+                .header("content-type", "application/json")
+                .body(format!("{{\"title\": \"{}\"}}", "a".repeat(2 * 1024 * 1024)))
+        },
+        413,
+        "payload_too_large",
+    )
+    .await;
+    both(
+        || {
+            c.post(url("/api/v1/tasks"))
+                .bearer_auth(&demo.head)
+                .header("content-type", "text/plain")
+                .body("Nhiệm vụ")
+        },
+        415,
+        "unsupported_media_type",
+    )
+    .await;
+    // 422: a date in the wrong format names the format and gives an example, in the body and
+    // in the query.
+    let (vi, en) = both(
+        || {
+            c.post(url("/api/v1/tasks"))
+                .bearer_auth(&demo.head)
+                .json(&json!({"title": "Nhiệm vụ có hạn sai", "due_date": "31/12/2016"}))
+        },
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(en["errors"][0]["code"], "invalid_date");
+    assert_eq!(
+        en["errors"][0]["message"],
+        "must be a date YYYY-MM-DD, e.g. 2026-03-31"
+    );
+    assert_eq!(
+        vi["errors"][0]["message"],
+        "phải là ngày dạng YYYY-MM-DD, ví dụ 2026-03-31"
+    );
+    let (_, en) = both(
+        || c.get(url("/api/v1/tasks?due_before=2016-02-30")).bearer_auth(&demo.head),
+        400,
+        "invalid_parameter",
+    )
+    .await;
+    assert_eq!(en["errors"][0]["field"], "due_before");
+    assert_eq!(en["errors"][0]["code"], "invalid_date");
+    // 429: five wrong passwords for one username.
+    for _ in 0..6 {
+        c.post(url("/api/v1/auth/login"))
+            .json(&json!({"username": "demo.deputy", "password": "sai-mật-khẩu"}))
+            .send()
+            .await
+            .unwrap();
+    }
+    both(
+        || {
+            c.post(url("/api/v1/auth/login"))
+                .json(&json!({"username": "demo.deputy", "password": "sai-mật-khẩu"}))
+        },
+        429,
+        "rate_limited",
+    )
+    .await;
+}
+
+/// Every problem type in the spec has its code, its Vietnamese title and its meaning, and every
+/// error response of every operation names the codes it can carry with an example that is one.
+#[tokio::test]
+async fn every_problem_type_in_the_spec_has_a_code_and_a_vietnamese_title() {
+    let app = spawn_app().await;
+    let spec: Value = app
+        .get("/api-docs/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = &spec["components"]["schemas"]["Problem"]["properties"]["code"];
+    let codes: Vec<&str> = code["enum"]
+        .as_array()
+        .expect("Problem.code is an enum")
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(codes.len() >= 20, "{codes:?}");
+    let about = code["description"].as_str().unwrap();
+    for c in &codes {
+        let kind = catalog::problem_type(c);
+        assert_eq!(kind.code, *c, "{c} is not a problem type of the service");
+        assert!(
+            about.contains(&format!("`{c}` ({}, `{}`): {}", kind.status, kind.uri(), kind.vi)),
+            "{c} is not described with its status, type and Vietnamese title"
+        );
+        assert!(kind.vi.chars().any(|ch| !ch.is_ascii()), "{c}: {}", kind.vi);
+    }
+    let field_codes = &spec["components"]["schemas"]["FieldError"]["properties"]["code"]["enum"];
+    assert!(field_codes.as_array().unwrap().len() >= 10);
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                let Ok(s) = status.parse::<u16>() else { continue };
+                if s < 400 {
+                    continue;
+                }
+                let description = response["description"].as_str().unwrap_or_default();
+                assert!(
+                    description.contains("Problem codes: `"),
+                    "{method} {path} {status}: {description}"
+                );
+                let example = &response["content"]["application/problem+json"]["example"];
+                if example.is_object() {
+                    let c = example["code"].as_str().unwrap_or_default();
+                    assert!(codes.contains(&c), "{method} {path} {status}: {example}");
+                    assert_eq!(example["status"], s);
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 500, "only {checked} examples");
+}
+
+#[tokio::test]
+async fn the_method_of_a_request_does_not_change_its_language() {
+    // A refusal from the layers in front of the handlers (no token) and one from the
+    // framework (an unknown route) are localised like a handler's.
+    let app = spawn_app().await;
+    for (method, path, code) in [
+        (Method::GET, "/api/v1/không-có", "not_found"),
+        (Method::POST, "/api/v1/tasks", "unauthenticated"),
+    ] {
+        let res = app
+            .client
+            .request(method, app.url(path))
+            .header("accept-language", "vi")
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let body = assert_problem(res, status).await;
+        assert_eq!(body["code"], code);
+        assert_eq!(body["title"], catalog::problem_type(code).vi);
+    }
+}
