@@ -112,6 +112,78 @@ where
     }
 }
 
+/// The largest answer the conditional layer reads whole to tag it.
+const TAG_LIMIT: u64 = 8 * 1024 * 1024;
+
+/// Conditional GETs on every resource and list: a `200` without an `ETag` gets a weak one made
+/// from its body (a resource's own `ETag` is its version), and `If-None-Match` naming it (weak
+/// comparison, RFC 9110 §13.1.2) turns the answer into `304 Not Modified` with no body. Streamed
+/// answers (CSV exports) are left as they are.
+pub async fn conditional_get(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::body::{BodySize, BoxBody, MessageBody};
+    use actix_web::http::{Method, header::HeaderValue};
+    let is_get = matches!(*req.method(), Method::GET | Method::HEAD);
+    let if_none_match = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let res = next.call(req).await?.map_into_boxed_body();
+    if !is_get || res.status() != StatusCode::OK {
+        return Ok(res);
+    }
+    let (req, mut res) = res.into_parts();
+    let tag = match res.headers().get(header::ETAG) {
+        Some(t) => t.to_str().unwrap_or_default().to_string(),
+        None => {
+            let sized = matches!(res.body().size(), BodySize::Sized(n) if n <= TAG_LIMIT);
+            if !sized {
+                return Ok(actix_web::dev::ServiceResponse::new(req, res));
+            }
+            let (head, body) = res.into_parts();
+            let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
+            let tag = body_tag(&bytes);
+            res = head.set_body(BoxBody::new(bytes));
+            if let Ok(v) = HeaderValue::from_str(&tag) {
+                res.headers_mut().insert(header::ETAG, v);
+            }
+            tag
+        }
+    };
+    if let Some(inm) = if_none_match
+        && weak_match(&inm, &tag)
+    {
+        let mut not_modified = HttpResponse::NotModified();
+        for name in [header::ETAG, header::CACHE_CONTROL, header::VARY, header::CONTENT_LOCATION] {
+            if let Some(v) = res.headers().get(&name) {
+                not_modified.insert_header((name.clone(), v.clone()));
+            }
+        }
+        return Ok(actix_web::dev::ServiceResponse::new(req, not_modified.finish()));
+    }
+    Ok(actix_web::dev::ServiceResponse::new(req, res))
+}
+
+/// A weak tag for a body: the first 16 bytes of its SHA-256, base64url.
+fn body_tag(body: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(body);
+    format!(
+        "W/\"{}\"",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
+    )
+}
+
+/// `If-None-Match` against the current tag: `*`, or any listed tag equal but for `W/`.
+fn weak_match(header: &str, current: &str) -> bool {
+    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    header.trim() == "*" || header.split(',').any(|t| opaque(t) == opaque(current))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +200,17 @@ mod tests {
         }
         assert!(ok(Some("\"1\", \"3\"")).is_ok());
         assert!(ok(Some("*")).is_ok());
+    }
+
+    #[test]
+    fn if_none_match_compares_weakly() {
+        assert!(weak_match("\"3\"", "\"3\""));
+        assert!(weak_match("W/\"3\"", "\"3\""));
+        assert!(weak_match("\"1\", W/\"abc\"", "W/\"abc\""));
+        assert!(weak_match("*", "W/\"abc\""));
+        assert!(!weak_match("\"4\"", "\"3\""));
+        assert_eq!(body_tag(b"x"), body_tag(b"x"));
+        assert_ne!(body_tag(b"x"), body_tag(b"y"));
     }
 
     #[test]

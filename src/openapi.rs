@@ -108,6 +108,7 @@ fn complete(api: &mut openapi::OpenApi) {
         }
         if let Some(get) = item.get.as_mut() {
             offer_csv(get);
+            offer_conditional_get(get);
         }
         if let Some(post) = item.post.as_mut()
             && crate::idempotency::replays(path)
@@ -145,6 +146,37 @@ fn offer_idempotency(op: &mut Operation) {
             ))
             .build(),
     ));
+}
+
+/// Every GET answers with an `ETag` and takes `If-None-Match` (`concurrency::conditional_get`).
+fn offer_conditional_get(op: &mut Operation) {
+    let params = op.parameters.get_or_insert_with(Vec::new);
+    params.push(RefOr::T(
+        ParameterBuilder::new()
+            .name("If-None-Match")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "The `ETag` of an earlier answer: `304 Not Modified` with no body while it is \
+                 still current (weak comparison)",
+            ))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build(),
+    ));
+    if let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") {
+        ok.headers.entry("ETag".into()).or_insert_with(|| {
+            RefOr::T(header(
+                "The resource's version (`\"3\"`, strong, for `If-Match`) or a weak tag of the \
+                 answer (`W/\"…\"`) for `If-None-Match`.",
+            ))
+        });
+    }
+    op.responses.responses.insert(
+        "304".into(),
+        RefOr::T(Response::new(
+            "Not Modified: the `If-None-Match` tag is still current; no body",
+        )),
+    );
 }
 
 /// Lists (a page, the change feed, or an array) also answer `Accept: text/csv`.

@@ -155,6 +155,9 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
                 cors(&cors_origins),
             ))
             .wrap(from_fn(crate::error::localize::layer))
+            .wrap(from_fn(crate::concurrency::conditional_get))
+            // Outside the tags: an ETag names the content, whatever its coding.
+            .wrap(actix_web::middleware::Compress::default())
             .wrap(from_fn(request_context))
             .into_utoipa_app()
             .configure(routes::configure)
@@ -186,7 +189,9 @@ fn cors(origins: &[String]) -> Cors {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::IF_MATCH,
+            header::IF_NONE_MATCH,
             header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
             header::HeaderName::from_static("idempotency-key"),
             header::HeaderName::from_static("x-request-id"),
         ])
@@ -194,6 +199,8 @@ fn cors(origins: &[String]) -> Cors {
             header::ETAG,
             header::LOCATION,
             header::RETRY_AFTER,
+            header::CONTENT_LANGUAGE,
+            header::CONTENT_DISPOSITION,
             header::HeaderName::from_static("x-request-id"),
         ])
         .max_age(3600);

@@ -59,6 +59,12 @@ pub struct MeResponse {
     /// The staff member the account belongs to, if any.
     #[schema(example = json!(null))]
     pub staff_id: Option<Uuid>,
+    /// The caller's bloc by name; null for `admin` and `portal`.
+    #[schema(example = "Khối cơ quan Mặt trận và các đoàn thể xã Hải Hà")]
+    pub bloc_name: Option<String>,
+    /// The person behind the account (null for the admin, portal accounts and accounts not
+    /// linked to a staff member): what an app shows as "signed in as".
+    pub person: Option<MePerson>,
     /// Someone else set the password: choose your own at `POST /me/password`; every other call
     /// but this one and sign-out answers `403 /problems/password-change-required` until then.
     #[schema(example = false)]
@@ -76,4 +82,26 @@ pub struct ChangePassword {
     /// 8–256 characters.
     #[schema(format = Password)]
     pub new_password: String,
+}
+
+/// The staff member an account belongs to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MePerson {
+    #[schema(example = "0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1c")]
+    pub staff_id: Uuid,
+    #[schema(example = "Trần Văn Cường")]
+    pub full_name: String,
+    #[schema(example = "Phó Chủ tịch Ủy ban MTTQ xã")]
+    pub position: Option<String>,
+    pub sub_committee: Option<Named>,
+    pub organisation: Option<Named>,
+}
+
+/// A resource by id with its display name, embedded so a client needs no second call.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Named {
+    #[schema(example = "0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1d")]
+    pub id: Uuid,
+    #[schema(example = "Tiểu ban Kiểm tra – giám sát")]
+    pub name: String,
 }

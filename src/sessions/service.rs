@@ -1,5 +1,5 @@
 //! Sign-in rules: throttling, password checks, token issue and rotation, the first admin.
-use super::dto::{MeResponse, TokenResponse};
+use super::dto::{MePerson, MeResponse, Named, TokenResponse};
 use crate::auth::{
     Caller, Role, password,
     tokens::JwtKeys,
@@ -8,7 +8,9 @@ use crate::auth::{
 use crate::{
     config::Config,
     db::begin_write,
-    entities::{account, login_failure, refresh_token},
+    entities::{
+        account, bloc, login_failure, organisation, refresh_token, staff, sub_committee,
+    },
     error::{ApiError, ApiResult, FieldError},
 };
 use chrono::{Duration as ChronoDuration, Utc};
@@ -402,6 +404,35 @@ pub async fn me(db: &DatabaseConnection, caller: &Caller) -> ApiResult<MeRespons
         .await?
         .ok_or_else(|| ApiError::InvalidToken("the token's account no longer exists".into()))?;
     let role = Role::parse(&a.role).ok_or_else(|| ApiError::internal("unknown role"))?;
+    let bloc_name = match a.bloc_id {
+        Some(b) => bloc::Entity::find_by_id(b).one(db).await?.map(|b| b.name),
+        None => None,
+    };
+    let person = match a.staff_id {
+        Some(s) => match staff::Entity::find_by_id(s).one(db).await? {
+            Some(p) => Some(MePerson {
+                staff_id: p.id,
+                full_name: p.full_name,
+                position: p.position,
+                sub_committee: match p.sub_committee_id {
+                    Some(id) => sub_committee::Entity::find_by_id(id)
+                        .one(db)
+                        .await?
+                        .map(|c| Named { id, name: c.name }),
+                    None => None,
+                },
+                organisation: match p.organisation_id {
+                    Some(id) => organisation::Entity::find_by_id(id)
+                        .one(db)
+                        .await?
+                        .map(|o| Named { id, name: o.name }),
+                    None => None,
+                },
+            }),
+            None => None,
+        },
+        None => None,
+    };
     Ok(MeResponse {
         id: a.id,
         username: a.username,
@@ -410,6 +441,8 @@ pub async fn me(db: &DatabaseConnection, caller: &Caller) -> ApiResult<MeRespons
         province: a.province,
         active: a.active,
         staff_id: a.staff_id,
+        bloc_name,
+        person,
         must_change_password: a.must_change_password,
         created_at: a.created_at,
     })

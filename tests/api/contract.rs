@@ -296,3 +296,115 @@ async fn the_method_of_a_request_does_not_change_its_language() {
         assert_eq!(body["title"], catalog::problem_type(code).vi);
     }
 }
+
+/// A list and a resource answer `304 Not Modified` to the tag they gave, and a new one once
+/// something changed.
+#[tokio::test]
+async fn conditional_gets_answer_304_until_something_changes() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let get = |path: String, tag: Option<String>| {
+        let mut r = app.client.get(app.url(&path)).bearer_auth(&demo.head);
+        if let Some(t) = tag {
+            r = r.header("if-none-match", t);
+        }
+        r.send()
+    };
+    let first = get("/api/v1/tasks".into(), None).await.unwrap();
+    assert_eq!(first.status(), 200);
+    let tag = first.headers()["etag"].to_str().unwrap().to_string();
+    assert!(tag.starts_with("W/\""), "{tag}");
+    let again = get("/api/v1/tasks".into(), Some(tag.clone())).await.unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), tag);
+    assert!(again.bytes().await.unwrap().is_empty());
+    // Another tag, or none, gets the whole answer.
+    let other = get("/api/v1/tasks".into(), Some("W/\"khác\"".into())).await.unwrap();
+    assert_eq!(other.status(), 200);
+
+    let created: Value = app
+        .post_json("/api/v1/tasks", &json!({"title": "Nhiệm vụ đồng bộ điện thoại"}), Some(&demo.head))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let changed = get("/api/v1/tasks".into(), Some(tag.clone())).await.unwrap();
+    assert_eq!(changed.status(), 200);
+    assert_ne!(changed.headers()["etag"].to_str().unwrap(), tag);
+
+    // A resource's tag is its version, strong, and If-None-Match compares weakly.
+    let id = created["id"].as_str().unwrap();
+    let one = get(format!("/api/v1/tasks/{id}"), None).await.unwrap();
+    assert_eq!(one.headers()["etag"], "\"1\"");
+    for t in ["\"1\"", "W/\"1\""] {
+        let res = get(format!("/api/v1/tasks/{id}"), Some(t.into())).await.unwrap();
+        assert_eq!(res.status(), 304, "{t}");
+    }
+    // Writes are not conditional GETs: If-None-Match does not stop them.
+    let res = app
+        .client
+        .patch(app.url(&format!("/api/v1/tasks/{id}")))
+        .bearer_auth(&demo.head)
+        .header("if-none-match", "\"1\"")
+        .json(&json!({"title": "Nhiệm vụ đồng bộ điện thoại (sửa)"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = get(format!("/api/v1/tasks/{id}"), Some("\"1\"".into())).await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+/// Answers are compressed by Accept-Encoding: gzip and brotli, each read back to the same JSON.
+#[tokio::test]
+async fn answers_are_gzip_or_brotli_by_accept_encoding() {
+    use std::io::Read;
+    let app = spawn_app().await;
+    let demo = app.seed_full_demo().await;
+    let plain = app
+        .client
+        .get(app.url("/api/v1/tasks?limit=50"))
+        .bearer_auth(&demo.head)
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain: Value = plain.json().await.unwrap();
+    for coding in ["gzip", "br"] {
+        let res = app
+            .client
+            .get(app.url("/api/v1/tasks?limit=50"))
+            .bearer_auth(&demo.head)
+            .header("accept-encoding", coding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-encoding"], coding);
+        assert!(res.headers()["vary"].to_str().unwrap().to_ascii_lowercase().contains("accept-encoding"));
+        let packed = res.bytes().await.unwrap();
+        let mut text = String::new();
+        if coding == "gzip" {
+            flate2::read::GzDecoder::new(&packed[..]).read_to_string(&mut text).unwrap();
+        } else {
+            brotli::Decompressor::new(&packed[..], 4096).read_to_string(&mut text).unwrap();
+        }
+        assert!(packed.len() * 3 < text.len(), "{coding}: {} of {}", packed.len(), text.len());
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), plain);
+    }
+}
+
+/// `/me` names the person behind the account, so an app needs no second call.
+#[tokio::test]
+async fn me_names_the_person_and_their_bloc() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let (_, me) = app.get_json("/api/v1/me", &demo.deputy).await;
+    let person = &me["person"];
+    assert_eq!(person["staff_id"], me["staff_id"]);
+    assert!(person["full_name"].as_str().unwrap().chars().any(|c| !c.is_ascii()), "{me}");
+    assert!(person["sub_committee"]["name"].is_string(), "{me}");
+    assert!(me["bloc_name"].as_str().unwrap().contains("Hải Hà"));
+    let (_, admin) = app.get_json("/api/v1/me", &demo.admin).await;
+    assert!(admin["person"].is_null() && admin["bloc_name"].is_null());
+}
