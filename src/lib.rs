@@ -36,6 +36,7 @@ pub mod refs;
 pub mod reports;
 pub mod routes;
 pub mod search;
+pub mod spreadsheet;
 pub mod seed;
 pub mod sessions;
 pub mod staff;

@@ -352,3 +352,20 @@ tenant!(meeting_decision, BlocId);
 tenant!(unit_assignment, BlocId);
 tenant!(directive_dispatch, BlocId);
 tenant!(webhook, BlocId);
+
+/// Who a caller's reports are about, for a spreadsheet's title: the bloc's name, the portal's
+/// province, or every bloc for the admin.
+pub async fn scope_name(
+    db: &impl sea_orm::ConnectionTrait,
+    caller: &Caller,
+) -> Result<String, sea_orm::DbErr> {
+    Ok(match (caller.role, caller.bloc_id, &caller.province) {
+        (Role::Portal, _, Some(p)) => format!("Các khối tỉnh {p}"),
+        (Role::Admin, _, _) => "Tất cả các khối".to_string(),
+        (_, Some(b), _) => bloc::Entity::find_by_id(b)
+            .one(db)
+            .await?
+            .map_or_else(String::new, |b| b.name),
+        _ => String::new(),
+    })
+}

@@ -143,16 +143,40 @@ pub async fn cascade_to(
     Ok(HttpResponse::Created().json(d))
 }
 
-/// Every campaign of the bloc (the portal: of its province) with its headline figures.
+/// Every campaign of the bloc (the portal: of its province) with its headline figures. With
+/// `Accept:` the XLSX type, an Excel workbook of every page, one row per target.
 #[utoipa::path(tag = "reports", params(CampaignReportQuery),
-    responses((status = 200, description = "A page of campaigns with their figures", body = Page<CampaignReport>)))]
+    responses((status = 200, description = "A page of campaigns with their figures", content(
+        (Page<CampaignReport> = "application/json"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ))))]
 #[get("/reports/campaigns")]
 pub async fn campaign_report(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     format: Format,
     q: crate::extract::Query<CampaignReportQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
+    if crate::spreadsheet::wanted(&req) {
+        let mut q = q.into_inner();
+        let as_of = q.as_of.unwrap_or_else(crate::clock::today);
+        let mut items = Vec::new();
+        loop {
+            q.limit = Some(crate::pagination::MAX_LIMIT as i64);
+            let page = standing::report(&state.db, &caller, q.clone()).await?;
+            items.extend(page.items);
+            match page.next_cursor {
+                Some(c) => q.cursor = Some(c),
+                None => break,
+            }
+        }
+        let scope = crate::tenancy::scope_name(&state.db, &caller).await?;
+        return crate::spreadsheet::response(
+            &format!("cuoc-van-dong-{as_of}"),
+            &standing::sheets(&items, &scope, as_of),
+        );
+    }
     export::page(format, q.into_inner(), move |q| {
         let (state, caller) = (state.clone(), caller.clone());
         async move { standing::report(&state.db, &caller, q).await }

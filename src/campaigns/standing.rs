@@ -426,3 +426,67 @@ pub async fn report(
         next_cursor: cursor,
     })
 }
+
+/// The campaign report as a workbook: one row per target, its campaign's columns repeated.
+pub fn sheets(
+    items: &[CampaignReport],
+    scope: &str,
+    as_of: NaiveDate,
+) -> Vec<crate::spreadsheet::Sheet> {
+    use crate::spreadsheet::{Cell, Sheet, day, number, percent};
+    let status = |s: super::dto::CampaignStatus| match s {
+        super::dto::CampaignStatus::Planned => "Chưa bắt đầu",
+        super::dto::CampaignStatus::Active => "Đang thực hiện",
+        super::dto::CampaignStatus::Closed => "Đã kết thúc",
+    };
+    let mut rows = Vec::new();
+    for c in items {
+        let campaign = |rest: Vec<Cell>| {
+            let mut row: Vec<Cell> = vec![
+                c.name.clone().into(),
+                status(c.status).into(),
+                Cell::Date(c.start_on),
+                Cell::Date(c.end_on),
+            ];
+            row.extend(rest);
+            row.push(Cell::Count(c.open_tasks));
+            row.push(Cell::Count(c.overdue_tasks));
+            row
+        };
+        if c.targets.is_empty() {
+            rows.push(campaign(vec![Cell::Empty; 7]));
+        }
+        for t in &c.targets {
+            rows.push(campaign(vec![
+                t.indicator.clone().into(),
+                number(t.value),
+                Cell::Number(t.target_value),
+                Cell::Date(t.deadline),
+                Cell::Count(t.units_reporting),
+                Cell::Count(t.units_in_scope),
+                percent(t.percent_of_way),
+            ]));
+        }
+    }
+    vec![Sheet {
+        name: "Cuộc vận động".into(),
+        title: "Báo cáo kết quả các cuộc vận động, phong trào thi đua".into(),
+        subtitle: format!("{scope} — số liệu tính đến {}", day(as_of)),
+        headers: vec![
+            "Cuộc vận động",
+            "Trạng thái",
+            "Bắt đầu",
+            "Kết thúc",
+            "Chỉ tiêu",
+            "Kết quả",
+            "Mục tiêu",
+            "Hạn",
+            "Đơn vị đã báo cáo",
+            "Đơn vị trong phạm vi",
+            "Tiến độ",
+            "Nhiệm vụ đang mở",
+            "Nhiệm vụ quá hạn",
+        ],
+        rows,
+    }]
+}

@@ -107,16 +107,29 @@ pub async fn add_decision(
 
 /// What the monthly meeting reviews, per sub-committee and per lead organisation: tasks
 /// completed in the month on time and late, still open, overdue, due next month; and the
-/// figures of the campaigns running that month.
+/// figures of the campaigns running that month. With `Accept:` the XLSX type, an Excel
+/// workbook (by sub-committee, by lead organisation, campaigns).
 #[utoipa::path(tag = "reports", params(MonthlyReviewQuery),
-    responses((status = 200, description = "The month's review", body = MonthlyReview)))]
+    responses((status = 200, description = "The month's review", body = MonthlyReview,
+        content(
+            (MonthlyReview = "application/json"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ))))]
 #[get("/reports/monthly-review")]
 pub async fn monthly_review(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     q: crate::extract::Query<MonthlyReviewQuery>,
-) -> ApiResult<web::Json<MonthlyReview>> {
-    Ok(web::Json(
-        review::monthly_review(&state.db, &caller, q.into_inner()).await?,
-    ))
+) -> ApiResult<HttpResponse> {
+    let month = q.month.clone();
+    let r = review::monthly_review(&state.db, &caller, q.into_inner()).await?;
+    if crate::spreadsheet::wanted(&req) {
+        let scope = crate::tenancy::scope_name(&state.db, &caller).await?;
+        return crate::spreadsheet::response(
+            &format!("bao-cao-thang-{month}"),
+            &review::sheets(&r, &scope),
+        );
+    }
+    Ok(HttpResponse::Ok().json(r))
 }

@@ -183,3 +183,76 @@ pub async fn monthly_review(
         campaigns: campaigns_out,
     })
 }
+
+/// The review as a workbook: tasks by sub-committee and by lead organisation, each with a
+/// total row, and the campaigns' figures.
+pub fn sheets(r: &MonthlyReview, scope: &str) -> Vec<crate::spreadsheet::Sheet> {
+    use crate::spreadsheet::{Cell, Sheet, day, number};
+    let month = format!("{:02}/{}", r.from.month(), r.from.year());
+    let subtitle = format!("{scope} — từ {} đến {}", day(r.from), day(r.to));
+    let counts = |name: Cell, t: &TaskCounts| {
+        vec![
+            name,
+            Cell::Count(t.completed_on_time),
+            Cell::Count(t.completed_late),
+            Cell::Count(t.open),
+            Cell::Count(t.overdue),
+            Cell::Count(t.due_next_month),
+        ]
+    };
+    let by = |tab: &str, first: &'static str, groups: &[ReviewGroup]| {
+        let mut rows: Vec<Vec<Cell>> = groups
+            .iter()
+            .map(|g| counts(g.name.clone().unwrap_or_else(|| "(Chưa phân công)".into()).into(), &g.tasks))
+            .collect();
+        rows.push(counts("Tổng cộng".into(), &r.totals));
+        Sheet {
+            name: tab.into(),
+            title: format!("Kết quả thực hiện nhiệm vụ tháng {month}"),
+            subtitle: subtitle.clone(),
+            headers: vec![
+                first,
+                "Hoàn thành đúng hạn",
+                "Hoàn thành quá hạn",
+                "Đang thực hiện",
+                "Trong đó quá hạn",
+                "Đến hạn tháng sau",
+            ],
+            rows,
+        }
+    };
+    let campaigns = Sheet {
+        name: "Cuộc vận động".into(),
+        title: format!("Số liệu các cuộc vận động tháng {month}"),
+        subtitle: subtitle.clone(),
+        headers: vec![
+            "Cuộc vận động",
+            "Chỉ tiêu",
+            "Số liệu trong tháng",
+            "Đơn vị báo cáo trong tháng",
+            "Giá trị cuối tháng",
+            "Mục tiêu",
+        ],
+        rows: r
+            .campaigns
+            .iter()
+            .flat_map(|c| {
+                c.targets.iter().map(|t| {
+                    vec![
+                        c.name.clone().into(),
+                        t.indicator.clone().into(),
+                        Cell::Count(t.figures_in_month),
+                        Cell::Count(t.units_reporting_in_month),
+                        number(t.value_at_month_end),
+                        Cell::Number(t.target_value),
+                    ]
+                })
+            })
+            .collect(),
+    };
+    vec![
+        by("Theo tiểu ban", "Tiểu ban", &r.by_sub_committee),
+        by("Theo tổ chức chủ trì", "Tổ chức chủ trì", &r.by_organisation),
+        campaigns,
+    ]
+}

@@ -10,18 +10,26 @@ use actix_web::{get, web};
 /// campaign progress; the implementation rate of supervision recommendations — with the
 /// province's totals. The portal sees its province, a bloc's people their own bloc, the admin
 /// any province (`province`), or one bloc (`bloc_id`).
+/// With `Accept:` the XLSX type, an Excel workbook (blocs side by side, campaigns).
 #[utoipa::path(tag = "reports", params(SummaryQuery),
     responses(
-        (status = 200, description = "The summary", body = Summary),
+        (status = 200, description = "The summary", content(
+            (Summary = "application/json"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
         (status = 404, description = "The province or bloc is not in the caller's scope"),
     ))]
 #[get("/reports/summary")]
 pub async fn summary(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     q: crate::extract::Query<SummaryQuery>,
-) -> ApiResult<web::Json<Summary>> {
-    Ok(web::Json(
-        service::summary(&state.db, &caller, q.into_inner()).await?,
-    ))
+) -> ApiResult<actix_web::HttpResponse> {
+    let s = service::summary(&state.db, &caller, q.into_inner()).await?;
+    if crate::spreadsheet::wanted(&req) {
+        let name = format!("tong-hop-{}-{}", s.from, s.to);
+        return crate::spreadsheet::response(&name, &service::sheets(&s));
+    }
+    Ok(actix_web::HttpResponse::Ok().json(s))
 }

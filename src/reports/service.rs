@@ -348,3 +348,106 @@ pub async fn summary(
         totals,
     })
 }
+
+/// The summary as a workbook: one row per bloc with the province's totals, and the campaigns'
+/// targets per bloc.
+pub fn sheets(s: &Summary) -> Vec<crate::spreadsheet::Sheet> {
+    use crate::spreadsheet::{Cell, Sheet, day, number, percent};
+    let level = |l: &str| match l {
+        "province" => "Tỉnh",
+        "district" => "Huyện",
+        "commune" => "Xã",
+        other => other,
+    }
+    .to_string();
+    let who = s
+        .province
+        .as_ref()
+        .map_or_else(|| "các khối".to_string(), |p| format!("tỉnh {p}"));
+    let subtitle = format!(
+        "Từ {} đến {}; số liệu tính đến {}",
+        day(s.from),
+        day(s.to),
+        day(s.as_of)
+    );
+    let row = |name: Cell, level: Cell, t: &StandingCounts, sup: &SupervisionSummary| {
+        vec![
+            name,
+            level,
+            Cell::Count(t.open_within_deadline),
+            Cell::Count(t.overdue),
+            Cell::Count(t.completed_on_time),
+            Cell::Count(t.completed_late),
+            Cell::Count(t.total),
+            Cell::Count(sup.held),
+            Cell::Count(sup.recommendations),
+            Cell::Count(sup.implemented),
+            percent(sup.implementation_rate),
+        ]
+    };
+    let mut rows: Vec<Vec<Cell>> = s
+        .blocs
+        .iter()
+        .map(|b| row(b.name.clone().into(), level(&b.level).into(), &b.tasks.by_standing, &b.supervision))
+        .collect();
+    rows.push(row("Tổng cộng".into(), Cell::Empty, &s.totals.tasks, &s.totals.supervision));
+    let campaigns = s
+        .blocs
+        .iter()
+        .flat_map(|b| {
+            b.campaigns.iter().flat_map(move |c| {
+                c.targets.iter().map(move |t| {
+                    vec![
+                        b.name.clone().into(),
+                        c.name.clone().into(),
+                        t.indicator.clone().into(),
+                        number(t.value),
+                        Cell::Number(t.target_value),
+                        Cell::Date(t.deadline),
+                        Cell::Count(t.units_reporting),
+                        Cell::Count(t.units_in_scope),
+                        percent(t.percent_of_way),
+                    ]
+                })
+            })
+        })
+        .collect();
+    vec![
+        Sheet {
+            name: "Tổng hợp theo khối".into(),
+            title: format!("Báo cáo tổng hợp {who}"),
+            subtitle: subtitle.clone(),
+            headers: vec![
+                "Khối",
+                "Cấp",
+                "Nhiệm vụ trong hạn",
+                "Nhiệm vụ quá hạn",
+                "Hoàn thành đúng hạn",
+                "Hoàn thành quá hạn",
+                "Tổng số nhiệm vụ",
+                "Cuộc giám sát",
+                "Kiến nghị",
+                "Kiến nghị đã thực hiện",
+                "Tỷ lệ thực hiện kiến nghị",
+            ],
+            rows,
+        },
+        Sheet {
+            name: "Cuộc vận động".into(),
+            title: format!("Kết quả các cuộc vận động {who}"),
+            subtitle,
+            headers: vec![
+                "Khối",
+                "Cuộc vận động",
+                "Chỉ tiêu",
+                "Kết quả",
+                "Mục tiêu",
+                "Hạn",
+                "Đơn vị đã báo cáo",
+                "Đơn vị trong phạm vi",
+                "Tiến độ",
+            ],
+            rows: campaigns,
+        },
+    ]
+}

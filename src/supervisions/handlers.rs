@@ -222,18 +222,24 @@ pub async fn add_response(
 }
 
 /// Per period: supervisions held, recommendations made, how many were implemented, and those
-/// overdue today.
+/// overdue today. With `Accept:` the XLSX type, an Excel workbook.
 #[utoipa::path(tag = "reports", params(SupervisionReportQuery),
-    responses((status = 200, description = "One entry per period", body = Vec<SupervisionPeriod>)))]
+    responses((status = 200, description = "One entry per period", content(
+        (Vec<SupervisionPeriod> = "application/json"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ))))]
 #[get("/reports/supervisions")]
 pub async fn supervision_report(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     format: Format,
     q: crate::extract::Query<SupervisionReportQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
-    export::list(
-        format,
-        report::report(&state.db, &caller, q.into_inner()).await?,
-    )
+    let periods = report::report(&state.db, &caller, q.into_inner()).await?;
+    if crate::spreadsheet::wanted(&req) {
+        let scope = crate::tenancy::scope_name(&state.db, &caller).await?;
+        return crate::spreadsheet::response("giam-sat", &report::sheets(&periods, &scope));
+    }
+    export::list(format, periods)
 }

@@ -164,3 +164,72 @@ mod tests {
         assert!(!RecommendationStatus::Rejected.is_pending());
     }
 }
+
+/// The report as a workbook: one row per period, and the recommendations overdue today.
+pub fn sheets(periods: &[SupervisionPeriod], scope: &str) -> Vec<crate::spreadsheet::Sheet> {
+    use crate::spreadsheet::{Cell, Sheet, day, percent};
+    let span = match (periods.first(), periods.last()) {
+        (Some(a), Some(b)) => format!("từ {} đến {}", day(a.from), day(b.to)),
+        _ => String::new(),
+    };
+    let subtitle = format!("{scope} — {span}");
+    let rows = periods
+        .iter()
+        .map(|p| {
+            vec![
+                p.period.clone().into(),
+                Cell::Date(p.from),
+                Cell::Date(p.to),
+                Cell::Count(p.held),
+                Cell::Count(p.by_kind_supervision),
+                Cell::Count(p.by_kind_social_criticism),
+                Cell::Count(p.by_kind_inspection),
+                Cell::Count(p.recommendations),
+                Cell::Count(p.implemented),
+                percent(p.implementation_rate),
+                Cell::Count(p.overdue.len() as i64),
+            ]
+        })
+        .collect();
+    let overdue = periods
+        .iter()
+        .flat_map(|p| {
+            p.overdue.iter().map(|o| {
+                vec![
+                    p.period.clone().into(),
+                    o.text.clone().into(),
+                    o.addressee.clone().into(),
+                    Cell::Date(o.due_on),
+                ]
+            })
+        })
+        .collect();
+    vec![
+        Sheet {
+            name: "Giám sát".into(),
+            title: "Báo cáo kết quả giám sát, phản biện xã hội".into(),
+            subtitle: subtitle.clone(),
+            headers: vec![
+                "Kỳ",
+                "Từ ngày",
+                "Đến ngày",
+                "Số cuộc",
+                "Giám sát",
+                "Phản biện xã hội",
+                "Kiểm tra",
+                "Kiến nghị",
+                "Đã thực hiện",
+                "Tỷ lệ thực hiện",
+                "Kiến nghị quá hạn",
+            ],
+            rows,
+        },
+        Sheet {
+            name: "Kiến nghị quá hạn".into(),
+            title: "Kiến nghị chưa thực hiện quá hạn".into(),
+            subtitle,
+            headers: vec!["Kỳ", "Kiến nghị", "Nơi nhận", "Hạn"],
+            rows: overdue,
+        },
+    ]
+}

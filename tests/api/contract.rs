@@ -408,3 +408,136 @@ async fn me_names_the_person_and_their_bloc() {
     let (_, admin) = app.get_json("/api/v1/me", &demo.admin).await;
     assert!(admin["person"].is_null() && admin["bloc_name"].is_null());
 }
+
+/// The four reports as Excel workbooks, read back by an independent reader (calamine): the
+/// title rows name the report, the bloc and the period, the headers are Vietnamese, and the
+/// figures are those of the JSON answer, as numbers.
+#[tokio::test]
+async fn reports_download_as_xlsx_with_the_figures_of_the_json() {
+    use calamine::{Data, Reader, Xlsx};
+    const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    let app = spawn_app().await;
+    let demo = app.seed_full_demo().await;
+    let portal = app
+        .portal_account(&demo.admin, "Quảng Ninh", "cong.qn")
+        .await;
+    let fetch = |path: &'static str, token: String| {
+        let app = &app;
+        async move {
+            let res = app
+                .client
+                .get(app.url(path))
+                .bearer_auth(&token)
+                .header("accept", XLSX)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "{path}");
+            assert_eq!(res.headers()["content-type"], XLSX);
+            let disposition = res.headers()["content-disposition"].to_str().unwrap().to_string();
+            assert!(disposition.contains(".xlsx"), "{disposition}");
+            let bytes = res.bytes().await.unwrap().to_vec();
+            let (_, json) = app.get_json(path, &token).await;
+            (Xlsx::new(std::io::Cursor::new(bytes)).unwrap(), json)
+        }
+    };
+    let text = |r: &calamine::Range<Data>, row: u32, col: u32| match r.get_value((row, col)) {
+        Some(Data::String(s)) => s.clone(),
+        other => format!("{other:?}"),
+    };
+    let num = |r: &calamine::Range<Data>, row: u32, col: u32| match r.get_value((row, col)) {
+        Some(Data::Float(f)) => *f,
+        Some(Data::Int(i)) => *i as f64,
+        other => panic!("({row}, {col}) is not a number: {other:?}"),
+    };
+
+    // The monthly review: one row per sub-committee, then the total.
+    let (mut book, json) = fetch("/api/v1/reports/monthly-review?month=2016-02", demo.head.clone()).await;
+    assert_eq!(
+        book.sheet_names(),
+        ["Theo tiểu ban", "Theo tổ chức chủ trì", "Cuộc vận động"]
+    );
+    let sheet = book.worksheet_range("Theo tiểu ban").unwrap();
+    assert_eq!(text(&sheet, 0, 0), "Kết quả thực hiện nhiệm vụ tháng 02/2016");
+    assert!(text(&sheet, 1, 0).contains("Hải Hà") && text(&sheet, 1, 0).contains("01/02/2016"));
+    assert_eq!(text(&sheet, 3, 0), "Tiểu ban");
+    assert_eq!(text(&sheet, 3, 1), "Hoàn thành đúng hạn");
+    let groups = json["by_sub_committee"].as_array().unwrap();
+    assert!(!groups.is_empty());
+    for (i, g) in groups.iter().enumerate() {
+        let row = 4 + i as u32;
+        assert_eq!(num(&sheet, row, 1), g["tasks"]["completed_on_time"].as_f64().unwrap());
+        assert_eq!(num(&sheet, row, 3), g["tasks"]["open"].as_f64().unwrap());
+    }
+    let total = 4 + groups.len() as u32;
+    assert_eq!(text(&sheet, total, 0), "Tổng cộng");
+    assert_eq!(num(&sheet, total, 1), json["totals"]["completed_on_time"].as_f64().unwrap());
+    assert_eq!(num(&sheet, total, 2), json["totals"]["completed_late"].as_f64().unwrap());
+
+    // The province summary, as the portal reads it.
+    let (mut book, json) = fetch("/api/v1/reports/summary?from=2016-01-01&to=2016-12-31", portal.clone()).await;
+    let sheet = book.worksheet_range("Tổng hợp theo khối").unwrap();
+    assert_eq!(text(&sheet, 0, 0), "Báo cáo tổng hợp tỉnh Quảng Ninh");
+    let blocs = json["blocs"].as_array().unwrap();
+    assert!(!blocs.is_empty());
+    for (i, b) in blocs.iter().enumerate() {
+        let row = 4 + i as u32;
+        assert_eq!(text(&sheet, row, 0), b["name"].as_str().unwrap());
+        assert_eq!(num(&sheet, row, 6), b["tasks"]["by_standing"]["total"].as_f64().unwrap());
+    }
+    let total = 4 + blocs.len() as u32;
+    assert_eq!(num(&sheet, total, 3), json["totals"]["tasks"]["overdue"].as_f64().unwrap());
+
+    // The campaign report: one row per target, the progress a percent stored as a fraction.
+    let (mut book, json) = fetch("/api/v1/reports/campaigns?as_of=2016-06-30", demo.head.clone()).await;
+    let sheet = book.worksheet_range("Cuộc vận động").unwrap();
+    assert!(text(&sheet, 1, 0).contains("30/06/2016"));
+    let first = &json["items"][0];
+    let target = &first["targets"][0];
+    assert_eq!(text(&sheet, 4, 0), first["name"].as_str().unwrap());
+    assert_eq!(text(&sheet, 4, 4), target["indicator"].as_str().unwrap());
+    assert_eq!(num(&sheet, 4, 6), target["target_value"].as_f64().unwrap());
+    if let Some(p) = target["percent_of_way"].as_f64() {
+        assert!((num(&sheet, 4, 10) - p / 100.0).abs() < 1e-9);
+    }
+
+    // The supervision report, by quarter.
+    let (mut book, json) = fetch("/api/v1/reports/supervisions?from=2016-01-01&to=2016-12-31", demo.head.clone()).await;
+    let sheet = book.worksheet_range("Giám sát").unwrap();
+    let periods = json.as_array().unwrap();
+    assert_eq!(text(&sheet, 4, 0), periods[0]["period"].as_str().unwrap());
+    let held: f64 = periods.iter().map(|p| p["held"].as_f64().unwrap()).sum();
+    let in_sheet: f64 = (0..periods.len()).map(|i| num(&sheet, 4 + i as u32, 3)).sum();
+    assert_eq!(held, in_sheet);
+
+    // JSON stays the default, and a client that prefers JSON gets it.
+    let res = app
+        .client
+        .get(app.url("/api/v1/reports/supervisions"))
+        .bearer_auth(&demo.head)
+        .header("accept", format!("application/json, {XLSX};q=0.5"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+}
+
+/// CSV with `;` for spreadsheet programs set to Vietnamese regional settings.
+#[tokio::test]
+async fn csv_can_be_semicolon_separated() {
+    let app = spawn_app().await;
+    let demo = app.seed_full_demo().await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/tasks"))
+        .bearer_auth(&demo.head)
+        .header("accept", "text/csv; separator=semicolon")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let body = res.text().await.unwrap();
+    let header = body.lines().next().unwrap();
+    assert!(header.contains(";id;") || header.starts_with("\u{feff}id;"), "{header}");
+    assert!(!header.contains(','), "{header}");
+}
