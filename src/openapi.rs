@@ -215,10 +215,10 @@ fn offer_csv(op: &mut Operation) {
     ok.content.insert("text/csv".to_string(), RefOr::T(csv));
 }
 
-/// utoipa names an operation after its handler function, and handlers of different resources
-/// share names (`list`, `get`): prefix the resource (the path's first segment) where a name is
-/// shared, and fall back to method and path if that is still shared. Generators and linters
-/// need them unique.
+/// utoipa names an operation after its handler function (`list`, `history`): prefix the
+/// resource (the path's first segment) to every name, and fall back to method and path if that
+/// is still shared. Generators and linters need them unique; clients' method names read
+/// `tasks_history`, not `history`.
 fn unique_operation_ids(api: &mut openapi::OpenApi) {
     let mut ops: Vec<(String, &'static str, &mut Operation)> = Vec::new();
     for (path, item) in api.paths.paths.iter_mut() {
@@ -246,14 +246,20 @@ fn unique_operation_ids(api: &mut openapi::OpenApi) {
             .unwrap_or("root")
             .replace(['-', '.'], "_")
     };
+    // `<resource>_<verb>`: generated clients name their methods after these.
     let step1: Vec<String> = ops
         .iter()
         .zip(&names)
-        .map(|((path, _, _), n)| {
-            if count(&names, n) > 1 {
-                format!("{}_{n}", resource(path))
-            } else {
+        .map(|((path, method, _), n)| {
+            let r = resource(path);
+            let r = r.trim_start_matches('_');
+            let singular = r.strip_suffix('s').unwrap_or(r);
+            if n == r || n == singular {
+                format!("{r}_{method}")
+            } else if n.starts_with(&format!("{r}_")) || n.starts_with(&format!("{singular}_")) {
                 n.clone()
+            } else {
+                format!("{r}_{n}")
             }
         })
         .collect();
