@@ -109,7 +109,7 @@ try:
     kid_of = {k["bloc_id"]: k["id"] for k in kids}
     for bloc_id, t, units in blocs:
         kid = kid_of[bloc_id]
-        target = call("GET", f"/api/v1/campaigns/{kid}/targets", None, t)[0]["id"]
+        target = call("GET", f"/api/v1/campaigns/{kid}/targets", None, t)["items"][0]["id"]
         for half in range(2):
             months = range(half * N_MONTHS // 2, (half + 1) * N_MONTHS // 2)
             rows = [{"unit_id": u, "as_of": month_end(m), "numerator": 50 + (m % 40), "denominator": 100} for u in units for m in months]

@@ -191,10 +191,13 @@ where
     stream_csv(&name, separator, start, fetch_page).await
 }
 
-/// A list answered whole: JSON, or CSV.
+/// A list answered whole: as JSON a page like every other list (`next_cursor` null), or CSV.
 pub fn list<T: Serialize + ToSchema>(format: Format, items: Vec<T>) -> ApiResult<HttpResponse> {
     match format {
-        Format::Json => Ok(HttpResponse::Ok().json(items)),
+        Format::Json => Ok(HttpResponse::Ok().json(Page {
+            items,
+            next_cursor: None,
+        })),
         Format::Csv { name, separator } => {
             let columns = columns::<T>(&items);
             let mut out = head(&columns, separator);

@@ -34,6 +34,48 @@ pub fn limit(raw: Option<i64>) -> Result<u64, ApiError> {
     }
 }
 
+/// The most ids one `ids=` filter takes.
+pub const MAX_IDS: usize = 100;
+
+/// What a phone syncing a list asks for: only what changed at or after `updated_since` (the
+/// largest `updated_at` it has seen: an item changed in that same instant comes again rather
+/// than never), and only the items named in `ids` (comma-separated, at most 100). Both narrow
+/// the list's other filters; the caller's scope still decides what exists.
+pub fn synced<E: EntityTrait>(
+    mut select: Select<E>,
+    updated_since: Option<DateTime<Utc>>,
+    ids: Option<&str>,
+    updated_at: E::Column,
+    id: E::Column,
+) -> Result<Select<E>, ApiError> {
+    if let Some(t) = updated_since {
+        select = select.filter(updated_at.gte(t));
+    }
+    if let Some(raw) = ids {
+        select = select.filter(id.is_in(parse_ids(raw)?));
+    }
+    Ok(select)
+}
+
+/// `ids=a,b,c`: 1 to 100 UUIDs.
+pub fn parse_ids(raw: &str) -> Result<Vec<Uuid>, ApiError> {
+    let parts: Vec<&str> = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    if parts.is_empty() || parts.len() > MAX_IDS {
+        return Err(ApiError::bad_field(
+            "ids",
+            format!("must list 1 to {MAX_IDS} ids, comma-separated"),
+        ));
+    }
+    parts
+        .iter()
+        .map(|p| {
+            Uuid::parse_str(p).map_err(|_| {
+                ApiError::bad_field("ids", format!("`{p}` must be a UUID, e.g. 019ac000-0000-7000-8000-000000000001"))
+            })
+        })
+        .collect()
+}
+
 /// How a sortable field's values are typed in a cursor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {

@@ -186,7 +186,7 @@ pub async fn campaign_report(
 
 /// The campaign's targets, oldest first.
 #[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The targets", body = Vec<TargetDto>)))]
+    responses((status = 200, description = "The targets", body = Page<TargetDto>)))]
 #[get("/campaigns/{id}/targets")]
 pub async fn list_targets(
     state: web::Data<AppState>,

@@ -60,6 +60,13 @@ pub async fn list(
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
     let scope = Scope::of(caller).narrowed(q.bloc_id, q.province.as_deref());
     let mut select = tenancy::select::<campaign::Entity>(&scope);
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        campaign::Column::UpdatedAt,
+        campaign::Column::Id,
+    )?;
     if let Some(s) = q.status {
         select = select.filter(campaign::Column::Status.eq(s.as_str()));
     }

@@ -68,6 +68,13 @@ pub async fn list(
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
     let scope = Scope::of(caller).narrowed(q.bloc_id, q.province.as_deref());
     let mut select = tenancy::select::<directive::Entity>(&scope);
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        directive::Column::UpdatedAt,
+        directive::Column::Id,
+    )?;
     if let Some(i) = &q.issuer {
         select = select.filter(directive::Column::Issuer.eq(text::clean(i).to_uppercase()));
     }

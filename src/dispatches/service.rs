@@ -209,6 +209,13 @@ pub async fn list(
         }
         _ => tenancy::select::<dispatch::Entity>(&scope),
     };
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        dispatch::Column::UpdatedAt,
+        dispatch::Column::Id,
+    )?;
     if let Some(b) = q.to_bloc_id {
         select = select.filter(dispatch::Column::ToBlocId.eq(b));
     }

@@ -193,6 +193,8 @@ pub const MESSAGES: &[Entry] = &[
      "khối cấp huyện đã chấm dứt cùng cấp huyện từ 01/07/2025: hãy lập khối cấp tỉnh hoặc cấp xã, hoặc ghi `established_on` sớm hơn cho khối cấp huyện lưu làm lịch sử"),
     // Formats.
     ("must be a UUID, e.g. {}", "invalid_format", "phải là UUID, ví dụ {}"),
+    ("`{}` must be a UUID, e.g. {}", "invalid_format", "`{}` phải là UUID, ví dụ {}"),
+    ("must list 1 to {} ids, comma-separated", "too_many", "phải liệt kê từ 1 đến {} id, cách nhau bằng dấu phẩy"),
     ("must be an email address", "invalid_format", "phải là địa chỉ email"),
     ("must be a phone number of 8 to 15 digits", "invalid_format", "phải là số điện thoại từ 8 đến 15 chữ số"),
     ("must be an http or https URL", "invalid_format", "phải là URL http hoặc https"),

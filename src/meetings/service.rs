@@ -120,6 +120,13 @@ pub async fn list(
     let mut select = tenancy::select::<meeting::Entity>(
         &Scope::of(caller).narrowed(q.bloc_id, q.province.as_deref()),
     );
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        meeting::Column::UpdatedAt,
+        meeting::Column::Id,
+    )?;
     if let Some(k) = q.kind {
         select = select.filter(meeting::Column::Kind.eq(k.as_str()));
     }

@@ -110,6 +110,12 @@ pub struct UpdateOrganisation {
 #[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationQuery {
+    /// Only what changed at or after this instant (RFC 3339; the largest `updated_at` the
+    /// client has seen): a phone syncs what changed since its last sync.
+    #[param(example = "2016-06-30T08:00:00+07:00")]
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only these items: 1 to 100 ids, comma-separated (a phone refreshing what it holds).
+    pub ids: Option<String>,
     /// One bloc of those the caller reads (the portal: of its province; the admin: any).
     pub bloc_id: Option<Uuid>,
     /// The blocs of one province (the admin; name, case and diacritics ignored).

@@ -46,6 +46,13 @@ pub async fn list(
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
     let scope = Scope::of(caller).narrowed(q.bloc_id, q.province.as_deref());
     let mut select = tenancy::select::<organisation::Entity>(&scope);
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        organisation::Column::UpdatedAt,
+        organisation::Column::Id,
+    )?;
     if let Some(k) = q.kind {
         select = select.filter(organisation::Column::Kind.eq(k.as_str()));
     }

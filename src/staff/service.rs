@@ -53,6 +53,13 @@ pub async fn list(
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
     let scope = Scope::of(caller).narrowed(q.bloc_id, q.province.as_deref());
     let mut select = tenancy::select::<staff::Entity>(&scope);
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        staff::Column::UpdatedAt,
+        staff::Column::Id,
+    )?;
     if let Some(r) = q.role {
         select = select.filter(staff::Column::Role.eq(r.as_str()));
     }

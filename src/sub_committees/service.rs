@@ -46,6 +46,13 @@ pub async fn list(
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
     let scope = Scope::of(caller).narrowed(q.bloc_id, q.province.as_deref());
     let mut select = tenancy::select::<sub_committee::Entity>(&scope);
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        sub_committee::Column::UpdatedAt,
+        sub_committee::Column::Id,
+    )?;
     if let Some(h) = q.head_staff_id {
         select = select.filter(sub_committee::Column::HeadStaffId.eq(h));
     }

@@ -91,7 +91,7 @@ pub async fn update(
 
 /// Findings of a supervision, oldest first.
 #[utoipa::path(tag = "supervision", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The findings", body = Vec<FindingDto>)))]
+    responses((status = 200, description = "The findings", body = Page<FindingDto>)))]
 #[get("/supervisions/{id}/findings")]
 pub async fn list_findings(
     state: web::Data<AppState>,
@@ -126,7 +126,7 @@ pub async fn add_finding(
 
 /// Recommendations of a supervision with the addressees' responses.
 #[utoipa::path(tag = "supervision", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The recommendations", body = Vec<RecommendationDto>)))]
+    responses((status = 200, description = "The recommendations", body = Page<RecommendationDto>)))]
 #[get("/supervisions/{id}/recommendations")]
 pub async fn list_recommendations(
     state: web::Data<AppState>,
@@ -225,7 +225,7 @@ pub async fn add_response(
 /// overdue today. With `Accept:` the XLSX type, an Excel workbook.
 #[utoipa::path(tag = "reports", params(SupervisionReportQuery),
     responses((status = 200, description = "One entry per period", content(
-        (Vec<SupervisionPeriod> = "application/json"),
+        (Page<SupervisionPeriod> = "application/json"),
         (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ))))]
 #[get("/reports/supervisions")]

@@ -188,6 +188,13 @@ pub async fn list(
         return Err(ApiError::bad_field("from", "must not be after to"));
     }
     let mut select = tenancy::select::<sup::Entity>(&scope);
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        sup::Column::UpdatedAt,
+        sup::Column::Id,
+    )?;
     if let Some(k) = q.kind {
         select = select.filter(sup::Column::Kind.eq(k.as_str()));
     }

@@ -175,7 +175,7 @@ pub async fn history(
 
 /// Open tasks of the bloc that say the same thing as this one, best first.
 #[utoipa::path(tag = "tasks", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "Possible duplicates", body = Vec<SimilarTask>)))]
+    responses((status = 200, description = "Possible duplicates", body = Page<SimilarTask>)))]
 #[get("/tasks/{id}/similar")]
 pub async fn similar(
     state: web::Data<AppState>,

@@ -205,6 +205,13 @@ pub async fn list(
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
     let scope = Scope::of(caller).narrowed(q.bloc_id, q.province.as_deref());
     let mut select = tenancy::select::<task::Entity>(&scope);
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        task::Column::UpdatedAt,
+        task::Column::Id,
+    )?;
     let today = crate::clock::today();
     if let Some(day) = q.as_of {
         if day > today {

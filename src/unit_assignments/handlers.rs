@@ -36,7 +36,7 @@ pub async fn list(
 
 /// Units with nobody assigned for a purpose at any time in a period.
 #[utoipa::path(tag = "unit-assignments", params(UncoveredQuery),
-    responses((status = 200, description = "The units, by name", body = Vec<UncoveredUnit>)))]
+    responses((status = 200, description = "The units, by name", body = Page<UncoveredUnit>)))]
 #[get("/unit-assignments/uncovered")]
 pub async fn uncovered(
     state: web::Data<AppState>,

@@ -86,6 +86,13 @@ pub async fn list(
     let mut select = tenancy::select::<ua::Entity>(
         &Scope::of(caller).narrowed(q.bloc_id, q.province.as_deref()),
     );
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        ua::Column::UpdatedAt,
+        ua::Column::Id,
+    )?;
     if let Some(u) = q.unit_id {
         select = select.filter(ua::Column::UnitId.eq(u));
     }

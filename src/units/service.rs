@@ -55,6 +55,13 @@ pub async fn list(
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
     let scope = Scope::of(caller).narrowed(q.bloc_id, q.province.as_deref());
     let mut select = tenancy::select::<unit::Entity>(&scope);
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        unit::Column::UpdatedAt,
+        unit::Column::Id,
+    )?;
     if let Some(k) = q.kind {
         select = select.filter(unit::Column::Kind.eq(k.as_str()));
     }

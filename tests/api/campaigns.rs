@@ -584,7 +584,7 @@ async fn bad_figures_are_422_naming_the_field_and_nothing_is_written() {
         );
     }
     let (_, targets) = app.get_json(&base, &demo.staff).await;
-    assert_eq!(targets.as_array().unwrap().len(), 4);
+    assert_eq!(targets["items"].as_array().unwrap().len(), 4);
     // The campaign can't shrink past its figures' dates once it has them.
     created(
         &app,

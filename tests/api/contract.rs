@@ -504,7 +504,7 @@ async fn reports_download_as_xlsx_with_the_figures_of_the_json() {
     // The supervision report, by quarter.
     let (mut book, json) = fetch("/api/v1/reports/supervisions?from=2016-01-01&to=2016-12-31", demo.head.clone()).await;
     let sheet = book.worksheet_range("Giám sát").unwrap();
-    let periods = json.as_array().unwrap();
+    let periods = json["items"].as_array().unwrap();
     assert_eq!(text(&sheet, 4, 0), periods[0]["period"].as_str().unwrap());
     let held: f64 = periods.iter().map(|p| p["held"].as_f64().unwrap()).sum();
     let in_sheet: f64 = (0..periods.len()).map(|i| num(&sheet, 4 + i as u32, 3)).sum();
@@ -540,4 +540,83 @@ async fn csv_can_be_semicolon_separated() {
     let header = body.lines().next().unwrap();
     assert!(header.contains(";id;") || header.starts_with("\u{feff}id;"), "{header}");
     assert!(!header.contains(','), "{header}");
+}
+
+/// A phone syncs what changed since its last sync and refreshes the items it holds by id; both
+/// stay within the caller's scope.
+#[tokio::test]
+async fn lists_sync_by_updated_since_and_read_several_by_id() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let create = |title: &'static str| {
+        let app = &app;
+        let token = demo.head.clone();
+        async move {
+            let t: Value = app
+                .post_json("/api/v1/tasks", &json!({"title": title}), Some(&token))
+                .await
+                .json()
+                .await
+                .unwrap();
+            t
+        }
+    };
+    let a = create("Nhiệm vụ đồng bộ A").await;
+    let b = create("Nhiệm vụ đồng bộ B").await;
+    let ids = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The instant after A and B were written: only what changes from then on comes.
+    let since = b["updated_at"].as_str().unwrap().to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let c = create("Nhiệm vụ đồng bộ C").await;
+    let path = format!(
+        "/api/v1/tasks?updated_since={}",
+        since.replace('+', "%2B")
+    );
+    let (status, page) = app.get_json(&path, &demo.head).await;
+    assert_eq!(status, 200, "{page}");
+    let got = ids(&page);
+    assert!(got.contains(&c["id"].as_str().unwrap().to_string()), "{got:?}");
+    assert!(!got.contains(&a["id"].as_str().unwrap().to_string()), "{got:?}");
+
+    let (_, page) = app
+        .get_json(
+            &format!("/api/v1/tasks?ids={},{}", a["id"].as_str().unwrap(), c["id"].as_str().unwrap()),
+            &demo.head,
+        )
+        .await;
+    let mut got = ids(&page);
+    got.sort();
+    let mut want = vec![a["id"].as_str().unwrap().to_string(), c["id"].as_str().unwrap().to_string()];
+    want.sort();
+    assert_eq!(got, want);
+
+    // Another bloc's task by id is simply not there.
+    let (_, other) = app
+        .other_bloc(&demo.admin, "Khối xã Hạ Long", "Quảng Ninh", "ha.long.head")
+        .await;
+    let (_, page) = app
+        .get_json(&format!("/api/v1/tasks?ids={}", a["id"].as_str().unwrap()), &other)
+        .await;
+    assert!(ids(&page).is_empty(), "{page}");
+
+    // Bad ids are named.
+    let res = app.get("/api/v1/tasks?ids=abc", Some(&demo.head)).await;
+    let p = assert_problem(res, 400).await;
+    assert_eq!((p["errors"][0]["field"].as_str(), p["errors"][0]["code"].as_str()), (Some("ids"), Some("invalid_format")));
+    let many = vec!["019ac000-0000-7000-8000-000000000001"; 101].join(",");
+    let res = app.get(&format!("/api/v1/tasks?ids={many}"), Some(&demo.head)).await;
+    let p = assert_problem(res, 400).await;
+    assert_eq!(p["errors"][0]["code"], "too_many");
+    // The same on another list a phone syncs.
+    let (status, _) = app
+        .get_json(&format!("/api/v1/campaigns?updated_since={}", since.replace('+', "%2B")), &demo.head)
+        .await;
+    assert_eq!(status, 200);
 }

@@ -100,7 +100,7 @@ async fn the_demo_has_the_articles_tasks_in_every_status_and_standing() {
         .await;
     assert_eq!(s, 200, "{similar}");
     assert!(
-        similar
+        similar["items"]
             .as_array()
             .unwrap()
             .iter()

@@ -31,7 +31,7 @@ async fn the_seed_has_the_supervision_the_first_meetings_and_the_election_watch(
     let (_, findings) = app
         .get_json(&format!("/api/v1/supervisions/{id}/findings"), &demo.staff)
         .await;
-    assert_eq!(findings.as_array().unwrap().len(), 2);
+    assert_eq!(findings["items"].as_array().unwrap().len(), 2);
     let (_, meetings) = app
         .get_json("/api/v1/meetings?sort=held_on", &demo.staff)
         .await;
@@ -62,12 +62,12 @@ async fn the_seed_has_the_supervision_the_first_meetings_and_the_election_watch(
         .get_json("/api/v1/unit-assignments/uncovered?purpose=election_monitoring&from=2016-05-01&to=2016-05-31", &demo.staff)
         .await;
     assert_eq!(status, 200);
-    assert_eq!(gaps.as_array().unwrap().len(), 0);
+    assert_eq!(gaps["items"].as_array().unwrap().len(), 0);
     let (_, gaps) = app
         .get_json("/api/v1/unit-assignments/uncovered?purpose=election_monitoring&from=2016-06-01&to=2016-06-30&unit_kind=commune", &demo.staff)
         .await;
     assert_eq!(
-        gaps.as_array().unwrap().len(),
+        gaps["items"].as_array().unwrap().len(),
         15,
         "after the election nobody watches"
     );
@@ -347,7 +347,7 @@ async fn unit_assignments_and_directive_dispatches() {
     let (_, gaps) = app
         .get_json("/api/v1/unit-assignments/uncovered?purpose=grassroots_follow_up&from=2016-07-01&unit_kind=commune", &demo.staff)
         .await;
-    assert_eq!(gaps.as_array().unwrap().len(), 14, "Cái Chiên is covered");
+    assert_eq!(gaps["items"].as_array().unwrap().len(), 14, "Cái Chiên is covered");
     let (_, mine) = app
         .get_json(
             &format!("/api/v1/unit-assignments?staff_id={cuong}"),

@@ -865,11 +865,11 @@ async fn a_campaign_cascaded_to_three_communes_counts_their_units_and_a_merger_k
         let (_, ts) = app
             .get_json(&format!("/api/v1/campaigns/{kid_id}/targets"), &c.staff)
             .await;
-        let kt = ts.as_array().unwrap()[0]["id"]
+        let kt = ts["items"].as_array().unwrap()[0]["id"]
             .as_str()
             .unwrap()
             .to_string();
-        assert_eq!(ts[0]["parent_target_id"], tid.as_str());
+        assert_eq!(ts["items"][0]["parent_target_id"], tid.as_str());
         for (j, (num, den)) in figures[i].iter().enumerate() {
             if *den > 0.0 {
                 let (s, v) = figure(
@@ -981,7 +981,7 @@ async fn a_campaign_cascaded_to_three_communes_counts_their_units_and_a_merger_k
         let (_, ts) = app
             .get_json(&format!("/api/v1/campaigns/{kid1}/targets"), &c.head)
             .await;
-        ts[0]["id"].as_str().unwrap().to_string()
+        ts["items"][0]["id"].as_str().unwrap().to_string()
     };
     let merge = |body: Value| {
         let app = &app;

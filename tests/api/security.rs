@@ -88,7 +88,7 @@ pub(crate) async fn seeded_ids(app: &TestApp, t: &str) -> HashMap<(String, Strin
     };
     let campaign = first(&get("/api/v1/campaigns".into()).await);
     let c = campaign.clone().unwrap();
-    let target = get(format!("/api/v1/campaigns/{c}/targets")).await[0]["id"]
+    let target = get(format!("/api/v1/campaigns/{c}/targets")).await["items"][0]["id"]
         .as_str()
         .map(str::to_string);
     let tid = target.clone().unwrap();

@@ -182,7 +182,7 @@ async fn a_supervision_from_plan_to_close_by_the_right_people() {
         )
         .await;
     assert_eq!(status, 200);
-    let q2 = report
+    let q2 = report["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -202,7 +202,7 @@ async fn a_supervision_from_plan_to_close_by_the_right_people() {
         1,
         "the seeded one still open"
     );
-    assert_eq!(report.as_array().unwrap().len(), 4);
+    assert_eq!(report["items"].as_array().unwrap().len(), 4);
 }
 
 #[tokio::test]

@@ -859,7 +859,7 @@ async fn overlapping_tasks_are_flagged_and_can_be_marked_duplicate() {
             &d.staff,
         )
         .await;
-    assert_eq!(similar[0]["id"], second["id"]);
+    assert_eq!(similar["items"][0]["id"], second["id"]);
     let sid = second["id"].as_str().unwrap();
     let res = act(
         &app,
@@ -882,7 +882,7 @@ async fn overlapping_tasks_are_flagged_and_can_be_marked_duplicate() {
             &d.staff,
         )
         .await;
-    assert_eq!(similar, json!([]));
+    assert_eq!(similar["items"], json!([]));
 }
 
 #[tokio::test]
