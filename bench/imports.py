@@ -55,8 +55,8 @@ def once():
         ids = r["ids"]
         c = call("GET", "/api/v1/campaigns", token=head)["items"][0]["id"]
         tgt = call("POST", f"/api/v1/campaigns/{c}/targets", {"indicator": "Số hộ được thăm", "measure": "count",
-                   "aggregation": "sum", "target_value": 50000, "deadline": "2017-12-31"}, token=head)["id"]
-        figures = [{"unit_id": u, "as_of": "2016-06-30", "value": 100 + i} for i, u in enumerate(ids)]
+                   "aggregation": "sum", "target_value": 50000, "due_on": "2017-12-31"}, token=head)["id"]
+        figures = [{"unit_id": u, "measured_on": "2016-06-30", "value": 100 + i} for i, u in enumerate(ids)]
         t = time.time()
         r = call("POST", f"/api/v1/campaigns/{c}/targets/{tgt}/measurements", figures, token=head)
         out["figures-round (500)"] = time.time() - t

@@ -104,7 +104,7 @@ try:
     camp = call("POST", "/api/v1/campaigns", {"name": "Toàn dân đoàn kết xây dựng nông thôn mới, đô thị văn minh", "kind": "movement",
                                               "lead_organisation_id": org["id"], "start_on": "2022-01-01", "end_on": "2026-12-31"}, head)
     call("POST", f"/api/v1/campaigns/{camp['id']}/targets", {"indicator": "Tỷ lệ hộ gia đình văn hóa", "measure": "percent",
-                                                             "aggregation": "ratio", "target_value": 90, "deadline": "2026-12-31"}, head)
+                                                             "aggregation": "ratio", "target_value": 90, "due_on": "2026-12-31"}, head)
     kids = call("POST", f"/api/v1/campaigns/{camp['id']}/cascades", {"bloc_ids": [b[0] for b in blocs]}, head)
     kid_of = {k["bloc_id"]: k["id"] for k in kids}
     for bloc_id, t, units in blocs:
@@ -112,14 +112,14 @@ try:
         target = call("GET", f"/api/v1/campaigns/{kid}/targets", None, t)["items"][0]["id"]
         for half in range(2):
             months = range(half * N_MONTHS // 2, (half + 1) * N_MONTHS // 2)
-            rows = [{"unit_id": u, "as_of": month_end(m), "numerator": 50 + (m % 40), "denominator": 100} for u in units for m in months]
+            rows = [{"unit_id": u, "measured_on": month_end(m), "numerator": 50 + (m % 40), "denominator": 100} for u in units for m in months]
             call("POST", f"/api/v1/campaigns/{kid}/targets/{target}/measurements", rows, t)
     setup = time.time() - t0
     # Delegating one task to all 100, five times.
     times, tasks = [], []
     for k in range(5):
         task = call("POST", "/api/v1/tasks", {"title": f"Tổ chức Ngày hội Đại đoàn kết, đợt {k + 1}", "description": "Các xã tổ chức ở mọi thôn.",
-                                              "expected_result": "100% thôn tổ chức", "due_date": "2026-12-31"}, head)
+                                              "expected_result": "100% thôn tổ chức", "due_on": "2026-12-31"}, head)
         started = time.time()
         r = call("POST", f"/api/v1/tasks/{task['id']}/delegations", {"bloc_ids": [b[0] for b in blocs]}, head)
         times.append((time.time() - started) * 1000)

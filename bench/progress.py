@@ -74,11 +74,11 @@ try:
     base = f"/api/v1/campaigns/{campaign['id']}/targets"
     targets = [
         call("POST", base, {"indicator": "Tỷ lệ hộ gia đình văn hóa", "measure": "percent", "aggregation": "ratio",
-                             "baseline_value": 75, "target_value": 90, "deadline": "2020-12-31"}, head),
+                             "baseline_value": 75, "target_value": 90, "due_on": "2020-12-31"}, head),
         call("POST", base, {"indicator": "Số xã đạt chuẩn nông thôn mới", "measure": "units", "aggregation": "count_true",
-                             "unit_kind": "commune", "baseline_value": 40, "target_value": 150, "deadline": "2020-12-31"}, head),
+                             "unit_kind": "commune", "baseline_value": 40, "target_value": 150, "due_on": "2020-12-31"}, head),
         call("POST", base, {"indicator": "Quỹ Vì người nghèo", "measure": "vnd", "aggregation": "sum",
-                             "target_value": 50000000000, "deadline": "2020-12-31"}, head),
+                             "target_value": 50000000000, "due_on": "2020-12-31"}, head),
     ]
     ratio, count_true, amount = (t["id"] for t in targets)
     # One figure per unit per month end, 2016-01 to 2020-12, for each target.

@@ -437,11 +437,11 @@ pub mod clean {
 
         #[test]
         fn paths_name_the_field() {
-            let v: Value = serde_json::json!({"decisions": [{"title": "ok"}, {"title": "x\u{0}"}], "due_date": "0000-01-01"});
+            let v: Value = serde_json::json!({"decisions": [{"title": "ok"}, {"title": "x\u{0}"}], "due_on": "0000-01-01"});
             let mut errors = Vec::new();
             walk(&v, &mut String::new(), &mut errors);
             let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-            assert_eq!(fields, ["decisions[1].title", "due_date"]);
+            assert_eq!(fields, ["decisions[1].title", "due_on"]);
         }
     }
 }

@@ -101,7 +101,7 @@ pub struct Keyset<'a, C> {
 
 #[derive(Serialize, Deserialize)]
 struct CursorData {
-    /// The sort it was made for (`-due_date`, `name`, or empty for the default order).
+    /// The sort it was made for (`-due_on`, `name`, or empty for the default order).
     s: String,
     v: serde_json::Value,
     id: Uuid,

@@ -51,7 +51,7 @@ body = CreateTask(
     expected_result="Biên bản hội nghị; 100% thôn được phổ biến",
     lead_organisation_id=lead.id,
     assignee_id=assignee,
-    due_date=due,
+    due_on=due,
 )
 key = str(uuid.uuid4())
 created = tasks_create.sync_detailed(client=head, body=body, idempotency_key=key)
@@ -82,7 +82,7 @@ check(len(mine) >= 2, f"the feed has the task's create and updates: {mine}")
 # A problem, in Vietnamese, with its codes.
 bad = head.get_httpx_client().post(
     "/api/v1/tasks",
-    json={"title": "Nhiệm vụ có hạn sai", "due_date": "31/12/2026"},
+    json={"title": "Nhiệm vụ có hạn sai", "due_on": "31/12/2026"},
     headers={"accept-language": "vi"},
 )
 problem = bad.json()

@@ -49,7 +49,7 @@ const body: components["schemas"]["CreateTask"] = {
   expected_result: "Danh sách hộ được vận động; tỷ lệ tham gia tăng 5%",
   lead_organisation_id: lead.id,
   assignee_id: assignee,
-  due_date: due,
+  due_on: due,
 };
 const key = crypto.randomUUID();
 const created = await head.POST("/api/v1/tasks", {
@@ -94,7 +94,7 @@ check(mine.length >= 2, `the feed has the task's create and updates: ${mine.leng
 
 // A problem, in Vietnamese, with its codes.
 const bad = await head.POST("/api/v1/tasks", {
-  body: { title: "Nhiệm vụ có hạn sai", due_date: "31/12/2026" },
+  body: { title: "Nhiệm vụ có hạn sai", due_on: "31/12/2026" },
   headers: { "Accept-Language": "vi" },
 });
 const problem = bad.error as components["schemas"]["Problem"] | undefined;

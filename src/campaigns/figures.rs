@@ -229,7 +229,7 @@ pub async fn record_in(
             || u.valid_from.is_some_and(|f| body.as_of < f))
     {
         c.add(
-            "as_of",
+            "measured_on",
             format!(
                 "{} existed from {} to {}: a figure outside that span belongs to the unit before or after it",
                 u.name,
@@ -250,7 +250,7 @@ pub async fn record_in(
             ),
         );
     }
-    check_campaign_date(&mut c, "as_of", &campaign, body.as_of);
+    check_campaign_date(&mut c, "measured_on", &campaign, body.as_of);
     check_shape(&mut c, &target, &body);
     let source = c.opt_text("source", body.source.as_deref(), 300);
     let evidence_url = check_link(&mut c, "evidence_url", body.evidence_url.as_deref());
@@ -340,7 +340,7 @@ pub async fn record_in(
 fn sort_fields() -> [SortField<campaign_measurement::Column>; 2] {
     [
         SortField {
-            name: "as_of",
+            name: "measured_on",
             column: campaign_measurement::Column::AsOf,
             kind: Kind::Date,
         },
@@ -369,8 +369,8 @@ pub async fn list(
         && f > t
     {
         return Err(ApiError::bad_field(
-            "as_of_from",
-            "must not be after as_of_to",
+            "measured_from",
+            "must not be after measured_to",
         ));
     }
     let mut select =
@@ -397,7 +397,7 @@ pub async fn list(
             limit,
             |m| {
                 let v = match field {
-                    Some("as_of") => json!(m.as_of),
+                    Some("measured_on") => json!(m.as_of),
                     Some("created_at") => json!(m.created_at),
                     _ => json!(null),
                 };

@@ -321,7 +321,7 @@ pub async fn progress(
     let since = q.reported_since.unwrap_or_else(|| first_of_month(as_of));
     if since > as_of {
         return Err(ApiError::bad_field(
-            "reported_since",
+            "reported_from",
             "must not be after as_of",
         ));
     }

@@ -186,7 +186,7 @@ fn check_target(c: &mut Checks, campaign: &campaign::Model, f: &mut TargetFields
     }
     if f.deadline < campaign.start_on || f.deadline > campaign.end_on {
         c.add(
-            "deadline",
+            "due_on",
             format!(
                 "must be within the campaign ({} to {})",
                 campaign.start_on, campaign.end_on

@@ -417,7 +417,7 @@ mod tests {
     fn validation_problem_lists_fields() {
         let e = ApiError::Validation(vec![
             FieldError::new("title", "must not be empty"),
-            FieldError::new("due_date", "must be a date YYYY-MM-DD"),
+            FieldError::new("due_on", "must be a date YYYY-MM-DD"),
         ]);
         let p = e.problem();
         assert_eq!(p.status, 422);

@@ -49,7 +49,7 @@ pub const UNIT_COLUMNS: Known = &[
 ];
 pub const FIGURE_COLUMNS: Known = &[
     ("unit", &["Đơn vị", "Xã", "Xã, thị trấn"]),
-    ("as_of", &["Ngày", "Tính đến ngày", "Số liệu đến ngày"]),
+    ("measured_on", &["Ngày", "Tính đến ngày", "Số liệu đến ngày"]),
     ("value", &["Giá trị", "Số liệu", "Kết quả"]),
     ("numerator", &["Tử số", "Số đạt"]),
     ("denominator", &["Mẫu số", "Tổng số"]),
@@ -149,7 +149,7 @@ pub async fn run(
     let (known, required): (Known, &[&str]) = match kind {
         ImportKind::Staff => (STAFF_COLUMNS, &["full_name"]),
         ImportKind::Units => (UNIT_COLUMNS, &["name", "kind"]),
-        ImportKind::Figures => (FIGURE_COLUMNS, &["unit", "as_of"]),
+        ImportKind::Figures => (FIGURE_COLUMNS, &["unit", "measured_on"]),
     };
     let cols = table::columns(&t.headers, known, required)?;
     let rows = rows(&t, &cols);
@@ -512,9 +512,9 @@ async fn figure_row(
             None
         }
     };
-    let as_of = row.get("as_of").and_then(table::date);
+    let as_of = row.get("measured_on").and_then(table::date);
     if as_of.is_none() {
-        p.push(row.problem("as_of", "must be a day, 2016-06-30 or 30/06/2016"));
+        p.push(row.problem("measured_on", "must be a day, 2016-06-30 or 30/06/2016"));
     }
     let mut nums = [None, None, None];
     for (i, col) in ["value", "numerator", "denominator"]

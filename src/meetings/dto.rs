@@ -72,7 +72,7 @@ pub struct MeetingDto {
 /// meeting's day unless it says otherwise.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"text": "Giao Văn phòng xây dựng chương trình công tác năm 2016.", "task": {"title": "Xây dựng chương trình công tác năm 2016 của cơ quan Khối", "description": "Dự thảo chương trình công tác năm của cơ quan Khối.", "expected_result": "Chương trình công tác năm 2016 được ban hành", "lead_organisation_id": "01a21945-3cc4-77ec-a861-b9337650b001", "assignee_id": "01a21945-3cc4-77ec-a861-b9337650b021", "due_date": "2016-01-29"}, "assign": true}))]
+#[schema(example = json!({"text": "Giao Văn phòng xây dựng chương trình công tác năm 2016.", "task": {"title": "Xây dựng chương trình công tác năm 2016 của cơ quan Khối", "description": "Dự thảo chương trình công tác năm của cơ quan Khối.", "expected_result": "Chương trình công tác năm 2016 được ban hành", "lead_organisation_id": "01a21945-3cc4-77ec-a861-b9337650b001", "assignee_id": "01a21945-3cc4-77ec-a861-b9337650b021", "due_on": "2016-01-29"}, "assign": true}))]
 pub struct NewDecision {
     pub text: String,
     pub task: Option<CreateTask>,
@@ -88,7 +88,7 @@ pub struct NewDecision {
     "kind": "weekly_leadership", "held_on": "2016-01-25",
     "agenda": "Triển khai Quyết định 292-QĐ/HU; phân công nhiệm vụ tuần.",
     "decisions": [{"text": "Giao Văn phòng xây dựng chương trình công tác năm 2016.",
-                   "task": {"title": "Xây dựng chương trình công tác năm 2016 của cơ quan Khối", "due_date": "2016-01-29"}}]
+                   "task": {"title": "Xây dựng chương trình công tác năm 2016 của cơ quan Khối", "due_on": "2016-01-29"}}]
 }))]
 pub struct CreateMeeting {
     pub kind: MeetingKind,

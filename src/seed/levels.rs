@@ -181,7 +181,7 @@ pub async fn seed(db: &DatabaseConnection, password: &str) -> anyhow::Result<()>
                     "description": "Mỗi xã tổ chức Ngày hội ở tất cả thôn, khu; báo cáo kết quả về Ban Thường trực tỉnh.",
                     "expected_result": "100% thôn, khu tổ chức Ngày hội; báo cáo trước ngày 20/11/2026",
                     "lead_organisation_id": org.id, "assignee_id": tinh_staff, "opened_on": "2026-10-01",
-                    "due_date": "2026-11-20", "key_task": true}))?,
+                    "due_on": "2026-11-20", "key_task": true}))?,
     )
     .await
     .map_err(failed("the provincial task"))?;
@@ -189,7 +189,7 @@ pub async fn seed(db: &DatabaseConnection, password: &str) -> anyhow::Result<()>
         db,
         &tinh,
         t.task.id,
-        body(json!({"bloc_ids": ids, "sent_on": "2026-10-02", "due_date": "2026-11-15",
+        body(json!({"bloc_ids": ids, "sent_on": "2026-10-02", "due_on": "2026-11-15",
                     "note": "Các xã báo cáo kết quả trước ngày 15/11.", "waits_for_children": true}))?,
     )
     .await
@@ -266,7 +266,7 @@ pub async fn seed(db: &DatabaseConnection, password: &str) -> anyhow::Result<()>
         &tinh,
         c.id,
         body(json!({"indicator": "Tỷ lệ hộ gia đình đạt danh hiệu văn hóa", "measure": "percent", "aggregation": "ratio",
-                    "baseline_value": 80, "target_value": 90, "deadline": "2026-12-31"}))?,
+                    "baseline_value": 80, "target_value": 90, "due_on": "2026-12-31"}))?,
     )
     .await
     .map_err(failed("the campaign's target"))?;
@@ -285,7 +285,7 @@ pub async fn seed(db: &DatabaseConnection, password: &str) -> anyhow::Result<()>
             .iter()
             .enumerate()
             .map(|(j, u)| {
-                json!({"unit_id": u, "as_of": "2026-03-31", "numerator": 250 + 10 * (k + j), "denominator": 300 + 25 * (k + j),
+                json!({"unit_id": u, "measured_on": "2026-03-31", "numerator": 250 + 10 * (k + j), "denominator": 300 + 25 * (k + j),
                        "source": "Báo cáo của Ban công tác Mặt trận thôn"})
             })
             .collect();

@@ -91,8 +91,10 @@ pub struct SupervisionDto {
     #[schema(example = json!(["01a21945-3cc4-77ec-a861-b9337650b030"]))]
     pub unit_ids: Vec<Uuid>,
     #[schema(example = "2016-05-09")]
+    #[serde(rename = "planned_start_on")]
     pub planned_start: NaiveDate,
     #[schema(example = "2016-05-20")]
+    #[serde(rename = "planned_end_on")]
     pub planned_end: NaiveDate,
     pub status: SupervisionStatus,
     /// The statuses this caller may move it to now (empty unless they run it).
@@ -122,7 +124,7 @@ pub struct SupervisionDto {
     "kind": "supervision",
     "title": "Giám sát việc thực hiện quy chế dân chủ ở cơ sở năm 2016",
     "subject": "UBND xã Quảng Long: thực hiện Pháp lệnh dân chủ ở xã, phường, thị trấn",
-    "planned_start": "2016-05-09", "planned_end": "2016-05-20"
+    "planned_start_on": "2016-05-09", "planned_end_on": "2016-05-20"
 }))]
 pub struct CreateSupervision {
     pub kind: SupervisionKind,
@@ -138,8 +140,10 @@ pub struct CreateSupervision {
     /// Grassroots units concerned (at most 200).
     #[serde(default)]
     pub unit_ids: Vec<Uuid>,
+    #[serde(rename = "planned_start_on")]
     pub planned_start: NaiveDate,
-    /// On or after `planned_start`.
+    /// On or after `planned_start_on`.
+    #[serde(rename = "planned_end_on")]
     pub planned_end: NaiveDate,
 }
 
@@ -164,7 +168,9 @@ pub struct UpdateSupervision {
     pub sub_committee_id: Option<Option<Uuid>>,
     pub member_ids: Option<Vec<Uuid>>,
     pub unit_ids: Option<Vec<Uuid>>,
+    #[serde(rename = "planned_start_on")]
     pub planned_start: Option<NaiveDate>,
+    #[serde(rename = "planned_end_on")]
     pub planned_end: Option<NaiveDate>,
     pub status: Option<SupervisionStatus>,
     #[serde(default, deserialize_with = "validate::patch")]
@@ -199,7 +205,7 @@ pub struct SupervisionQuery {
     pub to: Option<NaiveDate>,
     /// Words of the title or subject; case and diacritics are ignored.
     pub q: Option<String>,
-    /// `planned_start` or `created_at`; `-` prefix for descending. Default: creation order.
+    /// `planned_start_on` or `created_at`; `-` prefix for descending. Default: creation order.
     pub sort: Option<String>,
     /// 1 to 200, default 50.
     #[param(minimum = 1, maximum = 200)]

@@ -38,7 +38,7 @@ pub const KTGS: &str = "KTGS";
 fn sort_fields() -> [SortField<sup::Column>; 2] {
     [
         SortField {
-            name: "planned_start",
+            name: "planned_start_on",
             column: sup::Column::PlannedStart,
             kind: Kind::Date,
         },
@@ -254,7 +254,7 @@ pub async fn list(
         limit,
         |d| {
             let v = match field {
-                Some("planned_start") => json!(d.planned_start),
+                Some("planned_start_on") => json!(d.planned_start),
                 Some("created_at") => json!(d.created_at),
                 _ => json!(null),
             };
@@ -397,7 +397,7 @@ pub async fn create(
     let (members, units) =
         check_people(&txn, &mut c, bloc_id, &body.member_ids, &body.unit_ids).await?;
     if body.planned_end < body.planned_start {
-        c.add("planned_end", "must not be before planned_start");
+        c.add("planned_end_on", "must not be before planned_start_on");
     }
     c.finish()?;
     policy::authorize(
@@ -509,7 +509,7 @@ pub async fn update(
     let start = body.planned_start.unwrap_or(current.planned_start);
     let end = body.planned_end.unwrap_or(current.planned_end);
     if end < start {
-        c.add("planned_end", "must not be before planned_start");
+        c.add("planned_end_on", "must not be before planned_start_on");
     }
     am.planned_start = Set(start);
     am.planned_end = Set(end);

@@ -73,7 +73,7 @@ pub async fn delegate(
         && d > p
     {
         c.add(
-            "due_date",
+            "due_on",
             format!("must not be after the task's own due date, {p}"),
         );
     }
@@ -82,7 +82,7 @@ pub async fn delegate(
     if let Some(d) = due
         && d < sent_on
     {
-        c.add("due_date", "must not be before sent_on");
+        c.add("due_on", "must not be before sent_on");
     }
     c.finish()?;
     let now = Utc::now();

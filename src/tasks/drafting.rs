@@ -108,7 +108,7 @@ async fn check_fields(conn: &impl ConnectionTrait, bloc_id: Uuid, f: &mut Fields
     if let (Some(s), Some(d)) = (f.start_date, f.due_date)
         && s > d
     {
-        c.add("due_date", "must not be before start_date");
+        c.add("due_on", "must not be before start_on");
     }
     c.finish()
 }

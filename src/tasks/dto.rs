@@ -66,8 +66,10 @@ pub struct TaskDto {
     #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b018")]
     pub created_by: Uuid,
     #[schema(example = "2016-01-11")]
+    #[serde(rename = "start_on")]
     pub start_date: Option<NaiveDate>,
     #[schema(example = "2016-01-29")]
+    #[serde(rename = "due_on")]
     pub due_date: Option<NaiveDate>,
     #[schema(example = "high")]
     pub priority: Priority,
@@ -147,7 +149,7 @@ pub struct CreatedTask {
     "coordinating_organisation_ids": ["01a21945-3cc4-77ec-a861-b9337650b015"],
     "sub_committee_id": "01a21945-3cc4-77ec-a861-b9337650b016",
     "assignee_id": "01a21945-3cc4-77ec-a861-b9337650b017",
-    "start_date": "2016-01-11", "due_date": "2016-01-29", "priority": "high", "key_task": true
+    "start_on": "2016-01-11", "due_on": "2016-01-29", "priority": "high", "key_task": true
 }))]
 pub struct CreateTask {
     pub title: String,
@@ -160,7 +162,9 @@ pub struct CreateTask {
     pub coordinating_organisation_ids: Vec<Uuid>,
     pub sub_committee_id: Option<Uuid>,
     pub assignee_id: Option<Uuid>,
+    #[serde(rename = "start_on")]
     pub start_date: Option<NaiveDate>,
+    #[serde(rename = "due_on")]
     pub due_date: Option<NaiveDate>,
     /// Default `normal`.
     pub priority: Option<Priority>,
@@ -176,7 +180,7 @@ pub struct CreateTask {
 /// task changes only through its moves.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"due_date": "2016-02-05", "expected_result": "Biên bản hội nghị; 100% cán bộ tham dự"}))]
+#[schema(example = json!({"due_on": "2016-02-05", "expected_result": "Biên bản hội nghị; 100% cán bộ tham dự"}))]
 pub struct UpdateTask {
     pub title: Option<String>,
     #[serde(default, deserialize_with = "validate::patch")]
@@ -203,9 +207,11 @@ pub struct UpdateTask {
     pub assignee_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "validate::patch")]
     #[schema(value_type = Option<NaiveDate>)]
+    #[serde(rename = "start_on")]
     pub start_date: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "validate::patch")]
     #[schema(value_type = Option<NaiveDate>)]
+    #[serde(rename = "due_on")]
     pub due_date: Option<Option<NaiveDate>>,
     pub priority: Option<Priority>,
     pub key_task: Option<bool>,
@@ -330,8 +336,10 @@ pub struct TaskQuery {
     pub campaign_id: Option<Uuid>,
     pub key_task: Option<bool>,
     /// Due on or before this date.
+    #[serde(rename = "due_to")]
     pub due_before: Option<NaiveDate>,
     /// Due on or after this date.
+    #[serde(rename = "due_from")]
     pub due_after: Option<NaiveDate>,
     /// Words of the title or description; case and diacritics are ignored.
     pub q: Option<String>,
@@ -341,7 +349,7 @@ pub struct TaskQuery {
     /// `allowed_actions` is empty.
     #[param(example = "2016-06-30")]
     pub as_of: Option<NaiveDate>,
-    /// `due_date` (tasks without one last), `priority`, `created_at`; `-` prefix for descending.
+    /// `due_on` (tasks without one last), `priority`, `created_at`; `-` prefix for descending.
     /// Default: creation order.
     pub sort: Option<String>,
     /// 1 to 200, default 50.
@@ -375,11 +383,12 @@ crate::paged!(PageQuery, TaskQuery, MyTaskQuery);
 /// decline.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"bloc_ids": ["01a21945-3cc4-77ec-a861-b9337650b031"], "due_date": "2026-03-31", "note": "Các xã báo cáo kết quả trước ngày 31/3.", "waits_for_children": true}))]
+#[schema(example = json!({"bloc_ids": ["01a21945-3cc4-77ec-a861-b9337650b031"], "due_on": "2026-03-31", "note": "Các xã báo cáo kết quả trước ngày 31/3.", "waits_for_children": true}))]
 pub struct NewDelegation {
     /// Child blocs of the task's bloc (1 to 500), not yet sent this task.
     pub bloc_ids: Vec<Uuid>,
     /// The children's deadline: by default the task's own; never after it.
+    #[serde(rename = "due_on")]
     pub due_date: Option<NaiveDate>,
     /// The day it was sent, in Vietnam (default today): the child tasks' `opened_on`. Not in
     /// the future, not before the task's last move.
@@ -409,6 +418,7 @@ pub struct DelegatedTask {
     #[schema(example = 40)]
     pub progress: i16,
     #[schema(example = "2026-03-31")]
+    #[serde(rename = "due_on")]
     pub due_date: Option<NaiveDate>,
     #[schema(example = json!(null))]
     pub completed_on: Option<NaiveDate>,

@@ -103,7 +103,7 @@ pub async fn dto(conn: &impl ConnectionTrait, m: task::Model) -> Result<TaskDto,
 fn sort_fields() -> [SortField<task::Column>; 3] {
     [
         SortField {
-            name: "due_date",
+            name: "due_on",
             column: task::Column::DueSort,
             kind: Kind::Date,
         },
@@ -167,7 +167,7 @@ fn parse_statuses(raw: &str) -> ApiResult<Vec<&'static str>> {
 fn key_of(field: Option<&str>) -> impl Fn(&task::Model) -> (serde_json::Value, Uuid) {
     move |m| {
         let v = match field {
-            Some("due_date") => json!(m.due_sort),
+            Some("due_on") => json!(m.due_sort),
             Some("priority") => json!(m.priority),
             Some("created_at") => json!(m.created_at),
             _ => json!(null),
@@ -269,8 +269,8 @@ pub async fn list(
         && a > b
     {
         return Err(ApiError::bad_field(
-            "due_after",
-            "must not be after due_before",
+            "due_from",
+            "must not be after due_to",
         ));
     }
     if let Some(d) = q.due_before {
@@ -328,7 +328,7 @@ pub async fn my_tasks(
     crate::policy::may_read(caller, crate::policy::Resource::Task)?;
     let limit = pagination::limit(q.limit)?;
     let fields = sort_fields();
-    let keyset = Keyset::parse(Some("due_date"), q.cursor.as_deref(), &fields)?;
+    let keyset = Keyset::parse(Some("due_on"), q.cursor.as_deref(), &fields)?;
     let Some(me) = my_staff_id(db, caller).await? else {
         return Ok(Page {
             items: vec![],

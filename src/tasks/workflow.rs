@@ -179,7 +179,7 @@ pub fn missing_clears(t: &FiveClears<'_>) -> Vec<(&'static str, &'static str)> {
     }
     if !t.due_date {
         out.push((
-            "due_date",
+            "due_on",
             "is required to assign: clear time (rõ thời gian)",
         ));
     }
@@ -324,7 +324,7 @@ mod tests {
         let fields: Vec<_> = missing_clears(&t).into_iter().map(|(f, _)| f).collect();
         assert_eq!(
             fields,
-            ["assignee_id", "description", "due_date", "expected_result"]
+            ["assignee_id", "description", "due_on", "expected_result"]
         );
         let full = FiveClears {
             assignee: true,

@@ -115,7 +115,7 @@ async fn the_first_months_of_2016_in_a_handful_of_calls_and_a_portal_in_step() {
     let task = |title: &str, who: &str, due: &str| {
         json!({"text": format!("Giao: {title}"), "assign": true,
                "task": {"title": title, "description": "Theo kết luận giao ban.", "expected_result": "Báo cáo kết quả",
-                        "lead_organisation_id": mttq, "assignee_id": person(who), "due_date": due}})
+                        "lead_organisation_id": mttq, "assignee_id": person(who), "due_on": due}})
     };
     let m = c
         .post(

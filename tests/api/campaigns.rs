@@ -143,7 +143,7 @@ async fn the_articles_figures_through_the_api_with_progress_on_several_dates() {
         &app,
         &base,
         json!({"indicator": "Tỷ lệ hộ gia đình văn hóa", "measure": "percent", "aggregation": "ratio",
-               "baseline_value": 78, "baseline_on": "2016-01-01", "target_value": 86, "deadline": "2017-12-31"}),
+               "baseline_value": 78, "baseline_on": "2016-01-01", "target_value": 86, "due_on": "2017-12-31"}),
         &demo.head,
     )
     .await;
@@ -152,7 +152,7 @@ async fn the_articles_figures_through_the_api_with_progress_on_several_dates() {
         &base,
         json!({"indicator": "Xã nông thôn mới", "measure": "units", "aggregation": "count_true",
                "unit_kind": "commune", "baseline_value": 4, "baseline_on": "2016-06-30",
-               "target_value": 6, "deadline": "2017-12-31"}),
+               "target_value": 6, "due_on": "2017-12-31"}),
         &demo.head,
     )
     .await;
@@ -163,7 +163,7 @@ async fn the_articles_figures_through_the_api_with_progress_on_several_dates() {
         created(
             &app,
             &h_path,
-            json!({"unit_id": u[unit], "as_of": "2016-06-30", "numerator": n, "denominator": d,
+            json!({"unit_id": u[unit], "measured_on": "2016-06-30", "numerator": n, "denominator": d,
                    "source": "Báo cáo của UBND"}),
             &demo.staff,
         )
@@ -191,7 +191,7 @@ async fn the_articles_figures_through_the_api_with_progress_on_several_dates() {
         created(
             &app,
             &c_path,
-            json!({"unit_id": u[*name], "as_of": "2016-06-30", "met": i < 4}),
+            json!({"unit_id": u[*name], "measured_on": "2016-06-30", "met": i < 4}),
             &demo.staff,
         )
         .await;
@@ -227,7 +227,7 @@ async fn the_articles_figures_through_the_api_with_progress_on_several_dates() {
         created(
             &app,
             &c_path,
-            json!({"unit_id": u[name], "as_of": day, "met": true}),
+            json!({"unit_id": u[name], "measured_on": day, "met": true}),
             &demo.staff,
         )
         .await;
@@ -261,13 +261,13 @@ async fn the_articles_figures_through_the_api_with_progress_on_several_dates() {
         .find(|x| x["unit_name"] == "Quảng Phong")
         .unwrap();
     assert_eq!(
-        (phong["met"].as_bool(), phong["as_of"].as_str()),
+        (phong["met"].as_bool(), phong["measured_on"].as_str()),
         (Some(true), Some("2017-06-15"))
     );
     // Only the two recognised in 2017 have reported since June.
     let p = app
         .get_json(
-            &format!("/api/v1/campaigns/{id}/progress?as_of=2017-12-31&reported_since=2017-06-01"),
+            &format!("/api/v1/campaigns/{id}/progress?as_of=2017-12-31&reported_from=2017-06-01"),
             &demo.staff,
         )
         .await
@@ -286,7 +286,7 @@ async fn a_correction_supersedes_the_old_figure_which_stays_in_the_history() {
         &app,
         &format!("/api/v1/campaigns/{id}/targets"),
         json!({"indicator": "Hộ gia đình văn hóa", "measure": "percent", "aggregation": "ratio",
-               "baseline_value": 80, "target_value": 85, "deadline": "2016-12-31"}),
+               "baseline_value": 80, "target_value": 85, "due_on": "2016-12-31"}),
         &demo.head,
     )
     .await;
@@ -297,7 +297,7 @@ async fn a_correction_supersedes_the_old_figure_which_stays_in_the_history() {
     let wrong = created(
         &app,
         &path,
-        json!({"unit_id": u["Quảng Long"], "as_of": "2016-06-30", "numerator": 1500, "denominator": 1820}),
+        json!({"unit_id": u["Quảng Long"], "measured_on": "2016-06-30", "numerator": 1500, "denominator": 1820}),
         &demo.staff,
     )
     .await;
@@ -307,7 +307,7 @@ async fn a_correction_supersedes_the_old_figure_which_stays_in_the_history() {
         &path,
         // Dated before the figure it corrects: only the supersession, not a newer date, can
         // make it the one that counts.
-        json!({"unit_id": u["Quảng Long"], "as_of": "2016-06-20", "numerator": 1492, "denominator": 1820,
+        json!({"unit_id": u["Quảng Long"], "measured_on": "2016-06-20", "numerator": 1492, "denominator": 1820,
                "supersedes_id": wrong_id, "note": "Sửa số liệu theo báo cáo chính thức"}),
         &demo.staff,
     )
@@ -334,7 +334,7 @@ async fn a_correction_supersedes_the_old_figure_which_stays_in_the_history() {
     let res = app
         .post_json(
             &path,
-            &json!({"unit_id": u["Quảng Long"], "as_of": "2016-06-30", "numerator": 1490,
+            &json!({"unit_id": u["Quảng Long"], "measured_on": "2016-06-30", "numerator": 1490,
                     "denominator": 1820, "supersedes_id": wrong_id}),
             Some(&demo.staff),
         )
@@ -344,7 +344,7 @@ async fn a_correction_supersedes_the_old_figure_which_stays_in_the_history() {
     let res = app
         .post_json(
             &path,
-            &json!({"unit_id": u["Quảng Sơn"], "as_of": "2016-06-30", "numerator": 1, "denominator": 2,
+            &json!({"unit_id": u["Quảng Sơn"], "measured_on": "2016-06-30", "numerator": 1, "denominator": 2,
                     "supersedes_id": fixed["id"]}),
             Some(&demo.staff),
         )
@@ -352,7 +352,7 @@ async fn a_correction_supersedes_the_old_figure_which_stays_in_the_history() {
     let p = assert_problem(res, 422).await;
     assert_eq!(p["errors"][0]["field"], "supersedes_id");
     // Retrying from the field with the same key records once.
-    let body = json!({"unit_id": u["Quảng Sơn"], "as_of": "2016-06-30", "numerator": 1419, "denominator": 1730});
+    let body = json!({"unit_id": u["Quảng Sơn"], "measured_on": "2016-06-30", "numerator": 1419, "denominator": 1730});
     let mut statuses = vec![];
     for _ in 0..2 {
         let res = app
@@ -384,7 +384,7 @@ async fn bad_figures_are_422_naming_the_field_and_nothing_is_written() {
         &app,
         &base,
         json!({"indicator": "Hộ văn hóa", "measure": "percent", "aggregation": "ratio",
-               "target_value": 85, "deadline": "2017-12-31"}),
+               "target_value": 85, "due_on": "2017-12-31"}),
         &demo.head,
     )
     .await;
@@ -392,7 +392,7 @@ async fn bad_figures_are_422_naming_the_field_and_nothing_is_written() {
         &app,
         &base,
         json!({"indicator": "Quỹ vì người nghèo", "measure": "vnd", "aggregation": "sum",
-               "target_value": 1500000000, "deadline": "2017-12-31"}),
+               "target_value": 1500000000, "due_on": "2017-12-31"}),
         &demo.head,
     )
     .await;
@@ -400,7 +400,7 @@ async fn bad_figures_are_422_naming_the_field_and_nothing_is_written() {
         &app,
         &base,
         json!({"indicator": "Tỷ lệ hộ nghèo", "measure": "percent", "aggregation": "average",
-               "baseline_value": 12, "target_value": 8, "higher_is_better": false, "deadline": "2017-12-31"}),
+               "baseline_value": 12, "target_value": 8, "higher_is_better": false, "due_on": "2017-12-31"}),
         &demo.head,
     )
     .await;
@@ -420,112 +420,112 @@ async fn bad_figures_are_422_naming_the_field_and_nothing_is_written() {
     let cases: Vec<(String, Value, &str)> = vec![
         (
             m(&percent),
-            json!({"unit_id": qh, "as_of": "2016-06-30", "value": 101}),
+            json!({"unit_id": qh, "measured_on": "2016-06-30", "value": 101}),
             "value",
         ),
         (
             m(&percent),
-            json!({"unit_id": qh, "as_of": "2016-06-30", "value": -1}),
+            json!({"unit_id": qh, "measured_on": "2016-06-30", "value": -1}),
             "value",
         ),
         (
             m(&ratio),
-            json!({"unit_id": qh, "as_of": "2016-06-30", "numerator": 2001, "denominator": 2000}),
+            json!({"unit_id": qh, "measured_on": "2016-06-30", "numerator": 2001, "denominator": 2000}),
             "numerator",
         ),
         (
             m(&ratio),
-            json!({"unit_id": qh, "as_of": "2016-06-30", "numerator": 1, "denominator": 0}),
+            json!({"unit_id": qh, "measured_on": "2016-06-30", "numerator": 1, "denominator": 0}),
             "denominator",
         ),
         (
             m(&ratio),
-            json!({"unit_id": qh, "as_of": "2016-06-30", "numerator": -5, "denominator": 10}),
+            json!({"unit_id": qh, "measured_on": "2016-06-30", "numerator": -5, "denominator": 10}),
             "numerator",
         ),
         (
             m(&ratio),
-            json!({"unit_id": qh, "as_of": "2016-06-30", "value": 82}),
+            json!({"unit_id": qh, "measured_on": "2016-06-30", "value": 82}),
             "value",
         ),
         (
             m(&ratio),
-            json!({"unit_id": qh, "as_of": "2016-06-30", "numerator": 5}),
+            json!({"unit_id": qh, "measured_on": "2016-06-30", "numerator": 5}),
             "denominator",
         ),
         (
             m(&money),
-            json!({"unit_id": qh, "as_of": "2016-06-30", "value": -100000}),
+            json!({"unit_id": qh, "measured_on": "2016-06-30", "value": -100000}),
             "value",
         ),
         (
             m(&money),
-            json!({"unit_id": qh, "as_of": "2016-06-30", "value": 1000.5}),
+            json!({"unit_id": qh, "measured_on": "2016-06-30", "value": 1000.5}),
             "value",
         ),
         (
             m(&money),
-            json!({"unit_id": qh, "as_of": "2016-06-30", "met": true}),
+            json!({"unit_id": qh, "measured_on": "2016-06-30", "met": true}),
             "met",
         ),
         (
             m(&money),
-            json!({"unit_id": qh, "as_of": "2015-12-31", "value": 1000}),
-            "as_of",
+            json!({"unit_id": qh, "measured_on": "2015-12-31", "value": 1000}),
+            "measured_on",
         ),
         (
             m(&money),
-            json!({"unit_id": qh, "as_of": "2018-01-01", "value": 1000}),
-            "as_of",
+            json!({"unit_id": qh, "measured_on": "2018-01-01", "value": 1000}),
+            "measured_on",
         ),
         (
             m(&money),
-            json!({"unit_id": other_unit["id"], "as_of": "2016-06-30", "value": 1000}),
+            json!({"unit_id": other_unit["id"], "measured_on": "2016-06-30", "value": 1000}),
             "unit_id",
         ),
         (
             m(&money),
-            json!({"unit_id": qh, "as_of": "2016-06-30", "value": "nhiều"}),
+            json!({"unit_id": qh, "measured_on": "2016-06-30", "value": "nhiều"}),
             "value",
         ),
         (
             m(&money),
-            json!({"unit_id": qh, "as_of": "30/06/2016", "value": 1}),
-            "as_of",
+            json!({"unit_id": qh, "measured_on": "30/06/2016", "value": 1}),
+            "measured_on",
         ),
         (
             m(&money),
-            json!({"unit_id": qh, "as_of": "2016-06-30", "value": 1, "evidence_url": "ftp://x"}),
+            json!({"unit_id": qh, "measured_on": "2016-06-30", "value": 1, "evidence_url": "ftp://x"}),
             "evidence_url",
         ),
         (
             base.clone(),
-            json!({"indicator": "Tỷ lệ", "measure": "percent", "aggregation": "sum", "target_value": 120, "deadline": "2017-12-31"}),
+            json!({"indicator": "Tỷ lệ", "measure": "percent", "aggregation": "sum", "target_value": 120, "due_on": "2017-12-31"}),
             "target_value",
         ),
         (
             base.clone(),
-            json!({"indicator": "Số hộ", "measure": "count", "aggregation": "sum", "target_value": -3, "deadline": "2017-12-31"}),
+            json!({"indicator": "Số hộ", "measure": "count", "aggregation": "sum", "target_value": -3, "due_on": "2017-12-31"}),
             "target_value",
         ),
         (
             base.clone(),
-            json!({"indicator": "Số hộ", "measure": "count", "aggregation": "sum", "target_value": 30, "deadline": "2018-06-30"}),
-            "deadline",
+            json!({"indicator": "Số hộ", "measure": "count", "aggregation": "sum", "target_value": 30, "due_on": "2018-06-30"}),
+            "due_on",
         ),
         (
             base.clone(),
-            json!({"indicator": "Số hộ", "measure": "count", "aggregation": "ratio", "target_value": 30, "deadline": "2017-06-30"}),
+            json!({"indicator": "Số hộ", "measure": "count", "aggregation": "ratio", "target_value": 30, "due_on": "2017-06-30"}),
             "measure",
         ),
         (
             base.clone(),
-            json!({"indicator": "Số hộ", "measure": "count", "aggregation": "sum", "target_value": 30, "deadline": "2017-06-30", "unit_kind": "planet"}),
+            json!({"indicator": "Số hộ", "measure": "count", "aggregation": "sum", "target_value": 30, "due_on": "2017-06-30", "unit_kind": "planet"}),
             "unit_kind",
         ),
         (
             base.clone(),
-            json!({"indicator": "Số hộ", "measure": "litres", "aggregation": "sum", "target_value": 30, "deadline": "2017-06-30"}),
+            json!({"indicator": "Số hộ", "measure": "litres", "aggregation": "sum", "target_value": 30, "due_on": "2017-06-30"}),
             "measure",
         ),
     ];
@@ -548,14 +548,14 @@ async fn bad_figures_are_422_naming_the_field_and_nothing_is_written() {
         &app,
         &base,
         json!({"indicator": "Xã nông thôn mới", "measure": "units", "aggregation": "count_true",
-               "unit_kind": "commune", "target_value": 6, "deadline": "2017-12-31"}),
+               "unit_kind": "commune", "target_value": 6, "due_on": "2017-12-31"}),
         &demo.head,
     )
     .await;
     let res = app
         .post_json(
             &m(&communes),
-            &json!({"unit_id": qh, "as_of": "2016-06-30", "met": true}),
+            &json!({"unit_id": qh, "measured_on": "2016-06-30", "met": true}),
             Some(&demo.staff),
         )
         .await;
@@ -589,7 +589,7 @@ async fn bad_figures_are_422_naming_the_field_and_nothing_is_written() {
     created(
         &app,
         &m(&money),
-        json!({"unit_id": qh, "as_of": "2016-03-31", "value": 25000000}),
+        json!({"unit_id": qh, "measured_on": "2016-03-31", "value": 25000000}),
         &demo.staff,
     )
     .await;
@@ -681,7 +681,7 @@ async fn who_runs_a_campaign_and_who_collects_its_figures() {
     assert_problem(res, 412).await;
     // Targets: the campaign's leaders only.
     let t = json!({"indicator": "Hội viên gương mẫu", "measure": "count", "aggregation": "sum",
-                   "target_value": 500, "deadline": "2016-12-31"});
+                   "target_value": 500, "due_on": "2016-12-31"});
     let res = app
         .post_json(
             &format!("/api/v1/campaigns/{mttq_id}/targets"),
@@ -710,7 +710,7 @@ async fn who_runs_a_campaign_and_who_collects_its_figures() {
         "/api/v1/campaigns/{ccb_id}/targets/{}/measurements",
         target["id"].as_str().unwrap()
     );
-    let fig = json!({"unit_id": u["Quảng Phong"], "as_of": "2016-05-31", "value": 42});
+    let fig = json!({"unit_id": u["Quảng Phong"], "measured_on": "2016-05-31", "value": 42});
     created(&app, &path, fig.clone(), &demo.staff).await;
     let res = app.post_json(&path, &fig, Some(&demo.admin)).await;
     assert_problem(res, 403).await;
@@ -789,7 +789,7 @@ async fn who_runs_a_campaign_and_who_collects_its_figures() {
         .post_json(
             "/api/v1/tasks",
             &json!({"title": "Tổ chức tuyên dương cựu chiến binh gương mẫu", "campaign_id": mttq_id,
-                    "lead_organisation_id": o["MTTQ"], "due_date": "2016-03-01"}),
+                    "lead_organisation_id": o["MTTQ"], "due_on": "2016-03-01"}),
             Some(&demo.head),
         )
         .await;
@@ -843,7 +843,7 @@ async fn a_reporting_round_is_one_request_all_or_nothing() {
         &app,
         &format!("/api/v1/campaigns/{id}/targets"),
         json!({"indicator": "Quỹ vì người nghèo", "measure": "vnd", "aggregation": "sum",
-               "target_value": 1500000000, "deadline": "2017-12-31"}),
+               "target_value": 1500000000, "due_on": "2017-12-31"}),
         &demo.head,
     )
     .await;
@@ -857,7 +857,7 @@ async fn a_reporting_round_is_one_request_all_or_nothing() {
         names
             .iter()
             .enumerate()
-            .map(|(i, n)| json!({"unit_id": u[*n], "as_of": as_of, "value": 1_000_000 * (i + 1), "source": "Báo cáo tháng của xã"}))
+            .map(|(i, n)| json!({"unit_id": u[*n], "measured_on": as_of, "value": 1_000_000 * (i + 1), "source": "Báo cáo tháng của xã"}))
             .collect()
     };
     let count = async || {
@@ -870,7 +870,7 @@ async fn a_reporting_round_is_one_request_all_or_nothing() {
     // One bad figure (index 3: a day in the future) and one bad field (index 5): nothing is
     // written, and both are named.
     let mut bad = round("2016-01-31");
-    bad[3]["as_of"] = json!("2099-01-31");
+    bad[3]["measured_on"] = json!("2099-01-31");
     bad[5]["value"] = json!("nhiều");
     let res = app.post_json(&path, &json!(bad), Some(&demo.staff)).await;
     let p = assert_problem(res, 422).await;
@@ -884,7 +884,7 @@ async fn a_reporting_round_is_one_request_all_or_nothing() {
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    assert_eq!(fields, ["[3].as_of"], "{p}");
+    assert_eq!(fields, ["[3].measured_on"], "{p}");
     assert_eq!(count().await, 0);
     for body in [json!([]), json!(vec![round("2016-01-31")[0].clone(); 1001])] {
         let res = app.post_json(&path, &body, Some(&demo.staff)).await;

@@ -174,7 +174,7 @@ async fn problems_carry_a_code_and_read_in_vietnamese_when_asked() {
         || {
             c.post(url("/api/v1/tasks"))
                 .bearer_auth(&demo.head)
-                .json(&json!({"title": "Nhiệm vụ có hạn sai", "due_date": "31/12/2016"}))
+                .json(&json!({"title": "Nhiệm vụ có hạn sai", "due_on": "31/12/2016"}))
         },
         422,
         "validation_failed",
@@ -190,12 +190,12 @@ async fn problems_carry_a_code_and_read_in_vietnamese_when_asked() {
         "phải là ngày dạng YYYY-MM-DD, ví dụ 2026-03-31"
     );
     let (_, en) = both(
-        || c.get(url("/api/v1/tasks?due_before=2016-02-30")).bearer_auth(&demo.head),
+        || c.get(url("/api/v1/tasks?due_to=2016-02-30")).bearer_auth(&demo.head),
         400,
         "invalid_parameter",
     )
     .await;
-    assert_eq!(en["errors"][0]["field"], "due_before");
+    assert_eq!(en["errors"][0]["field"], "due_to");
     assert_eq!(en["errors"][0]["code"], "invalid_date");
     // 429: five wrong passwords for one username.
     for _ in 0..6 {

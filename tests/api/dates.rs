@@ -38,7 +38,7 @@ async fn opened(app: &TestApp, b: &Bloc, title: &str, opened: &str, due: &str) -
                 "lead_organisation_id": b.org,
                 "sub_committee_id": b.ktgs,
                 "assignee_id": b.cuong,
-                "due_date": due,
+                "due_on": due,
                 "opened_on": opened,
             }),
             Some(&b.deputy),

@@ -85,7 +85,7 @@ async fn a_meeting_decision_creates_its_task_linked_both_ways_or_nothing() {
         {"text": "Ghi nhận báo cáo tuần."},
         {"text": "Giao xây dựng kế hoạch tuyên truyền mừng Đảng, mừng Xuân Bính Thân.",
          "task": {"title": "Xây dựng kế hoạch tuyên truyền mừng Đảng, mừng Xuân Bính Thân 2016",
-                  "lead_organisation_id": mttq, "due_date": "2016-02-05"}}
+                  "lead_organisation_id": mttq, "due_on": "2016-02-05"}}
     ]});
     let (status, _) = post(&app, "/api/v1/meetings", body.clone(), &demo.staff).await;
     assert_eq!(status, 403, "staff do not record meetings");
@@ -111,7 +111,7 @@ async fn a_meeting_decision_creates_its_task_linked_both_ways_or_nothing() {
     let clear = json!({"title": "Tổng hợp tình hình tư tưởng nhân dân dịp Tết",
         "description": "Tổng hợp từ báo cáo của 16 xã, thị trấn.",
         "expected_result": "Báo cáo gửi Ban Dân vận Huyện ủy",
-        "lead_organisation_id": mttq, "assignee_id": cuong, "due_date": "2016-02-12"});
+        "lead_organisation_id": mttq, "assignee_id": cuong, "due_on": "2016-02-12"});
     let (status, m3) = post(
         &app,
         "/api/v1/meetings",
@@ -246,7 +246,7 @@ async fn the_monthly_review_counts_tasks_per_sub_committee_and_organisation() {
     let (_, t) = post(
         &app,
         "/api/v1/tasks",
-        json!({"title": "Tổng hợp kết quả bầu cử", "lead_organisation_id": mttq, "due_date": due}),
+        json!({"title": "Tổng hợp kết quả bầu cử", "lead_organisation_id": mttq, "due_on": due}),
         &demo.head,
     )
     .await;

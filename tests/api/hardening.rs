@@ -540,14 +540,14 @@ async fn control_characters_and_absurd_dates_are_refused_at_the_edge() {
         let res = app
             .post_json(
                 "/api/v1/tasks",
-                &json!({"title": "Nhiệm vụ có hạn lạ", "due_date": due}),
+                &json!({"title": "Nhiệm vụ có hạn lạ", "due_on": due}),
                 Some(&demo.head),
             )
             .await;
-        named(assert_problem(res, 422).await, "due_date").await;
+        named(assert_problem(res, 422).await, "due_on").await;
     }
     let res = app
-        .get("/api/v1/tasks?due_before=0000-01-01", Some(&demo.head))
+        .get("/api/v1/tasks?due_to=0000-01-01", Some(&demo.head))
         .await;
     assert_eq!(res.status(), 422, "{}", res.text().await.unwrap());
     // Line breaks and tabs in long text are kept.

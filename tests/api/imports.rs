@@ -303,7 +303,7 @@ async fn units_from_xlsx_and_figures_from_csv() {
     let (_, target) = app
         .post_json(
             &format!("/api/v1/campaigns/{cid}/targets"),
-            &serde_json::json!({"indicator": "Số hộ được thăm hỏi", "measure": "count", "aggregation": "sum", "target_value": 5000, "deadline": "2017-12-31"}),
+            &serde_json::json!({"indicator": "Số hộ được thăm hỏi", "measure": "count", "aggregation": "sum", "target_value": 5000, "due_on": "2017-12-31"}),
             Some(h),
         )
         .await
@@ -339,8 +339,8 @@ async fn units_from_xlsx_and_figures_from_csv() {
         .await;
     assert_eq!(figures["items"].as_array().unwrap().len(), 5);
     assert_eq!(figures["items"][4]["value"], 1240.0);
-    assert_eq!(figures["items"][0]["as_of"], "2016-03-31");
-    assert_eq!(figures["items"][3]["as_of"], "2016-04-30");
+    assert_eq!(figures["items"][0]["measured_on"], "2016-03-31");
+    assert_eq!(figures["items"][3]["measured_on"], "2016-04-30");
     assert_eq!(figures["items"][3]["source"], "Báo cáo tháng 4");
     let (s, p) = upload(&app, "/api/v1/imports/figures", CSV, csv.into_bytes(), h).await;
     assert_eq!(s, 400, "{p}");

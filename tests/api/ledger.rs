@@ -372,7 +372,7 @@ async fn every_write<'a>(app: &'a TestApp, d: &Demo) -> Ledger<'a> {
                 "lead_organisation_id": own["organisation"],
                 "sub_committee_id": own["sub_committee"],
                 "assignee_id": own["staff"],
-                "due_date": "2099-12-31",
+                "due_on": "2099-12-31",
             }),
             &d.deputy,
         )

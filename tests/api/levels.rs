@@ -338,7 +338,7 @@ async fn a_province_sends_work_down_to_three_communes_and_reads_what_comes_back(
                "description": "Mỗi xã tổ chức điểm Ngày hội ở các thôn, khu.",
                "expected_result": "100% thôn, khu tổ chức Ngày hội",
                "lead_organisation_id": province.org, "assignee_id": province.staff_id,
-               "opened_on": "2026-03-01", "due_date": "2026-03-31"}),
+               "opened_on": "2026-03-01", "due_on": "2026-03-31"}),
         &province.head,
     )
     .await;
@@ -355,8 +355,8 @@ async fn a_province_sends_work_down_to_three_communes_and_reads_what_comes_back(
         (json!({"bloc_ids": [stranger]}), "bloc_ids[0]"),
         (json!({"bloc_ids": [ids[0], ids[0]]}), "bloc_ids[1]"),
         (
-            json!({"bloc_ids": [ids[0]], "due_date": "2026-04-30"}),
-            "due_date",
+            json!({"bloc_ids": [ids[0]], "due_on": "2026-04-30"}),
+            "due_on",
         ),
         (
             json!({"bloc_ids": [ids[0]], "sent_on": "2026-02-01"}),
@@ -389,7 +389,7 @@ async fn a_province_sends_work_down_to_three_communes_and_reads_what_comes_back(
     let r = ok(
         &app,
         &format!("/api/v1/tasks/{tid}/delegations"),
-        json!({"bloc_ids": ids, "due_date": "2026-03-20", "sent_on": "2026-03-02",
+        json!({"bloc_ids": ids, "due_on": "2026-03-20", "sent_on": "2026-03-02",
                "note": "Các xã báo cáo kết quả trước ngày 20/3.", "waits_for_children": true}),
         &province.head,
     )
@@ -752,7 +752,7 @@ async fn figure(
     let res = app
         .post_json(
             &format!("/api/v1/campaigns/{campaign}/targets/{target}/measurements"),
-            &json!({"unit_id": unit, "as_of": as_of, "numerator": num, "denominator": den}),
+            &json!({"unit_id": unit, "measured_on": as_of, "numerator": num, "denominator": den}),
             Some(token),
         )
         .await;
@@ -808,7 +808,7 @@ async fn a_campaign_cascaded_to_three_communes_counts_their_units_and_a_merger_k
         &app,
         &format!("/api/v1/campaigns/{cid}/targets"),
         json!({"indicator": "Tỷ lệ hộ gia đình văn hóa", "measure": "percent", "aggregation": "ratio",
-               "target_value": 90, "deadline": "2026-12-31"}),
+               "target_value": 90, "due_on": "2026-12-31"}),
         &province.head,
     )
     .await;
@@ -938,7 +938,7 @@ async fn a_campaign_cascaded_to_three_communes_counts_their_units_and_a_merger_k
     // A commune's unit that has not reported this month shows among the province's.
     let (_, april) = app
         .get_json(
-            &format!("/api/v1/campaigns/{cid}/progress?as_of=2026-04-15&reported_since=2026-04-01"),
+            &format!("/api/v1/campaigns/{cid}/progress?as_of=2026-04-15&reported_from=2026-04-01"),
             &province.staff,
         )
         .await;
@@ -1053,7 +1053,7 @@ async fn a_campaign_cascaded_to_three_communes_counts_their_units_and_a_merger_k
     .await;
     assert_eq!(
         (s, p["errors"][0]["field"].as_str()),
-        (422, Some("as_of")),
+        (422, Some("measured_on")),
         "{p}"
     );
 
@@ -1165,7 +1165,7 @@ async fn a_district_bloc_dissolved_into_its_province_moves_its_open_work_and_kee
     let mk = |title: &str| {
         json!({"title": title, "description": "Rà soát, tổng hợp.", "expected_result": "Báo cáo",
                "lead_organisation_id": district.org, "assignee_id": district.staff_id,
-               "opened_on": "2025-03-01", "due_date": "2025-09-30"})
+               "opened_on": "2025-03-01", "due_on": "2025-09-30"})
     };
     let open_task = ok(
         &app,
@@ -1255,7 +1255,7 @@ async fn a_district_bloc_dissolved_into_its_province_moves_its_open_work_and_kee
         &app,
         "/api/v1/supervisions",
         json!({"kind": "supervision", "title": "Giám sát công khai tài chính", "subject": "UBND xã Quảng Thành",
-               "planned_start": "2025-05-05", "planned_end": "2025-05-20", "lead_organisation_id": district.org,
+               "planned_start_on": "2025-05-05", "planned_end_on": "2025-05-20", "lead_organisation_id": district.org,
                "member_ids": [district.staff_id], "unit_ids": [village[0]]}),
         &district.head,
     )
@@ -1530,7 +1530,7 @@ async fn three_communes_merged_into_one_keep_the_series_continuous() {
         &app,
         &format!("/api/v1/campaigns/{camp}/targets"),
         json!({"indicator": "Tỷ lệ hộ gia đình văn hóa", "measure": "percent", "aggregation": "ratio",
-               "target_value": 90, "deadline": "2025-12-31"}),
+               "target_value": 90, "due_on": "2025-12-31"}),
         &district.head,
     )
     .await["id"]
@@ -1551,7 +1551,7 @@ async fn three_communes_merged_into_one_keep_the_series_continuous() {
     .enumerate()
     {
         for (i, u) in communes.iter().enumerate() {
-            round.push(json!({"unit_id": u, "as_of": day, "numerator": 500 + 10 * m + 5 * i, "denominator": 800 + 100 * i}));
+            round.push(json!({"unit_id": u, "measured_on": day, "numerator": 500 + 10 * m + 5 * i, "denominator": 800 + 100 * i}));
         }
     }
     ok(
@@ -1607,7 +1607,7 @@ async fn three_communes_merged_into_one_keep_the_series_continuous() {
     ok(
         &app,
         &format!("/api/v1/campaigns/{camp}/targets/{target}/measurements"),
-        json!({"unit_id": merged, "as_of": "2025-08-31", "numerator": 2300, "denominator": 2700}),
+        json!({"unit_id": merged, "measured_on": "2025-08-31", "numerator": 2300, "denominator": 2700}),
         &district.staff,
     )
     .await;

@@ -101,7 +101,7 @@ async fn task_in(app: &TestApp, c: &Cast, status: &str) -> String {
                 "lead_organisation_id": c.ids.mttq,
                 "sub_committee_id": c.ids.ktgs,
                 "assignee_id": c.ids.cuong,
-                "due_date": "2099-12-31",
+                "due_on": "2099-12-31",
             }),
             Some(&c.binh),
         )
@@ -243,7 +243,7 @@ async fn a_deputy_handles_a_task_through_either_relation_alone() {
                 "/api/v1/tasks",
                 &json!({"title": "Thăm hỏi hội viên cựu chiến binh", "description": "Thăm hỏi các gia đình chính sách.",
                     "expected_result": "Danh sách hộ đã thăm", "lead_organisation_id": org,
-                    "sub_committee_id": sc, "assignee_id": cuong, "due_date": "2099-12-31"}),
+                    "sub_committee_id": sc, "assignee_id": cuong, "due_on": "2099-12-31"}),
                 Some(h),
             )
             .await;

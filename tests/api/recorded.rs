@@ -268,7 +268,7 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
         post(
             &format!("/api/v1/campaigns/{c}/targets"),
             h,
-            json!({"indicator": "Số hộ nghèo được hỗ trợ", "measure": "count", "aggregation": "sum", "target_value": 120, "deadline": "2016-11-30"}),
+            json!({"indicator": "Số hộ nghèo được hỗ trợ", "measure": "count", "aggregation": "sum", "target_value": 120, "due_on": "2016-11-30"}),
         ),
         0,
     )
@@ -282,7 +282,7 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
         post(
             &format!("/api/v1/campaigns/{c}/targets/{t}/measurements"),
             h,
-            json!({"unit_id": unit_id, "as_of": "2016-10-31", "value": 14}),
+            json!({"unit_id": unit_id, "measured_on": "2016-10-31", "value": 14}),
         ),
         0,
     )
@@ -308,7 +308,7 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
         post(
             "/api/v1/supervisions",
             h,
-            json!({"kind": "supervision", "title": "Giám sát chi trả trợ cấp hộ nghèo", "subject": "UBND xã Quảng Đức", "planned_start": "2016-10-10", "planned_end": "2016-10-20"}),
+            json!({"kind": "supervision", "title": "Giám sát chi trả trợ cấp hộ nghèo", "subject": "UBND xã Quảng Đức", "planned_start_on": "2016-10-10", "planned_end_on": "2016-10-20"}),
         ),
         0,
     )
@@ -403,7 +403,7 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
         post(
             "/api/v1/tasks",
             h,
-            json!({"title": "Báo cáo kết quả Ngày vì người nghèo", "description": "Tổng hợp số hộ được hỗ trợ.", "expected_result": "Báo cáo gửi Huyện ủy", "lead_organisation_id": org["id"], "assignee_id": cuong, "due_date": "2016-11-30"}),
+            json!({"title": "Báo cáo kết quả Ngày vì người nghèo", "description": "Tổng hợp số hộ được hỗ trợ.", "expected_result": "Báo cáo gửi Huyện ủy", "lead_organisation_id": org["id"], "assignee_id": cuong, "due_on": "2016-11-30"}),
         ),
         0,
     )

@@ -99,7 +99,7 @@ pub(crate) async fn seeded_ids(app: &TestApp, t: &str) -> HashMap<(String, Strin
     let res = app
         .post_json(
             "/api/v1/supervisions",
-            &json!({"kind": "supervision", "title": "Giám sát quy chế dân chủ ở cơ sở", "subject": "UBND xã Quảng Long", "planned_start": "2016-05-09", "planned_end": "2016-05-20"}),
+            &json!({"kind": "supervision", "title": "Giám sát quy chế dân chủ ở cơ sở", "subject": "UBND xã Quảng Long", "planned_start_on": "2016-05-09", "planned_end_on": "2016-05-20"}),
             Some(t),
         )
         .await;
@@ -149,7 +149,7 @@ pub(crate) async fn seeded_ids(app: &TestApp, t: &str) -> HashMap<(String, Strin
                 "expected_result": "Danh sách đã rà soát",
                 "lead_organisation_id": first(&get("/api/v1/organisations".into()).await),
                 "assignee_id": first(&get("/api/v1/staff?q=ly van cuong".into()).await),
-                "due_date": "2099-12-31",
+                "due_on": "2099-12-31",
             }),
             Some(t),
         )

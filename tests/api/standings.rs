@@ -62,7 +62,7 @@ async fn the_four_standings_agree_across_the_list_the_review_and_the_summary() {
                     "lead_organisation_id": mttq,
                     "sub_committee_id": ktgs,
                     "assignee_id": cuong,
-                    "due_date": due,
+                    "due_on": due,
                 }),
                 Some(&d.deputy),
             )

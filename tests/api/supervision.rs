@@ -31,7 +31,7 @@ async fn a_supervision_from_plan_to_close_by_the_right_people() {
     let plan = json!({"kind": "supervision",
         "title": "Giám sát thực hiện quy chế dân chủ ở cơ sở tại xã Quảng Long",
         "subject": "UBND xã Quảng Long", "unit_ids": [long],
-        "planned_start": "2016-05-09", "planned_end": "2016-05-20"});
+        "planned_start_on": "2016-05-09", "planned_end_on": "2016-05-20"});
     // Staff do not plan; the deputy heading Inspection–Supervision does (it is the default).
     let (status, _) = post(&app, "/api/v1/supervisions", plan.clone(), &demo.staff).await;
     assert_eq!(status, 403);
@@ -220,14 +220,14 @@ async fn bad_supervision_input_is_refused_and_nothing_is_written() {
     )
     .await;
     let base = json!({"kind": "social_criticism", "title": "Phản biện dự thảo quy hoạch",
-        "subject": "Dự thảo quy hoạch sử dụng đất huyện Hải Hà", "planned_start": "2016-06-01", "planned_end": "2016-06-10"});
+        "subject": "Dự thảo quy hoạch sử dụng đất huyện Hải Hà", "planned_start_on": "2016-06-01", "planned_end_on": "2016-06-10"});
     let with = |k: &str, v: Value| {
         let mut b = base.clone();
         b[k] = v;
         b
     };
     for (body, field) in [
-        (with("planned_end", json!("2016-05-01")), "planned_end"),
+        (with("planned_end_on", json!("2016-05-01")), "planned_end_on"),
         (with("unit_ids", json!([other_unit["id"]])), "unit_ids[0]"),
         (
             with("member_ids", json!([other_unit["id"]])),
@@ -275,7 +275,7 @@ async fn the_lead_organisations_leader_runs_the_supervision() {
     let plan = |org: &str| {
         json!({"kind": "supervision", "title": "Giám sát chính sách cựu chiến binh",
             "subject": "UBND xã Quảng Long", "sub_committee_id": vp, "lead_organisation_id": org,
-            "planned_start": "2016-07-04", "planned_end": "2016-07-15"})
+            "planned_start_on": "2016-07-04", "planned_end_on": "2016-07-15"})
     };
     let (status, body) = post(&app, "/api/v1/supervisions", plan(&hnd), &demo.deputy).await;
     assert_eq!(status, 403, "{body}");

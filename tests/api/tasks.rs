@@ -52,7 +52,7 @@ fn full_task(i: &Ids, title: &str, due: chrono::NaiveDate) -> Value {
         "coordinating_organisation_ids": [i.hnd, i.ccb],
         "sub_committee_id": i.ktgs,
         "assignee_id": i.cuong,
-        "due_date": due.to_string(),
+        "due_on": due.to_string(),
         "priority": "high",
         "key_task": true
     })
@@ -103,7 +103,7 @@ async fn a_task_leaves_draft_only_when_the_five_clears_hold() {
         [
             "assignee_id",
             "description",
-            "due_date",
+            "due_on",
             "expected_result",
             "lead_organisation_id"
         ]
@@ -120,7 +120,7 @@ async fn a_task_leaves_draft_only_when_the_five_clears_hold() {
             &json!({
                 "description": "Tổng hợp kết quả, xây dựng báo cáo tổng kết.",
                 "expected_result": "Báo cáo tổng kết được Ban Thường vụ thông qua",
-                "due_date": (today() + Duration::days(30)).to_string(),
+                "due_on": (today() + Duration::days(30)).to_string(),
                 "lead_organisation_id": i.mttq,
                 "assignee_id": i.cuong
             }),
@@ -621,13 +621,13 @@ async fn lists_filter_and_sort() {
     );
     let (_, r) = app.get_json(&q("key_task=true"), &d.staff).await;
     assert_eq!(count(&r), 1);
-    let (_, r) = app.get_json(&q("sort=due_date"), &d.staff).await;
+    let (_, r) = app.get_json(&q("sort=due_on"), &d.staff).await;
     assert_eq!(r["items"][0]["id"], b["id"]);
     let (_, r) = app.get_json(&q("sort=-priority"), &d.staff).await;
     assert_eq!(r["items"][0]["priority"], "urgent");
     let (_, r) = app
         .get_json(
-            &q(&format!("due_before={}", today() + Duration::days(2))),
+            &q(&format!("due_to={}", today() + Duration::days(2))),
             &d.staff,
         )
         .await;
@@ -664,17 +664,17 @@ async fn bad_references_and_values_are_422_naming_the_field() {
         "coordinating_organisation_ids[0]"
     );
     let mut t = full_task(&i, "Việc", today());
-    t["start_date"] = json!((today() + Duration::days(3)).to_string());
+    t["start_on"] = json!((today() + Duration::days(3)).to_string());
     let body = assert_problem(app.post_json("/api/v1/tasks", &t, Some(&d.head)).await, 422).await;
-    assert_eq!(body["errors"][0]["field"], "due_date");
+    assert_eq!(body["errors"][0]["field"], "due_on");
     let mut t = full_task(&i, "Việc", today());
     t["assignee_id"] = json!("01a21945-3cc4-77ec-a861-b9337650b011");
     let body = assert_problem(app.post_json("/api/v1/tasks", &t, Some(&d.head)).await, 422).await;
     assert_eq!(body["errors"][0]["field"], "assignee_id");
     let mut t = full_task(&i, "Việc", today());
-    t["due_date"] = json!("31/03/2016");
+    t["due_on"] = json!("31/03/2016");
     let body = assert_problem(app.post_json("/api/v1/tasks", &t, Some(&d.head)).await, 422).await;
-    assert_eq!(body["errors"][0]["field"], "due_date");
+    assert_eq!(body["errors"][0]["field"], "due_on");
     // A report's progress and evidence are checked.
     let t = create(&app, &d.head, &full_task(&i, "Việc có báo cáo", today())).await;
     let id = t["id"].as_str().unwrap();

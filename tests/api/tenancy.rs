@@ -42,7 +42,7 @@ pub(crate) fn path_writes(own: &HashMap<&str, String>) -> Vec<(&'static str, &'s
         (
             "post",
             "/api/v1/campaigns/{id}/targets",
-            json!({"indicator": "Số thôn đạt chuẩn văn hóa", "measure": "count", "aggregation": "sum", "target_value": 12, "deadline": "2017-12-31"}),
+            json!({"indicator": "Số thôn đạt chuẩn văn hóa", "measure": "count", "aggregation": "sum", "target_value": 12, "due_on": "2017-12-31"}),
         ),
         (
             "patch",
@@ -52,7 +52,7 @@ pub(crate) fn path_writes(own: &HashMap<&str, String>) -> Vec<(&'static str, &'s
         (
             "post",
             "/api/v1/campaigns/{id}/targets/{target_id}/measurements",
-            json!({"unit_id": own["unit"], "as_of": "2016-06-30", "numerator": 2050, "denominator": 2500, "source": "Báo cáo của UBND xã"}),
+            json!({"unit_id": own["unit"], "measured_on": "2016-06-30", "numerator": 2050, "denominator": 2500, "source": "Báo cáo của UBND xã"}),
         ),
         (
             "patch",
@@ -361,12 +361,12 @@ async fn foreign_ids(app: &TestApp, head: &str) -> HashMap<&'static str, String>
     .await;
     let target = make(
         format!("/api/v1/campaigns/{campaign}/targets"),
-        json!({"indicator": "Số thôn đạt chuẩn", "measure": "count", "aggregation": "sum", "target_value": 5, "deadline": "2017-12-31"}),
+        json!({"indicator": "Số thôn đạt chuẩn", "measure": "count", "aggregation": "sum", "target_value": 5, "due_on": "2017-12-31"}),
     )
     .await;
     let measurement = make(
         format!("/api/v1/campaigns/{campaign}/targets/{target}/measurements"),
-        json!({"unit_id": unit, "as_of": "2016-06-30", "value": 1}),
+        json!({"unit_id": unit, "measured_on": "2016-06-30", "value": 1}),
     )
     .await;
     let task = make(
@@ -452,14 +452,14 @@ pub(crate) fn reference_writes(own: &HashMap<&str, String>, n: usize) -> Vec<Ref
         RefCase {
             method: "post",
             path: "/api/v1/campaigns/{id}/targets/{target_id}/measurements",
-            body: json!({"unit_id": o("unit2"), "as_of": "2016-07-31", "numerator": 2100, "denominator": 2500}),
+            body: json!({"unit_id": o("unit2"), "measured_on": "2016-07-31", "numerator": 2100, "denominator": 2500}),
             id: None,
             refs: &[("unit_id", "unit")],
         },
         RefCase {
             method: "post",
             path: "/api/v1/campaigns/{id}/targets/{target_id}/measurements",
-            body: json!({"unit_id": o("measured_unit"), "as_of": "2016-07-31", "numerator": 2100, "denominator": 2500, "supersedes_id": o("measurement")}),
+            body: json!({"unit_id": o("measured_unit"), "measured_on": "2016-07-31", "numerator": 2100, "denominator": 2500, "supersedes_id": o("measurement")}),
             id: None,
             refs: &[("supersedes_id", "measurement")],
         },
@@ -508,7 +508,7 @@ pub(crate) fn reference_writes(own: &HashMap<&str, String>, n: usize) -> Vec<Ref
         RefCase {
             method: "post",
             path: "/api/v1/meetings/{id}/decisions",
-            body: json!({"text": "Giao đồng chí Cường rà soát hộ nghèo.", "task": {"title": "Rà soát hộ nghèo quý II", "lead_organisation_id": o("organisation"), "assignee_id": o("staff"), "due_date": "2016-06-30"}}),
+            body: json!({"text": "Giao đồng chí Cường rà soát hộ nghèo.", "task": {"title": "Rà soát hộ nghèo quý II", "lead_organisation_id": o("organisation"), "assignee_id": o("staff"), "due_on": "2016-06-30"}}),
             id: None,
             refs: &[
                 ("task.lead_organisation_id", "organisation"),
@@ -570,7 +570,7 @@ pub(crate) fn reference_writes(own: &HashMap<&str, String>, n: usize) -> Vec<Ref
         RefCase {
             method: "post",
             path: "/api/v1/supervisions",
-            body: json!({"kind": "supervision", "title": "Giám sát công khai tài chính", "subject": "UBND xã Quảng Long", "planned_start": "2016-05-09", "planned_end": "2016-05-20", "directive_id": o("directive"), "lead_organisation_id": o("organisation"), "sub_committee_id": o("sub_committee"), "member_ids": [o("staff")], "unit_ids": [o("unit")]}),
+            body: json!({"kind": "supervision", "title": "Giám sát công khai tài chính", "subject": "UBND xã Quảng Long", "planned_start_on": "2016-05-09", "planned_end_on": "2016-05-20", "directive_id": o("directive"), "lead_organisation_id": o("organisation"), "sub_committee_id": o("sub_committee"), "member_ids": [o("staff")], "unit_ids": [o("unit")]}),
             id: None,
             refs: &[
                 ("directive_id", "directive"),

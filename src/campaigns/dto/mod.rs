@@ -249,6 +249,7 @@ pub struct TargetDto {
     #[schema(example = 85.0)]
     pub target_value: f64,
     #[schema(example = "2017-12-31")]
+    #[serde(rename = "due_on")]
     pub deadline: NaiveDate,
     #[schema(example = true)]
     pub higher_is_better: bool,
@@ -271,7 +272,7 @@ pub struct TargetDto {
     "indicator": "Tỷ lệ hộ đạt danh hiệu gia đình văn hóa",
     "measure": "percent", "aggregation": "ratio",
     "baseline_value": 75, "baseline_on": "2016-01-01",
-    "target_value": 85, "deadline": "2017-12-31"
+    "target_value": 85, "due_on": "2017-12-31"
 }))]
 pub struct CreateTarget {
     pub indicator: String,
@@ -286,6 +287,7 @@ pub struct CreateTarget {
     pub baseline_on: Option<NaiveDate>,
     pub target_value: f64,
     /// Within the campaign, after `baseline_on`.
+    #[serde(rename = "due_on")]
     pub deadline: NaiveDate,
     /// Default true.
     pub higher_is_better: Option<bool>,
@@ -306,6 +308,7 @@ pub struct UpdateTarget {
     pub baseline_value: Option<f64>,
     pub baseline_on: Option<NaiveDate>,
     pub target_value: Option<f64>,
+    #[serde(rename = "due_on")]
     pub deadline: Option<NaiveDate>,
     pub higher_is_better: Option<bool>,
 }
@@ -375,6 +378,7 @@ pub struct MeasurementDto {
     #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b030")]
     pub unit_id: Uuid,
     #[schema(example = "2016-06-30")]
+    #[serde(rename = "measured_on")]
     pub as_of: NaiveDate,
     /// For `sum` and `average` targets.
     #[schema(example = json!(null))]
@@ -413,12 +417,13 @@ pub struct MeasurementDto {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
-    "unit_id": "01a21945-3cc4-77ec-a861-b9337650b030", "as_of": "2016-06-30",
+    "unit_id": "01a21945-3cc4-77ec-a861-b9337650b030", "measured_on": "2016-06-30",
     "numerator": 2050, "denominator": 2500, "source": "Báo cáo của UBND xã Quảng Đức"
 }))]
 pub struct NewMeasurement {
     pub unit_id: Uuid,
     /// Within the campaign and not in the future.
+    #[serde(rename = "measured_on")]
     pub as_of: NaiveDate,
     pub value: Option<f64>,
     pub numerator: Option<f64>,
@@ -438,9 +443,11 @@ pub struct MeasurementQuery {
     pub unit_id: Option<Uuid>,
     /// `false` (default) lists every figure, corrected ones included; `true` only those that count.
     pub current_only: Option<bool>,
+    #[serde(rename = "measured_from")]
     pub as_of_from: Option<NaiveDate>,
+    #[serde(rename = "measured_to")]
     pub as_of_to: Option<NaiveDate>,
-    /// `as_of` or `created_at`; `-` prefix for descending. Default: creation order.
+    /// `measured_on` or `created_at`; `-` prefix for descending. Default: creation order.
     pub sort: Option<String>,
     /// 1 to 200, default 50.
     #[param(minimum = 1, maximum = 200)]

@@ -14,6 +14,7 @@ pub struct ProgressQuery {
     pub as_of: Option<NaiveDate>,
     /// Units whose latest figure is older than this are listed as not reported. Default: the
     /// first day of `as_of`'s month.
+    #[serde(rename = "reported_from")]
     pub reported_since: Option<NaiveDate>,
 }
 
@@ -35,6 +36,7 @@ pub struct UnitFigure {
     #[schema(example = "01a21945-3cc4-77ec-a861-b9337650c201")]
     pub measurement_id: Option<Uuid>,
     #[schema(example = "2016-06-30")]
+    #[serde(rename = "measured_on")]
     pub as_of: Option<NaiveDate>,
     #[schema(example = json!(null))]
     pub value: Option<f64>,
@@ -44,7 +46,7 @@ pub struct UnitFigure {
     pub denominator: Option<f64>,
     #[schema(example = json!(null))]
     pub met: Option<bool>,
-    /// Its latest figure is on or after `reported_since`.
+    /// Its latest figure is on or after `reported_from`.
     #[schema(example = true)]
     pub reported: bool,
 }
@@ -77,6 +79,7 @@ pub struct TargetProgress {
     #[schema(example = 85.0)]
     pub target_value: f64,
     #[schema(example = "2017-12-31")]
+    #[serde(rename = "due_on")]
     pub deadline: NaiveDate,
     #[schema(example = true)]
     pub higher_is_better: bool,
@@ -105,7 +108,7 @@ pub struct TargetProgress {
     /// At or ahead of that line; null before any unit reports.
     #[schema(example = true)]
     pub on_track: Option<bool>,
-    /// Units with no figure since `reported_since`.
+    /// Units with no figure since `reported_from`.
     pub not_reported: Vec<UnitRef>,
     /// Each unit in scope.
     pub units: Vec<UnitFigure>,
@@ -145,6 +148,7 @@ pub struct CampaignProgress {
     #[schema(example = "2016-12-31")]
     pub as_of: NaiveDate,
     #[schema(example = "2016-12-01")]
+    #[serde(rename = "reported_from")]
     pub reported_since: NaiveDate,
     #[schema(example = 3)]
     pub open_tasks: i64,
@@ -167,6 +171,7 @@ pub struct TargetHeadline {
     #[schema(example = 6.0)]
     pub target_value: f64,
     #[schema(example = "2017-12-31")]
+    #[serde(rename = "due_on")]
     pub deadline: NaiveDate,
     #[schema(example = 16)]
     pub units_in_scope: i64,
