@@ -494,3 +494,29 @@ async fn backup_copies_the_running_sqlite_database() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }
+
+/// `khoi healthcheck` (the container's health check) exits 0 while the service answers on
+/// KHOI_BIND's port, and fails once it has stopped.
+#[tokio::test]
+async fn healthcheck_follows_the_running_service() {
+    let (_data_dir, envs, _guard) = binary_database(&[], false).await;
+    let (mut server, base) = start(&envs);
+    let port = base.rsplit(':').next().unwrap().to_string();
+    let check = || {
+        Command::new(env!("CARGO_BIN_EXE_khoi"))
+            .arg("healthcheck")
+            .env("KHOI_BIND", format!("0.0.0.0:{port}"))
+            .env("KHOI_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let up = check();
+    assert!(up.status.success(), "{}", String::from_utf8_lossy(&up.stderr));
+    Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    server.wait_exit(Duration::from_secs(20)).expect("stopped");
+    let down = check();
+    assert!(!down.status.success());
+}
