@@ -29,6 +29,7 @@ pub mod openapi;
 pub mod organisations;
 pub mod page_cache;
 pub mod pagination;
+pub mod people;
 pub mod policy;
 pub mod provinces;
 pub mod ratelimit;

@@ -29,8 +29,9 @@ pub struct AuditEntryDto {
     pub id: Uuid,
     #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b012")]
     pub bloc_id: Option<Uuid>,
-    /// The account that made the change.
-    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
+    /// Who: their staff id and full name (see `Person`).
+    #[serde(rename = "actor")]
+    #[schema(value_type = Option<crate::people::Person>)]
     pub actor_id: Option<Uuid>,
     /// `create`, `update`, `move`, …
     #[schema(example = "update")]

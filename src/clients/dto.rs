@@ -29,7 +29,8 @@ pub struct ClientDto {
     pub active: bool,
     #[schema(example = 600)]
     pub rate_limit_per_minute: i32,
-    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
+    /// Who did it: their staff id and full name (see `Person`).
+    #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
     #[schema(example = 1)]
     pub version: i32,

@@ -38,7 +38,8 @@ pub struct DirectiveDto {
     pub title: String,
     #[schema(example = "Quy chế tổ chức và hoạt động của cơ quan Khối.")]
     pub summary: Option<String>,
-    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
+    /// Who did it: their staff id and full name (see `Person`).
+    #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
     #[schema(example = 1)]
     pub version: i32,

@@ -57,7 +57,8 @@ pub struct MeetingDto {
     #[schema(example = json!(null))]
     pub minutes: Option<String>,
     pub decisions: Vec<DecisionDto>,
-    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
+    /// Who did it: their staff id and full name (see `Person`).
+    #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
     #[schema(example = 1)]
     pub version: i32,

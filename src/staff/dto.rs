@@ -190,7 +190,8 @@ pub struct AssignmentDto {
     #[schema(example = "Tăng cường cho Tiểu ban Kiểm tra – giám sát trong đợt bầu cử")]
     pub note: Option<String>,
     /// The account that made the move.
-    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b017")]
+    /// Who did it: their staff id and full name (see `Person`).
+    #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
     #[schema(example = "2016-02-28T03:00:00Z")]
     pub created_at: DateTime<Utc>,

@@ -108,7 +108,8 @@ pub struct SupervisionDto {
     /// Pending recommendations past their due date.
     #[schema(example = 1)]
     pub overdue_recommendations: i64,
-    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
+    /// Who did it: their staff id and full name (see `Person`).
+    #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
     #[schema(example = 1)]
     pub version: i32,
@@ -222,7 +223,8 @@ pub struct FindingDto {
     #[schema(example = "Chưa niêm yết công khai dự toán ngân sách xã năm 2016.")]
     pub text: String,
     pub severity: Severity,
-    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
+    /// Who did it: their staff id and full name (see `Person`).
+    #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
     #[schema(example = "2016-05-12T03:00:00Z")]
     pub created_at: DateTime<Utc>,
@@ -249,7 +251,8 @@ pub struct ResponseDto {
     /// The status the response moved the recommendation to, if it did.
     #[schema(example = "implemented")]
     pub status: Option<RecommendationStatus>,
-    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b014")]
+    /// Who did it: their staff id and full name (see `Person`).
+    #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
     #[schema(example = "2016-07-15T03:00:00Z")]
     pub created_at: DateTime<Utc>,
@@ -279,7 +282,8 @@ pub struct RecommendationDto {
     #[schema(example = json!(null))]
     pub closed_on: Option<NaiveDate>,
     pub responses: Vec<ResponseDto>,
-    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
+    /// Who did it: their staff id and full name (see `Person`).
+    #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
     #[schema(example = 1)]
     pub version: i32,

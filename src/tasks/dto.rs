@@ -63,7 +63,8 @@ pub struct TaskDto {
     #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b017")]
     pub assignee_id: Option<Uuid>,
     /// The account that created it.
-    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b018")]
+    /// Who did it: their staff id and full name (see `Person`).
+    #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
     #[schema(example = "2016-01-11")]
     #[serde(rename = "start_on")]
@@ -245,8 +246,9 @@ pub struct ReportDto {
     pub id: Uuid,
     #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b011")]
     pub task_id: Uuid,
-    /// The account that wrote it.
-    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b018")]
+    /// Who: their staff id and full name (see `Person`).
+    #[serde(rename = "author")]
+    #[schema(value_type = crate::people::Person)]
     pub author_id: Uuid,
     #[schema(example = "Đã tổ chức hội nghị ngày 20/01/2016, 20/20 cán bộ tham dự.")]
     pub text: String,
@@ -295,8 +297,9 @@ pub struct TaskEventDto {
     pub from_status: Option<String>,
     #[schema(example = "assigned")]
     pub to_status: String,
-    /// The account that made it.
-    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b018")]
+    /// Who: their staff id and full name (see `Person`).
+    #[serde(rename = "actor")]
+    #[schema(value_type = crate::people::Person)]
     pub actor_id: Uuid,
     #[schema(example = "Đồng chí Lan đi học tập trung 3 tháng")]
     pub reason: Option<String>,

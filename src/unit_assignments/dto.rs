@@ -30,7 +30,8 @@ pub struct UnitAssignmentDto {
     pub end_on: Option<NaiveDate>,
     #[schema(example = "Theo dõi công tác bầu cử đại biểu HĐND các cấp nhiệm kỳ 2016–2021")]
     pub notes: Option<String>,
-    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
+    /// Who did it: their staff id and full name (see `Person`).
+    #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
     #[schema(example = 1)]
     pub version: i32,

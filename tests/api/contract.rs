@@ -620,3 +620,72 @@ async fn lists_sync_by_updated_since_and_read_several_by_id() {
         .await;
     assert_eq!(status, 200);
 }
+
+/// Staff, who cannot read `/accounts`, see who wrote a report and who created a task, by name;
+/// the admin (no staff record) is named by username.
+#[tokio::test]
+async fn people_are_named_where_they_acted() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let (_, staff_me) = app.get_json("/api/v1/me", &demo.staff).await;
+    let (_, head_me) = app.get_json("/api/v1/me", &demo.head).await;
+    let (_, orgs) = app.get_json("/api/v1/organisations", &demo.head).await;
+    let lead = orgs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "fatherland_front")
+        .unwrap()["id"]
+        .clone();
+    let task: Value = app
+        .post_json(
+            "/api/v1/tasks",
+            &json!({"title": "Nhiệm vụ có người báo cáo", "description": "Rà soát hộ nghèo.",
+                    "expected_result": "Danh sách hộ nghèo", "lead_organisation_id": lead,
+                    "assignee_id": staff_me["staff_id"], "due_on": "2099-12-31"}),
+            Some(&demo.head),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = task["id"].as_str().unwrap();
+    assert_eq!(task["created_by"]["full_name"], head_me["person"]["full_name"]);
+    let res = app
+        .post_json(&format!("/api/v1/tasks/{id}/transitions"), &json!({"action": "assign"}), Some(&demo.head))
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post_json(
+            &format!("/api/v1/tasks/{id}/reports"),
+            &json!({"text": "Đã rà soát 2 thôn.", "progress": 30}),
+            Some(&demo.staff),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let (_, reports) = app
+        .get_json(&format!("/api/v1/tasks/{id}/reports"), &demo.staff)
+        .await;
+    let author = &reports["items"][0]["author"];
+    assert_eq!(author["id"], staff_me["staff_id"]);
+    assert_eq!(author["full_name"], staff_me["person"]["full_name"]);
+    // The staff member reads the history's actors by name too, and cannot read /accounts.
+    let (_, history) = app
+        .get_json(&format!("/api/v1/tasks/{id}/history"), &demo.staff)
+        .await;
+    assert_eq!(history["items"][0]["actor"]["full_name"], head_me["person"]["full_name"]);
+    assert_eq!(app.get("/api/v1/accounts", Some(&demo.staff)).await.status(), 403);
+    // The admin has no staff record: named by username.
+    let client: Value = app
+        .post_json(
+            "/api/v1/clients",
+            &json!({"name": "Cổng thông tin dân vận tỉnh Quảng Ninh", "province": "Quảng Ninh"}),
+            Some(&demo.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(client["created_by"]["full_name"], "admin", "{client}");
+    assert!(client["created_by"]["id"].is_null());
+}

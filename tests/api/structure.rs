@@ -341,7 +341,10 @@ async fn moves_are_recorded_with_who_when_and_why() {
     assert_eq!(mv["effective_on"], "2016-03-01");
     assert_eq!(mv["decision_ref"], "15-QĐ/KMT");
     let (_, me) = app.get_json("/api/v1/me", h).await;
-    assert_eq!(mv["created_by"], me["id"]);
+    // Who did it, by name, with no second call.
+    assert_eq!(mv["created_by"]["account_id"], me["id"]);
+    assert_eq!(mv["created_by"]["id"], me["staff_id"]);
+    assert_eq!(mv["created_by"]["full_name"], "Nguyễn Thế Hòa");
     let (_, person) = app.get_json(&format!("/api/v1/staff/{trang}"), h).await;
     assert_eq!(person["sub_committee_id"], json!(ktgs));
     let (_, history) = app
@@ -566,7 +569,9 @@ async fn every_write_is_in_the_audit_log_with_before_and_after() {
     assert_eq!(s, 200);
     let entry = &log["items"][0];
     assert_eq!(entry["action"], "update");
-    assert_eq!(entry["actor_id"], deputy_me["id"]);
+    assert_eq!(entry["actor"]["account_id"], deputy_me["id"]);
+    assert_eq!(entry["actor"]["id"], deputy_me["staff_id"]);
+    assert_eq!(entry["actor"]["full_name"], deputy_me["person"]["full_name"]);
     assert_eq!(
         entry["changes"]["name"]["before"],
         "Hội Cựu chiến binh huyện Hải Hà"
