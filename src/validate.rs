@@ -78,6 +78,27 @@ impl Checks {
         value
     }
 
+    /// Evidence, the same everywhere: at most 20 http or https links (`field`, `field[i]`).
+    pub fn evidence(&mut self, field: &str, links: &[String]) -> Vec<String> {
+        if links.len() > 20 {
+            self.add(field, "must list at most 20 links");
+        }
+        links
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let e = e.trim();
+                if !(e.starts_with("http://") || e.starts_with("https://"))
+                    || e.len() > 2000
+                    || e.contains(char::is_whitespace)
+                {
+                    self.add(&format!("{field}[{i}]"), "must be an http or https link");
+                }
+                e.to_string()
+            })
+            .collect()
+    }
+
     pub fn ok(&self) -> bool {
         self.0.is_empty()
     }

@@ -27,6 +27,7 @@ mod m20261129_000022_harden;
 mod m20261129_000023_business_dates;
 mod m20261129_000024_onboarding;
 mod m20261129_000025_between_levels;
+mod m20261129_000026_evidence;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000023_business_dates::Migration),
             Box::new(m20261129_000024_onboarding::Migration),
             Box::new(m20261129_000025_between_levels::Migration),
+            Box::new(m20261129_000026_evidence::Migration),
         ]
     }
 }

@@ -38,7 +38,7 @@ pub fn to_dto(m: campaign_measurement::Model) -> MeasurementDto {
         denominator: m.denominator,
         met: m.met,
         source: m.source,
-        evidence_url: m.evidence_url,
+        evidence: serde_json::from_str(&m.evidence).unwrap_or_default(),
         note: m.note,
         supersedes_id: m.supersedes_id,
         superseded_by: m.superseded_by,
@@ -125,17 +125,6 @@ fn check_shape(c: &mut Checks, t: &campaign_target::Model, b: &NewMeasurement) {
             }
         }
     }
-}
-
-fn check_link(c: &mut Checks, field: &str, v: Option<&str>) -> Option<String> {
-    let v = v.map(str::trim).filter(|v| !v.is_empty())?;
-    if !(v.starts_with("http://") || v.starts_with("https://"))
-        || v.len() > 2000
-        || v.contains(char::is_whitespace)
-    {
-        c.add(field, "must be an http or https link");
-    }
-    Some(v.to_string())
 }
 
 /// A date a campaign's figures and registrations may carry: within the campaign, not ahead.
@@ -253,7 +242,7 @@ pub async fn record_in(
     check_campaign_date(&mut c, "measured_on", &campaign, body.as_of);
     check_shape(&mut c, &target, &body);
     let source = c.opt_text("source", body.source.as_deref(), 300);
-    let evidence_url = check_link(&mut c, "evidence_url", body.evidence_url.as_deref());
+    let evidence = c.evidence("evidence", &body.evidence);
     let note = c.opt_long_text("note", body.note.as_deref(), 4_000);
     let old = match body.supersedes_id {
         None => None,
@@ -296,7 +285,8 @@ pub async fn record_in(
         denominator: Set(body.denominator),
         met: Set(body.met),
         source: Set(source),
-        evidence_url: Set(evidence_url),
+        evidence_url: Set(None),
+        evidence: Set(serde_json::json!(evidence).to_string()),
         note: Set(note),
         supersedes_id: Set(old.as_ref().map(|o| o.id)),
         superseded_by: Set(None),

@@ -188,6 +188,7 @@ async fn figure(
         met: Set(met),
         source: Set(Some(source.into())),
         evidence_url: Set(None),
+        evidence: Set("[]".into()),
         note: Set(None),
         supersedes_id: Set(None),
         superseded_by: Set(None),

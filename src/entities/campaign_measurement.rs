@@ -15,7 +15,10 @@ pub struct Model {
     pub denominator: Option<f64>,
     pub met: Option<bool>,
     pub source: Option<String>,
+    /// Unused since migration 26 (kept so a rollback loses nothing); see `evidence`.
     pub evidence_url: Option<String>,
+    /// A JSON list of links.
+    pub evidence: String,
     pub note: Option<String>,
     pub supersedes_id: Option<Uuid>,
     pub superseded_by: Option<Uuid>,

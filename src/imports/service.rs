@@ -553,7 +553,7 @@ async fn figure_row(
             denominator: nums[2],
             met,
             source: row.get("source").map(Into::into),
-            evidence_url: None,
+            evidence: Vec::new(),
             note: row.get("note").map(Into::into),
             supersedes_id: None,
         },

@@ -33,23 +33,7 @@ pub(super) fn check_report(c: &mut Checks, field: &str, r: &NewReport) -> (Strin
     if !(0..=100).contains(&r.progress) {
         c.add(&format!("{field}progress"), "must be from 0 to 100");
     }
-    if r.evidence.len() > 20 {
-        c.add(&format!("{field}evidence"), "must list at most 20 links");
-    }
-    let mut evidence = Vec::new();
-    for (i, e) in r.evidence.iter().enumerate() {
-        let e = e.trim();
-        if !(e.starts_with("http://") || e.starts_with("https://"))
-            || e.len() > 2000
-            || e.contains(char::is_whitespace)
-        {
-            c.add(
-                &format!("{field}evidence[{i}]"),
-                "must be an http or https link",
-            );
-        }
-        evidence.push(e.to_string());
-    }
+    let evidence = c.evidence(&format!("{field}evidence"), &r.evidence);
     (text, evidence)
 }
 

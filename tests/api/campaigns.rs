@@ -160,14 +160,20 @@ async fn the_articles_figures_through_the_api_with_progress_on_several_dates() {
     let c_path = format!("{base}/{}/measurements", communes["id"].as_str().unwrap());
     // Two units: 1,700 of 2,000 and 2,400 of 3,000 cultured households is 4,100 of 5,000: 82%.
     for (unit, n, d) in [("Quảng Hà", 1700, 2000), ("Quảng Đức", 2400, 3000)] {
-        created(
+        let figure = created(
             &app,
             &h_path,
             json!({"unit_id": u[unit], "measured_on": "2016-06-30", "numerator": n, "denominator": d,
-                   "source": "Báo cáo của UBND"}),
+                   "source": "Báo cáo của UBND",
+                   "evidence": ["https://haiha.quangninh.gov.vn/bao-cao/van-hoa-6-thang.pdf"]}),
             &demo.staff,
         )
         .await;
+        // Evidence is a list of links, as on a task report.
+        assert_eq!(
+            figure["evidence"],
+            json!(["https://haiha.quangninh.gov.vn/bao-cao/van-hoa-6-thang.pdf"])
+        );
     }
     let communes_list: Vec<&str> = [
         "Quảng Đức",
@@ -495,8 +501,8 @@ async fn bad_figures_are_422_naming_the_field_and_nothing_is_written() {
         ),
         (
             m(&money),
-            json!({"unit_id": qh, "measured_on": "2016-06-30", "value": 1, "evidence_url": "ftp://x"}),
-            "evidence_url",
+            json!({"unit_id": qh, "measured_on": "2016-06-30", "value": 1, "evidence": ["https://haiha.gov.vn/a.pdf", "ftp://x"]}),
+            "evidence[1]",
         ),
         (
             base.clone(),

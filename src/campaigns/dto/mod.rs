@@ -103,7 +103,8 @@ pub struct CampaignDto {
     /// Open linked tasks past their due date (Vietnam's calendar).
     #[schema(example = 1)]
     pub overdue_tasks: i64,
-    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
+    /// Who did it: their staff id and full name (see `Person`).
+    #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
     /// The parent bloc's campaign this one joined by cascade: its progress counts there.
     #[schema(example = json!(null))]
@@ -253,7 +254,8 @@ pub struct TargetDto {
     pub deadline: NaiveDate,
     #[schema(example = true)]
     pub higher_is_better: bool,
-    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
+    /// Who did it: their staff id and full name (see `Person`).
+    #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
     /// The parent campaign's target this one answers to (a cascaded campaign's).
     #[schema(example = json!(null))]
@@ -393,8 +395,9 @@ pub struct MeasurementDto {
     pub met: Option<bool>,
     #[schema(example = "Báo cáo của UBND xã")]
     pub source: Option<String>,
-    #[schema(example = "https://haiha.quangninh.gov.vn/bao-cao/so-ket-6-thang-2016.pdf")]
-    pub evidence_url: Option<String>,
+    /// Links (http or https) to the report, minutes or photos behind the figure.
+    #[schema(example = json!(["https://haiha.quangninh.gov.vn/bao-cao/so-ket-6-thang-2016.pdf"]))]
+    pub evidence: Vec<String>,
     #[schema(example = json!(null))]
     pub note: Option<String>,
     /// The figure this one corrects.
@@ -404,7 +407,8 @@ pub struct MeasurementDto {
     #[schema(example = json!(null))]
     pub superseded_by: Option<Uuid>,
     /// The account that recorded it.
-    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b014")]
+    /// Who did it: their staff id and full name (see `Person`).
+    #[schema(value_type = crate::people::Person)]
     pub recorded_by: Uuid,
     #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b015")]
     pub recorded_by_staff_id: Option<Uuid>,
@@ -430,8 +434,9 @@ pub struct NewMeasurement {
     pub denominator: Option<f64>,
     pub met: Option<bool>,
     pub source: Option<String>,
-    /// An http or https link.
-    pub evidence_url: Option<String>,
+    /// Links (http or https) to the report, minutes or photos behind the figure; at most 20.
+    #[serde(default)]
+    pub evidence: Vec<String>,
     pub note: Option<String>,
     /// The figure of the same unit this one corrects; it stays in the history but stops counting.
     pub supersedes_id: Option<Uuid>,
@@ -515,7 +520,8 @@ pub struct RegistrationDto {
     pub allowed_statuses: Vec<RegistrationStatus>,
     #[schema(example = json!(null))]
     pub note: Option<String>,
-    #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b013")]
+    /// Who did it: their staff id and full name (see `Person`).
+    #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
     #[schema(example = 1)]
     pub version: i32,
