@@ -101,6 +101,12 @@ pub struct UpdateAccount {
 #[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AccountQuery {
+    /// Only what changed at or after this instant (RFC 3339; the largest `updated_at` the
+    /// client has seen).
+    #[param(example = "2016-06-30T08:00:00+07:00")]
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only these items: 1 to 100 ids, comma-separated.
+    pub ids: Option<String>,
     pub role: Option<Role>,
     pub bloc_id: Option<Uuid>,
     pub staff_id: Option<Uuid>,

@@ -41,6 +41,13 @@ pub async fn list(
     let fields: [SortField<account::Column>; 0] = [];
     let keyset = Keyset::parse(None, q.cursor.as_deref(), &fields)?;
     let mut select = tenancy::select::<account::Entity>(&Scope::of(caller));
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        account::Column::UpdatedAt,
+        account::Column::Id,
+    )?;
     if let Some(r) = q.role {
         select = select.filter(account::Column::Role.eq(r.as_str()));
     }

@@ -54,6 +54,13 @@ pub async fn list(
     let keyset = Keyset::parse(q.sort.as_deref(), q.cursor.as_deref(), &fields)?;
     let scope = Scope::of(caller);
     let mut select = tenancy::select::<bloc::Entity>(&scope);
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        bloc::Column::UpdatedAt,
+        bloc::Column::Id,
+    )?;
     if let Some(l) = q.level {
         select = select.filter(bloc::Column::Level.eq(l.as_str()));
     }

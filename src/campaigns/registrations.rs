@@ -170,6 +170,13 @@ pub async fn list(
     let actor = Actor::of(db, caller).await?;
     let mut select = tenancy::select::<reg::Entity>(&Scope::of(caller))
         .filter(reg::Column::CampaignId.eq(campaign_id));
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        reg::Column::UpdatedAt,
+        reg::Column::Id,
+    )?;
     if let Some(s) = q.status {
         select = select.filter(reg::Column::Status.eq(s.as_str()));
     }

@@ -106,6 +106,13 @@ pub async fn list(
     let limit = pagination::limit(q.limit)?;
     let keyset = Keyset::<api_client::Column>::parse(None, q.cursor.as_deref(), &[])?;
     let mut select = api_client::Entity::find();
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        api_client::Column::UpdatedAt,
+        api_client::Column::Id,
+    )?;
     if let Some(a) = q.active {
         select = select.filter(api_client::Column::Active.eq(a));
     }

@@ -43,6 +43,13 @@ pub async fn list(
     let limit = pagination::limit(q.limit)?;
     let keyset = Keyset::<province::Column>::parse(None, q.cursor.as_deref(), &[])?;
     let mut select = province::Entity::find();
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        province::Column::UpdatedAt,
+        province::Column::Id,
+    )?;
     let today = crate::clock::today();
     match q.current {
         Some(true) => {

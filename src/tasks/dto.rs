@@ -364,6 +364,12 @@ pub struct TaskQuery {
 #[derive(Clone, Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct MyTaskQuery {
+    /// Only what changed at or after this instant (RFC 3339; the largest `updated_at` the
+    /// client has seen).
+    #[param(example = "2016-06-30T08:00:00+07:00")]
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only these items: 1 to 100 ids, comma-separated.
+    pub ids: Option<String>,
     pub standing: Option<Standing>,
     /// 1 to 200, default 50.
     #[param(minimum = 1, maximum = 200)]

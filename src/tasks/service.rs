@@ -343,6 +343,13 @@ pub async fn my_tasks(
             Status::Submitted.as_str(),
             Status::Returned.as_str(),
         ]));
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        task::Column::UpdatedAt,
+        task::Column::Id,
+    )?;
     if let Some(s) = q.standing {
         select = select.filter(standing_condition(s, crate::clock::today()));
     }

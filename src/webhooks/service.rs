@@ -220,6 +220,13 @@ pub async fn list(
     let limit = pagination::limit(q.limit)?;
     let keyset = Keyset::<webhook::Column>::parse(None, q.cursor.as_deref(), &[])?;
     let mut select = tenancy::select::<webhook::Entity>(&Scope::of(caller));
+    select = crate::pagination::synced(
+        select,
+        q.updated_since,
+        q.ids.as_deref(),
+        webhook::Column::UpdatedAt,
+        webhook::Column::Id,
+    )?;
     if let Some(a) = q.active {
         select = select.filter(webhook::Column::Active.eq(a));
     }

@@ -614,11 +614,48 @@ async fn lists_sync_by_updated_since_and_read_several_by_id() {
     let res = app.get(&format!("/api/v1/tasks?ids={many}"), Some(&demo.head)).await;
     let p = assert_problem(res, 400).await;
     assert_eq!(p["errors"][0]["code"], "too_many");
-    // The same on another list a phone syncs.
-    let (status, _) = app
-        .get_json(&format!("/api/v1/campaigns?updated_since={}", since.replace('+', "%2B")), &demo.head)
+    // The same on the other lists whose items change.
+    let since_q = since.replace('+', "%2B");
+    for path in [
+        "/api/v1/campaigns",
+        "/api/v1/directives",
+        "/api/v1/dispatches",
+        "/api/v1/meetings",
+        "/api/v1/supervisions",
+        "/api/v1/staff",
+        "/api/v1/organisations",
+        "/api/v1/units",
+        "/api/v1/sub-committees",
+        "/api/v1/unit-assignments",
+        "/api/v1/me/tasks",
+        "/api/v1/webhooks",
+    ] {
+        let (status, page) = app
+            .get_json(&format!("{path}?updated_since={since_q}"), &demo.head)
+            .await;
+        assert_eq!(status, 200, "{path}: {page}");
+    }
+    for path in ["/api/v1/accounts", "/api/v1/blocs", "/api/v1/clients", "/api/v1/provinces"] {
+        let (status, page) = app
+            .get_json(&format!("{path}?updated_since={since_q}"), &demo.admin)
+            .await;
+        assert_eq!(status, 200, "{path}: {page}");
+    }
+    let (_, blocs) = app
+        .get_json(&format!("/api/v1/blocs?ids={}", demo.bloc_id), &demo.admin)
         .await;
-    assert_eq!(status, 200);
+    assert_eq!(ids(&blocs), vec![demo.bloc_id.clone()]);
+    // The accounts changed since: the other bloc's head, made after `since`.
+    let (_, accounts) = app
+        .get_json(&format!("/api/v1/accounts?updated_since={since_q}"), &demo.admin)
+        .await;
+    let names: Vec<&str> = accounts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["username"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"ha.long.head") && !names.contains(&"demo.head"), "{names:?}");
 }
 
 /// Staff, who cannot read `/accounts`, see who wrote a report and who created a task, by name;
