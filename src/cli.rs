@@ -115,7 +115,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let conn = db::connect(&config).await?;
             let bytes = db::backup_sqlite(&conn, &path).await?;
             db::close(&conn).await;
-            println!("backed up the database to {} ({bytes} bytes)", path.display());
+            println!(
+                "backed up the database to {} ({bytes} bytes)",
+                path.display()
+            );
         }
         Command::Migrate => {
             let conn = db::connect(&config).await?;

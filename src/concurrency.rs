@@ -48,7 +48,10 @@ impl IfMatch {
                 .and_then(|t| t.strip_suffix('"'))
                 .ok_or_else(bad)?;
             // etagc = %x21 / %x23-7E / obs-text
-            if !inner.bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80) {
+            if !inner
+                .bytes()
+                .all(|b| b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80)
+            {
                 return Err(bad());
             }
             tags.push(t.to_string());
@@ -157,12 +160,20 @@ pub async fn conditional_get(
         && weak_match(&inm, &tag)
     {
         let mut not_modified = HttpResponse::NotModified();
-        for name in [header::ETAG, header::CACHE_CONTROL, header::VARY, header::CONTENT_LOCATION] {
+        for name in [
+            header::ETAG,
+            header::CACHE_CONTROL,
+            header::VARY,
+            header::CONTENT_LOCATION,
+        ] {
             if let Some(v) = res.headers().get(&name) {
                 not_modified.insert_header((name.clone(), v.clone()));
             }
         }
-        return Ok(actix_web::dev::ServiceResponse::new(req, not_modified.finish()));
+        return Ok(actix_web::dev::ServiceResponse::new(
+            req,
+            not_modified.finish(),
+        ));
     }
     Ok(actix_web::dev::ServiceResponse::new(req, res))
 }
@@ -215,7 +226,9 @@ mod tests {
 
     #[test]
     fn malformed_if_match_is_400() {
-        for bad in ["", "3", "null", "\"a b\"", "\"a\"b\"", "\"3\", 4", "**", "w/\"3\""] {
+        for bad in [
+            "", "3", "null", "\"a b\"", "\"a\"b\"", "\"3\", 4", "**", "w/\"3\"",
+        ] {
             let e = IfMatch::parse(Some(bad)).unwrap_err().problem();
             assert_eq!(
                 (e.status, e.errors[0].field.as_str()),

@@ -347,9 +347,16 @@ impl Config {
         let rest = rest.split('?').next().unwrap_or_default();
         let tag: String = rest
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .collect();
-        self.data_dir.join(format!("{name}.{}", tag.trim_matches('-')))
+        self.data_dir
+            .join(format!("{name}.{}", tag.trim_matches('-')))
     }
 }
 

@@ -28,7 +28,10 @@ pub enum Format {
     /// CSV, downloaded as `<name>.csv`; `;`-separated when asked with
     /// `text/csv; separator=semicolon` (spreadsheet programs set to Vietnamese regional
     /// settings split on `;`).
-    Csv { name: String, separator: char },
+    Csv {
+        name: String,
+        separator: char,
+    },
 }
 
 impl FromRequest for Format {
@@ -64,10 +67,16 @@ pub fn accept_ranges(req: &HttpRequest) -> Vec<MediaRange> {
             let mut q = 1.0;
             let mut params = Vec::new();
             for p in parts {
-                let Some((k, v)) = p.split_once('=') else { continue };
+                let Some((k, v)) = p.split_once('=') else {
+                    continue;
+                };
                 let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().trim_matches('"'));
                 if k == "q" {
-                    q = v.parse::<f32>().ok().filter(|q| (0.0..=1.0).contains(q)).unwrap_or(1.0);
+                    q = v
+                        .parse::<f32>()
+                        .ok()
+                        .filter(|q| (0.0..=1.0).contains(q))
+                        .unwrap_or(1.0);
                 } else {
                     params.push((k, v.to_ascii_lowercase()));
                 }

@@ -403,9 +403,9 @@ fn problem_content(status: u16) -> Content {
     let mut c = Content::new(Some(Ref::from_schema_name("Problem")));
     // A real problem of the status, as the service writes it.
     let error = match status {
-        400 => ApiError::bad_request(
-            "the request body is not valid JSON: EOF while parsing an object",
-        ),
+        400 => {
+            ApiError::bad_request("the request body is not valid JSON: EOF while parsing an object")
+        }
         401 => ApiError::InvalidToken("token expired".into()),
         403 => ApiError::Forbidden("the staff role may not create directives".into()),
         404 => ApiError::not_found("task"),
@@ -464,7 +464,16 @@ fn document_codes(api: &mut openapi::OpenApi) {
     };
     let about = TYPES
         .iter()
-        .map(|t| format!("- `{}` ({}, `{}`): {} — {}", t.code, t.status, t.uri(), t.vi, t.about))
+        .map(|t| {
+            format!(
+                "- `{}` ({}, `{}`): {} — {}",
+                t.code,
+                t.status,
+                t.uri(),
+                t.vi,
+                t.about
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n");
     set(

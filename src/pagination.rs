@@ -59,7 +59,11 @@ pub fn synced<E: EntityTrait>(
 
 /// `ids=a,b,c`: 1 to 100 UUIDs.
 pub fn parse_ids(raw: &str) -> Result<Vec<Uuid>, ApiError> {
-    let parts: Vec<&str> = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let parts: Vec<&str> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
     if parts.is_empty() || parts.len() > MAX_IDS {
         return Err(ApiError::bad_field(
             "ids",
@@ -70,7 +74,10 @@ pub fn parse_ids(raw: &str) -> Result<Vec<Uuid>, ApiError> {
         .iter()
         .map(|p| {
             Uuid::parse_str(p).map_err(|_| {
-                ApiError::bad_field("ids", format!("`{p}` must be a UUID, e.g. 019ac000-0000-7000-8000-000000000001"))
+                ApiError::bad_field(
+                    "ids",
+                    format!("`{p}` must be a UUID, e.g. 019ac000-0000-7000-8000-000000000001"),
+                )
             })
         })
         .collect()

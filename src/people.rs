@@ -61,12 +61,20 @@ pub async fn layer(
     let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
     let mut value = match serde_json::from_slice::<Value>(&bytes) {
         Ok(v) => v,
-        Err(_) => return Ok(ServiceResponse::new(req, head.set_body(BoxBody::new(bytes)))),
+        Err(_) => {
+            return Ok(ServiceResponse::new(
+                req,
+                head.set_body(BoxBody::new(bytes)),
+            ));
+        }
     };
     let mut ids = HashSet::new();
     collect(&value, &mut ids);
     if ids.is_empty() {
-        return Ok(ServiceResponse::new(req, head.set_body(BoxBody::new(bytes))));
+        return Ok(ServiceResponse::new(
+            req,
+            head.set_body(BoxBody::new(bytes)),
+        ));
     }
     let people = match lookup(&state.db, &ids).await {
         Ok(p) => p,

@@ -109,15 +109,20 @@ pub fn workbook(sheets: &[Sheet]) -> ApiResult<Vec<u8>> {
         ws.set_name(sheet_name(&s.name)).map_err(fail)?;
         let last = s.headers.len().saturating_sub(1) as u16;
         if last > 0 {
-            ws.merge_range(0, 0, 0, last, &s.title, &title).map_err(fail)?;
-            ws.merge_range(1, 0, 1, last, &s.subtitle, &subtitle).map_err(fail)?;
+            ws.merge_range(0, 0, 0, last, &s.title, &title)
+                .map_err(fail)?;
+            ws.merge_range(1, 0, 1, last, &s.subtitle, &subtitle)
+                .map_err(fail)?;
         } else {
-            ws.write_string_with_format(0, 0, &s.title, &title).map_err(fail)?;
-            ws.write_string_with_format(1, 0, &s.subtitle, &subtitle).map_err(fail)?;
+            ws.write_string_with_format(0, 0, &s.title, &title)
+                .map_err(fail)?;
+            ws.write_string_with_format(1, 0, &s.subtitle, &subtitle)
+                .map_err(fail)?;
         }
         ws.set_row_height(TABLE, 32).map_err(fail)?;
         for (c, h) in s.headers.iter().enumerate() {
-            ws.write_string_with_format(TABLE, c as u16, *h, &header).map_err(fail)?;
+            ws.write_string_with_format(TABLE, c as u16, *h, &header)
+                .map_err(fail)?;
             let width = if c == 0 { 40.0 } else { 14.0 };
             ws.set_column_width(c as u16, width).map_err(fail)?;
         }
@@ -131,8 +136,12 @@ pub fn workbook(sheets: &[Sheet]) -> ApiResult<Vec<u8>> {
                     Cell::Number(n) => ws.write_number_with_format(r, c, *n, &number),
                     Cell::Percent(p) => ws.write_number_with_format(r, c, p / 100.0, &percent),
                     Cell::Date(d) => {
-                        let when = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
-                            .map_err(fail)?;
+                        let when = ExcelDateTime::from_ymd(
+                            d.year() as u16,
+                            d.month() as u8,
+                            d.day() as u8,
+                        )
+                        .map_err(fail)?;
                         ws.write_datetime_with_format(r, c, &when, &date)
                     }
                     Cell::Empty => ws.write_blank(r, c, &text),

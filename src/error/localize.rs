@@ -138,7 +138,10 @@ pub fn to_vietnamese(problem: &mut Value) {
             let message = e["message"].as_str().unwrap_or_default();
             let vi = catalog::vietnamese(message)
                 .unwrap_or_else(|| format!("giá trị không hợp lệ: {message}"));
-            fields.push((e["field"].as_str().unwrap_or_default().to_string(), vi.clone()));
+            fields.push((
+                e["field"].as_str().unwrap_or_default().to_string(),
+                vi.clone(),
+            ));
             e["message"] = Value::from(vi);
         }
     }

@@ -49,7 +49,10 @@ pub const UNIT_COLUMNS: Known = &[
 ];
 pub const FIGURE_COLUMNS: Known = &[
     ("unit", &["Đơn vị", "Xã", "Xã, thị trấn"]),
-    ("measured_on", &["Ngày", "Tính đến ngày", "Số liệu đến ngày"]),
+    (
+        "measured_on",
+        &["Ngày", "Tính đến ngày", "Số liệu đến ngày"],
+    ),
     ("value", &["Giá trị", "Số liệu", "Kết quả"]),
     ("numerator", &["Tử số", "Số đạt"]),
     ("denominator", &["Mẫu số", "Tổng số"]),

@@ -203,7 +203,15 @@ pub fn sheets(r: &MonthlyReview, scope: &str) -> Vec<crate::spreadsheet::Sheet> 
     let by = |tab: &str, first: &'static str, groups: &[ReviewGroup]| {
         let mut rows: Vec<Vec<Cell>> = groups
             .iter()
-            .map(|g| counts(g.name.clone().unwrap_or_else(|| "(Chưa phân công)".into()).into(), &g.tasks))
+            .map(|g| {
+                counts(
+                    g.name
+                        .clone()
+                        .unwrap_or_else(|| "(Chưa phân công)".into())
+                        .into(),
+                    &g.tasks,
+                )
+            })
             .collect();
         rows.push(counts("Tổng cộng".into(), &r.totals));
         Sheet {
@@ -252,7 +260,11 @@ pub fn sheets(r: &MonthlyReview, scope: &str) -> Vec<crate::spreadsheet::Sheet> 
     };
     vec![
         by("Theo tiểu ban", "Tiểu ban", &r.by_sub_committee),
-        by("Theo tổ chức chủ trì", "Tổ chức chủ trì", &r.by_organisation),
+        by(
+            "Theo tổ chức chủ trì",
+            "Tổ chức chủ trì",
+            &r.by_organisation,
+        ),
         campaigns,
     ]
 }

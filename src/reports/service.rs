@@ -353,13 +353,15 @@ pub async fn summary(
 /// targets per bloc.
 pub fn sheets(s: &Summary) -> Vec<crate::spreadsheet::Sheet> {
     use crate::spreadsheet::{Cell, Sheet, day, number, percent};
-    let level = |l: &str| match l {
-        "province" => "Tỉnh",
-        "district" => "Huyện",
-        "commune" => "Xã",
-        other => other,
-    }
-    .to_string();
+    let level = |l: &str| {
+        match l {
+            "province" => "Tỉnh",
+            "district" => "Huyện",
+            "commune" => "Xã",
+            other => other,
+        }
+        .to_string()
+    };
     let who = s
         .province
         .as_ref()
@@ -388,9 +390,21 @@ pub fn sheets(s: &Summary) -> Vec<crate::spreadsheet::Sheet> {
     let mut rows: Vec<Vec<Cell>> = s
         .blocs
         .iter()
-        .map(|b| row(b.name.clone().into(), level(&b.level).into(), &b.tasks.by_standing, &b.supervision))
+        .map(|b| {
+            row(
+                b.name.clone().into(),
+                level(&b.level).into(),
+                &b.tasks.by_standing,
+                &b.supervision,
+            )
+        })
         .collect();
-    rows.push(row("Tổng cộng".into(), Cell::Empty, &s.totals.tasks, &s.totals.supervision));
+    rows.push(row(
+        "Tổng cộng".into(),
+        Cell::Empty,
+        &s.totals.tasks,
+        &s.totals.supervision,
+    ));
     let campaigns = s
         .blocs
         .iter()

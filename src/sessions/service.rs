@@ -8,9 +8,7 @@ use crate::auth::{
 use crate::{
     config::Config,
     db::begin_write,
-    entities::{
-        account, bloc, login_failure, organisation, refresh_token, staff, sub_committee,
-    },
+    entities::{account, bloc, login_failure, organisation, refresh_token, staff, sub_committee},
     error::{ApiError, ApiResult, FieldError},
 };
 use chrono::{Duration as ChronoDuration, Utc};

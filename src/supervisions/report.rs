@@ -129,42 +129,6 @@ pub async fn report(
         .collect())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    #[test]
-    fn periods_are_aligned_and_clipped() {
-        let q = periods(d("2016-02-15"), d("2016-08-10"), Period::Quarter);
-        let labels: Vec<&str> = q.iter().map(|p| p.0.as_str()).collect();
-        assert_eq!(labels, ["2016-Q1", "2016-Q2", "2016-Q3"]);
-        assert_eq!((q[0].1, q[0].2), (d("2016-02-15"), d("2016-03-31")));
-        assert_eq!((q[2].1, q[2].2), (d("2016-07-01"), d("2016-08-10")));
-        let m = periods(d("2016-11-01"), d("2017-01-31"), Period::Month);
-        assert_eq!(m.len(), 3);
-        assert_eq!(m[2].0, "2017-01");
-        let y = periods(d("2016-01-01"), d("2017-12-31"), Period::Year);
-        assert_eq!(
-            y.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(),
-            ["2016", "2017"]
-        );
-    }
-
-    #[test]
-    fn supervision_status_moves() {
-        use SupervisionStatus::*;
-        assert_eq!(Planned.allowed_next(), [InProgress]);
-        assert!(Concluded.allowed_next().contains(&Closed));
-        assert!(Closed.allowed_next().is_empty());
-        assert!(RecommendationStatus::Accepted.is_pending());
-        assert!(!RecommendationStatus::Rejected.is_pending());
-    }
-}
-
 /// The report as a workbook: one row per period, and the recommendations overdue today.
 pub fn sheets(periods: &[SupervisionPeriod], scope: &str) -> Vec<crate::spreadsheet::Sheet> {
     use crate::spreadsheet::{Cell, Sheet, day, percent};
@@ -232,4 +196,40 @@ pub fn sheets(periods: &[SupervisionPeriod], scope: &str) -> Vec<crate::spreadsh
             rows: overdue,
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn periods_are_aligned_and_clipped() {
+        let q = periods(d("2016-02-15"), d("2016-08-10"), Period::Quarter);
+        let labels: Vec<&str> = q.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(labels, ["2016-Q1", "2016-Q2", "2016-Q3"]);
+        assert_eq!((q[0].1, q[0].2), (d("2016-02-15"), d("2016-03-31")));
+        assert_eq!((q[2].1, q[2].2), (d("2016-07-01"), d("2016-08-10")));
+        let m = periods(d("2016-11-01"), d("2017-01-31"), Period::Month);
+        assert_eq!(m.len(), 3);
+        assert_eq!(m[2].0, "2017-01");
+        let y = periods(d("2016-01-01"), d("2017-12-31"), Period::Year);
+        assert_eq!(
+            y.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(),
+            ["2016", "2017"]
+        );
+    }
+
+    #[test]
+    fn supervision_status_moves() {
+        use SupervisionStatus::*;
+        assert_eq!(Planned.allowed_next(), [InProgress]);
+        assert!(Concluded.allowed_next().contains(&Closed));
+        assert!(Closed.allowed_next().is_empty());
+        assert!(RecommendationStatus::Accepted.is_pending());
+        assert!(!RecommendationStatus::Rejected.is_pending());
+    }
 }

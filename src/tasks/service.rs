@@ -268,10 +268,7 @@ pub async fn list(
     if let (Some(a), Some(b)) = (q.due_after, q.due_before)
         && a > b
     {
-        return Err(ApiError::bad_field(
-            "due_from",
-            "must not be after due_to",
-        ));
+        return Err(ApiError::bad_field("due_from", "must not be after due_to"));
     }
     if let Some(d) = q.due_before {
         select = select.filter(task::Column::DueDate.lte(d));

@@ -178,10 +178,7 @@ pub fn missing_clears(t: &FiveClears<'_>) -> Vec<(&'static str, &'static str)> {
         out.push(("description", "is required to assign: clear work (rõ việc)"));
     }
     if !t.due_date {
-        out.push((
-            "due_on",
-            "is required to assign: clear time (rõ thời gian)",
-        ));
+        out.push(("due_on", "is required to assign: clear time (rõ thời gian)"));
     }
     if blank(t.expected_result) {
         out.push((

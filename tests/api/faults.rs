@@ -252,7 +252,9 @@ async fn sigint_during_eight_requests_answers_all_eight() {
         );
         s.write_all(head.as_bytes()).await.unwrap();
         // Half the body: the request is in flight when the signal comes.
-        s.write_all(&body.as_bytes()[..body.len() / 2]).await.unwrap();
+        s.write_all(&body.as_bytes()[..body.len() / 2])
+            .await
+            .unwrap();
         streams.push((s, body));
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -266,7 +268,9 @@ async fn sigint_during_eight_requests_answers_all_eight() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut answers = Vec::new();
     for (mut s, body) in streams {
-        s.write_all(&body.as_bytes()[body.len() / 2..]).await.unwrap();
+        s.write_all(&body.as_bytes()[body.len() / 2..])
+            .await
+            .unwrap();
         let mut out = String::new();
         let _ = s.read_to_string(&mut out).await;
         answers.push(out.lines().next().unwrap_or("(no answer)").to_string());
@@ -470,7 +474,11 @@ async fn backup_copies_the_running_sqlite_database() {
         assert_eq!(res.status(), 201);
     }
     let out = backup(&copy);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let conn = Database::connect(format!("sqlite://{}?mode=ro", copy.display()))
         .await
         .unwrap();
@@ -483,7 +491,10 @@ async fn backup_copies_the_running_sqlite_database() {
                 .unwrap()
         }
     };
-    let check: String = one("PRAGMA integrity_check").await.try_get_by_index(0).unwrap();
+    let check: String = one("PRAGMA integrity_check")
+        .await
+        .try_get_by_index(0)
+        .unwrap();
     assert_eq!(check, "ok");
     let n: i64 = one("SELECT COUNT(*) FROM tasks WHERE title LIKE 'Nhiệm vụ trước sao lưu %'")
         .await
@@ -511,7 +522,11 @@ async fn healthcheck_follows_the_running_service() {
             .unwrap()
     };
     let up = check();
-    assert!(up.status.success(), "{}", String::from_utf8_lossy(&up.stderr));
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
     Command::new("kill")
         .args(["-TERM", &server.pid().to_string()])
         .status()

@@ -347,7 +347,11 @@ async fn unit_assignments_and_directive_dispatches() {
     let (_, gaps) = app
         .get_json("/api/v1/unit-assignments/uncovered?purpose=grassroots_follow_up&from=2016-07-01&unit_kind=commune", &demo.staff)
         .await;
-    assert_eq!(gaps["items"].as_array().unwrap().len(), 14, "Cái Chiên is covered");
+    assert_eq!(
+        gaps["items"].as_array().unwrap().len(),
+        14,
+        "Cái Chiên is covered"
+    );
     let (_, mine) = app
         .get_json(
             &format!("/api/v1/unit-assignments?staff_id={cuong}"),

@@ -289,7 +289,10 @@ pub async fn assert_problem(res: Response, status: u16) -> Value {
     assert!(body["type"].is_string() && body["title"].is_string() && body["detail"].is_string());
     // Every problem and every field error has a code a client can switch on.
     let code = body["code"].as_str().expect("a problem has a code");
-    assert_eq!(body["type"], format!("/problems/{}", code.replace('_', "-")));
+    assert_eq!(
+        body["type"],
+        format!("/problems/{}", code.replace('_', "-"))
+    );
     for e in body["errors"].as_array().into_iter().flatten() {
         assert!(e["code"].is_string() && e["field"].is_string(), "{e}");
     }

@@ -151,7 +151,8 @@ async fn the_portal_sees_its_provinces_blocs_side_by_side_with_their_own_figures
         )
         .await;
     let sum = |k: &str| -> i64 {
-        sup["items"].as_array()
+        sup["items"]
+            .as_array()
             .unwrap()
             .iter()
             .map(|p| p[k].as_i64().unwrap())

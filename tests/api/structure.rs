@@ -571,7 +571,10 @@ async fn every_write_is_in_the_audit_log_with_before_and_after() {
     assert_eq!(entry["action"], "update");
     assert_eq!(entry["actor"]["account_id"], deputy_me["id"]);
     assert_eq!(entry["actor"]["id"], deputy_me["staff_id"]);
-    assert_eq!(entry["actor"]["full_name"], deputy_me["person"]["full_name"]);
+    assert_eq!(
+        entry["actor"]["full_name"],
+        deputy_me["person"]["full_name"]
+    );
     assert_eq!(
         entry["changes"]["name"]["before"],
         "Hội Cựu chiến binh huyện Hải Hà"

@@ -227,7 +227,10 @@ async fn bad_supervision_input_is_refused_and_nothing_is_written() {
         b
     };
     for (body, field) in [
-        (with("planned_end_on", json!("2016-05-01")), "planned_end_on"),
+        (
+            with("planned_end_on", json!("2016-05-01")),
+            "planned_end_on",
+        ),
         (with("unit_ids", json!([other_unit["id"]])), "unit_ids[0]"),
         (
             with("member_ids", json!([other_unit["id"]])),
