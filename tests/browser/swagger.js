@@ -14,7 +14,7 @@ async function main() {
     const page = await browser.newPage();
     await page.goto(base + '/swagger-ui/');
     // Sign in through Swagger UI itself.
-    const login = '#operations-auth-login';
+    const login = '#operations-auth-auth_login';
     await page.click(login);
     await page.click(`${login} button.try-out__btn`);
     await page.fill(`${login} textarea.body-param__text`,
@@ -27,7 +27,7 @@ async function main() {
     await page.fill('.modal-ux input[type=text]', token);
     await page.click('.modal-ux button.authorize');
     await page.click('.modal-ux button.btn-done');
-    const me = '#operations-auth-me';
+    const me = '#operations-auth-me_get';
     await page.click(me);
     await page.click(`${me} button.try-out__btn`);
     await page.click(`${me} button.execute`);
