@@ -133,7 +133,8 @@ pub fn to_vietnamese(problem: &mut Value) {
     let kind = catalog::problem_type(&code);
     problem["title"] = Value::from(kind.vi);
     let mut fields = Vec::new();
-    if let Some(errors) = problem["errors"].as_array_mut() {
+    // `get_mut`, not indexing: indexing a missing key would add `"errors": null`.
+    if let Some(errors) = problem.get_mut("errors").and_then(Value::as_array_mut) {
         for e in errors {
             let message = e["message"].as_str().unwrap_or_default();
             let vi = catalog::vietnamese(message)
@@ -194,5 +195,10 @@ mod tests {
             json!([{"field": "title", "code": "too_long", "message": "tối đa 300 ký tự"}])
         );
         assert_eq!(p["code"], "validation_failed");
+        // A problem without field errors gets none added.
+        let mut p = serde_json::to_value(crate::error::ApiError::not_found("task").problem()).unwrap();
+        to_vietnamese(&mut p);
+        assert!(p.get("errors").is_none(), "{p}");
+        assert_eq!(p["detail"], "không tìm thấy nhiệm vụ");
     }
 }

@@ -34,6 +34,13 @@ async fn both(make: impl Fn() -> RequestBuilder, status: u16, code: &str) -> (Va
         assert_eq!(body["code"], code, "{body}");
         assert_eq!(body["type"], kind.uri(), "{body}");
     }
+    // The same document in another language: no field added or lost.
+    let keys = |v: &Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&vi), keys(&en), "{vi}");
     assert_eq!(vi["title"], kind.vi);
     assert_eq!(en["title"], kind.en);
     assert_ne!(
