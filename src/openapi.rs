@@ -94,6 +94,12 @@ fn complete(api: &mut openapi::OpenApi) {
 
     for (path, item) in api.paths.paths.iter_mut() {
         let has_path_params = path.contains('{');
+        // First, so the 422 it adds gets the problem content like every other error.
+        if let Some(post) = item.post.as_mut()
+            && crate::idempotency::replays(path)
+        {
+            offer_idempotency(post);
+        }
         for op in [
             &mut item.get,
             &mut item.post,
@@ -110,11 +116,6 @@ fn complete(api: &mut openapi::OpenApi) {
             offer_csv(get);
             offer_conditional_get(get);
         }
-        if let Some(post) = item.post.as_mut()
-            && crate::idempotency::replays(path)
-        {
-            offer_idempotency(post);
-        }
     }
     unique_operation_ids(api);
     document_codes(api);
@@ -123,6 +124,11 @@ fn complete(api: &mut openapi::OpenApi) {
 /// Every `POST` the idempotency layer replays (creates, moves, pings, password changes) takes
 /// an `Idempotency-Key`; some declare it themselves.
 fn offer_idempotency(op: &mut Operation) {
+    // A key already used with another request is 422 on `Idempotency-Key`.
+    op.responses
+        .responses
+        .entry("422".into())
+        .or_insert_with(|| RefOr::T(Response::new(default_description(422))));
     let params = op.parameters.get_or_insert_with(Vec::new);
     if params
         .iter()
