@@ -87,7 +87,11 @@ pub async fn layer(
         people.entry(id).or_insert_with(|| Person {
             id: None,
             account_id: id,
-            full_name: if id.is_nil() { "khoi".into() } else { String::new() },
+            full_name: if id.is_nil() {
+                "khoi".into()
+            } else {
+                String::new()
+            },
         });
     }
     fill(&mut value, &people);

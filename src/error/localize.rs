@@ -196,7 +196,8 @@ mod tests {
         );
         assert_eq!(p["code"], "validation_failed");
         // A problem without field errors gets none added.
-        let mut p = serde_json::to_value(crate::error::ApiError::not_found("task").problem()).unwrap();
+        let mut p =
+            serde_json::to_value(crate::error::ApiError::not_found("task").problem()).unwrap();
         to_vietnamese(&mut p);
         assert!(p.get("errors").is_none(), "{p}");
         assert_eq!(p["detail"], "không tìm thấy nhiệm vụ");

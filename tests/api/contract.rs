@@ -895,9 +895,14 @@ async fn people_are_named_where_they_acted() {
     assert_eq!(client["created_by"]["full_name"], "admin", "{client}");
     assert!(client["created_by"]["id"].is_null());
     // Every audit entry's actor is a person, or null for the service's own writes.
-    let (_, log) = app.get_json("/api/v1/audit-log?limit=200", &demo.admin).await;
+    let (_, log) = app
+        .get_json("/api/v1/audit-log?limit=200", &demo.admin)
+        .await;
     let entries = log["items"].as_array().unwrap();
     for e in entries {
-        assert!(e["actor"].is_null() || e["actor"]["account_id"].is_string(), "{e}");
+        assert!(
+            e["actor"].is_null() || e["actor"]["account_id"].is_string(),
+            "{e}"
+        );
     }
 }
