@@ -59,6 +59,15 @@ pub async fn layer(
     let (req, res) = res.into_parts();
     let (head, body) = res.into_parts();
     let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
+    // Most answers name nobody (a progress, a summary): a text search spares them the parse.
+    let names_someone = std::str::from_utf8(&bytes)
+        .is_ok_and(|t| KEYS.iter().any(|k| t.contains(&format!("\"{k}\":\""))));
+    if !names_someone {
+        return Ok(ServiceResponse::new(
+            req,
+            head.set_body(BoxBody::new(bytes)),
+        ));
+    }
     let mut value = match serde_json::from_slice::<Value>(&bytes) {
         Ok(v) => v,
         Err(_) => {
