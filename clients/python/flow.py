@@ -117,3 +117,29 @@ check(ws["G5"].value == bloc["tasks"]["by_standing"]["total"], f"total: {ws['G5'
 check(isinstance(ws["C5"].value, (int, float)), "counts are numbers")
 check(ws["K5"].number_format == "0.0%", f"rates are percents: {ws['K5'].number_format}")
 print(f"python client flow: the summary workbook has {ws.max_row - 4} rows, figures as in the JSON")
+
+# The other three reports open the same way, each with its title, frozen headers and a figure
+# of its JSON answer.
+def workbook(path, params):
+    res = http.get(path, params=params, headers={"accept": XLSX})
+    check(res.status_code == 200 and res.headers["content-type"] == XLSX, f"{path}: {res.status_code}")
+    return openpyxl.load_workbook(io.BytesIO(res.content)), http.get(path, params=params).json()
+
+
+book, review = workbook("/api/v1/reports/monthly-review", {"month": "2016-02"})
+ws = book["Theo tiểu ban"]
+check(ws.freeze_panes == "A5" and ws["A1"].value == "Kết quả thực hiện nhiệm vụ tháng 02/2016", ws["A1"].value)
+total = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value == "Tổng cộng")
+check(ws.cell(total, 2).value == review["totals"]["completed_on_time"], "the review's total")
+book, report = workbook("/api/v1/reports/campaigns", {"as_of": "2016-06-30"})
+ws = book["Cuộc vận động"]
+check(ws.freeze_panes == "A5" and "30/06/2016" in ws["A2"].value, ws["A2"].value)
+first = report["items"][0]
+check(ws["A5"].value == first["name"] and ws["G5"].value == first["targets"][0]["target_value"], "campaign row")
+book, periods = workbook("/api/v1/reports/supervisions", {"from": "2016-01-01", "to": "2016-12-31"})
+ws = book["Giám sát"]
+check(ws.freeze_panes == "A5" and ws["A5"].value == periods["items"][0]["period"], ws["A5"].value)
+check(sum(ws.cell(r, 4).value for r in range(5, 5 + len(periods["items"])))
+      == sum(p["held"] for p in periods["items"]), "supervisions held")
+print("python client flow: the four report workbooks open in openpyxl with the JSON's figures")
+
