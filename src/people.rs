@@ -85,10 +85,12 @@ pub async fn layer(
             head.set_body(BoxBody::new(bytes)),
         ));
     }
-    let people = match lookup(&state.db, &ids).await {
-        Ok(p) => p,
-        Err(e) => return Err(crate::error::ApiError::from(e).into()),
-    };
+    // The answer may be a write that has committed: a failed lookup must not turn it into an
+    // error the client would retry. The people are then answered without their names.
+    let people = lookup(&state.db, &ids).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "people not named in the answer");
+        HashMap::new()
+    });
     // An account that is gone (never, as accounts are kept) or the service's own writes (the
     // nil id, e.g. the reference provinces at start-up) are still answered as a person.
     let mut people = people;
