@@ -93,8 +93,9 @@ pub struct Rewrite<'a> {
     pub bloc_id: Option<Uuid>,
 }
 
-/// Saves `am` if the row is still at `read_version` (412 otherwise) and records the write as
-/// [`log_and_announce`] does, `before` and the saved row shown through `to_dto`.
+/// Saves `am` if the row is still at `read_version` (412 otherwise), moving its version on and
+/// stamping `updated_at`, and records the write as [`log_and_announce`] does, `before` and the
+/// saved row shown through `to_dto`.
 pub async fn save_and_record<A, D>(
     conn: &impl ConnectionTrait,
     caller: &Caller,
@@ -106,8 +107,14 @@ pub async fn save_and_record<A, D>(
 where
     A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
     <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A> + Clone,
+    <A::Entity as EntityTrait>::Column: std::str::FromStr,
     D: serde::Serialize,
 {
+    let mut am = am;
+    am.set(version_column, (read_version + 1).into());
+    if let Ok(updated_at) = "updated_at".parse::<<A::Entity as EntityTrait>::Column>() {
+        am.set(updated_at, chrono::Utc::now().into());
+    }
     let saved =
         crate::concurrency::save_if_unchanged(conn, am, version_column, read_version).await?;
     log_and_announce(

@@ -189,8 +189,6 @@ pub async fn dissolve(
         let before = crate::units::dto::UnitDto::from(u.clone());
         let mut am: unit::ActiveModel = u.clone().into();
         am.bloc_id = Set(body.successor_id);
-        am.version = Set(u.version + 1);
-        am.updated_at = Set(now);
         let after = audit::save_and_record(
             &txn,
             caller,
@@ -228,8 +226,6 @@ pub async fn dissolve(
         } else {
             am.active = Set(false);
         }
-        am.version = Set(p.version + 1);
-        am.updated_at = Set(now);
         audit::save_and_record(
             &txn,
             caller,
@@ -264,8 +260,6 @@ pub async fn dissolve(
         } else {
             am.end_on = Set(Some(body.dissolved_on.max(a.start_on)));
         }
-        am.version = Set(a.version + 1);
-        am.updated_at = Set(now);
         audit::save_and_record(
             &txn,
             caller,
@@ -300,8 +294,6 @@ pub async fn dissolve(
             accounts_closed += 1;
         }
         // The version moves: tokens carrying the old bloc end at once.
-        am.version = Set(a.version + 1);
-        am.updated_at = Set(now);
         audit::save_and_record(
             &txn,
             caller,
@@ -425,8 +417,6 @@ pub async fn dissolve(
             let before = crate::campaigns::targets::target_dto(t.clone());
             let mut am: campaign_target::ActiveModel = t.clone().into();
             am.bloc_id = Set(b);
-            am.version = Set(t.version + 1);
-            am.updated_at = Set(now);
             audit::save_and_record(
                 &txn,
                 caller,
@@ -457,8 +447,6 @@ pub async fn dissolve(
             let mut am: campaign_registration::ActiveModel = r.clone().into();
             am.bloc_id = Set(b);
             am.organisation_id = Set(None);
-            am.version = Set(r.version + 1);
-            am.updated_at = Set(now);
             audit::save_and_record(
                 &txn,
                 caller,
@@ -571,8 +559,6 @@ pub async fn dissolve(
     am.dissolved_on = Set(Some(body.dissolved_on));
     am.successor_id = Set(Some(body.successor_id));
     am.dissolution_decision = Set(Some(decision));
-    am.version = Set(gone.version + 1);
-    am.updated_at = Set(now);
     let after = audit::save_and_record(
         &txn,
         caller,

@@ -427,13 +427,28 @@ pub async fn report(
     })
 }
 
+/// A target's headline as spreadsheet cells: indicator, result, goal, due day, units reporting,
+/// units in scope, progress (the campaign report and the province summary share them).
+pub fn headline_cells(t: &TargetHeadline) -> Vec<crate::spreadsheet::Cell> {
+    use crate::spreadsheet::{Cell, number, percent};
+    vec![
+        t.indicator.clone().into(),
+        number(t.value),
+        Cell::Number(t.target_value),
+        Cell::Date(t.deadline),
+        Cell::Count(t.units_reporting),
+        Cell::Count(t.units_in_scope),
+        percent(t.percent_of_way),
+    ]
+}
+
 /// The campaign report as a workbook: one row per target, its campaign's columns repeated.
 pub fn sheets(
     items: &[CampaignReport],
     scope: &str,
     as_of: NaiveDate,
 ) -> Vec<crate::spreadsheet::Sheet> {
-    use crate::spreadsheet::{Cell, Sheet, day, number, percent};
+    use crate::spreadsheet::{Cell, Sheet, day};
     let status = |s: super::dto::CampaignStatus| match s {
         super::dto::CampaignStatus::Planned => "Chưa bắt đầu",
         super::dto::CampaignStatus::Active => "Đang thực hiện",
@@ -457,15 +472,7 @@ pub fn sheets(
             rows.push(campaign(vec![Cell::Empty; 7]));
         }
         for t in &c.targets {
-            rows.push(campaign(vec![
-                t.indicator.clone().into(),
-                number(t.value),
-                Cell::Number(t.target_value),
-                Cell::Date(t.deadline),
-                Cell::Count(t.units_reporting),
-                Cell::Count(t.units_in_scope),
-                percent(t.percent_of_way),
-            ]));
+            rows.push(campaign(headline_cells(t)));
         }
     }
     vec![Sheet {

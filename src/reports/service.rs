@@ -352,7 +352,7 @@ pub async fn summary(
 /// The summary as a workbook: one row per bloc with the province's totals, and the campaigns'
 /// targets per bloc.
 pub fn sheets(s: &Summary) -> Vec<crate::spreadsheet::Sheet> {
-    use crate::spreadsheet::{Cell, Sheet, day, number, percent};
+    use crate::spreadsheet::{Cell, Sheet, day, percent};
     let level = |l: &str| {
         match l {
             "province" => "Tỉnh",
@@ -411,17 +411,9 @@ pub fn sheets(s: &Summary) -> Vec<crate::spreadsheet::Sheet> {
         .flat_map(|b| {
             b.campaigns.iter().flat_map(move |c| {
                 c.targets.iter().map(move |t| {
-                    vec![
-                        b.name.clone().into(),
-                        c.name.clone().into(),
-                        t.indicator.clone().into(),
-                        number(t.value),
-                        Cell::Number(t.target_value),
-                        Cell::Date(t.deadline),
-                        Cell::Count(t.units_reporting),
-                        Cell::Count(t.units_in_scope),
-                        percent(t.percent_of_way),
-                    ]
+                    let mut row: Vec<Cell> = vec![b.name.clone().into(), c.name.clone().into()];
+                    row.extend(campaigns::standing::headline_cells(t));
+                    row
                 })
             })
         })

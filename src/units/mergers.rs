@@ -14,7 +14,7 @@ use crate::{
     tenancy::{self, Scope},
     validate::Checks,
 };
-use chrono::{Days, Utc};
+use chrono::Days;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -93,15 +93,12 @@ pub async fn merge(db: &DatabaseConnection, caller: &Caller, body: NewMerger) ->
     // The merged units close first, pointing at the unit to come: a name they leave may be
     // the new one's (a merged commune often keeps one of its predecessors' names).
     let new_id = Uuid::now_v7();
-    let now = Utc::now();
     let mut merged = Vec::new();
     for u in &olds {
         let mut am: unit::ActiveModel = u.clone().into();
         am.valid_to = Set(Some(last_day));
         am.successor_id = Set(Some(new_id));
         am.merger_decision = Set(Some(decision.clone()));
-        am.version = Set(u.version + 1);
-        am.updated_at = Set(now);
         let after = audit::save_and_record(
             &txn,
             caller,
@@ -143,8 +140,6 @@ pub async fn merge(db: &DatabaseConnection, caller: &Caller, body: NewMerger) ->
         let before = UnitDto::from(child.clone());
         let mut am: unit::ActiveModel = child.clone().into();
         am.parent_id = Set(Some(new.id));
-        am.version = Set(child.version + 1);
-        am.updated_at = Set(now);
         audit::save_and_record(
             &txn,
             caller,
@@ -176,8 +171,6 @@ pub async fn merge(db: &DatabaseConnection, caller: &Caller, body: NewMerger) ->
         let before = crate::unit_assignments::service::to_dto(a.clone());
         let mut am: unit_assignment::ActiveModel = a.clone().into();
         am.unit_id = Set(new.id);
-        am.version = Set(a.version + 1);
-        am.updated_at = Set(now);
         audit::save_and_record(
             &txn,
             caller,
@@ -212,8 +205,6 @@ pub async fn merge(db: &DatabaseConnection, caller: &Caller, body: NewMerger) ->
         let before = crate::dispatches::service::to_dto(d.clone());
         let mut am: directive_dispatch::ActiveModel = d.clone().into();
         am.unit_id = Set(Some(new.id));
-        am.version = Set(d.version + 1);
-        am.updated_at = Set(now);
         audit::save_and_record(
             &txn,
             caller,
