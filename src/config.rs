@@ -58,6 +58,66 @@ pub struct Config {
     pub fixed_today: Option<chrono::NaiveDate>,
     pub sign_in: SignInConfig,
     pub webhooks: WebhookConfig,
+    pub notifications: NotificationConfig,
+}
+
+/// How TLS is used with the SMTP server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS, which must succeed (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No TLS: only for a relay on the same host.
+    None,
+}
+
+/// The mail server notifications are sent through.
+#[derive(Clone, Debug)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// `From:` of every email.
+    pub from: String,
+    /// A PEM certificate to trust besides the public roots (a private mail server's CA).
+    pub ca_file: Option<PathBuf>,
+}
+
+/// Notifications: the scheduler and the email and push channels.
+#[derive(Clone, Debug)]
+pub struct NotificationConfig {
+    /// Whether this instance runs the scheduler (every instance may: each event is made once).
+    pub scheduler: bool,
+    pub scheduler_interval: Duration,
+    /// Whether this instance sends email and push (each send is claimed by one instance).
+    pub send: bool,
+    pub poll_interval: Duration,
+    pub max_attempts: u32,
+    pub retry_base: Duration,
+    pub smtp: Option<SmtpConfig>,
+    /// The VAPID private key (P-256 scalar, base64url); generated and kept under the data
+    /// folder when not given.
+    pub vapid_private_key: Option<Secret>,
+    pub vapid_subject: String,
+}
+
+impl Default for NotificationConfig {
+    fn default() -> Self {
+        Self {
+            scheduler: true,
+            scheduler_interval: Duration::from_secs(60),
+            send: true,
+            poll_interval: Duration::from_secs(1),
+            max_attempts: 8,
+            retry_base: Duration::from_secs(30),
+            smtp: None,
+            vapid_private_key: None,
+            vapid_subject: "mailto:khoi@localhost".into(),
+        }
+    }
 }
 
 /// Limits on the cost of signing in.
@@ -151,6 +211,7 @@ impl Default for Config {
             fixed_today: None,
             sign_in: SignInConfig::default(),
             webhooks: WebhookConfig::default(),
+            notifications: NotificationConfig::default(),
         }
     }
 }
@@ -314,6 +375,78 @@ impl Config {
         }
         if let Some(n) = parse_opt(&get, "KHOI_WEBHOOK_CONCURRENCY", 1, 256)? {
             c.webhooks.concurrency = n as usize;
+        }
+        let on_off = |key: &str| -> Result<Option<bool>, String> {
+            match get(key).as_deref() {
+                None => Ok(None),
+                Some("on") => Ok(Some(true)),
+                Some("off") => Ok(Some(false)),
+                Some(other) => Err(format!("{key} must be `on` or `off`, not `{other}`")),
+            }
+        };
+        let n = &mut c.notifications;
+        if let Some(v) = on_off("KHOI_SCHEDULER")? {
+            n.scheduler = v;
+        }
+        if let Some(ms) = parse_opt(&get, "KHOI_SCHEDULER_INTERVAL_MS", 50, 3_600_000)? {
+            n.scheduler_interval = Duration::from_millis(ms);
+        }
+        if let Some(v) = on_off("KHOI_NOTIFY_SEND")? {
+            n.send = v;
+        }
+        if let Some(ms) = parse_opt(&get, "KHOI_NOTIFY_POLL_MS", 10, 60_000)? {
+            n.poll_interval = Duration::from_millis(ms);
+        }
+        if let Some(v) = parse_opt(&get, "KHOI_NOTIFY_MAX_ATTEMPTS", 1, 50)? {
+            n.max_attempts = v as u32;
+        }
+        if let Some(ms) = parse_opt(&get, "KHOI_NOTIFY_RETRY_BASE_MS", 10, 3_600_000)? {
+            n.retry_base = Duration::from_millis(ms);
+        }
+        if let Some(k) = get("KHOI_VAPID_PRIVATE_KEY") {
+            n.vapid_private_key = Some(Secret::new(k));
+        }
+        if let Some(v) = get("KHOI_VAPID_SUBJECT") {
+            if !(v.starts_with("mailto:") || v.starts_with("https://")) {
+                return Err(format!(
+                    "KHOI_VAPID_SUBJECT must be a mailto: or https: URI, not `{v}`"
+                ));
+            }
+            n.vapid_subject = v;
+        }
+        if let Some(host) = get("KHOI_SMTP_HOST") {
+            let tls = match get("KHOI_SMTP_TLS").as_deref() {
+                None | Some("starttls") => SmtpTls::Starttls,
+                Some("tls") => SmtpTls::Tls,
+                Some("none") => SmtpTls::None,
+                Some(other) => {
+                    return Err(format!(
+                        "KHOI_SMTP_TLS must be `starttls`, `tls` or `none`, not `{other}`"
+                    ));
+                }
+            };
+            let default_port = match tls {
+                SmtpTls::Tls => 465,
+                SmtpTls::Starttls => 587,
+                SmtpTls::None => 25,
+            };
+            let port =
+                parse_opt(&get, "KHOI_SMTP_PORT", 1, 65_535)?.map_or(default_port, |p| p as u16);
+            let from = get("KHOI_SMTP_FROM").unwrap_or_else(|| "Khối <khoi@localhost>".into());
+            if from.parse::<lettre::message::Mailbox>().is_err() {
+                return Err(format!(
+                    "KHOI_SMTP_FROM must be an address such as `Khối <khoi@haiha.vn>`, not `{from}`"
+                ));
+            }
+            n.smtp = Some(SmtpConfig {
+                host,
+                port,
+                tls,
+                username: get("KHOI_SMTP_USERNAME"),
+                password: get("KHOI_SMTP_PASSWORD").map(Secret::new),
+                from,
+                ca_file: get("KHOI_SMTP_CA_FILE").map(PathBuf::from),
+            });
         }
         Ok(c)
     }

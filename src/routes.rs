@@ -33,6 +33,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         clients::configure(c);
         webhooks::configure(c);
         crate::imports::configure(c);
+        crate::notifications::configure(c);
+        crate::comments::configure(c);
     }))
     .service(health::health)
     .service(health::ready)

@@ -57,9 +57,11 @@ impl Application {
             crate::auth::password::dummy_hash();
         })
         .await?;
+        let vapid = resolve_vapid(&config)?;
         let state = web::Data::new(AppState {
             db,
             keys,
+            vapid,
             egress: Arc::new(crate::webhooks::egress::Egress::new(&config.webhooks)),
             config,
             pages: Default::default(),
@@ -67,6 +69,12 @@ impl Application {
         let server = serve(listener, state.clone())?;
         if state.config.webhooks.deliver {
             tokio::spawn(crate::webhooks::delivery::run(state.clone()));
+        }
+        if state.config.notifications.send {
+            tokio::spawn(crate::notifications::sends::run(state.clone()));
+        }
+        if state.config.notifications.scheduler {
+            tokio::spawn(crate::scheduler::run(state.clone()));
         }
         Ok(Self {
             port,
@@ -243,6 +251,30 @@ pub fn load_keys(config: &Config, secret: &Secret) -> anyhow::Result<JwtKeys> {
             .map_err(|e| anyhow::anyhow!("KHOI_JWT_PREVIOUS_PUBLIC_KEY_FILE: {e}"))?;
     }
     Ok(keys)
+}
+
+/// The VAPID key: configured, or generated once and kept under the data folder (every instance
+/// of one installation must then be given the same `KHOI_VAPID_PRIVATE_KEY`).
+pub fn resolve_vapid(config: &Config) -> anyhow::Result<crate::notifications::push::Vapid> {
+    use crate::notifications::push::Vapid;
+    let subject = config.notifications.vapid_subject.clone();
+    if let Some(k) = &config.notifications.vapid_private_key {
+        return Vapid::from_private(k.expose(), subject)
+            .map_err(|m| anyhow::anyhow!("KHOI_VAPID_PRIVATE_KEY {m}"));
+    }
+    let path = config.generated_file("vapid-private-key");
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && let Ok(v) = Vapid::from_private(existing.trim(), subject.clone())
+    {
+        return Ok(v);
+    }
+    let generated = Vapid::generate();
+    crate::sessions::service::write_private_file(&path, &format!("{generated}\n"))
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    if !config.is_sqlite() {
+        tracing::warn!(path = %path.display(), "generated a VAPID key: give every instance the same KHOI_VAPID_PRIVATE_KEY");
+    }
+    Vapid::from_private(&generated, subject).map_err(|m| anyhow::anyhow!("VAPID key {m}"))
 }
 
 pub fn resolve_jwt_secret(config: &Config) -> anyhow::Result<Secret> {

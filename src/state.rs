@@ -10,6 +10,8 @@ pub const API_PREFIX: &str = "/api/v1";
 pub struct AppState {
     pub db: DatabaseConnection,
     pub keys: JwtKeys,
+    /// The key Web Push messages are authorised with (VAPID).
+    pub vapid: crate::notifications::push::Vapid,
     pub config: Config,
     pub pages: crate::page_cache::PageCache,
     /// Where webhooks may send, and the resolver they connect through.

@@ -5,9 +5,10 @@ use crate::{
     auth::{Caller, Role},
     entities::{
         account, bloc, campaign, campaign_measurement, campaign_registration, campaign_target,
-        directive, directive_dispatch, meeting, meeting_decision, organisation, recommendation,
-        recommendation_response, staff, staff_assignment, sub_committee, supervision,
-        supervision_finding, task, task_event, task_report, unit, unit_assignment, webhook,
+        comment, directive, directive_dispatch, meeting, meeting_decision, organisation,
+        recommendation, recommendation_response, staff, staff_assignment, sub_committee,
+        supervision, supervision_finding, task, task_event, task_report, task_series, unit,
+        unit_assignment, webhook,
     },
     text,
 };
@@ -327,6 +328,8 @@ tenant!(unit, BlocId);
 tenant!(account, BlocId);
 tenant!(directive, BlocId);
 tenant!(task, BlocId);
+tenant!(task_series, BlocId);
+tenant!(comment, BlocId);
 tenant!(task_event, BlocId);
 tenant!(task_report, BlocId);
 tenant!(campaign, BlocId);

@@ -28,6 +28,7 @@ mod m20261129_000023_business_dates;
 mod m20261129_000024_onboarding;
 mod m20261129_000025_between_levels;
 mod m20261129_000026_evidence;
+mod m20261129_000027_notifications;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000024_onboarding::Migration),
             Box::new(m20261129_000025_between_levels::Migration),
             Box::new(m20261129_000026_evidence::Migration),
+            Box::new(m20261129_000027_notifications::Migration),
         ]
     }
 }

@@ -16,7 +16,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 /// Every resource type the feed carries (webhook event patterns name them too).
-pub const RESOURCE_TYPES: [&str; 22] = [
+pub const RESOURCE_TYPES: [&str; 24] = [
     "account",
     "api_client",
     "bloc",
@@ -24,6 +24,7 @@ pub const RESOURCE_TYPES: [&str; 22] = [
     "campaign_measurement",
     "campaign_registration",
     "campaign_target",
+    "comment",
     "directive",
     "directive_dispatch",
     "meeting",
@@ -36,6 +37,7 @@ pub const RESOURCE_TYPES: [&str; 22] = [
     "supervision_recommendation",
     "task",
     "task_report",
+    "task_series",
     "unit",
     "unit_assignment",
     "webhook",

@@ -9,6 +9,8 @@ pub struct Model {
     pub kind: String,
     pub title: String,
     pub held_on: Date,
+    /// planned, held or cancelled.
+    pub status: String,
     pub chair_staff_id: Option<Uuid>,
     pub agenda: Option<String>,
     pub minutes: Option<String>,

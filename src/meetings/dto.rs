@@ -48,6 +48,9 @@ pub struct MeetingDto {
     pub title: String,
     #[schema(example = "2016-01-25")]
     pub held_on: NaiveDate,
+    /// `planned` (scheduled ahead; attendees are invited and reminded the day before),
+    /// `held` (decisions and minutes recorded) or `cancelled`.
+    pub status: MeetingStatus,
     #[schema(example = "01a21945-3cc4-77ec-a861-b9337650b050")]
     pub chair_staff_id: Option<Uuid>,
     #[schema(example = json!(["01a21945-3cc4-77ec-a861-b9337650b050"]))]
@@ -93,6 +96,9 @@ pub struct NewDecision {
 }))]
 pub struct CreateMeeting {
     pub kind: MeetingKind,
+    /// `held` (default: recorded after the fact, `held_on` not in the future) or `planned`
+    /// (scheduled ahead, `held_on` today or later; its attendees are invited).
+    pub status: Option<MeetingStatus>,
     /// Default: from the kind.
     pub title: Option<String>,
     /// Not in the future: meetings are recorded once held.
@@ -115,6 +121,8 @@ pub struct CreateMeeting {
 #[schema(example = json!({"minutes": "Thống nhất phân công nhiệm vụ tuần."}))]
 pub struct UpdateMeeting {
     pub kind: Option<MeetingKind>,
+    /// A planned meeting becomes `held` (on a day not in the future) or `cancelled`.
+    pub status: Option<MeetingStatus>,
     pub title: Option<String>,
     pub held_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "validate::patch")]
@@ -237,3 +245,30 @@ pub struct MonthlyReview {
 }
 
 crate::paged!(MeetingQuery);
+
+/// Where a meeting stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingStatus {
+    Planned,
+    Held,
+    Cancelled,
+}
+
+impl MeetingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeetingStatus::Planned => "planned",
+            MeetingStatus::Held => "held",
+            MeetingStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> MeetingStatus {
+        match s {
+            "planned" => MeetingStatus::Planned,
+            "cancelled" => MeetingStatus::Cancelled,
+            _ => MeetingStatus::Held,
+        }
+    }
+}

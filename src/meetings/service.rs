@@ -1,6 +1,7 @@
 //! Meetings, their decisions (which may create tasks), and the monthly review.
 use super::dto::{
-    CreateMeeting, DecisionDto, MeetingDto, MeetingKind, MeetingQuery, NewDecision, UpdateMeeting,
+    CreateMeeting, DecisionDto, MeetingDto, MeetingKind, MeetingQuery, MeetingStatus, NewDecision,
+    UpdateMeeting,
 };
 use crate::{
     audit,
@@ -87,6 +88,7 @@ async fn dtos(
             bloc_id: m.bloc_id,
             title: m.title,
             held_on: m.held_on,
+            status: MeetingStatus::parse(&m.status),
             chair_staff_id: m.chair_staff_id,
             agenda: m.agenda,
             minutes: m.minutes,
@@ -201,6 +203,41 @@ async fn set_attendees(
     .await
 }
 
+/// Tells the invited of a planned meeting, in its transaction.
+async fn invite(
+    conn: &impl sea_orm::ConnectionTrait,
+    caller: &Caller,
+    m: &meeting::Model,
+    staff: &[Uuid],
+) -> Result<(), sea_orm::DbErr> {
+    use crate::notifications::{dto::Kind, emit};
+    let to = emit::accounts_of_staff(conn, staff).await?;
+    emit::to_accounts(
+        conn,
+        &to,
+        Some(caller.account_id),
+        &emit::Note {
+            kind: Kind::MeetingInvited,
+            title: format!("Mời họp: {}", m.title),
+            body: format!(
+                "Ngày {}.{}",
+                emit::vn_date(m.held_on),
+                m.agenda
+                    .as_deref()
+                    .map(|a| format!(" Nội dung: {a}"))
+                    .unwrap_or_default()
+            ),
+            href: Some(format!("{}/meetings/{}", crate::state::API_PREFIX, m.id)),
+            resource: Some(("meeting", m.id)),
+            bloc_id: Some(m.bloc_id),
+            urgent: false,
+            once: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 fn check_held_on(c: &mut Checks, d: NaiveDate) {
     if d > crate::clock::today() {
         c.add(
@@ -306,7 +343,22 @@ pub async fn create(
             body.held_on.format("%d/%m/%Y")
         ),
     };
-    check_held_on(&mut c, body.held_on);
+    let status = body.status.unwrap_or(MeetingStatus::Held);
+    match status {
+        MeetingStatus::Held => check_held_on(&mut c, body.held_on),
+        MeetingStatus::Planned => {
+            if body.held_on < crate::clock::today() {
+                c.add("held_on", "must not be in the past for a planned meeting");
+            }
+            if body.minutes.is_some() {
+                c.add("minutes", "are recorded once the meeting is held");
+            }
+            if !body.decisions.is_empty() {
+                c.add("decisions", "are recorded once the meeting is held");
+            }
+        }
+        MeetingStatus::Cancelled => c.add("status", "a meeting is created planned or held"),
+    }
     refs::staff_in_bloc(&txn, &mut c, "chair_staff_id", bloc_id, body.chair_staff_id).await?;
     let attendees = check_attendees(&txn, &mut c, bloc_id, &body.attendee_ids).await?;
     let agenda = c.opt_long_text("agenda", body.agenda.as_deref(), 10_000);
@@ -325,6 +377,7 @@ pub async fn create(
         kind: Set(body.kind.as_str().into()),
         title: Set(title),
         held_on: Set(body.held_on),
+        status: Set(status.as_str().into()),
         chair_staff_id: Set(body.chair_staff_id),
         agenda: Set(agenda),
         minutes: Set(minutes),
@@ -337,6 +390,9 @@ pub async fn create(
     .await?;
     set_attendees(&txn, &m, &attendees).await?;
     add_decisions(&txn, caller, &m, body.decisions, "decisions[").await?;
+    if status == MeetingStatus::Planned {
+        invite(&txn, caller, &m, &attendees).await?;
+    }
     let out = dto(&txn, m).await?;
     audit::log_and_announce(
         &txn,
@@ -434,8 +490,33 @@ pub async fn update(
     if let Some(t) = &body.title {
         am.title = Set(c.text("title", t, 300));
     }
+    let from = MeetingStatus::parse(&current.status);
+    let to = body.status.unwrap_or(from);
+    if to != from && !(from == MeetingStatus::Planned && to != MeetingStatus::Planned) {
+        return Err(ApiError::illegal_move(
+            "meeting",
+            from.as_str(),
+            to.as_str(),
+            if from == MeetingStatus::Planned {
+                vec!["held", "cancelled"]
+            } else {
+                vec![]
+            },
+        ));
+    }
+    am.status = Set(to.as_str().into());
+    let held_on = body.held_on.unwrap_or(current.held_on);
+    match to {
+        MeetingStatus::Held => check_held_on(&mut c, held_on),
+        MeetingStatus::Planned if body.held_on.is_some() && held_on < crate::clock::today() => {
+            c.add("held_on", "must not be in the past for a planned meeting")
+        }
+        _ => {}
+    }
+    if to != MeetingStatus::Held && body.minutes.as_ref().is_some_and(|m| m.is_some()) {
+        c.add("minutes", "are recorded once the meeting is held");
+    }
     if let Some(d) = body.held_on {
-        check_held_on(&mut c, d);
         am.held_on = Set(d);
     }
     if let Some(ch) = body.chair_staff_id {

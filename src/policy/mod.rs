@@ -40,6 +40,8 @@ pub enum Resource {
     /// Reports across blocs (the province summary).
     Summary,
     AuditLog,
+    /// Comments on tasks, recommendations, supervisions and campaigns.
+    Comment,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,6 +102,8 @@ pub enum Rule {
     RunsItOrIsAMember,
     /// The caller is one of its members.
     IsAMember,
+    /// The caller wrote it (a comment).
+    IsTheAuthor,
 }
 
 use Action::*;
@@ -248,6 +252,14 @@ pub const RULES: &[(Resource, Action, [Rule; 5])] = &[
     (Webhook, Update, [Yes, Yes, No, No, No]),
     (Summary, Read, [Yes, Yes, Yes, Yes, Yes]),
     (AuditLog, Read, [Yes, Yes, No, No, No]),
+    // The bloc's people discuss its work; each edits or retracts only what they wrote.
+    (Comment, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (Comment, Create, [No, Yes, Yes, Yes, No]),
+    (
+        Comment,
+        Update,
+        [No, IsTheAuthor, IsTheAuthor, IsTheAuthor, No],
+    ),
 ];
 
 /// The thing acted on, as far as the rules need to know it.
@@ -398,6 +410,7 @@ pub fn allows(actor: &Actor, resource: Resource, action: Action, target: &Target
         ResponsibleForTheTask | RunsIt => runs(),
         RunsItOrIsAMember => runs() || target.caller_is_member,
         IsAMember => target.caller_is_member,
+        IsTheAuthor => actor.account_id.is_some() && target.creator == actor.account_id,
         IsTheAssignee => is_assignee,
         YesUnlessTheAssignee => !is_assignee,
         HeadsTheSubCommitteeUnlessTheAssignee => heads(target.sub_committee) && !is_assignee,
@@ -463,6 +476,7 @@ pub fn authorize(
                 (Directive, _) => "directives",
                 (Task, Complete | Return) => "this task (nobody approves their own work)",
                 (Task, _) => "this task",
+                (Comment, _) => "this comment (only its author)",
                 (Campaign, _) => "this campaign (its lead organisation's leader or the bloc head)",
                 (CampaignTarget, _) =>
                     "this campaign's targets (its lead organisation's leader or the bloc head)",

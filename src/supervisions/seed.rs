@@ -203,6 +203,7 @@ pub async fn seed(conn: &impl ConnectionTrait, ctx: &Context<'_>) -> Result<(), 
     ] {
         let id = Uuid::now_v7();
         meeting::ActiveModel {
+            status: Set("held".into()),
             id: Set(id),
             bloc_id: Set(ctx.bloc_id),
             kind: Set(kind.into()),

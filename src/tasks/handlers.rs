@@ -292,3 +292,77 @@ pub async fn rollup(
     let d = delegations::rollup(&state.db, &caller, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(d))
 }
+
+/// Recurring tasks of the caller's bloc.
+#[utoipa::path(tag = "tasks", params(super::series::SeriesQuery),
+    responses((status = 200, description = "A page of series", body = Page<super::series::SeriesDto>)))]
+#[get("/task-series")]
+pub async fn list_series(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: crate::extract::Query<super::series::SeriesQuery>,
+) -> ApiResult<web::Json<Page<super::series::SeriesDto>>> {
+    Ok(web::Json(
+        super::series::list(&state.db, &caller, q.into_inner()).await?,
+    ))
+}
+
+/// Start a recurring task (who may create the task may start its series). The scheduler
+/// creates each instance `lead_days` ahead as an ordinary task, assigned, the five clears
+/// filled in, titled with its day; each instance's deadline is `due_after_days` after it.
+#[utoipa::path(tag = "tasks", request_body = super::series::CreateSeries,
+    responses(
+        (status = 201, description = "Started", body = super::series::SeriesDto),
+        (status = 403, description = "Not allowed to create the bloc's tasks of this organisation"),
+        (status = 422, description = "A rule that is not the supported RRULE subset or would make more than 400 tasks a year; a person, organisation or sub-committee not of the bloc"),
+    ))]
+#[post("/task-series")]
+pub async fn create_series(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<super::series::CreateSeries>,
+) -> ApiResult<(web::Json<super::series::SeriesDto>, StatusCode)> {
+    Ok((
+        web::Json(super::series::create(&state.db, &caller, body.0).await?),
+        StatusCode::CREATED,
+    ))
+}
+
+/// One recurring task.
+#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The series", body = super::series::SeriesDto, headers(("ETag" = String, description = "The version"))),
+        (status = 404, description = "No such series in the caller's bloc"),
+    ))]
+#[get("/task-series/{id}")]
+pub async fn get_series(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let s = super::series::get(&state.db, &caller, id.into_inner()).await?;
+    let v = s.version;
+    Ok(with_etag(StatusCode::OK, &s, v))
+}
+
+/// Change a series (instances not yet created follow), pause it, resume it or end it.
+#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
+    request_body(content = super::series::UpdateSeries, example = json!({"status": "paused"})),
+    responses(
+        (status = 200, description = "Changed", body = super::series::SeriesDto, headers(("ETag" = String, description = "The new version"))),
+        (status = 409, description = "The series has ended"),
+        (status = 412, description = "Stale If-Match"),
+        (status = 422, description = "A bad rule or day count"),
+    ))]
+#[patch("/task-series/{id}")]
+pub async fn update_series(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<super::series::UpdateSeries>,
+) -> ApiResult<HttpResponse> {
+    let s = super::series::update(&state.db, &caller, id.into_inner(), &if_match, body.0).await?;
+    let v = s.version;
+    Ok(with_etag(StatusCode::OK, &s, v))
+}

@@ -8,6 +8,7 @@ mod handlers;
 pub(crate) mod moves;
 mod reports;
 pub mod seed;
+pub mod series;
 pub mod service;
 pub mod similarity;
 pub mod workflow;
@@ -24,5 +25,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(handlers::add_report)
         .service(handlers::my_tasks)
         .service(handlers::delegate)
-        .service(handlers::rollup);
+        .service(handlers::rollup)
+        .service(handlers::list_series)
+        .service(handlers::create_series)
+        .service(handlers::get_series)
+        .service(handlers::update_series);
 }

@@ -212,9 +212,18 @@ pub async fn transition_in(
         body.action.as_str(),
         Some(from),
         to,
-        reason,
+        reason.clone(),
         data,
         day,
+    )
+    .await?;
+    crate::notifications::emit::task_moved(
+        txn,
+        caller.account_id,
+        body.action.as_str(),
+        &current,
+        &updated,
+        reason.as_deref(),
     )
     .await?;
     let after = dto(txn, updated).await?;

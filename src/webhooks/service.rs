@@ -96,7 +96,7 @@ fn new_secret() -> String {
 
 /// Refuses a URL the egress policy does not allow (resolving its name now); adds the reason to
 /// `url`.
-async fn check_egress(egress: &Egress, c: &mut Checks, url: &str) {
+pub async fn check_egress(egress: &Egress, c: &mut Checks, url: &str) {
     if url.is_empty() {
         return;
     }

@@ -136,6 +136,13 @@ pub fn test_config(data_dir: PathBuf, database_url: Option<String>) -> Config {
             allow_nets: vec![Net::parse("127.0.0.0/8").unwrap()],
             ..WebhookConfig::default()
         },
+        // Time-based events only where a test asks for them (they would add to feeds and
+        // audit logs other tests count).
+        notifications: khoi::config::NotificationConfig {
+            scheduler: false,
+            poll_interval: std::time::Duration::from_millis(50),
+            ..Default::default()
+        },
         ..Config::default()
     }
 }

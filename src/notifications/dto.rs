@@ -1,0 +1,222 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// What a notification is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A task was assigned to you (or reassigned to you).
+    Assigned,
+    /// Your submitted task was returned to you.
+    Returned,
+    /// A task of yours was reassigned to someone else.
+    ReassignedAway,
+    /// A task was submitted for your review.
+    Submitted,
+    /// A task you carried or created was completed.
+    Completed,
+    /// A task of yours is due within the bloc's reminder days.
+    DueSoon,
+    /// A task you carry or answer for is past its deadline.
+    Overdue,
+    /// Someone mentioned you in a comment.
+    Mentioned,
+    /// You are invited to a planned meeting.
+    MeetingInvited,
+    /// A meeting you attend is tomorrow.
+    MeetingTomorrow,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 10] = [
+        Kind::Assigned,
+        Kind::Returned,
+        Kind::ReassignedAway,
+        Kind::Submitted,
+        Kind::Completed,
+        Kind::DueSoon,
+        Kind::Overdue,
+        Kind::Mentioned,
+        Kind::MeetingInvited,
+        Kind::MeetingTomorrow,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Assigned => "assigned",
+            Kind::Returned => "returned",
+            Kind::ReassignedAway => "reassigned_away",
+            Kind::Submitted => "submitted",
+            Kind::Completed => "completed",
+            Kind::DueSoon => "due_soon",
+            Kind::Overdue => "overdue",
+            Kind::Mentioned => "mentioned",
+            Kind::MeetingInvited => "meeting_invited",
+            Kind::MeetingTomorrow => "meeting_tomorrow",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A channel a notification may also travel by; the inbox always has it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Push,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Push => "push",
+        }
+    }
+}
+
+/// One item of a person's inbox.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct NotificationDto {
+    pub id: Uuid,
+    #[schema(example = "due_soon")]
+    pub kind: Kind,
+    /// What happened, in Vietnamese.
+    #[schema(example = "Còn 2 ngày đến hạn: Báo cáo tuần")]
+    pub title: String,
+    #[schema(example = "Nhiệm vụ \"Báo cáo tuần\" đến hạn ngày 10/02/2016.")]
+    pub body: String,
+    /// The resource it is about, as a path of this API.
+    #[schema(example = "/api/v1/tasks/0190f5a8-7c4e-7d4b-9d6e-3f1c2b4a5d6e")]
+    pub href: Option<String>,
+    pub resource_type: Option<String>,
+    pub resource_id: Option<Uuid>,
+    /// About an urgent task: sent by email and push even in quiet hours.
+    pub urgent: bool,
+    pub read: bool,
+    pub read_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A page of the inbox, newest first, with the count of unread items in the whole inbox.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Inbox {
+    pub items: Vec<NotificationDto>,
+    pub next_cursor: Option<String>,
+    pub unread_count: u64,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InboxQuery {
+    /// Only unread items.
+    pub unread: Option<bool>,
+    /// Items per page, 1–200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// How many were marked read.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MarkedRead {
+    pub marked: u64,
+    pub unread_count: u64,
+}
+
+/// A person's channels: where email goes, which kinds travel by which channel, quiet hours and
+/// the daily digest.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PreferencesDto {
+    /// Where email goes; when empty, the email of the person's staff record.
+    #[schema(example = "lan.nguyen@haiha.vn")]
+    pub email: Option<String>,
+    /// The address email actually goes to (this, or the staff record's), if any.
+    pub effective_email: Option<String>,
+    /// No email or push from 21:00 to 07:00 (Vietnam) except about urgent tasks; what falls in
+    /// them waits until 07:00.
+    pub quiet_hours: bool,
+    /// Email once a day at 07:00 with the day's unread items instead of one email each
+    /// (urgent ones still go at once).
+    pub digest: bool,
+    /// For each kind, the channels besides the inbox. A kind not named travels by both.
+    #[schema(value_type = BTreeMap<String, Vec<Channel>>, example = json!({"completed": [], "overdue": ["email", "push"]}))]
+    pub channels: BTreeMap<Kind, Vec<Channel>>,
+    /// Push subscriptions this person has.
+    pub push_subscriptions: u64,
+    /// Whether a calendar feed URL is active.
+    pub calendar: bool,
+    pub version: i32,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePreferences {
+    /// An email address, or null to use the staff record's.
+    #[serde(default, deserialize_with = "crate::validate::patch")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    pub quiet_hours: Option<bool>,
+    pub digest: Option<bool>,
+    /// Kinds named here replace their channels; others stay.
+    #[schema(value_type = Option<BTreeMap<String, Vec<Channel>>>)]
+    pub channels: Option<BTreeMap<Kind, Vec<Channel>>>,
+}
+
+/// A browser's push subscription (`PushSubscription.toJSON()`).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePushSubscription {
+    #[schema(example = "https://fcm.googleapis.com/fcm/send/dXk…")]
+    pub endpoint: String,
+    pub keys: PushKeys,
+    /// Ignored (browsers send it).
+    #[serde(rename = "expirationTime", default)]
+    #[schema(value_type = Option<i64>)]
+    pub expiration_time: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PushKeys {
+    /// The browser's P-256 public key, uncompressed, base64url (65 bytes).
+    pub p256dh: String,
+    /// The browser's authentication secret, base64url (16 bytes).
+    pub auth: String,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PushSubscriptionDto {
+    pub id: Uuid,
+    pub endpoint: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The key a browser subscribes with (`applicationServerKey`).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct VapidKey {
+    /// The service's VAPID public key: uncompressed P-256, base64url.
+    pub application_server_key: String,
+}
+
+/// The calendar feed's address, shown once; making a new one revokes the old.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CalendarFeed {
+    #[schema(example = "/api/v1/calendar/kc_3q2….ics")]
+    pub url: String,
+}
+
+/// How many days before a deadline a bloc reminds (due soon).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReminderSettings {
+    /// 0–30 (default 2).
+    #[schema(example = 2)]
+    pub due_soon_days: i32,
+}

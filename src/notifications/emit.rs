@@ -1,0 +1,290 @@
+//! Writing notifications, in the transaction of what caused them. Only the inbox row is
+//! written here; its emails and pushes are queued later by the instance that claims it
+//! (`sends`), so a request never waits on a mail server or a push service.
+use super::dto::Kind;
+use crate::{
+    auth::Role,
+    entities::{account, notification, organisation, sub_committee, task},
+};
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, sea_query::OnConflict,
+};
+use uuid::Uuid;
+
+/// One notification, before it is addressed.
+pub struct Note {
+    pub kind: Kind,
+    pub title: String,
+    pub body: String,
+    pub href: Option<String>,
+    pub resource: Option<(&'static str, Uuid)>,
+    pub bloc_id: Option<Uuid>,
+    pub urgent: bool,
+    /// For time-based ones: written at most once per person and key.
+    pub once: Option<String>,
+}
+
+/// A date as Vietnamese readers write it.
+pub fn vn_date(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// A task's path in this API.
+pub fn task_href(id: Uuid) -> String {
+    format!("{}/tasks/{id}", crate::state::API_PREFIX)
+}
+
+/// Writes `note` to the inbox of every active account among `accounts`, except `except` (who
+/// caused it: nobody is told of their own act). Returns how many were written.
+pub async fn to_accounts(
+    conn: &impl ConnectionTrait,
+    accounts: &[Uuid],
+    except: Option<Uuid>,
+    note: &Note,
+) -> Result<u32, DbErr> {
+    let mut ids: Vec<Uuid> = accounts
+        .iter()
+        .copied()
+        .filter(|a| Some(*a) != except)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let active: Vec<Uuid> = account::Entity::find()
+        .filter(account::Column::Id.is_in(ids))
+        .filter(account::Column::Active.eq(true))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let now = Utc::now();
+    let mut written = 0;
+    for a in active {
+        let row = notification::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            account_id: Set(a),
+            bloc_id: Set(note.bloc_id),
+            kind: Set(note.kind.as_str().into()),
+            title: Set(note.title.clone()),
+            body: Set(note.body.clone()),
+            href: Set(note.href.clone()),
+            resource_type: Set(note.resource.map(|r| r.0.to_string())),
+            resource_id: Set(note.resource.map(|r| r.1)),
+            urgent: Set(note.urgent),
+            dedupe_key: Set(note.once.as_ref().map(|k| format!("{k}:{a}"))),
+            read_at: Set(None),
+            dispatched: Set(false),
+            created_at: Set(now),
+        };
+        match notification::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(notification::Column::DedupeKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec(conn)
+            .await
+        {
+            Ok(_) => written += 1,
+            Err(DbErr::RecordNotInserted) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(written)
+}
+
+/// The accounts of these staff members.
+pub async fn accounts_of_staff(
+    conn: &impl ConnectionTrait,
+    staff: &[Uuid],
+) -> Result<Vec<Uuid>, DbErr> {
+    if staff.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(account::Entity::find()
+        .filter(account::Column::StaffId.is_in(staff.to_vec()))
+        .filter(account::Column::Active.eq(true))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect())
+}
+
+/// The accounts of a bloc's heads.
+pub async fn bloc_heads(conn: &impl ConnectionTrait, bloc: Uuid) -> Result<Vec<Uuid>, DbErr> {
+    Ok(account::Entity::find()
+        .filter(account::Column::BlocId.eq(bloc))
+        .filter(account::Column::Role.eq(Role::BlocHead.as_str()))
+        .filter(account::Column::Active.eq(true))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect())
+}
+
+/// Those who answer for a task besides its assignee: the deputy head heading its
+/// sub-committee and the head of its lead organisation (staff ids).
+pub async fn responsible_for(
+    conn: &impl ConnectionTrait,
+    t: &task::Model,
+) -> Result<Vec<Uuid>, DbErr> {
+    let mut out = Vec::new();
+    if let Some(s) = t.sub_committee_id
+        && let Some(sc) = sub_committee::Entity::find_by_id(s).one(conn).await?
+        && let Some(h) = sc.head_staff_id
+    {
+        out.push(h);
+    }
+    if let Some(o) = t.lead_organisation_id
+        && let Some(org) = organisation::Entity::find_by_id(o).one(conn).await?
+        && let Some(h) = org.head_staff_id
+    {
+        out.push(h);
+    }
+    Ok(out)
+}
+
+fn task_note(kind: Kind, t: &task::Model, title: String, body: String) -> Note {
+    Note {
+        kind,
+        title,
+        body,
+        href: Some(task_href(t.id)),
+        resource: Some(("task", t.id)),
+        bloc_id: Some(t.bloc_id),
+        urgent: t.priority >= 4,
+        once: None,
+    }
+}
+
+fn due_text(t: &task::Model) -> String {
+    t.due_date
+        .map(|d| format!("Hạn hoàn thành: {}.", vn_date(d)))
+        .unwrap_or_default()
+}
+
+/// Tells the people concerned of a move of the task workflow: `before` and `after` are the
+/// task around the move, `actor` the account that made it.
+pub async fn task_moved(
+    conn: &impl ConnectionTrait,
+    actor: Uuid,
+    action: &str,
+    before: &task::Model,
+    after: &task::Model,
+    reason: Option<&str>,
+) -> Result<(), DbErr> {
+    let title = &after.title;
+    let why = reason.map(|r| format!("Lý do: {r}")).unwrap_or_default();
+    let to_staff = |s: Option<Uuid>| s.into_iter().collect::<Vec<_>>();
+    match action {
+        "assign" | "reassign" => {
+            let to = accounts_of_staff(conn, &to_staff(after.assignee_id)).await?;
+            let note = task_note(
+                Kind::Assigned,
+                after,
+                format!("Bạn được giao nhiệm vụ: {title}"),
+                due_text(after),
+            );
+            to_accounts(conn, &to, Some(actor), &note).await?;
+            if action == "reassign" && before.assignee_id != after.assignee_id {
+                let away = accounts_of_staff(conn, &to_staff(before.assignee_id)).await?;
+                let note = task_note(
+                    Kind::ReassignedAway,
+                    after,
+                    format!("Nhiệm vụ đã được giao cho người khác: {title}"),
+                    why,
+                );
+                to_accounts(conn, &away, Some(actor), &note).await?;
+            }
+        }
+        "return" => {
+            let to = accounts_of_staff(conn, &to_staff(after.assignee_id)).await?;
+            let note = task_note(
+                Kind::Returned,
+                after,
+                format!("Nhiệm vụ bị trả lại: {title}"),
+                why,
+            );
+            to_accounts(conn, &to, Some(actor), &note).await?;
+        }
+        "submit" => {
+            let mut to = bloc_heads(conn, after.bloc_id).await?;
+            if let Some(s) = after.sub_committee_id
+                && let Some(sc) = sub_committee::Entity::find_by_id(s).one(conn).await?
+            {
+                to.extend(accounts_of_staff(conn, &to_staff(sc.head_staff_id)).await?);
+            }
+            let note = task_note(
+                Kind::Submitted,
+                after,
+                format!("Nhiệm vụ chờ bạn xem xét: {title}"),
+                format!("Đã báo cáo kết quả, tiến độ {}%.", after.progress),
+            );
+            to_accounts(conn, &to, Some(actor), &note).await?;
+        }
+        "complete" => {
+            let mut to = accounts_of_staff(conn, &to_staff(after.assignee_id)).await?;
+            to.push(after.created_by);
+            let note = task_note(
+                Kind::Completed,
+                after,
+                format!("Nhiệm vụ đã hoàn thành: {title}"),
+                after
+                    .completed_on
+                    .map(|d| format!("Hoàn thành ngày {}.", vn_date(d)))
+                    .unwrap_or_default(),
+            );
+            to_accounts(conn, &to, Some(actor), &note).await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The due-soon or overdue reminder of one task for one deadline: the assignee (and, when
+/// overdue, those who answer for it). Written once per person, task and deadline.
+pub async fn task_reminder(
+    conn: &impl ConnectionTrait,
+    t: &task::Model,
+    today: NaiveDate,
+    overdue: bool,
+) -> Result<u32, DbErr> {
+    let Some(due) = t.due_date else {
+        return Ok(0);
+    };
+    let mut staff: Vec<Uuid> = t.assignee_id.into_iter().collect();
+    let (kind, title, body) = if overdue {
+        staff.extend(responsible_for(conn, t).await?);
+        let late = (today - due).num_days();
+        (
+            Kind::Overdue,
+            format!("Quá hạn: {}", t.title),
+            format!(
+                "Nhiệm vụ \"{}\" đã quá hạn {late} ngày (hạn {}).",
+                t.title,
+                vn_date(due)
+            ),
+        )
+    } else {
+        let left = (due - today).num_days();
+        (
+            Kind::DueSoon,
+            if left == 0 {
+                format!("Đến hạn hôm nay: {}", t.title)
+            } else {
+                format!("Còn {left} ngày đến hạn: {}", t.title)
+            },
+            format!("Nhiệm vụ \"{}\" đến hạn ngày {}.", t.title, vn_date(due)),
+        )
+    };
+    let mut note = task_note(kind, t, title, body);
+    note.once = Some(format!("{}:{}:{due}", kind.as_str(), t.id));
+    let to = accounts_of_staff(conn, &staff).await?;
+    to_accounts(conn, &to, None, &note).await
+}

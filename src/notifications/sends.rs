@@ -1,0 +1,528 @@
+//! Emails and pushes: queued from the inbox rows by whichever instance claims them, then sent
+//! in the background, each send claimed by one instance, retried with backoff and given up
+//! after the configured attempts, like webhook deliveries.
+use super::{
+    dto::{Channel, Kind},
+    email::{self, Mailer},
+    push,
+};
+use crate::{
+    config::NotificationConfig,
+    entities::{
+        account, notification, notification_preference as preference, notification_send as send,
+        push_subscription, staff,
+    },
+    state::AppState,
+};
+use actix_web::web;
+use chrono::{DateTime, Duration as Span, NaiveTime, Timelike, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+};
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+use uuid::Uuid;
+
+pub const PENDING: &str = "pending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+/// A push subscription the push service no longer knows (404 or 410): removed.
+pub const GONE: &str = "gone";
+
+/// When a send may go: at once, or at 07:00 (Vietnam) when it falls in the quiet hours
+/// (21:00–07:00) of a person who keeps them and is not about an urgent task.
+pub fn release_at(now: DateTime<Utc>, urgent: bool, quiet_hours: bool) -> DateTime<Utc> {
+    if urgent || !quiet_hours {
+        return now;
+    }
+    let local = now.naive_utc() + Span::hours(7);
+    let seven = NaiveTime::from_hms_opt(7, 0, 0).unwrap_or_default();
+    let day = match local.hour() {
+        h if h >= 21 => local.date() + Span::days(1),
+        h if h < 7 => local.date(),
+        _ => return now,
+    };
+    (day.and_time(seven) - Span::hours(7)).and_utc()
+}
+
+/// A person's channels for `kind`: both unless their preferences say otherwise.
+pub fn channels_for(pref: Option<&preference::Model>, kind: &str) -> Vec<Channel> {
+    let map: BTreeMap<String, Vec<Channel>> = pref
+        .and_then(|p| serde_json::from_str(&p.channels).ok())
+        .unwrap_or_default();
+    map.get(kind)
+        .cloned()
+        .unwrap_or_else(|| vec![Channel::Email, Channel::Push])
+}
+
+/// Where a person's email goes: their preference, or their staff record's email.
+pub async fn email_of(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+    pref: Option<&preference::Model>,
+) -> Result<Option<String>, DbErr> {
+    if let Some(e) = pref.and_then(|p| p.email.clone()) {
+        return Ok(Some(e));
+    }
+    let Some(acc) = account::Entity::find_by_id(account_id).one(conn).await? else {
+        return Ok(None);
+    };
+    let Some(s) = acc.staff_id else {
+        return Ok(None);
+    };
+    Ok(staff::Entity::find_by_id(s)
+        .one(conn)
+        .await?
+        .and_then(|s| s.email)
+        .filter(|e| !e.trim().is_empty()))
+}
+
+pub fn new_send(
+    account_id: Uuid,
+    notification_id: Option<Uuid>,
+    channel: Channel,
+    target: String,
+    payload: String,
+    at: DateTime<Utc>,
+) -> send::ActiveModel {
+    send::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        notification_id: Set(notification_id),
+        account_id: Set(account_id),
+        channel: Set(channel.as_str().into()),
+        target: Set(target),
+        payload: Set(payload),
+        status: Set(PENDING.into()),
+        attempts: Set(0),
+        next_attempt_at: Set(at),
+        claimed_by: Set(None),
+        claimed_until: Set(None),
+        last_status_code: Set(None),
+        last_error: Set(None),
+        delivered_at: Set(None),
+        created_at: Set(Utc::now()),
+    }
+}
+
+/// Queues the emails and pushes of inbox rows not yet dispatched. Each row is claimed by a
+/// conditional update, so on several instances each is dispatched once.
+pub async fn dispatch(db: &DatabaseConnection, email_on: bool) -> Result<usize, DbErr> {
+    let rows = notification::Entity::find()
+        .filter(notification::Column::Dispatched.eq(false))
+        .order_by_asc(notification::Column::Id)
+        .limit(200)
+        .all(db)
+        .await?;
+    let mut done = 0;
+    for n in rows {
+        let txn = crate::db::begin_write(db).await?;
+        let claimed = notification::Entity::update_many()
+            .col_expr(notification::Column::Dispatched, Expr::value(true))
+            .filter(notification::Column::Id.eq(n.id))
+            .filter(notification::Column::Dispatched.eq(false))
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected == 1 {
+            queue_sends(&txn, &n, email_on).await?;
+            done += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(done)
+}
+
+async fn queue_sends(
+    conn: &impl ConnectionTrait,
+    n: &notification::Model,
+    email_on: bool,
+) -> Result<(), DbErr> {
+    let pref = preference::Entity::find_by_id(n.account_id)
+        .one(conn)
+        .await?;
+    let channels = channels_for(pref.as_ref(), &n.kind);
+    let at = release_at(
+        Utc::now(),
+        n.urgent,
+        pref.as_ref().is_none_or(|p| p.quiet_hours),
+    );
+    let digest = pref.as_ref().is_some_and(|p| p.digest);
+    let mut rows = Vec::new();
+    if email_on
+        && channels.contains(&Channel::Email)
+        && (n.urgent || !digest)
+        && let Some(to) = email_of(conn, n.account_id, pref.as_ref()).await?
+    {
+        let e = email::single(&n.title, &n.body, n.href.as_deref());
+        rows.push(new_send(
+            n.account_id,
+            Some(n.id),
+            Channel::Email,
+            to,
+            serde_json::to_string(&e).unwrap_or_default(),
+            at,
+        ));
+    }
+    if channels.contains(&Channel::Push) {
+        let subs = push_subscription::Entity::find()
+            .filter(push_subscription::Column::AccountId.eq(n.account_id))
+            .all(conn)
+            .await?;
+        let payload = serde_json::json!({
+            "id": n.id, "kind": n.kind, "title": n.title, "body": n.body, "href": n.href,
+            "urgent": n.urgent,
+        });
+        for s in subs {
+            rows.push(new_send(
+                n.account_id,
+                Some(n.id),
+                Channel::Push,
+                s.id.to_string(),
+                payload.to_string(),
+                at,
+            ));
+        }
+    }
+    if !rows.is_empty() {
+        send::Entity::insert_many(rows).exec(conn).await?;
+    }
+    Ok(())
+}
+
+/// Sends by status, for `/metrics`.
+pub async fn counts(db: &DatabaseConnection) -> Result<Vec<(String, i64)>, DbErr> {
+    send::Entity::find()
+        .select_only()
+        .column(send::Column::Status)
+        .column_as(
+            sea_orm::sea_query::SimpleExpr::from(sea_orm::sea_query::Func::count(Expr::col(
+                send::Column::Id,
+            ))),
+            "n",
+        )
+        .group_by(send::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// What became of one attempt.
+enum Outcome {
+    Sent(Option<i32>),
+    Gone(i32),
+    Retry(Option<i32>, String),
+    Fail(Option<i32>, String),
+}
+
+struct Channels {
+    mailer: Option<(Mailer, String)>,
+    http: reqwest::Client,
+    vapid: push::Vapid,
+}
+
+/// Runs this instance's dispatching and sending until the process ends.
+pub async fn run(state: web::Data<AppState>) {
+    let cfg = state.config.notifications.clone();
+    let instance = Uuid::now_v7().simple().to_string();
+    let mailer = match &cfg.smtp {
+        None => None,
+        Some(s) => match email::mailer(s) {
+            Ok(m) => Some((m, s.from.clone())),
+            Err(e) => {
+                tracing::error!(error = %e, "email notifications are off: the SMTP settings do not work");
+                None
+            }
+        },
+    };
+    let http = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(crate::webhooks::egress::Guarded(
+            state.egress.clone(),
+        )))
+        .no_proxy()
+        .user_agent(concat!("khoi-push/", env!("CARGO_PKG_VERSION")))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "notifications are off: no HTTP client");
+            return;
+        }
+    };
+    let ch = Arc::new(Channels {
+        mailer,
+        http,
+        vapid: state.vapid.clone(),
+    });
+    loop {
+        if let Err(e) = dispatch(&state.db, ch.mailer.is_some()).await {
+            tracing::warn!(error = %e, "notification dispatch failed; will retry");
+        }
+        match send_due(&state.db, &cfg, &instance, &ch, &state.egress).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "notification sending failed; will retry"),
+        }
+        tokio::time::sleep(cfg.poll_interval).await;
+    }
+}
+
+async fn send_due(
+    db: &DatabaseConnection,
+    cfg: &NotificationConfig,
+    instance: &str,
+    ch: &Arc<Channels>,
+    egress: &crate::webhooks::egress::Egress,
+) -> Result<usize, DbErr> {
+    let now = Utc::now();
+    let due = send::Entity::find()
+        .filter(send::Column::Status.eq(PENDING))
+        .filter(send::Column::NextAttemptAt.lte(now))
+        .filter(
+            sea_orm::Condition::any()
+                .add(send::Column::ClaimedUntil.is_null())
+                .add(send::Column::ClaimedUntil.lt(now)),
+        )
+        .order_by_asc(send::Column::NextAttemptAt)
+        .limit(32)
+        .all(db)
+        .await?;
+    let mut mine = Vec::new();
+    for s in due {
+        let r = send::Entity::update_many()
+            .col_expr(send::Column::ClaimedBy, Expr::value(instance))
+            .col_expr(
+                send::Column::ClaimedUntil,
+                Expr::value(now + Span::minutes(2)),
+            )
+            .filter(send::Column::Id.eq(s.id))
+            .filter(send::Column::Status.eq(PENDING))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(send::Column::ClaimedUntil.is_null())
+                    .add(send::Column::ClaimedUntil.lt(now)),
+            )
+            .exec(db)
+            .await?;
+        if r.rows_affected == 1 {
+            mine.push(s);
+        }
+    }
+    let n = mine.len();
+    let attempts = mine.into_iter().map(|s| {
+        let ch = ch.clone();
+        async move {
+            let outcome = attempt(db, &ch, egress, &s).await;
+            (s, outcome)
+        }
+    });
+    for (s, outcome) in futures_util::future::join_all(attempts).await {
+        record(db, cfg, s, outcome).await?;
+    }
+    Ok(n)
+}
+
+async fn attempt(
+    db: &DatabaseConnection,
+    ch: &Channels,
+    egress: &crate::webhooks::egress::Egress,
+    s: &send::Model,
+) -> Outcome {
+    match s.channel.as_str() {
+        "email" => {
+            let Some((mailer, from)) = &ch.mailer else {
+                return Outcome::Retry(None, "email is not configured on this instance".into());
+            };
+            let Ok(e) = serde_json::from_str::<email::Email>(&s.payload) else {
+                return Outcome::Fail(None, "unreadable email".into());
+            };
+            match email::send(mailer, from, &s.target, &e).await {
+                Ok(()) => Outcome::Sent(None),
+                Err(e) if e.starts_with("To:") => Outcome::Fail(None, e),
+                Err(e) => Outcome::Retry(None, e),
+            }
+        }
+        _ => push_one(db, ch, egress, s).await,
+    }
+}
+
+async fn push_one(
+    db: &DatabaseConnection,
+    ch: &Channels,
+    egress: &crate::webhooks::egress::Egress,
+    s: &send::Model,
+) -> Outcome {
+    let sub = match Uuid::parse_str(&s.target) {
+        Ok(id) => push_subscription::Entity::find_by_id(id).one(db).await,
+        Err(_) => Ok(None),
+    };
+    let sub = match sub {
+        Ok(Some(sub)) => sub,
+        Ok(None) => return Outcome::Fail(None, "the subscription was removed".into()),
+        Err(e) => return Outcome::Retry(None, e.to_string()),
+    };
+    let Ok(keys) = push::parse_keys(&sub.p256dh, &sub.auth) else {
+        return Outcome::Fail(None, "the subscription's keys are not valid".into());
+    };
+    let Ok(url) = url::Url::parse(&sub.endpoint) else {
+        return Outcome::Fail(None, "the endpoint is not a URL".into());
+    };
+    if let Err(r) = egress.check_literal(&url) {
+        return Outcome::Fail(None, r.0);
+    }
+    let mut payload = s.payload.clone().into_bytes();
+    payload.truncate(push::MAX_PLAINTEXT);
+    let body = match push::encrypt(&keys, &payload) {
+        Ok(b) => b,
+        Err(e) => return Outcome::Fail(None, e.into()),
+    };
+    let urgent = serde_json::from_str::<serde_json::Value>(&s.payload)
+        .ok()
+        .and_then(|v| v["urgent"].as_bool())
+        .unwrap_or(false);
+    let res = ch
+        .http
+        .post(url.clone())
+        .header("content-encoding", "aes128gcm")
+        .header("content-type", "application/octet-stream")
+        .header("ttl", "86400")
+        .header("urgency", if urgent { "high" } else { "normal" })
+        .header(
+            "authorization",
+            ch.vapid.authorization(&url, Utc::now().timestamp()),
+        )
+        .body(body)
+        .send()
+        .await;
+    match res {
+        Ok(r) => {
+            let code = r.status().as_u16() as i32;
+            match code {
+                200..=299 => Outcome::Sent(Some(code)),
+                404 | 410 => Outcome::Gone(code),
+                408 | 429 | 500..=599 => {
+                    Outcome::Retry(Some(code), format!("the push service answered {code}"))
+                }
+                _ => Outcome::Fail(Some(code), format!("the push service refused it ({code})")),
+            }
+        }
+        Err(e) => Outcome::Retry(
+            None,
+            crate::webhooks::egress::refused_in(&e).map_or_else(|| e.to_string(), |r| r.0.clone()),
+        ),
+    }
+}
+
+async fn record(
+    db: &DatabaseConnection,
+    cfg: &NotificationConfig,
+    s: send::Model,
+    outcome: Outcome,
+) -> Result<(), DbErr> {
+    let now = Utc::now();
+    let attempts = s.attempts + 1;
+    let target = s.target.clone();
+    let mut am: send::ActiveModel = s.into();
+    am.attempts = Set(attempts);
+    am.claimed_by = Set(None);
+    am.claimed_until = Set(None);
+    match outcome {
+        Outcome::Sent(code) => {
+            am.status = Set(SENT.into());
+            am.last_status_code = Set(code);
+            am.last_error = Set(None);
+            am.delivered_at = Set(Some(now));
+        }
+        Outcome::Gone(code) => {
+            am.status = Set(GONE.into());
+            am.last_status_code = Set(Some(code));
+            am.last_error = Set(Some(
+                "the push service no longer knows this subscription; removed".into(),
+            ));
+            if let Ok(id) = Uuid::parse_str(&target) {
+                push_subscription::Entity::delete_by_id(id).exec(db).await?;
+            }
+        }
+        Outcome::Fail(code, e) => {
+            am.status = Set(FAILED.into());
+            am.last_status_code = Set(code);
+            am.last_error = Set(Some(e.chars().take(500).collect()));
+        }
+        Outcome::Retry(code, e) => {
+            am.last_status_code = Set(code);
+            am.last_error = Set(Some(e.chars().take(500).collect()));
+            if attempts as u32 >= cfg.max_attempts {
+                am.status = Set(FAILED.into());
+            } else {
+                let wait = crate::webhooks::delivery::backoff(cfg.retry_base, attempts as u32);
+                am.next_attempt_at = Set(now + Span::from_std(wait).unwrap_or(Span::hours(1)));
+            }
+        }
+    }
+    am.update(db).await?;
+    Ok(())
+}
+
+/// Kinds for the digest's lines.
+pub fn kind_label(kind: &str) -> &'static str {
+    match Kind::parse(kind) {
+        Some(Kind::Overdue) => "Quá hạn",
+        Some(Kind::DueSoon) => "Sắp đến hạn",
+        _ => "Thông báo",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(h: u32, m: u32) -> DateTime<Utc> {
+        // Vietnam time h:m on 2016-02-08 is UTC h-7.
+        (chrono::NaiveDate::from_ymd_opt(2016, 2, 8)
+            .unwrap()
+            .and_hms_opt(h, m, 0)
+            .unwrap()
+            - Span::hours(7))
+        .and_utc()
+    }
+
+    #[test]
+    fn quiet_hours_hold_sends_until_seven_in_vietnam() {
+        assert_eq!(release_at(at(9, 0), false, true), at(9, 0));
+        assert_eq!(release_at(at(20, 59), false, true), at(20, 59));
+        assert_eq!(release_at(at(21, 0), false, true), at(7, 0) + Span::days(1));
+        assert_eq!(
+            release_at(at(23, 30), false, true),
+            at(7, 0) + Span::days(1)
+        );
+        assert_eq!(release_at(at(6, 59), false, true), at(7, 0));
+        assert_eq!(release_at(at(0, 10), false, true), at(7, 0));
+        // Urgent tasks and people without quiet hours are told at once.
+        assert_eq!(release_at(at(23, 30), true, true), at(23, 30));
+        assert_eq!(release_at(at(23, 30), false, false), at(23, 30));
+    }
+
+    #[test]
+    fn channels_default_to_both_and_follow_preferences() {
+        assert_eq!(
+            channels_for(None, "overdue"),
+            vec![Channel::Email, Channel::Push]
+        );
+        let p = preference::Model {
+            account_id: Uuid::nil(),
+            email: None,
+            quiet_hours: true,
+            digest: false,
+            channels: r#"{"completed": [], "overdue": ["push"]}"#.into(),
+            calendar_secret_hash: None,
+            version: 1,
+            updated_at: Utc::now(),
+        };
+        assert_eq!(channels_for(Some(&p), "completed"), vec![]);
+        assert_eq!(channels_for(Some(&p), "overdue"), vec![Channel::Push]);
+        assert_eq!(
+            channels_for(Some(&p), "assigned"),
+            vec![Channel::Email, Channel::Push]
+        );
+    }
+}

@@ -1,0 +1,331 @@
+//! The scheduler: time-based work inside the service. Each pass makes what is due as of
+//! today in Vietnam (the fixed day where the operator fixed it): due-soon and overdue
+//! reminders, a meeting's eve, the daily digest, the instances of recurring tasks.
+//!
+//! Every instance may run it. Each event is claimed by inserting its mark (kind, subject,
+//! day) in the transaction that makes it, so two instances never make one twice, and a pass
+//! after downtime makes whatever is still due and not yet marked: it catches up without
+//! repeating. The pass reads only what is due and unmarked.
+use crate::{
+    audit,
+    db::begin_write,
+    entities::{
+        meeting, meeting_attendee, notification, notification_preference as preference,
+        reminder_setting, schedule_mark, task,
+    },
+    notifications::{
+        dto::{Channel, Kind},
+        email, emit, sends,
+    },
+    state::AppState,
+};
+use actix_web::web;
+use chrono::{Duration, NaiveDate, Timelike, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+    sea_query::{Expr, OnConflict},
+};
+use serde_json::json;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// The days before a deadline a bloc reminds when it has not said.
+pub const DEFAULT_DUE_SOON_DAYS: i32 = 2;
+/// Statuses in which a task is someone's to act on: reminded when due and when late.
+const ACTIVE: [&str; 3] = ["assigned", "in_progress", "returned"];
+/// The most events one pass makes of each kind; the next pass goes on.
+const BATCH: u64 = 500;
+
+/// What one pass made.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    pub due_soon: u32,
+    pub overdue: u32,
+    pub meetings: u32,
+    pub digests: u32,
+    pub instances: u32,
+}
+
+pub async fn run(state: web::Data<AppState>) {
+    let fixed = state.config.fixed_today;
+    let every = state.config.notifications.scheduler_interval;
+    loop {
+        match crate::clock::FIXED_TODAY
+            .scope(fixed, pass(&state.db))
+            .await
+        {
+            Ok(p) if p != Pass::default() => tracing::info!(?p, "scheduler pass"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "scheduler pass failed; the next one goes on"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// One pass, as of `clock::today()`.
+pub async fn pass(db: &DatabaseConnection) -> Result<Pass, DbErr> {
+    let today = crate::clock::today();
+    let mut p = Pass::default();
+    let (soon, late) = reminders(db, today).await?;
+    p.due_soon = soon;
+    p.overdue = late;
+    p.meetings = meetings_tomorrow(db, today).await?;
+    p.digests = digests(db, today).await?;
+    p.instances = crate::tasks::series::materialise(db, today).await?;
+    Ok(p)
+}
+
+/// Claims (kind, subject, day) in `conn`: true when this caller is the first.
+pub async fn claim(
+    conn: &impl ConnectionTrait,
+    kind: &str,
+    subject: Uuid,
+    on: NaiveDate,
+) -> Result<bool, DbErr> {
+    let r = schedule_mark::Entity::insert(schedule_mark::ActiveModel {
+        kind: Set(kind.into()),
+        subject_id: Set(subject),
+        on_date: Set(on),
+        created_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            schedule_mark::Column::Kind,
+            schedule_mark::Column::SubjectId,
+            schedule_mark::Column::OnDate,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec(conn)
+    .await;
+    match r {
+        Ok(_) => Ok(true),
+        Err(DbErr::RecordNotInserted) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// `NOT EXISTS` a mark of `kind` for the task's current deadline.
+fn unmarked(kind: &str) -> sea_orm::sea_query::SimpleExpr {
+    // `kind` is one of this module's constants, never input.
+    Expr::cust(format!(
+        "NOT EXISTS (SELECT 1 FROM schedule_marks m WHERE m.kind = '{kind}' AND m.subject_id = tasks.id AND m.on_date = tasks.due_date)"
+    ))
+}
+
+async fn reminders(db: &DatabaseConnection, today: NaiveDate) -> Result<(u32, u32), DbErr> {
+    let days: HashMap<Uuid, i32> = reminder_setting::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.bloc_id, s.due_soon_days))
+        .collect();
+    let widest = days
+        .values()
+        .copied()
+        .chain([DEFAULT_DUE_SOON_DAYS])
+        .max()
+        .unwrap_or(2);
+    let soon = task::Entity::find()
+        .filter(task::Column::Status.is_in(ACTIVE))
+        .filter(task::Column::DueDate.gte(today))
+        .filter(task::Column::DueDate.lte(today + Duration::days(widest as i64)))
+        .filter(unmarked("task.due_soon"))
+        .order_by_asc(task::Column::DueSort)
+        .limit(BATCH)
+        .all(db)
+        .await?;
+    let mut made = (0, 0);
+    for t in soon {
+        let window = days
+            .get(&t.bloc_id)
+            .copied()
+            .unwrap_or(DEFAULT_DUE_SOON_DAYS);
+        let Some(due) = t.due_date else { continue };
+        if (due - today).num_days() > window as i64 {
+            continue;
+        }
+        if remind(db, &t, today, false).await? {
+            made.0 += 1;
+        }
+    }
+    let late = task::Entity::find()
+        .filter(task::Column::Status.is_in(ACTIVE))
+        .filter(task::Column::DueDate.lt(today))
+        .filter(unmarked("task.overdue"))
+        .order_by_asc(task::Column::DueSort)
+        .limit(BATCH)
+        .all(db)
+        .await?;
+    for t in late {
+        if remind(db, &t, today, true).await? {
+            made.1 += 1;
+        }
+    }
+    Ok(made)
+}
+
+/// One reminder in its own transaction: the mark, the inbox rows, and the `task.due_soon` or
+/// `task.overdue` event in the audit log, the feed and the webhooks.
+async fn remind(
+    db: &DatabaseConnection,
+    t: &task::Model,
+    today: NaiveDate,
+    overdue: bool,
+) -> Result<bool, DbErr> {
+    let Some(due) = t.due_date else {
+        return Ok(false);
+    };
+    let (kind, action) = if overdue {
+        ("task.overdue", "overdue")
+    } else {
+        ("task.due_soon", "due_soon")
+    };
+    let txn = begin_write(db).await?;
+    if !claim(&txn, kind, t.id, due).await? {
+        return Ok(false);
+    }
+    emit::task_reminder(&txn, t, today, overdue).await?;
+    let recorded = audit::log_and_announce_by_system(
+        &txn,
+        audit::Entry {
+            action,
+            resource_type: "task",
+            resource_id: t.id,
+            bloc_id: Some(t.bloc_id),
+            before: None,
+            after: Some(json!({
+                "due_on": due,
+                "days": if overdue { (today - due).num_days() } else { (due - today).num_days() },
+                "assignee_id": t.assignee_id,
+            })),
+        },
+    )
+    .await;
+    match recorded {
+        Ok(()) => {
+            txn.commit().await?;
+            Ok(true)
+        }
+        // A bloc that has since been dissolved takes no more writes: its tasks moved on.
+        Err(e) => {
+            tracing::debug!(task = %t.id, error = %e, "no reminder for a task of a read-only bloc");
+            Ok(false)
+        }
+    }
+}
+
+/// The eve of a planned meeting: its attendees are told, once.
+async fn meetings_tomorrow(db: &DatabaseConnection, today: NaiveDate) -> Result<u32, DbErr> {
+    let tomorrow = today + Duration::days(1);
+    let ms = meeting::Entity::find()
+        .filter(meeting::Column::Status.eq("planned"))
+        .filter(meeting::Column::HeldOn.eq(tomorrow))
+        .limit(BATCH)
+        .all(db)
+        .await?;
+    let mut n = 0;
+    for m in ms {
+        let txn = begin_write(db).await?;
+        if !claim(&txn, "meeting.tomorrow", m.id, m.held_on).await? {
+            continue;
+        }
+        let staff: Vec<Uuid> = meeting_attendee::Entity::find()
+            .filter(meeting_attendee::Column::MeetingId.eq(m.id))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|a| a.staff_id)
+            .collect();
+        let to = emit::accounts_of_staff(&txn, &staff).await?;
+        emit::to_accounts(
+            &txn,
+            &to,
+            None,
+            &emit::Note {
+                kind: Kind::MeetingTomorrow,
+                title: format!("Ngày mai họp: {}", m.title),
+                body: format!(
+                    "Cuộc họp \"{}\" diễn ra ngày {}.{}",
+                    m.title,
+                    emit::vn_date(m.held_on),
+                    m.agenda
+                        .as_deref()
+                        .map(|a| format!(" Nội dung: {a}"))
+                        .unwrap_or_default()
+                ),
+                href: Some(format!("{}/meetings/{}", crate::state::API_PREFIX, m.id)),
+                resource: Some(("meeting", m.id)),
+                bloc_id: Some(m.bloc_id),
+                urgent: false,
+                once: Some(format!("meeting.tomorrow:{}:{}", m.id, m.held_on)),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// From 07:00 (Vietnam) each day, one email to each person who chose the digest, listing
+/// their unread notifications of the last day, if any.
+async fn digests(db: &DatabaseConnection, today: NaiveDate) -> Result<u32, DbErr> {
+    let local_hour = (Utc::now() + Duration::hours(7)).hour();
+    if local_hour < 7 {
+        return Ok(0);
+    }
+    let people = preference::Entity::find()
+        .filter(preference::Column::Digest.eq(true))
+        .all(db)
+        .await?;
+    let mut n = 0;
+    for p in people {
+        let txn = begin_write(db).await?;
+        if !claim(&txn, "digest", p.account_id, today).await? {
+            continue;
+        }
+        if !sends::channels_for(Some(&p), "digest").contains(&Channel::Email) {
+            txn.commit().await?;
+            continue;
+        }
+        let since = Utc::now() - Duration::days(1);
+        let items: Vec<(String, String)> = notification::Entity::find()
+            .filter(notification::Column::AccountId.eq(p.account_id))
+            .filter(notification::Column::ReadAt.is_null())
+            .filter(notification::Column::CreatedAt.gte(since))
+            .order_by_asc(notification::Column::Id)
+            .limit(100)
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|m| {
+                (
+                    format!("{}: {}", sends::kind_label(&m.kind), m.title),
+                    m.body,
+                )
+            })
+            .collect();
+        if let (false, Some(to)) = (
+            items.is_empty(),
+            sends::email_of(&txn, p.account_id, Some(&p)).await?,
+        ) {
+            let e = email::digest(&emit::vn_date(today), &items);
+            sea_orm::EntityTrait::insert(sends::new_send(
+                p.account_id,
+                None,
+                Channel::Email,
+                to,
+                serde_json::to_string(&e).unwrap_or_default(),
+                Utc::now(),
+            ))
+            .exec(&txn)
+            .await?;
+            n += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(n)
+}

@@ -1,0 +1,551 @@
+//! Work that reaches people (issue 17), on the demo bloc with the service's day fixed in
+//! February 2016: the inbox, reminders made by the scheduler once on several instances, email
+//! through a real SMTP server (STARTTLS, AUTH), Web Push decrypted by an independent RFC 8291
+//! implementation, mentions, recurring tasks, planned meetings and the calendar feed.
+use crate::{
+    helpers::{Demo, TestApp, assert_problem, spawn_app_with},
+    peers::{Push, Smtp, eventually},
+};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+fn day(s: &str) -> chrono::NaiveDate {
+    s.parse().unwrap()
+}
+
+async fn id_of(app: &TestApp, path: &str, token: &str) -> String {
+    app.first_id(path, token).await
+}
+
+struct Ids {
+    mttq: String,
+    ktgs: String,
+    cuong: String,
+}
+
+async fn ids(app: &TestApp, d: &Demo) -> Ids {
+    Ids {
+        mttq: id_of(app, "/api/v1/organisations?q=MTTQ", &d.head).await,
+        ktgs: id_of(app, "/api/v1/sub-committees?q=KTGS", &d.head).await,
+        cuong: id_of(app, "/api/v1/staff?q=ly van cuong", &d.head).await,
+    }
+}
+
+async fn assigned_task(
+    app: &TestApp,
+    d: &Demo,
+    i: &Ids,
+    title: &str,
+    due: &str,
+    priority: &str,
+) -> String {
+    let res = app
+        .post_json(
+            "/api/v1/tasks",
+            &json!({
+                "title": title,
+                "description": "Tổng hợp kết quả vận động hội viên tham gia xây dựng nông thôn mới.",
+                "expected_result": "Báo cáo gửi Thường trực Khối",
+                "lead_organisation_id": i.mttq,
+                "sub_committee_id": i.ktgs,
+                "assignee_id": i.cuong,
+                "due_on": due,
+                "priority": priority,
+            }),
+            Some(&d.head),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let v: Value = res.json().await.unwrap();
+    let id = v["id"]
+        .as_str()
+        .or(v["task"]["id"].as_str())
+        .unwrap()
+        .to_string();
+    let res = app
+        .post_json(
+            &format!("/api/v1/tasks/{id}/transitions"),
+            &json!({"action": "assign"}),
+            Some(&d.head),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "assign");
+    id
+}
+
+async fn inbox(app: &TestApp, token: &str) -> Value {
+    let (s, v) = app
+        .get_json("/api/v1/me/notifications?limit=200", token)
+        .await;
+    assert_eq!(s, 200, "{v}");
+    v
+}
+
+fn kinds_about(inbox: &Value, kind: &str, task: &str) -> usize {
+    inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == kind && n["resource_id"] == task)
+        .count()
+}
+
+async fn prefer(app: &TestApp, token: &str, body: Value) {
+    let res = app
+        .client
+        .patch(app.url("/api/v1/me/notification-preferences"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+}
+
+async fn subscribe(app: &TestApp, token: &str, push: &Push, name: &str) -> reqwest::Response {
+    app.post_json(
+        "/api/v1/me/push-subscriptions",
+        &json!({"endpoint": push.endpoint(name), "keys": {"p256dh": push.p256dh, "auth": push.auth}}),
+        Some(token),
+    )
+    .await
+}
+
+/// The issue's "done means", end to end.
+#[tokio::test]
+async fn reminders_reach_the_inbox_email_and_push_once_and_routine_work_arrives_by_itself() {
+    let smtp = Smtp::start().await;
+    let push = Push::start().await;
+    let smtp_cfg = smtp.config();
+    let app = spawn_app_with(|c| {
+        c.fixed_today = Some(day("2016-02-08")); // a Monday
+        c.notifications.scheduler = true;
+        c.notifications.scheduler_interval = Duration::from_millis(200);
+        c.notifications.smtp = Some(smtp_cfg);
+    })
+    .await;
+    let d = app.seed_demo().await;
+    let i = ids(&app, &d).await;
+    // The assignee keeps no quiet hours here, so the test does not depend on the hour it runs.
+    prefer(
+        &app,
+        &d.staff,
+        json!({"email": "cuong.ly@haiha.vn", "quiet_hours": false}),
+    )
+    .await;
+    assert_eq!(
+        subscribe(&app, &d.staff, &push, "cuong").await.status(),
+        201
+    );
+
+    // Due in two days: assigned now, reminded by the scheduler.
+    let task = assigned_task(
+        &app,
+        &d,
+        &i,
+        "Báo cáo kết quả vận động tháng 2",
+        "2016-02-10",
+        "normal",
+    )
+    .await;
+    let got = eventually(20, async || {
+        let b = inbox(&app, &d.staff).await;
+        (kinds_about(&b, "assigned", &task) == 1 && kinds_about(&b, "due_soon", &task) == 1)
+            .then_some(b)
+    })
+    .await
+    .expect("the assignee's inbox has the assignment and the due-soon reminder");
+    let due = got["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "due_soon")
+        .unwrap();
+    assert_eq!(
+        due["title"],
+        "Còn 2 ngày đến hạn: Báo cáo kết quả vận động tháng 2"
+    );
+    assert_eq!(due["href"], format!("/api/v1/tasks/{task}"));
+    assert!(got["unread_count"].as_u64().unwrap() >= 2);
+
+    let mail = eventually(20, async || {
+        smtp.messages().into_iter().find(|m| {
+            m["subject"]
+                .as_str()
+                .unwrap_or("")
+                .contains("Còn 2 ngày đến hạn")
+        })
+    })
+    .await
+    .expect("the due-soon email reaches the SMTP server");
+    assert_eq!(mail["to"], json!(["cuong.ly@haiha.vn"]));
+    assert_eq!(mail["tls"], true, "sent after STARTTLS");
+    assert_eq!(mail["auth"], true, "sent after AUTH");
+    assert!(mail["text"].as_str().unwrap().contains("10/02/2016"));
+    assert!(mail["html"].as_str().unwrap().contains("<h2>"));
+
+    let pushed = eventually(20, async || {
+        push.received()
+            .into_iter()
+            .find(|p| p["payload"]["kind"] == "due_soon")
+    })
+    .await
+    .expect("the due-soon push reaches the push service");
+    assert_eq!(pushed["vapid_error"], Value::Null, "{pushed}");
+    assert_eq!(pushed["encoding"], "aes128gcm");
+    assert_eq!(pushed["payload"]["href"], format!("/api/v1/tasks/{task}"));
+
+    // Routine work: the weekly report appears on Monday by itself, assigned.
+    let res = app
+        .post_json(
+            "/api/v1/task-series",
+            &json!({"title": "Báo cáo tuần", "description": "Tổng hợp công tác tuần của các tổ chức thành viên",
+                    "expected_result": "Báo cáo tuần gửi Thường trực", "lead_organisation_id": i.mttq,
+                    "sub_committee_id": i.ktgs, "assignee_id": i.cuong, "rule": "FREQ=WEEKLY;BYDAY=MO",
+                    "due_after_days": 4, "lead_days": 0, "start_on": "2016-02-01"}),
+            Some(&d.head),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let weekly = eventually(20, async || {
+        let (_, v) = app.get_json("/api/v1/tasks?q=bao cao tuan", &d.head).await;
+        v["items"].as_array().and_then(|a| a.first().cloned())
+    })
+    .await
+    .expect("the weekly report task of Monday 8 February appears");
+    assert_eq!(weekly["title"], "Báo cáo tuần (08/02/2016)");
+    assert_eq!(weekly["status"], "assigned");
+    assert_eq!(weekly["due_on"], "2016-02-12");
+
+    // A mention reaches the person mentioned.
+    let res = app
+        .post_json(
+            &format!("/api/v1/tasks/{task}/comments"),
+            &json!({"body": "@demo.staff đề nghị đồng chí gửi số liệu trước thứ Tư."}),
+            Some(&d.head),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let b = inbox(&app, &d.staff).await;
+    assert_eq!(kinds_about(&b, "mentioned", &task), 1);
+
+    // A phone calendar subscribes to the person's deadlines.
+    let res = app
+        .client
+        .put(app.url("/api/v1/me/calendar"))
+        .bearer_auth(&d.staff)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let url = res.json::<Value>().await.unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app.client.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let ics = res.text().await.unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
+    assert!(ics.contains(&format!("UID:task-{task}-due@khoi")));
+    assert!(ics.contains("DTSTART;VALUE=DATE:20160210"));
+
+    // The day after the deadline, on two instances at once (restarted after the days
+    // between): the assignee, the deputy heading KTGS and MTTQ's head (the bloc head) are told
+    // it is overdue, once each, and the feed carries one task.overdue.
+    let later = |c: &mut khoi::config::Config| c.fixed_today = Some(day("2016-02-11"));
+    let a = app.another_instance(later).await;
+    let b = app.another_instance(later).await;
+    for token in [&d.staff, &d.deputy, &d.head] {
+        eventually(20, async || {
+            (kinds_about(&inbox(&a, token).await, "overdue", &task) == 1).then_some(())
+        })
+        .await
+        .expect("told it is overdue");
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await; // more passes on both instances
+    for token in [&d.staff, &d.deputy, &d.head] {
+        assert_eq!(
+            kinds_about(&inbox(&b, token).await, "overdue", &task),
+            1,
+            "once"
+        );
+    }
+    let (_, feed) = a.get_json("/api/v1/changes?limit=200", &d.head).await;
+    let overdue: Vec<&Value> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["resource_id"] == task.as_str() && c["action"] == "overdue")
+        .collect();
+    assert_eq!(overdue.len(), 1, "one task.overdue in the feed");
+    let due_soon = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["resource_id"] == task.as_str() && c["action"] == "due_soon")
+        .count();
+    assert_eq!(due_soon, 1, "one task.due_soon in the feed");
+    drop(b);
+    drop(a);
+}
+
+/// A mail server that is down never fails the request; the email waits and is retried.
+#[tokio::test]
+async fn a_mail_server_that_is_down_fails_nothing() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let app = spawn_app_with(|c| {
+        c.fixed_today = Some(day("2016-02-08"));
+        c.notifications.retry_base = Duration::from_millis(100);
+        c.notifications.smtp = Some(khoi::config::SmtpConfig {
+            host: "127.0.0.1".into(),
+            port,
+            tls: khoi::config::SmtpTls::None,
+            username: None,
+            password: None,
+            from: "Khối <khoi@haiha.vn>".into(),
+            ca_file: None,
+        });
+    })
+    .await;
+    let d = app.seed_demo().await;
+    let i = ids(&app, &d).await;
+    prefer(
+        &app,
+        &d.staff,
+        json!({"email": "cuong.ly@haiha.vn", "quiet_hours": false}),
+    )
+    .await;
+    let task = assigned_task(&app, &d, &i, "Rà soát hộ nghèo", "2016-02-20", "urgent").await;
+    let b = inbox(&app, &d.staff).await;
+    assert_eq!(kinds_about(&b, "assigned", &task), 1);
+    assert_eq!(b["items"][0]["urgent"], true);
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let tried = eventually(20, async || {
+        khoi::entities::notification_send::Entity::find()
+            .filter(khoi::entities::notification_send::Column::Attempts.gte(2))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+    })
+    .await
+    .expect("the email was tried and retried");
+    assert_eq!(tried.channel, "email");
+    assert!(tried.last_error.is_some());
+    assert_ne!(tried.status, "sent");
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_and_reveals_nothing() {
+    let push = Push::start().await;
+    let app = spawn_app_with(|c| c.fixed_today = Some(day("2016-02-08"))).await;
+    let d = app.seed_demo().await;
+    let i = ids(&app, &d).await;
+    let task = assigned_task(
+        &app,
+        &d,
+        &i,
+        "Kiểm tra sổ sách chi hội",
+        "2016-02-20",
+        "normal",
+    )
+    .await;
+
+    // Push subscriptions: bad keys, a non-URL.
+    let res = app
+        .post_json(
+            "/api/v1/me/push-subscriptions",
+            &json!({"endpoint": push.endpoint("x"), "keys": {"p256dh": "AAAA", "auth": push.auth}}),
+            Some(&d.staff),
+        )
+        .await;
+    let p = assert_problem(res, 422).await;
+    assert_eq!(p["errors"][0]["field"], "keys.p256dh");
+    let res = app
+        .post_json(
+            "/api/v1/me/push-subscriptions",
+            &json!({"endpoint": "không phải URL", "keys": {"p256dh": push.p256dh, "auth": "AAAA"}}),
+            Some(&d.staff),
+        )
+        .await;
+    let p = assert_problem(res, 422).await;
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["endpoint", "keys.auth"]);
+
+    // A recurrence beyond 400 a year.
+    let res = app
+        .post_json("/api/v1/task-series", &json!({"title": "Giao ban", "description": "x", "expected_result": "y",
+            "lead_organisation_id": i.mttq, "assignee_id": i.cuong, "rule": "FREQ=HOURLY", "start_on": "2016-02-08"}), Some(&d.head))
+        .await;
+    let p = assert_problem(res, 422).await;
+    assert_eq!(p["errors"][0]["field"], "rule");
+
+    // A mention of someone of another bloc notifies nobody and shows nobody.
+    let (_, other_head) = app
+        .other_bloc(
+            &d.admin,
+            "Khối xã Quảng Minh",
+            "Quảng Ninh",
+            "quangminh.head",
+        )
+        .await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/tasks/{task}/comments"),
+            &json!({"body": "@quangminh.head xem giúp"}),
+            Some(&d.head),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let c: Value = res.json().await.unwrap();
+    assert_eq!(c["mentions"], json!([]));
+    assert_eq!(inbox(&app, &other_head).await["items"], json!([]));
+    // And another bloc cannot even see the task to comment on it.
+    let res = app
+        .post_json(
+            &format!("/api/v1/tasks/{task}/comments"),
+            &json!({"body": "?"}),
+            Some(&other_head),
+        )
+        .await;
+    assert_problem(res, 404).await;
+
+    // Someone else's comment: 403; one's own after 15 minutes: 409; retracted: text hidden.
+    let id = c["id"].as_str().unwrap();
+    let res = app
+        .patch_json(
+            &format!("/api/v1/comments/{id}"),
+            &json!({"body": "sửa"}),
+            &d.deputy,
+            None,
+        )
+        .await;
+    assert_problem(res, 403).await;
+    let res = app
+        .patch_json(
+            &format!("/api/v1/comments/{id}"),
+            &json!({"body": "@demo.staff xem giúp"}),
+            &d.head,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        khoi::entities::comment::Entity::update_many()
+            .col_expr(
+                khoi::entities::comment::Column::CreatedAt,
+                Expr::value(chrono::Utc::now() - chrono::Duration::minutes(16)),
+            )
+            .filter(khoi::entities::comment::Column::Id.eq(uuid::Uuid::parse_str(id).unwrap()))
+            .exec(&app.state.db)
+            .await
+            .unwrap();
+    }
+    let res = app
+        .patch_json(
+            &format!("/api/v1/comments/{id}"),
+            &json!({"body": "muộn"}),
+            &d.head,
+            None,
+        )
+        .await;
+    assert_problem(res, 409).await;
+    let res = app
+        .patch_json(
+            &format!("/api/v1/comments/{id}"),
+            &json!({"retracted": true}),
+            &d.head,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let c: Value = res.json().await.unwrap();
+    assert_eq!(c["retracted"], true);
+    assert_eq!(c["body"], Value::Null);
+    // The comment is in the task's history.
+    let (_, h) = app
+        .get_json(&format!("/api/v1/tasks/{task}/history"), &d.staff)
+        .await;
+    assert!(
+        h["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "comment")
+    );
+}
+
+#[tokio::test]
+async fn a_dead_push_subscription_is_removed_and_a_planned_meeting_invites() {
+    let push = Push::start().await;
+    let app = spawn_app_with(|c| c.fixed_today = Some(day("2016-02-08"))).await;
+    let d = app.seed_demo().await;
+    let i = ids(&app, &d).await;
+    prefer(&app, &d.staff, json!({"quiet_hours": false})).await;
+    assert_eq!(subscribe(&app, &d.staff, &push, "gone").await.status(), 201);
+    let binh = id_of(&app, "/api/v1/staff?q=tran van binh", &d.head).await;
+    let res = app
+        .post_json(
+            "/api/v1/meetings",
+            &json!({"kind": "weekly_leadership", "status": "planned", "held_on": "2016-02-09",
+                    "agenda": "Giao ban tuần", "attendee_ids": [i.cuong, binh]}),
+            Some(&d.head),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let m: Value = res.json().await.unwrap();
+    assert_eq!(m["status"], "planned");
+    let b = inbox(&app, &d.staff).await;
+    assert_eq!(b["items"][0]["kind"], "meeting_invited");
+    // The push service answers 410: the subscription is removed.
+    eventually(20, async || {
+        let (_, v) = app
+            .get_json("/api/v1/me/push-subscriptions", &d.staff)
+            .await;
+        (v["items"] == json!([])).then_some(())
+    })
+    .await
+    .expect("the dead subscription is removed");
+    // Minutes wait until it is held; then it is held.
+    let id = m["id"].as_str().unwrap();
+    let res = app
+        .patch_json(
+            &format!("/api/v1/meetings/{id}"),
+            &json!({"minutes": "…"}),
+            &d.head,
+            None,
+        )
+        .await;
+    assert_problem(res, 422).await;
+    let res = app
+        .patch_json(
+            &format!("/api/v1/meetings/{id}"),
+            &json!({"status": "cancelled"}),
+            &d.head,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .patch_json(
+            &format!("/api/v1/meetings/{id}"),
+            &json!({"status": "held"}),
+            &d.head,
+            None,
+        )
+        .await;
+    assert_problem(res, 409).await;
+}
