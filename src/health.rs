@@ -76,6 +76,25 @@ pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) ->
             ));
         }
     }
+    if let Ok(Ok(rows)) =
+        tokio::time::timeout(quick, crate::notifications::sends::counts(&state.db)).await
+    {
+        body.push_str(
+            "# HELP khoi_notification_sends Emails and pushes by status (every instance).\n",
+        );
+        body.push_str("# TYPE khoi_notification_sends gauge\n");
+        for status in [
+            crate::notifications::sends::PENDING,
+            crate::notifications::sends::SENT,
+            crate::notifications::sends::FAILED,
+            crate::notifications::sends::GONE,
+        ] {
+            let n = rows.iter().find(|r| r.0 == status).map_or(0, |r| r.1);
+            body.push_str(&format!(
+                "khoi_notification_sends{{status=\"{status}\"}} {n}\n"
+            ));
+        }
+    }
     if let Ok(Ok(p)) =
         tokio::time::timeout(quick, crate::changes::service::position(&state.db)).await
     {

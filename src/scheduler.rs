@@ -30,8 +30,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// The days before a deadline a bloc reminds when it has not said.
-pub const DEFAULT_DUE_SOON_DAYS: i32 = 2;
+use crate::notifications::service::DEFAULT_DUE_SOON_DAYS;
 /// Statuses in which a task is someone's to act on: reminded when due and when late.
 const ACTIVE: [&str; 3] = ["assigned", "in_progress", "returned"];
 /// The most events one pass makes of each kind; the next pass goes on.

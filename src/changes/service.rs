@@ -114,7 +114,8 @@ pub(crate) fn read_as(resource_type: &str) -> Option<Resource> {
         "supervision" | "supervision_finding" | "supervision_recommendation" => {
             Resource::Supervision
         }
-        "task" | "task_report" => Resource::Task,
+        "task" | "task_report" | "task_series" => Resource::Task,
+        "comment" => Resource::Comment,
         "unit" => Resource::Unit,
         "unit_assignment" => Resource::UnitAssignment,
         "webhook" => Resource::Webhook,

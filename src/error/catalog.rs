@@ -246,6 +246,62 @@ type Entry = (&'static str, &'static str, &'static str);
 
 /// Every message, specific before general.
 pub const MESSAGES: &[Entry] = &[
+    (
+        "the series has ended; start a new one",
+        "state_conflict",
+        "chuỗi nhiệm vụ đã kết thúc; hãy lập chuỗi mới",
+    ),
+    (
+        "would make {} tasks a year; at most {}",
+        "out_of_range",
+        "sẽ tạo {} nhiệm vụ mỗi năm; tối đa {}",
+    ),
+    (
+        "must not be in the past for a planned meeting",
+        "invalid_value",
+        "không được ở quá khứ đối với cuộc họp dự kiến",
+    ),
+    (
+        "are recorded once the meeting is held",
+        "invalid_value",
+        "chỉ được ghi sau khi cuộc họp đã diễn ra",
+    ),
+    (
+        "a meeting is created planned or held",
+        "invalid_value",
+        "cuộc họp được tạo ở trạng thái dự kiến hoặc đã họp",
+    ),
+    (
+        "a person keeps at most {} push subscriptions; remove one first",
+        "state_conflict",
+        "mỗi người có tối đa {} đăng ký nhận thông báo đẩy; hãy xóa bớt một đăng ký",
+    ),
+    (
+        "is not an email address such as lan.nguyen@haiha.vn",
+        "invalid_format",
+        "không phải địa chỉ thư điện tử, ví dụ lan.nguyen@haiha.vn",
+    ),
+    ("names a channel twice", "duplicate", "nêu một kênh hai lần"),
+    (
+        "must not carry credentials",
+        "invalid_value",
+        "không được chứa thông tin đăng nhập",
+    ),
+    (
+        "the comment was retracted",
+        "state_conflict",
+        "bình luận đã được rút lại",
+    ),
+    (
+        "a comment can be edited only within {} minutes of posting; post a new one or retract it",
+        "state_conflict",
+        "chỉ được sửa bình luận trong vòng {} phút sau khi đăng; hãy đăng bình luận mới hoặc rút lại",
+    ),
+    (
+        "a retraction cannot be undone; post a new comment",
+        "invalid_value",
+        "không thể hủy việc rút lại; hãy đăng bình luận mới",
+    ),
     // Presence and size.
     ("is required", "required", "là bắt buộc"),
     ("must not be empty", "required", "không được để trống"),

@@ -207,3 +207,40 @@ pub async fn calendar(
         .insert_header(("cache-control", "private, max-age=300"))
         .body(body))
 }
+
+/// How many days before a deadline the bloc's people are reminded (default 2).
+#[utoipa::path(tag = "notifications", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The settings", body = ReminderSettings),
+        (status = 404, description = "No such bloc in the caller's scope"),
+    ))]
+#[get("/blocs/{id}/reminder-settings")]
+pub async fn reminder_settings(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<ReminderSettings>> {
+    Ok(web::Json(
+        service::reminder_settings(&state.db, &caller, id.into_inner()).await?,
+    ))
+}
+
+/// Set the days before a deadline the bloc reminds (0–30): its head or the admin.
+#[utoipa::path(tag = "notifications", params(("id" = Uuid, Path)), request_body = ReminderSettings,
+    responses(
+        (status = 200, description = "Set", body = ReminderSettings),
+        (status = 403, description = "Only the bloc head and the admin"),
+        (status = 404, description = "No such bloc in the caller's scope"),
+        (status = 422, description = "Not from 0 to 30"),
+    ))]
+#[put("/blocs/{id}/reminder-settings")]
+pub async fn set_reminder_settings(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Json<ReminderSettings>,
+) -> ApiResult<web::Json<ReminderSettings>> {
+    Ok(web::Json(
+        service::set_reminder_settings(&state.db, &caller, id.into_inner(), body.0).await?,
+    ))
+}

@@ -385,3 +385,95 @@ pub async fn calendar_owner(db: &DatabaseConnection, secret: &str) -> ApiResult<
         .map(|p| p.account_id)
         .ok_or_else(|| ApiError::not_found("calendar feed"))
 }
+
+/// How many days before a deadline the bloc reminds (2 unless set).
+pub async fn reminder_settings(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    bloc_id: Uuid,
+) -> ApiResult<ReminderSettings> {
+    crate::policy::may_read(caller, crate::policy::Resource::Bloc)?;
+    let b = crate::tenancy::find::<crate::entities::bloc::Entity>(
+        db,
+        &crate::tenancy::Scope::of(caller),
+        bloc_id,
+        "bloc",
+    )
+    .await?;
+    Ok(ReminderSettings {
+        due_soon_days: crate::entities::reminder_setting::Entity::find_by_id(b.id)
+            .one(db)
+            .await?
+            .map_or(DEFAULT_DUE_SOON_DAYS, |s| s.due_soon_days),
+    })
+}
+
+/// The days before a deadline a bloc reminds when it has not said.
+pub const DEFAULT_DUE_SOON_DAYS: i32 = 2;
+
+/// Sets the bloc's reminder days (its head, or the admin), recorded as a change of the bloc.
+pub async fn set_reminder_settings(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    bloc_id: Uuid,
+    body: ReminderSettings,
+) -> ApiResult<ReminderSettings> {
+    use crate::entities::reminder_setting as rs;
+    let txn = begin_write(db).await?;
+    let b = crate::tenancy::find::<crate::entities::bloc::Entity>(
+        &txn,
+        &crate::tenancy::Scope::of(caller),
+        bloc_id,
+        "bloc",
+    )
+    .await?;
+    let actor = crate::policy::Actor::of(&txn, caller).await?;
+    crate::policy::authorize(
+        &actor,
+        crate::policy::Resource::Bloc,
+        crate::policy::Action::Update,
+        &crate::policy::Target::default(),
+    )?;
+    if !(0..=30).contains(&body.due_soon_days) {
+        return Err(ApiError::invalid("due_soon_days", "must be from 0 to 30"));
+    }
+    let before = rs::Entity::find_by_id(b.id).one(&txn).await?;
+    let old = before
+        .as_ref()
+        .map_or(DEFAULT_DUE_SOON_DAYS, |s| s.due_soon_days);
+    match before {
+        Some(m) => {
+            let v = m.version;
+            let mut am: rs::ActiveModel = m.into();
+            am.due_soon_days = Set(body.due_soon_days);
+            am.version = Set(v + 1);
+            am.updated_at = Set(Utc::now());
+            am.update(&txn).await?;
+        }
+        None => {
+            rs::ActiveModel {
+                bloc_id: Set(b.id),
+                due_soon_days: Set(body.due_soon_days),
+                version: Set(1),
+                updated_at: Set(Utc::now()),
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    crate::audit::log_and_announce(
+        &txn,
+        caller,
+        crate::audit::Written {
+            action: "reminder_settings",
+            resource_type: "bloc",
+            resource_id: b.id,
+            bloc_id: Some(b.id),
+            before: Some(&ReminderSettings { due_soon_days: old }),
+            after: Some(&body),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(body)
+}

@@ -340,6 +340,19 @@ async fn a_mail_server_that_is_down_fails_nothing() {
     assert_eq!(tried.channel, "email");
     assert!(tried.last_error.is_some());
     assert_ne!(tried.status, "sent");
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("khoi_notification_sends{status=\"sent\"} 0"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -383,6 +396,21 @@ async fn bad_input_is_refused_and_reveals_nothing() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, vec!["endpoint", "keys.auth"]);
+
+    // The bloc's reminder days: its head sets them, 0 to 30.
+    let path = format!("/api/v1/blocs/{}/reminder-settings", d.bloc_id);
+    let put = |token: &str, n: i64| {
+        app.client
+            .put(app.url(&path))
+            .bearer_auth(token.to_string())
+            .json(&json!({"due_soon_days": n}))
+            .send()
+    };
+    assert_problem(put(&d.staff, 3).await.unwrap(), 403).await;
+    let p = assert_problem(put(&d.head, 31).await.unwrap(), 422).await;
+    assert_eq!(p["errors"][0]["field"], "due_soon_days");
+    assert_eq!(put(&d.head, 3).await.unwrap().status(), 200);
+    assert_eq!(app.get_json(&path, &d.staff).await.1["due_soon_days"], 3);
 
     // A recurrence beyond 400 a year.
     let res = app
