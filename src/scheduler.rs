@@ -10,8 +10,8 @@ use crate::{
     audit,
     db::begin_write,
     entities::{
-        meeting, meeting_attendee, notification, notification_preference as preference,
-        reminder_setting, schedule_mark, task,
+        bloc, meeting, meeting_attendee, notification, notification_preference as preference,
+        schedule_mark, task,
     },
     notifications::{
         dto::{Channel, Kind},
@@ -115,11 +115,12 @@ fn unmarked(kind: &str) -> sea_orm::sea_query::SimpleExpr {
 }
 
 async fn reminders(db: &DatabaseConnection, today: NaiveDate) -> Result<(u32, u32), DbErr> {
-    let days: HashMap<Uuid, i32> = reminder_setting::Entity::find()
+    let days: HashMap<Uuid, i32> = bloc::Entity::find()
+        .filter(bloc::Column::DueSoonDays.ne(DEFAULT_DUE_SOON_DAYS))
         .all(db)
         .await?
         .into_iter()
-        .map(|s| (s.bloc_id, s.due_soon_days))
+        .map(|b| (b.id, b.due_soon_days))
         .collect();
     let widest = days
         .values()
@@ -199,6 +200,8 @@ async fn remind(
                 "due_on": due,
                 "days": if overdue { (today - due).num_days() } else { (due - today).num_days() },
                 "assignee_id": t.assignee_id,
+                // The task's own version, unchanged: a reader of the feed keeps it.
+                "version": t.version,
             })),
         },
     )

@@ -37,7 +37,7 @@ impl MigrationTrait for Migration {
     /// - `notification_preferences`, `push_subscriptions`: a person's channels.
     /// - `schedule_marks`: one row per time-based event already made (a task's due-soon or
     ///   overdue for one deadline, a digest for one day), so catching up sends nothing twice.
-    /// - `reminder_settings`: the days before a deadline a bloc reminds.
+    /// - Blocs gain `due_soon_days`: the days before a deadline their people are reminded.
     /// - `comments`, `task_series` with `series_instances`: discussion and recurring work.
     /// - Meetings gain a status (`planned`, `held`, `cancelled`); existing ones were held.
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -173,13 +173,10 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_table(
-            Table::create()
-                .table(a("reminder_settings"))
-                .col(uuid(a("bloc_id")).primary_key())
-                .col(integer(a("due_soon_days")))
-                .col(integer(a("version")).default(1))
-                .col(timestamp_with_time_zone(a("updated_at")))
+        m.alter_table(
+            Table::alter()
+                .table(a("blocs"))
+                .add_column(integer(a("due_soon_days")).default(2))
                 .to_owned(),
         )
         .await?;
@@ -265,7 +262,6 @@ impl MigrationTrait for Migration {
             "series_instances",
             "task_series",
             "comments",
-            "reminder_settings",
             "schedule_marks",
             "push_subscriptions",
             "notification_preferences",

@@ -68,6 +68,9 @@ pub struct BlocDto {
     pub successor_id: Option<Uuid>,
     #[schema(example = json!(null))]
     pub dissolution_decision: Option<String>,
+    /// Days before a deadline the assignee is reminded that a task is due (0–30, default 2).
+    #[schema(example = 2)]
+    pub due_soon_days: i32,
     #[schema(example = 1)]
     pub version: i32,
     #[schema(example = "2016-01-25T01:30:00Z")]
@@ -90,6 +93,7 @@ impl From<bloc::Model> for BlocDto {
             dissolved_on: m.dissolved_on,
             successor_id: m.successor_id,
             dissolution_decision: m.dissolution_decision,
+            due_soon_days: m.due_soon_days,
             version: m.version,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -173,6 +177,8 @@ pub struct UpdateBloc {
     #[serde(default, deserialize_with = "validate::patch")]
     #[schema(value_type = Option<String>)]
     pub founding_decision: Option<Option<String>>,
+    /// Days before a deadline the assignee is reminded (0–30); the bloc head or the admin.
+    pub due_soon_days: Option<i32>,
 }
 
 #[derive(Clone, Debug, Deserialize, IntoParams)]

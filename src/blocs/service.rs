@@ -196,6 +196,7 @@ pub async fn create(
         dissolved_on: Set(None),
         successor_id: Set(None),
         dissolution_decision: Set(None),
+        due_soon_days: Set(crate::notifications::service::DEFAULT_DUE_SOON_DAYS),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -309,6 +310,12 @@ pub async fn update(
     }
     if let Some(f) = &body.founding_decision {
         am.founding_decision = Set(c.opt_text("founding_decision", f.as_deref(), 100));
+    }
+    if let Some(n) = body.due_soon_days {
+        if !(0..=30).contains(&n) {
+            c.add("due_soon_days", "must be from 0 to 30");
+        }
+        am.due_soon_days = Set(n);
     }
     if let Some(parent) = body.parent_id {
         policy::authorize(

@@ -4,6 +4,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019c5a10-9999-7d4b-9d6e-3f1c2b4a5d6e", "bloc_id": "019c5a00-0000-7d4b-9d6e-3f1c2b4a5d6e", "resource_type": "task", "resource_id": "019c5a0f-1111-7d4b-9d6e-3f1c2b4a5d6e", "author": {"id": "019c5a01-2222-7d4b-9d6e-3f1c2b4a5d6e", "account_id": "019c5a01-3333-7d4b-9d6e-3f1c2b4a5d6e", "full_name": "Nguyễn Thế Hòa"}, "body": "@demo.staff đề nghị đồng chí bổ sung biên bản trước thứ Sáu.", "mentions": ["019c5a01-4444-7d4b-9d6e-3f1c2b4a5d6e"], "edited": false, "retracted": false, "version": 1, "created_at": "2016-02-08T01:00:00Z", "updated_at": "2016-02-08T01:00:00Z"}))]
 pub struct CommentDto {
     pub id: Uuid,
     pub bloc_id: Uuid,

@@ -128,7 +128,7 @@ pub async fn list_on_recommendation(
     list(
         &state,
         &caller,
-        Subject::Recommendation,
+        Subject::Recommendation(path.0),
         path.1,
         q.into_inner(),
     )
@@ -148,7 +148,14 @@ pub async fn add_to_recommendation(
     path: web::Path<(Uuid, Uuid)>,
     body: Json<NewComment>,
 ) -> Created {
-    add(&state, &caller, Subject::Recommendation, path.1, body.0).await
+    add(
+        &state,
+        &caller,
+        Subject::Recommendation(path.0),
+        path.1,
+        body.0,
+    )
+    .await
 }
 
 /// Comments on a campaign, oldest first.

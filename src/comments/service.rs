@@ -29,7 +29,8 @@ pub const EDIT_WINDOW_MINUTES: i64 = 15;
 pub enum Subject {
     Task,
     Supervision,
-    Recommendation,
+    /// A recommendation, under the supervision named in its path.
+    Recommendation(Uuid),
     Campaign,
 }
 
@@ -38,7 +39,7 @@ impl Subject {
         match self {
             Subject::Task => "task",
             Subject::Supervision => "supervision",
-            Subject::Recommendation => "supervision_recommendation",
+            Subject::Recommendation(_) => "supervision_recommendation",
             Subject::Campaign => "campaign",
         }
     }
@@ -62,9 +63,12 @@ async fn subject(
             let t = tenancy::find::<supervision::Entity>(conn, &scope, id, "supervision").await?;
             (t.bloc_id, format!("{p}/supervisions/{id}"))
         }
-        Subject::Recommendation => {
+        Subject::Recommendation(supervision) => {
             let r =
                 tenancy::find::<recommendation::Entity>(conn, &scope, id, "recommendation").await?;
+            if r.supervision_id != supervision {
+                return Err(ApiError::not_found("recommendation"));
+            }
             (
                 r.bloc_id,
                 format!("{p}/supervisions/{}/recommendations/{id}", r.supervision_id),

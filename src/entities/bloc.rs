@@ -18,6 +18,8 @@ pub struct Model {
     /// The bloc its work moved to when it was dissolved.
     pub successor_id: Option<Uuid>,
     pub dissolution_decision: Option<String>,
+    /// Days before a deadline its people are reminded (due soon).
+    pub due_soon_days: i32,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -26,7 +26,6 @@ pub mod push_subscription;
 pub mod recommendation;
 pub mod recommendation_response;
 pub mod refresh_token;
-pub mod reminder_setting;
 pub mod schedule_mark;
 pub mod search_token;
 pub mod series_instance;

@@ -83,6 +83,7 @@ impl Channel {
 
 /// One item of a person's inbox.
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019c5a10-7c4e-7d4b-9d6e-3f1c2b4a5d6e", "kind": "due_soon", "title": "Còn 2 ngày đến hạn: Báo cáo kết quả vận động tháng 2", "body": "Nhiệm vụ \"Báo cáo kết quả vận động tháng 2\" đến hạn ngày 10/02/2016.", "href": "/api/v1/tasks/019c5a0f-1111-7d4b-9d6e-3f1c2b4a5d6e", "resource_type": "task", "resource_id": "019c5a0f-1111-7d4b-9d6e-3f1c2b4a5d6e", "urgent": false, "read": false, "read_at": null, "created_at": "2016-02-08T01:00:00Z"}))]
 pub struct NotificationDto {
     pub id: Uuid,
     #[schema(example = "due_soon")]
@@ -106,6 +107,7 @@ pub struct NotificationDto {
 
 /// A page of the inbox, newest first, with the count of unread items in the whole inbox.
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "019c5a10-7c4e-7d4b-9d6e-3f1c2b4a5d6e", "kind": "due_soon", "title": "Còn 2 ngày đến hạn: Báo cáo kết quả vận động tháng 2", "body": "Nhiệm vụ \"Báo cáo kết quả vận động tháng 2\" đến hạn ngày 10/02/2016.", "href": "/api/v1/tasks/019c5a0f-1111-7d4b-9d6e-3f1c2b4a5d6e", "resource_type": "task", "resource_id": "019c5a0f-1111-7d4b-9d6e-3f1c2b4a5d6e", "urgent": false, "read": false, "read_at": null, "created_at": "2016-02-08T01:00:00Z"}], "next_cursor": null, "unread_count": 1}))]
 pub struct Inbox {
     pub items: Vec<NotificationDto>,
     pub next_cursor: Option<String>,
@@ -125,6 +127,7 @@ pub struct InboxQuery {
 
 /// How many were marked read.
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"marked": 3, "unread_count": 0}))]
 pub struct MarkedRead {
     pub marked: u64,
     pub unread_count: u64,
@@ -133,6 +136,7 @@ pub struct MarkedRead {
 /// A person's channels: where email goes, which kinds travel by which channel, quiet hours and
 /// the daily digest.
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"email": "cuong.ly@haiha.vn", "effective_email": "cuong.ly@haiha.vn", "quiet_hours": true, "digest": false, "channels": {"completed": []}, "push_subscriptions": 1, "calendar": true, "version": 3}))]
 pub struct PreferencesDto {
     /// Where email goes; when empty, the email of the person's staff record.
     #[schema(example = "lan.nguyen@haiha.vn")]
@@ -172,6 +176,7 @@ pub struct UpdatePreferences {
 /// A browser's push subscription (`PushSubscription.toJSON()`).
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"endpoint": "https://fcm.googleapis.com/fcm/send/dXk…", "keys": {"p256dh": "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4", "auth": "BTBZMqHH6r4Tts7J_aSIgg"}}))]
 pub struct CreatePushSubscription {
     #[schema(example = "https://fcm.googleapis.com/fcm/send/dXk…")]
     pub endpoint: String,
@@ -192,6 +197,7 @@ pub struct PushKeys {
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019c5a10-8888-7d4b-9d6e-3f1c2b4a5d6e", "endpoint": "https://fcm.googleapis.com/fcm/send/dXk…", "created_at": "2016-02-08T01:00:00Z"}))]
 pub struct PushSubscriptionDto {
     pub id: Uuid,
     pub endpoint: String,
@@ -200,6 +206,7 @@ pub struct PushSubscriptionDto {
 
 /// The key a browser subscribes with (`applicationServerKey`).
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"application_server_key": "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4"}))]
 pub struct VapidKey {
     /// The service's VAPID public key: uncompressed P-256, base64url.
     pub application_server_key: String,
@@ -207,16 +214,8 @@ pub struct VapidKey {
 
 /// The calendar feed's address, shown once; making a new one revokes the old.
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"url": "/api/v1/calendar/kc_3q2Lr9x0aZ8m1YtWbQ4cVnK7sPfD6hJe.ics"}))]
 pub struct CalendarFeed {
     #[schema(example = "/api/v1/calendar/kc_3q2….ics")]
     pub url: String,
-}
-
-/// How many days before a deadline a bloc reminds (due soon).
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReminderSettings {
-    /// 0–30 (default 2).
-    #[schema(example = 2)]
-    pub due_soon_days: i32,
 }

@@ -21,7 +21,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(handlers::vapid_key)
         .service(handlers::new_calendar)
         .service(handlers::revoke_calendar)
-        .service(handlers::calendar)
-        .service(handlers::reminder_settings)
-        .service(handlers::set_reminder_settings);
+        .service(handlers::calendar);
 }

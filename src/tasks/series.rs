@@ -217,6 +217,7 @@ impl SeriesStatus {
 
 /// A recurring task: what each instance is (the five clears) and when instances fall.
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019c5a10-5555-7d4b-9d6e-3f1c2b4a5d6e", "bloc_id": "019c5a00-0000-7d4b-9d6e-3f1c2b4a5d6e", "title": "Báo cáo tuần của Khối", "description": "Tổng hợp kết quả công tác tuần của các tổ chức thành viên", "expected_result": "Báo cáo tuần gửi Thường trực", "lead_organisation_id": "019c5a00-6666-7d4b-9d6e-3f1c2b4a5d6e", "sub_committee_id": null, "assignee_id": "019c5a01-2222-7d4b-9d6e-3f1c2b4a5d6e", "priority": "normal", "rule": "FREQ=WEEKLY;BYDAY=MO", "due_after_days": 4, "lead_days": 7, "start_on": "2016-02-01", "until": null, "status": "active", "created_by": {"id": "019c5a01-2222-7d4b-9d6e-3f1c2b4a5d6e", "account_id": "019c5a01-3333-7d4b-9d6e-3f1c2b4a5d6e", "full_name": "Nguyễn Thế Hòa"}, "version": 1, "created_at": "2016-01-30T01:00:00Z", "updated_at": "2016-01-30T01:00:00Z"}))]
 pub struct SeriesDto {
     pub id: Uuid,
     pub bloc_id: Uuid,
@@ -238,6 +239,8 @@ pub struct SeriesDto {
     pub start_on: NaiveDate,
     pub until: Option<NaiveDate>,
     pub status: SeriesStatus,
+    /// Who set it up (instances are created as them): their staff id and full name.
+    #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
     pub version: i32,
     pub created_at: chrono::DateTime<Utc>,

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 /// Every resource type of the feed, its table, and whether its rows carry a version.
-const TABLES: [(&str, &str, bool); 22] = [
+const TABLES: [(&str, &str, bool); 24] = [
     ("account", "accounts", true),
     ("api_client", "api_clients", true),
     ("bloc", "blocs", true),
@@ -37,6 +37,8 @@ const TABLES: [(&str, &str, bool); 22] = [
     ),
     ("task", "tasks", true),
     ("task_report", "task_reports", false),
+    ("task_series", "task_series", true),
+    ("comment", "comments", true),
     ("unit", "units", true),
     ("unit_assignment", "unit_assignments", true),
     ("webhook", "webhooks", true),
@@ -476,6 +478,98 @@ async fn every_write<'a>(app: &'a TestApp, d: &Demo) -> Ledger<'a> {
         )
         .await;
     assert_eq!(s, 201, "{p}");
+
+    // A recurring task, and a person's own notification settings (no resource of the bloc
+    // moves: nothing is announced).
+    let (s, p) = ledger
+        .write(
+            "post",
+            "/api/v1/task-series",
+            "/api/v1/task-series",
+            &json!({"title": "Báo cáo tháng", "description": "Tổng hợp công tác tháng", "expected_result": "Báo cáo tháng gửi Thường trực",
+                    "lead_organisation_id": own["organisation"], "assignee_id": own["staff"],
+                    "rule": "FREQ=MONTHLY;BYMONTHDAY=-1", "start_on": "2099-01-31"}),
+            h,
+        )
+        .await;
+    assert_eq!(s, 201, "{p}");
+    let (s, _) = ledger
+        .write(
+            "patch",
+            "/api/v1/me/notification-preferences",
+            "/api/v1/me/notification-preferences",
+            &json!({"quiet_hours": false, "digest": true}),
+            &staff,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, sub) = ledger
+        .write(
+            "post",
+            "/api/v1/me/push-subscriptions",
+            "/api/v1/me/push-subscriptions",
+            &json!({"endpoint": "http://127.0.0.1:9/push/ledger",
+                    "keys": {"p256dh": "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4", "auth": "BTBZMqHH6r4Tts7J_aSIgg"}}),
+            &staff,
+        )
+        .await;
+    assert_eq!(s, 201, "{sub}");
+    let sub = sub["id"].as_str().unwrap().to_string();
+    let (s, _) = ledger
+        .write(
+            "delete",
+            "/api/v1/me/push-subscriptions/{id}",
+            &format!("/api/v1/me/push-subscriptions/{sub}"),
+            &Value::Null,
+            &staff,
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (s, _) = ledger
+        .write(
+            "put",
+            "/api/v1/me/calendar",
+            "/api/v1/me/calendar",
+            &Value::Null,
+            &staff,
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (s, _) = ledger
+        .write(
+            "delete",
+            "/api/v1/me/calendar",
+            "/api/v1/me/calendar",
+            &Value::Null,
+            &staff,
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (_, inbox) = app.get_json("/api/v1/me/notifications", &staff).await;
+    let n = inbox["items"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{inbox}"))
+        .to_string();
+    let (s, _) = ledger
+        .write(
+            "post",
+            "/api/v1/me/notifications/{id}/read",
+            &format!("/api/v1/me/notifications/{n}/read"),
+            &Value::Null,
+            &staff,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = ledger
+        .write(
+            "post",
+            "/api/v1/me/notifications/read-all",
+            "/api/v1/me/notifications/read-all",
+            &Value::Null,
+            &staff,
+        )
+        .await;
+    assert_eq!(s, 200);
 
     // The account's own password.
     ledger

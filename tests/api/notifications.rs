@@ -398,19 +398,59 @@ async fn bad_input_is_refused_and_reveals_nothing() {
     assert_eq!(fields, vec!["endpoint", "keys.auth"]);
 
     // The bloc's reminder days: its head sets them, 0 to 30.
-    let path = format!("/api/v1/blocs/{}/reminder-settings", d.bloc_id);
-    let put = |token: &str, n: i64| {
-        app.client
-            .put(app.url(&path))
-            .bearer_auth(token.to_string())
-            .json(&json!({"due_soon_days": n}))
-            .send()
-    };
-    assert_problem(put(&d.staff, 3).await.unwrap(), 403).await;
-    let p = assert_problem(put(&d.head, 31).await.unwrap(), 422).await;
+    let path = format!("/api/v1/blocs/{}", d.bloc_id);
+    assert_problem(
+        app.patch_json(&path, &json!({"due_soon_days": 3}), &d.staff, None)
+            .await,
+        403,
+    )
+    .await;
+    let p = assert_problem(
+        app.patch_json(&path, &json!({"due_soon_days": 31}), &d.head, None)
+            .await,
+        422,
+    )
+    .await;
     assert_eq!(p["errors"][0]["field"], "due_soon_days");
-    assert_eq!(put(&d.head, 3).await.unwrap().status(), 200);
+    assert_eq!(
+        app.patch_json(&path, &json!({"due_soon_days": 3}), &d.head, None)
+            .await
+            .status(),
+        200
+    );
     assert_eq!(app.get_json(&path, &d.staff).await.1["due_soon_days"], 3);
+
+    // One's inbox and subscriptions are one's own: another person's ids are not found.
+    let mine = inbox(&app, &d.staff).await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app
+        .post_json(
+            &format!("/api/v1/me/notifications/{mine}/read"),
+            &Value::Null,
+            Some(&d.deputy),
+        )
+        .await;
+    assert_problem(res, 404).await;
+    let res = subscribe(&app, &d.staff, &push, "cuong").await;
+    let sub = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/v1/me/push-subscriptions/{sub}")))
+        .bearer_auth(&d.deputy)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 404).await;
+    assert_eq!(
+        inbox(&app, &d.staff).await["unread_count"],
+        1,
+        "still unread"
+    );
 
     // A recurrence beyond 400 a year.
     let res = app

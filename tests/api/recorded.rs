@@ -435,6 +435,32 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
         0,
     )
     .await;
+    once(
+        &mut seen,
+        &app,
+        a,
+        "comment",
+        post(
+            &format!("/api/v1/tasks/{m}/comments"),
+            h,
+            json!({"body": "@demo.staff đề nghị gửi số liệu trước thứ Sáu."}),
+        ),
+        0,
+    )
+    .await;
+    once(
+        &mut seen,
+        &app,
+        a,
+        "task series",
+        post(
+            "/api/v1/task-series",
+            h,
+            json!({"title": "Báo cáo tuần", "description": "Tổng hợp công tác tuần", "expected_result": "Báo cáo tuần gửi Thường trực", "lead_organisation_id": org["id"], "assignee_id": cuong, "rule": "FREQ=WEEKLY;BYDAY=MO", "start_on": "2099-01-05"}),
+        ),
+        0,
+    )
+    .await;
     // Every resource type that announces its changes has been written here once.
     let all: BTreeSet<String> = khoi::webhooks::service::RESOURCE_TYPES
         .iter()

@@ -156,6 +156,32 @@ pub(crate) fn path_writes(own: &HashMap<&str, String>) -> Vec<(&'static str, &'s
         ),
         ("patch", "/api/v1/units/{id}", json!({"households": 2432})),
         ("patch", "/api/v1/webhooks/{id}", json!({"active": true})),
+        (
+            "post",
+            "/api/v1/tasks/{id}/comments",
+            json!({"body": "Đề nghị bổ sung biên bản họp thôn."}),
+        ),
+        (
+            "post",
+            "/api/v1/supervisions/{id}/comments",
+            json!({"body": "Đoàn giám sát thống nhất lịch làm việc."}),
+        ),
+        (
+            "post",
+            "/api/v1/supervisions/{id}/recommendations/{recommendation_id}/comments",
+            json!({"body": "Đã nhắc UBND xã trả lời kiến nghị."}),
+        ),
+        (
+            "post",
+            "/api/v1/campaigns/{id}/comments",
+            json!({"body": "Số liệu quý I đã đủ các xã."}),
+        ),
+        (
+            "patch",
+            "/api/v1/comments/{id}",
+            json!({"body": "Đề nghị bổ sung biên bản trước thứ Sáu."}),
+        ),
+        ("patch", "/api/v1/task-series/{id}", json!({"lead_days": 5})),
         ("post", "/api/v1/webhooks/{id}/ping", Value::Null),
         ("post", "/api/v1/webhooks/{id}/secret", Value::Null),
     ]
@@ -192,6 +218,8 @@ async fn every_write_on_another_blocs_ids_is_404_with_a_valid_body() {
                 && !p.ends_with("/dissolution")
                 // An import's path names a kind of thing, not an object.
                 && !p.starts_with("/api/v1/imports")
+                // One's own inbox and subscriptions: of a person, not a bloc (`notifications`).
+                && !p.starts_with("/api/v1/me/")
         })
         .map(|(m, p, _)| (m, p))
         .collect();
@@ -635,6 +663,24 @@ pub(crate) fn reference_writes(own: &HashMap<&str, String>, n: usize) -> Vec<Ref
             body: json!({"action": "mark_duplicate", "duplicate_of": o("task"), "reason": "Trùng với nhiệm vụ đã giao"}),
             id: None,
             refs: &[("duplicate_of", "task")],
+        },
+        RefCase {
+            method: "post",
+            path: "/api/v1/task-series",
+            body: json!({"title": format!("Báo cáo tuần số {n}"), "description": "Tổng hợp công tác tuần", "expected_result": "Báo cáo tuần gửi Thường trực", "lead_organisation_id": o("organisation"), "sub_committee_id": o("sub_committee"), "assignee_id": o("staff"), "rule": "FREQ=WEEKLY;BYDAY=MO", "start_on": "2099-01-05"}),
+            id: None,
+            refs: &[
+                ("lead_organisation_id", "organisation"),
+                ("sub_committee_id", "sub_committee"),
+                ("assignee_id", "staff"),
+            ],
+        },
+        RefCase {
+            method: "patch",
+            path: "/api/v1/task-series/{id}",
+            body: json!({"assignee_id": o("staff2")}),
+            id: None,
+            refs: &[("assignee_id", "staff")],
         },
         RefCase {
             method: "post",
