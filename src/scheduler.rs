@@ -10,8 +10,9 @@ use crate::{
     audit,
     db::begin_write,
     entities::{
-        bloc, meeting, meeting_attendee, notification, notification_preference as preference,
-        schedule_mark, task,
+        bloc, campaign_target, meeting, meeting_attendee, notification,
+        notification_preference as preference, recommendation, schedule_mark, task, unit,
+        unit_assignment,
     },
     notifications::{
         dto::{Channel, Kind},
@@ -20,7 +21,7 @@ use crate::{
     state::AppState,
 };
 use actix_web::web;
-use chrono::{Duration, NaiveDate, Timelike, Utc};
+use chrono::{Datelike, Duration, NaiveDate, Timelike, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -41,6 +42,8 @@ const BATCH: u64 = 500;
 pub struct Pass {
     pub due_soon: u32,
     pub overdue: u32,
+    pub recommendations: u32,
+    pub figures: u32,
     pub meetings: u32,
     pub digests: u32,
     pub instances: u32,
@@ -69,6 +72,8 @@ pub async fn pass(db: &DatabaseConnection) -> Result<Pass, DbErr> {
     let (soon, late) = reminders(db, today).await?;
     p.due_soon = soon;
     p.overdue = late;
+    p.recommendations = recommendation_reminders(db, today).await?;
+    p.figures = missing_figures(db, today).await?;
     p.meetings = meetings_tomorrow(db, today).await?;
     p.digests = digests(db, today).await?;
     p.instances = crate::tasks::series::materialise(db, today).await?;
@@ -217,6 +222,166 @@ async fn remind(
             Ok(false)
         }
     }
+}
+
+/// Recommendations still waiting on their addressee (open or accepted, not implemented) that
+/// fall due within the bloc's reminder days, or are past due: reminded once per deadline.
+async fn recommendation_reminders(db: &DatabaseConnection, today: NaiveDate) -> Result<u32, DbErr> {
+    let days: HashMap<Uuid, i32> = bloc::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b.due_soon_days))
+        .collect();
+    let widest = days
+        .values()
+        .copied()
+        .chain([DEFAULT_DUE_SOON_DAYS])
+        .max()
+        .unwrap_or(2);
+    let unmarked = |kind: &str| {
+        Expr::cust(format!(
+            "NOT EXISTS (SELECT 1 FROM schedule_marks m WHERE m.kind = '{kind}' AND m.subject_id = supervision_recommendations.id AND m.on_date = supervision_recommendations.due_on)"
+        ))
+    };
+    let rows = recommendation::Entity::find()
+        .filter(recommendation::Column::Status.is_in(["open", "accepted"]))
+        .filter(recommendation::Column::DueOn.lte(today + Duration::days(widest as i64)))
+        .filter(
+            sea_orm::Condition::any()
+                .add(
+                    sea_orm::Condition::all()
+                        .add(recommendation::Column::DueOn.gte(today))
+                        .add(unmarked("recommendation.due_soon")),
+                )
+                .add(
+                    sea_orm::Condition::all()
+                        .add(recommendation::Column::DueOn.lt(today))
+                        .add(unmarked("recommendation.overdue")),
+                ),
+        )
+        .limit(BATCH)
+        .all(db)
+        .await?;
+    let mut n = 0;
+    for r in rows {
+        let Some(due) = r.due_on else { continue };
+        let overdue = due < today;
+        let window = days
+            .get(&r.bloc_id)
+            .copied()
+            .unwrap_or(DEFAULT_DUE_SOON_DAYS);
+        if !overdue && (due - today).num_days() > window as i64 {
+            continue;
+        }
+        let kind = if overdue {
+            "recommendation.overdue"
+        } else {
+            "recommendation.due_soon"
+        };
+        let txn = begin_write(db).await?;
+        if !claim(&txn, kind, r.id, due).await? {
+            continue;
+        }
+        emit::recommendation_reminder(&txn, &r, today, overdue).await?;
+        txn.commit().await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// From this day of the month a unit that has not reported is reminded.
+pub const FIGURES_DUE_FROM_DAY: u32 = 25;
+
+/// A unit that reported a figure of a target last month and none yet this month: from the 25th,
+/// the people covering it (active unit assignments) are told, once per unit, target and month.
+/// Only covered units are read, so a unit nobody covers is not marked before someone does.
+async fn missing_figures(db: &DatabaseConnection, today: NaiveDate) -> Result<u32, DbErr> {
+    if today.day() < FIGURES_DUE_FROM_DAY {
+        return Ok(0);
+    }
+    let month = today.with_day(1).unwrap_or(today);
+    let last_month = (month - Duration::days(1)).with_day(1).unwrap_or(month);
+    // Dates are made here, never input.
+    let sql = format!(
+        "SELECT DISTINCT m.unit_id, m.target_id FROM campaign_measurements m \
+         JOIN campaign_targets t ON t.id = m.target_id \
+         JOIN unit_assignments ua ON ua.unit_id = m.unit_id AND ua.start_on <= '{today}' \
+             AND (ua.end_on IS NULL OR ua.end_on >= '{today}') \
+         WHERE m.as_of >= '{last_month}' AND m.as_of < '{month}' AND m.superseded_by IS NULL \
+         AND t.deadline >= '{month}' \
+         AND NOT EXISTS (SELECT 1 FROM campaign_measurements x WHERE x.target_id = m.target_id \
+             AND x.unit_id = m.unit_id AND x.as_of >= '{month}') \
+         LIMIT {BATCH}"
+    );
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql,
+        ))
+        .await?;
+    let mut n = 0;
+    for r in rows {
+        let unit: Uuid = r.try_get_by_index(0)?;
+        let target: Uuid = r.try_get_by_index(1)?;
+        // One mark per (unit, target) pair and month.
+        let pair = Uuid::from_u128(unit.as_u128() ^ target.as_u128());
+        let txn = begin_write(db).await?;
+        if !claim(&txn, "figure.missing", pair, month).await? {
+            continue;
+        }
+        let (Some(u), Some(t)) = (
+            unit::Entity::find_by_id(unit).one(&txn).await?,
+            campaign_target::Entity::find_by_id(target)
+                .one(&txn)
+                .await?,
+        ) else {
+            txn.commit().await?;
+            continue;
+        };
+        let staff: Vec<Uuid> = unit_assignment::Entity::find()
+            .filter(unit_assignment::Column::UnitId.eq(unit))
+            .filter(unit_assignment::Column::StartOn.lte(today))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(unit_assignment::Column::EndOn.is_null())
+                    .add(unit_assignment::Column::EndOn.gte(today)),
+            )
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|a| a.staff_id)
+            .collect();
+        let to = emit::accounts_of_staff(&txn, &staff).await?;
+        emit::to_accounts(
+            &txn,
+            &to,
+            None,
+            &emit::Note {
+                kind: Kind::FigureMissing,
+                title: format!(
+                    "{} chưa báo cáo số liệu tháng {}",
+                    u.name,
+                    month.format("%m/%Y")
+                ),
+                body: format!("Chỉ tiêu \"{}\": chưa có số liệu tháng này.", t.indicator),
+                href: Some(format!(
+                    "{}/campaigns/{}/targets/{}",
+                    crate::state::API_PREFIX,
+                    t.campaign_id,
+                    t.id
+                )),
+                resource: Some(("campaign_target", t.id)),
+                bloc_id: Some(t.bloc_id),
+                urgent: false,
+                once: Some(format!("figure.missing:{unit}:{target}:{month}")),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// The eve of a planned meeting: its attendees are told, once.

@@ -163,6 +163,10 @@ pub async fn send(
         }
         .insert(&txn)
         .await?;
+        if let Some(child) = m.to_bloc_id {
+            crate::notifications::emit::directive_sent(&txn, caller.account_id, &d, &m, child)
+                .await?;
+        }
         let dto = to_dto(m);
         audit::log_and_announce(
             &txn,

@@ -22,6 +22,15 @@ pub enum Kind {
     DueSoon,
     /// A task you carry or answer for is past its deadline.
     Overdue,
+    /// A directive sent down to your bloc waits for its acknowledgement.
+    DirectiveWaiting,
+    /// A recommendation of your bloc's supervision waits on its addressee and is due soon.
+    RecommendationDueSoon,
+    /// A recommendation of your bloc's supervision is past its deadline, unsettled.
+    RecommendationOverdue,
+    /// A unit you cover has not reported this month's figure of a target it reported last
+    /// month.
+    FigureMissing,
     /// Someone mentioned you in a comment.
     Mentioned,
     /// You are invited to a planned meeting.
@@ -31,7 +40,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Assigned,
         Kind::Returned,
         Kind::ReassignedAway,
@@ -39,6 +48,10 @@ impl Kind {
         Kind::Completed,
         Kind::DueSoon,
         Kind::Overdue,
+        Kind::DirectiveWaiting,
+        Kind::RecommendationDueSoon,
+        Kind::RecommendationOverdue,
+        Kind::FigureMissing,
         Kind::Mentioned,
         Kind::MeetingInvited,
         Kind::MeetingTomorrow,
@@ -53,6 +66,10 @@ impl Kind {
             Kind::Completed => "completed",
             Kind::DueSoon => "due_soon",
             Kind::Overdue => "overdue",
+            Kind::DirectiveWaiting => "directive_waiting",
+            Kind::RecommendationDueSoon => "recommendation_due_soon",
+            Kind::RecommendationOverdue => "recommendation_overdue",
+            Kind::FigureMissing => "figure_missing",
             Kind::Mentioned => "mentioned",
             Kind::MeetingInvited => "meeting_invited",
             Kind::MeetingTomorrow => "meeting_tomorrow",

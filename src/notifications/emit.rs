@@ -4,7 +4,10 @@
 use super::dto::Kind;
 use crate::{
     auth::Role,
-    entities::{account, notification, organisation, sub_committee, task},
+    entities::{
+        account, directive, directive_dispatch, notification, organisation, recommendation,
+        sub_committee, supervision, task,
+    },
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
@@ -286,5 +289,97 @@ pub async fn task_reminder(
     let mut note = task_note(kind, t, title, body);
     note.once = Some(format!("{}:{}:{due}", kind.as_str(), t.id));
     let to = accounts_of_staff(conn, &staff).await?;
+    to_accounts(conn, &to, None, &note).await
+}
+
+/// A directive sent down to a child bloc: its heads are asked to acknowledge it.
+pub async fn directive_sent(
+    conn: &impl ConnectionTrait,
+    actor: Uuid,
+    d: &directive::Model,
+    dispatch: &directive_dispatch::Model,
+    child: Uuid,
+) -> Result<(), DbErr> {
+    let to = bloc_heads(conn, child).await?;
+    let note = Note {
+        kind: Kind::DirectiveWaiting,
+        title: format!("Văn bản chờ tiếp nhận: {} {}", d.number, d.title),
+        body: dispatch
+            .due_on
+            .map(|due| format!("Đề nghị tiếp nhận và báo cáo trước ngày {}.", vn_date(due)))
+            .unwrap_or_else(|| "Đề nghị tiếp nhận và báo cáo kết quả thực hiện.".into()),
+        href: Some(format!(
+            "{}/directives/{}/dispatches/{}",
+            crate::state::API_PREFIX,
+            d.id,
+            dispatch.id
+        )),
+        resource: Some(("directive_dispatch", dispatch.id)),
+        bloc_id: Some(child),
+        urgent: false,
+        once: None,
+    };
+    to_accounts(conn, &to, Some(actor), &note).await?;
+    Ok(())
+}
+
+/// The due-soon or overdue reminder of an unsettled recommendation: the bloc's heads and those
+/// who run its supervision follow it up with the addressee. Once per person, recommendation and
+/// deadline.
+pub async fn recommendation_reminder(
+    conn: &impl ConnectionTrait,
+    r: &recommendation::Model,
+    today: NaiveDate,
+    overdue: bool,
+) -> Result<u32, DbErr> {
+    let Some(due) = r.due_on else {
+        return Ok(0);
+    };
+    let mut to = bloc_heads(conn, r.bloc_id).await?;
+    if let Some(s) = supervision::Entity::find_by_id(r.supervision_id)
+        .one(conn)
+        .await?
+    {
+        let mut staff = Vec::new();
+        if let Some(sc) = s.sub_committee_id
+            && let Some(sc) = sub_committee::Entity::find_by_id(sc).one(conn).await?
+        {
+            staff.extend(sc.head_staff_id);
+        }
+        if let Some(o) = s.lead_organisation_id
+            && let Some(o) = organisation::Entity::find_by_id(o).one(conn).await?
+        {
+            staff.extend(o.head_staff_id);
+        }
+        to.extend(accounts_of_staff(conn, &staff).await?);
+    }
+    let short: String = r.text.chars().take(120).collect();
+    let (kind, title) = if overdue {
+        (
+            Kind::RecommendationOverdue,
+            format!("Kiến nghị quá hạn trả lời: {short}"),
+        )
+    } else {
+        (
+            Kind::RecommendationDueSoon,
+            format!("Kiến nghị sắp đến hạn trả lời: {short}"),
+        )
+    };
+    let note = Note {
+        kind,
+        title,
+        body: format!("Gửi {}; hạn {}.", r.addressee, vn_date(due)),
+        href: Some(format!(
+            "{}/supervisions/{}/recommendations/{}",
+            crate::state::API_PREFIX,
+            r.supervision_id,
+            r.id
+        )),
+        resource: Some(("supervision_recommendation", r.id)),
+        bloc_id: Some(r.bloc_id),
+        urgent: false,
+        once: Some(format!("{}:{}:{due}", kind.as_str(), r.id)),
+    };
+    let _ = today;
     to_accounts(conn, &to, None, &note).await
 }

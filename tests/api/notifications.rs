@@ -617,3 +617,190 @@ async fn a_dead_push_subscription_is_removed_and_a_planned_meeting_invites() {
         .await;
     assert_problem(res, 409).await;
 }
+
+/// A directive sent down waits on the child bloc's head; an unsettled recommendation is
+/// followed up before and after its deadline by the bloc head and the supervision's leaders.
+#[tokio::test]
+async fn directives_sent_down_and_recommendations_due_are_followed_up() {
+    let app = spawn_app_with(|c| {
+        c.fixed_today = Some(day("2016-02-08"));
+        c.notifications.scheduler = true;
+        c.notifications.scheduler_interval = Duration::from_millis(200);
+    })
+    .await;
+    let d = app.seed_demo().await;
+    let res = app
+        .post_json(
+            "/api/v1/blocs",
+            &json!({"name": "Khối xã Quảng Long", "level": "commune", "parent_id": d.bloc_id,
+                    "head": {"full_name": "Vi Thị Hạnh", "username": "quanglong.head", "password": crate::helpers::DEMO_PASSWORD}}),
+            Some(&d.admin),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let child: Value = res.json().await.unwrap();
+    let child_id = child["id"]
+        .as_str()
+        .or(child["bloc"]["id"].as_str())
+        .unwrap()
+        .to_string();
+    let child_head = app
+        .first_sign_in("quanglong.head", crate::helpers::DEMO_PASSWORD)
+        .await
+        .access;
+    let directive = id_of(&app, "/api/v1/directives?q=292", &d.head).await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/directives/{directive}/dispatches"),
+            &json!({"bloc_ids": [child_id], "sent_on": "2016-02-08", "due_on": "2016-02-20"}),
+            Some(&d.head),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let b = inbox(&app, &child_head).await;
+    assert_eq!(b["items"][0]["kind"], "directive_waiting", "{b}");
+    assert!(
+        b["items"][0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("20/02/2016")
+    );
+
+    let res = app
+        .post_json(
+            "/api/v1/supervisions",
+            &json!({"kind": "supervision", "title": "Giám sát thực hiện quy chế dân chủ ở cơ sở",
+                    "subject": "UBND xã Quảng Long", "planned_start_on": "2016-02-01", "planned_end_on": "2016-02-05"}),
+            Some(&d.deputy),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let sup = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app
+        .patch_json(
+            &format!("/api/v1/supervisions/{sup}"),
+            &json!({"status": "in_progress"}),
+            &d.deputy,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let res = app
+        .post_json(
+            &format!("/api/v1/supervisions/{sup}/recommendations"),
+            &json!({"text": "Công khai danh sách hộ nghèo tại nhà văn hóa thôn.", "addressee": "UBND xã Quảng Long", "due_on": "2016-02-09"}),
+            Some(&d.deputy),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let rec = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for token in [&d.head, &d.deputy] {
+        eventually(20, async || {
+            (kinds_about(&inbox(&app, token).await, "recommendation_due_soon", &rec) == 1)
+                .then_some(())
+        })
+        .await
+        .expect("told the recommendation is due soon");
+    }
+    let later = app
+        .another_instance(|c| c.fixed_today = Some(day("2016-02-10")))
+        .await;
+    for token in [&d.head, &d.deputy] {
+        eventually(20, async || {
+            (kinds_about(&inbox(&later, token).await, "recommendation_overdue", &rec) == 1)
+                .then_some(())
+        })
+        .await
+        .expect("told the recommendation is overdue");
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        kinds_about(
+            &inbox(&later, &d.head).await,
+            "recommendation_overdue",
+            &rec
+        ),
+        1,
+        "once"
+    );
+    assert_eq!(
+        kinds_about(
+            &inbox(&later, &d.staff).await,
+            "recommendation_overdue",
+            &rec
+        ),
+        0,
+        "not staff"
+    );
+}
+
+/// From the 25th, the person covering a unit that reported last month and not yet this month
+/// is told, once.
+#[tokio::test]
+async fn a_unit_without_this_months_figure_is_followed_up() {
+    let app = spawn_app_with(|c| {
+        c.fixed_today = Some(day("2016-02-25"));
+        c.notifications.scheduler = true;
+        c.notifications.scheduler_interval = Duration::from_millis(200);
+    })
+    .await;
+    let d = app.seed_demo().await;
+    let i = ids(&app, &d).await;
+    let ok = async |path: &str, body: Value| {
+        let res = app.post_json(path, &body, Some(&d.head)).await;
+        let status = res.status();
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(status, 201, "{path}: {v}");
+        v["id"].as_str().unwrap().to_string()
+    };
+    let campaign = ok("/api/v1/campaigns", json!({"name": "Vận động xây dựng nhà văn hóa thôn", "kind": "drive",
+        "lead_organisation_id": i.mttq, "participating_organisation_ids": [], "start_on": "2016-01-01", "end_on": "2016-12-31"})).await;
+    let target = ok(
+        &format!("/api/v1/campaigns/{campaign}/targets"),
+        json!({"indicator": "Số nhà văn hóa được sửa chữa",
+        "measure": "count", "aggregation": "sum", "target_value": 12, "due_on": "2016-12-31"}),
+    )
+    .await;
+    let (_, units) = app.get_json("/api/v1/units", &d.head).await;
+    let (unit, name) = (
+        units["items"][0]["id"].as_str().unwrap().to_string(),
+        units["items"][0]["name"].as_str().unwrap().to_string(),
+    );
+    ok(
+        &format!("/api/v1/campaigns/{campaign}/targets/{target}/measurements"),
+        json!({"unit_id": unit, "measured_on": "2016-01-31",
+        "value": 2, "source": "Báo cáo của thôn"}),
+    )
+    .await;
+    ok("/api/v1/unit-assignments", json!({"staff_id": i.cuong, "unit_id": unit, "purpose": "election_monitoring", "start_on": "2016-01-01"})).await;
+    let got = eventually(20, async || {
+        let b = inbox(&app, &d.staff).await;
+        b["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["kind"] == "figure_missing" && n["resource_id"] == target.as_str())
+            .cloned()
+    })
+    .await
+    .expect("the covering person is told");
+    assert_eq!(
+        got["title"],
+        format!("{name} chưa báo cáo số liệu tháng 02/2016")
+    );
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let b = inbox(&app, &d.staff).await;
+    let n = b["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "figure_missing" && n["resource_id"] == target.as_str())
+        .count();
+    assert_eq!(n, 1, "once");
+}
