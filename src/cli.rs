@@ -45,6 +45,9 @@ pub enum Command {
     },
     /// Exit 0 when the service on KHOI_BIND answers /ready (the container's health check).
     Healthcheck,
+    /// Run one scheduler pass now (reminders, digests, recurring tasks) and print what it made
+    /// and how long it took: safe beside running instances, each event is made once.
+    Remind,
     /// Create a sign-in account; the password is read from the first line of standard input.
     CreateUser {
         #[arg(long)]
@@ -105,6 +108,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if !ok {
                 anyhow::bail!("{url} did not answer 200");
             }
+        }
+        Command::Remind => {
+            let conn = db::connect(&config).await?;
+            crate::provinces::service::migrate(&conn)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot apply migrations: {e}"))?;
+            let started = std::time::Instant::now();
+            let pass = crate::clock::FIXED_TODAY
+                .scope(config.fixed_today, crate::scheduler::pass(&conn))
+                .await?;
+            println!(
+                "due soon {}, overdue {}, recommendations {}, figures {}, meetings {}, digests {}, recurring tasks {} in {} ms",
+                pass.due_soon,
+                pass.overdue,
+                pass.recommendations,
+                pass.figures,
+                pass.meetings,
+                pass.digests,
+                pass.instances,
+                started.elapsed().as_millis()
+            );
+            db::close(&conn).await;
         }
         Command::Backup { path } => {
             if !config.is_sqlite() {

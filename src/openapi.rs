@@ -51,6 +51,8 @@ and `errors: [{field, message}]` on validation problems. Every response carries 
         (name = "changes", description = "The change feed: every committed write in commit order, to stay in sync without re-reading"),
         (name = "clients", description = "API clients: service accounts for machines such as the provincial portal (admin); tokens from POST /auth/token"),
         (name = "webhooks", description = "Signed deliveries of the change feed to a receiver's URL (Standard Webhooks signatures), retried with backoff, with a delivery log (bloc head and admin)"),
+        (name = "notifications", description = "A person's inbox, their channels (email, Web Push, quiet hours, daily digest), push subscriptions and calendar feed"),
+        (name = "comments", description = "Discussion on tasks, recommendations, supervisions and campaigns, with @mentions; edited within 15 minutes, retracted, never deleted"),
         (name = "audit", description = "Who changed what (bloc head and admin)"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),

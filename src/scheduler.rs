@@ -49,6 +49,14 @@ pub struct Pass {
     pub instances: u32,
 }
 
+impl Pass {
+    /// Whether some kind filled its batch, so that more may be waiting.
+    pub fn full(&self) -> bool {
+        let b = BATCH as u32;
+        self.due_soon >= b || self.overdue >= b || self.recommendations >= b || self.figures >= b
+    }
+}
+
 pub async fn run(state: web::Data<AppState>) {
     let fixed = state.config.fixed_today;
     let every = state.config.notifications.scheduler_interval;
@@ -57,6 +65,11 @@ pub async fn run(state: web::Data<AppState>) {
             .scope(fixed, pass(&state.db))
             .await
         {
+            // A full batch: more is due (a backlog after downtime); go on at once.
+            Ok(p) if p.full() => {
+                tracing::info!(?p, "scheduler pass (more is due)");
+                continue;
+            }
             Ok(p) if p != Pass::default() => tracing::info!(?p, "scheduler pass"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "scheduler pass failed; the next one goes on"),
@@ -119,7 +132,8 @@ fn unmarked(kind: &str) -> sea_orm::sea_query::SimpleExpr {
     ))
 }
 
-async fn reminders(db: &DatabaseConnection, today: NaiveDate) -> Result<(u32, u32), DbErr> {
+/// Each bloc's reminder days where it changed them, and the widest of all.
+async fn reminder_days(db: &DatabaseConnection) -> Result<(HashMap<Uuid, i32>, i32), DbErr> {
     let days: HashMap<Uuid, i32> = bloc::Entity::find()
         .filter(bloc::Column::DueSoonDays.ne(DEFAULT_DUE_SOON_DAYS))
         .all(db)
@@ -132,7 +146,12 @@ async fn reminders(db: &DatabaseConnection, today: NaiveDate) -> Result<(u32, u3
         .copied()
         .chain([DEFAULT_DUE_SOON_DAYS])
         .max()
-        .unwrap_or(2);
+        .unwrap_or(DEFAULT_DUE_SOON_DAYS);
+    Ok((days, widest))
+}
+
+async fn reminders(db: &DatabaseConnection, today: NaiveDate) -> Result<(u32, u32), DbErr> {
+    let (days, widest) = reminder_days(db).await?;
     let soon = task::Entity::find()
         .filter(task::Column::Status.is_in(ACTIVE))
         .filter(task::Column::DueDate.gte(today))
@@ -227,18 +246,7 @@ async fn remind(
 /// Recommendations still waiting on their addressee (open or accepted, not implemented) that
 /// fall due within the bloc's reminder days, or are past due: reminded once per deadline.
 async fn recommendation_reminders(db: &DatabaseConnection, today: NaiveDate) -> Result<u32, DbErr> {
-    let days: HashMap<Uuid, i32> = bloc::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|b| (b.id, b.due_soon_days))
-        .collect();
-    let widest = days
-        .values()
-        .copied()
-        .chain([DEFAULT_DUE_SOON_DAYS])
-        .max()
-        .unwrap_or(2);
+    let (days, widest) = reminder_days(db).await?;
     let unmarked = |kind: &str| {
         Expr::cust(format!(
             "NOT EXISTS (SELECT 1 FROM schedule_marks m WHERE m.kind = '{kind}' AND m.subject_id = supervision_recommendations.id AND m.on_date = supervision_recommendations.due_on)"

@@ -13,6 +13,16 @@ fn day(s: &str) -> chrono::NaiveDate {
     s.parse().unwrap()
 }
 
+/// The service on `today`, its scheduler passing every 200 ms.
+async fn scheduled_on(today: &str) -> TestApp {
+    spawn_app_with(|c| {
+        c.fixed_today = Some(day(today));
+        c.notifications.scheduler = true;
+        c.notifications.scheduler_interval = Duration::from_millis(200);
+    })
+    .await
+}
+
 async fn id_of(app: &TestApp, path: &str, token: &str) -> String {
     app.first_id(path, token).await
 }
@@ -622,12 +632,7 @@ async fn a_dead_push_subscription_is_removed_and_a_planned_meeting_invites() {
 /// followed up before and after its deadline by the bloc head and the supervision's leaders.
 #[tokio::test]
 async fn directives_sent_down_and_recommendations_due_are_followed_up() {
-    let app = spawn_app_with(|c| {
-        c.fixed_today = Some(day("2016-02-08"));
-        c.notifications.scheduler = true;
-        c.notifications.scheduler_interval = Duration::from_millis(200);
-    })
-    .await;
+    let app = scheduled_on("2016-02-08").await;
     let d = app.seed_demo().await;
     let res = app
         .post_json(
@@ -744,12 +749,7 @@ async fn directives_sent_down_and_recommendations_due_are_followed_up() {
 /// is told, once.
 #[tokio::test]
 async fn a_unit_without_this_months_figure_is_followed_up() {
-    let app = spawn_app_with(|c| {
-        c.fixed_today = Some(day("2016-02-25"));
-        c.notifications.scheduler = true;
-        c.notifications.scheduler_interval = Duration::from_millis(200);
-    })
-    .await;
+    let app = scheduled_on("2016-02-25").await;
     let d = app.seed_demo().await;
     let i = ids(&app, &d).await;
     let ok = async |path: &str, body: Value| {
