@@ -33,6 +33,7 @@ impl Application {
     /// Connects, migrates, ensures the first admin, binds; does not serve until `run`.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let secret = resolve_jwt_secret(&config)?;
+        let vapid = resolve_vapid(&config)?;
         let db = db::connect(&config).await?;
         crate::provinces::service::migrate(&db)
             .await
@@ -57,7 +58,6 @@ impl Application {
             crate::auth::password::dummy_hash();
         })
         .await?;
-        let vapid = resolve_vapid(&config)?;
         let state = web::Data::new(AppState {
             db,
             keys,

@@ -236,3 +236,37 @@ pub struct CalendarFeed {
     #[schema(example = "/api/v1/calendar/kc_3q2….ics")]
     pub url: String,
 }
+
+/// One email or push made for the person, as a webhook delivery is logged.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019c5a10-aaaa-7d4b-9d6e-3f1c2b4a5d6e", "notification_id": "019c5a10-7c4e-7d4b-9d6e-3f1c2b4a5d6e", "channel": "email", "target": "cuong.ly@haiha.vn", "status": "sent", "attempts": 1, "next_attempt_at": "2016-02-08T01:00:00Z", "last_status_code": null, "last_error": null, "delivered_at": "2016-02-08T01:00:01Z", "created_at": "2016-02-08T01:00:00Z"}))]
+pub struct SendDto {
+    pub id: Uuid,
+    /// The inbox item it carries; null for a daily digest.
+    pub notification_id: Option<Uuid>,
+    pub channel: Channel,
+    /// The email address, or the push subscription's id.
+    pub target: String,
+    /// `pending`, `sent`, `failed` (given up after the configured attempts, or refused for
+    /// good) or `gone` (the push service no longer knows the subscription; it was removed).
+    pub status: String,
+    pub attempts: i32,
+    /// When it is (or was last) due: a retry's time, or 07:00 after quiet hours.
+    pub next_attempt_at: DateTime<Utc>,
+    /// The push service's HTTP status of the last attempt.
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SendQuery {
+    /// Only sends in this status (`pending`, `sent`, `failed`, `gone`).
+    pub status: Option<String>,
+    /// Items per page, 1–200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}

@@ -207,3 +207,18 @@ pub async fn calendar(
         .insert_header(("cache-control", "private, max-age=300"))
         .body(body))
 }
+
+/// The caller's emails and pushes, newest first, logged as webhook deliveries are: status,
+/// attempts, the last error, when it went or will be tried again.
+#[utoipa::path(tag = "notifications", params(SendQuery),
+    responses((status = 200, description = "A page of sends", body = Page<SendDto>)))]
+#[get("/me/notification-sends")]
+pub async fn sends(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: crate::extract::Query<SendQuery>,
+) -> ApiResult<web::Json<Page<SendDto>>> {
+    Ok(web::Json(
+        service::sends(&state.db, &caller, q.into_inner()).await?,
+    ))
+}

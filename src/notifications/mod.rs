@@ -21,5 +21,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(handlers::vapid_key)
         .service(handlers::new_calendar)
         .service(handlers::revoke_calendar)
-        .service(handlers::calendar);
+        .service(handlers::calendar)
+        .service(handlers::sends);
 }

@@ -388,3 +388,53 @@ pub async fn calendar_owner(db: &DatabaseConnection, secret: &str) -> ApiResult<
 
 /// The days before a deadline a bloc reminds unless it says otherwise.
 pub const DEFAULT_DUE_SOON_DAYS: i32 = 2;
+
+/// The caller's emails and pushes, newest first: what was sent, what waits, what failed.
+pub async fn sends(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    q: SendQuery,
+) -> ApiResult<crate::pagination::Page<SendDto>> {
+    use super::sends::{FAILED, GONE, PENDING, SENT};
+    use crate::entities::notification_send as send;
+    let limit = pagination::limit(q.limit)?;
+    let fields: [SortField<send::Column>; 0] = [];
+    let mut keyset = Keyset::parse(None, q.cursor.as_deref(), &fields)?;
+    keyset.desc = true;
+    let mut select = send::Entity::find().filter(send::Column::AccountId.eq(caller.account_id));
+    if let Some(s) = q.status.as_deref() {
+        if ![PENDING, SENT, FAILED, GONE].contains(&s) {
+            return Err(ApiError::bad_field(
+                "status",
+                "must be one of pending, sent, failed, gone",
+            ));
+        }
+        select = select.filter(send::Column::Status.eq(s));
+    }
+    Ok(keyset
+        .fetch(
+            db,
+            select,
+            send::Column::Id,
+            limit,
+            |m| (serde_json::Value::Null, m.id),
+            |m| SendDto {
+                id: m.id,
+                notification_id: m.notification_id,
+                channel: if m.channel == "push" {
+                    Channel::Push
+                } else {
+                    Channel::Email
+                },
+                target: m.target,
+                status: m.status,
+                attempts: m.attempts,
+                next_attempt_at: m.next_attempt_at,
+                last_status_code: m.last_status_code,
+                last_error: m.last_error,
+                delivered_at: m.delivered_at,
+                created_at: m.created_at,
+            },
+        )
+        .await?)
+}

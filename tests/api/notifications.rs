@@ -301,6 +301,28 @@ async fn reminders_reach_the_inbox_email_and_push_once_and_routine_work_arrives_
         .filter(|c| c["resource_id"] == task.as_str() && c["action"] == "due_soon")
         .count();
     assert_eq!(due_soon, 1, "one task.due_soon in the feed");
+    // The next Monday's report appears by itself too, once, on either instance.
+    let monday = app
+        .another_instance(|c| {
+            c.fixed_today = Some(day("2016-02-15"));
+            c.notifications.scheduler = true;
+            c.notifications.scheduler_interval = Duration::from_millis(200);
+        })
+        .await;
+    let next = eventually(20, async || {
+        let (_, v) = monday
+            .get_json("/api/v1/tasks?q=bao cao tuan&limit=10", &d.head)
+            .await;
+        let items = v["items"].as_array().cloned().unwrap_or_default();
+        (items.len() == 2).then_some(items)
+    })
+    .await
+    .expect("the report of Monday 15 February appears");
+    assert!(
+        next.iter()
+            .any(|t| t["title"] == "Báo cáo tuần (15/02/2016)")
+    );
+    drop(monday);
     drop(b);
     drop(a);
 }
@@ -350,6 +372,19 @@ async fn a_mail_server_that_is_down_fails_nothing() {
     assert_eq!(tried.channel, "email");
     assert!(tried.last_error.is_some());
     assert_ne!(tried.status, "sent");
+    // The person reads their own send log.
+    let (s, log) = app
+        .get_json("/api/v1/me/notification-sends", &d.staff)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(log["items"][0]["channel"], "email");
+    assert_ne!(log["items"][0]["status"], "sent");
+    assert!(log["items"][0]["attempts"].as_i64().unwrap() >= 2);
+    assert!(log["items"][0]["last_error"].is_string());
+    let (s, _) = app
+        .get_json("/api/v1/me/notification-sends?status=lost", &d.staff)
+        .await;
+    assert_eq!(s, 400);
     let metrics = app
         .client
         .get(app.url("/metrics"))
@@ -803,4 +838,105 @@ async fn a_unit_without_this_months_figure_is_followed_up() {
         .filter(|n| n["kind"] == "figure_missing" && n["resource_id"] == target.as_str())
         .count();
     assert_eq!(n, 1, "once");
+}
+
+/// One scheduler pass on `today`, run by the test itself.
+async fn pass_on(app: &TestApp, today: &str) -> khoi::scheduler::Pass {
+    khoi::clock::FIXED_TODAY
+        .scope(Some(day(today)), khoi::scheduler::pass(&app.state.db))
+        .await
+        .unwrap()
+}
+
+/// A series creates its instances ahead, pauses, resumes, changes only what is still to come,
+/// and ends for good.
+#[tokio::test]
+async fn a_series_pauses_resumes_changes_the_future_only_and_ends() {
+    let app = spawn_app_with(|c| c.fixed_today = Some(day("2016-02-08"))).await;
+    let d = app.seed_demo().await;
+    let i = ids(&app, &d).await;
+    let res = app
+        .post_json(
+            "/api/v1/task-series",
+            &json!({"title": "Giao ban tuần", "description": "Giao ban công tác tuần của Thường trực Khối",
+                    "expected_result": "Thông báo kết luận giao ban", "lead_organisation_id": i.mttq,
+                    "assignee_id": i.cuong, "rule": "FREQ=WEEKLY;BYDAY=MO", "start_on": "2016-02-08"}),
+            Some(&d.head),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let s: Value = res.json().await.unwrap();
+    let path = format!("/api/v1/task-series/{}", s["id"].as_str().unwrap());
+    let titles = async || -> Vec<String> {
+        let (_, v) = app
+            .get_json("/api/v1/tasks?q=giao ban tuan&limit=100", &d.head)
+            .await;
+        let mut t: Vec<String> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["title"].as_str().unwrap().to_string())
+            .collect();
+        t.sort();
+        t
+    };
+    // Seven days ahead by default: this Monday's and next Monday's.
+    assert_eq!(pass_on(&app, "2016-02-08").await.instances, 2);
+    assert_eq!(
+        pass_on(&app, "2016-02-08").await.instances,
+        0,
+        "never twice"
+    );
+    assert_eq!(
+        titles().await,
+        vec!["Giao ban tuần (08/02/2016)", "Giao ban tuần (15/02/2016)"]
+    );
+    let res = app
+        .patch_json(&path, &json!({"status": "paused"}), &d.head, None)
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(pass_on(&app, "2016-02-15").await.instances, 0, "paused");
+    let res = app
+        .patch_json(
+            &path,
+            &json!({"status": "active", "title": "Giao ban Thường trực"}),
+            &d.head,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(pass_on(&app, "2016-02-15").await.instances, 1);
+    assert_eq!(
+        titles().await,
+        vec![
+            "Giao ban Thường trực (22/02/2016)",
+            "Giao ban tuần (08/02/2016)",
+            "Giao ban tuần (15/02/2016)"
+        ],
+        "what was created keeps its title; what is still to come takes the new one"
+    );
+    let res = app
+        .patch_json(&path, &json!({"status": "ended"}), &d.head, None)
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(pass_on(&app, "2016-02-29").await.instances, 0, "ended");
+    assert_problem(
+        app.patch_json(&path, &json!({"status": "active"}), &d.head, None)
+            .await,
+        409,
+    )
+    .await;
+}
+
+/// A VAPID key that is not one stops the start, naming the variable.
+#[tokio::test]
+async fn a_bad_vapid_key_stops_the_start() {
+    let dir = crate::helpers::test_data_dir();
+    let mut config = crate::helpers::test_config(dir, None);
+    config.notifications.vapid_private_key = Some(khoi::config::Secret::new("không-phải-khóa"));
+    let err = khoi::startup::Application::build(config)
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("KHOI_VAPID_PRIVATE_KEY"), "{err}");
 }

@@ -8,7 +8,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-import ipaddress
+import ipaddress, warnings
+
+# aiosmtpd warns on every AUTH about an attribute it will rename; nothing to act on here.
+warnings.filterwarnings("ignore")
 
 out_path, user, password = sys.argv[1], sys.argv[2], sys.argv[3]
 workdir = tempfile.mkdtemp()
