@@ -40,7 +40,7 @@ pub async fn request_context(
     req.extensions_mut().insert(RequestId(id.clone()));
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = req.method().to_string();
-    let path = req.path().to_string();
+    let path = loggable_path(req.path());
     let span = tracing::info_span!(
         "request",
         request_id = %id,
@@ -135,6 +135,15 @@ pub async fn body_deadline(
     next.call(req).await.map(|r| r.map_into_boxed_body())
 }
 
+/// The path as logs may show it: a calendar feed's address is its credential, so it is cut.
+pub fn loggable_path(path: &str) -> String {
+    let calendar = format!("{}/calendar/", crate::state::API_PREFIX);
+    match path.strip_prefix(calendar.as_str()) {
+        Some(_) => format!("{calendar}…"),
+        None => path.to_string(),
+    }
+}
+
 /// The configured `KHOI_FIXED_TODAY`, as app data.
 #[derive(Clone, Copy)]
 pub struct FixedToday(pub Option<chrono::NaiveDate>);
@@ -177,6 +186,15 @@ impl futures_util::Stream for Deadline {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calendar_secrets_stay_out_of_the_logs() {
+        assert_eq!(
+            super::loggable_path("/api/v1/calendar/kc_secret.ics"),
+            "/api/v1/calendar/…"
+        );
+        assert_eq!(super::loggable_path("/api/v1/tasks"), "/api/v1/tasks");
+    }
 
     #[test]
     fn request_ids_are_sanitised() {

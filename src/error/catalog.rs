@@ -247,6 +247,11 @@ type Entry = (&'static str, &'static str, &'static str);
 /// Every message, specific before general.
 pub const MESSAGES: &[Entry] = &[
     (
+        "decisions are recorded once the meeting is held; this one is {}",
+        "state_conflict",
+        "quyết định chỉ được ghi sau khi cuộc họp đã diễn ra; cuộc họp này đang ở trạng thái {}",
+    ),
+    (
         "the series has ended; start a new one",
         "state_conflict",
         "chuỗi nhiệm vụ đã kết thúc; hãy lập chuỗi mới",

@@ -66,13 +66,16 @@ pub async fn get(
     Ok(with_etag(StatusCode::OK, &d, v))
 }
 
-/// Change a meeting's record (bloc head, deputy heads).
+/// Change a meeting's record (bloc head, deputy heads). A `planned` meeting becomes `held` (on a
+/// day not in the future) or `cancelled`; a held or cancelled one keeps its status.
 #[utoipa::path(tag = "meetings", params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
     request_body = UpdateMeeting,
     responses(
         (status = 200, description = "Changed", body = MeetingDto, headers(("ETag" = String, description = "The new version"))),
         (status = 403, description = "Only the bloc head and deputy heads"),
+        (status = 409, description = "A status move that does not exist (held or cancelled to anything else)"),
         (status = 412, description = "Stale If-Match"),
+        (status = 422, description = "A day in the future for a held meeting, in the past for a planned one; minutes before it is held"),
     ))]
 #[patch("/meetings/{id}")]
 pub async fn update(
@@ -92,6 +95,7 @@ pub async fn update(
     responses(
         (status = 201, description = "Added: the meeting with its decisions", body = MeetingDto, headers(("ETag" = String, description = "The meeting's new version"))),
         (status = 403, description = "Only the bloc head and deputy heads, and the task follows the rules of POST /tasks"),
+        (status = 409, description = "The meeting is planned or cancelled: decisions are recorded once it is held"),
     ))]
 #[post("/meetings/{id}/decisions")]
 pub async fn add_decision(

@@ -427,6 +427,12 @@ pub async fn add_decision(
         Action::Update,
         &Target::default(),
     )?;
+    if m.status != MeetingStatus::Held.as_str() {
+        return Err(ApiError::conflict(format!(
+            "decisions are recorded once the meeting is held; this one is {}",
+            m.status
+        )));
+    }
     let before = dto(&txn, m.clone()).await?;
     // The body is one decision: errors are named from its root (`text`, `task.title`).
     let ids = add_decisions(&txn, caller, &m, vec![body], "[").await;

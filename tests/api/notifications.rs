@@ -644,6 +644,14 @@ async fn a_dead_push_subscription_is_removed_and_a_planned_meeting_invites() {
         .await;
     assert_problem(res, 422).await;
     let res = app
+        .post_json(
+            &format!("/api/v1/meetings/{id}/decisions"),
+            &json!({"text": "Thống nhất lịch giao ban."}),
+            Some(&d.head),
+        )
+        .await;
+    assert_problem(res, 409).await;
+    let res = app
         .patch_json(
             &format!("/api/v1/meetings/{id}"),
             &json!({"status": "cancelled"}),
