@@ -57,3 +57,4 @@ pub mod unit_assignments;
 pub mod units;
 pub mod validate;
 pub mod webhooks;
+pub mod webpush;

@@ -255,8 +255,8 @@ pub fn load_keys(config: &Config, secret: &Secret) -> anyhow::Result<JwtKeys> {
 
 /// The VAPID key: configured, or generated once and kept under the data folder (every instance
 /// of one installation must then be given the same `KHOI_VAPID_PRIVATE_KEY`).
-pub fn resolve_vapid(config: &Config) -> anyhow::Result<crate::notifications::push::Vapid> {
-    use crate::notifications::push::Vapid;
+pub fn resolve_vapid(config: &Config) -> anyhow::Result<crate::webpush::Vapid> {
+    use crate::webpush::Vapid;
     let subject = config.notifications.vapid_subject.clone();
     if let Some(k) = &config.notifications.vapid_private_key {
         return Vapid::from_private(k.expose(), subject)

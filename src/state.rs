@@ -11,7 +11,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub keys: JwtKeys,
     /// The key Web Push messages are authorised with (VAPID).
-    pub vapid: crate::notifications::push::Vapid,
+    pub vapid: crate::webpush::Vapid,
     pub config: Config,
     pub pages: crate::page_cache::PageCache,
     /// Where webhooks may send, and the resolver they connect through.

@@ -5,7 +5,6 @@ pub mod dto;
 pub mod email;
 pub mod emit;
 mod handlers;
-pub mod push;
 pub mod sends;
 pub mod service;
 

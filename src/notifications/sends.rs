@@ -4,8 +4,8 @@
 use super::{
     dto::{Channel, Kind},
     email::{self, Mailer},
-    push,
 };
+use crate::webpush as push;
 use crate::{
     config::NotificationConfig,
     entities::{

@@ -281,7 +281,7 @@ pub async fn subscribe(
             }
         }
     }
-    if let Err((field, msg)) = super::push::parse_keys(&body.keys.p256dh, &body.keys.auth) {
+    if let Err((field, msg)) = crate::webpush::parse_keys(&body.keys.p256dh, &body.keys.auth) {
         c.add(field, msg);
     }
     c.finish()?;

@@ -1,6 +1,6 @@
 //! Web Push: the message encryption of RFC 8291 (aes128gcm, RFC 8188) and the VAPID
 //! authorisation of RFC 8292, written from the RFCs; the tests decrypt with an independent
-//! implementation.
+//! implementation. A leaf of the house: the shared state holds its key.
 use aes_gcm::{Aes128Gcm, KeyInit, aead::Aead};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hkdf::Hkdf;
