@@ -138,9 +138,10 @@ pub fn test_config(data_dir: PathBuf, database_url: Option<String>) -> Config {
         },
         // Time-based events only where a test asks for them (they would add to feeds and
         // audit logs other tests count).
+        // The send loop at its default pace (1 s): faster, every test's app polled the shared
+        // PostgreSQL server often enough to delay the webhook fairness test's deliveries.
         notifications: khoi::config::NotificationConfig {
             scheduler: false,
-            poll_interval: std::time::Duration::from_millis(50),
             ..Default::default()
         },
         ..Config::default()
