@@ -124,11 +124,11 @@ pub async fn claim(
     }
 }
 
-/// `NOT EXISTS` a mark of `kind` for the task's current deadline.
-fn unmarked(kind: &str) -> sea_orm::sea_query::SimpleExpr {
-    // `kind` is one of this module's constants, never input.
+/// `NOT EXISTS` a mark of `kind` for the row of `table` and its day in `day_column`.
+fn unmarked(kind: &str, table: &str, day_column: &str) -> sea_orm::sea_query::SimpleExpr {
+    // All three are this module's constants, never input.
     Expr::cust(format!(
-        "NOT EXISTS (SELECT 1 FROM schedule_marks m WHERE m.kind = '{kind}' AND m.subject_id = tasks.id AND m.on_date = tasks.due_date)"
+        "NOT EXISTS (SELECT 1 FROM schedule_marks m WHERE m.kind = '{kind}' AND m.subject_id = {table}.id AND m.on_date = {table}.{day_column})"
     ))
 }
 
@@ -156,7 +156,7 @@ async fn reminders(db: &DatabaseConnection, today: NaiveDate) -> Result<(u32, u3
         .filter(task::Column::Status.is_in(ACTIVE))
         .filter(task::Column::DueDate.gte(today))
         .filter(task::Column::DueDate.lte(today + Duration::days(widest as i64)))
-        .filter(unmarked("task.due_soon"))
+        .filter(unmarked("task.due_soon", "tasks", "due_date"))
         .order_by_asc(task::Column::DueSort)
         .limit(BATCH)
         .all(db)
@@ -178,7 +178,7 @@ async fn reminders(db: &DatabaseConnection, today: NaiveDate) -> Result<(u32, u3
     let late = task::Entity::find()
         .filter(task::Column::Status.is_in(ACTIVE))
         .filter(task::Column::DueDate.lt(today))
-        .filter(unmarked("task.overdue"))
+        .filter(unmarked("task.overdue", "tasks", "due_date"))
         .order_by_asc(task::Column::DueSort)
         .limit(BATCH)
         .all(db)
@@ -247,11 +247,7 @@ async fn remind(
 /// fall due within the bloc's reminder days, or are past due: reminded once per deadline.
 async fn recommendation_reminders(db: &DatabaseConnection, today: NaiveDate) -> Result<u32, DbErr> {
     let (days, widest) = reminder_days(db).await?;
-    let unmarked = |kind: &str| {
-        Expr::cust(format!(
-            "NOT EXISTS (SELECT 1 FROM schedule_marks m WHERE m.kind = '{kind}' AND m.subject_id = supervision_recommendations.id AND m.on_date = supervision_recommendations.due_on)"
-        ))
-    };
+    let unmarked = |kind: &str| unmarked(kind, "supervision_recommendations", "due_on");
     let rows = recommendation::Entity::find()
         .filter(recommendation::Column::Status.is_in(["open", "accepted"]))
         .filter(recommendation::Column::DueOn.lte(today + Duration::days(widest as i64)))
