@@ -2,26 +2,65 @@
 //! keyed by who may see them, the query, today's date and the change feed's position. Any committed write anywhere
 //! moves the position, so a kept answer is served only while nothing has changed since it was
 //! made: never stale, on one instance or many (each reads the shared position).
+//!
+//! One answer is made per key at a time: readers that miss while it is being made wait for it
+//! instead of each making their own (after a write, every client misses at once, and eight
+//! builds of a cascaded campaign's progress on two cores took longer than one build each).
 use crate::error::{ApiError, ApiResult};
 use actix_web::{HttpResponse, web::Bytes};
-use std::{collections::HashMap, sync::Mutex};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 /// Most answers kept; when full, everything is dropped (old positions are garbage anyway).
 const CAPACITY: usize = 512;
+/// Most inbox pages kept (a page of 50 is about 20 KB: 20 MB at most).
+pub const INBOXES: usize = 1024;
 
-#[derive(Default)]
 pub struct PageCache {
+    capacity: usize,
     pages: Mutex<HashMap<String, Bytes>>,
+    /// Keys whose answer is being made, with the lock its maker holds.
+    making: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        Self::with_capacity(CAPACITY)
+    }
+}
+
+/// Ends a key's making when its maker is done, answered, refused or dropped mid-way.
+struct Making<'a> {
+    cache: &'a PageCache,
+    key: &'a str,
+}
+
+impl Drop for Making<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut m) = self.cache.making.lock() {
+            m.remove(self.key);
+        }
+    }
 }
 
 impl PageCache {
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            capacity,
+            pages: Mutex::default(),
+            making: Mutex::default(),
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<Bytes> {
         self.pages.lock().ok()?.get(key).cloned()
     }
 
     pub fn put(&self, key: String, page: Bytes) {
         if let Ok(mut pages) = self.pages.lock() {
-            if pages.len() >= CAPACITY {
+            if pages.len() >= self.capacity {
                 pages.clear();
             }
             pages.insert(key, page);
@@ -41,10 +80,32 @@ pub async fn serve<T: serde::Serialize>(
     let body = match pages.get(&key) {
         Some(b) => b,
         None => {
-            let answer = make().await?;
-            let b = Bytes::from(serde_json::to_vec(&answer).map_err(ApiError::internal)?);
-            pages.put(key, b.clone());
-            b
+            let (lock, maker) = {
+                let mut m = pages.making.lock().map_err(ApiError::internal)?;
+                match m.get(&key) {
+                    Some(l) => (l.clone(), false),
+                    None => {
+                        let l = Arc::new(tokio::sync::Mutex::new(()));
+                        m.insert(key.clone(), l.clone());
+                        (l, true)
+                    }
+                }
+            };
+            let _held = lock.lock().await;
+            let _making = maker.then(|| Making {
+                cache: pages,
+                key: &key,
+            });
+            // A waiter finds what the maker kept; if the maker was refused, it makes its own.
+            match pages.get(&key) {
+                Some(b) => b,
+                None => {
+                    let answer = make().await?;
+                    let b = Bytes::from(serde_json::to_vec(&answer).map_err(ApiError::internal)?);
+                    pages.put(key.clone(), b.clone());
+                    b
+                }
+            }
         }
     };
     Ok(HttpResponse::Ok()
@@ -66,5 +127,44 @@ mod tests {
         }
         assert!(c.get("a").is_none());
         assert!(c.pages.lock().unwrap().len() <= CAPACITY);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_misses_on_one_key_make_the_answer_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let cache = Arc::new(PageCache::default());
+        let made = Arc::new(AtomicUsize::new(0));
+        let readers: Vec<_> = (0..8)
+            .map(|_| {
+                let (cache, made) = (cache.clone(), made.clone());
+                tokio::spawn(async move {
+                    serve(&cache, "k", 7, async || {
+                        made.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        Ok(42)
+                    })
+                    .await
+                    .map(|r| r.status())
+                })
+            })
+            .collect();
+        for r in readers {
+            assert_eq!(r.await.unwrap().unwrap(), 200);
+        }
+        assert_eq!(made.load(Ordering::SeqCst), 1);
+        assert!(cache.making.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_not_kept_and_a_waiter_makes_its_own() {
+        let cache = PageCache::default();
+        let refused = serve(&cache, "k", 1, async || {
+            Err::<i32, _>(ApiError::NotFound("campaign".into()))
+        })
+        .await;
+        assert!(refused.is_err());
+        assert!(cache.making.lock().unwrap().is_empty());
+        let ok = serve(&cache, "k", 1, async || Ok(1)).await.unwrap();
+        assert_eq!(ok.status(), 200);
     }
 }
