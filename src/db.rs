@@ -24,6 +24,10 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(config.db_acquire_timeout)
         .idle_timeout(Duration::from_secs(300))
+        // A ping before every statement was a second round trip for each: only a connection
+        // idle long enough to have been dropped (a restart, a firewall) is checked; a busy
+        // one cut under the pool fails its statement once (503) and is replaced.
+        .test_before_acquire_if_idle_for(Duration::from_secs(5))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
