@@ -65,6 +65,7 @@ impl Application {
             egress: Arc::new(crate::webhooks::egress::Egress::new(&config.webhooks)),
             config,
             pages: Default::default(),
+            inboxes: crate::page_cache::PageCache::with_capacity(crate::page_cache::INBOXES),
         });
         let server = serve(listener, state.clone())?;
         if state.config.webhooks.deliver {

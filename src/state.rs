@@ -14,6 +14,8 @@ pub struct AppState {
     pub vapid: crate::webpush::Vapid,
     pub config: Config,
     pub pages: crate::page_cache::PageCache,
+    /// People's inboxes as last answered, keyed by the inbox's version.
+    pub inboxes: crate::page_cache::PageCache,
     /// Where webhooks may send, and the resolver they connect through.
     pub egress: Arc<crate::webhooks::egress::Egress>,
 }

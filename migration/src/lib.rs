@@ -29,6 +29,7 @@ mod m20261129_000024_onboarding;
 mod m20261129_000025_between_levels;
 mod m20261129_000026_evidence;
 mod m20261129_000027_notifications;
+mod m20261130_000028_inbox_version;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000025_between_levels::Migration),
             Box::new(m20261129_000026_evidence::Migration),
             Box::new(m20261129_000027_notifications::Migration),
+            Box::new(m20261130_000028_inbox_version::Migration),
         ]
     }
 }

@@ -83,16 +83,37 @@ pub async fn layer(
         && let Some(state) = req.app_data::<web::Data<AppState>>().cloned()
     {
         let outcome = authenticate(req.request(), &state).await;
-        if let Ok(caller) = &outcome {
-            // Every log line of the request names who made it (never the token itself).
-            tracing::Span::current().record("account", tracing::field::display(caller.account_id));
-        }
+        let outcome = match outcome {
+            Ok((caller, inbox)) => {
+                // Every log line of the request names who made it (never the token itself).
+                tracing::Span::current()
+                    .record("account", tracing::field::display(caller.account_id));
+                if let Some(v) = inbox {
+                    req.extensions_mut().insert(InboxVersion(v));
+                }
+                Ok(caller)
+            }
+            Err(e) => Err(e),
+        };
         req.extensions_mut().insert(Authenticated(outcome));
     }
     next.call(req).await.map(|r| r.map_into_boxed_body())
 }
 
-async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
+/// The version of the person's inbox, read with the account by [`layer`]: a kept inbox
+/// answer is served only at the version it was made at.
+#[derive(Clone, Copy, Debug)]
+pub struct InboxVersion(pub i64);
+
+/// The caller's inbox version as the token check read it (None for an API client).
+pub fn inbox_version(req: &HttpRequest) -> Option<i64> {
+    req.extensions().get::<InboxVersion>().map(|v| v.0)
+}
+
+async fn authenticate(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<(Caller, Option<i64>), ApiError> {
     let (caller, version) = verify(req, state)?;
     if caller.client {
         // A client's token is only as good as the client: disabled clients stop at once, every
@@ -109,26 +130,27 @@ async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Caller, Api
                 "this client's token does not hold the `{need}` scope"
             )));
         }
-        return Ok(caller);
+        return Ok((caller, None));
     }
     // A person's token stands only while the account does: deactivating it, changing or
     // resetting its password, or changing its role or staff link moves the account's version
     // and ends every token issued before, here, on every instance.
-    let current: Option<(bool, i32, bool)> = account::Entity::find_by_id(caller.account_id)
+    let current: Option<(bool, i32, bool, i64)> = account::Entity::find_by_id(caller.account_id)
         .select_only()
         .column(account::Column::Active)
         .column(account::Column::Version)
         .column(account::Column::MustChangePassword)
+        .column(account::Column::InboxVersion)
         .into_tuple()
         .one(&state.db)
         .await?;
     match current {
         // A password someone else set is for one thing: choosing one's own.
-        Some((true, v, true)) if Some(v) == version && !may_precede_password_change(req) => {
+        Some((true, v, true, _)) if Some(v) == version && !may_precede_password_change(req) => {
             Err(ApiError::PasswordChangeRequired)
         }
-        Some((true, v, _)) if Some(v) == version => Ok(caller),
-        Some((false, _, _)) => Err(ApiError::InvalidToken("the account is disabled".into())),
+        Some((true, v, _, inbox)) if Some(v) == version => Ok((caller, Some(inbox))),
+        Some((false, _, _, _)) => Err(ApiError::InvalidToken("the account is disabled".into())),
         Some(_) => Err(ApiError::InvalidToken(
             "the account has changed since this token was issued; sign in again".into(),
         )),

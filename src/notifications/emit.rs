@@ -11,7 +11,8 @@ use crate::{
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, sea_query::OnConflict,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    sea_query::{Expr, ExprTrait, OnConflict},
 };
 use uuid::Uuid;
 
@@ -65,7 +66,7 @@ pub async fn to_accounts(
         .map(|a| a.id)
         .collect();
     let now = Utc::now();
-    let mut written = 0;
+    let mut written = Vec::new();
     for a in active {
         let row = notification::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -92,12 +93,30 @@ pub async fn to_accounts(
             .exec(conn)
             .await
         {
-            Ok(_) => written += 1,
+            Ok(_) => written.push(a),
             Err(DbErr::RecordNotInserted) => {}
             Err(e) => return Err(e),
         }
     }
-    Ok(written)
+    touch(conn, &written).await?;
+    Ok(written.len() as u32)
+}
+
+/// Moves the inboxes' version of these accounts, in the transaction that changed them: a kept
+/// inbox is keyed by it (see `handlers::inbox`).
+pub async fn touch(conn: &impl ConnectionTrait, accounts: &[Uuid]) -> Result<(), DbErr> {
+    if accounts.is_empty() {
+        return Ok(());
+    }
+    account::Entity::update_many()
+        .col_expr(
+            account::Column::InboxVersion,
+            Expr::col(account::Column::InboxVersion).add(1),
+        )
+        .filter(account::Column::Id.is_in(accounts.iter().copied()))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// The accounts of these staff members.

@@ -22,11 +22,21 @@ use uuid::Uuid;
 pub async fn inbox(
     state: web::Data<AppState>,
     caller: Caller,
+    req: actix_web::HttpRequest,
     q: crate::extract::Query<InboxQuery>,
-) -> ApiResult<web::Json<Inbox>> {
-    Ok(web::Json(
-        service::inbox(&state.db, &caller, q.into_inner()).await?,
-    ))
+) -> ApiResult<HttpResponse> {
+    // Kept per person at the inbox's version, which the token check read with the account:
+    // a hit reads nothing more, and any change to the inbox moves the version first.
+    let Some(version) = crate::auth::caller::inbox_version(&req) else {
+        return Ok(
+            HttpResponse::Ok().json(service::inbox(&state.db, &caller, q.into_inner()).await?)
+        );
+    };
+    let key = format!("inbox|{}|{}", caller.account_id, req.query_string());
+    crate::page_cache::serve(&state.inboxes, &key, version, async || {
+        service::inbox(&state.db, &caller, q.into_inner()).await
+    })
+    .await
 }
 
 /// Mark one notification read.

@@ -91,22 +91,32 @@ pub async fn mark_read(
     if n.read_at.is_some() {
         return Ok(to_dto(n));
     }
+    let txn = begin_write(db).await?;
     let mut am: notification::ActiveModel = n.into();
     am.read_at = Set(Some(Utc::now()));
-    Ok(to_dto(am.update(db).await?))
+    let n = am.update(&txn).await?;
+    super::emit::touch(&txn, &[caller.account_id]).await?;
+    txn.commit().await?;
+    Ok(to_dto(n))
 }
 
 /// Marks every unread notification of the caller read.
 pub async fn mark_all_read(db: &DatabaseConnection, caller: &Caller) -> ApiResult<MarkedRead> {
+    let txn = begin_write(db).await?;
     let r = notification::Entity::update_many()
         .col_expr(notification::Column::ReadAt, Expr::value(Utc::now()))
         .filter(notification::Column::AccountId.eq(caller.account_id))
         .filter(notification::Column::ReadAt.is_null())
-        .exec(db)
+        .exec(&txn)
         .await?;
+    if r.rows_affected > 0 {
+        super::emit::touch(&txn, &[caller.account_id]).await?;
+    }
+    let unread_count = unread(&txn, caller.account_id).await?;
+    txn.commit().await?;
     Ok(MarkedRead {
         marked: r.rows_affected,
-        unread_count: unread(db, caller.account_id).await?,
+        unread_count,
     })
 }
 

@@ -948,3 +948,82 @@ async fn a_bad_vapid_key_stops_the_start() {
         .expect("refused");
     assert!(err.to_string().contains("KHOI_VAPID_PRIVATE_KEY"), "{err}");
 }
+
+/// The inbox is kept per person at its version: it is never answered as it was once it
+/// changed — a new notification, one marked read, all marked read — on the instance that
+/// made the change or on another that kept the old page.
+#[tokio::test]
+async fn a_kept_inbox_follows_every_change_on_every_instance() {
+    let app = spawn_app_with(|c| c.fixed_today = Some(day("2016-02-08"))).await;
+    let d = app.seed_demo().await;
+    let other = app.another_instance(|_| {}).await;
+    let i = ids(&app, &d).await;
+    let unread = |v: &Value| v["unread_count"].as_u64().unwrap();
+    let n0 = unread(&inbox(&app, &d.staff).await);
+    assert_eq!(unread(&inbox(&other, &d.staff).await), n0);
+    // Read twice: the second answer is the kept one.
+    assert_eq!(unread(&inbox(&other, &d.staff).await), n0);
+
+    let task = assigned_task(
+        &app,
+        &d,
+        &i,
+        "Rà soát hộ nghèo quý I",
+        "2016-02-20",
+        "normal",
+    )
+    .await;
+    for a in [&app, &other] {
+        let v = inbox(a, &d.staff).await;
+        assert_eq!(unread(&v), n0 + 1, "{}", a.address);
+        assert_eq!(kinds_about(&v, "assigned", &task), 1);
+    }
+    let id = inbox(&app, &d.staff).await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "assigned" && n["resource_id"] == task)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = other
+        .post_json(
+            &format!("/api/v1/me/notifications/{id}/read"),
+            &Value::Null,
+            Some(&d.staff),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    for a in [&app, &other] {
+        let v = inbox(a, &d.staff).await;
+        assert_eq!(unread(&v), n0, "{}", a.address);
+        let item = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == id.as_str())
+            .unwrap();
+        assert_eq!(item["read"], true);
+    }
+    let res = app
+        .post_json(
+            "/api/v1/me/notifications/read-all",
+            &Value::Null,
+            Some(&d.staff),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    for a in [&app, &other] {
+        assert_eq!(unread(&inbox(a, &d.staff).await), 0, "{}", a.address);
+        let (_, only_unread) = a
+            .get_json("/api/v1/me/notifications?unread=true", &d.staff)
+            .await;
+        assert_eq!(only_unread["items"], json!([]));
+    }
+    // Another person's inbox is theirs: the head's kept page is not the staff member's.
+    assert_ne!(
+        inbox(&app, &d.head).await["items"],
+        inbox(&app, &d.staff).await["items"]
+    );
+}
