@@ -12,6 +12,9 @@ use crate::state::API_PREFIX;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(scope::scope(API_PREFIX).configure(|c| {
+        // actix tries routes in order, matching each one with a path parameter by regex: the
+        // inbox, which every phone polls, comes first (its paths share no pattern with others).
+        crate::notifications::configure(c);
         crate::sessions::configure(c);
         crate::provinces::configure(c);
         blocs::configure(c);
@@ -33,7 +36,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         clients::configure(c);
         webhooks::configure(c);
         crate::imports::configure(c);
-        crate::notifications::configure(c);
         crate::comments::configure(c);
     }))
     .service(health::health)
