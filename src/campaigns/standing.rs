@@ -256,15 +256,24 @@ fn target_progress(
     } else {
         vec![]
     };
-    // A cascaded campaign's figure, bloc by bloc: each bloc's units by the same aggregation.
+    // A cascaded campaign's figure, bloc by bloc: each bloc's units by the same aggregation,
+    // grouped in one pass (a hundred blocs over a thousand units each time was 200,000 steps).
+    let mut per_bloc: HashMap<Uuid, (Vec<&Figure>, i64)> = HashMap::new();
+    if !input.blocs.is_empty() {
+        for (_, b) in scope.values() {
+            per_bloc.entry(*b).or_default().1 += 1;
+        }
+        for (u, f) in &latest {
+            if let Some((_, b)) = scope.get(u) {
+                per_bloc.entry(*b).or_default().0.push(*f);
+            }
+        }
+    }
     let blocs = input
         .blocs
         .iter()
         .map(|(bloc_id, name)| {
-            let mine = latest
-                .iter()
-                .filter(|(u, _)| scope.get(u).is_some_and(|(_, b)| b == bloc_id))
-                .map(|(_, f)| *f);
+            let (mine, in_scope) = per_bloc.remove(bloc_id).unwrap_or_default();
             let c = progress::combine(agg, mine);
             BlocFigure {
                 bloc_id: *bloc_id,
@@ -272,7 +281,7 @@ fn target_progress(
                 value: c.value,
                 numerator: c.numerator,
                 denominator: c.denominator,
-                units_in_scope: scope.values().filter(|(_, b)| b == bloc_id).count() as i64,
+                units_in_scope: in_scope,
                 units_reporting: c.units_reporting,
             }
         })
