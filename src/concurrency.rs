@@ -179,7 +179,7 @@ pub async fn conditional_get(
 }
 
 /// A weak tag for a body: the first 16 bytes of its SHA-256, base64url.
-fn body_tag(body: &[u8]) -> String {
+pub fn body_tag(body: &[u8]) -> String {
     use base64::Engine;
     use sha2::Digest;
     let digest = sha2::Sha256::digest(body);

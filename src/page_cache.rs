@@ -18,9 +18,26 @@ const CAPACITY: usize = 512;
 /// Most inbox pages kept (a page of 50 is about 20 KB: 20 MB at most).
 pub const INBOXES: usize = 1024;
 
+/// A kept answer: its body, and its weak tag when the body is final (names nobody).
+#[derive(Clone)]
+pub struct Page {
+    body: Bytes,
+    tag: Option<String>,
+}
+
+impl Page {
+    /// Examined once, when made: an answer that names nobody is final, and is tagged here
+    /// rather than on every read.
+    fn of(body: Bytes) -> Self {
+        let tag =
+            (!crate::answer::names_someone(&body)).then(|| crate::concurrency::body_tag(&body));
+        Page { body, tag }
+    }
+}
+
 pub struct PageCache {
     capacity: usize,
-    pages: Mutex<HashMap<String, Bytes>>,
+    pages: Mutex<HashMap<String, Page>>,
     /// Keys whose answer is being made, with the lock its maker holds.
     making: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -54,11 +71,11 @@ impl PageCache {
         }
     }
 
-    pub fn get(&self, key: &str) -> Option<Bytes> {
+    pub fn get(&self, key: &str) -> Option<Page> {
         self.pages.lock().ok()?.get(key).cloned()
     }
 
-    pub fn put(&self, key: String, page: Bytes) {
+    pub fn put(&self, key: String, page: Page) {
         if let Ok(mut pages) = self.pages.lock() {
             if pages.len() >= self.capacity {
                 pages.clear();
@@ -77,7 +94,7 @@ pub async fn serve<T: serde::Serialize>(
     make: impl AsyncFnOnce() -> ApiResult<T>,
 ) -> ApiResult<HttpResponse> {
     let key = format!("{key}|{}|{position}", crate::clock::today());
-    let body = match pages.get(&key) {
+    let page = match pages.get(&key) {
         Some(b) => b,
         None => {
             let (lock, maker) = {
@@ -102,15 +119,20 @@ pub async fn serve<T: serde::Serialize>(
                 None => {
                     let answer = make().await?;
                     let b = Bytes::from(serde_json::to_vec(&answer).map_err(ApiError::internal)?);
-                    pages.put(key.clone(), b.clone());
-                    b
+                    let page = Page::of(b);
+                    pages.put(key.clone(), page.clone());
+                    page
                 }
             }
         }
     };
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .body(body))
+    let mut res = HttpResponse::Ok();
+    res.content_type("application/json");
+    if let Some(tag) = &page.tag {
+        res.insert_header((actix_web::http::header::ETAG, tag.as_str()));
+        res.extensions_mut().insert(crate::answer::Final);
+    }
+    Ok(res.body(page.body))
 }
 
 #[cfg(test)]
@@ -120,10 +142,10 @@ mod tests {
     #[test]
     fn keeps_answers_and_drops_them_all_when_full() {
         let c = PageCache::default();
-        c.put("a".into(), Bytes::from_static(b"1"));
-        assert_eq!(c.get("a").as_deref(), Some(&b"1"[..]));
+        c.put("a".into(), Page::of(Bytes::from_static(b"1")));
+        assert_eq!(c.get("a").map(|p| p.body).as_deref(), Some(&b"1"[..]));
         for i in 0..CAPACITY {
-            c.put(format!("k{i}"), Bytes::from_static(b"x"));
+            c.put(format!("k{i}"), Page::of(Bytes::from_static(b"x")));
         }
         assert!(c.get("a").is_none());
         assert!(c.pages.lock().unwrap().len() <= CAPACITY);

@@ -39,7 +39,7 @@ pub struct Person {
 }
 
 /// The fields that name a person.
-const KEYS: [&str; 4] = ["created_by", "author", "recorded_by", "actor"];
+const KEYS: [&str; 4] = crate::answer::PERSON_KEYS;
 /// Row snapshots (the audit log's before and after) are kept as they were written.
 const SNAPSHOTS: [&str; 3] = ["before", "after", "changes"];
 
@@ -53,16 +53,20 @@ pub async fn layer(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    let (Some(state), true, true) = (state, json, res.status().is_success()) else {
+    let finished = res
+        .response()
+        .extensions()
+        .get::<crate::answer::Final>()
+        .is_some();
+    let (Some(state), true, true, false) = (state, json, res.status().is_success(), finished)
+    else {
         return Ok(res);
     };
     let (req, res) = res.into_parts();
     let (head, body) = res.into_parts();
     let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
     // Most answers name nobody (a progress, a summary): a text search spares them the parse.
-    let names_someone = std::str::from_utf8(&bytes)
-        .is_ok_and(|t| KEYS.iter().any(|k| t.contains(&format!("\"{k}\":\""))));
-    if !names_someone {
+    if !crate::answer::names_someone(&bytes) {
         return Ok(ServiceResponse::new(
             req,
             head.set_body(BoxBody::new(bytes)),

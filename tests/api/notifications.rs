@@ -964,6 +964,25 @@ async fn a_kept_inbox_follows_every_change_on_every_instance() {
     // Read twice: the second answer is the kept one.
     assert_eq!(unread(&inbox(&other, &d.staff).await), n0);
 
+    // A kept page carries the tag of its body, and a phone that has it gets 304.
+    let get = |a: &TestApp, tag: Option<String>| {
+        let mut r = a
+            .client
+            .get(a.url("/api/v1/me/notifications?limit=200"))
+            .bearer_auth(&d.staff);
+        if let Some(t) = tag {
+            r = r.header("if-none-match", t);
+        }
+        r.send()
+    };
+    let tag_of = |r: &reqwest::Response| r.headers()["etag"].to_str().unwrap().to_string();
+    let first = get(&app, None).await.unwrap();
+    let tag = tag_of(&first);
+    assert!(tag.starts_with("W/"), "{tag}");
+    let kept = get(&app, Some(tag.clone())).await.unwrap();
+    assert_eq!(kept.status(), 304);
+    assert_eq!(tag_of(&kept), tag);
+
     let task = assigned_task(
         &app,
         &d,
@@ -973,6 +992,11 @@ async fn a_kept_inbox_follows_every_change_on_every_instance() {
         "normal",
     )
     .await;
+    for a in [&app, &other] {
+        let changed = get(a, Some(tag.clone())).await.unwrap();
+        assert_eq!(changed.status(), 200, "{}", a.address);
+        assert_ne!(tag_of(&changed), tag);
+    }
     for a in [&app, &other] {
         let v = inbox(a, &d.staff).await;
         assert_eq!(unread(&v), n0 + 1, "{}", a.address);
