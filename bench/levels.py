@@ -10,9 +10,12 @@ committee), 10 units in each (1,000), a campaign cascaded to all 100 with one ra
   roll-up    GET /tasks/{id}/delegations of a task delegated to 100 blocs (wrk)
   progress   GET /campaigns/{id}/progress of the campaign cascaded to 100 blocs (wrk: kept
              between writes), and built afresh after a write (one client, 21 reads)
+  writing    both reads again while the communes write 5 times a second (WRITES_PER_S), each
+             write a task created in a commune picked in turn: every write moves the
+             change feed's position, so kept answers are made again after each one
 and prints a Markdown table.
 """
-import json, os, re, subprocess, sys, time, urllib.request
+import json, os, re, subprocess, sys, threading, time, urllib.request
 
 CONNS = int(sys.argv[1]) if len(sys.argv) > 1 else 8
 SECS = int(sys.argv[2]) if len(sys.argv) > 2 else 15
@@ -24,6 +27,7 @@ PGHOST, PGUSER = os.environ.get("PGHOST", "127.0.0.1"), os.environ.get("PGUSER",
 PG = f"postgres://{PGUSER}@{PGHOST}:5432/{DB}"
 PW = "Mật-khẩu-bench-2026"
 N_BLOCS, N_UNITS, N_MONTHS = 100, 10, 50
+WRITES_PER_S = float(os.environ.get("WRITES_PER_S", "5"))
 
 
 def call(method, path, body=None, token=None, expect=None):
@@ -139,6 +143,29 @@ try:
                        ("progress of a campaign cascaded to 100 blocs (1,000 units, 50,000 figures)", f"/api/v1/campaigns/{camp['id']}/progress")]:
         p50, p99, rps, errs = wrk(path, head)
         print(f"| {name} | {p50:.1f} | {p99:.1f} | {rps:.0f} | {errs} |")
+    # The same reads while the communes write.
+    stop, written = threading.Event(), [0]
+
+    def writer():
+        k, next_at = 0, time.time()
+        while not stop.is_set():
+            _, t, _ = blocs[k % N_BLOCS]
+            call("POST", "/api/v1/tasks", {"title": f"Báo cáo nhanh số {k}", "description": "Ghi nhận trong lúc đo.",
+                                            "expected_result": "Báo cáo gửi khối", "due_on": "2026-12-31"}, t)
+            k, written[0] = k + 1, written[0] + 1
+            next_at += 1 / WRITES_PER_S
+            time.sleep(max(0.0, next_at - time.time()))
+
+    for name, path in [("roll-up, while the communes write", f"/api/v1/tasks/{tasks[0]}/delegations"),
+                       ("progress, while the communes write", f"/api/v1/campaigns/{camp['id']}/progress")]:
+        stop.clear()
+        written[0] = 0
+        w = threading.Thread(target=writer)
+        w.start()
+        p50, p99, rps, errs = wrk(path, head)
+        stop.set()
+        w.join()
+        print(f"| {name} ({written[0] / SECS:.1f} writes/s) | {p50:.1f} | {p99:.1f} | {rps:.0f} | {errs} |")
     print(f"\ndelegating one task to 100 blocs (5 tasks): min {times[0]:.0f} ms, median {times[2]:.0f} ms, max {times[-1]:.0f} ms")
     # The progress built afresh: a write anywhere drops kept answers, so time it after one.
     fresh = []
