@@ -8,7 +8,6 @@ use actix_web::{
     middleware::Next,
     web,
 };
-use sea_orm::{EntityTrait, QuerySelect};
 use std::future::{Ready, ready};
 use uuid::Uuid;
 
@@ -135,15 +134,7 @@ async fn authenticate(
     // A person's token stands only while the account does: deactivating it, changing or
     // resetting its password, or changing its role or staff link moves the account's version
     // and ends every token issued before, here, on every instance.
-    let current: Option<(bool, i32, bool, i64)> = account::Entity::find_by_id(caller.account_id)
-        .select_only()
-        .column(account::Column::Active)
-        .column(account::Column::Version)
-        .column(account::Column::MustChangePassword)
-        .column(account::Column::InboxVersion)
-        .into_tuple()
-        .one(&state.db)
-        .await?;
+    let current = standing(&state.db, caller.account_id).await?;
     match current {
         // A password someone else set is for one thing: choosing one's own.
         Some((true, v, true, _)) if Some(v) == version && !may_precede_password_change(req) => {
@@ -158,6 +149,47 @@ async fn authenticate(
             "the token's account no longer exists".into(),
         )),
     }
+}
+
+/// The account as the token check needs it: active, version, must change its password, and
+/// the version of its inbox (0 before anything reached it), in one statement.
+async fn standing(
+    db: &sea_orm::DatabaseConnection,
+    id: Uuid,
+) -> Result<Option<(bool, i32, bool, i64)>, sea_orm::DbErr> {
+    use crate::entities::inbox_version as iv;
+    use sea_orm::{
+        ConnectionTrait,
+        sea_query::{Expr, ExprTrait, Func, Query},
+    };
+    let q = Query::select()
+        .column((account::Entity, account::Column::Active))
+        .column((account::Entity, account::Column::Version))
+        .column((account::Entity, account::Column::MustChangePassword))
+        .expr(Func::coalesce([
+            Expr::col((iv::Entity, iv::Column::Version)),
+            Expr::val(0i64),
+        ]))
+        .from(account::Entity)
+        .left_join(
+            iv::Entity,
+            Expr::col((iv::Entity, iv::Column::AccountId))
+                .equals((account::Entity, account::Column::Id)),
+        )
+        .and_where(Expr::col((account::Entity, account::Column::Id)).eq(id))
+        .to_owned();
+    let Some(row) = db
+        .query_one_raw(db.get_database_backend().build(&q))
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((
+        row.try_get_by_index(0)?,
+        row.try_get_by_index(1)?,
+        row.try_get_by_index(2)?,
+        row.try_get_by_index(3)?,
+    )))
 }
 
 /// What an account with a password set by someone else may still do: see itself, change the

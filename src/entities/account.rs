@@ -16,9 +16,6 @@ pub struct Model {
     /// Set when someone else set the password; cleared when the person sets their own.
     pub must_change_password: bool,
     pub version: i32,
-    /// Moves whenever the person's inbox changes; not the account's own version (which ends
-    /// tokens), and not in the account's answers or its audit entries.
-    pub inbox_version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -13,6 +13,7 @@ pub mod comment;
 pub mod directive;
 pub mod directive_dispatch;
 pub mod idempotency_key;
+pub mod inbox_version;
 pub mod login_failure;
 pub mod meeting;
 pub mod meeting_attendee;

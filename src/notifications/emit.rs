@@ -5,14 +5,14 @@ use super::dto::Kind;
 use crate::{
     auth::Role,
     entities::{
-        account, directive, directive_dispatch, notification, organisation, recommendation,
-        sub_committee, supervision, task,
+        account, directive, directive_dispatch, inbox_version, notification, organisation,
+        recommendation, sub_committee, supervision, task,
     },
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Set, Statement,
+    sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 use uuid::Uuid;
 
@@ -108,14 +108,37 @@ pub async fn touch(conn: &impl ConnectionTrait, accounts: &[Uuid]) -> Result<(),
     if accounts.is_empty() {
         return Ok(());
     }
-    account::Entity::update_many()
-        .col_expr(
-            account::Column::InboxVersion,
-            Expr::col(account::Column::InboxVersion).add(1),
-        )
-        .filter(account::Column::Id.is_in(accounts.iter().copied()))
-        .exec(conn)
+    let backend = conn.get_database_backend();
+    if backend == DbBackend::Postgres {
+        // Versions are moved only under the change feed's counter lock, which every recorded
+        // write takes anyway: two transactions never hold versions in opposite orders, so they
+        // cannot deadlock on them. (SQLite has one writer at a time.)
+        conn.execute_raw(Statement::from_string(
+            backend,
+            "SELECT value FROM change_counter WHERE id = 1 FOR UPDATE",
+        ))
         .await?;
+    }
+    let mut ids = accounts.to_vec();
+    ids.sort();
+    ids.dedup();
+    let mut q = Query::insert();
+    q.into_table(inbox_version::Entity).columns([
+        inbox_version::Column::AccountId,
+        inbox_version::Column::Version,
+    ]);
+    for id in ids {
+        q.values_panic([id.into(), 1i64.into()]);
+    }
+    q.on_conflict(
+        OnConflict::column(inbox_version::Column::AccountId)
+            .value(
+                inbox_version::Column::Version,
+                Expr::col((inbox_version::Entity, inbox_version::Column::Version)).add(1),
+            )
+            .to_owned(),
+    );
+    conn.execute_raw(backend.build(&q)).await?;
     Ok(())
 }
 

@@ -539,7 +539,6 @@ pub async fn create_account_hashed(
         active: Set(true),
         must_change_password: Set(false),
         version: Set(1),
-        inbox_version: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     }
