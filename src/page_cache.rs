@@ -1,7 +1,9 @@
 //! Answers of the busiest reads (the task list, my tasks, a campaign's progress) kept in memory,
 //! keyed by who may see them, the query, today's date and the change feed's position. Any committed write anywhere
 //! moves the position, so a kept answer is served only while nothing has changed since it was
-//! made: never stale, on one instance or many (each reads the shared position).
+//! made: never stale, on one instance or many (each reads the shared position). People's
+//! inboxes are kept the same way in a cache of their own, at the person's inbox version instead
+//! of the feed's position.
 //!
 //! One answer is made per key at a time: readers that miss while it is being made wait for it
 //! instead of each making their own (after a write, every client misses at once, and eight
@@ -71,11 +73,11 @@ impl PageCache {
         }
     }
 
-    pub fn get(&self, key: &str) -> Option<Page> {
+    fn get(&self, key: &str) -> Option<Page> {
         self.pages.lock().ok()?.get(key).cloned()
     }
 
-    pub fn put(&self, key: String, page: Page) {
+    fn put(&self, key: String, page: Page) {
         if let Ok(mut pages) = self.pages.lock() {
             if pages.len() >= self.capacity {
                 pages.clear();

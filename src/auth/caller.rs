@@ -81,19 +81,17 @@ pub async fn layer(
     if req.headers().contains_key(header::AUTHORIZATION)
         && let Some(state) = req.app_data::<web::Data<AppState>>().cloned()
     {
-        let outcome = authenticate(req.request(), &state).await;
-        let outcome = match outcome {
-            Ok((caller, inbox)) => {
+        let outcome = authenticate(req.request(), &state)
+            .await
+            .map(|(caller, inbox)| {
                 // Every log line of the request names who made it (never the token itself).
                 tracing::Span::current()
                     .record("account", tracing::field::display(caller.account_id));
                 if let Some(v) = inbox {
                     req.extensions_mut().insert(InboxVersion(v));
                 }
-                Ok(caller)
-            }
-            Err(e) => Err(e),
-        };
+                caller
+            });
         req.extensions_mut().insert(Authenticated(outcome));
     }
     next.call(req).await.map(|r| r.map_into_boxed_body())

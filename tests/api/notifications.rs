@@ -3,7 +3,7 @@
 //! through a real SMTP server (STARTTLS, AUTH), Web Push decrypted by an independent RFC 8291
 //! implementation, mentions, recurring tasks, planned meetings and the calendar feed.
 use crate::{
-    helpers::{Demo, TestApp, assert_problem, spawn_app_with},
+    helpers::{Demo, TestApp, assert_problem, etag, spawn_app_with},
     peers::{Push, Smtp, eventually},
 };
 use serde_json::{Value, json};
@@ -89,6 +89,15 @@ async fn inbox(app: &TestApp, token: &str) -> Value {
         .await;
     assert_eq!(s, 200, "{v}");
     v
+}
+
+async fn mark_read(app: &TestApp, id: &str, token: &str) -> reqwest::Response {
+    app.post_json(
+        &format!("/api/v1/me/notifications/{id}/read"),
+        &Value::Null,
+        Some(token),
+    )
+    .await
 }
 
 fn kinds_about(inbox: &Value, kind: &str, task: &str) -> usize {
@@ -470,14 +479,7 @@ async fn bad_input_is_refused_and_reveals_nothing() {
         .as_str()
         .unwrap()
         .to_string();
-    let res = app
-        .post_json(
-            &format!("/api/v1/me/notifications/{mine}/read"),
-            &Value::Null,
-            Some(&d.deputy),
-        )
-        .await;
-    assert_problem(res, 404).await;
+    assert_problem(mark_read(&app, &mine, &d.deputy).await, 404).await;
     let res = subscribe(&app, &d.staff, &push, "cuong").await;
     let sub = res.json::<Value>().await.unwrap()["id"]
         .as_str()
@@ -975,13 +977,12 @@ async fn a_kept_inbox_follows_every_change_on_every_instance() {
         }
         r.send()
     };
-    let tag_of = |r: &reqwest::Response| r.headers()["etag"].to_str().unwrap().to_string();
     let first = get(&app, None).await.unwrap();
-    let tag = tag_of(&first);
+    let tag = etag(&first);
     assert!(tag.starts_with("W/"), "{tag}");
     let kept = get(&app, Some(tag.clone())).await.unwrap();
     assert_eq!(kept.status(), 304);
-    assert_eq!(tag_of(&kept), tag);
+    assert_eq!(etag(&kept), tag);
 
     let task = assigned_task(
         &app,
@@ -995,7 +996,7 @@ async fn a_kept_inbox_follows_every_change_on_every_instance() {
     for a in [&app, &other] {
         let changed = get(a, Some(tag.clone())).await.unwrap();
         assert_eq!(changed.status(), 200, "{}", a.address);
-        assert_ne!(tag_of(&changed), tag);
+        assert_ne!(etag(&changed), tag);
     }
     for a in [&app, &other] {
         let v = inbox(a, &d.staff).await;
@@ -1011,14 +1012,7 @@ async fn a_kept_inbox_follows_every_change_on_every_instance() {
         .as_str()
         .unwrap()
         .to_string();
-    let res = other
-        .post_json(
-            &format!("/api/v1/me/notifications/{id}/read"),
-            &Value::Null,
-            Some(&d.staff),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(mark_read(&other, &id, &d.staff).await.status(), 200);
     for a in [&app, &other] {
         let v = inbox(a, &d.staff).await;
         assert_eq!(unread(&v), n0, "{}", a.address);
