@@ -59,6 +59,54 @@ pub struct Config {
     pub sign_in: SignInConfig,
     pub webhooks: WebhookConfig,
     pub notifications: NotificationConfig,
+    pub files: FilesConfig,
+}
+
+/// The types an attachment may be, by the names `KHOI_FILES_TYPES` takes (each is recognised
+/// by its content in `files::sniff`).
+pub const FILE_TYPES: [&str; 10] = [
+    "jpeg", "png", "heic", "webp", "pdf", "docx", "xlsx", "odt", "ods", "mp4",
+];
+
+/// Attachments: limits, allowed types and where the bytes go.
+#[derive(Clone, Debug)]
+pub struct FilesConfig {
+    /// The largest file, in bytes.
+    pub max_bytes: u64,
+    /// What one bloc may store in all, in bytes (each distinct content counted once).
+    pub quota_bytes: u64,
+    /// Names from `FILE_TYPES`.
+    pub types: Vec<String>,
+    /// An S3-compatible store instead of the folder under the data directory.
+    pub s3: Option<S3Config>,
+    /// How long an upload may stay unattached before it is removed.
+    pub unattached_ttl: Duration,
+    /// The longest an upload's body may take to arrive (a phone on a weak link).
+    pub body_timeout: Duration,
+}
+
+impl Default for FilesConfig {
+    fn default() -> Self {
+        Self {
+            max_bytes: 25 * 1024 * 1024,
+            quota_bytes: 10 * 1024 * 1024 * 1024,
+            types: FILE_TYPES.iter().map(|t| t.to_string()).collect(),
+            s3: None,
+            unattached_ttl: Duration::from_secs(24 * 3600),
+            body_timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct S3Config {
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    /// `http://host/bucket/key` (MinIO and most servers) rather than `http://bucket.host/key`.
+    pub path_style: bool,
 }
 
 /// How TLS is used with the SMTP server.
@@ -212,6 +260,7 @@ impl Default for Config {
             sign_in: SignInConfig::default(),
             webhooks: WebhookConfig::default(),
             notifications: NotificationConfig::default(),
+            files: FilesConfig::default(),
         }
     }
 }
@@ -446,6 +495,61 @@ impl Config {
                 password: get("KHOI_SMTP_PASSWORD").map(Secret::new),
                 from,
                 ca_file: get("KHOI_SMTP_CA_FILE").map(PathBuf::from),
+            });
+        }
+        let f = &mut c.files;
+        if let Some(n) = parse_opt(&get, "KHOI_FILES_MAX_BYTES", 1024, 5 * 1024 * 1024 * 1024)? {
+            f.max_bytes = n;
+        }
+        if let Some(n) = parse_opt(&get, "KHOI_FILES_QUOTA_BYTES", 0, u64::MAX / 2)? {
+            f.quota_bytes = n;
+        }
+        if let Some(s) = parse_opt(&get, "KHOI_FILES_UNATTACHED_TTL", 60, 30 * 24 * 3600)? {
+            f.unattached_ttl = Duration::from_secs(s);
+        }
+        if let Some(s) = parse_opt(&get, "KHOI_FILES_BODY_TIMEOUT", 1, 24 * 3600)? {
+            f.body_timeout = Duration::from_secs(s);
+        }
+        if let Some(v) = get("KHOI_FILES_TYPES") {
+            let mut types = Vec::new();
+            for t in v.split(',').map(|t| t.trim().to_ascii_lowercase()) {
+                if t.is_empty() {
+                    continue;
+                }
+                if !FILE_TYPES.contains(&t.as_str()) {
+                    return Err(format!(
+                        "KHOI_FILES_TYPES: `{t}` is not one of {}",
+                        FILE_TYPES.join(", ")
+                    ));
+                }
+                types.push(t);
+            }
+            f.types = types;
+        }
+        if let Some(endpoint) = get("KHOI_FILES_S3_ENDPOINT") {
+            if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+                return Err(format!(
+                    "KHOI_FILES_S3_ENDPOINT must be an http or https URL, not `{endpoint}`"
+                ));
+            }
+            let need = |k: &str| {
+                get(k).ok_or_else(|| format!("{k} is needed with KHOI_FILES_S3_ENDPOINT"))
+            };
+            f.s3 = Some(S3Config {
+                endpoint,
+                bucket: need("KHOI_FILES_S3_BUCKET")?,
+                region: get("KHOI_FILES_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                access_key_id: need("KHOI_FILES_S3_ACCESS_KEY_ID")?,
+                secret_access_key: Secret::new(need("KHOI_FILES_S3_SECRET_ACCESS_KEY")?),
+                path_style: match get("KHOI_FILES_S3_PATH_STYLE").as_deref() {
+                    None | Some("true") => true,
+                    Some("false") => false,
+                    Some(other) => {
+                        return Err(format!(
+                            "KHOI_FILES_S3_PATH_STYLE must be `true` or `false`, not `{other}`"
+                        ));
+                    }
+                },
             });
         }
         Ok(c)

@@ -21,6 +21,7 @@ pub mod entities;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod files;
 pub mod health;
 pub mod idempotency;
 pub mod imports;

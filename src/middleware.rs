@@ -123,7 +123,12 @@ pub async fn body_deadline(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let has_body = req.headers().contains_key(header::CONTENT_LENGTH)
         || req.headers().contains_key(header::TRANSFER_ENCODING);
-    if has_body && let Some(limit) = req.app_data::<BodyTimeout>().map(|t| t.0) {
+    let upload =
+        crate::idempotency::UNBUFFERED.contains(&req.match_pattern().unwrap_or_default().as_str());
+    let deadline = req
+        .app_data::<BodyTimeout>()
+        .map(|t| if upload { t.1 } else { t.0 });
+    if has_body && let Some(limit) = deadline {
         let inner = req.take_payload();
         let stream: actix_http::BoxedPayloadStream = Box::pin(Deadline {
             inner,
@@ -148,9 +153,9 @@ pub fn loggable_path(path: &str) -> String {
 #[derive(Clone, Copy)]
 pub struct FixedToday(pub Option<chrono::NaiveDate>);
 
-/// The configured body timeout, as app data.
+/// The configured body timeouts, as app data: for every body, and for an upload's.
 #[derive(Clone, Copy)]
-pub struct BodyTimeout(pub std::time::Duration);
+pub struct BodyTimeout(pub std::time::Duration, pub std::time::Duration);
 
 struct Deadline {
     inner: actix_web::dev::Payload,

@@ -53,6 +53,7 @@ and `errors: [{field, message}]` on validation problems. Every response carries 
         (name = "webhooks", description = "Signed deliveries of the change feed to a receiver's URL (Standard Webhooks signatures), retried with backoff, with a delivery log (bloc head and admin)"),
         (name = "notifications", description = "A person's inbox, their channels (email, Web Push, quiet hours, daily digest), push subscriptions and calendar feed"),
         (name = "comments", description = "Discussion on tasks, recommendations, supervisions and campaigns, with @mentions; edited within 15 minutes, retracted, never deleted"),
+        (name = "files", description = "Attachments: photos and scanned documents uploaded as evidence (multipart), attached to reports, figures, findings and minutes, downloaded with ranges"),
         (name = "audit", description = "Who changed what (bloc head and admin)"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
@@ -429,6 +430,7 @@ fn problem_content(status: u16) -> Content {
         415 => ApiError::UnsupportedMediaType(
             "Content-Type `text/plain` is not supported; send application/json".into(),
         ),
+        416 => ApiError::RangeNotSatisfiable { size: 482_113 },
         422 => ApiError::Validation(vec![FieldError::new(
             "due_on",
             "must be a date YYYY-MM-DD, e.g. 2026-03-31",

@@ -37,6 +37,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         webhooks::configure(c);
         crate::imports::configure(c);
         crate::comments::configure(c);
+        crate::files::configure(c);
     }))
     .service(health::health)
     .service(health::ready)

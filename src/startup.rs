@@ -63,6 +63,10 @@ impl Application {
             keys,
             vapid,
             egress: Arc::new(crate::webhooks::egress::Egress::new(&config.webhooks)),
+            files: Arc::new(
+                crate::files::store::Store::new(&config.data_dir, &config.files)
+                    .map_err(|e| anyhow::anyhow!("attachments: {e}"))?,
+            ),
             config,
             pages: Default::default(),
             inboxes: crate::page_cache::PageCache::with_capacity(crate::page_cache::INBOXES),
@@ -76,6 +80,7 @@ impl Application {
         }
         if state.config.notifications.scheduler {
             tokio::spawn(crate::scheduler::run(state.clone()));
+            tokio::spawn(crate::files::run_sweep(state.clone()));
         }
         Ok(Self {
             port,
@@ -143,6 +148,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
     let config = state.config.clone();
     let limit = config.body_limit;
     let body_timeout = config.body_timeout;
+    let upload_timeout = config.files.body_timeout;
     let fixed_today = config.fixed_today;
     let cors_origins = Arc::new(config.cors_origins.clone());
     let mut server = HttpServer::new(move || {
@@ -154,7 +160,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .app_data(web::PayloadConfig::new(limit))
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .app_data(web::PathConfig::default().error_handler(extract::path_error))
-            .app_data(crate::middleware::BodyTimeout(body_timeout))
+            .app_data(crate::middleware::BodyTimeout(body_timeout, upload_timeout))
             .app_data(crate::middleware::FixedToday(fixed_today))
             .wrap(from_fn(crate::idempotency::layer))
             .wrap(from_fn(crate::auth::caller::layer))

@@ -18,4 +18,6 @@ pub struct AppState {
     pub inboxes: crate::page_cache::PageCache,
     /// Where webhooks may send, and the resolver they connect through.
     pub egress: Arc<crate::webhooks::egress::Egress>,
+    /// Where attachments' bytes are kept.
+    pub files: Arc<crate::files::store::Store>,
 }

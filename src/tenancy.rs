@@ -5,7 +5,7 @@ use crate::{
     auth::{Caller, Role},
     entities::{
         account, bloc, campaign, campaign_measurement, campaign_registration, campaign_target,
-        comment, directive, directive_dispatch, meeting, meeting_decision, organisation,
+        comment, directive, directive_dispatch, file, meeting, meeting_decision, organisation,
         recommendation, recommendation_response, staff, staff_assignment, sub_committee,
         supervision, supervision_finding, task, task_event, task_report, task_series, unit,
         unit_assignment, webhook,
@@ -355,6 +355,7 @@ tenant!(meeting_decision, BlocId);
 tenant!(unit_assignment, BlocId);
 tenant!(directive_dispatch, BlocId);
 tenant!(webhook, BlocId);
+tenant!(file, BlocId);
 
 /// Who a caller's reports are about, for a spreadsheet's title: the bloc's name, the portal's
 /// province, or every bloc for the admin.

@@ -30,6 +30,7 @@ mod m20261129_000025_between_levels;
 mod m20261129_000026_evidence;
 mod m20261129_000027_notifications;
 mod m20261130_000028_inbox_version;
+mod m20261130_000029_files;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000026_evidence::Migration),
             Box::new(m20261129_000027_notifications::Migration),
             Box::new(m20261130_000028_inbox_version::Migration),
+            Box::new(m20261130_000029_files::Migration),
         ]
     }
 }

@@ -214,7 +214,7 @@ async fn record(
         e.resource_id,
         e.bloc_id,
         // A delegated task, a cascaded campaign: born in the child bloc as they arrive.
-        if matches!(e.action, "create" | "delegate" | "cascade") {
+        if matches!(e.action, "create" | "delegate" | "cascade" | "upload") {
             "create"
         } else {
             "update"

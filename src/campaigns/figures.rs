@@ -39,6 +39,7 @@ pub fn to_dto(m: campaign_measurement::Model) -> MeasurementDto {
         met: m.met,
         source: m.source,
         evidence: serde_json::from_str(&m.evidence).unwrap_or_default(),
+        attachments: vec![],
         note: m.note,
         supersedes_id: m.supersedes_id,
         superseded_by: m.superseded_by,
@@ -310,7 +311,16 @@ pub async fn record_in(
             ));
         }
     }
-    let out = to_dto(m);
+    let mut out = to_dto(m);
+    out.attachments = crate::files::service::attach(
+        conn,
+        caller,
+        campaign.bloc_id,
+        "attachments",
+        &body.attachments,
+        (RESOURCE, id),
+    )
+    .await?;
     audit::log_and_announce(
         conn,
         caller,
@@ -379,7 +389,7 @@ pub async fn list(
         select = select.filter(campaign_measurement::Column::AsOf.lte(t));
     }
     let field = keyset.field_name();
-    Ok(keyset
+    let mut page = keyset
         .fetch(
             db,
             select,
@@ -395,7 +405,13 @@ pub async fn list(
             },
             to_dto,
         )
-        .await?)
+        .await?;
+    let ids: Vec<Uuid> = page.items.iter().map(|m| m.id).collect();
+    let mut files = crate::files::service::attached_to(db, &ids).await?;
+    for m in &mut page.items {
+        m.attachments = files.remove(&m.id).unwrap_or_default();
+    }
+    Ok(page)
 }
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, target_id = %target_id, id = %id))]
@@ -417,5 +433,10 @@ pub async fn get(
         "measurement",
     )
     .await?;
-    Ok(to_dto(m))
+    let mut out = to_dto(m);
+    out.attachments = crate::files::service::attached_to(db, &[out.id])
+        .await?
+        .remove(&out.id)
+        .unwrap_or_default();
+    Ok(out)
 }

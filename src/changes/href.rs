@@ -20,6 +20,7 @@ fn collection(resource_type: &str) -> Option<&'static str> {
         "campaign" => "campaigns",
         "comment" => "comments",
         "directive" => "directives",
+        "file" => "files",
         "meeting" => "meetings",
         "organisation" => "organisations",
         "province" => "provinces",

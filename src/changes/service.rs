@@ -16,7 +16,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 /// Every resource type the feed carries (webhook event patterns name them too).
-pub const RESOURCE_TYPES: [&str; 24] = [
+pub const RESOURCE_TYPES: [&str; 25] = [
     "account",
     "api_client",
     "bloc",
@@ -27,6 +27,7 @@ pub const RESOURCE_TYPES: [&str; 24] = [
     "comment",
     "directive",
     "directive_dispatch",
+    "file",
     "meeting",
     "organisation",
     "province",
@@ -116,6 +117,7 @@ pub(crate) fn read_as(resource_type: &str) -> Option<Resource> {
         }
         "task" | "task_report" | "task_series" => Resource::Task,
         "comment" => Resource::Comment,
+        "file" => Resource::File,
         "unit" => Resource::Unit,
         "unit_assignment" => Resource::UnitAssignment,
         "webhook" => Resource::Webhook,

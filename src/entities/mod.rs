@@ -12,6 +12,8 @@ pub mod change;
 pub mod comment;
 pub mod directive;
 pub mod directive_dispatch;
+pub mod file;
+pub mod file_blob;
 pub mod idempotency_key;
 pub mod inbox_version;
 pub mod login_failure;

@@ -159,6 +159,13 @@ pub const TYPES: &[ProblemType] = &[
         "Send the body as the endpoint says (application/json unless stated).",
     ),
     t(
+        "range_not_satisfiable",
+        416,
+        "Range not satisfiable",
+        "Khoảng byte không hợp lệ",
+        "The `Range` asked starts past the end of the file; `Content-Range: bytes */size` gives its size.",
+    ),
+    t(
         "validation_failed",
         422,
         "Invalid fields",
@@ -246,6 +253,92 @@ type Entry = (&'static str, &'static str, &'static str);
 
 /// Every message, specific before general.
 pub const MESSAGES: &[Entry] = &[
+    (
+        "the range asked starts past the end of the file ({} bytes)",
+        "range_not_satisfiable",
+        "khoảng byte yêu cầu bắt đầu sau cuối tệp ({} byte)",
+    ),
+    (
+        "the bloc's storage quota of {} bytes would be exceeded ({} bytes are in use); remove unattached uploads or ask the operator for more",
+        "state_conflict",
+        "sẽ vượt hạn mức lưu trữ {} byte của khối ({} byte đang dùng); hãy xóa các tệp chưa đính kèm hoặc đề nghị người quản trị cấp thêm",
+    ),
+    (
+        "the file's content is not of an allowed type; allowed: {}",
+        "unsupported_media_type",
+        "nội dung tệp không thuộc loại được phép; được phép: {}",
+    ),
+    (
+        "files of type {} are not accepted here; allowed: {}",
+        "unsupported_media_type",
+        "không nhận tệp loại {}; được phép: {}",
+    ),
+    (
+        "send the file as multipart/form-data, in one part named `file`",
+        "unsupported_media_type",
+        "hãy gửi tệp dạng multipart/form-data, trong một phần tên `file`",
+    ),
+    (
+        "the multipart body is cut off or malformed; nothing was stored",
+        "malformed_request",
+        "nội dung multipart bị cắt ngang hoặc sai cấu trúc; chưa lưu gì",
+    ),
+    (
+        "takes one file per upload",
+        "too_many",
+        "mỗi lần tải lên chỉ nhận một tệp",
+    ),
+    (
+        "is not a part of this form; send one part named `file`",
+        "unknown_field",
+        "không phải một phần của biểu mẫu này; hãy gửi một phần tên `file`",
+    ),
+    (
+        "is required: one part named `file`",
+        "required",
+        "là bắt buộc: một phần tên `file`",
+    ),
+    (
+        "only the bloc's own people upload its files",
+        "forbidden",
+        "chỉ cán bộ của khối mới được tải tệp lên cho khối",
+    ),
+    (
+        "the stored content was being removed",
+        "unavailable",
+        "nội dung đã lưu đang được xóa",
+    ),
+    (
+        "an attached file is evidence and stays with what it is attached to",
+        "state_conflict",
+        "tệp đã đính kèm là minh chứng và được giữ cùng nội dung nó đính kèm",
+    ),
+    (
+        "must list at most {} files",
+        "too_many",
+        "chỉ được liệt kê tối đa {} tệp",
+    ),
+    (
+        "names a file listed before",
+        "duplicate",
+        "nêu một tệp đã liệt kê trước đó",
+    ),
+    ("file {} not found", "not_found", "không tìm thấy tệp {}"),
+    (
+        "the file was removed; its content is gone",
+        "not_found",
+        "tệp đã bị xóa; nội dung không còn",
+    ),
+    (
+        "names a file that was removed; upload it again",
+        "invalid_value",
+        "nêu một tệp đã bị xóa; hãy tải lên lại",
+    ),
+    (
+        "names a file already attached to something else; upload it again",
+        "state_conflict",
+        "nêu một tệp đã được đính kèm vào nội dung khác; hãy tải lên lại",
+    ),
     (
         "decisions are recorded once the meeting is held; this one is {}",
         "state_conflict",
@@ -1643,6 +1736,10 @@ pub const GLOSSARY: &[(&str, &str)] = &[
     ("webhooks", "webhook"),
     ("the province summary", "bảng tổng hợp của tỉnh"),
     ("the audit log", "nhật ký kiểm toán"),
+    (
+        "this file (its uploader or the bloc head)",
+        "tệp này (người tải lên hoặc trưởng khối)",
+    ),
     ("its creation", "ngày tạo"),
 ];
 

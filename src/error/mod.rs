@@ -123,6 +123,9 @@ pub enum ApiError {
     RequestTimeout,
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    /// A `Range` wholly past the end of a file of `size` bytes.
+    #[error("range not satisfiable")]
+    RangeNotSatisfiable { size: u64 },
     #[error("validation failed")]
     Validation(Vec<FieldError>),
     #[error("too many requests")]
@@ -212,6 +215,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::RequestTimeout => "request_timeout",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::RangeNotSatisfiable { .. } => "range_not_satisfiable",
             Self::Validation(_) => "validation_failed",
             Self::TooManyRequests { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",
@@ -238,6 +242,9 @@ impl ApiError {
                 format!("the request body exceeds the limit of {limit} bytes")
             }
             Self::RequestTimeout => BODY_TIMED_OUT.into(),
+            Self::RangeNotSatisfiable { size } => {
+                format!("the range asked starts past the end of the file ({size} bytes)")
+            }
             Self::PasswordChangeRequired => "this account's password was set by someone else: \
                  choose your own at POST /api/v1/me/password first (GET /api/v1/me and \
                  POST /api/v1/auth/logout work meanwhile)"
@@ -291,6 +298,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -330,6 +338,9 @@ impl ResponseError for ApiError {
             Self::RequestTimeout => {
                 // The rest of the body may still be trickling in: the connection cannot be reused.
                 res.force_close();
+            }
+            Self::RangeNotSatisfiable { size } => {
+                res.insert_header((header::CONTENT_RANGE, format!("bytes */{size}")));
             }
             _ => {}
         }

@@ -557,6 +557,7 @@ async fn figure_row(
             met,
             source: row.get("source").map(Into::into),
             evidence: Vec::new(),
+            attachments: Vec::new(),
             note: row.get("note").map(Into::into),
             supersedes_id: None,
         },

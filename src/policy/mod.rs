@@ -42,6 +42,8 @@ pub enum Resource {
     AuditLog,
     /// Comments on tasks, recommendations, supervisions and campaigns.
     Comment,
+    /// Uploaded files (attachments).
+    File,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -260,6 +262,12 @@ pub const RULES: &[(Resource, Action, [Rule; 5])] = &[
         Update,
         [No, IsTheAuthor, IsTheAuthor, IsTheAuthor, No],
     ),
+    // The bloc's people upload evidence and read the bloc's files (the portal its province's,
+    // and a bloc what came back from work it sent down: `files::service`); an unattached upload
+    // is removed by its uploader or the bloc head.
+    (File, Read, [Yes, Yes, Yes, Yes, Yes]),
+    (File, Create, [No, Yes, Yes, Yes, No]),
+    (File, Update, [No, Yes, IsTheCreator, IsTheCreator, No]),
 ];
 
 /// The thing acted on, as far as the rules need to know it.
@@ -497,6 +505,7 @@ pub fn authorize(
                 (Webhook, _) => "webhooks",
                 (Summary, _) => "the province summary",
                 (AuditLog, _) => "the audit log",
+                (File, _) => "this file (its uploader or the bloc head)",
             }
         )))
     }

@@ -234,6 +234,9 @@ pub struct NewReport {
     /// Links (http or https) to minutes, photos, documents.
     #[serde(default)]
     pub evidence: Vec<String>,
+    /// Files uploaded with `POST /files` (at most 20, of the bloc, not attached elsewhere).
+    #[serde(default)]
+    pub attachments: Vec<Uuid>,
     /// The day the work was done, in Vietnam (default today): not in the future, not before
     /// the task's last move or the day it was opened.
     #[schema(example = "2016-01-20")]
@@ -256,6 +259,8 @@ pub struct ReportDto {
     pub progress: i16,
     #[schema(example = json!(["https://vanban.haiha.quangninh.gov.vn/bien-ban-hoi-nghi-20-01-2016.pdf"]))]
     pub evidence: Vec<String>,
+    /// The files attached: photos, scanned minutes.
+    pub attachments: Vec<crate::files::dto::FileRef>,
     /// The day the work was done, in Vietnam.
     #[schema(example = "2016-01-20")]
     pub occurred_on: NaiveDate,

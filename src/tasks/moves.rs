@@ -126,7 +126,14 @@ pub async fn transition_in(
                 };
                 c.check()?;
                 insert_report(
-                    txn, caller, &current, text, r.progress, evidence, report_day,
+                    txn,
+                    caller,
+                    &current,
+                    text,
+                    r.progress,
+                    evidence,
+                    ("report.attachments", &r.attachments),
+                    report_day,
                 )
                 .await?;
                 am.progress = Set(r.progress);

@@ -38,6 +38,7 @@ pub(super) fn check_report(c: &mut Checks, field: &str, r: &NewReport) -> (Strin
 }
 
 /// Inserts a report and records it (audit, feed, webhooks) in the caller's transaction.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn insert_report(
     conn: &impl ConnectionTrait,
     caller: &Caller,
@@ -45,6 +46,8 @@ pub(super) async fn insert_report(
     text: String,
     progress: i16,
     evidence: Vec<String>,
+    // The body's field (`attachments`, or `report.attachments` with a move) and its file ids.
+    attachments: (&str, &[Uuid]),
     occurred_on: chrono::NaiveDate,
 ) -> ApiResult<ReportDto> {
     let report = task_report::ActiveModel {
@@ -60,7 +63,16 @@ pub(super) async fn insert_report(
     }
     .insert(conn)
     .await?;
-    let dto = report_dto(report);
+    let mut dto = report_dto(report);
+    dto.attachments = crate::files::service::attach(
+        conn,
+        caller,
+        m.bloc_id,
+        attachments.0,
+        attachments.1,
+        ("task_report", dto.id),
+    )
+    .await?;
     audit::log_and_announce(
         conn,
         caller,
@@ -85,6 +97,7 @@ fn report_dto(m: task_report::Model) -> ReportDto {
         text: m.body,
         progress: m.progress,
         evidence: serde_json::from_str(&m.evidence).unwrap_or_default(),
+        attachments: vec![],
         occurred_on: m.occurred_on,
         created_at: m.created_at,
     }
@@ -134,7 +147,17 @@ pub async fn add_report_in(
         },
     )
     .await?;
-    let report = insert_report(conn, caller, &current, text, body.progress, evidence, day).await?;
+    let report = insert_report(
+        conn,
+        caller,
+        &current,
+        text,
+        body.progress,
+        evidence,
+        ("attachments", &body.attachments),
+        day,
+    )
+    .await?;
     Ok(report)
 }
 
@@ -153,7 +176,7 @@ pub async fn list_reports(
     let keyset = Keyset::parse(None, q.cursor.as_deref(), &fields)?;
     let select = tenancy::select::<task_report::Entity>(&Scope::Bloc(t.bloc_id))
         .filter(task_report::Column::TaskId.eq(t.id));
-    Ok(keyset
+    let mut page = keyset
         .fetch(
             db,
             select,
@@ -162,5 +185,11 @@ pub async fn list_reports(
             |m| (json!(null), m.id),
             report_dto,
         )
-        .await?)
+        .await?;
+    let ids: Vec<Uuid> = page.items.iter().map(|r| r.id).collect();
+    let mut files = crate::files::service::attached_to(db, &ids).await?;
+    for r in &mut page.items {
+        r.attachments = files.remove(&r.id).unwrap_or_default();
+    }
+    Ok(page)
 }

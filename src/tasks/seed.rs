@@ -470,6 +470,7 @@ pub async fn seed(conn: &impl ConnectionTrait, ctx: &Context<'_>) -> Result<usiz
                         text: text.unwrap_or_default(),
                         progress: 40,
                         evidence: vec![],
+                        attachments: vec![],
                         occurred_on: on,
                     },
                 )
@@ -487,6 +488,7 @@ pub async fn seed(conn: &impl ConnectionTrait, ctx: &Context<'_>) -> Result<usiz
                         text: text.unwrap_or_default(),
                         progress: 100,
                         evidence: vec![],
+                        attachments: vec![],
                         occurred_on: None,
                     }),
                 ),

@@ -6,14 +6,14 @@
 //! announces nothing. Webhook deliveries are queued by the feed's own append, so they follow.
 use crate::helpers::{DEMO_PASSWORD, Demo, TestApp, spawn_app};
 use crate::security::{fill, operations, seeded_ids, send, spec};
-use crate::tenancy::{own_ids, path_writes, reference_writes};
+use crate::tenancy::{own_ids, path_writes, reference_writes, url_of};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 /// Every resource type of the feed, its table, and whether its rows carry a version.
-const TABLES: [(&str, &str, bool); 24] = [
+const TABLES: [(&str, &str, bool); 25] = [
     ("account", "accounts", true),
     ("api_client", "api_clients", true),
     ("bloc", "blocs", true),
@@ -39,6 +39,7 @@ const TABLES: [(&str, &str, bool); 24] = [
     ("task_report", "task_reports", false),
     ("task_series", "task_series", true),
     ("comment", "comments", true),
+    ("file", "files", true),
     ("unit", "units", true),
     ("unit_assignment", "unit_assignments", true),
     ("webhook", "webhooks", true),
@@ -150,6 +151,19 @@ impl<'a> Ledger<'a> {
                 .await;
         self.check("post", "/api/v1/imports/{kind}", status, answer)
             .await
+    }
+
+    /// A file uploaded as multipart.
+    async fn upload_file(&mut self, name: &str, bytes: &[u8], token: &str) -> (u16, Value) {
+        let (status, answer) = crate::imports::upload(
+            self.app,
+            "/api/v1/files",
+            &format!("multipart/form-data; boundary={}", crate::files::BOUNDARY),
+            crate::files::form("file", name, "application/pdf", bytes),
+            token,
+        )
+        .await;
+        self.check("post", "/api/v1/files", status, answer).await
     }
 
     async fn check(
@@ -354,7 +368,7 @@ async fn every_write<'a>(app: &'a TestApp, d: &Demo) -> Ledger<'a> {
         );
     }
     for (method, path, body) in path_writes(&own) {
-        let url = fill(path, &ids).unwrap();
+        let url = url_of(path, &ids, &own);
         // Some are refused here (the task was moved on above): checked to move nothing.
         ledger.write(method, path, &url, &body, h).await;
     }
@@ -383,16 +397,26 @@ async fn every_write<'a>(app: &'a TestApp, d: &Demo) -> Ledger<'a> {
     let url = format!("/api/v1/tasks/{}/transitions", t["id"].as_str().unwrap());
     let reports = format!("/api/v1/tasks/{}/reports", t["id"].as_str().unwrap());
     let moves = "/api/v1/tasks/{id}/transitions";
+    // Evidence uploaded, then attached by a report and by a submit's report: each attaching
+    // moves the file's version, announced once.
+    let (s, photo) = ledger
+        .upload_file("Ảnh họp xã.pdf", &crate::files::pdf(100), &staff)
+        .await;
+    assert_eq!(s, 201, "{photo}");
+    let (s, minute) = ledger
+        .upload_file("Biên bản.pdf", &crate::files::pdf(200), &staff)
+        .await;
+    assert_eq!(s, 201, "{minute}");
     for (token, body) in [
         (&d.deputy, json!({"action": "assign"})),
         (&staff, json!({"action": "start"})),
         (
             &staff,
-            json!({"text": "Đã tổng hợp 8/15 xã.", "progress": 50}),
+            json!({"text": "Đã tổng hợp 8/15 xã.", "progress": 50, "attachments": [photo["id"]]}),
         ),
         (
             &staff,
-            json!({"action": "submit", "report": {"text": "Đã tổng hợp đủ 15 xã.", "progress": 100}}),
+            json!({"action": "submit", "report": {"text": "Đã tổng hợp đủ 15 xã.", "progress": 100, "attachments": [minute["id"]]}}),
         ),
         (
             &d.deputy,

@@ -16,6 +16,7 @@ mod egress;
 mod errors;
 mod exports;
 mod faults;
+mod files;
 mod followup;
 mod hardening;
 mod helpers;

@@ -166,3 +166,45 @@ pub async fn eventually<T>(secs: u64, mut f: impl AsyncFnMut() -> Option<T>) -> 
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// An S3-compatible object store (moto's server) with one bucket.
+pub struct S3 {
+    _child: Child,
+    pub port: u16,
+    pub bucket: String,
+}
+
+impl S3 {
+    pub async fn start() -> S3 {
+        let bucket = "khoi-files".to_string();
+        let (child, w) = start("s3_server.py", &["serve", &bucket]).await;
+        S3 {
+            _child: child,
+            port: w[0].parse().unwrap(),
+            bucket,
+        }
+    }
+
+    pub fn config(&self) -> khoi::config::S3Config {
+        khoi::config::S3Config {
+            endpoint: format!("http://127.0.0.1:{}", self.port),
+            bucket: self.bucket.clone(),
+            region: "us-east-1".into(),
+            access_key_id: "khoi-test".into(),
+            secret_access_key: khoi::config::Secret::new("khoi-test-secret"),
+            path_style: true,
+        }
+    }
+
+    /// The keys in the bucket, as the store itself lists them.
+    pub async fn keys(&self) -> Vec<String> {
+        let out = Command::new(python())
+            .arg(format!("{PEERS}/s3_server.py"))
+            .args(["list", &self.port.to_string(), &self.bucket])
+            .output()
+            .await
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}

@@ -461,6 +461,27 @@ async fn each_write_is_one_audit_entry_and_one_change_with_its_version() {
         0,
     )
     .await;
+    once(
+        &mut seen,
+        &app,
+        a,
+        "file",
+        app.client
+            .post(app.url("/api/v1/files"))
+            .bearer_auth(h)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={}", crate::files::BOUNDARY),
+            )
+            .body(crate::files::form(
+                "file",
+                "Biên bản.pdf",
+                "application/pdf",
+                &crate::files::pdf(40),
+            )),
+        0,
+    )
+    .await;
     // Every resource type that announces its changes has been written here once.
     let all: BTreeSet<String> = khoi::webhooks::service::RESOURCE_TYPES
         .iter()

@@ -201,6 +201,59 @@ pub(crate) async fn seeded_ids(app: &TestApp, t: &str) -> HashMap<(String, Strin
         .unwrap()["id"]
         .as_str()
         .map(str::to_string);
+    // A file attached to a report (an unattached upload is only its uploader's and the head's).
+    let file = {
+        let (status, f) = crate::imports::upload(
+            app,
+            "/api/v1/files",
+            &format!("multipart/form-data; boundary={}", crate::files::BOUNDARY),
+            crate::files::form(
+                "file",
+                "Biên bản.pdf",
+                "application/pdf",
+                &crate::files::pdf(64),
+            ),
+            t,
+        )
+        .await;
+        assert_eq!(status, 201, "{f}");
+        let res = app
+            .post_json(
+                "/api/v1/tasks",
+                &json!({
+                    "title": "Hội nghị có biên bản",
+                    "description": "Tổ chức hội nghị tại nhà văn hóa thôn.",
+                    "expected_result": "Biên bản hội nghị",
+                    "lead_organisation_id": first(&get("/api/v1/organisations".into()).await),
+                    "assignee_id": first(&get("/api/v1/staff?q=ly van cuong".into()).await),
+                    "due_on": "2099-12-31",
+                }),
+                Some(t),
+            )
+            .await;
+        let reported = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let res = app
+            .post_json(
+                &format!("/api/v1/tasks/{reported}/transitions"),
+                &json!({"action": "assign"}),
+                Some(t),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "assign");
+        let res = app
+            .post_json(
+                &format!("/api/v1/tasks/{reported}/reports"),
+                &json!({"text": "Đã họp.", "progress": 50, "attachments": [f["id"]]}),
+                Some(t),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "report with the file");
+        f["id"].as_str().map(str::to_string)
+    };
+    put("files", "id", file);
     put("tasks", "id", task);
     put("comments", "id", comment);
     put("task-series", "id", series);
@@ -463,6 +516,7 @@ fn read_resource(path: &str) -> Option<khoi::policy::Resource> {
             // The secret in the address decides, and every signed-in person reads the key.
             ("calendar" | "push", ..) => return None,
             ("comments", ..) => Comment,
+            ("files", ..) => File,
             ("task-series", ..) => Task,
             ("provinces", ..) => Province,
             ("blocs", ..) => Bloc,

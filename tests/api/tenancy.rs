@@ -184,7 +184,22 @@ pub(crate) fn path_writes(own: &HashMap<&str, String>) -> Vec<(&'static str, &'s
         ("patch", "/api/v1/task-series/{id}", json!({"lead_days": 5})),
         ("post", "/api/v1/webhooks/{id}/ping", Value::Null),
         ("post", "/api/v1/webhooks/{id}/secret", Value::Null),
+        // Removing an upload: the seeded file is attached evidence, so the case uses a fresh
+        // unattached one (`own["upload"]`, see `url_of`).
+        ("delete", "/api/v1/files/{id}", Value::Null),
     ]
+}
+
+/// The URL a case writes to: the seeded ids, but a fresh upload for a removal.
+pub(crate) fn url_of(
+    path: &str,
+    ids: &HashMap<(String, String), String>,
+    own: &HashMap<&str, String>,
+) -> String {
+    match path {
+        "/api/v1/files/{id}" => format!("/api/v1/files/{}", own["upload"]),
+        _ => fill(path, ids).unwrap(),
+    }
 }
 
 /// API1 on writes: another bloc's ids in the path are `404` with a body the owner's head is
@@ -230,7 +245,7 @@ async fn every_write_on_another_blocs_ids_is_404_with_a_valid_body() {
     assert_eq!(served, covered, "writes without a tenancy case");
 
     for (method, path, body) in &cases {
-        let url = fill(path, &ids).unwrap();
+        let url = url_of(path, &ids, &own);
         let (status, p) = send(&app, method, &url, body, &stranger).await;
         assert_eq!(status, 404, "{method} {path} by another bloc: {p}");
         let (status, p) = send(&app, method, &url, body, &demo.head).await;
@@ -344,6 +359,17 @@ pub(crate) async fn own_ids(
             .await;
         assert_eq!(res.status(), 201, "{name}");
     }
+    // An upload of its own, unattached: what a removal acts on.
+    let (status, f) = crate::imports::upload(
+        app,
+        "/api/v1/files",
+        &format!("multipart/form-data; boundary={}", crate::files::BOUNDARY),
+        crate::files::form("file", "Ảnh.pdf", "application/pdf", &crate::files::pdf(32)),
+        head,
+    )
+    .await;
+    assert_eq!(status, 201, "{f}");
+    own.insert("upload", f["id"].as_str().unwrap().to_string());
     own
 }
 

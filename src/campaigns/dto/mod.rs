@@ -398,6 +398,8 @@ pub struct MeasurementDto {
     /// Links (http or https) to the report, minutes or photos behind the figure.
     #[schema(example = json!(["https://haiha.quangninh.gov.vn/bao-cao/so-ket-6-thang-2016.pdf"]))]
     pub evidence: Vec<String>,
+    /// The files attached: the tally, the minutes, photos.
+    pub attachments: Vec<crate::files::dto::FileRef>,
     #[schema(example = json!(null))]
     pub note: Option<String>,
     /// The figure this one corrects.
@@ -437,6 +439,9 @@ pub struct NewMeasurement {
     /// Links (http or https) to the report, minutes or photos behind the figure; at most 20.
     #[serde(default)]
     pub evidence: Vec<String>,
+    /// Files uploaded with `POST /files` (at most 20, of the bloc, not attached elsewhere).
+    #[serde(default)]
+    pub attachments: Vec<Uuid>,
     pub note: Option<String>,
     /// The figure of the same unit this one corrects; it stays in the history but stops counting.
     pub supersedes_id: Option<Uuid>,

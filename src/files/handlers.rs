@@ -1,0 +1,227 @@
+use super::{
+    dto::{FileDto, UploadForm},
+    range::Ranged,
+    service,
+};
+use crate::{auth::Caller, error::ApiError, error::ApiResult, state::AppState};
+use actix_multipart::{Multipart, MultipartError};
+use actix_web::{
+    HttpRequest, HttpResponse, body::SizedStream, delete, get, http::StatusCode, http::header,
+    post, web,
+};
+use futures_util::StreamExt;
+use uuid::Uuid;
+
+/// A broken form as the API's error: not multipart (415), too slow (408), cut off or
+/// malformed (400).
+fn form_error(e: MultipartError) -> ApiError {
+    match e {
+        MultipartError::ContentTypeMissing
+        | MultipartError::ContentTypeParse
+        | MultipartError::ContentTypeIncompatible
+        | MultipartError::BoundaryMissing => ApiError::UnsupportedMediaType(
+            "send the file as multipart/form-data, in one part named `file`".into(),
+        ),
+        MultipartError::Payload(actix_web::error::PayloadError::Io(io))
+            if io.kind() == std::io::ErrorKind::TimedOut =>
+        {
+            ApiError::RequestTimeout
+        }
+        _ => {
+            ApiError::bad_request("the multipart body is cut off or malformed; nothing was stored")
+        }
+    }
+}
+
+impl From<MultipartError> for ApiError {
+    fn from(e: MultipartError) -> Self {
+        form_error(e)
+    }
+}
+
+/// Upload one file (the bloc's people), as `multipart/form-data` with one part named `file`.
+/// It is streamed to storage, its type read from its content (the name and the part's
+/// `Content-Type` are not trusted), a photo's location and camera metadata removed, and
+/// identical content in the bloc stored once. It is the bloc's to read and stays unattached
+/// until a task report or a campaign figure lists it in `attachments`; an upload left
+/// unattached is removed after a day. `Idempotency-Key` is not replayed here: a repeated upload
+/// stores nothing twice, and the unattached copy expires.
+#[utoipa::path(tag = "files",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, description = "Stored", body = FileDto),
+        (status = 400, description = "A multipart body cut off or malformed: nothing stored"),
+        (status = 403, description = "Not one of the bloc's people"),
+        (status = 409, description = "The bloc's quota would be exceeded (the detail gives the quota and the bytes in use)"),
+        (status = 413, description = "Larger than the file limit (stopped as soon as it was passed)"),
+        (status = 415, description = "Not multipart, or content of a type that is not allowed"),
+        (status = 422, description = "No part named `file`, or a second file"),
+        (status = 503, description = "The file store is unavailable")))]
+#[post("/files")]
+pub async fn upload(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<(web::Json<FileDto>, StatusCode)> {
+    let uploader = service::uploader(&state.db, &caller).await?;
+    let mut form = Multipart::new(req.headers(), payload);
+    let mut pending = None;
+    while let Some(part) = form.next().await {
+        let part = part?;
+        match part.name() {
+            Some("file") if pending.is_none() => {}
+            Some("file") => return Err(ApiError::invalid("file", "takes one file per upload")),
+            other => {
+                return Err(ApiError::invalid(
+                    other.unwrap_or("form"),
+                    "is not a part of this form; send one part named `file`",
+                ));
+            }
+        }
+        // `filename*` (RFC 8187) when a client sends it, else `filename` (browsers send UTF-8).
+        let cd = part.content_disposition();
+        let name = cd
+            .and_then(|cd| cd.get_filename_ext())
+            .map(|ev| String::from_utf8_lossy(&ev.value).into_owned())
+            .or_else(|| cd.and_then(|cd| cd.get_filename()).map(str::to_string))
+            .unwrap_or_default();
+        pending = Some(
+            uploader
+                .receive(&state.files, &state.config.files, &name, part)
+                .await?,
+        );
+    }
+    // The whole form has arrived (a body cut off after the file fails above): now it is kept.
+    let Some(pending) = pending else {
+        return Err(ApiError::invalid(
+            "file",
+            "is required: one part named `file`",
+        ));
+    };
+    let dto = uploader
+        .commit(
+            &state.db,
+            &state.files,
+            &state.config.files,
+            &caller,
+            pending,
+        )
+        .await?;
+    Ok((web::Json(dto), StatusCode::CREATED))
+}
+
+/// A file's description.
+#[utoipa::path(tag = "files", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The file", body = FileDto),
+        (status = 404, description = "No such file in the caller's reach (or removed)")))]
+#[get("/files/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<FileDto>> {
+    Ok(web::Json(
+        service::get(&state.db, &caller, id.into_inner()).await?,
+    ))
+}
+
+/// The file's bytes, for the bloc's people, the province's portal, and a bloc that sent down
+/// the task whose report it is attached to. `Range` (one range) gets
+/// `206`; `ETag` is the content's SHA-256, so `If-None-Match` gets `304` and `If-Range`
+/// resumes only the same content. Images, PDF and video are shown inline, the rest saved; the
+/// name is in `Content-Disposition` both as ASCII and as UTF-8 (`filename*`).
+#[utoipa::path(tag = "files", params(("id" = Uuid, Path),
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1048575`"),
+        ("If-Range" = Option<String>, Header, description = "The ETag the range continues"),
+        ("If-None-Match" = Option<String>, Header, description = "The ETag held")),
+    responses((status = 200, description = "The whole file", content_type = "application/octet-stream", body = Vec<u8>,
+            headers(("ETag" = String, description = "The SHA-256 of the content"),
+                ("Content-Disposition" = String, description = "inline or attachment, with the file's name"),
+                ("Accept-Ranges" = String, description = "bytes"))),
+        (status = 206, description = "The range asked", content_type = "application/octet-stream", body = Vec<u8>,
+            headers(("Content-Range" = String, description = "bytes start-end/size"))),
+        (status = 304, description = "Unchanged since the ETag given"),
+        (status = 404, description = "No such file in the caller's reach (or removed)"),
+        (status = 416, description = "The range is past the end of the file"),
+        (status = 503, description = "The file store is unavailable")))]
+#[get("/files/{id}/content")]
+pub async fn content(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let h = |name: header::HeaderName| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let inm = h(header::IF_NONE_MATCH);
+    let not_modified = |tag: &str| {
+        inm.as_deref().is_some_and(|v| {
+            v.trim() == "*"
+                || v.split(',')
+                    .any(|t| t.trim().trim_start_matches("W/") == tag)
+        })
+    };
+    let c = service::content(
+        &state.db,
+        &state.files,
+        &caller,
+        id.into_inner(),
+        h(header::RANGE).as_deref(),
+        h(header::IF_RANGE).as_deref(),
+        not_modified,
+    )
+    .await?;
+    let size = c.file.size.max(0) as u64;
+    let tag = format!("\"{}\"", c.file.sha256);
+    let Some(body) = c.body else {
+        if c.range == Ranged::Unsatisfiable {
+            return Err(ApiError::RangeNotSatisfiable { size });
+        }
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, tag))
+            .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+            .finish());
+    };
+    let (status, len) = match c.range {
+        Ranged::Part { len, .. } => (StatusCode::PARTIAL_CONTENT, len),
+        _ => (StatusCode::OK, size),
+    };
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::CONTENT_TYPE, c.file.media_type.as_str()))
+        .insert_header((header::CONTENT_DISPOSITION, c.disposition))
+        .insert_header((header::ETAG, tag))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        // Bytes go as stored: compressing would break ranges and gains nothing on photos.
+        .insert_header((header::CONTENT_ENCODING, "identity"));
+    if let Ranged::Part { start, len } = c.range {
+        res.insert_header((
+            header::CONTENT_RANGE,
+            format!("bytes {start}-{}/{size}", start + len - 1),
+        ));
+    }
+    Ok(res.body(SizedStream::new(len, body)))
+}
+
+/// Remove an unattached upload (its uploader or the bloc head). Attached files are evidence
+/// and stay; the record of a removed one stays too, and its content leaves the store when no
+/// other file of the bloc carries it.
+#[utoipa::path(tag = "files", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Removed"),
+        (status = 403, description = "Someone else's upload"),
+        (status = 404, description = "No such file in the caller's scope (or removed)"),
+        (status = 409, description = "The file is attached")))]
+#[delete("/files/{id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    service::remove(&state.db, &state.files, &caller, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

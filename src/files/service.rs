@@ -1,0 +1,815 @@
+//! Uploads, downloads and attaching: the rules and queries of attachments.
+use super::{
+    dto::{AttachedTo, FileDto, FileRef},
+    naming,
+    range::{self, Ranged},
+    sniff::{self, Kind, Sniffed},
+    store::{ByteStream, Store},
+};
+use crate::{
+    audit,
+    auth::Caller,
+    config::FilesConfig,
+    db::begin_write,
+    entities::{file, file_blob, task, task_report},
+    error::{ApiError, ApiResult},
+    policy::{self, Action, Actor, Resource, Target},
+    tenancy::{self, Scope},
+};
+use actix_web::web::Bytes;
+use chrono::Utc;
+use futures_util::{Stream, StreamExt};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, OnConflict},
+};
+use sha2::{Digest, Sha256};
+use std::{collections::HashMap, path::PathBuf};
+use tokio::io::AsyncWriteExt;
+use uuid::Uuid;
+
+pub const RESOURCE: &str = "file";
+/// The most files one resource takes.
+pub const MAX_ATTACHMENTS: usize = 20;
+
+pub fn content_href(id: Uuid) -> String {
+    format!("{}/files/{id}/content", crate::state::API_PREFIX)
+}
+
+pub fn to_dto(m: file::Model) -> FileDto {
+    FileDto {
+        id: m.id,
+        bloc_id: m.bloc_id,
+        name: m.name,
+        media_type: m.media_type,
+        size: m.size,
+        sha256: m.sha256,
+        created_by: m.uploaded_by,
+        attached_to: m
+            .attached_type
+            .zip(m.attached_id)
+            .map(|(kind, id)| AttachedTo { kind, id }),
+        content_href: content_href(m.id),
+        removed_at: m.removed_at,
+        version: m.version,
+        created_at: m.created_at,
+    }
+}
+
+fn to_ref(m: &file::Model) -> FileRef {
+    FileRef {
+        id: m.id,
+        name: m.name.clone(),
+        media_type: m.media_type.clone(),
+        size: m.size,
+        content_href: content_href(m.id),
+    }
+}
+
+/// A staging file that is removed when dropped, unless it was handed on.
+struct Staged(Option<PathBuf>);
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// What arrived, checked: its type, size and digest, in the staging folder.
+struct Received {
+    staged: Staged,
+    kind: Kind,
+    size: u64,
+    sha256: String,
+}
+
+fn too_large(cfg: &FilesConfig) -> ApiError {
+    ApiError::PayloadTooLarge {
+        limit: cfg.max_bytes as usize,
+    }
+}
+
+fn quota_exceeded(quota: u64, used: u64) -> ApiError {
+    ApiError::conflict(format!(
+        "the bloc's storage quota of {quota} bytes would be exceeded ({used} bytes are in use); remove unattached uploads or ask the operator for more"
+    ))
+}
+
+/// 415 for content of no allowed type, or of a known type the operator did not allow.
+fn not_allowed(cfg: &FilesConfig, kind: Option<Kind>) -> ApiError {
+    let allowed = cfg.types.join(", ");
+    ApiError::UnsupportedMediaType(match kind {
+        None => format!("the file's content is not of an allowed type; allowed: {allowed}"),
+        Some(k) => format!(
+            "files of type {} are not accepted here; allowed: {allowed}",
+            k.name()
+        ),
+    })
+}
+
+/// Writes the part to staging as it arrives, hashing it, stopping at once when it passes the
+/// file limit or shows a type that is not allowed. The quota is checked once the content is
+/// known: a content the bloc already stores costs nothing.
+async fn receive<S, E>(store: &Store, cfg: &FilesConfig, mut body: S) -> ApiResult<Received>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: Into<ApiError>,
+{
+    let path = store.staging_path();
+    let staged = Staged(Some(path.clone()));
+    let mut out = tokio::io::BufWriter::with_capacity(
+        256 * 1024,
+        tokio::fs::File::create(&path)
+            .await
+            .map_err(ApiError::internal)?,
+    );
+    let mut hash = Sha256::new();
+    let mut head: Vec<u8> = Vec::with_capacity(sniff::HEAD);
+    let mut sniffed: Option<Sniffed> = None;
+    let mut size: u64 = 0;
+    let allowed = |k: Kind| cfg.types.iter().any(|t| t == k.name());
+    let judge = |head: &[u8]| -> ApiResult<Sniffed> {
+        match sniff::sniff(head) {
+            Sniffed::Unknown => Err(not_allowed(cfg, None)),
+            Sniffed::Is(k) if !allowed(k) => Err(not_allowed(cfg, Some(k))),
+            s => Ok(s),
+        }
+    };
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(Into::into)?;
+        size += chunk.len() as u64;
+        if size > cfg.max_bytes {
+            return Err(too_large(cfg));
+        }
+        if sniffed.is_none() {
+            let take = (sniff::HEAD - head.len()).min(chunk.len());
+            head.extend_from_slice(&chunk[..take]);
+            if head.len() == sniff::HEAD {
+                sniffed = Some(judge(&head)?);
+            }
+        }
+        hash.update(&chunk);
+        out.write_all(&chunk).await.map_err(ApiError::internal)?;
+    }
+    out.flush().await.map_err(ApiError::internal)?;
+    drop(out);
+    let sniffed = match sniffed {
+        Some(s) => s,
+        None => judge(&head)?,
+    };
+    let kind = match sniffed {
+        Sniffed::Is(k) => k,
+        _ => {
+            let p = path.clone();
+            let office = tokio::task::spawn_blocking(move || sniff::office(&p))
+                .await
+                .map_err(ApiError::internal)?;
+            match office {
+                Some(k) if allowed(k) => k,
+                other => return Err(not_allowed(cfg, other)),
+            }
+        }
+    };
+    Ok(Received {
+        staged,
+        kind,
+        size,
+        sha256: hex(&hash.finalize()),
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes a bloc's stored contents take.
+async fn used_by(conn: &impl ConnectionTrait, bloc: Uuid) -> Result<u64, sea_orm::DbErr> {
+    let sum: Option<Option<i64>> = file_blob::Entity::find()
+        .select_only()
+        .column_as(
+            Expr::col(file_blob::Column::Size).sum().cast_as("bigint"),
+            "s",
+        )
+        .filter(file_blob::Column::BlocId.eq(bloc))
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(u64::try_from(sum.flatten().unwrap_or(0)).unwrap_or(0))
+}
+
+/// Who uploads into which bloc: checked before a byte is read.
+pub struct Uploader {
+    bloc: Uuid,
+}
+
+pub async fn uploader(db: &DatabaseConnection, caller: &Caller) -> ApiResult<Uploader> {
+    let actor = Actor::of(db, caller).await?;
+    policy::authorize(&actor, Resource::File, Action::Create, &Target::default())?;
+    let Some(bloc) = Scope::of(caller).own_bloc() else {
+        return Err(ApiError::Forbidden(
+            "only the bloc's own people upload its files".into(),
+        ));
+    };
+    Ok(Uploader { bloc })
+}
+
+/// A file received whole and checked, waiting in staging for the rest of the request.
+pub struct Pending {
+    name: String,
+    got: Received,
+}
+
+impl Uploader {
+    /// Receives the file part as it arrives (see `receive`).
+    pub async fn receive<S, E>(
+        &self,
+        store: &Store,
+        cfg: &FilesConfig,
+        raw_name: &str,
+        body: S,
+    ) -> ApiResult<Pending>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: Into<ApiError>,
+    {
+        let got = receive(store, cfg, body).await?;
+        let name = naming::clean(raw_name, &format!("tệp.{}", got.kind.name()));
+        Ok(Pending { name, got })
+    }
+
+    /// Stores the content (once per bloc) and records the file unattached, all or nothing.
+    pub async fn commit(
+        self,
+        db: &DatabaseConnection,
+        store: &Store,
+        cfg: &FilesConfig,
+        caller: &Caller,
+        p: Pending,
+    ) -> ApiResult<FileDto> {
+        let (bloc, got) = (self.bloc, p.got);
+        let existing = file_blob::Entity::find()
+            .filter(file_blob::Column::BlocId.eq(bloc))
+            .filter(file_blob::Column::Sha256.eq(got.sha256.as_str()))
+            .one(db)
+            .await?;
+        // New content goes to the store before any row names it, outside the transaction (an
+        // S3 upload must not hold the database's write lock).
+        let mut put: Option<String> = None;
+        let mut staged = got.staged;
+        if existing.as_ref().is_none_or(|b| b.refs <= 0) {
+            let key = format!("blocs/{bloc}/{}", Uuid::now_v7());
+            let path = staged.0.take().expect("staged");
+            store
+                .put(&key, &path, got.size)
+                .await
+                .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+            put = Some(key);
+        }
+        let stored = Stored {
+            bloc,
+            name: &p.name,
+            kind: got.kind,
+            size: got.size,
+            sha256: &got.sha256,
+            put: put.as_deref(),
+        };
+        let result = record_upload(db, caller, cfg, stored).await;
+        match &result {
+            Ok((_, kept)) if put.as_deref() == Some(kept.as_str()) => {}
+            // Someone else's identical content won, or the write failed: ours is not needed.
+            _ => {
+                if let Some(key) = &put
+                    && let Err(e) = store.delete(key).await
+                {
+                    tracing::warn!(error = %e, key, "an unused upload stays in the store");
+                }
+            }
+        }
+        drop(staged);
+        result.map(|(dto, _)| dto)
+    }
+}
+
+struct Stored<'a> {
+    bloc: Uuid,
+    name: &'a str,
+    kind: Kind,
+    size: u64,
+    sha256: &'a str,
+    /// The key this upload's content was put under, if it was new.
+    put: Option<&'a str>,
+}
+
+async fn record_upload(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    cfg: &FilesConfig,
+    s: Stored<'_>,
+) -> ApiResult<(FileDto, String)> {
+    let Stored {
+        bloc,
+        name,
+        kind,
+        size,
+        sha256,
+        put,
+    } = s;
+    let txn = begin_write(db).await?;
+    let now = Utc::now();
+    // An existing content gains a file; one being swept (no files left) is not reused.
+    let reused = file_blob::Entity::update_many()
+        .col_expr(
+            file_blob::Column::Refs,
+            Expr::col(file_blob::Column::Refs).add(1),
+        )
+        .filter(file_blob::Column::BlocId.eq(bloc))
+        .filter(file_blob::Column::Sha256.eq(sha256))
+        .filter(file_blob::Column::Refs.gt(0))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !reused {
+        let Some(key) = put else {
+            // The content was swept between the check and now: the client sends it again.
+            return Err(ApiError::Unavailable(
+                "the stored content was being removed".into(),
+            ));
+        };
+        let used = used_by(&txn, bloc).await?;
+        if used + size > cfg.quota_bytes {
+            return Err(quota_exceeded(cfg.quota_bytes, used));
+        }
+        file_blob::Entity::insert(file_blob::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            bloc_id: Set(bloc),
+            sha256: Set(sha256.to_string()),
+            size: Set(size as i64),
+            media_type: Set(kind.media_type().into()),
+            storage_key: Set(key.to_string()),
+            refs: Set(1),
+            created_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::columns([file_blob::Column::BlocId, file_blob::Column::Sha256])
+                .value(
+                    file_blob::Column::Refs,
+                    Expr::col((file_blob::Entity, file_blob::Column::Refs)).add(1),
+                )
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    let blob = file_blob::Entity::find()
+        .filter(file_blob::Column::BlocId.eq(bloc))
+        .filter(file_blob::Column::Sha256.eq(sha256))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::internal("the stored content's row is missing"))?;
+    let m = file::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        bloc_id: Set(bloc),
+        blob_id: Set(blob.id),
+        name: Set(name.to_string()),
+        media_type: Set(blob.media_type.clone()),
+        size: Set(blob.size),
+        sha256: Set(blob.sha256.clone()),
+        uploaded_by: Set(caller.account_id),
+        attached_type: Set(None),
+        attached_id: Set(None),
+        attached_at: Set(None),
+        removed_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+    };
+    let m = file::Entity::insert(m).exec_with_returning(&txn).await?;
+    let dto = to_dto(m);
+    audit::log_and_announce(
+        &txn,
+        caller,
+        audit::Written {
+            action: "upload",
+            resource_type: RESOURCE,
+            resource_id: dto.id,
+            bloc_id: Some(bloc),
+            before: None,
+            after: Some(&dto),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((dto, blob.storage_key))
+}
+
+/// A file the caller may read (removed ones included: their record stays): one of their scope
+/// (the bloc's people, the province's portal, the admin), or attached to a report of a task
+/// their bloc sent down.
+async fn readable(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<file::Model> {
+    policy::may_read(caller, Resource::File)?;
+    let scope = Scope::of(caller);
+    let f = file::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("file"))?;
+    let in_scope = tenancy::select_one::<file::Entity>(&scope, id)
+        .one(conn)
+        .await?
+        .is_some();
+    if in_scope {
+        return Ok(f);
+    }
+    // Work sent down: the sender reads the reports that came back, and their evidence.
+    if f.attached_type.as_deref() == Some("task_report")
+        && let Some(report) = f.attached_id
+        && let Some(r) = task_report::Entity::find_by_id(report).one(conn).await?
+        && tenancy::find_sent_down::<task::Entity>(conn, &scope, r.task_id, "file")
+            .await
+            .is_ok()
+    {
+        return Ok(f);
+    }
+    Err(ApiError::not_found("file"))
+}
+
+pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<FileDto> {
+    Ok(to_dto(readable(db, caller, id).await?))
+}
+
+/// What a download answers: the bytes (all or the range asked) and how to describe them.
+pub struct Content {
+    pub file: file::Model,
+    pub range: Ranged,
+    /// None for a 304 or a 416.
+    pub body: Option<ByteStream>,
+    pub inline: bool,
+    pub disposition: String,
+}
+
+pub async fn content(
+    db: &DatabaseConnection,
+    store: &Store,
+    caller: &Caller,
+    id: Uuid,
+    range_header: Option<&str>,
+    if_range: Option<&str>,
+    not_modified: impl Fn(&str) -> bool,
+) -> ApiResult<Content> {
+    let f = readable(db, caller, id).await?;
+    if f.removed_at.is_some() {
+        return Err(ApiError::NotFound(
+            "the file was removed; its content is gone".into(),
+        ));
+    }
+    let blob = file_blob::Entity::find_by_id(f.blob_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("file"))?;
+    let tag = format!("\"{}\"", f.sha256);
+    let kind = Kind::from_media_type(&f.media_type);
+    let inline = kind.is_some_and(Kind::shown_inline);
+    let disposition = naming::content_disposition(inline, &f.name);
+    let size = u64::try_from(f.size).unwrap_or(0);
+    // A range is honoured only for the same content (If-Range naming the current tag).
+    let range = match if_range {
+        Some(t) if t.trim() != tag => Ranged::Whole,
+        _ => range::parse(range_header, size),
+    };
+    let body = if not_modified(&tag) || range == Ranged::Unsatisfiable {
+        None
+    } else {
+        let (start, len) = match range {
+            Ranged::Part { start, len } => (start, len),
+            _ => (0, size),
+        };
+        Some(
+            store
+                .get(&blob.storage_key, start, len)
+                .await
+                .map_err(|e| ApiError::Unavailable(e.to_string()))?,
+        )
+    };
+    Ok(Content {
+        file: f,
+        range,
+        body,
+        inline,
+        disposition,
+    })
+}
+
+/// Removes an unattached upload (its uploader, or the bloc head): the record stays, marked
+/// removed, and the content leaves the store when no other file carries it.
+pub async fn remove(
+    db: &DatabaseConnection,
+    store: &Store,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<()> {
+    let txn = begin_write(db).await?;
+    let actor = Actor::of(&txn, caller).await?;
+    // A role that may not remove even its own uploads is refused whatever the file.
+    let own = Target {
+        creator: actor.account_id,
+        ..Default::default()
+    };
+    policy::authorize(&actor, Resource::File, Action::Update, &own)?;
+    let f = tenancy::find::<file::Entity>(&txn, &Scope::of(caller), id, "file").await?;
+    if f.removed_at.is_some() {
+        return Err(ApiError::not_found("file"));
+    }
+    if f.attached_id.is_some() {
+        return Err(ApiError::conflict(
+            "an attached file is evidence and stays with what it is attached to",
+        ));
+    }
+    let mine = Target {
+        creator: Some(f.uploaded_by),
+        ..Default::default()
+    };
+    policy::authorize(&actor, Resource::File, Action::Update, &mine)?;
+    let before = to_dto(f.clone());
+    let Some(removed) = mark_removed(&txn, &f).await? else {
+        return Err(ApiError::not_found("file"));
+    };
+    audit::log_and_announce(
+        &txn,
+        caller,
+        audit::Written {
+            action: "remove",
+            resource_type: RESOURCE,
+            resource_id: id,
+            bloc_id: Some(f.bloc_id),
+            before: Some(&before),
+            after: Some(&to_dto(removed)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    // The content goes now if no other file carries it (the sweep would, later).
+    if let Err(e) = free(db, store, f.blob_id).await {
+        tracing::warn!(error = %e, "content of a removed file left for the sweep");
+    }
+    Ok(())
+}
+
+/// Deletes a content no file carries: its row first (so a new upload of the same content
+/// makes its own), then its object, by the one instance whose statement removed the row.
+async fn free(db: &DatabaseConnection, store: &Store, blob: Uuid) -> Result<bool, sea_orm::DbErr> {
+    let Some(b) = file_blob::Entity::find_by_id(blob).one(db).await? else {
+        return Ok(false);
+    };
+    let gone = file_blob::Entity::delete_many()
+        .filter(file_blob::Column::Id.eq(b.id))
+        .filter(file_blob::Column::Refs.lte(0))
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1;
+    if gone && let Err(e) = store.delete(&b.storage_key).await {
+        tracing::warn!(error = %e, key = b.storage_key, "content not removed from the store");
+        return Ok(false);
+    }
+    Ok(gone)
+}
+
+/// Marks `f` removed and releases its content: the file as it now is, or None when it was
+/// removed or attached meanwhile.
+async fn mark_removed(
+    conn: &impl ConnectionTrait,
+    f: &file::Model,
+) -> Result<Option<file::Model>, sea_orm::DbErr> {
+    let now = Utc::now();
+    let done = file::Entity::update_many()
+        .col_expr(file::Column::RemovedAt, Expr::value(now))
+        .col_expr(
+            file::Column::Version,
+            Expr::col(file::Column::Version).add(1),
+        )
+        .filter(file::Column::Id.eq(f.id))
+        .filter(file::Column::RemovedAt.is_null())
+        .filter(file::Column::AttachedId.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1;
+    if done {
+        file_blob::Entity::update_many()
+            .col_expr(
+                file_blob::Column::Refs,
+                Expr::col(file_blob::Column::Refs).sub(1),
+            )
+            .filter(file_blob::Column::Id.eq(f.blob_id))
+            .exec(conn)
+            .await?;
+    }
+    Ok(done.then(|| file::Model {
+        removed_at: Some(now),
+        version: f.version + 1,
+        ..f.clone()
+    }))
+}
+
+/// Attaches the bloc's uploads `ids` (the body's `field`) to a resource in the caller's
+/// transaction, each announced; a file of another bloc is not found (404), one removed or
+/// already attached elsewhere is refused (422).
+pub async fn attach(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    bloc: Uuid,
+    field: &str,
+    ids: &[Uuid],
+    resource: (&str, Uuid),
+) -> ApiResult<Vec<FileRef>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    if ids.len() > MAX_ATTACHMENTS {
+        return Err(ApiError::invalid(
+            field,
+            format!("must list at most {MAX_ATTACHMENTS} files"),
+        ));
+    }
+    for (i, id) in ids.iter().enumerate() {
+        if ids[..i].contains(id) {
+            return Err(ApiError::invalid(
+                format!("{field}[{i}]"),
+                "names a file listed before",
+            ));
+        }
+    }
+    let found: HashMap<Uuid, file::Model> = file::Entity::find()
+        .filter(file::Column::Id.is_in(ids.to_vec()))
+        .filter(file::Column::BlocId.eq(bloc))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f))
+        .collect();
+    let now = Utc::now();
+    let mut out = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        let Some(f) = found.get(id) else {
+            return Err(ApiError::NotFound(format!("file {id} not found")));
+        };
+        let at = format!("{field}[{i}]");
+        if f.removed_at.is_some() {
+            return Err(ApiError::invalid(
+                at,
+                "names a file that was removed; upload it again",
+            ));
+        }
+        if f.attached_id.is_some_and(|a| a != resource.1) {
+            return Err(ApiError::invalid(
+                at,
+                "names a file already attached to something else; upload it again",
+            ));
+        }
+        let done = file::Entity::update_many()
+            .col_expr(file::Column::AttachedType, Expr::value(resource.0))
+            .col_expr(file::Column::AttachedId, Expr::value(resource.1))
+            .col_expr(file::Column::AttachedAt, Expr::value(now))
+            .col_expr(
+                file::Column::Version,
+                Expr::col(file::Column::Version).add(1),
+            )
+            .filter(file::Column::Id.eq(*id))
+            .filter(file::Column::RemovedAt.is_null())
+            .filter(file::Column::AttachedId.is_null())
+            .exec(conn)
+            .await?
+            .rows_affected
+            == 1;
+        if !done {
+            return Err(ApiError::invalid(
+                at,
+                "names a file already attached to something else; upload it again",
+            ));
+        }
+        let before = to_dto(f.clone());
+        let mut after_model = f.clone();
+        after_model.attached_type = Some(resource.0.to_string());
+        after_model.attached_id = Some(resource.1);
+        after_model.attached_at = Some(now);
+        after_model.version += 1;
+        out.push(to_ref(&after_model));
+        audit::log_and_announce(
+            conn,
+            caller,
+            audit::Written {
+                action: "attach",
+                resource_type: RESOURCE,
+                resource_id: *id,
+                bloc_id: Some(bloc),
+                before: Some(&before),
+                after: Some(&to_dto(after_model)),
+            },
+        )
+        .await?;
+    }
+    Ok(out)
+}
+
+/// The files attached to each of `owners`, in upload order.
+pub async fn attached_to(
+    conn: &impl ConnectionTrait,
+    owners: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<FileRef>>, sea_orm::DbErr> {
+    let mut out: HashMap<Uuid, Vec<FileRef>> = HashMap::new();
+    if owners.is_empty() {
+        return Ok(out);
+    }
+    for f in file::Entity::find()
+        .filter(file::Column::AttachedId.is_in(owners.to_vec()))
+        .filter(file::Column::RemovedAt.is_null())
+        .order_by_asc(file::Column::Id)
+        .all(conn)
+        .await?
+    {
+        if let Some(owner) = f.attached_id {
+            out.entry(owner).or_default().push(to_ref(&f));
+        }
+    }
+    Ok(out)
+}
+
+/// One pass of the sweep: uploads left unattached longer than the configured time are removed
+/// (by the system, in the audit log), then contents no file carries leave the store, then
+/// staging files an interrupted upload left. Safe on several instances: each row is changed
+/// by one, and a content is deleted only by the instance whose statement removed its row.
+pub async fn sweep(
+    db: &DatabaseConnection,
+    store: &Store,
+    cfg: &FilesConfig,
+) -> Result<(u32, u32), sea_orm::DbErr> {
+    let cutoff = Utc::now()
+        - chrono::Duration::from_std(cfg.unattached_ttl).unwrap_or(chrono::Duration::hours(24));
+    let stale = file::Entity::find()
+        .filter(file::Column::AttachedId.is_null())
+        .filter(file::Column::RemovedAt.is_null())
+        .filter(file::Column::CreatedAt.lt(cutoff))
+        .limit(200)
+        .all(db)
+        .await?;
+    let mut removed = 0;
+    for f in stale {
+        let txn = begin_write(db).await?;
+        if let Some(gone) = mark_removed(&txn, &f).await? {
+            let before = to_dto(f.clone());
+            audit::log_and_announce_by_system(
+                &txn,
+                audit::Entry {
+                    action: "expire",
+                    resource_type: RESOURCE,
+                    resource_id: f.id,
+                    bloc_id: Some(f.bloc_id),
+                    before: serde_json::to_value(&before).ok(),
+                    after: serde_json::to_value(to_dto(gone)).ok(),
+                },
+            )
+            .await?;
+            removed += 1;
+        }
+        txn.commit().await?;
+    }
+    let empty = file_blob::Entity::find()
+        .filter(file_blob::Column::Refs.lte(0))
+        .limit(200)
+        .all(db)
+        .await?;
+    let mut freed = 0;
+    for b in empty {
+        if free(db, store, b.id).await? {
+            freed += 1;
+        }
+    }
+    sweep_staging(store.staging_dir()).await;
+    Ok((removed, freed))
+}
+
+/// Staging files older than an hour: uploads cut off without their request ending cleanly.
+async fn sweep_staging(dir: &std::path::Path) {
+    let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
+        return;
+    };
+    let hour = std::time::Duration::from_secs(3600);
+    while let Ok(Some(e)) = entries.next_entry().await {
+        let old = e
+            .metadata()
+            .await
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > hour);
+        if old {
+            let _ = tokio::fs::remove_file(e.path()).await;
+        }
+    }
+}
