@@ -12,8 +12,16 @@ impl MigrationTrait for Migration {
     /// Attachments (issue 18). `file_blobs` are the stored contents, one per distinct content in
     /// a bloc (its SHA-256), counted against the bloc's quota and removed from the store when
     /// no file refers to them any more (`refs`). `files` are what people uploaded: a name, who,
-    /// when, and what it is attached to (one resource), or removed.
+    /// when, and what it is attached to (one resource), or removed. Blocs gain
+    /// `keep_photo_metadata`: whether photos keep their location and camera metadata.
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(a("blocs"))
+                .add_column(boolean(a("keep_photo_metadata")).default(false))
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(a("file_blobs"))
@@ -81,6 +89,13 @@ impl MigrationTrait for Migration {
         m.drop_table(Table::drop().table(a("files")).to_owned())
             .await?;
         m.drop_table(Table::drop().table(a("file_blobs")).to_owned())
-            .await
+            .await?;
+        m.alter_table(
+            Table::alter()
+                .table(a("blocs"))
+                .drop_column(a("keep_photo_metadata"))
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -71,6 +71,10 @@ pub struct BlocDto {
     /// Days before a deadline the assignee is reminded that a task is due (0–30, default 2).
     #[schema(example = 2)]
     pub due_soon_days: i32,
+    /// Whether uploaded photos keep their location and camera metadata (default false: removed;
+    /// a bloc whose evidence needs the place, such as land-use supervision, keeps it).
+    #[schema(example = false)]
+    pub keep_photo_metadata: bool,
     #[schema(example = 1)]
     pub version: i32,
     #[schema(example = "2016-01-25T01:30:00Z")]
@@ -94,6 +98,7 @@ impl From<bloc::Model> for BlocDto {
             successor_id: m.successor_id,
             dissolution_decision: m.dissolution_decision,
             due_soon_days: m.due_soon_days,
+            keep_photo_metadata: m.keep_photo_metadata,
             version: m.version,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -179,6 +184,8 @@ pub struct UpdateBloc {
     pub founding_decision: Option<Option<String>>,
     /// Days before a deadline the assignee is reminded (0–30); the bloc head or the admin.
     pub due_soon_days: Option<i32>,
+    /// Whether photos uploaded from now on keep their location and camera metadata.
+    pub keep_photo_metadata: Option<bool>,
 }
 
 #[derive(Clone, Debug, Deserialize, IntoParams)]

@@ -197,6 +197,7 @@ pub async fn create(
         successor_id: Set(None),
         dissolution_decision: Set(None),
         due_soon_days: Set(crate::notifications::service::DEFAULT_DUE_SOON_DAYS),
+        keep_photo_metadata: Set(false),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -316,6 +317,9 @@ pub async fn update(
             c.add("due_soon_days", "must be from 0 to 30");
         }
         am.due_soon_days = Set(n);
+    }
+    if let Some(k) = body.keep_photo_metadata {
+        am.keep_photo_metadata = Set(k);
     }
     if let Some(parent) = body.parent_id {
         policy::authorize(

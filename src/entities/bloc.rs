@@ -20,6 +20,7 @@ pub struct Model {
     pub dissolution_decision: Option<String>,
     /// Days before a deadline its people are reminded (due soon).
     pub due_soon_days: i32,
+    pub keep_photo_metadata: bool,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

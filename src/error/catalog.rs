@@ -325,6 +325,11 @@ pub const MESSAGES: &[Entry] = &[
     ),
     ("file {} not found", "not_found", "không tìm thấy tệp {}"),
     (
+        "the {} photo's structure cannot be read, so its location cannot be removed",
+        "unsupported_media_type",
+        "không đọc được cấu trúc ảnh {} nên không thể xóa thông tin vị trí",
+    ),
+    (
         "the file was removed; its content is gone",
         "not_found",
         "tệp đã bị xóa; nội dung không còn",

@@ -4,6 +4,7 @@
 pub mod dto;
 mod handlers;
 pub mod naming;
+pub mod photo;
 pub mod range;
 pub mod service;
 pub mod sniff;

@@ -11,7 +11,7 @@ use crate::{
     auth::Caller,
     config::FilesConfig,
     db::begin_write,
-    entities::{file, file_blob, task, task_report},
+    entities::{bloc, file, file_blob, task, task_report},
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
     tenancy::{self, Scope},
@@ -181,6 +181,38 @@ where
     })
 }
 
+/// The photo copied without its metadata, its size and digest those of the copy.
+async fn without_metadata(store: &Store, got: Received) -> ApiResult<Received> {
+    let src = got.staged.0.clone().expect("staged");
+    let out = Staged(Some(store.staging_path()));
+    let dst = out.0.clone().expect("staged");
+    let kind = got.kind;
+    let done = tokio::task::spawn_blocking(move || -> std::io::Result<Option<(u64, String)>> {
+        if !super::photo::strip(kind, &src, &dst)? {
+            return Ok(None);
+        }
+        let mut f = std::fs::File::open(&dst)?;
+        let mut hash = Sha256::new();
+        let size = std::io::copy(&mut f, &mut hash)?;
+        Ok(Some((size, hex(&hash.finalize()))))
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    match done {
+        Ok(Some((size, sha256))) => Ok(Received {
+            staged: out,
+            kind,
+            size,
+            sha256,
+        }),
+        Ok(None) => Ok(got),
+        Err(_) => Err(ApiError::UnsupportedMediaType(format!(
+            "the {} photo's structure cannot be read, so its location cannot be removed",
+            kind.name()
+        ))),
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -203,6 +235,8 @@ async fn used_by(conn: &impl ConnectionTrait, bloc: Uuid) -> Result<u64, sea_orm
 /// Who uploads into which bloc: checked before a byte is read.
 pub struct Uploader {
     bloc: Uuid,
+    /// The bloc keeps photos' location and camera metadata.
+    keep_metadata: bool,
 }
 
 pub async fn uploader(db: &DatabaseConnection, caller: &Caller) -> ApiResult<Uploader> {
@@ -213,7 +247,14 @@ pub async fn uploader(db: &DatabaseConnection, caller: &Caller) -> ApiResult<Upl
             "only the bloc's own people upload its files".into(),
         ));
     };
-    Ok(Uploader { bloc })
+    let keep_metadata = bloc::Entity::find_by_id(bloc)
+        .one(db)
+        .await?
+        .is_some_and(|b| b.keep_photo_metadata);
+    Ok(Uploader {
+        bloc,
+        keep_metadata,
+    })
 }
 
 /// A file received whole and checked, waiting in staging for the rest of the request.
@@ -235,7 +276,10 @@ impl Uploader {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: Into<ApiError>,
     {
-        let got = receive(store, cfg, body).await?;
+        let mut got = receive(store, cfg, body).await?;
+        if got.kind.is_photo() && !self.keep_metadata {
+            got = without_metadata(store, got).await?;
+        }
         let name = naming::clean(raw_name, &format!("tệp.{}", got.kind.name()));
         Ok(Pending { name, got })
     }

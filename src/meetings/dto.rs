@@ -60,6 +60,8 @@ pub struct MeetingDto {
     #[schema(example = json!(null))]
     pub minutes: Option<String>,
     pub decisions: Vec<DecisionDto>,
+    /// The files attached: the signed minute, the agenda's documents.
+    pub attachments: Vec<crate::files::dto::FileRef>,
     /// Who did it: their staff id and full name (see `Person`).
     #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
@@ -112,6 +114,9 @@ pub struct CreateMeeting {
     /// At most 50.
     #[serde(default)]
     pub decisions: Vec<NewDecision>,
+    /// Files uploaded with `POST /files` (at most 20, of the bloc, not attached elsewhere).
+    #[serde(default)]
+    pub attachments: Vec<Uuid>,
 }
 
 /// Fields to change; omitted fields stay, `null` clears an optional one. Decisions are added
@@ -135,6 +140,8 @@ pub struct UpdateMeeting {
     #[serde(default, deserialize_with = "validate::patch")]
     #[schema(value_type = Option<String>)]
     pub minutes: Option<Option<String>>,
+    /// Files to attach besides those already attached (a scanned minute once it is signed).
+    pub attachments: Option<Vec<Uuid>>,
 }
 
 #[derive(Clone, Debug, Deserialize, IntoParams)]

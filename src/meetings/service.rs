@@ -52,6 +52,7 @@ async fn dtos(
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut attendees: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     let mut decisions: HashMap<Uuid, Vec<DecisionDto>> = HashMap::new();
+    let mut files = crate::files::service::attached_to(conn, &ids).await?;
     if !ids.is_empty() {
         for a in attendee::Entity::find()
             .filter(attendee::Column::MeetingId.is_in(ids.clone()))
@@ -83,6 +84,7 @@ async fn dtos(
         .map(|m| MeetingDto {
             attendee_ids: attendees.remove(&m.id).unwrap_or_default(),
             decisions: decisions.remove(&m.id).unwrap_or_default(),
+            attachments: files.remove(&m.id).unwrap_or_default(),
             kind: MeetingKind::parse(&m.kind).unwrap_or(MeetingKind::AdHoc),
             id: m.id,
             bloc_id: m.bloc_id,
@@ -390,6 +392,15 @@ pub async fn create(
     .await?;
     set_attendees(&txn, &m, &attendees).await?;
     add_decisions(&txn, caller, &m, body.decisions, "decisions[").await?;
+    crate::files::service::attach(
+        &txn,
+        caller,
+        bloc_id,
+        "attachments",
+        &body.attachments,
+        (RESOURCE, m.id),
+    )
+    .await?;
     if status == MeetingStatus::Planned {
         invite(&txn, caller, &m, &attendees).await?;
     }
@@ -545,6 +556,17 @@ pub async fn update(
     let updated = save_if_unchanged(&txn, am, meeting::Column::Version, current.version).await?;
     if let Some(a) = attendees {
         set_attendees(&txn, &updated, &a).await?;
+    }
+    if let Some(files) = &body.attachments {
+        crate::files::service::attach(
+            &txn,
+            caller,
+            current.bloc_id,
+            "attachments",
+            files,
+            (RESOURCE, id),
+        )
+        .await?;
     }
     let after = dto(&txn, updated).await?;
     audit::log_and_announce(

@@ -330,6 +330,7 @@ pub async fn seed_demo_with(
         province_id: Set(crate::provinces::reference::id_by_name(PROVINCE)),
         established_on: Set(NaiveDate::from_ymd_opt(2016, 1, 25)),
         due_soon_days: Set(crate::notifications::service::DEFAULT_DUE_SOON_DAYS),
+        keep_photo_metadata: Set(false),
         founding_decision: Set(Some("111-QĐ/TU".into())),
         dissolved_on: Set(None),
         successor_id: Set(None),

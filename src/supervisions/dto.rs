@@ -226,6 +226,8 @@ pub struct FindingDto {
     /// Who did it: their staff id and full name (see `Person`).
     #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
+    /// The files attached: photos of what was found, the signed minute.
+    pub attachments: Vec<crate::files::dto::FileRef>,
     #[schema(example = "2016-05-12T03:00:00Z")]
     pub created_at: DateTime<Utc>,
 }
@@ -236,6 +238,9 @@ pub struct FindingDto {
 pub struct NewFinding {
     pub text: String,
     pub severity: Severity,
+    /// Files uploaded with `POST /files` (at most 20, of the bloc, not attached elsewhere).
+    #[serde(default)]
+    pub attachments: Vec<Uuid>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -254,6 +259,8 @@ pub struct ResponseDto {
     /// Who did it: their staff id and full name (see `Person`).
     #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
+    /// The files attached: the addressee's written answer, photos of what was done.
+    pub attachments: Vec<crate::files::dto::FileRef>,
     #[schema(example = "2016-07-15T03:00:00Z")]
     pub created_at: DateTime<Utc>,
 }
@@ -325,6 +332,9 @@ pub struct NewResponse {
     pub responded_on: NaiveDate,
     pub text: String,
     pub status: Option<RecommendationStatus>,
+    /// Files uploaded with `POST /files` (at most 20, of the bloc, not attached elsewhere).
+    #[serde(default)]
+    pub attachments: Vec<Uuid>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

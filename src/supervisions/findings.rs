@@ -24,6 +24,7 @@ fn finding_dto(m: finding::Model) -> FindingDto {
         text: m.text,
         severity: Severity::parse(&m.severity).unwrap_or(Severity::Medium),
         created_by: m.created_by,
+        attachments: vec![],
         created_at: m.created_at,
     }
 }
@@ -36,14 +37,20 @@ pub async fn list_findings(
 ) -> ApiResult<Vec<FindingDto>> {
     crate::policy::may_read(caller, crate::policy::Resource::Supervision)?;
     find(db, caller, id).await?;
-    Ok(finding::Entity::find()
+    let mut out: Vec<FindingDto> = finding::Entity::find()
         .filter(finding::Column::SupervisionId.eq(id))
         .order_by_asc(finding::Column::Id)
         .all(db)
         .await?
         .into_iter()
         .map(finding_dto)
-        .collect())
+        .collect();
+    let ids: Vec<Uuid> = out.iter().map(|f| f.id).collect();
+    let mut files = crate::files::service::attached_to(db, &ids).await?;
+    for f in &mut out {
+        f.attachments = files.remove(&f.id).unwrap_or_default();
+    }
+    Ok(out)
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
@@ -87,7 +94,16 @@ pub async fn add_finding(
     }
     .insert(&txn)
     .await?;
-    let out = finding_dto(m);
+    let mut out = finding_dto(m);
+    out.attachments = crate::files::service::attach(
+        &txn,
+        caller,
+        s.bloc_id,
+        "attachments",
+        &body.attachments,
+        ("supervision_finding", out.id),
+    )
+    .await?;
     audit::log_and_announce(
         &txn,
         caller,

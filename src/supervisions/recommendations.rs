@@ -31,12 +31,14 @@ async fn rec_dtos(
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut responses: HashMap<Uuid, Vec<ResponseDto>> = HashMap::new();
     if !ids.is_empty() {
-        for r in resp::Entity::find()
+        let found = resp::Entity::find()
             .filter(resp::Column::RecommendationId.is_in(ids))
             .order_by_asc(resp::Column::Id)
             .all(conn)
-            .await?
-        {
+            .await?;
+        let resp_ids: Vec<Uuid> = found.iter().map(|r| r.id).collect();
+        let mut files = crate::files::service::attached_to(conn, &resp_ids).await?;
+        for r in found {
             responses
                 .entry(r.recommendation_id)
                 .or_default()
@@ -46,6 +48,7 @@ async fn rec_dtos(
                     text: r.text,
                     status: r.status.as_deref().and_then(RecommendationStatus::parse),
                     created_by: r.created_by,
+                    attachments: files.remove(&r.id).unwrap_or_default(),
                     created_at: r.created_at,
                 });
         }
@@ -348,8 +351,9 @@ pub async fn add_response(
         }
         settle(&mut am, next, body.responded_on);
     }
+    let response_id = Uuid::now_v7();
     resp::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(response_id),
         bloc_id: Set(s.bloc_id),
         recommendation_id: Set(rid),
         responded_on: Set(body.responded_on),
@@ -359,6 +363,15 @@ pub async fn add_response(
         created_at: Set(Utc::now()),
     }
     .insert(&txn)
+    .await?;
+    crate::files::service::attach(
+        &txn,
+        caller,
+        s.bloc_id,
+        "attachments",
+        &body.attachments,
+        ("recommendation_response", response_id),
+    )
     .await?;
     let before = rec_dto(&txn, current.clone()).await?;
     am.version = Set(current.version + 1);

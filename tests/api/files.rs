@@ -50,14 +50,33 @@ async fn uploaded(app: &TestApp, token: &str, filename: &str, bytes: &[u8]) -> V
     res.json().await.unwrap()
 }
 
-/// A JPEG as a phone makes one (start, a JFIF header, data, end); `seed` varies the data.
+/// A JPEG's structure as a phone writes it (start, JFIF header, start of scan, data, end);
+/// `seed` varies the data.
 fn jpeg(seed: u8, n: usize) -> Vec<u8> {
     let mut v = vec![
         0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
+        0xFF, 0xDA, 0x00, 0x04, 0x01, 0x02,
     ];
     v.extend((0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
     v.extend_from_slice(&[0xFF, 0xD9]);
     v
+}
+
+/// The same JPEG as a phone's camera app leaves it: Exif with the make and the GPS position.
+fn jpeg_with_location(seed: u8, n: usize) -> Vec<u8> {
+    let mut tiff = b"II*\0\x08\0\0\0\x02\0".to_vec();
+    // Make → "Apple" (offset 38), GPS IFD → offset 44.
+    tiff.extend_from_slice(&[0x0F, 0x01, 2, 0, 6, 0, 0, 0, 38, 0, 0, 0]);
+    tiff.extend_from_slice(&[0x25, 0x88, 4, 0, 1, 0, 0, 0, 44, 0, 0, 0]);
+    tiff.extend_from_slice(&[0, 0, 0, 0]);
+    tiff.extend_from_slice(b"Apple\0");
+    tiff.extend_from_slice(&[1, 0, 1, 0, 2, 0, 2, 0, 0, 0, b'N', 0, 0, 0, 0, 0]);
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend_from_slice(&((tiff.len() + 8) as u16).to_be_bytes());
+    app1.extend_from_slice(b"Exif\0\0");
+    app1.extend_from_slice(&tiff);
+    let plain = jpeg(seed, n);
+    [&plain[..20], &app1[..], &plain[20..]].concat()
 }
 
 pub(crate) fn pdf(n: usize) -> Vec<u8> {
@@ -650,4 +669,145 @@ async fn unattached_uploads_are_removed_after_their_time() {
             .any(|e| e["action"] == "expire"),
         "{audit}"
     );
+}
+
+/// A phone photo's location and camera metadata are removed before it is stored, unless the
+/// bloc keeps them; the picture's bytes are untouched either way.
+#[tokio::test]
+async fn photos_lose_their_location_unless_the_bloc_keeps_it() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let taken = jpeg_with_location(9, 5000);
+    let f = uploaded(&app, &demo.staff, "thôn 3.jpg", &taken).await;
+    let res = download(&app, f["content_href"].as_str().unwrap(), &demo.staff).await;
+    let stored = res.bytes().await.unwrap().to_vec();
+    assert!(
+        !stored.windows(5).any(|w| w == b"Apple"),
+        "the make is gone"
+    );
+    assert_eq!(stored, jpeg(9, 5000), "only the metadata went");
+    assert_eq!(f["size"], stored.len());
+    assert_eq!(f["sha256"], sha256_hex(&stored));
+    // A bloc whose evidence needs the place keeps it.
+    let path = format!("/api/v1/blocs/{}", demo.bloc_id);
+    let res = app
+        .patch_json(
+            &path,
+            &json!({"keep_photo_metadata": true}),
+            &demo.head,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let f = uploaded(&app, &demo.staff, "thôn 3 (vị trí).jpg", &taken).await;
+    let res = download(&app, f["content_href"].as_str().unwrap(), &demo.staff).await;
+    assert_eq!(res.bytes().await.unwrap().as_ref(), taken.as_slice());
+    // A photo whose structure cannot be read is refused rather than stored with its location.
+    let mut broken = taken.clone();
+    broken.truncate(30);
+    let res = app
+        .patch_json(
+            &path,
+            &json!({"keep_photo_metadata": false}),
+            &demo.head,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_problem(upload(&app, &demo.staff, "hỏng.jpg", &broken).await, 415).await;
+}
+
+/// Findings, the addressee's responses and meetings carry their evidence too.
+#[tokio::test]
+async fn findings_responses_and_minutes_carry_files() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let h = &demo.head;
+    let res = app
+        .post_json(
+            "/api/v1/supervisions",
+            &json!({"kind": "supervision", "title": "Giám sát quy chế dân chủ ở cơ sở", "subject": "UBND xã Quảng Long", "planned_start_on": "2016-05-09", "planned_end_on": "2016-05-20"}),
+            Some(h),
+        )
+        .await;
+    let s = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app
+        .patch_json(
+            &format!("/api/v1/supervisions/{s}"),
+            &json!({"status": "in_progress"}),
+            h,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let photo = uploaded(&app, h, "Bảng niêm yết.jpg", &jpeg(4, 2000)).await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/supervisions/{s}/findings"),
+            &json!({"text": "Chưa niêm yết công khai dự toán ngân sách xã.", "severity": "medium", "attachments": [photo["id"]]}),
+            Some(h),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let (_, findings) = app
+        .get_json(&format!("/api/v1/supervisions/{s}/findings"), h)
+        .await;
+    assert_eq!(
+        findings["items"][0]["attachments"][0]["id"], photo["id"],
+        "{findings}"
+    );
+    let res = app
+        .post_json(
+            &format!("/api/v1/supervisions/{s}/recommendations"),
+            &json!({"addressee": "UBND xã Quảng Long", "text": "Niêm yết công khai dự toán ngân sách xã."}),
+            Some(h),
+        )
+        .await;
+    let r = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let answer = uploaded(&app, h, "Công văn trả lời.pdf", &pdf(900)).await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/supervisions/{s}/recommendations/{r}/responses"),
+            &json!({"responded_on": "2016-05-12", "text": "UBND xã đã niêm yết.", "attachments": [answer["id"]]}),
+            Some(h),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    let (_, rec) = app
+        .get_json(&format!("/api/v1/supervisions/{s}/recommendations/{r}"), h)
+        .await;
+    assert_eq!(
+        rec["responses"][0]["attachments"][0]["id"], answer["id"],
+        "{rec}"
+    );
+    let minute = uploaded(&app, h, "Biên bản giao ban.pdf", &pdf(700)).await;
+    let res = app
+        .post_json(
+            "/api/v1/meetings",
+            &json!({"kind": "weekly_leadership", "held_on": "2016-02-01", "minutes": "Thống nhất phân công nhiệm vụ tuần.", "attachments": [minute["id"]]}),
+            Some(h),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    let m: Value = res.json().await.unwrap();
+    assert_eq!(m["attachments"][0]["name"], "Biên bản giao ban.pdf");
+    // A signed minute added later, by editing the meeting.
+    let signed = uploaded(&app, h, "Biên bản có chữ ký.pdf", &pdf(800)).await;
+    let res = app
+        .patch_json(
+            &format!("/api/v1/meetings/{}", m["id"].as_str().unwrap()),
+            &json!({"attachments": [signed["id"]]}),
+            h,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let m: Value = res.json().await.unwrap();
+    assert_eq!(m["attachments"].as_array().unwrap().len(), 2, "{m}");
 }
