@@ -186,12 +186,8 @@ pub fn replays(pattern: &str) -> bool {
     pattern.starts_with(crate::state::API_PREFIX)
         && !pattern.starts_with("/api/v1/auth")
         && !SECRET_ANSWERS.contains(&pattern)
-        && !UNBUFFERED.contains(&pattern)
+        && !crate::state::STREAMED_BODIES.contains(&pattern)
 }
-
-/// Uploads stream to storage and are never buffered whole to be fingerprinted; a repeated
-/// upload stores its content once anyway (and an unattached copy expires).
-pub const UNBUFFERED: [&str; 1] = ["/api/v1/files"];
 
 /// Stores the handler's full answer: over the row its write stored, or as a new row for a
 /// request that wrote nothing audited.

@@ -21,6 +21,7 @@ pub mod entities;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod file_store;
 pub mod files;
 pub mod health;
 pub mod idempotency;

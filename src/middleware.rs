@@ -124,7 +124,7 @@ pub async fn body_deadline(
     let has_body = req.headers().contains_key(header::CONTENT_LENGTH)
         || req.headers().contains_key(header::TRANSFER_ENCODING);
     let upload =
-        crate::idempotency::UNBUFFERED.contains(&req.match_pattern().unwrap_or_default().as_str());
+        crate::state::STREAMED_BODIES.contains(&req.match_pattern().unwrap_or_default().as_str());
     let deadline = req
         .app_data::<BodyTimeout>()
         .map(|t| if upload { t.1 } else { t.0 });

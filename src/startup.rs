@@ -64,7 +64,7 @@ impl Application {
             vapid,
             egress: Arc::new(crate::webhooks::egress::Egress::new(&config.webhooks)),
             files: Arc::new(
-                crate::files::store::Store::new(&config.data_dir, &config.files)
+                crate::file_store::Store::new(&config.data_dir, &config.files)
                     .map_err(|e| anyhow::anyhow!("attachments: {e}"))?,
             ),
             config,

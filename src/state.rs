@@ -7,6 +7,11 @@ use std::sync::Arc;
 /// The path every API route starts with.
 pub const API_PREFIX: &str = "/api/v1";
 
+/// Routes whose bodies (uploads) stream to storage: never buffered whole (so never replayed by
+/// `Idempotency-Key`: a repeated upload stores its content once anyway, and an unattached copy
+/// expires), and given `KHOI_FILES_BODY_TIMEOUT` to arrive.
+pub const STREAMED_BODIES: [&str; 1] = ["/api/v1/files"];
+
 pub struct AppState {
     pub db: DatabaseConnection,
     pub keys: JwtKeys,
@@ -19,5 +24,5 @@ pub struct AppState {
     /// Where webhooks may send, and the resolver they connect through.
     pub egress: Arc<crate::webhooks::egress::Egress>,
     /// Where attachments' bytes are kept.
-    pub files: Arc<crate::files::store::Store>,
+    pub files: Arc<crate::file_store::Store>,
 }

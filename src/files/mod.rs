@@ -8,7 +8,6 @@ pub mod photo;
 pub mod range;
 pub mod service;
 pub mod sniff;
-pub mod store;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(handlers::upload)

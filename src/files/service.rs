@@ -4,7 +4,6 @@ use super::{
     naming,
     range::{self, Ranged},
     sniff::{self, Kind, Sniffed},
-    store::{ByteStream, Store},
 };
 use crate::{
     audit,
@@ -13,6 +12,7 @@ use crate::{
     db::begin_write,
     entities::{bloc, file, file_blob, task, task_report},
     error::{ApiError, ApiResult},
+    file_store::{ByteStream, Store},
     policy::{self, Action, Actor, Resource, Target},
     tenancy::{self, Scope},
 };
