@@ -1,5 +1,5 @@
 use super::{
-    dto::{FileDto, UploadForm},
+    dto::{FileBytes, FileDto, UploadForm},
     range::Ranged,
     service,
 };
@@ -134,11 +134,11 @@ pub async fn get(
         ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1048575`"),
         ("If-Range" = Option<String>, Header, description = "The ETag the range continues"),
         ("If-None-Match" = Option<String>, Header, description = "The ETag held")),
-    responses((status = 200, description = "The whole file", content_type = "application/octet-stream", body = Vec<u8>,
+    responses((status = 200, description = "The whole file", content_type = "application/octet-stream", body = inline(FileBytes),
             headers(("ETag" = String, description = "The SHA-256 of the content"),
                 ("Content-Disposition" = String, description = "inline or attachment, with the file's name"),
                 ("Accept-Ranges" = String, description = "bytes"))),
-        (status = 206, description = "The range asked", content_type = "application/octet-stream", body = Vec<u8>,
+        (status = 206, description = "The range asked", content_type = "application/octet-stream", body = inline(FileBytes),
             headers(("Content-Range" = String, description = "bytes start-end/size"))),
         (status = 304, description = "Unchanged since the ETag given"),
         (status = 404, description = "No such file in the caller's reach (or removed)"),

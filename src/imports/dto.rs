@@ -60,18 +60,3 @@ pub struct ImportResult {
     #[schema(example = json!([]))]
     pub problems: Vec<RowProblem>,
 }
-
-/// A file's bytes, as sent (an XLSX workbook).
-pub struct FileBytes;
-
-impl utoipa::PartialSchema for FileBytes {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
-            .into()
-    }
-}
-
-impl ToSchema for FileBytes {}

@@ -1,8 +1,8 @@
 use super::{
-    dto::{FileBytes, ImportKind, ImportQuery, ImportResult},
+    dto::{ImportKind, ImportQuery, ImportResult},
     service, table,
 };
-use crate::{auth::Caller, error::ApiResult, state::AppState};
+use crate::{auth::Caller, error::ApiResult, files::dto::FileBytes, state::AppState};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
 /// Import staff (with their accounts), units or a target's figures from a spreadsheet.

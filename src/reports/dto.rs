@@ -125,12 +125,25 @@ pub struct BlocSummary {
     /// Campaigns running at some time in the period, with their targets as of `as_of`.
     pub campaigns: Vec<CampaignSummary>,
     pub supervision: SupervisionSummary,
+    pub evidence: EvidenceSummary,
+}
+
+/// The files the bloc holds as evidence: attached to its reports, figures, findings, responses
+/// and meetings, and not removed (all it holds, not only the period's: a file's time is when it
+/// was uploaded, not the day of the work it proves).
+#[derive(Debug, Default, Clone, Copy, Serialize, ToSchema)]
+pub struct EvidenceSummary {
+    #[schema(example = 57)]
+    pub files: i64,
+    #[schema(example = 183_500_800)]
+    pub bytes: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProvinceTotals {
     pub tasks: StandingCounts,
     pub supervision: SupervisionSummary,
+    pub evidence: EvidenceSummary,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

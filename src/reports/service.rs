@@ -2,13 +2,15 @@
 //! itself (tasks by standing, organisation and sub-committee; campaign progress; the
 //! implementation rate of supervision recommendations), side by side.
 use super::dto::{
-    BlocSummary, CampaignSummary, GroupCounts, ProvinceTotals, ReceivedWork, StandingCounts,
-    Summary, SummaryQuery, SupervisionSummary, TaskSummary,
+    BlocSummary, CampaignSummary, EvidenceSummary, GroupCounts, ProvinceTotals, ReceivedWork,
+    StandingCounts, Summary, SummaryQuery, SupervisionSummary, TaskSummary,
 };
 use crate::{
     auth::Caller,
     campaigns,
-    entities::{bloc, campaign, organisation, recommendation, sub_committee, supervision, task},
+    entities::{
+        bloc, campaign, file, organisation, recommendation, sub_committee, supervision, task,
+    },
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
     supervisions::dto::{RecommendationStatus, SupervisionStatus},
@@ -18,7 +20,7 @@ use crate::{
 };
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Alias, CaseStatement, Expr, Func, SimpleExpr},
+    sea_query::{Alias, CaseStatement, Expr, ExprTrait, Func, SimpleExpr},
 };
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -280,9 +282,37 @@ pub async fn summary(
         }
     }
 
+    // Evidence held: attached files not removed, counted and summed in one grouped query.
+    let evidence_of: HashMap<Uuid, EvidenceSummary> = file::Entity::find()
+        .select_only()
+        .column(file::Column::BlocId)
+        .column_as(ExprTrait::count(Expr::col(file::Column::Id)), "files")
+        .column_as(
+            ExprTrait::sum(Expr::col(file::Column::Size)).cast_as(Alias::new("bigint")),
+            "bytes",
+        )
+        .filter(file::Column::BlocId.is_in(ids.clone()))
+        .filter(file::Column::AttachedId.is_not_null())
+        .filter(file::Column::RemovedAt.is_null())
+        .group_by(file::Column::BlocId)
+        .into_tuple::<(Uuid, i64, Option<i64>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(b, files, bytes)| {
+            (
+                b,
+                EvidenceSummary {
+                    files,
+                    bytes: bytes.unwrap_or(0),
+                },
+            )
+        })
+        .collect();
     let mut totals = ProvinceTotals {
         tasks: StandingCounts::default(),
         supervision: SupervisionSummary::default(),
+        evidence: EvidenceSummary::default(),
     };
     let mut out = Vec::with_capacity(blocs.len());
     for b in blocs {
@@ -301,7 +331,11 @@ pub async fn summary(
         let mut supervision = sup_of.remove(&b.id).unwrap_or_default();
         rate(&mut supervision);
         add(&mut totals.supervision, &supervision);
+        let evidence = evidence_of.get(&b.id).copied().unwrap_or_default();
+        totals.evidence.files += evidence.files;
+        totals.evidence.bytes += evidence.bytes;
         out.push(BlocSummary {
+            evidence,
             bloc_id: b.id,
             parent_id: b.parent_id,
             received: received_of.remove(&b.id).unwrap_or_default(),

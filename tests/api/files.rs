@@ -241,6 +241,22 @@ async fn evidence_reaches_the_head_and_the_portal(app: &TestApp) -> Vec<String> 
     let res = download(app, listed[0]["content_href"].as_str().unwrap(), &portal).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.bytes().await.unwrap().as_ref(), photos[0].as_slice());
+    // The province summary counts the evidence each bloc holds (attached files only).
+    let (s, summary) = app.get_json("/api/v1/reports/summary", &portal).await;
+    assert_eq!(s, 200);
+    let ours = summary["blocs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["bloc_id"] == demo.bloc_id.as_str())
+        .unwrap();
+    let bytes = photos[0].len() + photos[1].len() + minute.len();
+    assert_eq!(
+        ours["evidence"],
+        json!({"files": 3, "bytes": bytes}),
+        "{ours}"
+    );
+    assert_eq!(summary["totals"]["evidence"]["files"], 3);
     let (_, other) = app
         .other_bloc(&demo.admin, "Khối Móng Cái", "Lạng Sơn", "head.mongcai")
         .await;
