@@ -40,6 +40,7 @@ pub async fn list(
     responses(
         (status = 201, description = "Recorded", body = MeetingDto, headers(("ETag" = String, description = "The version"))),
         (status = 403, description = "Only the bloc head and deputy heads record meetings, and a decision's task follows the rules of POST /tasks"),
+        (status = 404, description = "A file in `attachments` is not one of the bloc's"),
     ))]
 #[post("/meetings")]
 pub async fn create(
