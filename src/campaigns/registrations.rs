@@ -45,6 +45,7 @@ pub fn to_dto(m: reg::Model) -> RegistrationDto {
         allowed_statuses: status.allowed_next().to_vec(),
         note: m.note,
         created_by: m.created_by,
+        attachments: vec![],
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -139,6 +140,16 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    let mut out = to_dto(m.clone());
+    out.attachments = crate::files::service::attach(
+        &txn,
+        caller,
+        m.bloc_id,
+        "attachments",
+        &body.attachments,
+        (RESOURCE, m.id),
+    )
+    .await?;
     audit::log_and_announce(
         &txn,
         caller,
@@ -148,12 +159,25 @@ pub async fn create(
             resource_id: m.id,
             bloc_id: Some(m.bloc_id),
             before: None,
-            after: Some(&to_dto(m.clone())),
+            after: Some(&out),
         },
     )
     .await?;
     txn.commit().await?;
-    Ok(as_seen_by(&actor, &campaign, to_dto(m)))
+    Ok(as_seen_by(&actor, &campaign, out))
+}
+
+/// Registrations with the files attached to each.
+async fn with_files(
+    conn: &impl ConnectionTrait,
+    mut dtos: Vec<RegistrationDto>,
+) -> Result<Vec<RegistrationDto>, sea_orm::DbErr> {
+    let ids: Vec<Uuid> = dtos.iter().map(|r| r.id).collect();
+    let mut files = crate::files::service::attached_to(conn, &ids).await?;
+    for r in &mut dtos {
+        r.attachments = files.remove(&r.id).unwrap_or_default();
+    }
+    Ok(dtos)
 }
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id))]
@@ -186,7 +210,7 @@ pub async fn list(
     if let Some(o) = q.organisation_id {
         select = select.filter(reg::Column::OrganisationId.eq(o));
     }
-    Ok(keyset
+    let mut page = keyset
         .fetch(
             db,
             select,
@@ -195,7 +219,9 @@ pub async fn list(
             |m| (json!(null), m.id),
             |m| as_seen_by(&actor, &campaign, to_dto(m)),
         )
-        .await?)
+        .await?;
+    page.items = with_files(db, page.items).await?;
+    Ok(page)
 }
 
 async fn find(
@@ -227,7 +253,8 @@ pub async fn get(
     crate::policy::may_read(caller, crate::policy::Resource::Registration)?;
     let (campaign, m) = find(db, caller, campaign_id, id).await?;
     let actor = Actor::of(db, caller).await?;
-    Ok(as_seen_by(&actor, &campaign, to_dto(m)))
+    let out = with_files(db, vec![to_dto(m)]).await?.remove(0);
+    Ok(as_seen_by(&actor, &campaign, out))
 }
 
 #[tracing::instrument(skip_all, fields(campaign_id = %campaign_id, id = %id))]
@@ -286,6 +313,7 @@ pub async fn update(
         },
     )
     .await?;
+    let out = with_files(&txn, vec![to_dto(updated)]).await?.remove(0);
     txn.commit().await?;
-    Ok(as_seen_by(&actor, &campaign, to_dto(updated)))
+    Ok(as_seen_by(&actor, &campaign, out))
 }

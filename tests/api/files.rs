@@ -813,6 +813,36 @@ async fn findings_responses_and_minutes_carry_files() {
     assert_eq!(res.status(), 201, "{:?}", res.text().await);
     let m: Value = res.json().await.unwrap();
     assert_eq!(m["attachments"][0]["name"], "Biên bản giao ban.pdf");
+    // A model registered in a campaign, with its photo.
+    let (_, campaigns) = app.get_json("/api/v1/campaigns", h).await;
+    let campaign = campaigns["items"][0]["id"].as_str().unwrap().to_string();
+    let (_, units) = app.get_json("/api/v1/units", h).await;
+    let (_, c) = app
+        .get_json(&format!("/api/v1/campaigns/{campaign}"), h)
+        .await;
+    let model = uploaded(&app, h, "Mô hình.jpg", &jpeg(5, 900)).await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/campaigns/{campaign}/registrations"),
+            &json!({"title": "Mô hình \"Dân vận khéo\" thôn Đồng Tâm", "registered_on": c["start_on"],
+                    "unit_id": units["items"][0]["id"], "attachments": [model["id"]]}),
+            Some(h),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["attachments"][0]["id"], model["id"]);
+    let (_, listed) = app
+        .get_json(&format!("/api/v1/campaigns/{campaign}/registrations"), h)
+        .await;
+    assert!(
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["attachments"][0]["id"] == model["id"]),
+        "{listed}"
+    );
     // A signed minute added later, by editing the meeting.
     let signed = uploaded(&app, h, "Biên bản có chữ ký.pdf", &pdf(800)).await;
     let res = app

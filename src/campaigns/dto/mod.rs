@@ -528,6 +528,8 @@ pub struct RegistrationDto {
     /// Who did it: their staff id and full name (see `Person`).
     #[schema(value_type = crate::people::Person)]
     pub created_by: Uuid,
+    /// The files attached: the model's photos, its certificate.
+    pub attachments: Vec<crate::files::dto::FileRef>,
     #[schema(example = 1)]
     pub version: i32,
     #[schema(example = "2016-07-01T02:00:00Z")]
@@ -551,6 +553,10 @@ pub struct NewRegistration {
     /// Within the campaign and not in the future.
     pub registered_on: NaiveDate,
     pub note: Option<String>,
+    /// Files uploaded with `POST /files` (at most 20, of the bloc, not attached elsewhere): the
+    /// model's photos, its certificate.
+    #[serde(default)]
+    pub attachments: Vec<Uuid>,
 }
 
 /// `status` moves as `allowed_statuses` says: recognising takes the campaign's leader (or the
