@@ -383,6 +383,17 @@ async fn record_upload(
                 "the stored content was being removed".into(),
             ));
         };
+        // Uploads into one bloc pass the quota check one at a time (on SQLite every write
+        // does), so two racing for its last bytes cannot both be kept.
+        if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+            let key = i64::from_be_bytes(bloc.as_bytes()[..8].try_into().unwrap_or_default());
+            txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1)",
+                [key.into()],
+            ))
+            .await?;
+        }
         let used = used_by(&txn, bloc).await?;
         if used + size > cfg.quota_bytes {
             return Err(quota_exceeded(cfg.quota_bytes, used));

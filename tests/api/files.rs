@@ -857,3 +857,38 @@ async fn findings_responses_and_minutes_carry_files() {
     let m: Value = res.json().await.unwrap();
     assert_eq!(m["attachments"].as_array().unwrap().len(), 2, "{m}");
 }
+
+/// Uploads racing for the last of a bloc's quota: together they never store more than it.
+#[tokio::test]
+async fn concurrent_uploads_never_pass_the_quota_together() {
+    let app = spawn_app_with(|c| c.files.quota_bytes = 100 * 1024).await;
+    let demo = app.seed_demo().await;
+    let ct = format!("multipart/form-data; boundary={BOUNDARY}");
+    let mut tries = Vec::new();
+    for i in 0..8u8 {
+        let body = form(
+            "file",
+            &format!("{i}.pdf"),
+            "application/pdf",
+            &pdf(30 * 1024 + i as usize),
+        );
+        tries.push(post_form(&app, &demo.staff, body, &ct));
+    }
+    let mut stored = 0;
+    for res in futures_util::future::join_all(tries).await {
+        match res.status().as_u16() {
+            201 => stored += 1,
+            409 => {}
+            s => panic!("{s}: {:?}", res.text().await),
+        }
+    }
+    assert_eq!(
+        stored, 3,
+        "three of 30 KiB fit in 100 KiB, a fourth does not"
+    );
+    let bytes: u64 = objects(&app)
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .sum();
+    assert!(bytes <= 100 * 1024, "{bytes} bytes stored");
+}
