@@ -83,6 +83,8 @@ pub struct FilesConfig {
     pub unattached_ttl: Duration,
     /// The longest an upload's body may take to arrive (a phone on a weak link).
     pub body_timeout: Duration,
+    /// Uploads one instance receives at once (each holds a staging file of up to `max_bytes`).
+    pub max_concurrent: usize,
 }
 
 impl Default for FilesConfig {
@@ -94,6 +96,7 @@ impl Default for FilesConfig {
             s3: None,
             unattached_ttl: Duration::from_secs(24 * 3600),
             body_timeout: Duration::from_secs(600),
+            max_concurrent: 32,
         }
     }
 }
@@ -509,6 +512,9 @@ impl Config {
         }
         if let Some(s) = parse_opt(&get, "KHOI_FILES_BODY_TIMEOUT", 1, 24 * 3600)? {
             f.body_timeout = Duration::from_secs(s);
+        }
+        if let Some(n) = parse_opt(&get, "KHOI_FILES_MAX_CONCURRENT", 1, 10_000)? {
+            f.max_concurrent = n as usize;
         }
         if let Some(v) = get("KHOI_FILES_TYPES") {
             let mut types = Vec::new();

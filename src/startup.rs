@@ -67,6 +67,7 @@ impl Application {
                 crate::file_store::Store::new(&config.data_dir, &config.files)
                     .map_err(|e| anyhow::anyhow!("attachments: {e}"))?,
             ),
+            uploads: Arc::new(tokio::sync::Semaphore::new(config.files.max_concurrent)),
             config,
             pages: Default::default(),
             inboxes: crate::page_cache::PageCache::with_capacity(crate::page_cache::INBOXES),

@@ -25,4 +25,6 @@ pub struct AppState {
     pub egress: Arc<crate::webhooks::egress::Egress>,
     /// Where attachments' bytes are kept.
     pub files: Arc<crate::file_store::Store>,
+    /// Uploads being received now: one permit each, so staging space and work stay bounded.
+    pub uploads: Arc<tokio::sync::Semaphore>,
 }

@@ -325,6 +325,11 @@ pub const MESSAGES: &[Entry] = &[
     ),
     ("file {} not found", "not_found", "không tìm thấy tệp {}"),
     (
+        "too many uploads are being received at once; retry in a few seconds",
+        "overloaded",
+        "đang nhận quá nhiều tệp cùng lúc; hãy thử lại sau vài giây",
+    ),
+    (
         "the {} photo's structure cannot be read, so its location cannot be removed",
         "unsupported_media_type",
         "không đọc được cấu trúc ảnh {} nên không thể xóa thông tin vị trí",

@@ -55,7 +55,7 @@ impl From<MultipartError> for ApiError {
         (status = 413, description = "Larger than the file limit (stopped as soon as it was passed)"),
         (status = 415, description = "Not multipart, or content of a type that is not allowed"),
         (status = 422, description = "No part named `file`, or a second file"),
-        (status = 503, description = "The file store is unavailable")))]
+        (status = 503, description = "The file store is unavailable, or this instance already receives `KHOI_FILES_MAX_CONCURRENT` uploads (`Retry-After`)")))]
 #[post("/files")]
 pub async fn upload(
     state: web::Data<AppState>,
@@ -64,6 +64,15 @@ pub async fn upload(
     payload: web::Payload,
 ) -> ApiResult<(web::Json<FileDto>, StatusCode)> {
     let uploader = service::uploader(&state.db, &caller).await?;
+    // Refused before a byte is read when the instance already receives its share of uploads.
+    let _permit = state
+        .uploads
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ApiError::Overloaded {
+            retry_after: 5,
+            detail: "too many uploads are being received at once; retry in a few seconds".into(),
+        })?;
     let mut form = Multipart::new(req.headers(), payload);
     let mut pending = None;
     while let Some(part) = form.next().await {

@@ -892,3 +892,38 @@ async fn concurrent_uploads_never_pass_the_quota_together() {
         .sum();
     assert!(bytes <= 100 * 1024, "{bytes} bytes stored");
 }
+
+/// An instance receives a bounded number of uploads at once: the next is refused before a byte
+/// of it is read (503, Retry-After), and is taken once one finishes.
+#[tokio::test]
+async fn uploads_beyond_the_instance_s_share_wait_their_turn() {
+    let app = spawn_app_with(|c| c.files.max_concurrent = 1).await;
+    let demo = app.seed_demo().await;
+    let ct = format!("multipart/form-data; boundary={BOUNDARY}");
+    let body = form("file", "cham.pdf", "application/pdf", &pdf(5000));
+    let (head, tail) = body.split_at(1000);
+    let (release, held) = tokio::sync::oneshot::channel::<()>();
+    let first_part = actix_web::web::Bytes::copy_from_slice(head);
+    let rest = actix_web::web::Bytes::copy_from_slice(tail);
+    use futures_util::StreamExt;
+    let slow = futures_util::stream::once(async move { Ok::<_, std::io::Error>(first_part) })
+        .chain(futures_util::stream::once(async move {
+            let _ = held.await;
+            Ok::<_, std::io::Error>(rest)
+        }));
+    let slow = app
+        .client
+        .post(app.url("/api/v1/files"))
+        .bearer_auth(&demo.staff)
+        .header("content-type", &ct)
+        .body(reqwest::Body::wrap_stream(slow))
+        .send();
+    let slow = tokio::spawn(slow);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let res = upload(&app, &demo.staff, "nhanh.pdf", &pdf(100)).await;
+    assert_eq!(res.headers()["retry-after"], "5");
+    assert_problem(res, 503).await;
+    release.send(()).unwrap();
+    assert_eq!(slow.await.unwrap().unwrap().status(), 201);
+    uploaded(&app, &demo.staff, "nhanh.pdf", &pdf(100)).await;
+}
