@@ -810,29 +810,29 @@ pub async fn sweep(
         .filter(file::Column::AttachedId.is_null())
         .filter(file::Column::RemovedAt.is_null())
         .filter(file::Column::CreatedAt.lt(cutoff))
+        // A dissolved bloc's record is read-only: its uploads stay as they were.
+        .filter(
+            file::Column::BlocId.not_in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(bloc::Column::Id)
+                    .from(bloc::Entity)
+                    .and_where(bloc::Column::DissolvedOn.is_not_null())
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(file::Column::CreatedAt)
         .limit(200)
         .all(db)
         .await?;
     let mut removed = 0;
     for f in stale {
-        let txn = begin_write(db).await?;
-        if let Some(gone) = mark_removed(&txn, &f).await? {
-            let before = to_dto(f.clone());
-            audit::log_and_announce_by_system(
-                &txn,
-                audit::Entry {
-                    action: "expire",
-                    resource_type: RESOURCE,
-                    resource_id: f.id,
-                    bloc_id: Some(f.bloc_id),
-                    before: serde_json::to_value(&before).ok(),
-                    after: serde_json::to_value(to_dto(gone)).ok(),
-                },
-            )
-            .await?;
-            removed += 1;
+        // One file's failure (its bloc dissolved meanwhile, a lost connection) is logged and
+        // the pass goes on to the next.
+        match expire(db, &f).await {
+            Ok(true) => removed += 1,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, file = %f.id, "an expired upload stays for now"),
         }
-        txn.commit().await?;
     }
     let empty = file_blob::Entity::find()
         .filter(file_blob::Column::Refs.lte(0))
@@ -847,6 +847,29 @@ pub async fn sweep(
     }
     sweep_staging(store.staging_dir()).await;
     Ok((removed, freed))
+}
+
+/// Removes one expired upload, recorded as the system's; false if it was attached or removed
+/// meanwhile.
+async fn expire(db: &DatabaseConnection, f: &file::Model) -> ApiResult<bool> {
+    let txn = begin_write(db).await?;
+    let Some(gone) = mark_removed(&txn, f).await? else {
+        return Ok(false);
+    };
+    audit::log_and_announce_by_system(
+        &txn,
+        audit::Entry {
+            action: "expire",
+            resource_type: RESOURCE,
+            resource_id: f.id,
+            bloc_id: Some(f.bloc_id),
+            before: serde_json::to_value(to_dto(f.clone())).ok(),
+            after: serde_json::to_value(to_dto(gone)).ok(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
 }
 
 /// Staging files older than an hour: uploads cut off without their request ending cleanly.

@@ -927,3 +927,72 @@ async fn uploads_beyond_the_instance_s_share_wait_their_turn() {
     assert_eq!(slow.await.unwrap().unwrap().status(), 201);
     uploaded(&app, &demo.staff, "nhanh.pdf", &pdf(100)).await;
 }
+
+/// The sweep goes on past an upload it may not remove (its bloc was dissolved, and a
+/// dissolved bloc's record is read-only): the other blocs' expired uploads still go.
+#[tokio::test]
+async fn the_sweep_goes_on_past_a_dissolved_blocs_uploads() {
+    let app = spawn_app_with(|c| {
+        c.notifications.scheduler = true;
+        c.notifications.scheduler_interval = Duration::from_millis(200);
+        c.files.unattached_ttl = Duration::from_secs(2);
+    })
+    .await;
+    let demo = app.seed_demo().await;
+    let admin = &demo.admin;
+    let app = &app;
+    let open = |body: Value| async move {
+        let res = app.post_json("/api/v1/blocs", &body, Some(admin)).await;
+        assert_eq!(res.status(), 201);
+        res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let pw = crate::helpers::DEMO_PASSWORD;
+    let province = open(
+        json!({"name": "Khối tỉnh Quảng Ninh", "level": "province", "province": "Quảng Ninh",
+        "head": {"full_name": "Trưởng khối tỉnh", "username": "tinh.head", "password": pw}}),
+    )
+    .await;
+    let district = open(
+        json!({"name": "Khối huyện Tiên Yên", "level": "district", "province": "Quảng Ninh",
+        "parent_id": province, "established_on": "2016-01-25",
+        "head": {"full_name": "Trưởng khối huyện", "username": "huyen.head", "password": pw}}),
+    )
+    .await;
+    let huyen = app.first_sign_in("huyen.head", pw).await.access;
+    // The dissolved bloc's upload is the older, so the sweep meets it first.
+    let stuck = uploaded(app, &huyen, "huyen.pdf", &pdf(300)).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/blocs/{district}/dissolution"),
+            &json!({"dissolved_on": "2025-06-30", "successor_id": province, "decision": "Nghị quyết 202/2025/QH15"}),
+            Some(admin),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    let left = uploaded(app, &demo.staff, "bo.pdf", &pdf(400)).await;
+    let gone = eventually(20, async || {
+        let (_, f) = app
+            .get_json(
+                &format!("/api/v1/files/{}", left["id"].as_str().unwrap()),
+                &demo.staff,
+            )
+            .await;
+        f["removed_at"].is_string().then_some(())
+    })
+    .await;
+    assert!(gone.is_some(), "the live bloc's expired upload was removed");
+    let (_, f) = app
+        .get_json(
+            &format!("/api/v1/files/{}", stuck["id"].as_str().unwrap()),
+            admin,
+        )
+        .await;
+    assert!(
+        f["removed_at"].is_null(),
+        "a dissolved bloc's record stays as it was: {f}"
+    );
+}
