@@ -1600,6 +1600,11 @@ pub const MESSAGES: &[Entry] = &[
         "cơ sở dữ liệu tạm thời không truy cập được; hãy thử lại sau số giây trong Retry-After",
     ),
     (
+        "the file store is unavailable; retry after the number of seconds in Retry-After",
+        "invalid",
+        "kho lưu tệp tạm thời không truy cập được; hãy thử lại sau số giây trong Retry-After",
+    ),
+    (
         "an unexpected error occurred; the request id identifies it in the logs",
         "invalid",
         "đã xảy ra lỗi không mong muốn; mã yêu cầu (request id) giúp tìm lỗi trong nhật ký",

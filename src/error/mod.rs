@@ -132,6 +132,10 @@ pub enum ApiError {
     TooManyRequests { retry_after: u64, detail: String },
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// 503 for the attachments' store (a folder or an S3-compatible server) failing, its cause
+    /// logged, not answered.
+    #[error("file store unavailable: {0}")]
+    StoreUnavailable(String),
     /// 503 for work turned away to bound its cost (password hashing), not a database outage.
     #[error("overloaded: {detail}")]
     Overloaded { retry_after: u64, detail: String },
@@ -218,7 +222,7 @@ impl ApiError {
             Self::RangeNotSatisfiable { .. } => "range_not_satisfiable",
             Self::Validation(_) => "validation_failed",
             Self::TooManyRequests { .. } => "rate_limited",
-            Self::Unavailable(_) => "unavailable",
+            Self::Unavailable(_) | Self::StoreUnavailable(_) => "unavailable",
             Self::Overloaded { .. } => "overloaded",
             Self::Internal(_) => "internal",
         }
@@ -258,6 +262,10 @@ impl ApiError {
             }
             Self::Unavailable(_) => {
                 "the database is unavailable; retry after the number of seconds in Retry-After"
+                    .into()
+            }
+            Self::StoreUnavailable(_) => {
+                "the file store is unavailable; retry after the number of seconds in Retry-After"
                     .into()
             }
             Self::Internal(_) => {
@@ -301,7 +309,9 @@ impl ResponseError for ApiError {
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) | Self::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::StoreUnavailable(_) | Self::Overloaded { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -310,6 +320,9 @@ impl ResponseError for ApiError {
         match self {
             Self::Internal(cause) => tracing::error!(error = %cause, "internal error"),
             Self::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            Self::StoreUnavailable(cause) => {
+                tracing::warn!(error = %cause, "file store unavailable")
+            }
             _ => {}
         }
         let mut res = HttpResponse::build(self.status_code());
@@ -332,7 +345,7 @@ impl ResponseError for ApiError {
             Self::TooManyRequests { retry_after, .. } | Self::Overloaded { retry_after, .. } => {
                 res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
-            Self::Unavailable(_) => {
+            Self::Unavailable(_) | Self::StoreUnavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "5"));
             }
             Self::RequestTimeout => {

@@ -309,7 +309,7 @@ impl Uploader {
             store
                 .put(&key, &path, got.size)
                 .await
-                .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+                .map_err(|e| ApiError::StoreUnavailable(e.to_string()))?;
             put = Some(key);
         }
         let stored = Stored {
@@ -379,7 +379,7 @@ async fn record_upload(
     if !reused {
         let Some(key) = put else {
             // The content was swept between the check and now: the client sends it again.
-            return Err(ApiError::Unavailable(
+            return Err(ApiError::StoreUnavailable(
                 "the stored content was being removed".into(),
             ));
         };
@@ -548,7 +548,7 @@ pub async fn content(
             store
                 .get(&blob.storage_key, start, len)
                 .await
-                .map_err(|e| ApiError::Unavailable(e.to_string()))?,
+                .map_err(|e| ApiError::StoreUnavailable(e.to_string()))?,
         )
     };
     Ok(Content {

@@ -996,3 +996,38 @@ async fn the_sweep_goes_on_past_a_dissolved_blocs_uploads() {
         "a dissolved bloc's record stays as it was: {f}"
     );
 }
+
+/// A file store that does not answer is `503` with `Retry-After`, saying so (not blaming the
+/// database), and the upload leaves nothing behind.
+#[tokio::test]
+async fn a_store_that_is_down_is_named_in_the_503() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let app = spawn_app_with(|c| {
+        c.files.s3 = Some(khoi::config::S3Config {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            bucket: "khoi-files".into(),
+            region: "us-east-1".into(),
+            access_key_id: "khoi".into(),
+            secret_access_key: khoi::config::Secret::new("bí-mật"),
+            path_style: true,
+        })
+    })
+    .await;
+    let demo = app.seed_demo().await;
+    let res = upload(&app, &demo.staff, "a.pdf", &pdf(100)).await;
+    assert!(res.headers().contains_key("retry-after"));
+    let p = assert_problem(res, 503).await;
+    let detail = p["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("file store") && !detail.contains("database"),
+        "{p}"
+    );
+    assert!(staged(&app).is_empty());
+    let (s, files) = app
+        .get_json("/api/v1/audit-log?resource_type=file", &demo.head)
+        .await;
+    assert_eq!(s, 200);
+    assert!(files["items"].as_array().unwrap().is_empty(), "{files}");
+}
