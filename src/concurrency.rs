@@ -190,7 +190,7 @@ pub fn body_tag(body: &[u8]) -> String {
 }
 
 /// `If-None-Match` against the current tag: `*`, or any listed tag equal but for `W/`.
-fn weak_match(header: &str, current: &str) -> bool {
+pub fn weak_match(header: &str, current: &str) -> bool {
     let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
     header.trim() == "*" || header.split(',').any(|t| opaque(t) == opaque(current))
 }

@@ -64,14 +64,6 @@ impl Store {
         Ok(Self { backend, staging })
     }
 
-    /// Which store this is, for the logs and `/health`.
-    pub fn kind(&self) -> &'static str {
-        match self.backend {
-            Backend::Local { .. } => "local",
-            Backend::S3(_) => "s3",
-        }
-    }
-
     /// A new file name in the staging folder (on local disk whichever the store).
     pub fn staging_path(&self) -> PathBuf {
         self.staging

@@ -2,6 +2,23 @@
 //! (lower case, diacritics removed, đ → d), so `q=nguyen the hoa` finds "Nguyễn Thế Hòa".
 use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
 
+/// Lowercase hex of bytes (digests, random ids).
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Diacritics removed, case kept: "Biên bản Đoàn" → "Bien ban Doan".
+pub fn without_diacritics(s: &str) -> String {
+    s.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' => 'd',
+            'Đ' => 'D',
+            _ => c,
+        })
+        .collect()
+}
+
 /// Trimmed, NFC, inner runs of white space collapsed to one space.
 pub fn clean(s: &str) -> String {
     let nfc: String = s.nfc().collect();
@@ -10,12 +27,8 @@ pub fn clean(s: &str) -> String {
 
 /// Lower case without diacritics: "Đường Hoa" → "duong hoa".
 pub fn fold(s: &str) -> String {
-    s.nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .map(|c| match c {
-            'đ' | 'Đ' => 'd',
-            _ => c,
-        })
+    without_diacritics(s)
+        .chars()
         .flat_map(char::to_lowercase)
         .collect()
 }

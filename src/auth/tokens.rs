@@ -259,8 +259,7 @@ pub fn new_refresh_token() -> String {
 
 /// What the database keeps of a refresh token (a hex SHA-256; also used for request fingerprints).
 pub fn hash_refresh_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::text::hex(&Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]

@@ -406,11 +406,13 @@ pub async fn list(
             to_dto,
         )
         .await?;
-    let ids: Vec<Uuid> = page.items.iter().map(|m| m.id).collect();
-    let mut files = crate::files::service::attached_to(db, &ids).await?;
-    for m in &mut page.items {
-        m.attachments = files.remove(&m.id).unwrap_or_default();
-    }
+    crate::files::service::fill_attachments(
+        db,
+        &mut page.items,
+        |m| m.id,
+        |m, files| m.attachments = files,
+    )
+    .await?;
     Ok(page)
 }
 
@@ -433,10 +435,14 @@ pub async fn get(
         "measurement",
     )
     .await?;
-    let mut out = to_dto(m);
-    out.attachments = crate::files::service::attached_to(db, &[out.id])
-        .await?
-        .remove(&out.id)
-        .unwrap_or_default();
+    let mut out = [to_dto(m)];
+    crate::files::service::fill_attachments(
+        db,
+        &mut out,
+        |m| m.id,
+        |m, files| m.attachments = files,
+    )
+    .await?;
+    let [out] = out;
     Ok(out)
 }

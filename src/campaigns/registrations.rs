@@ -172,11 +172,13 @@ async fn with_files(
     conn: &impl ConnectionTrait,
     mut dtos: Vec<RegistrationDto>,
 ) -> Result<Vec<RegistrationDto>, sea_orm::DbErr> {
-    let ids: Vec<Uuid> = dtos.iter().map(|r| r.id).collect();
-    let mut files = crate::files::service::attached_to(conn, &ids).await?;
-    for r in &mut dtos {
-        r.attachments = files.remove(&r.id).unwrap_or_default();
-    }
+    crate::files::service::fill_attachments(
+        conn,
+        &mut dtos,
+        |r| r.id,
+        |r, files| r.attachments = files,
+    )
+    .await?;
     Ok(dtos)
 }
 

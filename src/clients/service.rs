@@ -90,10 +90,7 @@ fn check_rate(c: &mut Checks, rate: Option<i32>) -> i32 {
 fn new_client_id() -> String {
     let mut b = [0u8; 10];
     rand::thread_rng().fill_bytes(&mut b);
-    format!(
-        "cl_{}",
-        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
-    )
+    format!("cl_{}", crate::text::hex(&b))
 }
 
 #[tracing::instrument(skip_all)]

@@ -14,28 +14,24 @@ use uuid::Uuid;
 
 /// A broken form as the API's error: not multipart (415), too slow (408), cut off or
 /// malformed (400).
-fn form_error(e: MultipartError) -> ApiError {
-    match e {
-        MultipartError::ContentTypeMissing
-        | MultipartError::ContentTypeParse
-        | MultipartError::ContentTypeIncompatible
-        | MultipartError::BoundaryMissing => ApiError::UnsupportedMediaType(
-            "send the file as multipart/form-data, in one part named `file`".into(),
-        ),
-        MultipartError::Payload(actix_web::error::PayloadError::Io(io))
-            if io.kind() == std::io::ErrorKind::TimedOut =>
-        {
-            ApiError::RequestTimeout
-        }
-        _ => {
-            ApiError::bad_request("the multipart body is cut off or malformed; nothing was stored")
-        }
-    }
-}
-
 impl From<MultipartError> for ApiError {
     fn from(e: MultipartError) -> Self {
-        form_error(e)
+        match e {
+            MultipartError::ContentTypeMissing
+            | MultipartError::ContentTypeParse
+            | MultipartError::ContentTypeIncompatible
+            | MultipartError::BoundaryMissing => ApiError::UnsupportedMediaType(
+                "send the file as multipart/form-data, in one part named `file`".into(),
+            ),
+            MultipartError::Payload(actix_web::error::PayloadError::Io(io))
+                if io.kind() == std::io::ErrorKind::TimedOut =>
+            {
+                ApiError::RequestTimeout
+            }
+            _ => ApiError::bad_request(
+                "the multipart body is cut off or malformed; nothing was stored",
+            ),
+        }
     }
 }
 
@@ -168,11 +164,8 @@ pub async fn content(
     };
     let inm = h(header::IF_NONE_MATCH);
     let not_modified = |tag: &str| {
-        inm.as_deref().is_some_and(|v| {
-            v.trim() == "*"
-                || v.split(',')
-                    .any(|t| t.trim().trim_start_matches("W/") == tag)
-        })
+        inm.as_deref()
+            .is_some_and(|v| crate::concurrency::weak_match(v, tag))
     };
     let c = service::content(
         &state.db,
@@ -205,7 +198,6 @@ pub async fn content(
         .insert_header((header::ETAG, tag))
         .insert_header((header::ACCEPT_RANGES, "bytes"))
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         // Bytes go as stored: compressing would break ranges and gains nothing on photos.
         .insert_header((header::CONTENT_ENCODING, "identity"));
     if let Ranged::Part { start, len } = c.range {

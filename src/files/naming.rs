@@ -48,11 +48,9 @@ pub fn content_disposition(inline: bool, name: &str) -> String {
 /// Diacritics dropped (`Biên bản` → `Bien ban`), `đ` as `d`, anything else not printable ASCII
 /// (and `"` and `\`) as `_`.
 fn ascii_fallback(name: &str) -> String {
-    name.nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+    crate::text::without_diacritics(name)
+        .chars()
         .map(|c| match c {
-            'đ' => 'd',
-            'Đ' => 'D',
             '"' | '\\' => '_',
             c if c.is_ascii_graphic() || c == ' ' => c,
             _ => '_',

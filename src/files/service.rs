@@ -177,7 +177,7 @@ where
         staged,
         kind,
         size,
-        sha256: hex(&hash.finalize()),
+        sha256: crate::text::hex(&hash.finalize()),
     })
 }
 
@@ -194,7 +194,7 @@ async fn without_metadata(store: &Store, got: Received) -> ApiResult<Received> {
         let mut f = std::fs::File::open(&dst)?;
         let mut hash = Sha256::new();
         let size = std::io::copy(&mut f, &mut hash)?;
-        Ok(Some((size, hex(&hash.finalize()))))
+        Ok(Some((size, crate::text::hex(&hash.finalize()))))
     })
     .await
     .map_err(ApiError::internal)?;
@@ -211,10 +211,6 @@ async fn without_metadata(store: &Store, got: Received) -> ApiResult<Received> {
             kind.name()
         ))),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The bytes a bloc's stored contents take.
@@ -470,18 +466,17 @@ async fn readable(
 ) -> ApiResult<file::Model> {
     policy::may_read(caller, Resource::File)?;
     let scope = Scope::of(caller);
+    if let Some(f) = tenancy::select_one::<file::Entity>(&scope, id)
+        .one(conn)
+        .await?
+    {
+        return Ok(f);
+    }
+    // Work sent down: the sender reads the reports that came back, and their evidence.
     let f = file::Entity::find_by_id(id)
         .one(conn)
         .await?
         .ok_or_else(|| ApiError::not_found("file"))?;
-    let in_scope = tenancy::select_one::<file::Entity>(&scope, id)
-        .one(conn)
-        .await?
-        .is_some();
-    if in_scope {
-        return Ok(f);
-    }
-    // Work sent down: the sender reads the reports that came back, and their evidence.
     if f.attached_type.as_deref() == Some("task_report")
         && let Some(report) = f.attached_id
         && let Some(r) = task_report::Entity::find_by_id(report).one(conn).await?
@@ -504,7 +499,6 @@ pub struct Content {
     pub range: Ranged,
     /// None for a 304 or a 416.
     pub body: Option<ByteStream>,
-    pub inline: bool,
     pub disposition: String,
 }
 
@@ -528,8 +522,7 @@ pub async fn content(
         .await?
         .ok_or_else(|| ApiError::not_found("file"))?;
     let tag = format!("\"{}\"", f.sha256);
-    let kind = Kind::from_media_type(&f.media_type);
-    let inline = kind.is_some_and(Kind::shown_inline);
+    let inline = Kind::from_media_type(&f.media_type).is_some_and(Kind::shown_inline);
     let disposition = naming::content_disposition(inline, &f.name);
     let size = u64::try_from(f.size).unwrap_or(0);
     // A range is honoured only for the same content (If-Range naming the current tag).
@@ -555,7 +548,6 @@ pub async fn content(
         file: f,
         range,
         body,
-        inline,
         disposition,
     })
 }
@@ -609,7 +601,11 @@ pub async fn remove(
     .await?;
     txn.commit().await?;
     // The content goes now if no other file carries it (the sweep would, later).
-    if let Err(e) = free(db, store, f.blob_id).await {
+    let freed = match file_blob::Entity::find_by_id(f.blob_id).one(db).await {
+        Ok(Some(b)) => free(db, store, &b).await.map(|_| ()),
+        other => other.map(|_| ()),
+    };
+    if let Err(e) = freed {
         tracing::warn!(error = %e, "content of a removed file left for the sweep");
     }
     Ok(())
@@ -617,10 +613,11 @@ pub async fn remove(
 
 /// Deletes a content no file carries: its row first (so a new upload of the same content
 /// makes its own), then its object, by the one instance whose statement removed the row.
-async fn free(db: &DatabaseConnection, store: &Store, blob: Uuid) -> Result<bool, sea_orm::DbErr> {
-    let Some(b) = file_blob::Entity::find_by_id(blob).one(db).await? else {
-        return Ok(false);
-    };
+async fn free(
+    db: &DatabaseConnection,
+    store: &Store,
+    b: &file_blob::Model,
+) -> Result<bool, sea_orm::DbErr> {
     let gone = file_blob::Entity::delete_many()
         .filter(file_blob::Column::Id.eq(b.id))
         .filter(file_blob::Column::Refs.lte(0))
@@ -721,12 +718,6 @@ pub async fn attach(
                 "names a file that was removed; upload it again",
             ));
         }
-        if f.attached_id.is_some_and(|a| a != resource.1) {
-            return Err(ApiError::invalid(
-                at,
-                "names a file already attached to something else; upload it again",
-            ));
-        }
         let done = file::Entity::update_many()
             .col_expr(file::Column::AttachedType, Expr::value(resource.0))
             .col_expr(file::Column::AttachedId, Expr::value(resource.1))
@@ -795,6 +786,21 @@ pub async fn attached_to(
     Ok(out)
 }
 
+/// Fills each item's attachments (`set`), found by its id (`id`), in one query.
+pub async fn fill_attachments<T>(
+    conn: &impl ConnectionTrait,
+    items: &mut [T],
+    id: impl Fn(&T) -> Uuid,
+    set: impl Fn(&mut T, Vec<FileRef>),
+) -> Result<(), sea_orm::DbErr> {
+    let ids: Vec<Uuid> = items.iter().map(&id).collect();
+    let mut files = attached_to(conn, &ids).await?;
+    for item in items.iter_mut() {
+        set(item, files.remove(&id(item)).unwrap_or_default());
+    }
+    Ok(())
+}
+
 /// One pass of the sweep: uploads left unattached longer than the configured time are removed
 /// (by the system, in the audit log), then contents no file carries leave the store, then
 /// staging files an interrupted upload left. Safe on several instances: each row is changed
@@ -841,7 +847,7 @@ pub async fn sweep(
         .await?;
     let mut freed = 0;
     for b in empty {
-        if free(db, store, b.id).await? {
+        if free(db, store, &b).await? {
             freed += 1;
         }
     }

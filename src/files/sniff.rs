@@ -1,8 +1,6 @@
 //! What a file is, from its content: the name and the type a client claims are never trusted
 //! (an HTML page named `.jpg` is refused). Office documents are zip archives and are told apart
 //! by what the archive holds once the whole upload is in.
-use std::io::Read;
-
 /// The types an upload may be, each known by its bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -32,24 +30,9 @@ pub const ALL: [Kind; 10] = [
 ];
 
 impl Kind {
-    /// The name in `KHOI_FILES_TYPES`.
+    /// The name in `KHOI_FILES_TYPES`: the configuration's list is in the order of `ALL`.
     pub fn name(self) -> &'static str {
-        match self {
-            Kind::Jpeg => "jpeg",
-            Kind::Png => "png",
-            Kind::Heic => "heic",
-            Kind::Webp => "webp",
-            Kind::Pdf => "pdf",
-            Kind::Docx => "docx",
-            Kind::Xlsx => "xlsx",
-            Kind::Odt => "odt",
-            Kind::Ods => "ods",
-            Kind::Mp4 => "mp4",
-        }
-    }
-
-    pub fn from_name(s: &str) -> Option<Kind> {
-        ALL.into_iter().find(|k| k.name() == s)
+        crate::config::FILE_TYPES[self as usize]
     }
 
     pub fn media_type(self) -> &'static str {
@@ -177,18 +160,19 @@ pub fn office(path: &std::path::Path) -> Option<Kind> {
     None
 }
 
-/// The first `HEAD` bytes of a file (fewer if it is shorter).
-pub fn head_of(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(HEAD);
-    std::fs::File::open(path)?
-        .take(HEAD as u64)
-        .read_to_end(&mut buf)?;
-    Ok(buf)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
+
+    /// The first `HEAD` bytes of a file (fewer if it is shorter).
+    fn head_of(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+        let mut buf = Vec::with_capacity(HEAD);
+        std::fs::File::open(path)?
+            .take(HEAD as u64)
+            .read_to_end(&mut buf)?;
+        Ok(buf)
+    }
 
     fn ftyp(major: &[u8; 4], compatible: &[&[u8; 4]]) -> Vec<u8> {
         let size = 16 + 4 * compatible.len();

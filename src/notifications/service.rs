@@ -2,6 +2,7 @@
 //! bloc's records: they are not in the audit log or the change feed (what caused a
 //! notification is).
 use super::dto::*;
+use crate::text::hex;
 use crate::{
     auth::Caller,
     concurrency::IfMatch,
@@ -344,10 +345,6 @@ pub async fn unsubscribe(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> 
         return Err(ApiError::not_found("push subscription"));
     }
     Ok(())
-}
-
-pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// A new calendar address for the caller; the old one stops working at once.

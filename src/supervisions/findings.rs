@@ -45,11 +45,13 @@ pub async fn list_findings(
         .into_iter()
         .map(finding_dto)
         .collect();
-    let ids: Vec<Uuid> = out.iter().map(|f| f.id).collect();
-    let mut files = crate::files::service::attached_to(db, &ids).await?;
-    for f in &mut out {
-        f.attachments = files.remove(&f.id).unwrap_or_default();
-    }
+    crate::files::service::fill_attachments(
+        db,
+        &mut out,
+        |f| f.id,
+        |f, files| f.attachments = files,
+    )
+    .await?;
     Ok(out)
 }
 

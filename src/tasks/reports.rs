@@ -186,10 +186,12 @@ pub async fn list_reports(
             report_dto,
         )
         .await?;
-    let ids: Vec<Uuid> = page.items.iter().map(|r| r.id).collect();
-    let mut files = crate::files::service::attached_to(db, &ids).await?;
-    for r in &mut page.items {
-        r.attachments = files.remove(&r.id).unwrap_or_default();
-    }
+    crate::files::service::fill_attachments(
+        db,
+        &mut page.items,
+        |r| r.id,
+        |r, files| r.attachments = files,
+    )
+    .await?;
     Ok(page)
 }
