@@ -160,18 +160,24 @@ fn offer_idempotency(op: &mut Operation) {
 /// Every GET answers with an `ETag` and takes `If-None-Match` (`concurrency::conditional_get`).
 fn offer_conditional_get(op: &mut Operation) {
     let params = op.parameters.get_or_insert_with(Vec::new);
-    params.push(RefOr::T(
-        ParameterBuilder::new()
-            .name("If-None-Match")
-            .parameter_in(ParameterIn::Header)
-            .required(Required::False)
-            .description(Some(
-                "The `ETag` of an earlier answer: `304 Not Modified` with no body while it is \
+    // A route that documents its own (a file's content: the tag is its SHA-256) keeps it.
+    let own = params
+        .iter()
+        .any(|p| matches!(p, RefOr::T(p) if p.name.eq_ignore_ascii_case("If-None-Match")));
+    if !own {
+        params.push(RefOr::T(
+            ParameterBuilder::new()
+                .name("If-None-Match")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "The `ETag` of an earlier answer: `304 Not Modified` with no body while it is \
                  still current (weak comparison)",
-            ))
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-            .build(),
-    ));
+                ))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build(),
+        ));
+    }
     if let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") {
         ok.headers.entry("ETag".into()).or_insert_with(|| {
             RefOr::T(header(

@@ -68,6 +68,7 @@ impl Application {
                     .map_err(|e| anyhow::anyhow!("attachments: {e}"))?,
             ),
             uploads: Arc::new(tokio::sync::Semaphore::new(config.files.max_concurrent)),
+            previews: Default::default(),
             config,
             pages: Default::default(),
             inboxes: crate::page_cache::PageCache::with_capacity(crate::page_cache::INBOXES),
@@ -79,6 +80,7 @@ impl Application {
         if state.config.notifications.send {
             tokio::spawn(crate::notifications::sends::run(state.clone()));
         }
+        tokio::spawn(crate::files::run_previews(state.clone()));
         if state.config.notifications.scheduler {
             tokio::spawn(crate::scheduler::run(state.clone()));
             tokio::spawn(crate::files::run_sweep(state.clone()));

@@ -27,4 +27,6 @@ pub struct AppState {
     pub files: Arc<crate::file_store::Store>,
     /// Uploads being received now: one permit each, so staging space and work stay bounded.
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// Wakes this instance's preview maker when an image arrives.
+    pub previews: Arc<tokio::sync::Notify>,
 }

@@ -31,6 +31,7 @@ mod m20261129_000026_evidence;
 mod m20261129_000027_notifications;
 mod m20261130_000028_inbox_version;
 mod m20261130_000029_files;
+mod m20261130_000030_previews;
 
 pub struct Migrator;
 
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000027_notifications::Migration),
             Box::new(m20261130_000028_inbox_version::Migration),
             Box::new(m20261130_000029_files::Migration),
+            Box::new(m20261130_000030_previews::Migration),
         ]
     }
 }

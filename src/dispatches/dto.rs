@@ -40,6 +40,9 @@ pub struct DispatchDto {
     /// What the unit reported it did.
     #[schema(example = json!(null))]
     pub report: Option<String>,
+    /// The evidence of the report back (the signed minute, photos), uploaded by whoever
+    /// reports: the child bloc's people for a bloc, the sender for a unit.
+    pub attachments: Vec<crate::files::dto::FileRef>,
     pub status: DispatchStatus,
     /// Not reported back and past `due_on`.
     #[schema(example = false)]
@@ -89,6 +92,10 @@ pub struct UpdateDispatch {
     #[serde(default, deserialize_with = "validate::patch")]
     #[schema(value_type = Option<NaiveDate>)]
     pub due_on: Option<Option<NaiveDate>>,
+    /// Files to attach to the report besides those already attached (uploaded with
+    /// `POST /files` by the reporting bloc, at most 20, not attached elsewhere); by whoever
+    /// reports back.
+    pub attachments: Option<Vec<Uuid>>,
 }
 
 #[derive(Clone, Debug, Deserialize, IntoParams)]

@@ -65,13 +65,16 @@ pub async fn get_dispatch(
     Ok(with_etag(StatusCode::OK, &d, v))
 }
 
-/// Record a unit's acknowledgement or report back (any cadre of the bloc).
+/// Record a unit's acknowledgement or report back (any cadre of the bloc), or, for a
+/// dispatch to a child bloc, that bloc's own: `attachments` adds the report's evidence.
 #[utoipa::path(tag = "directives", params(("id" = Uuid, Path), ("dispatch_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read (`\"3\"`, or `*`); 412 if it is stale", pattern = r#"^\s*(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)\s*$"#)),
     request_body = UpdateDispatch,
     responses(
         (status = 200, description = "Recorded", body = DispatchDto, headers(("ETag" = String, description = "The new version"))),
         (status = 403, description = "Only the bloc's cadres"),
+        (status = 404, description = "A file in `attachments` is not one of the reporting bloc's"),
         (status = 412, description = "Stale If-Match"),
+        (status = 422, description = "A field is invalid, or a file in `attachments` was removed or is attached elsewhere"),
     ))]
 #[patch("/directives/{id}/dispatches/{dispatch_id}")]
 pub async fn update_dispatch(

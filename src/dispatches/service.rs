@@ -49,6 +49,7 @@ pub fn to_dto(m: dispatch::Model) -> DispatchDto {
         acknowledged_on: m.acknowledged_on,
         reported_on: m.reported_on,
         report: m.report,
+        attachments: vec![],
         created_by: m.created_by,
         version: m.version,
         created_at: m.created_at,
@@ -250,7 +251,7 @@ pub async fn list(
             .filter(dispatch::Column::ReportedOn.is_null())
             .filter(dispatch::Column::DueOn.lt(crate::clock::today()));
     }
-    Ok(keyset
+    let mut page = keyset
         .fetch(
             db,
             select,
@@ -259,7 +260,15 @@ pub async fn list(
             |m| (json!(null), m.id),
             to_dto,
         )
-        .await?)
+        .await?;
+    crate::files::service::fill_attachments(
+        db,
+        &mut page.items,
+        |d| d.id,
+        |d, files| d.attachments = files,
+    )
+    .await?;
+    Ok(page)
 }
 
 async fn find(
@@ -285,7 +294,8 @@ pub async fn get(
     id: Uuid,
 ) -> ApiResult<DispatchDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Dispatch)?;
-    find(db, caller, directive_id, id).await.map(to_dto)
+    let m = find(db, caller, directive_id, id).await?;
+    Ok(with_attachments(db, to_dto(m)).await?)
 }
 
 fn check_date(
@@ -327,8 +337,10 @@ pub async fn update(
     // A child bloc answers for itself; its parent only moves the deadline.
     let me = Scope::of(caller).own_bloc();
     if let Some(to) = current.to_bloc_id {
-        let answers =
-            body.acknowledged_on.is_some() || body.reported_on.is_some() || body.report.is_some();
+        let answers = body.acknowledged_on.is_some()
+            || body.reported_on.is_some()
+            || body.report.is_some()
+            || body.attachments.is_some();
         if me == Some(to) && body.due_on.is_some() {
             c.add("due_on", "is set by the bloc that sent the directive");
         }
@@ -337,6 +349,7 @@ pub async fn update(
                 ("acknowledged_on", body.acknowledged_on.is_some()),
                 ("reported_on", body.reported_on.is_some()),
                 ("report", body.report.is_some()),
+                ("attachments", body.attachments.is_some()),
             ] {
                 if given {
                     c.add(
@@ -380,6 +393,13 @@ pub async fn update(
     if report.is_some() && reported_on.is_none() {
         c.add("reported_on", "give the date of the report");
     }
+    let files = body.attachments.as_deref().unwrap_or_default();
+    if !files.is_empty() && reported_on.is_none() {
+        c.add(
+            "reported_on",
+            "give the date of the report the attachments are evidence of",
+        );
+    }
     if let Some(d) = due_on
         && d < current.sent_on
     {
@@ -394,10 +414,23 @@ pub async fn update(
     am.version = Set(current.version + 1);
     am.updated_at = Set(Utc::now());
     let updated = save_if_unchanged(&txn, am, dispatch::Column::Version, current.version).await?;
+    // The reporting bloc's own uploads: the child bloc's for a bloc, the sender's for a unit.
+    if !files.is_empty() {
+        let Some(bloc) = me else {
+            return Err(ApiError::bad_field(
+                "attachments",
+                "are uploaded and attached by a bloc's own people",
+            ));
+        };
+        crate::files::service::attach(&txn, caller, bloc, "attachments", files, (RESOURCE, id))
+            .await?;
+    }
+    let before = with_attachments(&txn, to_dto(current.clone())).await?;
+    let after = with_attachments(&txn, to_dto(updated)).await?;
     // The feed says what happened: acknowledged, reported back, or another change.
-    let action = if current.reported_on.is_none() && updated.reported_on.is_some() {
+    let action = if current.reported_on.is_none() && after.reported_on.is_some() {
         "report"
-    } else if current.acknowledged_on.is_none() && updated.acknowledged_on.is_some() {
+    } else if current.acknowledged_on.is_none() && after.acknowledged_on.is_some() {
         "acknowledge"
     } else {
         "update"
@@ -410,11 +443,20 @@ pub async fn update(
             resource_type: RESOURCE,
             resource_id: id,
             bloc_id: Some(current.bloc_id),
-            before: Some(&to_dto(current)),
-            after: Some(&to_dto(updated.clone())),
+            before: Some(&before),
+            after: Some(&after),
         },
     )
     .await?;
     txn.commit().await?;
-    Ok(to_dto(updated))
+    Ok(after)
+}
+
+async fn with_attachments(
+    conn: &impl ConnectionTrait,
+    mut dto: DispatchDto,
+) -> Result<DispatchDto, sea_orm::DbErr> {
+    let mut files = crate::files::service::attached_to(conn, &[dto.id]).await?;
+    dto.attachments = files.remove(&dto.id).unwrap_or_default();
+    Ok(dto)
 }

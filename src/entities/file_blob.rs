@@ -14,6 +14,10 @@ pub struct Model {
     pub storage_key: String,
     pub refs: i32,
     pub created_at: DateTimeUtc,
+    /// Null when the content gets no preview; else pending, making, ready or failed.
+    pub preview_state: Option<String>,
+    pub preview_size: Option<i64>,
+    pub preview_claimed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

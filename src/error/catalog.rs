@@ -335,6 +335,26 @@ pub const MESSAGES: &[Entry] = &[
         "không đọc được cấu trúc ảnh {} nên không thể xóa thông tin vị trí",
     ),
     (
+        "are uploaded and attached by a bloc's own people",
+        "not_allowed",
+        "phải do cán bộ của khối tải lên và đính kèm",
+    ),
+    (
+        "give the date of the report the attachments are evidence of",
+        "required",
+        "hãy ghi ngày của báo cáo mà các tệp đính kèm làm minh chứng",
+    ),
+    (
+        "the image could not be read (or is larger than previews are made for), so it has no preview; download the file itself",
+        "not_found",
+        "không đọc được ảnh (hoặc ảnh quá lớn để tạo ảnh xem trước) nên không có ảnh xem trước; hãy tải chính tệp đó",
+    ),
+    (
+        "files of type {} have no preview",
+        "not_found",
+        "tệp loại {} không có ảnh xem trước",
+    ),
+    (
         "the file was removed; its content is gone",
         "not_found",
         "tệp đã bị xóa; nội dung không còn",

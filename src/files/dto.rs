@@ -16,6 +16,7 @@ use uuid::Uuid;
     "created_by": {"id": "01a21945-3cc4-77ec-a861-b9337650b041", "account_id": "01a21945-3cc4-77ec-a861-b9337650b031", "full_name": "Lý Văn Cường"},
     "attached_to": null,
     "content_href": "/api/v1/files/01a21945-3cc4-77ec-a861-b9337650b0f1/content",
+    "preview_href": null,
     "removed_at": null,
     "version": 1,
     "created_at": "2016-01-20T09:00:00Z"
@@ -35,6 +36,9 @@ pub struct FileDto {
     /// What it is attached to; null until it is (an unattached upload is removed after a day).
     pub attached_to: Option<AttachedTo>,
     pub content_href: String,
+    /// A JPEG of at most 320 pixels a side, for a JPEG, PNG or WebP image (made in the
+    /// background just after the upload); null for other types.
+    pub preview_href: Option<String>,
     /// When it was removed (by its uploader, or as an unattached upload after a day): its
     /// content is gone, its record stays.
     pub removed_at: Option<DateTime<Utc>>,
@@ -59,7 +63,8 @@ pub struct AttachedTo {
     "name": "Biên bản hội nghị 20-01-2016.pdf",
     "media_type": "application/pdf",
     "size": 482113,
-    "content_href": "/api/v1/files/01a21945-3cc4-77ec-a861-b9337650b0f1/content"
+    "content_href": "/api/v1/files/01a21945-3cc4-77ec-a861-b9337650b0f1/content",
+    "preview_href": null
 }))]
 pub struct FileRef {
     pub id: Uuid,
@@ -67,6 +72,8 @@ pub struct FileRef {
     pub media_type: String,
     pub size: i64,
     pub content_href: String,
+    /// A small JPEG to show in a list (images only; see `FileDto`).
+    pub preview_href: Option<String>,
 }
 
 /// The form of `POST /files`: one part named `file`.

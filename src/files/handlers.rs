@@ -112,6 +112,9 @@ pub async fn upload(
             pending,
         )
         .await?;
+    if dto.preview_href.is_some() {
+        state.previews.notify_one();
+    }
     Ok((web::Json(dto), StatusCode::CREATED))
 }
 
@@ -207,6 +210,61 @@ pub async fn content(
         ));
     }
     Ok(res.body(SizedStream::new(len, body)))
+}
+
+/// A small JPEG of an image (at most 320 pixels a side, turned upright), for a phone's list:
+/// made once in the background just after the upload. `202` with `Retry-After` while it is
+/// being made; `404` for a type that gets none (documents, video, HEIC) or an image that could
+/// not be read. Same read rules as the content; `ETag` gets `304`.
+#[utoipa::path(tag = "files", params(("id" = Uuid, Path),
+        ("If-None-Match" = Option<String>, Header, description = "The ETag held")),
+    responses((status = 200, description = "The preview", content((inline(FileBytes) = "image/jpeg")),
+            headers(("ETag" = String, description = "The preview's version"))),
+        (status = 202, description = "Being made: ask again after `Retry-After` seconds",
+            headers(("Retry-After" = String, description = "Seconds"))),
+        (status = 304, description = "Unchanged since the ETag given"),
+        (status = 404, description = "No such file in the caller's reach (or removed), or no preview for it"),
+        (status = 503, description = "The file store is unavailable")))]
+#[get("/files/{id}/preview")]
+pub async fn preview(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let inm = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
+    let not_modified = |tag: &str| inm.is_some_and(|v| crate::concurrency::weak_match(v, tag));
+    let p = service::preview(
+        &state.db,
+        &state.files,
+        &caller,
+        id.into_inner(),
+        not_modified,
+    )
+    .await?;
+    let service::Preview::Ready { etag, size, body } = p else {
+        return Ok(HttpResponse::Accepted()
+            .insert_header((header::RETRY_AFTER, "1"))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish());
+    };
+    let mut res = match body {
+        Some(_) => HttpResponse::Ok(),
+        None => HttpResponse::NotModified(),
+    };
+    res.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"));
+    let Some(body) = body else {
+        return Ok(res.finish());
+    };
+    Ok(res
+        .insert_header((header::CONTENT_TYPE, super::preview::MEDIA_TYPE))
+        .insert_header((header::CONTENT_DISPOSITION, "inline"))
+        .insert_header((header::CONTENT_ENCODING, "identity"))
+        .body(SizedStream::new(size, body)))
 }
 
 /// Remove an unattached upload (its uploader or the bloc head). Attached files are evidence

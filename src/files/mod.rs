@@ -5,6 +5,7 @@ pub mod dto;
 mod handlers;
 pub mod naming;
 pub mod photo;
+pub mod preview;
 pub mod range;
 pub mod service;
 pub mod sniff;
@@ -13,6 +14,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(handlers::upload)
         .service(handlers::get)
         .service(handlers::content)
+        .service(handlers::preview)
         .service(handlers::remove);
 }
 
@@ -26,5 +28,27 @@ pub async fn run_sweep(state: actix_web::web::Data<crate::state::AppState>) {
             Err(e) => tracing::warn!(error = %e, "file sweep failed; the next one goes on"),
         }
         tokio::time::sleep(every).await;
+    }
+}
+
+/// Makes previews on every instance (one maker per content, by claim): woken by an upload, and
+/// on the scheduler's pace for those an instance left unfinished.
+pub async fn run_previews(state: actix_web::web::Data<crate::state::AppState>) {
+    let every = state.config.notifications.scheduler_interval;
+    loop {
+        loop {
+            match service::make_next_preview(&state.db, &state.files).await {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "previews wait for the database");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            _ = state.previews.notified() => {}
+            _ = tokio::time::sleep(every) => {}
+        }
     }
 }

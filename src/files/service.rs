@@ -1,7 +1,7 @@
 //! Uploads, downloads and attaching: the rules and queries of attachments.
 use super::{
     dto::{AttachedTo, FileDto, FileRef},
-    naming,
+    naming, preview,
     range::{self, Ranged},
     sniff::{self, Kind, Sniffed},
 };
@@ -10,7 +10,7 @@ use crate::{
     auth::Caller,
     config::FilesConfig,
     db::begin_write,
-    entities::{bloc, file, file_blob, task, task_report},
+    entities::{bloc, directive_dispatch, file, file_blob, task, task_report},
     error::{ApiError, ApiResult},
     file_store::{ByteStream, Store},
     policy::{self, Action, Actor, Resource, Target},
@@ -37,8 +37,16 @@ pub fn content_href(id: Uuid) -> String {
     format!("{}/files/{id}/content", crate::state::API_PREFIX)
 }
 
+/// The preview's address for an image type that gets one (whether made yet or not).
+fn preview_href(id: Uuid, media_type: &str) -> Option<String> {
+    Kind::from_media_type(media_type)
+        .is_some_and(preview::has_preview)
+        .then(|| format!("{}/files/{id}/preview", crate::state::API_PREFIX))
+}
+
 pub fn to_dto(m: file::Model) -> FileDto {
     FileDto {
+        preview_href: preview_href(m.id, &m.media_type),
         id: m.id,
         bloc_id: m.bloc_id,
         name: m.name,
@@ -64,6 +72,7 @@ fn to_ref(m: &file::Model) -> FileRef {
         media_type: m.media_type.clone(),
         size: m.size,
         content_href: content_href(m.id),
+        preview_href: preview_href(m.id, &m.media_type),
     }
 }
 
@@ -403,6 +412,9 @@ async fn record_upload(
             storage_key: Set(key.to_string()),
             refs: Set(1),
             created_at: Set(now),
+            preview_state: Set(preview::has_preview(kind).then(|| PENDING.to_string())),
+            preview_size: Set(None),
+            preview_claimed_at: Set(None),
         })
         .on_conflict(
             OnConflict::columns([file_blob::Column::BlocId, file_blob::Column::Sha256])
@@ -457,8 +469,8 @@ async fn record_upload(
 }
 
 /// A file the caller may read (removed ones included: their record stays): one of their scope
-/// (the bloc's people, the province's portal, the admin), or attached to a report of a task
-/// their bloc sent down.
+/// (the bloc's people, the province's portal, the admin), attached to a report of a task
+/// their bloc sent down, or to a dispatch's report back between their bloc and another.
 async fn readable(
     conn: &impl ConnectionTrait,
     caller: &Caller,
@@ -477,13 +489,24 @@ async fn readable(
         .one(conn)
         .await?
         .ok_or_else(|| ApiError::not_found("file"))?;
-    if f.attached_type.as_deref() == Some("task_report")
-        && let Some(report) = f.attached_id
-        && let Some(r) = task_report::Entity::find_by_id(report).one(conn).await?
-        && tenancy::find_sent_down::<task::Entity>(conn, &scope, r.task_id, "file")
-            .await
-            .is_ok()
-    {
+    let across = match (f.attached_type.as_deref(), f.attached_id) {
+        (Some("task_report"), Some(report)) => {
+            match task_report::Entity::find_by_id(report).one(conn).await? {
+                Some(r) => tenancy::find_sent_down::<task::Entity>(conn, &scope, r.task_id, "file")
+                    .await
+                    .is_ok(),
+                None => false,
+            }
+        }
+        // A child bloc's report back on its parent's dispatch: read by both ends.
+        (Some("directive_dispatch"), Some(d)) => {
+            tenancy::find_linked::<directive_dispatch::Entity>(conn, &scope, d, "file")
+                .await
+                .is_ok()
+        }
+        _ => false,
+    };
+    if across {
         return Ok(f);
     }
     Err(ApiError::not_found("file"))
@@ -625,11 +648,20 @@ async fn free(
         .await?
         .rows_affected
         == 1;
-    if gone && let Err(e) = store.delete(&b.storage_key).await {
+    if !gone {
+        return Ok(false);
+    }
+    // A preview being made now is deleted by its maker, which finds the row gone.
+    if b.preview_state.is_some()
+        && let Err(e) = store.delete(&preview_key(&b.storage_key)).await
+    {
+        tracing::warn!(error = %e, key = b.storage_key, "preview not removed from the store");
+    }
+    if let Err(e) = store.delete(&b.storage_key).await {
         tracing::warn!(error = %e, key = b.storage_key, "content not removed from the store");
         return Ok(false);
     }
-    Ok(gone)
+    Ok(true)
 }
 
 /// Marks `f` removed and releases its content: the file as it now is, or None when it was
@@ -895,5 +927,187 @@ async fn sweep_staging(dir: &std::path::Path) {
         if old {
             let _ = tokio::fs::remove_file(e.path()).await;
         }
+    }
+}
+
+// ---- previews ----
+
+const PENDING: &str = "pending";
+const MAKING: &str = "making";
+const READY: &str = "ready";
+const FAILED: &str = "failed";
+/// An instance that claimed a preview and has not finished it in this time stopped (or its
+/// store failed): another takes it over.
+const PREVIEW_CLAIM: chrono::Duration = chrono::Duration::minutes(10);
+
+/// The key a content's preview is stored under, beside the content.
+fn preview_key(storage_key: &str) -> String {
+    format!("{storage_key}.preview")
+}
+
+fn waiting_for_preview() -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(file_blob::Column::PreviewState.eq(PENDING))
+        .add(
+            sea_orm::Condition::all()
+                .add(file_blob::Column::PreviewState.eq(MAKING))
+                .add(file_blob::Column::PreviewClaimedAt.lt(Utc::now() - PREVIEW_CLAIM)),
+        )
+}
+
+/// Claims one content waiting for its preview; the conditional update makes one instance the
+/// maker however many look at once.
+async fn claim_preview(
+    db: &DatabaseConnection,
+) -> Result<Option<file_blob::Model>, sea_orm::DbErr> {
+    let waiting = file_blob::Entity::find()
+        .filter(waiting_for_preview())
+        .filter(file_blob::Column::Refs.gt(0))
+        .order_by_asc(file_blob::Column::CreatedAt)
+        .limit(8)
+        .all(db)
+        .await?;
+    for b in waiting {
+        let won = file_blob::Entity::update_many()
+            .col_expr(file_blob::Column::PreviewState, Expr::value(MAKING))
+            .col_expr(file_blob::Column::PreviewClaimedAt, Expr::value(Utc::now()))
+            .filter(file_blob::Column::Id.eq(b.id))
+            .filter(waiting_for_preview())
+            .exec(db)
+            .await?
+            .rows_affected
+            == 1;
+        if won {
+            return Ok(Some(b));
+        }
+    }
+    Ok(None)
+}
+
+/// Makes the next preview waiting, if any: true when there was one to try.
+pub async fn make_next_preview(
+    db: &DatabaseConnection,
+    store: &Store,
+) -> Result<bool, sea_orm::DbErr> {
+    let Some(b) = claim_preview(db).await? else {
+        return Ok(false);
+    };
+    let finish = |state: &'static str, size: Option<i64>| {
+        file_blob::Entity::update_many()
+            .col_expr(file_blob::Column::PreviewState, Expr::value(state))
+            .col_expr(file_blob::Column::PreviewSize, Expr::value(size))
+            .filter(file_blob::Column::Id.eq(b.id))
+            .filter(file_blob::Column::PreviewState.eq(MAKING))
+    };
+    let Some(kind) = Kind::from_media_type(&b.media_type) else {
+        finish(FAILED, None).exec(db).await?;
+        return Ok(true);
+    };
+    // The content whole in memory: at most the file limit, one preview at a time.
+    let bytes = match read_all(store, &b.storage_key, b.size).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            // Left claimed: tried again once the claim lapses.
+            tracing::warn!(error = %e, key = b.storage_key, "preview waits for the store");
+            return Ok(true);
+        }
+    };
+    let made = tokio::task::spawn_blocking(move || preview::make(kind, &bytes))
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+    let jpeg = match made {
+        Ok(jpeg) => jpeg,
+        Err(why) => {
+            tracing::info!(blob = %b.id, why, "no preview for this image");
+            finish(FAILED, None).exec(db).await?;
+            return Ok(true);
+        }
+    };
+    let key = preview_key(&b.storage_key);
+    let staged = Staged(Some(store.staging_path()));
+    let path = staged.0.clone().expect("staged");
+    let len = jpeg.len() as u64;
+    let put = match tokio::fs::write(&path, &jpeg).await {
+        Ok(()) => store.put(&key, &path, len).await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    drop(staged);
+    if let Err(e) = put {
+        tracing::warn!(error = %e, key, "preview waits for the store");
+        return Ok(true);
+    }
+    let kept = finish(READY, Some(len as i64))
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1;
+    if !kept {
+        // The content was freed (or taken over) meanwhile: this copy is not needed.
+        let _ = store.delete(&key).await;
+    }
+    Ok(true)
+}
+
+async fn read_all(store: &Store, key: &str, size: i64) -> Result<Vec<u8>, String> {
+    let size = u64::try_from(size).unwrap_or(0);
+    let mut body = store.get(key, 0, size).await.map_err(|e| e.to_string())?;
+    let mut out = Vec::with_capacity(size as usize);
+    while let Some(chunk) = body.next().await {
+        out.extend_from_slice(&chunk.map_err(|e| e.to_string())?);
+    }
+    Ok(out)
+}
+
+/// A preview as answered: still being made, or its bytes (None for a 304).
+pub enum Preview {
+    Making,
+    Ready {
+        etag: String,
+        size: u64,
+        body: Option<ByteStream>,
+    },
+}
+
+pub async fn preview(
+    db: &DatabaseConnection,
+    store: &Store,
+    caller: &Caller,
+    id: Uuid,
+    not_modified: impl Fn(&str) -> bool,
+) -> ApiResult<Preview> {
+    let f = readable(db, caller, id).await?;
+    if f.removed_at.is_some() {
+        return Err(ApiError::NotFound(
+            "the file was removed; its content is gone".into(),
+        ));
+    }
+    let blob = file_blob::Entity::find_by_id(f.blob_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("file"))?;
+    match blob.preview_state.as_deref() {
+        Some(READY) => {
+            let etag = format!("\"{}-{}\"", f.sha256, preview::SIDE);
+            let size = u64::try_from(blob.preview_size.unwrap_or(0)).unwrap_or(0);
+            let body = if not_modified(&etag) {
+                None
+            } else {
+                Some(
+                    store
+                        .get(&preview_key(&blob.storage_key), 0, size)
+                        .await
+                        .map_err(|e| ApiError::StoreUnavailable(e.to_string()))?,
+                )
+            };
+            Ok(Preview::Ready { etag, size, body })
+        }
+        Some(PENDING | MAKING) => Ok(Preview::Making),
+        Some(_) => Err(ApiError::NotFound(
+            "the image could not be read (or is larger than previews are made for), so it has no preview; download the file itself".into(),
+        )),
+        None => Err(ApiError::NotFound(format!(
+            "files of type {} have no preview",
+            f.media_type
+        ))),
     }
 }

@@ -44,7 +44,7 @@ async fn upload(app: &TestApp, token: &str, filename: &str, bytes: &[u8]) -> Res
     .await
 }
 
-async fn uploaded(app: &TestApp, token: &str, filename: &str, bytes: &[u8]) -> Value {
+pub(crate) async fn uploaded(app: &TestApp, token: &str, filename: &str, bytes: &[u8]) -> Value {
     let res = upload(app, token, filename, bytes).await;
     assert_eq!(res.status(), 201, "{filename}");
     res.json().await.unwrap()
@@ -77,6 +77,52 @@ fn jpeg_with_location(seed: u8, n: usize) -> Vec<u8> {
     app1.extend_from_slice(&tiff);
     let plain = jpeg(seed, n);
     [&plain[..20], &app1[..], &plain[20..]].concat()
+}
+
+/// A real photo, `w` × `h`: noise over a gradient, so it compresses about as poorly as a
+/// camera's; with an Exif orientation when given (a phone held upright says "turn 90°": 6).
+pub(crate) fn photo(seed: u32, w: u32, h: u32, orientation: Option<u16>) -> Vec<u8> {
+    use image::{ImageEncoder, codecs::jpeg::JpegEncoder};
+    let mut x = seed.wrapping_mul(2_654_435_761) | 1;
+    let img = image::RgbImage::from_fn(w, h, |i, j| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let n = (x & 0x3f) as u8;
+        image::Rgb([(i * 127 / w) as u8 + n, (j * 127 / h) as u8 + n, 96 + n])
+    });
+    let mut out = vec![];
+    let mut enc = JpegEncoder::new_with_quality(&mut out, 88);
+    if let Some(o) = orientation {
+        // TIFF, little-endian, IFD0 with one entry: Orientation (0x0112), SHORT, 1.
+        let mut tiff = b"II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0".to_vec();
+        tiff.extend_from_slice(&o.to_le_bytes());
+        tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        enc.set_exif_metadata(tiff).unwrap();
+    }
+    enc.write_image(img.as_raw(), w, h, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+/// The preview at `href` once it is made (`202` while it is being made).
+async fn preview_of(app: &TestApp, href: &str, token: &str) -> Vec<u8> {
+    for _ in 0..200 {
+        let res = download(app, href, token).await;
+        match res.status().as_u16() {
+            202 => {
+                assert_eq!(res.headers()["retry-after"], "1");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            200 => {
+                assert_eq!(res.headers()["content-type"], "image/jpeg");
+                assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+                return res.bytes().await.unwrap().to_vec();
+            }
+            s => panic!("{s}: {}", res.text().await.unwrap()),
+        }
+    }
+    panic!("the preview of {href} was not made within 10 s");
 }
 
 pub(crate) fn pdf(n: usize) -> Vec<u8> {
@@ -153,7 +199,7 @@ async fn staff_task(app: &TestApp, demo: &Demo) -> String {
     id
 }
 
-async fn download(app: &TestApp, href: &str, token: &str) -> Response {
+pub(crate) async fn download(app: &TestApp, href: &str, token: &str) -> Response {
     app.client
         .get(app.url(href))
         .bearer_auth(token)
@@ -168,7 +214,7 @@ async fn download(app: &TestApp, href: &str, token: &str) -> Response {
 async fn evidence_reaches_the_head_and_the_portal(app: &TestApp) -> Vec<String> {
     let demo = app.seed_demo().await;
     let task = staff_task(app, &demo).await;
-    let photos = [jpeg(1, 300_000), jpeg(2, 250_000)];
+    let photos = [photo(1, 1600, 1200, None), photo(2, 1600, 1200, None)];
     let minute = pdf(120_000);
     let mut ids = vec![];
     for (name, bytes) in [
@@ -223,6 +269,21 @@ async fn evidence_reaches_the_head_and_the_portal(app: &TestApp) -> Vec<String> 
         assert!(h("content-disposition").contains("filename*=UTF-8''"));
         assert_eq!(res.bytes().await.unwrap().as_ref(), bytes.as_slice());
     }
+    // A previews list small enough for a phone: each photo's preview is a JPEG of at most
+    // 320 pixels a side, tens of kilobytes against the photos' megabytes; the minute has none.
+    assert!(listed[2]["preview_href"].is_null());
+    let mut shown = 0;
+    for f in &listed[..2] {
+        let p = preview_of(app, f["preview_href"].as_str().unwrap(), &demo.head).await;
+        let img = image::load_from_memory(&p).unwrap();
+        assert_eq!((img.width(), img.height()), (320, 240));
+        shown += p.len();
+    }
+    let originals = photos[0].len() + photos[1].len();
+    assert!(
+        shown <= 80 * 1024 && shown * 20 <= originals,
+        "{shown} bytes of previews for {originals} bytes of photos"
+    );
     let res = download(app, listed[2]["content_href"].as_str().unwrap(), &demo.head).await;
     assert_eq!(res.headers()["content-type"], "application/pdf");
     assert_eq!(
@@ -241,6 +302,7 @@ async fn evidence_reaches_the_head_and_the_portal(app: &TestApp) -> Vec<String> 
     let res = download(app, listed[0]["content_href"].as_str().unwrap(), &portal).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.bytes().await.unwrap().as_ref(), photos[0].as_slice());
+    preview_of(app, listed[0]["preview_href"].as_str().unwrap(), &portal).await;
     // The province summary counts the evidence each bloc holds (attached files only).
     let (s, summary) = app.get_json("/api/v1/reports/summary", &portal).await;
     assert_eq!(s, 200);
@@ -261,6 +323,8 @@ async fn evidence_reaches_the_head_and_the_portal(app: &TestApp) -> Vec<String> 
         .other_bloc(&demo.admin, "Khối Móng Cái", "Lạng Sơn", "head.mongcai")
         .await;
     let res = download(app, listed[0]["content_href"].as_str().unwrap(), &other).await;
+    assert_problem(res, 404).await;
+    let res = download(app, listed[0]["preview_href"].as_str().unwrap(), &other).await;
     assert_problem(res, 404).await;
     assert_eq!(app.get_json(&one, &other).await.0, 404);
     // The feed and the audit log tell of the upload and the attaching.
@@ -290,8 +354,8 @@ async fn evidence_reaches_the_head_and_the_portal(app: &TestApp) -> Vec<String> 
 async fn a_report_carries_photos_and_a_scanned_minute_on_the_local_folder() {
     let app = spawn_app().await;
     evidence_reaches_the_head_and_the_portal(&app).await;
-    // Four uploads, three contents: the repeated photo is stored once.
-    assert_eq!(objects(&app).len(), 3);
+    // Four uploads, three contents: the repeated photo is stored once; two previews beside.
+    assert_eq!(objects(&app).len(), 5);
     assert!(staged(&app).is_empty());
 }
 
@@ -301,7 +365,8 @@ async fn a_report_carries_photos_and_a_scanned_minute_on_an_s3_compatible_store(
     let app = spawn_app_with(|c| c.files.s3 = Some(s3.config())).await;
     evidence_reaches_the_head_and_the_portal(&app).await;
     let keys = s3.keys().await;
-    assert_eq!(keys.len(), 3, "{keys:?}");
+    assert_eq!(keys.len(), 5, "three contents and two previews: {keys:?}");
+    assert_eq!(keys.iter().filter(|k| k.ends_with(".preview")).count(), 2);
     assert!(keys.iter().all(|k| k.starts_with("blocs/")), "{keys:?}");
     assert!(objects(&app).is_empty(), "nothing on the local folder");
     ranges_and_conditions(&app).await;
@@ -1030,4 +1095,111 @@ async fn a_store_that_is_down_is_named_in_the_503() {
         .await;
     assert_eq!(s, 200);
     assert!(files["items"].as_array().unwrap().is_empty(), "{files}");
+}
+
+/// A preview is turned upright as the phone said, made once per content, answered `304` when
+/// held, and not made for what cannot be shown: a document, or an image claiming more pixels
+/// than a camera takes (the service keeps answering). It leaves with its content.
+#[tokio::test]
+async fn previews_are_upright_made_once_and_refused_for_what_cannot_be_shown() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let upright = photo(3, 800, 400, Some(6));
+    let f = uploaded(&app, &demo.staff, "chụp đứng.jpg", &upright).await;
+    let href = f["preview_href"].as_str().unwrap().to_string();
+    assert_eq!(
+        href,
+        format!("/api/v1/files/{}/preview", f["id"].as_str().unwrap())
+    );
+    let p = preview_of(&app, &href, &demo.staff).await;
+    let img = image::load_from_memory(&p).unwrap();
+    assert_eq!((img.width(), img.height()), (160, 320), "turned upright");
+    let again = uploaded(&app, &demo.head, "chụp đứng (2).jpg", &upright).await;
+    assert_eq!(
+        preview_of(&app, again["preview_href"].as_str().unwrap(), &demo.head).await,
+        p
+    );
+    let previews = || {
+        objects(&app)
+            .into_iter()
+            .filter(|o| o.extension().is_some_and(|e| e == "preview"))
+            .count()
+    };
+    assert_eq!(previews(), 1, "one preview per content");
+    let res = download(&app, &href, &demo.staff).await;
+    let etag = res.headers()["etag"].to_str().unwrap().to_string();
+    let res = app
+        .client
+        .get(app.url(&href))
+        .bearer_auth(&demo.staff)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
+    // A document has none.
+    let doc = uploaded(&app, &demo.staff, "Biên bản.pdf", &pdf(1000)).await;
+    assert!(doc["preview_href"].is_null());
+    let res = download(
+        &app,
+        &format!("/api/v1/files/{}/preview", doc["id"].as_str().unwrap()),
+        &demo.staff,
+    )
+    .await;
+    assert_problem(res, 404).await;
+    // A PNG that claims 12,000 × 12,000 pixels in a few bytes is not decoded.
+    let bomb = {
+        let mut png = vec![];
+        use image::ImageEncoder;
+        image::codecs::png::PngEncoder::new(&mut png)
+            .write_image(&[0, 0, 0], 1, 1, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        png[16..20].copy_from_slice(&12_000u32.to_be_bytes());
+        png[20..24].copy_from_slice(&12_000u32.to_be_bytes());
+        let crc = crc32(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        png
+    };
+    let b = uploaded(&app, &demo.staff, "lớn.png", &bomb).await;
+    let bhref = b["preview_href"].as_str().unwrap().to_string();
+    let refused = eventually(10, async || {
+        let res = download(&app, &bhref, &demo.staff).await;
+        (res.status() == 404).then_some(())
+    })
+    .await;
+    assert!(refused.is_some(), "no preview for the bomb");
+    assert_problem(download(&app, &bhref, &demo.staff).await, 404).await;
+    assert_eq!(app.get_json("/api/v1/me", &demo.staff).await.0, 200);
+    // Another bloc sees nothing; removing both uploads removes the preview with the content.
+    let (_, other) = app
+        .other_bloc(&demo.admin, "Khối Móng Cái", "Lạng Sơn", "head.mongcai")
+        .await;
+    assert_problem(download(&app, &href, &other).await, 404).await;
+    for (id, who) in [(&f["id"], &demo.staff), (&again["id"], &demo.head)] {
+        let res = app
+            .client
+            .delete(app.url(&format!("/api/v1/files/{}", id.as_str().unwrap())))
+            .bearer_auth(who)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+    }
+    assert_eq!(previews(), 0, "the preview left with its content");
+    assert_problem(download(&app, &href, &demo.staff).await, 404).await;
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
 }

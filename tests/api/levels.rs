@@ -3,6 +3,7 @@
 //! by each; a provincial task delegated to the three, two accept and one declines, the accepted
 //! ones completed on time and late, the roll-up exact; reads across levels exact; the portal
 //! following the feed sees every step.
+use crate::files::{download, pdf, uploaded};
 use crate::helpers::{DEMO_PASSWORD, TestApp, assert_problem, spawn_app};
 use crate::ledger::changes_after;
 use serde_json::{Value, json};
@@ -260,6 +261,7 @@ async fn a_province_sends_work_down_to_three_communes_and_reads_what_comes_back(
     )
     .await;
     assert_eq!(sent.as_array().unwrap().len(), 3);
+    let mut minutes = vec![];
     for c in &communes {
         // Each reads the directive it received, and only its own dispatch.
         let (s, _) = app
@@ -298,14 +300,60 @@ async fn a_province_sends_work_down_to_three_communes_and_reads_what_comes_back(
         )
         .await;
         assert_eq!(v["status"], "acknowledged");
+        // The report back carries the commune's signed minute, uploaded by its own people;
+        // the province may not attach to the commune's answer.
+        let minute = uploaded(&app, &c.staff, "Biên bản quán triệt.pdf", &pdf(2000)).await;
+        let p = assert_problem(
+            app.patch_json(
+                &path,
+                &json!({"attachments": [minute["id"]]}),
+                &province.head,
+                None,
+            )
+            .await,
+            422,
+        )
+        .await;
+        assert_eq!(p["errors"][0]["field"], "attachments", "{p}");
         let v = patch_ok(
             &app,
             &path,
-            json!({"reported_on": "2026-03-05", "report": "Đã quán triệt đến 100% chi bộ, chi hội."}),
+            json!({"reported_on": "2026-03-05", "report": "Đã quán triệt đến 100% chi bộ, chi hội.",
+                   "attachments": [minute["id"]]}),
             &c.head,
         )
         .await;
         assert_eq!(v["status"], "reported");
+        assert_eq!(v["attachments"][0]["id"], minute["id"], "{v}");
+        minutes.push(
+            v["attachments"][0]["content_href"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    // The province reads each commune's report back with its evidence and downloads it; a
+    // sibling commune finds nothing of the others'.
+    let (_, back) = app
+        .get_json(
+            &format!("/api/v1/directives/{did}/dispatches"),
+            &province.head,
+        )
+        .await;
+    assert!(
+        back["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["attachments"].as_array().unwrap().len() == 1),
+        "{back}"
+    );
+    for (i, href) in minutes.iter().enumerate() {
+        let res = download(&app, href, &province.head).await;
+        assert_eq!(res.status(), 200, "{href}");
+        assert_eq!(res.bytes().await.unwrap().as_ref(), pdf(2000).as_slice());
+        let sibling = &communes[(i + 1) % 3];
+        assert_problem(download(&app, href, &sibling.head).await, 404).await;
     }
     // A sibling's dispatch does not exist for a commune.
     let other = sent[1]["id"].as_str().unwrap();

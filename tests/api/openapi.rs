@@ -78,6 +78,19 @@ fn spec_is_openapi_3_1_with_bearer_auth_and_documented_errors() {
                     assert!(has, "{method} {path} {status}: response without example");
                 }
             }
+            // OpenAPI: a parameter is unique by name and location (generators refuse a repeat).
+            let mut seen = std::collections::HashSet::new();
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let key = (
+                    p["name"].as_str().unwrap().to_ascii_lowercase(),
+                    p["in"].as_str().unwrap().to_string(),
+                );
+                assert!(
+                    seen.insert(key),
+                    "{method} {path}: parameter {} twice",
+                    p["name"]
+                );
+            }
             if op.get("requestBody").is_some() {
                 for s in ["400", "413", "415", "422"] {
                     assert!(responses.contains_key(s), "{method} {path}: no {s}");
