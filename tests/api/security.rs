@@ -209,14 +209,28 @@ pub(crate) async fn seeded_ids(app: &TestApp, t: &str) -> HashMap<(String, Strin
             &format!("multipart/form-data; boundary={}", crate::files::BOUNDARY),
             crate::files::form(
                 "file",
-                "Biên bản.pdf",
-                "application/pdf",
-                &crate::files::pdf(64),
+                "Ảnh hội nghị.jpg",
+                "image/jpeg",
+                &crate::files::photo(5, 64, 48, None),
             ),
             t,
         )
         .await;
         assert_eq!(status, 201, "{f}");
+        // A photo, so that its preview is read too, once it is made.
+        let preview = f["preview_href"].as_str().unwrap().to_string();
+        let made = crate::peers::eventually(10, async || {
+            let res = app
+                .client
+                .get(app.url(&preview))
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap();
+            (res.status() == 200).then_some(())
+        })
+        .await;
+        assert!(made.is_some(), "the preview was not made");
         let res = app
             .post_json(
                 "/api/v1/tasks",
