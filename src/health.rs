@@ -104,6 +104,16 @@ pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) ->
         body.push_str("# TYPE khoi_change_feed_position gauge\n");
         body.push_str(&format!("khoi_change_feed_position {p}\n"));
     }
+    body.push_str(
+        "# HELP khoi_page_cache_total Kept answers (task lists, my tasks, progress) served (hit) or made (miss) by this instance.\n",
+    );
+    body.push_str("# TYPE khoi_page_cache_total counter\n");
+    for (result, n) in [("hit", &state.pages.hits), ("miss", &state.pages.misses)] {
+        let n = n.load(std::sync::atomic::Ordering::Relaxed);
+        body.push_str(&format!(
+            "khoi_page_cache_total{{result=\"{result}\"}} {n}\n"
+        ));
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body)

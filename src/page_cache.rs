@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use actix_web::{HttpResponse, web::Bytes};
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, atomic::Ordering},
 };
 
 /// Most answers kept; when full, everything is dropped (old positions are garbage anyway).
@@ -39,6 +39,9 @@ impl Page {
 
 pub struct PageCache {
     capacity: usize,
+    /// Answers served kept, and answers made (`/metrics`).
+    pub hits: std::sync::atomic::AtomicU64,
+    pub misses: std::sync::atomic::AtomicU64,
     pages: Mutex<HashMap<String, Page>>,
     /// Keys whose answer is being made, with the lock its maker holds.
     making: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -68,6 +71,8 @@ impl PageCache {
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             capacity,
+            hits: Default::default(),
+            misses: Default::default(),
             pages: Mutex::default(),
             making: Mutex::default(),
         }
@@ -97,7 +102,10 @@ pub async fn serve<T: serde::Serialize>(
 ) -> ApiResult<HttpResponse> {
     let key = format!("{key}|{}|{position}", crate::clock::today());
     let page = match pages.get(&key) {
-        Some(b) => b,
+        Some(b) => {
+            pages.hits.fetch_add(1, Ordering::Relaxed);
+            b
+        }
         None => {
             let (lock, maker) = {
                 let mut m = pages.making.lock().map_err(ApiError::internal)?;
@@ -119,6 +127,7 @@ pub async fn serve<T: serde::Serialize>(
             match pages.get(&key) {
                 Some(b) => b,
                 None => {
+                    pages.misses.fetch_add(1, Ordering::Relaxed);
                     let answer = make().await?;
                     let b = Bytes::from(serde_json::to_vec(&answer).map_err(ApiError::internal)?);
                     let page = Page::of(b);

@@ -32,6 +32,7 @@ mod m20261129_000027_notifications;
 mod m20261130_000028_inbox_version;
 mod m20261130_000029_files;
 mod m20261130_000030_previews;
+mod m20261130_000031_change_positions;
 
 pub struct Migrator;
 
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000028_inbox_version::Migration),
             Box::new(m20261130_000029_files::Migration),
             Box::new(m20261130_000030_previews::Migration),
+            Box::new(m20261130_000031_change_positions::Migration),
         ]
     }
 }

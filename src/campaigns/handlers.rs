@@ -113,7 +113,9 @@ pub async fn progress(
         crate::tenancy::Scope::of(&caller),
         req.query_string()
     );
-    let position = crate::changes::service::position(&state.db).await?;
+    let position =
+        crate::changes::service::position_for(&state.db, &crate::tenancy::Scope::of(&caller))
+            .await?;
     crate::page_cache::serve(&state.pages, &key, position, async || {
         standing::progress(&state.db, &caller, id, q.into_inner()).await
     })

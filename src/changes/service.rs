@@ -3,15 +3,16 @@
 use super::dto::{ChangePage, ChangeQuery, to_dto};
 use crate::{
     auth::Caller,
-    entities::change,
+    entities::{bloc, change, change_position},
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
     tenancy::{self, Scope},
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 use uuid::Uuid;
 
@@ -79,7 +80,80 @@ pub async fn append(
     .insert(conn)
     .await?;
     crate::webhooks::delivery::enqueue(conn, &m).await?;
+    // The bloc's position moves; a bloc's own record (its parent, its dissolution) or a change
+    // of no bloc may change what any bloc sees, so those move the shared one.
+    let mut under = vec![bloc_id.unwrap_or(Uuid::nil())];
+    if resource_type == "bloc" && bloc_id.is_some() {
+        under.push(Uuid::nil());
+    }
+    for b in under {
+        change_position::Entity::insert(change_position::ActiveModel {
+            bloc_id: Set(b),
+            seq: Set(seq),
+        })
+        .on_conflict(
+            OnConflict::column(change_position::Column::BlocId)
+                .update_column(change_position::Column::Seq)
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    }
     Ok(seq)
+}
+
+/// The position of what a scope's kept answers depend on: the last change announced under
+/// one of its blocs or under no bloc. For a bloc's people, the bloc with its ancestors and
+/// descendants (a delegated task's roll-up, a cascaded campaign's figures, work received from
+/// above); for a portal, its province's blocs; otherwise the whole feed's. A write elsewhere
+/// leaves it where it was, so it keeps its answers. It only grows: each change gets a number
+/// above every earlier one, and a bloc joins or leaves a family only by a change of a bloc
+/// record, which moves the shared position.
+pub async fn position_for(conn: &impl ConnectionTrait, scope: &Scope) -> Result<i64, DbErr> {
+    let in_blocs = |cond: sea_orm::sea_query::SimpleExpr| {
+        Query::select()
+            .column(bloc::Column::Id)
+            .from(bloc::Entity)
+            .and_where(cond)
+            .to_owned()
+    };
+    let family = match scope {
+        Scope::Bloc(id) => {
+            let parents = Query::select()
+                .column(bloc::Column::ParentId)
+                .from(bloc::Entity)
+                .and_where(bloc::Column::Id.eq(*id))
+                .to_owned();
+            let grandparents = Query::select()
+                .column(bloc::Column::ParentId)
+                .from(bloc::Entity)
+                .and_where(bloc::Column::Id.in_subquery(parents.clone()))
+                .to_owned();
+            let children = in_blocs(bloc::Column::ParentId.eq(*id));
+            let grandchildren = in_blocs(bloc::Column::ParentId.in_subquery(children.clone()));
+            sea_orm::Condition::any()
+                .add(change_position::Column::BlocId.is_in([Uuid::nil(), *id]))
+                .add(change_position::Column::BlocId.in_subquery(parents))
+                .add(change_position::Column::BlocId.in_subquery(grandparents))
+                .add(change_position::Column::BlocId.in_subquery(children))
+                .add(change_position::Column::BlocId.in_subquery(grandchildren))
+        }
+        Scope::Province(p) => sea_orm::Condition::any()
+            .add(change_position::Column::BlocId.eq(Uuid::nil()))
+            .add(
+                change_position::Column::BlocId
+                    .in_subquery(in_blocs(bloc::Column::ProvinceFolded.eq(p.clone()))),
+            ),
+        _ => return position(conn).await,
+    };
+    let max: Option<Option<i64>> = change_position::Entity::find()
+        .select_only()
+        .column_as(Expr::col(change_position::Column::Seq).max(), "m")
+        .filter(family)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(max.flatten().unwrap_or(0))
 }
 
 /// The feed's position: the number of the last committed change.

@@ -9,6 +9,7 @@ pub mod campaign_organisation;
 pub mod campaign_registration;
 pub mod campaign_target;
 pub mod change;
+pub mod change_position;
 pub mod comment;
 pub mod directive;
 pub mod directive_dispatch;

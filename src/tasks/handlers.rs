@@ -44,7 +44,7 @@ pub async fn list(
         caller.account_id,
         req.query_string()
     );
-    cached(&state, key, async || {
+    cached(&state, &caller, key, async || {
         service::list(&state.db, &caller, q.into_inner()).await
     })
     .await
@@ -53,10 +53,13 @@ pub async fn list(
 /// Serves a kept answer while nothing has changed since it was made (see `page_cache`).
 async fn cached<T: serde::Serialize>(
     state: &AppState,
+    caller: &Caller,
     key: String,
     make: impl AsyncFnOnce() -> ApiResult<T>,
 ) -> ApiResult<HttpResponse> {
-    let position = crate::changes::service::position(&state.db).await?;
+    let position =
+        crate::changes::service::position_for(&state.db, &crate::tenancy::Scope::of(caller))
+            .await?;
     crate::page_cache::serve(&state.pages, &key, position, make).await
 }
 
@@ -248,8 +251,13 @@ pub async fn my_tasks(
         })
         .await;
     }
-    let key = format!("me|{}|{}", caller.account_id, req.query_string());
-    cached(&state, key, async || {
+    let key = format!(
+        "me|{:?}|{}|{}",
+        crate::tenancy::Scope::of(&caller),
+        caller.account_id,
+        req.query_string()
+    );
+    cached(&state, &caller, key, async || {
         service::my_tasks(&state.db, &caller, q.into_inner()).await
     })
     .await

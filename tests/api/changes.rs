@@ -293,6 +293,77 @@ async fn kept_list_pages_are_never_stale() {
     assert_eq!(still, renamed);
 }
 
+/// This instance's page cache: answers served kept, and answers made.
+async fn cache_counts(app: &crate::helpers::TestApp) -> (u64, u64) {
+    let text = app.get("/metrics", None).await.text().await.unwrap();
+    let read = |result: &str| {
+        let line = format!("khoi_page_cache_total{{result=\"{result}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(line.as_str()))
+            .unwrap_or_else(|| panic!("no {line} in /metrics"))
+            .parse()
+            .unwrap()
+    };
+    (read("hit"), read("miss"))
+}
+
+/// A kept page is dropped by the writes that concern it (issue 19), not by any write: a
+/// commune's write is read anew by the commune and by its province (roll-ups, cascaded
+/// figures), while a sibling commune keeps its pages; the portal of the province reads anew
+/// too. And the answer made again shows the write.
+#[tokio::test]
+async fn kept_pages_are_dropped_by_their_own_familys_writes_only() {
+    let app = spawn_app().await;
+    let demo = app.seed_full_demo().await;
+    let pw = crate::helpers::DEMO_PASSWORD;
+    let tinh = app.login("demo.tinh", pw).await.access;
+    let quangha = app.login("demo.quangha", pw).await.access;
+    let duonghoa = app.login("demo.duonghoa", pw).await.access;
+    let portal = app
+        .portal_account(&demo.admin, "Quảng Ninh", "portal.qn")
+        .await;
+    let path = "/api/v1/tasks?limit=200";
+    let readers = [&tinh, &quangha, &duonghoa, &portal];
+    for t in readers {
+        assert_eq!(app.get_json(path, t).await.0, 200);
+    }
+    let (h0, m0) = cache_counts(&app).await;
+    let mut before = vec![];
+    for t in readers {
+        before.push(app.get_json(path, t).await.1);
+    }
+    assert_eq!(cache_counts(&app).await, (h0 + 4, m0), "all four kept");
+    let res = app
+        .post_json(
+            "/api/v1/tasks",
+            &json!({"title": "Vận động hội viên tham gia bảo hiểm y tế hộ gia đình"}),
+            Some(&quangha),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let (h1, m1) = cache_counts(&app).await;
+    let (_, sibling) = app.get_json(path, &duonghoa).await;
+    assert_eq!(sibling, before[2]);
+    assert_eq!(
+        cache_counts(&app).await,
+        (h1 + 1, m1),
+        "the sibling's page kept"
+    );
+    let (_, own) = app.get_json(path, &quangha).await;
+    assert!(own.to_string().contains("bảo hiểm y tế"), "the write shows");
+    app.get_json(path, &tinh).await;
+    let (_, seen) = app.get_json(path, &portal).await;
+    assert!(
+        seen.to_string().contains("bảo hiểm y tế"),
+        "the portal sees it"
+    );
+    assert_eq!(
+        cache_counts(&app).await,
+        (h1 + 1, m1 + 3),
+        "the commune, its province and the portal read anew"
+    );
+}
+
 /// What the provincial portal does: follow the feed while a bloc works, fetch each change by
 /// its `href`, and end up with the same versions as the database.
 #[tokio::test]

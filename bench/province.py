@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""The task list while the province writes (issue 19, item 1): a random bloc's token per request,
+with and without 5 creates a second spread over random blocs, at 32 and 128 clients.
+
+Usage: SECS=10 bench/province.py BIN [BIN ...]   (after bench/seed.py khoi_bench 1000000; wrk needed)
+Each binary in turn, twice over (A B A B): it serves khoi_bench on 127.0.0.1:18093 (2 workers,
+a pool of 32), the heads of the 50 blocs sign in, then wrk reads
+  /api/v1/tasks?status=in_progress&limit=50   (5,000 matching tasks in each bloc)
+with a random head's token per request (bench/random_token.lua), first with no writes, then while
+a writer creates a task in a random bloc 5 times a second. The page cache's hits and misses
+(`khoi_page_cache_total`, where the binary has it) are read from /metrics around each cell.
+Migration 31 (change positions) is undone between binaries so that an older one starts.
+"""
+import json, os, random, re, subprocess, sys, tempfile, threading, time, urllib.request
+
+BINS = sys.argv[1:]
+DB = os.environ.get("DB", "khoi_bench")
+BASE = "http://127.0.0.1:18093"
+SECS = int(os.environ.get("SECS", "10"))
+PGHOST, PGUSER = os.environ.get("PGHOST", "127.0.0.1"), os.environ.get("PGUSER", "postgres")
+PW = "bench-password-2016"
+PATH = "/api/v1/tasks?status=in_progress&limit=50"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def call(method, path, body=None, token=None):
+    req = urllib.request.Request(BASE + path, method=method, data=json.dumps(body).encode() if body is not None else None)
+    req.add_header("content-type", "application/json")
+    if token:
+        req.add_header("authorization", "Bearer " + token)
+    with urllib.request.urlopen(req) as r:
+        raw = r.read()
+        return json.loads(raw) if raw and r.headers.get("content-type", "").startswith("application/json") else raw
+
+
+def psql(sql):
+    return subprocess.run(["psql", "-qAt", "-h", PGHOST, "-U", PGUSER, "-d", DB, "-c", sql], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def cache():
+    text = call("GET", "/metrics").decode()
+    got = dict(re.findall(r'^khoi_page_cache_total\{result="(\w+)"\} (\d+)$', text, re.M))
+    return (int(got["hit"]), int(got["miss"])) if got else None
+
+
+def wrk(conns, tokens):
+    out = subprocess.run(["wrk", "-t2", f"-c{conns}", f"-d{SECS}s", "--latency", "-s", os.path.join(HERE, "random_token.lua"),
+                          BASE + PATH], env=dict(os.environ, TOKENS=tokens), capture_output=True, text=True, check=True).stdout
+    def ms(q):
+        m = re.search(rf"^\s+{q}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, ms(50), ms(99), int(bad.group(1)) if bad else 0
+
+
+def writer(heads, stop, done):
+    n = 0
+    while not stop.is_set():
+        t0 = time.time()
+        n += 1
+        call("POST", "/api/v1/tasks", {"title": f"Rà soát hộ cận nghèo đợt {time.time_ns()}-{n}"}, random.choice(heads))
+        done.append(1)
+        time.sleep(max(0, 0.2 - (time.time() - t0)))
+
+
+def run(binary):
+    psql("DROP TABLE IF EXISTS change_positions; DELETE FROM seaql_migrations WHERE version LIKE 'm20261130_000031%'")
+    env = dict(os.environ, DATABASE_URL=f"postgres://{PGUSER}@{PGHOST}:5432/{DB}", KHOI_BIND="127.0.0.1:18093", KHOI_LOG="warn",
+               KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123", KHOI_DB_MAX_CONNECTIONS="32", KHOI_WORKERS="2",
+               KHOI_LOGIN_RATE_PER_ADDRESS="100000", KHOI_LOGIN_RATE_GLOBAL="100000", KHOI_SCHEDULER="false")
+    server = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rows = []
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(BASE + "/ready")
+                break
+            except Exception:
+                time.sleep(0.2)
+        heads = [call("POST", "/api/v1/auth/login", {"username": f"b{n}.s1", "password": PW})["access_token"] for n in range(1, 51)]
+        with tempfile.NamedTemporaryFile("w", suffix=".tokens", delete=False) as f:
+            f.write("\n".join(heads) + "\n")
+        for conns in (32, 128):
+            for writes in (False, True):
+                stop, done = threading.Event(), []
+                w = threading.Thread(target=writer, args=(heads, stop, done)) if writes else None
+                if w:
+                    w.start()
+                before = cache()
+                rps, p50, p99, bad = wrk(conns, f.name)
+                after = cache()
+                stop.set()
+                if w:
+                    w.join()
+                hit = f"{(after[0] - before[0]) / max(1, (after[0] - before[0]) + (after[1] - before[1])) * 100:.0f} %" if before else "—"
+                rows.append((conns, f"{len(done) / SECS:.1f}/s" if writes else "none", rps, p50, p99, bad, hit))
+        os.unlink(f.name)
+    finally:
+        server.terminate()
+        server.wait()
+    return rows
+
+
+print("| binary | pass | clients | writes | list req/s | p50 ms | p99 ms | non-2xx | kept answers served |")
+print("|---|---|---|---|---|---|---|---|---|")
+for p in range(2):
+    for b in BINS:
+        for conns, writes, rps, p50, p99, bad, hit in run(b):
+            print(f"| {b} | {p + 1} | {conns} | {writes} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {bad} | {hit} |", flush=True)
