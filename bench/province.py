@@ -70,7 +70,7 @@ def run(binary):
     psql("DROP TABLE IF EXISTS change_positions; DELETE FROM seaql_migrations WHERE version LIKE 'm20261130_000031%'")
     env = dict(os.environ, DATABASE_URL=f"postgres://{PGUSER}@{PGHOST}:5432/{DB}", KHOI_BIND="127.0.0.1:18093", KHOI_LOG="warn",
                KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123", KHOI_DB_MAX_CONNECTIONS="32", KHOI_WORKERS="2",
-               KHOI_LOGIN_RATE_PER_ADDRESS="100000", KHOI_LOGIN_RATE_GLOBAL="100000", KHOI_SCHEDULER="false")
+               KHOI_LOGIN_RATE_PER_ADDRESS="100000", KHOI_LOGIN_RATE_GLOBAL="100000", KHOI_SCHEDULER="off")
     server = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rows = []
     try:

@@ -92,6 +92,19 @@ impl PageCache {
     }
 }
 
+/// A query string as a key: decoded, its parameters in name order (a repeated name keeps its
+/// values' order), encoded one way, so `limit=50&status=draft`, `status=draft&limit=50` and
+/// `status=%64raft&limit=50` share one kept answer.
+pub fn normal_query(qs: &str) -> String {
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(qs.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
 /// Serves the answer kept for `key` at the feed's `position` (read by the caller), or makes it
 /// and keeps it. A refusal is never kept.
 pub async fn serve<T: serde::Serialize>(
@@ -149,6 +162,18 @@ pub async fn serve<T: serde::Serialize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_query_however_it_is_written_is_one_key() {
+        let k = normal_query("status=draft&limit=50");
+        assert_eq!(normal_query("limit=50&status=draft"), k);
+        assert_eq!(normal_query("status=%64raft&limit=50"), k);
+        assert_eq!(normal_query("limit=%35%30&status=draft"), k);
+        assert_ne!(normal_query("status=draft&limit=51"), k);
+        // A repeated name keeps its values' order; `+` and `%20` are one space.
+        assert_ne!(normal_query("a=1&a=2"), normal_query("a=2&a=1"));
+        assert_eq!(normal_query("q=ke+hoach"), normal_query("q=ke%20hoach"));
+    }
 
     #[test]
     fn keeps_answers_and_drops_them_all_when_full() {

@@ -111,7 +111,7 @@ pub async fn progress(
     let key = format!(
         "progress|{:?}|{id}|{}",
         crate::tenancy::Scope::of(&caller),
-        req.query_string()
+        crate::page_cache::normal_query(req.query_string())
     );
     let position =
         crate::changes::service::position_for(&state.db, &crate::tenancy::Scope::of(&caller))

@@ -42,7 +42,7 @@ pub async fn list(
         "list|{:?}|{}|{}",
         crate::tenancy::Scope::of(&caller),
         caller.account_id,
-        req.query_string()
+        crate::page_cache::normal_query(req.query_string())
     );
     cached(&state, &caller, key, async || {
         service::list(&state.db, &caller, q.into_inner()).await
@@ -255,7 +255,7 @@ pub async fn my_tasks(
         "me|{:?}|{}|{}",
         crate::tenancy::Scope::of(&caller),
         caller.account_id,
-        req.query_string()
+        crate::page_cache::normal_query(req.query_string())
     );
     cached(&state, &caller, key, async || {
         service::my_tasks(&state.db, &caller, q.into_inner()).await
