@@ -96,7 +96,9 @@ def wrk(path, token, conns):
     return p50, p99, rps, int(bad.group(1)) if bad else 0
 
 
-def main():
+def start():
+    """A fresh database and data folder, the service on them, a bloc whose staff member signs in:
+    (server, data folder, the staff member's token). The caller stops the server."""
     psql("postgres", f"DROP DATABASE IF EXISTS {DB}")
     psql("postgres", f"CREATE DATABASE {DB}")
     data = tempfile.mkdtemp(prefix="khoi-files-bench-")
@@ -104,7 +106,6 @@ def main():
                KHOI_DATA_DIR=data, KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123", KHOI_ADMIN_PASSWORD=PW,
                KHOI_LOGIN_RATE_PER_ADDRESS="100000", KHOI_LOGIN_RATE_GLOBAL="100000", KHOI_SCHEDULER="off")
     server = subprocess.Popen([BIN], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    rows = []
     try:
         for _ in range(150):
             try:
@@ -124,7 +125,16 @@ def main():
         staff = call("POST", "/api/v1/auth/login", {"username": "lan.staff", "password": PW})["access_token"]
         call("POST", "/api/v1/me/password", {"current_password": PW, "new_password": PW + "!"}, staff)
         staff = call("POST", "/api/v1/auth/login", {"username": "lan.staff", "password": PW + "!"})["access_token"]
+    except BaseException:
+        server.terminate()
+        raise
+    return server, data, staff
 
+
+def main():
+    server, data, staff = start()
+    rows = []
+    try:
         # Memory: one 25 MiB upload after a warm-up of the same type, the service's resident
         # memory sampled every 2 ms while it runs.
         for kind, make in [("pdf", lambda n, i: pdf(n, i)), ("jpeg", lambda n, i: jpeg(n))]:
@@ -189,4 +199,5 @@ def main():
         print(f"| {k} | {v} |")
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -414,6 +414,9 @@ pub async fn update(
     am.version = Set(current.version + 1);
     am.updated_at = Set(Utc::now());
     let updated = save_if_unchanged(&txn, am, dispatch::Column::Version, current.version).await?;
+    let before = with_attachments(&txn, to_dto(current.clone())).await?;
+    let mut after = to_dto(updated);
+    after.attachments = before.attachments.clone();
     // The reporting bloc's own uploads: the child bloc's for a bloc, the sender's for a unit.
     if !files.is_empty() {
         let Some(bloc) = me else {
@@ -422,11 +425,13 @@ pub async fn update(
                 "are uploaded and attached by a bloc's own people",
             ));
         };
-        crate::files::service::attach(&txn, caller, bloc, "attachments", files, (RESOURCE, id))
-            .await?;
+        after.attachments.extend(
+            crate::files::service::attach(&txn, caller, bloc, "attachments", files, (RESOURCE, id))
+                .await?,
+        );
+        // In upload order, as a read lists them.
+        after.attachments.sort_by_key(|f| f.id);
     }
-    let before = with_attachments(&txn, to_dto(current.clone())).await?;
-    let after = with_attachments(&txn, to_dto(updated)).await?;
     // The feed says what happened: acknowledged, reported back, or another change.
     let action = if current.reported_on.is_none() && after.reported_on.is_some() {
         "report"

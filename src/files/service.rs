@@ -512,6 +512,25 @@ async fn readable(
     Err(ApiError::not_found("file"))
 }
 
+/// A file the caller may read whose content is still stored, with that content's row.
+async fn stored(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<(file::Model, file_blob::Model)> {
+    let f = readable(db, caller, id).await?;
+    if f.removed_at.is_some() {
+        return Err(ApiError::NotFound(
+            "the file was removed; its content is gone".into(),
+        ));
+    }
+    let blob = file_blob::Entity::find_by_id(f.blob_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("file"))?;
+    Ok((f, blob))
+}
+
 pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<FileDto> {
     Ok(to_dto(readable(db, caller, id).await?))
 }
@@ -534,16 +553,7 @@ pub async fn content(
     if_range: Option<&str>,
     not_modified: impl Fn(&str) -> bool,
 ) -> ApiResult<Content> {
-    let f = readable(db, caller, id).await?;
-    if f.removed_at.is_some() {
-        return Err(ApiError::NotFound(
-            "the file was removed; its content is gone".into(),
-        ));
-    }
-    let blob = file_blob::Entity::find_by_id(f.blob_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("file"))?;
+    let (f, blob) = stored(db, caller, id).await?;
     let tag = format!("\"{}\"", f.sha256);
     let inline = Kind::from_media_type(&f.media_type).is_some_and(Kind::shown_inline);
     let disposition = naming::content_disposition(inline, &f.name);
@@ -1075,16 +1085,7 @@ pub async fn preview(
     id: Uuid,
     not_modified: impl Fn(&str) -> bool,
 ) -> ApiResult<Preview> {
-    let f = readable(db, caller, id).await?;
-    if f.removed_at.is_some() {
-        return Err(ApiError::NotFound(
-            "the file was removed; its content is gone".into(),
-        ));
-    }
-    let blob = file_blob::Entity::find_by_id(f.blob_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("file"))?;
+    let (f, blob) = stored(db, caller, id).await?;
     match blob.preview_state.as_deref() {
         Some(READY) => {
             let etag = format!("\"{}-{}\"", f.sha256, preview::SIDE);
