@@ -33,6 +33,7 @@ mod m20261130_000028_inbox_version;
 mod m20261130_000029_files;
 mod m20261130_000030_previews;
 mod m20261130_000031_change_positions;
+mod m20261130_000032_task_tallies;
 
 pub struct Migrator;
 
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000029_files::Migration),
             Box::new(m20261130_000030_previews::Migration),
             Box::new(m20261130_000031_change_positions::Migration),
+            Box::new(m20261130_000032_task_tallies::Migration),
         ]
     }
 }

@@ -45,6 +45,7 @@ pub mod task_coordinator;
 pub mod task_event;
 pub mod task_report;
 pub mod task_series;
+pub mod task_tally;
 pub mod unit;
 pub mod unit_assignment;
 pub mod webhook;

@@ -2,6 +2,7 @@
 pub mod dto;
 mod handlers;
 pub mod service;
+pub mod tallies;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(handlers::summary);

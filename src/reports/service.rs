@@ -14,23 +14,20 @@ use crate::{
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
     supervisions::dto::{RecommendationStatus, SupervisionStatus},
-    tasks::{dates::standing_on, workflow::Standing, workflow::Status},
+    tasks::{workflow::Standing, workflow::Status},
     tenancy::{self, Scope},
     text, validate,
 };
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Alias, CaseStatement, Expr, ExprTrait, Func, SimpleExpr},
+    sea_query::{Alias, Expr, ExprTrait},
 };
+use futures_util::StreamExt;
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
-const STANDINGS: [Standing; 4] = [
-    Standing::OpenWithinDeadline,
-    Standing::Overdue,
-    Standing::CompletedOnTime,
-    Standing::CompletedLate,
-];
+/// Campaign headlines read at once by one summary: a bounded share of the pool.
+const CAMPAIGNS_AT_ONCE: usize = 4;
 
 fn bump(c: &mut StandingCounts, s: Standing, n: i64) {
     match s {
@@ -119,60 +116,7 @@ pub async fn summary(
     let ids: Vec<Uuid> = blocs.iter().map(|b| b.id).collect();
     let db = db;
 
-    // Tasks alive in the period, by the days things happened: opened by its end, not closed
-    // before it began, and not cancelled or declined by its end. Standings are as they stood at its end (or
-    // today), as the task list shows them with `as_of`.
-    let alive = Condition::all()
-        .add(task::Column::OpenedOn.lte(to))
-        .add(
-            Condition::any()
-                .add(task::Column::ClosedOn.is_null())
-                .add(task::Column::ClosedOn.gte(from)),
-        )
-        .add(
-            Condition::any()
-                .add(
-                    task::Column::Status
-                        .is_not_in([Status::Cancelled.as_str(), Status::Declined.as_str()]),
-                )
-                .add(task::Column::ClosedOn.gt(to)),
-        );
-    type Key = (Uuid, Option<Uuid>, Option<Uuid>);
-    let mut counts: Vec<(Key, Standing, i64)> = Vec::new();
-    if !ids.is_empty() {
-        // One pass over the tasks: each row's standing, by the same conditions the task list
-        // filters with, then counted per bloc, organisation, sub-committee and standing.
-        let mut standing = CaseStatement::new();
-        for s in STANDINGS {
-            standing = standing.case(standing_on(s, as_of), Expr::val(s.as_str()));
-        }
-        type Row = (Uuid, Option<Uuid>, Option<Uuid>, Option<String>, i64);
-        let rows: Vec<Row> = task::Entity::find()
-            .select_only()
-            .column(task::Column::BlocId)
-            .column(task::Column::LeadOrganisationId)
-            .column(task::Column::SubCommitteeId)
-            .column_as(Into::<SimpleExpr>::into(standing), "standing")
-            .column_as(
-                SimpleExpr::from(Func::count(Expr::col(task::Column::Id))),
-                "n",
-            )
-            .filter(task::Column::BlocId.is_in(ids.clone()))
-            .filter(alive)
-            .group_by(task::Column::BlocId)
-            .group_by(task::Column::LeadOrganisationId)
-            .group_by(task::Column::SubCommitteeId)
-            .group_by(Expr::col(Alias::new("standing")))
-            .into_tuple()
-            .all(db)
-            .await?;
-        counts.extend(rows.into_iter().filter_map(|(b, o, sc, s, n)| {
-            let s = STANDINGS
-                .into_iter()
-                .find(|x| Some(x.as_str()) == s.as_deref())?;
-            Some(((b, o, sc), s, n))
-        }));
-    }
+    let counts = super::tallies::counts(db, &ids, from, to, today).await?;
     let orgs: HashMap<Uuid, organisation::Model> = organisation::Entity::find()
         .filter(organisation::Column::BlocId.is_in(ids.clone()))
         .all(db)
@@ -188,20 +132,31 @@ pub async fn summary(
         .map(|s| (s.id, s))
         .collect();
 
-    // Campaigns running in the period.
-    let mut campaigns_of: HashMap<Uuid, Vec<CampaignSummary>> = HashMap::new();
-    for c in campaign::Entity::find()
+    // Campaigns running in the period, a few at a time: each headline is several small reads
+    // (the figures, merged units, the units of the target), so waiting on them one after
+    // another was most of the summary's time.
+    let running = campaign::Entity::find()
         .filter(campaign::Column::BlocId.is_in(ids.clone()))
         .filter(campaign::Column::StartOn.lte(to))
         .filter(campaign::Column::EndOn.gte(from))
         .order_by_asc(campaign::Column::Id)
         .all(db)
-        .await?
-    {
-        let mut targets = Vec::new();
-        for t in campaigns::targets::targets_of(db, c.id).await? {
-            targets.push(campaigns::standing::headline(db, &t, as_of).await?);
-        }
+        .await?;
+    let headlines: Vec<Result<(campaign::Model, Vec<_>), sea_orm::DbErr>> =
+        futures_util::stream::iter(running)
+            .map(|c| async move {
+                let mut targets = Vec::new();
+                for t in campaigns::targets::targets_of(db, c.id).await? {
+                    targets.push(campaigns::standing::headline(db, &t, as_of).await?);
+                }
+                Ok((c, targets))
+            })
+            .buffered(CAMPAIGNS_AT_ONCE)
+            .collect()
+            .await;
+    let mut campaigns_of: HashMap<Uuid, Vec<CampaignSummary>> = HashMap::new();
+    for h in headlines {
+        let (c, targets) = h?;
         campaigns_of
             .entry(c.bloc_id)
             .or_default()

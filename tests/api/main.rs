@@ -40,6 +40,7 @@ mod security;
 mod standings;
 mod structure;
 mod supervision;
+mod tallies;
 mod tasks;
 mod tenancy;
 mod webhooks;

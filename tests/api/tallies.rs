@@ -1,0 +1,305 @@
+//! The summary's kept task counts (issue 19, item 5) against counting the tasks themselves:
+//! random tasks, moves, re-parentings and deletions written straight to the table (so every
+//! write path the triggers must follow is covered, not only the API's), then every period
+//! compared, on both databases.
+use crate::helpers::spawn_app;
+use chrono::{Duration, NaiveDate};
+use khoi::{
+    entities::{bloc, organisation, sub_committee, task},
+    reports::tallies,
+};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set};
+use uuid::Uuid;
+
+/// A small deterministic generator: the same cases on every run and both databases.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.next(xs.len() as u64) as usize]
+    }
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+const OPEN: [&str; 6] = [
+    "received",
+    "draft",
+    "assigned",
+    "in_progress",
+    "submitted",
+    "returned",
+];
+
+/// The days where a count changes side: today and its neighbours, the periods' first days and
+/// the days before them, month and year starts.
+fn edges(today: NaiveDate) -> Vec<NaiveDate> {
+    let jan1 = NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap();
+    let month1 = chrono::Datelike::with_day(&today, 1).unwrap();
+    let mut out = vec![today, today - Duration::days(1), today + Duration::days(1)];
+    for first in [
+        jan1,
+        month1,
+        today - Duration::days(31),
+        today - Duration::days(365),
+        today - Duration::days(800),
+    ] {
+        out.push(first);
+        out.push(first - Duration::days(1));
+    }
+    out
+}
+
+/// A day of the span before today, a third of the time on an edge (never after `at_most`).
+fn day(dice: &mut Dice, today: NaiveDate, at_least: NaiveDate, at_most: NaiveDate) -> NaiveDate {
+    if dice.next(3) == 0 {
+        let e = dice.pick(&edges(today));
+        if e >= at_least && e <= at_most {
+            return e;
+        }
+    }
+    let span = (at_most - at_least).num_days().max(0) as u64;
+    at_least + Duration::days(dice.next(span + 1) as i64)
+}
+
+/// Dates, status and grouping for a task as the workflow leaves them, all by `today`.
+fn shape(dice: &mut Dice, m: &mut task::Model, today: NaiveDate, groups: &Groups) {
+    let opened = day(dice, today, today - Duration::days(800), today);
+    m.opened_on = opened;
+    m.due_date = match dice.next(5) {
+        0 => None,
+        // Due before it opened happens (a late entry of old work).
+        1 => Some(opened - Duration::days(dice.next(20) as i64)),
+        _ => Some(day(dice, today, opened, opened + Duration::days(120))),
+    };
+    let closed = day(dice, today, opened, today);
+    match dice.next(10) {
+        0..=4 => {
+            m.status = dice.pick(&OPEN).into();
+            m.closed_on = None;
+            m.completed_on = None;
+        }
+        5..=7 => {
+            m.status = "completed".into();
+            m.closed_on = Some(closed);
+            m.completed_on = Some(closed);
+        }
+        8 => {
+            m.status = "cancelled".into();
+            m.closed_on = Some(closed);
+            m.completed_on = None;
+        }
+        _ => {
+            m.status = "declined".into();
+            m.closed_on = Some(closed);
+            m.completed_on = None;
+        }
+    }
+    let (bloc, orgs, scs) = &groups[dice.next(groups.len() as u64) as usize];
+    m.bloc_id = *bloc;
+    m.lead_organisation_id = if orgs.is_empty() || dice.next(4) == 0 {
+        None
+    } else {
+        Some(dice.pick(orgs))
+    };
+    m.sub_committee_id = if scs.is_empty() || dice.next(3) == 0 {
+        None
+    } else {
+        Some(dice.pick(scs))
+    };
+}
+
+type Groups = Vec<(Uuid, Vec<Uuid>, Vec<Uuid>)>;
+
+async fn groups(db: &DatabaseConnection) -> Groups {
+    let mut out = Vec::new();
+    for b in bloc::Entity::find().all(db).await.unwrap() {
+        let orgs = organisation::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|o| o.bloc_id == b.id)
+            .map(|o| o.id)
+            .collect();
+        let scs = sub_committee::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|s| s.bloc_id == b.id)
+            .map(|s| s.id)
+            .collect();
+        out.push((b.id, orgs, scs));
+    }
+    out
+}
+
+/// Both ways over every bloc and a spread of periods ending today or later: equal, and the
+/// tallies answer (`Some`) when `answers`.
+async fn agree(db: &DatabaseConnection, blocs: &[Uuid], today: NaiveDate, answers: bool) {
+    let mut froms = vec![
+        d("2016-01-01"),
+        today - Duration::days(800),
+        today - Duration::days(365),
+        today - Duration::days(31),
+        today,
+        today + Duration::days(3),
+    ];
+    froms.push(NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap());
+    for from in froms {
+        for to in [
+            today,
+            today + Duration::days(45),
+            today + Duration::days(400),
+        ] {
+            if from > to {
+                continue;
+            }
+            let mut want = tallies::scanned(db, blocs, from, to, today).await.unwrap();
+            let got = tallies::tallied(db, blocs, from, to, today).await.unwrap();
+            assert_eq!(got.is_some(), answers, "{from}..{to} as of {today}");
+            let mut got = tallies::counts(db, blocs, from, to, today).await.unwrap();
+            want.sort_by_key(|(k, s, _)| (*k, s.as_str()));
+            got.sort_by_key(|(k, s, _)| (*k, s.as_str()));
+            assert_eq!(got, want, "{from}..{to} as of {today}");
+        }
+    }
+    // A period that ended before today is always counted from the tasks.
+    let past = today - Duration::days(10);
+    assert!(
+        tallies::tallied(db, blocs, past - Duration::days(90), past, today)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn kept_task_counts_equal_counting_the_tasks_through_every_kind_of_write() {
+    let app = spawn_app().await;
+    app.seed_full_demo().await;
+    let db = &app.state.db;
+    let groups = groups(db).await;
+    let blocs: Vec<Uuid> = groups.iter().map(|g| g.0).collect();
+    assert!(blocs.len() >= 2, "the demo has several blocs");
+    let template = task::Entity::find().one(db).await.unwrap().unwrap();
+    let today = khoi::clock::today();
+    let mut dice = Dice(19);
+
+    // The demo's own tasks (written by the service) already agree.
+    agree(db, &blocs, today, true).await;
+
+    // Inserts.
+    let mut ids = Vec::new();
+    for _ in 0..240 {
+        let mut m = template.clone();
+        m.id = Uuid::now_v7();
+        m.parent_task_id = None;
+        m.duplicate_of = None;
+        shape(&mut dice, &mut m, today, &groups);
+        ids.push(m.id);
+        task::ActiveModel::from(m).insert(db).await.unwrap();
+    }
+    // And on every edge, each way a count can fall.
+    for e in edges(today) {
+        let before = e - Duration::days(10);
+        for (status, due, closed) in [
+            ("assigned", Some(e), None),
+            ("in_progress", Some(e - Duration::days(1)), None),
+            ("completed", Some(e), Some(e)),
+            ("completed", Some(e - Duration::days(1)), Some(e)),
+            ("cancelled", Some(e), Some(e)),
+            ("draft", None, None),
+        ] {
+            if closed.is_some_and(|c| c > today) {
+                continue;
+            }
+            let mut m = template.clone();
+            m.id = Uuid::now_v7();
+            m.parent_task_id = None;
+            m.duplicate_of = None;
+            shape(&mut dice, &mut m, today, &groups);
+            m.status = status.into();
+            m.opened_on = if status == "draft" {
+                e.min(today)
+            } else {
+                before
+            };
+            m.due_date = due;
+            m.closed_on = closed;
+            m.completed_on = closed.filter(|_| status == "completed");
+            ids.push(m.id);
+            task::ActiveModel::from(m).insert(db).await.unwrap();
+        }
+    }
+    agree(db, &blocs, today, true).await;
+
+    // Moves of every tracked column, one at a time and all at once, and deletions.
+    for round in 0..3 {
+        for (i, id) in ids.iter().enumerate() {
+            if dice.next(3) != 0 {
+                continue;
+            }
+            let Some(m) = task::Entity::find_by_id(*id).one(db).await.unwrap() else {
+                continue; // deleted in an earlier round
+            };
+            let mut next = m.clone();
+            shape(&mut dice, &mut next, today, &groups);
+            let mut am = m.clone().into_active_model();
+            match (i + round) % 5 {
+                0 => {
+                    am.opened_on = Set(next.opened_on);
+                    am.status = Set(next.status);
+                    am.closed_on = Set(next.closed_on);
+                    am.completed_on = Set(next.completed_on);
+                }
+                1 => am.due_date = Set(next.due_date),
+                2 => {
+                    // Re-parenting keeps the groups valid: the new bloc's own.
+                    am.bloc_id = Set(next.bloc_id);
+                    am.lead_organisation_id = Set(next.lead_organisation_id);
+                    am.sub_committee_id = Set(next.sub_committee_id);
+                }
+                3 => am.title = Set(format!("{} (sửa)", m.title)),
+                _ => am = next.into_active_model().reset_all(),
+            }
+            am.update(db).await.unwrap();
+        }
+        for id in ids.iter().skip(round).step_by(17) {
+            task::Entity::delete_by_id(*id).exec(db).await.unwrap();
+        }
+        agree(db, &blocs, today, true).await;
+    }
+
+    // Days ahead of today: a period as of an earlier day is counted from the tasks, and equal.
+    agree(db, &blocs, today - Duration::days(40), false).await;
+
+    // Taking the tallies away and back rebuilds them from the table.
+    use migration::MigratorTrait;
+    migration::Migrator::down(db, Some(1)).await.unwrap();
+    migration::Migrator::up(db, None).await.unwrap();
+    agree(db, &blocs, today, true).await;
+
+    // A completion day that is not the closing day is not the workflow's: the scan answers.
+    let mut odd = template.clone();
+    odd.id = Uuid::now_v7();
+    odd.status = "completed".into();
+    odd.opened_on = today - Duration::days(30);
+    odd.closed_on = Some(today - Duration::days(2));
+    odd.completed_on = Some(today - Duration::days(3));
+    let odd_bloc = odd.bloc_id;
+    task::ActiveModel::from(odd).insert(db).await.unwrap();
+    agree(db, &[odd_bloc], today, false).await;
+    let others: Vec<Uuid> = blocs.iter().copied().filter(|b| *b != odd_bloc).collect();
+    agree(db, &others, today, true).await;
+}
