@@ -17,7 +17,7 @@ BASE = "http://127.0.0.1:18091"
 PASSWORD = "bench-password-2016"
 ENV = dict(os.environ, DATABASE_URL=f"postgres://{USER}@{HOST}:{PORT}/{DB}",
            KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123", KHOI_BIND="127.0.0.1:18091",
-           KHOI_LOG="warn", KHOI_WEBHOOK_DELIVERY="off")
+           KHOI_LOG="warn", KHOI_WEBHOOK_DELIVERY="off", KHOI_SCHEDULER="off", KHOI_NOTIFY_SEND="off")
 
 def get(path, token):
     req = urllib.request.Request(BASE + path)

@@ -17,15 +17,16 @@ const TRACKED: [&str; 8] = [
 ];
 
 /// Rows to add to (`sign` 1) or take from (-1) the tallies for the task `r` (`NEW`, `OLD`, or a
-/// table alias): each task counts once per grain (year, month, day; `n` for no day) under one
-/// or two kinds:
-/// - `opened` and `due`: not closed and not cancelled or declined, by its opening and due day;
-/// - `ontime` or `late`: completed, by the day it closed;
-/// - `closed`: cancelled or declined, by the day it closed;
-/// - `odd`: dates the workflow never writes (a completion day that is not the closing day, a
-///   closing before the opening); their presence sends the summary back to counting the tasks.
+/// table alias): each task counts once per grain (year, month, day; `n` for no day) under each
+/// of its kinds:
+/// - `opened`: every task, by its opening day;
+/// - `due`: not closed and not cancelled or declined, by its due day (none: grain n);
+/// - `ontime` or `late`: completed, by the day it closed (its completion day);
+/// - `closed`: closed otherwise (cancelled, declined), by the day it closed;
+/// - `odd`: completed with a completion day other than its closing day, which the workflow never
+///   writes; its presence sends the summary back to counting the tasks.
 ///
-/// Closed-and-cancelled tasks without a closing day are never alive in a period, so not counted.
+/// The summary reads `opened` and `closed` only to see that no day lies after today.
 fn rows(backend: DatabaseBackend, r: &str, sign: i32, from: &str) -> String {
     let (nil, year, month) = match backend {
         DatabaseBackend::Postgres => (
@@ -42,13 +43,13 @@ fn rows(backend: DatabaseBackend, r: &str, sign: i32, from: &str) -> String {
     let open = format!("{r}.closed_on IS NULL AND {r}.status NOT IN ('cancelled', 'declined')");
     let done = format!(
         "{r}.closed_on IS NOT NULL AND {r}.status = 'completed' AND {r}.completed_on IS NOT NULL \
-         AND {r}.completed_on = {r}.closed_on AND {r}.opened_on <= {r}.closed_on"
+         AND {r}.completed_on = {r}.closed_on"
     );
-    let closed = format!(
-        "{r}.closed_on IS NOT NULL AND {r}.status IN ('cancelled', 'declined') \
-         AND {r}.opened_on <= {r}.closed_on"
+    let closed = format!("{r}.closed_on IS NOT NULL AND {r}.status <> 'completed'");
+    let odd = format!(
+        "{r}.closed_on IS NOT NULL AND {r}.status = 'completed' \
+         AND ({r}.completed_on IS NULL OR {r}.completed_on <> {r}.closed_on)"
     );
-    let skipped = format!("{r}.closed_on IS NULL AND {r}.status IN ('cancelled', 'declined')");
     let sentinel = match backend {
         DatabaseBackend::Postgres => "DATE '0001-01-01'",
         _ => "'0001-01-01'",
@@ -70,9 +71,8 @@ fn rows(backend: DatabaseBackend, r: &str, sign: i32, from: &str) -> String {
                    WHEN 3 THEN {r}.closed_on WHEN 4 THEN {r}.closed_on END AS day \
                FROM {from}(SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 \
                      UNION ALL SELECT 5) k \
-               WHERE CASE k.k WHEN 1 THEN {open} WHEN 2 THEN {open} WHEN 3 THEN {done} \
-                 WHEN 4 THEN {closed} \
-                 ELSE NOT ({open} OR {done} OR {closed} OR {skipped}) END) x, \
+               WHERE CASE k.k WHEN 1 THEN true WHEN 2 THEN {open} WHEN 3 THEN {done} \
+                 WHEN 4 THEN {closed} ELSE {odd} END) x, \
            (SELECT 'y' AS grain UNION ALL SELECT 'm' UNION ALL SELECT 'd' UNION ALL SELECT 'n') g \
          WHERE (x.day IS NULL) = (g.grain = 'n')"
     )
@@ -101,7 +101,7 @@ impl MigrationTrait for Migration {
         };
         db.execute_unprepared(&format!(
             "CREATE TABLE task_tallies (bloc_id {uuid} NOT NULL, organisation_id {uuid} NOT NULL, sub_committee_id {uuid} NOT NULL, \
-             kind varchar(8) NOT NULL, grain char(1) NOT NULL, day {date} NOT NULL, \
+             kind varchar(8) NOT NULL, grain varchar(1) NOT NULL, day {date} NOT NULL, \
              n bigint NOT NULL, \
              PRIMARY KEY (bloc_id, kind, grain, day, organisation_id, sub_committee_id))"
         ))

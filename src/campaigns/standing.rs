@@ -383,6 +383,176 @@ pub async fn headline(
     Ok(to_headline(target_progress(t, &input, as_of, since, false)))
 }
 
+/// The figures that count of many targets up to `as_of`, by target.
+async fn figures_by_target(
+    conn: &impl ConnectionTrait,
+    targets: &[Uuid],
+    as_of: NaiveDate,
+) -> Result<HashMap<Uuid, Vec<Figure>>, DbErr> {
+    type Row = (
+        Uuid,
+        Uuid,
+        Uuid,
+        NaiveDate,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        Option<bool>,
+    );
+    let mut out: HashMap<Uuid, Vec<Figure>> = HashMap::new();
+    for (target, id, unit_id, day, value, numerator, denominator, met) in
+        campaign_measurement::Entity::find()
+            .select_only()
+            .columns([
+                campaign_measurement::Column::TargetId,
+                campaign_measurement::Column::Id,
+                campaign_measurement::Column::UnitId,
+                campaign_measurement::Column::AsOf,
+                campaign_measurement::Column::Value,
+                campaign_measurement::Column::Numerator,
+                campaign_measurement::Column::Denominator,
+                campaign_measurement::Column::Met,
+            ])
+            .filter(campaign_measurement::Column::TargetId.is_in(targets.iter().copied()))
+            .filter(campaign_measurement::Column::AsOf.lte(as_of))
+            .filter(campaign_measurement::Column::SupersededBy.is_null())
+            .into_tuple::<Row>()
+            .all(conn)
+            .await?
+    {
+        out.entry(target).or_default().push(Figure {
+            id,
+            unit_id,
+            as_of: day,
+            value,
+            numerator,
+            denominator,
+            met,
+        });
+    }
+    Ok(out)
+}
+
+/// Many targets' headlines as of a date, in their order, from a handful of reads for all of
+/// them (the summary's fifty campaigns were fifty times five): their cascaded targets, all the
+/// figures, all the units of the blocs counted, and merged units only if a figure's unit was
+/// merged. Each is what [`headline`] gives for it alone.
+pub async fn headlines(
+    conn: &impl ConnectionTrait,
+    targets: &[campaign_target::Model],
+    as_of: NaiveDate,
+) -> Result<Vec<TargetHeadline>, DbErr> {
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = targets.iter().map(|t| t.id).collect();
+    let mut kids: HashMap<Uuid, Vec<(Uuid, Uuid)>> = HashMap::new();
+    for (id, b, parent) in campaign_target::Entity::find()
+        .select_only()
+        .columns([
+            campaign_target::Column::Id,
+            campaign_target::Column::BlocId,
+            campaign_target::Column::ParentTargetId,
+        ])
+        .filter(campaign_target::Column::ParentTargetId.is_in(ids.iter().copied()))
+        .into_tuple::<(Uuid, Uuid, Option<Uuid>)>()
+        .all(conn)
+        .await?
+    {
+        if let Some(p) = parent {
+            kids.entry(p).or_default().push((id, b));
+        }
+    }
+    // Each target's own id and bloc first, then its children's, as `inputs` reads them.
+    let sets: Vec<(Vec<Uuid>, Vec<Uuid>)> = targets
+        .iter()
+        .map(|t| {
+            let mut ts = vec![t.id];
+            let mut bs = vec![t.bloc_id];
+            for (id, b) in kids.get(&t.id).into_iter().flatten() {
+                ts.push(*id);
+                bs.push(*b);
+            }
+            (ts, bs)
+        })
+        .collect();
+    let all_targets: Vec<Uuid> = sets.iter().flat_map(|(ts, _)| ts.iter().copied()).collect();
+    let all_blocs: Vec<Uuid> = {
+        let mut v: Vec<Uuid> = sets.iter().flat_map(|(_, bs)| bs.iter().copied()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let figures_of = figures_by_target(conn, &all_targets, as_of).await?;
+    let units_seen: Vec<Uuid> = {
+        let mut v: Vec<Uuid> = figures_of.values().flatten().map(|f| f.unit_id).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let any_merged = !units_seen.is_empty()
+        && unit::Entity::find()
+            .select_only()
+            .column(unit::Column::Id)
+            .filter(unit::Column::Id.is_in(units_seen))
+            .filter(unit::Column::SuccessorId.is_not_null())
+            .filter(unit::Column::ValidTo.lt(as_of))
+            .into_tuple::<Uuid>()
+            .one(conn)
+            .await?
+            .is_some();
+    let every_unit = Units::of(conn, &all_blocs, as_of).await?;
+    let names: HashMap<Uuid, (String, String)> = if kids.is_empty() {
+        HashMap::new()
+    } else {
+        bloc::Entity::find()
+            .filter(bloc::Column::Id.is_in(all_blocs.iter().copied()))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|b| (b.id, (b.name_folded, b.name)))
+            .collect()
+    };
+    let since = first_of_month(as_of);
+    let mut out = Vec::with_capacity(targets.len());
+    for (t, (ts, bs)) in targets.iter().zip(sets) {
+        let mut figs: Vec<Figure> = ts
+            .iter()
+            .flat_map(|id| figures_of.get(id).cloned().unwrap_or_default())
+            .collect();
+        if any_merged {
+            figs = super::lineage::carried(conn, figs, aggregation_of(t), as_of).await?;
+        }
+        let units = Units(
+            every_unit
+                .0
+                .iter()
+                .filter(|u| bs.contains(&u.3))
+                .cloned()
+                .collect(),
+        );
+        let mut blocs: Vec<(&String, Uuid, String)> = Vec::new();
+        if bs.len() > 1 {
+            for b in &bs {
+                if let Some((folded, name)) = names.get(b)
+                    && !blocs.iter().any(|(_, x, _)| x == b)
+                {
+                    blocs.push((folded, *b, name.clone()));
+                }
+            }
+        }
+        blocs.sort_by(|a, b| a.0.cmp(b.0));
+        let blocs: Vec<(Uuid, String)> = blocs.into_iter().map(|(_, b, n)| (b, n)).collect();
+        let input = Inputs {
+            figures: figs,
+            units,
+            blocs,
+        };
+        out.push(to_headline(target_progress(t, &input, as_of, since, false)));
+    }
+    Ok(out)
+}
+
 /// Every campaign in scope with its headline figures as of a date.
 #[tracing::instrument(skip_all)]
 pub async fn report(

@@ -9,7 +9,8 @@ use crate::{
     auth::Caller,
     campaigns,
     entities::{
-        bloc, campaign, file, organisation, recommendation, sub_committee, supervision, task,
+        bloc, campaign, campaign_target, file, organisation, recommendation, sub_committee,
+        supervision, task,
     },
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
@@ -18,16 +19,14 @@ use crate::{
     tenancy::{self, Scope},
     text, validate,
 };
+use chrono::NaiveDate;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
     sea_query::{Alias, Expr, ExprTrait},
 };
-use futures_util::StreamExt;
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
-
-/// Campaign headlines read at once by one summary: a bounded share of the pool.
-const CAMPAIGNS_AT_ONCE: usize = 4;
 
 fn bump(c: &mut StandingCounts, s: Standing, n: i64) {
     match s {
@@ -97,66 +96,69 @@ async fn blocs_of(
     Ok((province, blocs))
 }
 
-#[tracing::instrument(skip_all)]
-pub async fn summary(
+async fn names(
     db: &DatabaseConnection,
-    caller: &Caller,
-    q: SummaryQuery,
-) -> ApiResult<Summary> {
-    policy::authorize(
-        &Actor::with_role(caller.role),
-        Resource::Summary,
-        Action::Read,
-        &Target::default(),
-    )?;
-    let today = crate::clock::today();
-    let (from, to) = validate::period(q.from, q.to)?;
-    let as_of = std::cmp::min(to, today);
-    let (province, blocs) = blocs_of(db, caller, &q).await?;
-    let ids: Vec<Uuid> = blocs.iter().map(|b| b.id).collect();
-    let db = db;
-
-    let counts = super::tallies::counts(db, &ids, from, to, today).await?;
+    ids: &[Uuid],
+) -> Result<
+    (
+        HashMap<Uuid, organisation::Model>,
+        HashMap<Uuid, sub_committee::Model>,
+    ),
+    DbErr,
+> {
     let orgs: HashMap<Uuid, organisation::Model> = organisation::Entity::find()
-        .filter(organisation::Column::BlocId.is_in(ids.clone()))
+        .filter(organisation::Column::BlocId.is_in(ids.to_vec()))
         .all(db)
         .await?
         .into_iter()
         .map(|o| (o.id, o))
         .collect();
     let scs: HashMap<Uuid, sub_committee::Model> = sub_committee::Entity::find()
-        .filter(sub_committee::Column::BlocId.is_in(ids.clone()))
+        .filter(sub_committee::Column::BlocId.is_in(ids.to_vec()))
         .all(db)
         .await?
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
 
-    // Campaigns running in the period, a few at a time: each headline is several small reads
-    // (the figures, merged units, the units of the target), so waiting on them one after
-    // another was most of the summary's time.
+    Ok((orgs, scs))
+}
+
+async fn campaigns_of(
+    db: &DatabaseConnection,
+    ids: &[Uuid],
+    from: NaiveDate,
+    to: NaiveDate,
+    as_of: NaiveDate,
+) -> Result<HashMap<Uuid, Vec<CampaignSummary>>, DbErr> {
+    // Campaigns running in the period, their targets and headlines read together.
     let running = campaign::Entity::find()
-        .filter(campaign::Column::BlocId.is_in(ids.clone()))
+        .filter(campaign::Column::BlocId.is_in(ids.to_vec()))
         .filter(campaign::Column::StartOn.lte(to))
         .filter(campaign::Column::EndOn.gte(from))
         .order_by_asc(campaign::Column::Id)
         .all(db)
         .await?;
-    let headlines: Vec<Result<(campaign::Model, Vec<_>), sea_orm::DbErr>> =
-        futures_util::stream::iter(running)
-            .map(|c| async move {
-                let mut targets = Vec::new();
-                for t in campaigns::targets::targets_of(db, c.id).await? {
-                    targets.push(campaigns::standing::headline(db, &t, as_of).await?);
-                }
-                Ok((c, targets))
-            })
-            .buffered(CAMPAIGNS_AT_ONCE)
-            .collect()
-            .await;
+    let targets = if running.is_empty() {
+        Vec::new()
+    } else {
+        campaign_target::Entity::find()
+            .filter(campaign_target::Column::CampaignId.is_in(running.iter().map(|c| c.id)))
+            .order_by_asc(campaign_target::Column::Id)
+            .all(db)
+            .await?
+    };
+    let mut heads = campaigns::standing::headlines(db, &targets, as_of)
+        .await?
+        .into_iter();
+    let mut targets_of: HashMap<Uuid, Vec<_>> = HashMap::new();
+    for t in &targets {
+        if let Some(h) = heads.next() {
+            targets_of.entry(t.campaign_id).or_default().push(h);
+        }
+    }
     let mut campaigns_of: HashMap<Uuid, Vec<CampaignSummary>> = HashMap::new();
-    for h in headlines {
-        let (c, targets) = h?;
+    for c in running {
         campaigns_of
             .entry(c.bloc_id)
             .or_default()
@@ -164,16 +166,26 @@ pub async fn summary(
                 campaign_id: c.id,
                 parent_campaign_id: c.parent_campaign_id,
                 status: campaigns::service::status_of(&c),
+                targets: targets_of.remove(&c.id).unwrap_or_default(),
                 name: c.name,
-                targets,
             });
     }
 
+    Ok(campaigns_of)
+}
+
+async fn received_of(
+    db: &DatabaseConnection,
+    ids: &[Uuid],
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> Result<HashMap<Uuid, ReceivedWork>, DbErr> {
     // Work sent down to each bloc: its delegated tasks alive in the period, as they stand today
     // (as the parent's roll-up shows them), and the campaigns it joined.
     let mut received_of: HashMap<Uuid, ReceivedWork> = HashMap::new();
     for t in task::Entity::find()
-        .filter(task::Column::BlocId.is_in(ids.clone()))
+        .filter(task::Column::BlocId.is_in(ids.to_vec()))
         .filter(task::Column::ParentTaskId.is_not_null())
         .filter(task::Column::OpenedOn.lte(to))
         .filter(
@@ -200,16 +212,18 @@ pub async fn summary(
             None => {}
         }
     }
-    for (bloc, list) in &campaigns_of {
-        received_of.entry(*bloc).or_default().cascaded_campaigns = list
-            .iter()
-            .filter(|c| c.parent_campaign_id.is_some())
-            .count() as i64;
-    }
+    Ok(received_of)
+}
 
+async fn supervision_of(
+    db: &DatabaseConnection,
+    ids: &[Uuid],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<Uuid, SupervisionSummary>, DbErr> {
     // Supervisions started in the period and their recommendations, as /reports/supervisions.
     let held: Vec<supervision::Model> = supervision::Entity::find()
-        .filter(supervision::Column::BlocId.is_in(ids.clone()))
+        .filter(supervision::Column::BlocId.is_in(ids.to_vec()))
         .filter(supervision::Column::PlannedStart.gte(from))
         .filter(supervision::Column::PlannedStart.lte(to))
         .filter(supervision::Column::Status.ne(SupervisionStatus::Planned.as_str()))
@@ -237,6 +251,13 @@ pub async fn summary(
         }
     }
 
+    Ok(sup_of)
+}
+
+async fn evidence_of(
+    db: &DatabaseConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, EvidenceSummary>, DbErr> {
     // Evidence held: attached files not removed, counted and summed in one grouped query.
     let evidence_of: HashMap<Uuid, EvidenceSummary> = file::Entity::find()
         .select_only()
@@ -246,7 +267,7 @@ pub async fn summary(
             ExprTrait::sum(Expr::col(file::Column::Size)).cast_as(Alias::new("bigint")),
             "bytes",
         )
-        .filter(file::Column::BlocId.is_in(ids.clone()))
+        .filter(file::Column::BlocId.is_in(ids.to_vec()))
         .filter(file::Column::AttachedId.is_not_null())
         .filter(file::Column::RemovedAt.is_null())
         .group_by(file::Column::BlocId)
@@ -264,6 +285,45 @@ pub async fn summary(
             )
         })
         .collect();
+    Ok(evidence_of)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn summary(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    q: SummaryQuery,
+) -> ApiResult<Summary> {
+    policy::authorize(
+        &Actor::with_role(caller.role),
+        Resource::Summary,
+        Action::Read,
+        &Target::default(),
+    )?;
+    let today = crate::clock::today();
+    let (from, to) = validate::period(q.from, q.to)?;
+    let as_of = std::cmp::min(to, today);
+    let (province, blocs) = blocs_of(db, caller, &q).await?;
+    let ids: Vec<Uuid> = blocs.iter().map(|b| b.id).collect();
+    let db = db;
+
+    // The parts read at once: each is a few statements, and waiting on them one after another
+    // was most of the summary's time once the task counts were kept.
+    let (counts, (orgs, scs), mut campaigns_of, mut received_of, mut sup_of, evidence_of) = tokio::try_join!(
+        super::tallies::counts(db, &ids, from, to, today),
+        names(db, &ids),
+        campaigns_of(db, &ids, from, to, as_of),
+        received_of(db, &ids, from, to, today),
+        supervision_of(db, &ids, from, to),
+        evidence_of(db, &ids),
+    )?;
+    for (bloc, list) in &campaigns_of {
+        received_of.entry(*bloc).or_default().cascaded_campaigns = list
+            .iter()
+            .filter(|c| c.parent_campaign_id.is_some())
+            .count() as i64;
+    }
+
     let mut totals = ProvinceTotals {
         tasks: StandingCounts::default(),
         supervision: SupervisionSummary::default(),

@@ -5,8 +5,8 @@
 //! the tallies the triggers of migration 32 keep by year, month and day, and answers a period
 //! that ends today or later (the live view, and the default) from a few index ranges: open tasks
 //! by their due day, completed ones by their closing day. It declines, and the scan answers,
-//! for a period that ended before today or when some task carries dates the workflow never
-//! writes (a day after today, a completion that is not the closing, a closing before opening).
+//! for a period that ended before today, when some task of the blocs has a day after today, or
+//! when one was completed on a day other than its closing day (which the workflow never writes).
 use crate::{
     entities::{task, task_tally},
     tasks::{dates::standing_on, workflow::Standing, workflow::Status},

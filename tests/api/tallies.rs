@@ -220,6 +220,9 @@ async fn kept_task_counts_equal_counting_the_tasks_through_every_kind_of_write()
             ("completed", Some(e - Duration::days(1)), Some(e)),
             ("cancelled", Some(e), Some(e)),
             ("draft", None, None),
+            // Entered late: closed before the day it was opened, which only SQL writes.
+            ("completed", Some(e), Some(before - Duration::days(3))),
+            ("declined", None, Some(before - Duration::days(3))),
         ] {
             if closed.is_some_and(|c| c > today) {
                 continue;
@@ -302,4 +305,102 @@ async fn kept_task_counts_equal_counting_the_tasks_through_every_kind_of_write()
     agree(db, &[odd_bloc], today, false).await;
     let others: Vec<Uuid> = blocs.iter().copied().filter(|b| *b != odd_bloc).collect();
     agree(db, &others, today, true).await;
+}
+
+/// The summary reads every campaign's headlines together: for every target of the demo (its
+/// own campaigns and the province's, cascaded to three communes), on days before, during and
+/// after their figures, and after a unit with figures is merged into another, each headline is
+/// what reading its target alone gives.
+#[tokio::test]
+async fn headlines_read_together_are_each_targets_own() {
+    use khoi::{
+        campaigns::standing,
+        entities::{campaign_measurement, campaign_target, unit},
+    };
+    let app = spawn_app().await;
+    app.seed_full_demo().await;
+    let db = &app.state.db;
+    let targets = campaign_target::Entity::find().all(db).await.unwrap();
+    assert!(targets.len() >= 4, "the demo's targets: {}", targets.len());
+    assert!(
+        targets.iter().any(|t| t.parent_target_id.is_some()),
+        "a cascaded target"
+    );
+    // Later figures of some units, some on the same day as each other: the latest must win,
+    // by day and then by id.
+    let figures = campaign_measurement::Entity::find().all(db).await.unwrap();
+    for (i, f) in figures
+        .iter()
+        .filter(|f| f.superseded_by.is_none())
+        .take(40)
+        .enumerate()
+    {
+        for k in 0..(1 + i % 2) {
+            let mut later = f.clone();
+            later.id = Uuid::now_v7();
+            later.as_of = f.as_of + Duration::days(3);
+            later.value = f.value.map(|v| v * 2.0 + k as f64);
+            later.numerator = f.numerator.map(|v| v + 1.0 + k as f64);
+            later.met = f.met.map(|m| !m);
+            later.supersedes_id = None;
+            campaign_measurement::ActiveModel::from(later)
+                .insert(db)
+                .await
+                .unwrap();
+        }
+    }
+    let same = |batch: Vec<khoi::campaigns::dto::TargetHeadline>,
+                one: Vec<khoi::campaigns::dto::TargetHeadline>,
+                day: NaiveDate| {
+        assert_eq!(
+            serde_json::to_value(batch).unwrap(),
+            serde_json::to_value(one).unwrap(),
+            "as of {day}"
+        );
+    };
+    let days = [
+        d("2015-12-31"),
+        d("2016-03-15"),
+        d("2016-06-30"),
+        d("2016-12-31"),
+        d("2026-03-31"),
+        khoi::clock::today(),
+    ];
+    for day in days {
+        let batch = standing::headlines(db, &targets, day).await.unwrap();
+        let mut one = Vec::new();
+        for t in &targets {
+            one.push(standing::headline(db, t, day).await.unwrap());
+        }
+        same(batch, one, day);
+    }
+    // A unit with figures merged into another of its bloc the day after its last figure.
+    let units = unit::Entity::find().all(db).await.unwrap();
+    let figures = campaign_measurement::Entity::find().all(db).await.unwrap();
+    let gone = units
+        .iter()
+        .find(|u| figures.iter().any(|f| f.unit_id == u.id))
+        .cloned()
+        .expect("a unit with figures");
+    // Into a new unit without figures, so what the heir shows is what it carries.
+    let mut heir = gone.clone();
+    heir.id = Uuid::now_v7();
+    heir.name = format!("{} (sáp nhập)", gone.name);
+    heir.name_folded = format!("{} (sap nhap)", gone.name_folded);
+    heir.valid_from = Some(d("2016-02-01"));
+    let heir = sea_orm::ActiveModelTrait::insert(unit::ActiveModel::from(heir), db)
+        .await
+        .unwrap();
+    let mut am: unit::ActiveModel = gone.into();
+    am.successor_id = sea_orm::Set(Some(heir.id));
+    am.valid_to = sea_orm::Set(Some(d("2016-01-31")));
+    sea_orm::ActiveModelTrait::update(am, db).await.unwrap();
+    for day in days {
+        let batch = standing::headlines(db, &targets, day).await.unwrap();
+        let mut one = Vec::new();
+        for t in &targets {
+            one.push(standing::headline(db, t, day).await.unwrap());
+        }
+        same(batch, one, day);
+    }
 }
