@@ -122,6 +122,9 @@ impl MigrationTrait for Migration {
                 .join(join)
         };
         match backend {
+            // Deferred to the commit: the rows of one bloc, organisation and sub-committee are
+            // then locked for the commit's moment, not from the task's insert to its commit
+            // (32 writers of one bloc made half the creates a second with immediate triggers).
             DatabaseBackend::Postgres => {
                 let script = format!(
                     "CREATE FUNCTION task_tallies_track() RETURNS trigger LANGUAGE plpgsql AS $$ \
@@ -130,9 +133,11 @@ impl MigrationTrait for Migration {
                        IF TG_OP <> 'DELETE' THEN {}; END IF; \
                        RETURN NULL; \
                      END $$; \
-                     CREATE TRIGGER task_tallies_write AFTER INSERT OR DELETE ON tasks \
+                     CREATE CONSTRAINT TRIGGER task_tallies_write AFTER INSERT OR DELETE ON tasks \
+                       DEFERRABLE INITIALLY DEFERRED \
                        FOR EACH ROW EXECUTE FUNCTION task_tallies_track(); \
-                     CREATE TRIGGER task_tallies_move AFTER UPDATE ON tasks FOR EACH ROW \
+                     CREATE CONSTRAINT TRIGGER task_tallies_move AFTER UPDATE ON tasks \
+                       DEFERRABLE INITIALLY DEFERRED FOR EACH ROW \
                        WHEN ({}) EXECUTE FUNCTION task_tallies_track();",
                     upsert(backend, "OLD", -1),
                     upsert(backend, "NEW", 1),
