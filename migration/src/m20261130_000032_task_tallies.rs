@@ -78,12 +78,22 @@ fn rows(backend: DatabaseBackend, r: &str, sign: i32, from: &str) -> String {
     )
 }
 
-fn upsert(backend: DatabaseBackend, r: &str, sign: i32) -> String {
+/// One statement adding the rows of each `(row, sign)`, summed by key and taken in key order:
+/// a move's decrements and increments of one key cancel out, and two writers lock the rows they
+/// share in the same order, so a move one way and a move back cannot deadlock on them.
+fn upsert(backend: DatabaseBackend, images: &[(&str, i32)]) -> String {
+    let union = images
+        .iter()
+        .map(|(r, sign)| rows(backend, r, *sign, ""))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
     format!(
         "INSERT INTO task_tallies (bloc_id, organisation_id, sub_committee_id, kind, grain, day, n) \
-         {} ON CONFLICT (bloc_id, kind, grain, day, organisation_id, sub_committee_id) \
-         DO UPDATE SET n = task_tallies.n + excluded.n",
-        rows(backend, r, sign, "")
+         SELECT bloc_id, org, sc, kind, grain, day, SUM(one) FROM ({union}) s WHERE true \
+         GROUP BY bloc_id, org, sc, kind, grain, day HAVING SUM(one) <> 0 \
+         ORDER BY bloc_id, kind, grain, day, org, sc \
+         ON CONFLICT (bloc_id, kind, grain, day, organisation_id, sub_committee_id) \
+         DO UPDATE SET n = task_tallies.n + excluded.n"
     )
 }
 
@@ -129,8 +139,9 @@ impl MigrationTrait for Migration {
                 let script = format!(
                     "CREATE FUNCTION task_tallies_track() RETURNS trigger LANGUAGE plpgsql AS $$ \
                      BEGIN \
-                       IF TG_OP <> 'INSERT' THEN {}; END IF; \
-                       IF TG_OP <> 'DELETE' THEN {}; END IF; \
+                       IF TG_OP = 'INSERT' THEN {}; \
+                       ELSIF TG_OP = 'DELETE' THEN {}; \
+                       ELSE {}; END IF; \
                        RETURN NULL; \
                      END $$; \
                      CREATE CONSTRAINT TRIGGER task_tallies_write AFTER INSERT OR DELETE ON tasks \
@@ -139,8 +150,9 @@ impl MigrationTrait for Migration {
                      CREATE CONSTRAINT TRIGGER task_tallies_move AFTER UPDATE ON tasks \
                        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW \
                        WHEN ({}) EXECUTE FUNCTION task_tallies_track();",
-                    upsert(backend, "OLD", -1),
-                    upsert(backend, "NEW", 1),
+                    upsert(backend, &[("NEW", 1)]),
+                    upsert(backend, &[("OLD", -1)]),
+                    upsert(backend, &[("OLD", -1), ("NEW", 1)]),
                     changed("OLD", "NEW", "IS DISTINCT FROM", " OR ")
                 );
                 db.execute_unprepared(&script).await?;
@@ -149,18 +161,17 @@ impl MigrationTrait for Migration {
                 for sql in [
                     format!(
                         "CREATE TRIGGER task_tallies_insert AFTER INSERT ON tasks BEGIN {}; END",
-                        upsert(backend, "NEW", 1)
+                        upsert(backend, &[("NEW", 1)])
                     ),
                     format!(
                         "CREATE TRIGGER task_tallies_delete AFTER DELETE ON tasks BEGIN {}; END",
-                        upsert(backend, "OLD", -1)
+                        upsert(backend, &[("OLD", -1)])
                     ),
                     format!(
                         "CREATE TRIGGER task_tallies_move AFTER UPDATE ON tasks WHEN {} \
-                         BEGIN {}; {}; END",
+                         BEGIN {}; END",
                         changed("OLD", "NEW", "IS NOT", " OR "),
-                        upsert(backend, "OLD", -1),
-                        upsert(backend, "NEW", 1)
+                        upsert(backend, &[("OLD", -1), ("NEW", 1)])
                     ),
                 ] {
                     db.execute_unprepared(&sql).await?;

@@ -388,6 +388,22 @@ fn is_pg_shutdown(e: &sea_orm::sqlx::Error) -> bool {
     }
 }
 
+/// PostgreSQL cancelled this transaction for another's sake (a deadlock, 40P01, or a
+/// serialization failure, 40001): nothing was written, and the same request may be retried.
+fn is_transient_conflict(e: &DbErr) -> bool {
+    match e {
+        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => {
+            match s.as_ref() {
+                sea_orm::sqlx::Error::Database(d) => {
+                    d.code().is_some_and(|c| c == "40P01" || c == "40001")
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 /// PostgreSQL's refusal of a NUL or otherwise unencodable character (22021, 22P05).
 fn is_unstorable_text(e: &DbErr) -> bool {
     match e {
@@ -413,7 +429,7 @@ impl From<DbErr> for ApiError {
         {
             return ApiError::conflict(detail);
         }
-        if db_unavailable(&e) {
+        if db_unavailable(&e) || is_transient_conflict(&e) {
             return ApiError::Unavailable(e.to_string());
         }
         if is_unstorable_text(&e) {
@@ -451,6 +467,58 @@ mod tests {
         assert_eq!(p.code, "validation_failed");
         assert_eq!(p.errors[0].code, "required");
         assert_eq!(p.errors[1].code, "invalid_date");
+    }
+
+    /// A database error with only a SQLSTATE, as PostgreSQL reports one.
+    #[derive(Debug)]
+    struct Coded(&'static str);
+
+    impl std::fmt::Display for Coded {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "SQLSTATE {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Coded {}
+
+    impl sea_orm::sqlx::error::DatabaseError for Coded {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(self.0.into())
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sea_orm::sqlx::error::ErrorKind {
+            sea_orm::sqlx::error::ErrorKind::Other
+        }
+    }
+
+    fn coded(code: &'static str) -> DbErr {
+        DbErr::Exec(RuntimeErr::SqlxError(std::sync::Arc::new(
+            sea_orm::sqlx::Error::Database(Box::new(Coded(code))),
+        )))
+    }
+
+    #[test]
+    fn a_deadlock_or_serialization_failure_is_a_503_to_retry_not_a_500() {
+        for code in ["40P01", "40001"] {
+            let res = ApiError::from(coded(code)).error_response();
+            assert_eq!(res.status(), 503, "{code}");
+            assert!(res.headers().contains_key("retry-after"), "{code}");
+        }
+        assert_eq!(
+            ApiError::from(coded("42601")).error_response().status(),
+            500
+        );
     }
 
     #[test]
