@@ -26,51 +26,16 @@ use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// The figures that count (not superseded) of a target up to `as_of`, only the columns needed.
+/// The figures that count (not superseded) of targets up to `as_of`, only the columns needed.
 async fn figures(
     conn: &impl ConnectionTrait,
     target_ids: &[Uuid],
     as_of: NaiveDate,
 ) -> Result<Vec<Figure>, DbErr> {
-    type Row = (
-        Uuid,
-        Uuid,
-        NaiveDate,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<bool>,
-    );
-    let rows: Vec<Row> = campaign_measurement::Entity::find()
-        .select_only()
-        .columns([
-            campaign_measurement::Column::Id,
-            campaign_measurement::Column::UnitId,
-            campaign_measurement::Column::AsOf,
-            campaign_measurement::Column::Value,
-            campaign_measurement::Column::Numerator,
-            campaign_measurement::Column::Denominator,
-            campaign_measurement::Column::Met,
-        ])
-        .filter(campaign_measurement::Column::TargetId.is_in(target_ids.iter().copied()))
-        .filter(campaign_measurement::Column::AsOf.lte(as_of))
-        .filter(campaign_measurement::Column::SupersededBy.is_null())
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, unit_id, as_of, value, numerator, denominator, met)| Figure {
-                id,
-                unit_id,
-                as_of,
-                value,
-                numerator,
-                denominator,
-                met,
-            },
-        )
+    Ok(figures_by_target(conn, target_ids, as_of)
+        .await?
+        .into_values()
+        .flatten()
         .collect())
 }
 
@@ -383,7 +348,8 @@ pub async fn headline(
     Ok(to_headline(target_progress(t, &input, as_of, since, false)))
 }
 
-/// The figures that count of many targets up to `as_of`, by target.
+/// The figures that count of many targets up to `as_of`, by target (the order of rows is the
+/// database's: every reader picks by day and id).
 async fn figures_by_target(
     conn: &impl ConnectionTrait,
     targets: &[Uuid],

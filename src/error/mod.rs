@@ -388,35 +388,28 @@ fn is_pg_shutdown(e: &sea_orm::sqlx::Error) -> bool {
     }
 }
 
-/// PostgreSQL cancelled this transaction for another's sake (a deadlock, 40P01, or a
-/// serialization failure, 40001): nothing was written, and the same request may be retried.
-fn is_transient_conflict(e: &DbErr) -> bool {
+/// The SQLSTATE of a database's own error, if that is what `e` is.
+fn sql_state(e: &DbErr) -> Option<std::borrow::Cow<'_, str>> {
     match e {
         DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => {
             match s.as_ref() {
-                sea_orm::sqlx::Error::Database(d) => {
-                    d.code().is_some_and(|c| c == "40P01" || c == "40001")
-                }
-                _ => false,
+                sea_orm::sqlx::Error::Database(d) => d.code(),
+                _ => None,
             }
         }
-        _ => false,
+        _ => None,
     }
+}
+
+/// PostgreSQL cancelled this transaction for another's sake (a deadlock, 40P01, or a
+/// serialization failure, 40001): nothing was written, and the same request may be retried.
+fn is_transient_conflict(e: &DbErr) -> bool {
+    sql_state(e).is_some_and(|c| c == "40P01" || c == "40001")
 }
 
 /// PostgreSQL's refusal of a NUL or otherwise unencodable character (22021, 22P05).
 fn is_unstorable_text(e: &DbErr) -> bool {
-    match e {
-        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => {
-            match s.as_ref() {
-                sea_orm::sqlx::Error::Database(d) => {
-                    d.code().is_some_and(|c| c == "22021" || c == "22P05")
-                }
-                _ => false,
-            }
-        }
-        _ => false,
-    }
+    sql_state(e).is_some_and(|c| c == "22021" || c == "22P05")
 }
 
 /// Marks a write refused because what it names is read-only history (a dissolved bloc's).

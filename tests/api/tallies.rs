@@ -121,27 +121,28 @@ fn shape(dice: &mut Dice, m: &mut task::Model, today: NaiveDate, groups: &Groups
 type Groups = Vec<(Uuid, Vec<Uuid>, Vec<Uuid>)>;
 
 async fn groups(db: &DatabaseConnection) -> Groups {
-    let mut out = Vec::new();
-    for b in bloc::Entity::find().all(db).await.unwrap() {
-        let orgs = organisation::Entity::find()
-            .all(db)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|o| o.bloc_id == b.id)
-            .map(|o| o.id)
-            .collect();
-        let scs = sub_committee::Entity::find()
-            .all(db)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|s| s.bloc_id == b.id)
-            .map(|s| s.id)
-            .collect();
-        out.push((b.id, orgs, scs));
-    }
-    out
+    let orgs = organisation::Entity::find().all(db).await.unwrap();
+    let scs = sub_committee::Entity::find().all(db).await.unwrap();
+    bloc::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| {
+            let of = |pairs: Vec<(Uuid, Uuid)>| {
+                pairs
+                    .into_iter()
+                    .filter(|(bloc, _)| *bloc == b.id)
+                    .map(|(_, id)| id)
+                    .collect()
+            };
+            (
+                b.id,
+                of(orgs.iter().map(|o| (o.bloc_id, o.id)).collect()),
+                of(scs.iter().map(|s| (s.bloc_id, s.id)).collect()),
+            )
+        })
+        .collect()
 }
 
 /// Both ways over every bloc and a spread of periods ending today or later: equal, and the
@@ -307,16 +308,34 @@ async fn kept_task_counts_equal_counting_the_tasks_through_every_kind_of_write()
     agree(db, &others, today, true).await;
 }
 
+/// Each target's headline read together with the others and read alone, on each day: equal.
+async fn same(
+    db: &DatabaseConnection,
+    targets: &[khoi::entities::campaign_target::Model],
+    days: &[NaiveDate],
+) {
+    use khoi::campaigns::standing;
+    for day in days {
+        let batch = standing::headlines(db, targets, *day).await.unwrap();
+        let mut one = Vec::new();
+        for t in targets {
+            one.push(standing::headline(db, t, *day).await.unwrap());
+        }
+        assert_eq!(
+            serde_json::to_value(batch).unwrap(),
+            serde_json::to_value(one).unwrap(),
+            "as of {day}"
+        );
+    }
+}
+
 /// The summary reads every campaign's headlines together: for every target of the demo (its
 /// own campaigns and the province's, cascaded to three communes), on days before, during and
 /// after their figures, and after a unit with figures is merged into another, each headline is
 /// what reading its target alone gives.
 #[tokio::test]
 async fn headlines_read_together_are_each_targets_own() {
-    use khoi::{
-        campaigns::standing,
-        entities::{campaign_measurement, campaign_target, unit},
-    };
+    use khoi::entities::{campaign_measurement, campaign_target, unit};
     let app = spawn_app().await;
     app.seed_full_demo().await;
     let db = &app.state.db;
@@ -349,15 +368,6 @@ async fn headlines_read_together_are_each_targets_own() {
                 .unwrap();
         }
     }
-    let same = |batch: Vec<khoi::campaigns::dto::TargetHeadline>,
-                one: Vec<khoi::campaigns::dto::TargetHeadline>,
-                day: NaiveDate| {
-        assert_eq!(
-            serde_json::to_value(batch).unwrap(),
-            serde_json::to_value(one).unwrap(),
-            "as of {day}"
-        );
-    };
     let days = [
         d("2015-12-31"),
         d("2016-03-15"),
@@ -366,14 +376,7 @@ async fn headlines_read_together_are_each_targets_own() {
         d("2026-03-31"),
         khoi::clock::today(),
     ];
-    for day in days {
-        let batch = standing::headlines(db, &targets, day).await.unwrap();
-        let mut one = Vec::new();
-        for t in &targets {
-            one.push(standing::headline(db, t, day).await.unwrap());
-        }
-        same(batch, one, day);
-    }
+    same(db, &targets, &days).await;
     // A unit with figures merged into another of its bloc the day after its last figure.
     let units = unit::Entity::find().all(db).await.unwrap();
     let figures = campaign_measurement::Entity::find().all(db).await.unwrap();
@@ -395,12 +398,5 @@ async fn headlines_read_together_are_each_targets_own() {
     am.successor_id = sea_orm::Set(Some(heir.id));
     am.valid_to = sea_orm::Set(Some(d("2016-01-31")));
     sea_orm::ActiveModelTrait::update(am, db).await.unwrap();
-    for day in days {
-        let batch = standing::headlines(db, &targets, day).await.unwrap();
-        let mut one = Vec::new();
-        for t in &targets {
-            one.push(standing::headline(db, t, day).await.unwrap());
-        }
-        same(batch, one, day);
-    }
+    same(db, &targets, &days).await;
 }
