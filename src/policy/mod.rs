@@ -330,16 +330,27 @@ impl Actor {
         conn: &impl ConnectionTrait,
         caller: &crate::auth::Caller,
     ) -> Result<Self, DbErr> {
-        let staff_id = match caller.role {
+        let person = match caller.role {
+            // The staff record through the account, in one statement.
             Role::BlocHead | Role::DeputyHead | Role::Staff => {
-                crate::entities::account::Entity::find_by_id(caller.account_id)
+                staff::Entity::find()
+                    .filter(
+                        staff::Column::Id.in_subquery(
+                            sea_orm::sea_query::Query::select()
+                                .column(crate::entities::account::Column::StaffId)
+                                .from(crate::entities::account::Entity)
+                                .and_where(
+                                    crate::entities::account::Column::Id.eq(caller.account_id),
+                                )
+                                .to_owned(),
+                        ),
+                    )
                     .one(conn)
                     .await?
-                    .and_then(|a| a.staff_id)
             }
             _ => None,
         };
-        let mut actor = Actor::load(conn, caller.role, staff_id).await?;
+        let mut actor = Actor::of_person(conn, caller.role, person).await?;
         actor.account_id = Some(caller.account_id);
         Ok(actor)
     }
@@ -350,31 +361,55 @@ impl Actor {
         role: Role,
         staff_id: Option<Uuid>,
     ) -> Result<Self, DbErr> {
+        let person = match staff_id {
+            Some(id) => staff::Entity::find_by_id(id).one(conn).await?,
+            None => None,
+        };
+        Actor::of_person(conn, role, person).await
+    }
+
+    /// What an active staff member heads (sub-committees) and leads (organisations), read
+    /// together in one statement.
+    async fn of_person(
+        conn: &impl ConnectionTrait,
+        role: Role,
+        person: Option<staff::Model>,
+    ) -> Result<Self, DbErr> {
         let mut actor = Actor::with_role(role);
-        let Some(staff_id) = staff_id else {
+        let Some(person) = person.filter(|p| p.active) else {
             return Ok(actor);
         };
-        let Some(person) = staff::Entity::find_by_id(staff_id).one(conn).await? else {
-            return Ok(actor);
-        };
-        if !person.active {
-            return Ok(actor);
-        }
         actor.staff_id = Some(person.id);
-        actor.heads_sub_committees = sub_committee::Entity::find()
-            .filter(sub_committee::Column::HeadStaffId.eq(person.id))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|s| s.id)
-            .collect();
-        actor.leads_organisations = organisation::Entity::find()
-            .filter(organisation::Column::HeadStaffId.eq(person.id))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|o| o.id)
-            .collect();
+        let mut heads = sea_orm::sea_query::Query::select()
+            .expr_as(
+                sea_orm::sea_query::Expr::val("s"),
+                sea_orm::sea_query::Alias::new("what"),
+            )
+            .column(sub_committee::Column::Id)
+            .from(sub_committee::Entity)
+            .and_where(sub_committee::Column::HeadStaffId.eq(person.id))
+            .to_owned();
+        heads.union(
+            sea_orm::sea_query::UnionType::All,
+            sea_orm::sea_query::Query::select()
+                .expr_as(
+                    sea_orm::sea_query::Expr::val("o"),
+                    sea_orm::sea_query::Alias::new("what"),
+                )
+                .column(organisation::Column::Id)
+                .from(organisation::Entity)
+                .and_where(organisation::Column::HeadStaffId.eq(person.id))
+                .to_owned(),
+        );
+        for row in conn.query_all(&heads).await? {
+            let what: String = row.try_get("", "what")?;
+            let id: Uuid = row.try_get("", "id")?;
+            if what == "s" {
+                actor.heads_sub_committees.push(id);
+            } else {
+                actor.leads_organisations.push(id);
+            }
+        }
         Ok(actor)
     }
 }

@@ -299,8 +299,9 @@ pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResul
     crate::policy::may_read(caller, crate::policy::Resource::Task)?;
     // Across levels: the tasks this bloc delegated, and the one it received.
     let m = tenancy::find_linked::<task::Entity>(db, &Scope::of(caller), id, "task").await?;
-    let actor = Actor::of(db, caller).await?;
-    let mut t = as_seen_by(&actor, dto(db, m).await?);
+    // Who the caller is and the task's coordinators, read at once.
+    let (actor, t) = tokio::try_join!(Actor::of(db, caller), dto(db, m))?;
+    let mut t = as_seen_by(&actor, t);
     // A task of another bloc, read across levels: nothing the caller may do to it.
     if Scope::of(caller).own_bloc().is_some_and(|b| b != t.bloc_id) {
         t.allowed_actions.clear();
