@@ -67,7 +67,11 @@ def writer(heads, stop, done):
 
 
 def run(binary):
-    psql("DROP TABLE IF EXISTS change_positions; DELETE FROM seaql_migrations WHERE version LIKE 'm20261130_000031%'")
+    # Migrations 31 and 32 go, so a build from before them starts; each build makes its own again.
+    psql("DROP TABLE IF EXISTS change_positions; DROP TRIGGER IF EXISTS task_tallies_move ON tasks; "
+         "DROP TRIGGER IF EXISTS task_tallies_write ON tasks; DROP FUNCTION IF EXISTS task_tallies_track(); "
+         "DROP TABLE IF EXISTS task_tallies; "
+         "DELETE FROM seaql_migrations WHERE version LIKE 'm20261130_000031%' OR version LIKE 'm20261130_000032%'")
     env = dict(os.environ, DATABASE_URL=f"postgres://{PGUSER}@{PGHOST}:5432/{DB}", KHOI_BIND="127.0.0.1:18093", KHOI_LOG="warn",
                KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123", KHOI_DB_MAX_CONNECTIONS="32", KHOI_WORKERS="2",
                KHOI_LOGIN_RATE_PER_ADDRESS="100000", KHOI_LOGIN_RATE_GLOBAL="100000", KHOI_SCHEDULER="off")

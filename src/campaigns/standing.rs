@@ -26,27 +26,10 @@ use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// The figures that count (not superseded) of targets up to `as_of`, only the columns needed.
-async fn figures(
-    conn: &impl ConnectionTrait,
-    target_ids: &[Uuid],
-    as_of: NaiveDate,
-) -> Result<Vec<Figure>, DbErr> {
-    Ok(figures_by_target(conn, target_ids, as_of)
-        .await?
-        .into_values()
-        .flatten()
-        .collect())
-}
-
 /// The units of the blocs counted, by kind, in name order: who is expected to report on a day
 /// (units closed before it, or opened after it, are not).
 #[derive(Clone)]
 struct Units(Vec<(Uuid, String, String, Uuid)>);
-
-/// The units of each set of blocs already read for one answer: a campaign's targets, and the
-/// campaigns of a report, mostly count the same blocs.
-type UnitsRead = HashMap<Vec<Uuid>, Units>;
 
 impl Units {
     async fn of(
@@ -100,57 +83,6 @@ struct Inputs {
     units: Units,
     /// The child blocs counted, by name, when the campaign was cascaded.
     blocs: Vec<(Uuid, String)>,
-}
-
-async fn inputs(
-    conn: &impl ConnectionTrait,
-    t: &campaign_target::Model,
-    as_of: NaiveDate,
-    read: &mut UnitsRead,
-) -> Result<Inputs, DbErr> {
-    let kids: Vec<(Uuid, Uuid)> = campaign_target::Entity::find()
-        .select_only()
-        .columns([campaign_target::Column::Id, campaign_target::Column::BlocId])
-        .filter(campaign_target::Column::ParentTargetId.eq(t.id))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut targets = vec![t.id];
-    let mut blocs = vec![t.bloc_id];
-    for (id, b) in &kids {
-        targets.push(*id);
-        blocs.push(*b);
-    }
-    let names = if kids.is_empty() {
-        vec![]
-    } else {
-        bloc::Entity::find()
-            .filter(bloc::Column::Id.is_in(blocs.iter().copied()))
-            .order_by_asc(bloc::Column::NameFolded)
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|b| (b.id, b.name))
-            .collect()
-    };
-    Ok(Inputs {
-        figures: super::lineage::carried(
-            conn,
-            figures(conn, &targets, as_of).await?,
-            aggregation_of(t),
-            as_of,
-        )
-        .await?,
-        units: match read.get(&blocs) {
-            Some(u) => u.clone(),
-            None => {
-                let u = Units::of(conn, &blocs, as_of).await?;
-                read.insert(blocs.clone(), u.clone());
-                u
-            }
-        },
-        blocs: names,
-    })
 }
 
 fn line_of(t: &campaign_target::Model) -> Line {
@@ -301,12 +233,13 @@ pub async fn progress(
     }
     // The parent bloc reads a cascaded child's progress; a child its parent's.
     let campaign = service::find_readable(db, caller, campaign_id).await?;
-    let mut targets = Vec::new();
-    let mut read = UnitsRead::new();
-    for t in targets::targets_of(db, campaign.id).await? {
-        let input = inputs(db, &t, as_of, &mut read).await?;
-        targets.push(target_progress(&t, &input, as_of, since, true));
-    }
+    let targets = targets::targets_of(db, campaign.id).await?;
+    let targets = inputs(db, &targets, as_of)
+        .await?
+        .iter()
+        .zip(&targets)
+        .map(|(input, t)| target_progress(t, input, as_of, since, true))
+        .collect();
     let counts = service::task_counts(db, &[&campaign]).await?;
     let (open, overdue) = counts.get(&campaign.id).copied().unwrap_or_default();
     Ok(CampaignProgress {
@@ -343,9 +276,8 @@ pub async fn headline(
     t: &campaign_target::Model,
     as_of: NaiveDate,
 ) -> Result<TargetHeadline, DbErr> {
-    let input = inputs(conn, t, as_of, &mut UnitsRead::new()).await?;
-    let since = first_of_month(as_of);
-    Ok(to_headline(target_progress(t, &input, as_of, since, false)))
+    let mut one = headlines(conn, std::slice::from_ref(t), as_of).await?;
+    Ok(one.remove(0))
 }
 
 /// The figures that count of many targets up to `as_of`, by target (the order of rows is the
@@ -399,15 +331,15 @@ async fn figures_by_target(
     Ok(out)
 }
 
-/// Many targets' headlines as of a date, in their order, from a handful of reads for all of
+/// What many targets' progress is read from, in their order, from a handful of reads for all of
 /// them (the summary's fifty campaigns were fifty times five): their cascaded targets, all the
 /// figures, all the units of the blocs counted, and merged units only if a figure's unit was
-/// merged. Each is what [`headline`] gives for it alone.
-pub async fn headlines(
+/// merged.
+async fn inputs(
     conn: &impl ConnectionTrait,
     targets: &[campaign_target::Model],
     as_of: NaiveDate,
-) -> Result<Vec<TargetHeadline>, DbErr> {
+) -> Result<Vec<Inputs>, DbErr> {
     if targets.is_empty() {
         return Ok(Vec::new());
     }
@@ -479,7 +411,6 @@ pub async fn headlines(
             .map(|b| (b.id, (b.name_folded, b.name)))
             .collect()
     };
-    let since = first_of_month(as_of);
     let mut out = Vec::with_capacity(targets.len());
     for (t, (ts, bs)) in targets.iter().zip(sets) {
         let mut figs: Vec<Figure> = ts
@@ -509,12 +440,48 @@ pub async fn headlines(
         }
         blocs.sort_by(|a, b| a.0.cmp(b.0));
         let blocs: Vec<(Uuid, String)> = blocs.into_iter().map(|(_, b, n)| (b, n)).collect();
-        let input = Inputs {
+        out.push(Inputs {
             figures: figs,
             units,
             blocs,
-        };
-        out.push(to_headline(target_progress(t, &input, as_of, since, false)));
+        });
+    }
+    Ok(out)
+}
+
+/// Many targets' headlines as of a date, in their order; one target's is [`headline`].
+pub async fn headlines(
+    conn: &impl ConnectionTrait,
+    targets: &[campaign_target::Model],
+    as_of: NaiveDate,
+) -> Result<Vec<TargetHeadline>, DbErr> {
+    let since = first_of_month(as_of);
+    Ok(inputs(conn, targets, as_of)
+        .await?
+        .iter()
+        .zip(targets)
+        .map(|(input, t)| to_headline(target_progress(t, input, as_of, since, false)))
+        .collect())
+}
+
+/// The headlines of every target of `campaigns`, by campaign, each campaign's in target order:
+/// all their targets read in one statement, their headlines together.
+pub async fn headlines_by_campaign(
+    conn: &impl ConnectionTrait,
+    campaigns: &[campaign::Model],
+    as_of: NaiveDate,
+) -> Result<HashMap<Uuid, Vec<TargetHeadline>>, DbErr> {
+    if campaigns.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let targets = campaign_target::Entity::find()
+        .filter(campaign_target::Column::CampaignId.is_in(campaigns.iter().map(|c| c.id)))
+        .order_by_asc(campaign_target::Column::Id)
+        .all(conn)
+        .await?;
+    let mut out: HashMap<Uuid, Vec<TargetHeadline>> = HashMap::new();
+    for (t, h) in targets.iter().zip(headlines(conn, &targets, as_of).await?) {
+        out.entry(t.campaign_id).or_default().push(h);
     }
     Ok(out)
 }
@@ -530,7 +497,6 @@ pub async fn report(
     let limit = pagination::limit(q.limit)?;
     let keyset = Keyset::<campaign::Column>::parse(None, q.cursor.as_deref(), &[])?;
     let as_of = q.as_of.unwrap_or_else(crate::clock::today);
-    let since = first_of_month(as_of);
     let mut select = tenancy::select::<campaign::Entity>(
         &Scope::of(caller).narrowed(q.bloc_id, q.province.as_deref()),
     );
@@ -544,14 +510,9 @@ pub async fn report(
     let cursor = keyset.next_cursor(&mut rows, limit, |m| (json!(null), m.id));
     let counts = service::task_counts(db, &rows.iter().collect::<Vec<_>>()).await?;
     let mut items = Vec::with_capacity(rows.len());
-    let mut read = UnitsRead::new();
+    let mut headlines = headlines_by_campaign(db, &rows, as_of).await?;
     for c in rows {
-        let mut targets = Vec::new();
-        for t in targets::targets_of(db, c.id).await? {
-            let input = inputs(db, &t, as_of, &mut read).await?;
-            let p = target_progress(&t, &input, as_of, since, false);
-            targets.push(to_headline(p));
-        }
+        let targets = headlines.remove(&c.id).unwrap_or_default();
         let (open, overdue) = counts.get(&c.id).copied().unwrap_or_default();
         items.push(CampaignReport {
             campaign_id: c.id,

@@ -9,8 +9,7 @@ use crate::{
     auth::Caller,
     campaigns,
     entities::{
-        bloc, campaign, campaign_target, file, organisation, recommendation, sub_committee,
-        supervision, task,
+        bloc, campaign, file, organisation, recommendation, sub_committee, supervision, task,
     },
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
@@ -139,24 +138,7 @@ async fn campaigns_of(
         .order_by_asc(campaign::Column::Id)
         .all(db)
         .await?;
-    let targets = if running.is_empty() {
-        Vec::new()
-    } else {
-        campaign_target::Entity::find()
-            .filter(campaign_target::Column::CampaignId.is_in(running.iter().map(|c| c.id)))
-            .order_by_asc(campaign_target::Column::Id)
-            .all(db)
-            .await?
-    };
-    let mut heads = campaigns::standing::headlines(db, &targets, as_of)
-        .await?
-        .into_iter();
-    let mut targets_of: HashMap<Uuid, Vec<_>> = HashMap::new();
-    for t in &targets {
-        if let Some(h) = heads.next() {
-            targets_of.entry(t.campaign_id).or_default().push(h);
-        }
-    }
+    let mut targets_of = campaigns::standing::headlines_by_campaign(db, &running, as_of).await?;
     let mut campaigns_of: HashMap<Uuid, Vec<CampaignSummary>> = HashMap::new();
     for c in running {
         campaigns_of
