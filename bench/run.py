@@ -11,6 +11,10 @@ Starts target/release/khoi on 127.0.0.1:18080 against the database, signs in as 
   create     POST /api/v1/tasks (overlap detection included)
   as-of      GET /api/v1/tasks?as_of=<a random day of 2016-2017>&limit=50 (bench/as_of.lua)
   as-of-overdue  the same with &standing=overdue
+  search     GET /api/v1/tasks?limit=50&q=dân (in 29 % of the titles), built from the database
+             for each request (bench/search.lua)
+  search-rare    the same for q=nguồn (one title in 236)
+  search-kept    GET /api/v1/tasks?limit=50&q=dân, the same page each time (the page cache)
 ROWS=name,name… runs only those rows.
 """
 import json, os, re, subprocess, sys, time, urllib.request
@@ -78,6 +82,9 @@ try:
         ("create", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "create.lua")], {"TOKEN": head, "SC": sc, "ORG": org}),
         ("as-of", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "as_of.lua")], None),
         ("as-of-overdue", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "as_of.lua")], {"EXTRA": "&standing=overdue"}),
+        ("search", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "search.lua")], {"Q": "d%C3%A2n"}),
+        ("search-rare", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "search.lua")], {"Q": "ngu%E1%BB%93n"}),
+        ("search-kept", "/api/v1/tasks?limit=50&q=d%C3%A2n", head, None, None),
     ]
     only = os.environ.get("ROWS")
     if only:
