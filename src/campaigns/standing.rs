@@ -471,14 +471,8 @@ pub async fn headlines_by_campaign(
     campaigns: &[campaign::Model],
     as_of: NaiveDate,
 ) -> Result<HashMap<Uuid, Vec<TargetHeadline>>, DbErr> {
-    if campaigns.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let targets = campaign_target::Entity::find()
-        .filter(campaign_target::Column::CampaignId.is_in(campaigns.iter().map(|c| c.id)))
-        .order_by_asc(campaign_target::Column::Id)
-        .all(conn)
-        .await?;
+    let ids: Vec<Uuid> = campaigns.iter().map(|c| c.id).collect();
+    let targets = targets::targets_of_campaigns(conn, &ids).await?;
     let mut out: HashMap<Uuid, Vec<TargetHeadline>> = HashMap::new();
     for (t, h) in targets.iter().zip(headlines(conn, &targets, as_of).await?) {
         out.entry(t.campaign_id).or_default().push(h);

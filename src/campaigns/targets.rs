@@ -50,8 +50,20 @@ pub async fn targets_of(
     conn: &impl ConnectionTrait,
     campaign_id: Uuid,
 ) -> Result<Vec<campaign_target::Model>, DbErr> {
+    targets_of_campaigns(conn, &[campaign_id]).await
+}
+
+/// The targets of several campaigns in one statement, in id order (so each campaign's are in
+/// the order [`targets_of`] gives).
+pub async fn targets_of_campaigns(
+    conn: &impl ConnectionTrait,
+    campaign_ids: &[Uuid],
+) -> Result<Vec<campaign_target::Model>, DbErr> {
+    if campaign_ids.is_empty() {
+        return Ok(Vec::new());
+    }
     campaign_target::Entity::find()
-        .filter(campaign_target::Column::CampaignId.eq(campaign_id))
+        .filter(campaign_target::Column::CampaignId.is_in(campaign_ids.iter().copied()))
         .order_by_asc(campaign_target::Column::Id)
         .all(conn)
         .await

@@ -380,26 +380,40 @@ impl Actor {
             return Ok(actor);
         };
         actor.staff_id = Some(person.id);
-        let mut heads = sea_orm::sea_query::Query::select()
-            .expr_as(
-                sea_orm::sea_query::Expr::val("s"),
-                sea_orm::sea_query::Alias::new("what"),
-            )
-            .column(sub_committee::Column::Id)
-            .from(sub_committee::Entity)
-            .and_where(sub_committee::Column::HeadStaffId.eq(person.id))
-            .to_owned();
-        heads.union(
-            sea_orm::sea_query::UnionType::All,
+        // One select per table, tagged with what the person does there.
+        fn headed_by<E: EntityTrait>(
+            tag: &str,
+            table: E,
+            id: E::Column,
+            head: E::Column,
+            person: Uuid,
+        ) -> sea_orm::sea_query::SelectStatement {
             sea_orm::sea_query::Query::select()
                 .expr_as(
-                    sea_orm::sea_query::Expr::val("o"),
+                    sea_orm::sea_query::Expr::val(tag),
                     sea_orm::sea_query::Alias::new("what"),
                 )
-                .column(organisation::Column::Id)
-                .from(organisation::Entity)
-                .and_where(organisation::Column::HeadStaffId.eq(person.id))
-                .to_owned(),
+                .column(id)
+                .from(table)
+                .and_where(head.eq(person))
+                .to_owned()
+        }
+        let mut heads = headed_by(
+            "s",
+            sub_committee::Entity,
+            sub_committee::Column::Id,
+            sub_committee::Column::HeadStaffId,
+            person.id,
+        );
+        heads.union(
+            sea_orm::sea_query::UnionType::All,
+            headed_by(
+                "o",
+                organisation::Entity,
+                organisation::Column::Id,
+                organisation::Column::HeadStaffId,
+                person.id,
+            ),
         );
         for row in conn.query_all(&heads).await? {
             let what: String = row.try_get("", "what")?;
