@@ -6,7 +6,12 @@ Starts target/release/khoi on 127.0.0.1:18080 against the database, signs in as 
 (b1.s1) and a staff member (b1.s7) of bloc 1, and measures:
   list       GET /api/v1/tasks?status=in_progress&limit=50
   list-deep  the same, 100 pages in (keyset cursor)
+  list-built the same with a random far due_to, so built from the database each request
+             (bench/search.lua with QUERY)
+  list-fields       list with &fields=title,status,standing,due_on (kept; not on builds before it)
+  list-fields-built the same, built from the database each request
   me-tasks   GET /api/v1/me/tasks
+  me-tasks-built  the same with a random past updated_since, built from the database each request
   detail     GET /api/v1/tasks/{id} (one task of the first page)
   create     POST /api/v1/tasks (overlap detection included)
   as-of      GET /api/v1/tasks?as_of=<a random day of 2016-2017>&limit=50 (bench/as_of.lua)
@@ -73,11 +78,17 @@ try:
     print(f"deep page: {pages} pages in", file=sys.stderr)
     sc = next(x["id"] for x in call("GET", "/api/v1/sub-committees", token=head)["items"] if x["code"] == "VP")
     org = next(x["id"] for x in call("GET", "/api/v1/organisations", token=head)["items"] if x["code"] == "MTTQ")
-    rows = [("list", list_path, head, None, None)]
+    rows = [("list", list_path, head, None, None),
+            ("list-built", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "search.lua")], {"QUERY": "status=in_progress&limit=50"}),
+            ("list-fields", list_path + "&fields=title,status,standing,due_on", head, None, None),
+            ("list-fields-built", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "search.lua")],
+             {"QUERY": "status=in_progress&limit=50&fields=title,status,standing,due_on"})]
     if cursor:
         rows.append((f"list-deep ({pages} pages in)", list_path + f"&cursor={cursor}", head, None, None))
     rows += [
         ("me-tasks", "/api/v1/me/tasks", staff, None, None),
+        ("me-tasks-built", "/api/v1/me/tasks", staff, ["-s", os.path.join(ROOT, "bench", "search.lua")],
+         {"PATH_": "/api/v1/me/tasks", "QUERY": "limit=50", "VARY": "updated_since"}),
         ("detail", f"/api/v1/tasks/{detail_id}", head, None, None),
         ("create", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "create.lua")], {"TOKEN": head, "SC": sc, "ORG": org}),
         ("as-of", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "as_of.lua")], None),

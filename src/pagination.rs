@@ -23,6 +23,78 @@ pub struct Page<T: ToSchema> {
     pub next_cursor: Option<String>,
 }
 
+/// `fields=`: the fields each item of a list answers with (`id` always), for a smaller answer.
+#[derive(Clone, Debug)]
+pub struct Fields(Vec<String>);
+
+/// A list's answer: whole, or its items cut to the fields asked for.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum Picked<T: ToSchema> {
+    All(Page<T>),
+    Some {
+        items: Vec<serde_json::Map<String, serde_json::Value>>,
+        next_cursor: Option<String>,
+    },
+}
+
+impl Fields {
+    /// Names checked against the properties of `T`'s schema, the one the spec documents.
+    pub fn parse<T: utoipa::PartialSchema>(raw: Option<&str>) -> Result<Option<Self>, ApiError> {
+        let Some(raw) = raw else { return Ok(None) };
+        let known: Vec<String> = match T::schema() {
+            utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(o)) => {
+                o.properties.keys().cloned().collect()
+            }
+            _ => vec![],
+        };
+        let mut names = vec!["id".to_string()];
+        for f in raw.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+            if !known.iter().any(|k| k == f) {
+                return Err(ApiError::bad_field(
+                    "fields",
+                    format!("`{f}` is not one of {}", known.join(", ")),
+                ));
+            }
+            if !names.iter().any(|n| n == f) {
+                names.push(f.to_string());
+            }
+        }
+        if names.len() == 1 && !raw.split(',').any(|f| f.trim() == "id") {
+            return Err(ApiError::bad_field(
+                "fields",
+                "must name at least one field",
+            ));
+        }
+        Ok(Some(Self(names)))
+    }
+
+    /// `page` whole when no fields were asked for, else each item cut to them.
+    pub fn pick<T: ToSchema + Serialize>(
+        fields: Option<&Self>,
+        page: Page<T>,
+    ) -> Result<Picked<T>, ApiError> {
+        let Some(Self(names)) = fields else {
+            return Ok(Picked::All(page));
+        };
+        let items = page
+            .items
+            .iter()
+            .map(|item| match serde_json::to_value(item) {
+                Ok(serde_json::Value::Object(mut all)) => {
+                    Ok(names.iter().filter_map(|n| all.remove_entry(n)).collect())
+                }
+                Ok(_) => Ok(Default::default()),
+                Err(e) => Err(ApiError::internal(e)),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Picked::Some {
+            items,
+            next_cursor: page.next_cursor,
+        })
+    }
+}
+
 pub fn limit(raw: Option<i64>) -> Result<u64, ApiError> {
     match raw {
         None => Ok(DEFAULT_LIMIT),

@@ -213,6 +213,15 @@ pub async fn find_linked<E: Linked>(
     find_across::<E>(conn, scope.linked::<E>(true, true), id, what).await
 }
 
+/// [`find_linked`] as a select, for a read that adds columns of its own.
+pub fn select_linked<E: Linked>(scope: &Scope, id: Uuid) -> Select<E> {
+    by_id::<E>(scope.linked::<E>(true, true), id)
+}
+
+fn by_id<E: Linked>(reach: Condition, id: Uuid) -> Select<E> {
+    E::find().filter(reach).filter(E::id_column().eq(id))
+}
+
 /// One resource by id: the caller's own, or one its bloc sent down (a delegated task, whose
 /// reports and history the sender reads).
 pub async fn find_sent_down<E: Linked>(
@@ -230,9 +239,7 @@ async fn find_across<E: Linked>(
     id: Uuid,
     what: &str,
 ) -> Result<E::Model, crate::error::ApiError> {
-    E::find()
-        .filter(reach)
-        .filter(E::id_column().eq(id))
+    by_id::<E>(reach, id)
         .one(conn)
         .await?
         .ok_or_else(|| crate::error::ApiError::not_found(what))

@@ -787,6 +787,11 @@ pub const MESSAGES: &[Entry] = &[
         "phải là `*`, `<resource_type>.*`, `<resource_type>.create` hoặc `<resource_type>.update` với một loại tài nguyên của luồng thay đổi",
     ),
     (
+        "must name at least one field",
+        "invalid_value",
+        "phải nêu ít nhất một trường",
+    ),
+    (
         "`{}` is not one of {}",
         "invalid_value",
         "`{}` không thuộc {}",

@@ -360,6 +360,11 @@ pub struct TaskQuery {
     /// `due_on` (tasks without one last), `priority`, `created_at`; `-` prefix for descending.
     /// Default: creation order.
     pub sort: Option<String>,
+    /// Only these fields of each task, comma-separated (`id` always comes): a smaller answer
+    /// for a list that shows a few (`title,status,standing,due_on`). Default: every field. The
+    /// JSON answer only; an export keeps its columns.
+    #[param(example = "title,status,standing,due_on")]
+    pub fields: Option<String>,
     /// 1 to 200, default 50.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
@@ -375,6 +380,11 @@ pub struct MyTaskQuery {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
     /// Only these items: 1 to 100 ids, comma-separated.
     pub ids: Option<String>,
+    /// Only these fields of each task, comma-separated (`id` always comes): a smaller answer
+    /// for a list that shows a few (`title,status,standing,due_on`). Default: every field. The
+    /// JSON answer only; an export keeps its columns.
+    #[param(example = "title,status,standing,due_on")]
+    pub fields: Option<String>,
     pub standing: Option<Standing>,
     /// 1 to 200, default 50.
     #[param(minimum = 1, maximum = 200)]

@@ -13,7 +13,7 @@ use crate::{
     error::ApiResult,
     export::{self, Format},
     extract::Json,
-    pagination::Page,
+    pagination::{Fields, Page},
     state::AppState,
 };
 use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, patch, post, web};
@@ -44,8 +44,12 @@ pub async fn list(
         caller.account_id,
         crate::page_cache::normal_query(req.query_string())
     );
+    let fields = Fields::parse::<TaskDto>(q.fields.as_deref())?;
     cached(&state, &caller, key, async || {
-        service::list(&state.db, &caller, q.into_inner()).await
+        Fields::pick(
+            fields.as_ref(),
+            service::list(&state.db, &caller, q.into_inner()).await?,
+        )
     })
     .await
 }
@@ -257,8 +261,12 @@ pub async fn my_tasks(
         caller.account_id,
         crate::page_cache::normal_query(req.query_string())
     );
+    let fields = Fields::parse::<TaskDto>(q.fields.as_deref())?;
     cached(&state, &caller, key, async || {
-        service::my_tasks(&state.db, &caller, q.into_inner()).await
+        Fields::pick(
+            fields.as_ref(),
+            service::my_tasks(&state.db, &caller, q.into_inner()).await?,
+        )
     })
     .await
 }

@@ -15,8 +15,8 @@ use crate::{
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, FromQueryResult, QueryFilter, QueryResult, QuerySelect, Set,
     sea_query::{Condition, Expr, ExprTrait, Query},
 };
 use serde_json::json;
@@ -71,6 +71,7 @@ pub fn to_dto(m: task::Model, coordinators: Vec<Uuid>, today: NaiveDate) -> Task
     }
 }
 
+/// The coordinating organisations of tasks already read (a write's before and after).
 async fn coordinators_of(
     conn: &impl ConnectionTrait,
     ids: &[Uuid],
@@ -98,6 +99,48 @@ pub async fn dto(conn: &impl ConnectionTrait, m: task::Model) -> Result<TaskDto,
     let mut coords = coordinators_of(conn, &[m.id]).await?;
     let c = coords.remove(&m.id).unwrap_or_default();
     Ok(to_dto(m, c, crate::clock::today()))
+}
+
+/// A task read with its coordinating organisations, aggregated in the same statement: a page
+/// or a detail is one statement, not the tasks and then their coordinators.
+pub(super) struct WithCoordinators(task::Model, Vec<Uuid>);
+
+impl FromQueryResult for WithCoordinators {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let m = task::Model::from_query_result(res, pre)?;
+        let raw: Option<String> = res.try_get(pre, COORDINATORS)?;
+        let mut ids = raw
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| Uuid::try_parse(s).map_err(|e| DbErr::Type(format!("coordinator {s}: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        ids.sort();
+        Ok(Self(m, ids))
+    }
+}
+
+const COORDINATORS: &str = "coordinators";
+
+/// `select` with each task's coordinators as one more column: their ids joined by commas
+/// (SQLite keeps a uuid as 16 bytes, written out here in hex).
+pub(super) fn with_coordinators(
+    select: sea_orm::Select<task::Entity>,
+    backend: DbBackend,
+) -> sea_orm::Selector<sea_orm::SelectModel<WithCoordinators>> {
+    let agg = match backend {
+        DbBackend::Postgres => "string_agg(c.organisation_id::text, ',')",
+        _ => "group_concat(hex(c.organisation_id), ',')",
+    };
+    select
+        .column_as(
+            Expr::cust(format!(
+                "(SELECT {agg} FROM task_coordinators c WHERE c.task_id = tasks.id)"
+            )),
+            COORDINATORS,
+        )
+        .into_model::<WithCoordinators>()
 }
 
 fn sort_fields() -> [SortField<task::Column>; 3] {
@@ -176,20 +219,18 @@ fn key_of(field: Option<&str>) -> impl Fn(&task::Model) -> (serde_json::Value, U
     }
 }
 
-async fn page_of(
-    conn: &impl ConnectionTrait,
-    rows: Vec<task::Model>,
+fn page_of(
+    rows: Vec<WithCoordinators>,
     keyset: &Keyset<'_, task::Column>,
     limit: u64,
-) -> Result<Page<TaskDto>, DbErr> {
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let mut coords = coordinators_of(conn, &ids).await?;
+) -> Page<TaskDto> {
     let today = crate::clock::today();
-    Ok(
-        keyset.finish(rows, limit, key_of(keyset.field_name()), |m| {
-            let c = coords.remove(&m.id).unwrap_or_default();
-            to_dto(m, c, today)
-        }),
+    let key = key_of(keyset.field_name());
+    keyset.finish(
+        rows,
+        limit,
+        |r| key(&r.0),
+        |WithCoordinators(m, c)| to_dto(m, c, today),
     )
 }
 
@@ -282,25 +323,31 @@ pub async fn list(
     {
         select = select.filter(cond);
     }
-    let rows = keyset
-        .apply(select, task::Column::Id, limit)
-        .all(db)
-        .await?;
-    let page = page_of(db, rows, &keyset, limit).await?;
+    let rows = with_coordinators(
+        keyset.apply(select, task::Column::Id, limit),
+        db.get_database_backend(),
+    );
     if let Some(day) = q.as_of {
+        let page = page_of(rows.all(db).await?, &keyset, limit);
         return Ok(as_it_stood(db, page, day).await?);
     }
-    let actor = Actor::of(db, caller).await?;
-    Ok(page_as_seen_by(&actor, page))
+    // The page and who the caller is, read at once.
+    let (rows, actor) = tokio::try_join!(rows.all(db), Actor::of(db, caller))?;
+    Ok(page_as_seen_by(&actor, page_of(rows, &keyset, limit)))
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<TaskDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Task)?;
-    // Across levels: the tasks this bloc delegated, and the one it received.
-    let m = tenancy::find_linked::<task::Entity>(db, &Scope::of(caller), id, "task").await?;
-    // Who the caller is and the task's coordinators, read at once.
-    let (actor, t) = tokio::try_join!(Actor::of(db, caller), dto(db, m))?;
+    // Across levels: the tasks this bloc delegated, and the one it received. The task with its
+    // coordinators (one statement) and who the caller is, read at once.
+    let row = with_coordinators(
+        tenancy::select_linked::<task::Entity>(&Scope::of(caller), id),
+        db.get_database_backend(),
+    );
+    let (actor, row) = tokio::try_join!(Actor::of(db, caller), row.one(db))?;
+    let WithCoordinators(m, c) = row.ok_or_else(|| ApiError::not_found("task"))?;
+    let t = to_dto(m, c, crate::clock::today());
     let mut t = as_seen_by(&actor, t);
     // A task of another bloc, read across levels: nothing the caller may do to it.
     if Scope::of(caller).own_bloc().is_some_and(|b| b != t.bloc_id) {
@@ -351,15 +398,12 @@ pub async fn my_tasks(
     if let Some(s) = q.standing {
         select = select.filter(standing_condition(s, crate::clock::today()));
     }
-    let rows = keyset
-        .apply(select, task::Column::Id, limit)
-        .all(db)
-        .await?;
-    let actor = Actor::of(db, caller).await?;
-    Ok(page_as_seen_by(
-        &actor,
-        page_of(db, rows, &keyset, limit).await?,
-    ))
+    let rows = with_coordinators(
+        keyset.apply(select, task::Column::Id, limit),
+        db.get_database_backend(),
+    );
+    let (rows, actor) = tokio::try_join!(rows.all(db), Actor::of(db, caller))?;
+    Ok(page_as_seen_by(&actor, page_of(rows, &keyset, limit)))
 }
 
 /// The rule of the policy table each move is decided by.

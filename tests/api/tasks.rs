@@ -940,3 +940,148 @@ async fn another_blocs_tasks_do_not_exist() {
     let (_, list) = app.get_json("/api/v1/tasks", &d.head).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 }
+
+/// A task's coordinators are read in the same statement as the task (issue 19): every read
+/// (detail, list, a page as it stood, my tasks) gives each task exactly its own, in one order,
+/// whether it has none, one or several, and after they are changed.
+#[tokio::test]
+async fn every_read_gives_each_task_its_own_coordinators() {
+    let app = spawn_app().await;
+    let d = app.seed_demo().await;
+    let i = ids(&app, &d).await;
+    let (_, orgs) = app
+        .get_json("/api/v1/organisations?limit=100", &d.head)
+        .await;
+    let others: Vec<String> = orgs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_string())
+        .filter(|o| *o != i.mttq)
+        .collect();
+    assert!(others.len() >= 4, "the demo's organisations: {orgs}");
+    let sets: Vec<Vec<String>> = vec![
+        vec![],
+        vec![others[2].clone()],
+        // Sent in reverse order: read back sorted.
+        others.iter().rev().cloned().collect(),
+    ];
+    let mut want: Vec<(String, Vec<String>)> = vec![];
+    for (n, set) in sets.iter().enumerate() {
+        let mut body = full_task(&i, &format!("Phối hợp tuyên truyền đợt {n}"), today());
+        body["coordinating_organisation_ids"] = json!(set);
+        let t = create(&app, &d.head, &body).await;
+        let mut sorted = set.clone();
+        sorted.sort();
+        assert_eq!(
+            t["coordinating_organisation_ids"],
+            json!(sorted),
+            "create {n}"
+        );
+        want.push((t["id"].as_str().unwrap().to_string(), sorted));
+    }
+    // Changed while a draft: one dropped from the last.
+    let (id, set) = want.last_mut().unwrap();
+    set.remove(1);
+    let res = app
+        .patch_json(
+            &format!("/api/v1/tasks/{id}"),
+            &json!({"coordinating_organisation_ids": set}),
+            &d.head,
+            Some("\"1\""),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    for (id, _) in &want {
+        let res = act(&app, &d.head, id, json!({"action": "assign"})).await;
+        assert_eq!(res.status(), 200);
+    }
+    let check = |what: &str, items: &Value| {
+        for (id, set) in &want {
+            let t = items
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["id"] == json!(id))
+                .unwrap_or_else(|| panic!("{what}: {id} missing"));
+            assert_eq!(
+                t["coordinating_organisation_ids"],
+                json!(set),
+                "{what}: {id}"
+            );
+        }
+    };
+    for (id, set) in &want {
+        let (s, t) = app.get_json(&format!("/api/v1/tasks/{id}"), &d.staff).await;
+        assert_eq!(s, 200);
+        assert_eq!(
+            t["coordinating_organisation_ids"],
+            json!(set),
+            "detail {id}"
+        );
+    }
+    let (_, page) = app.get_json("/api/v1/tasks?limit=100", &d.staff).await;
+    check("list", &page["items"]);
+    let (_, page) = app
+        .get_json(
+            &format!("/api/v1/tasks?limit=100&as_of={}", today()),
+            &d.staff,
+        )
+        .await;
+    check("as_of", &page["items"]);
+    let (_, page) = app.get_json("/api/v1/me/tasks?limit=100", &d.staff).await;
+    check("my tasks", &page["items"]);
+}
+
+/// `fields=` cuts each task of a list to the fields asked for (`id` always), for the task list
+/// and my tasks; a name that is not a field is a 400 naming
+/// `fields`, and an answer without it is whole (issue 19: a smaller list answer).
+#[tokio::test]
+async fn a_list_answers_with_the_fields_asked_for() {
+    let app = spawn_app().await;
+    let d = app.seed_demo().await;
+    let i = ids(&app, &d).await;
+    let t = create(&app, &d.head, &full_task(&i, "Rà soát hộ nghèo", today())).await;
+    let id = t["id"].as_str().unwrap();
+    assert_eq!(
+        act(&app, &d.head, id, json!({"action": "assign"}))
+            .await
+            .status(),
+        200
+    );
+    let keys = |v: &Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+    for path in ["/api/v1/tasks", "/api/v1/me/tasks"] {
+        let (s, whole) = app.get_json(path, &d.staff).await;
+        assert_eq!(s, 200, "{path}");
+        assert!(keys(&whole["items"][0]).len() > 20, "{path}: {whole}");
+        // Repeated and spaced names count once; `id` comes though not asked for.
+        let (s, cut) = app
+            .get_json(&format!("{path}?fields=status,%20title,status"), &d.staff)
+            .await;
+        assert_eq!(s, 200, "{path}");
+        let items = cut["items"].as_array().unwrap();
+        assert_eq!(items.len(), whole["items"].as_array().unwrap().len());
+        for (c, w) in items.iter().zip(whole["items"].as_array().unwrap()) {
+            let mut k = keys(c);
+            k.sort();
+            assert_eq!(k, ["id", "status", "title"], "{path}");
+            for k in ["id", "status", "title"] {
+                assert_eq!(c[k], w[k], "{path}: {k}");
+            }
+        }
+        assert!(cut.get("next_cursor").is_some());
+        let (s, only_id) = app.get_json(&format!("{path}?fields=id"), &d.staff).await;
+        assert_eq!(s, 200);
+        assert_eq!(keys(&only_id["items"][0]), ["id"]);
+        for bad in ["titel", "", ",", "title,password_hash"] {
+            let res = app
+                .get(&format!("{path}?fields={bad}"), Some(&d.staff))
+                .await;
+            let body = assert_problem(res, 400).await;
+            assert_eq!(
+                body["errors"][0]["field"], "fields",
+                "{path}?fields={bad}: {body}"
+            );
+        }
+    }
+}
