@@ -1,7 +1,7 @@
 //! Facts about a finished JSON answer shared by the page cache and the layers around the
 //! handlers, in a leaf so neither imports the other.
 
-/// The fields that name a person, answered as the person by `people::layer`.
+/// The fields that name a person, answered as the person by `naming::name_people`.
 pub const PERSON_KEYS: [&str; 4] = ["created_by", "author", "recorded_by", "actor"];
 
 /// Whether a JSON body names someone (a text search: most answers don't, and are spared a parse).

@@ -29,6 +29,7 @@ pub mod imports;
 pub mod meetings;
 pub mod metrics;
 pub mod middleware;
+pub mod naming;
 pub mod notifications;
 pub mod openapi;
 pub mod organisations;

@@ -107,8 +107,15 @@ pub fn normal_query(qs: &str) -> String {
 
 /// Serves the answer kept for `key` at the feed's `position` (read by the caller), or makes it
 /// and keeps it. A refusal is never kept.
+///
+/// A kept answer is kept as served: its people named (through `db`) and its tag made, so a hit
+/// costs neither. That holds only because the position moves with every change of a person
+/// it names (a staff record or an account is a change of its bloc, in the family the position
+/// covers, or of no bloc, which moves every position): a cache keyed by anything else must
+/// keep answers that name nobody.
 pub async fn serve<T: serde::Serialize>(
     pages: &PageCache,
+    db: &impl sea_orm::ConnectionTrait,
     key: &str,
     position: i64,
     make: impl AsyncFnOnce() -> ApiResult<T>,
@@ -142,8 +149,14 @@ pub async fn serve<T: serde::Serialize>(
                 None => {
                     pages.misses.fetch_add(1, Ordering::Relaxed);
                     let answer = make().await?;
-                    let b = Bytes::from(serde_json::to_vec(&answer).map_err(ApiError::internal)?);
-                    let page = Page::of(b);
+                    let mut b = serde_json::to_vec(&answer).map_err(ApiError::internal)?;
+                    if crate::answer::names_someone(&b) {
+                        let mut v: serde_json::Value =
+                            serde_json::from_slice(&b).map_err(ApiError::internal)?;
+                        crate::people::name(db, &mut v).await?;
+                        b = serde_json::to_vec(&v).map_err(ApiError::internal)?;
+                    }
+                    let page = Page::of(Bytes::from(b));
                     pages.put(key.clone(), page.clone());
                     page
                 }
@@ -196,11 +209,17 @@ mod tests {
             .map(|_| {
                 let (cache, made) = (cache.clone(), made.clone());
                 tokio::spawn(async move {
-                    serve(&cache, "k", 7, async || {
-                        made.fetch_add(1, Ordering::SeqCst);
-                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                        Ok(42)
-                    })
+                    serve(
+                        &cache,
+                        &sea_orm::DatabaseConnection::default(),
+                        "k",
+                        7,
+                        async || {
+                            made.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                            Ok(42)
+                        },
+                    )
                     .await
                     .map(|r| r.status())
                 })
@@ -216,13 +235,25 @@ mod tests {
     #[tokio::test]
     async fn a_refusal_is_not_kept_and_a_waiter_makes_its_own() {
         let cache = PageCache::default();
-        let refused = serve(&cache, "k", 1, async || {
-            Err::<i32, _>(ApiError::NotFound("campaign".into()))
-        })
+        let refused = serve(
+            &cache,
+            &sea_orm::DatabaseConnection::default(),
+            "k",
+            1,
+            async || Err::<i32, _>(ApiError::NotFound("campaign".into())),
+        )
         .await;
         assert!(refused.is_err());
         assert!(cache.making.lock().unwrap().is_empty());
-        let ok = serve(&cache, "k", 1, async || Ok(1)).await.unwrap();
+        let ok = serve(
+            &cache,
+            &sea_orm::DatabaseConnection::default(),
+            "k",
+            1,
+            async || Ok(1),
+        )
+        .await
+        .unwrap();
         assert_eq!(ok.status(), 200);
     }
 }

@@ -3,19 +3,11 @@
 //! client shows "Trần Văn Cường" without a second call, and staff, who cannot read `/accounts`,
 //! can see who wrote a report. Records keep the account that acted (the audit trail's fact);
 //! the person is looked up when answering, in one query per answer, so a corrected name shows
-//! everywhere at once. Done here, once for every JSON answer, rather than in each of the twenty
-//! DTOs' services: no answer can forget it.
-use crate::{
-    entities::{account, api_client, staff},
-    state::AppState,
-};
-use actix_web::{
-    Error,
-    body::{BoxBody, MessageBody},
-    dev::{ServiceRequest, ServiceResponse},
-    http::header,
-    web,
-};
+//! everywhere at once. Done once for every JSON answer (`middleware::name_people`), rather than
+//! in each of the twenty DTOs' services, so no answer can forget it; a kept page is named when
+//! it is made (`page_cache`), since any change of a person it names moves the position it is
+//! kept at.
+use crate::entities::{account, api_client, staff};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use serde_json::Value;
@@ -43,61 +35,29 @@ const KEYS: [&str; 4] = crate::answer::PERSON_KEYS;
 /// Row snapshots (the audit log's before and after) are kept as they were written.
 const SNAPSHOTS: [&str; 3] = ["before", "after", "changes"];
 
-pub async fn layer(
-    req: ServiceRequest,
-    next: actix_web::middleware::Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let res = next.call(req).await?.map_into_boxed_body();
-    let json = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    let finished = res
-        .response()
-        .extensions()
-        .get::<crate::answer::Final>()
-        .is_some();
-    let (Some(state), true, true, false) = (state, json, res.status().is_success(), finished)
-    else {
-        return Ok(res);
-    };
-    let (req, res) = res.into_parts();
-    let (head, body) = res.into_parts();
-    let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
-    // Most answers name nobody (a progress, a summary): a text search spares them the parse.
-    if !crate::answer::names_someone(&bytes) {
-        return Ok(ServiceResponse::new(
-            req,
-            head.set_body(BoxBody::new(bytes)),
-        ));
-    }
-    let mut value = match serde_json::from_slice::<Value>(&bytes) {
-        Ok(v) => v,
-        Err(_) => {
-            return Ok(ServiceResponse::new(
-                req,
-                head.set_body(BoxBody::new(bytes)),
-            ));
-        }
-    };
+/// Answers the people `value` names, in place: one lookup (two with API clients).
+pub async fn name(db: &impl ConnectionTrait, value: &mut Value) -> Result<(), DbErr> {
     let mut ids = HashSet::new();
-    collect(&value, &mut ids);
+    collect(value, &mut ids);
     if ids.is_empty() {
-        return Ok(ServiceResponse::new(
-            req,
-            head.set_body(BoxBody::new(bytes)),
-        ));
+        return Ok(());
     }
-    // The answer may be a write that has committed: a failed lookup must not turn it into an
-    // error the client would retry. The people are then answered without their names.
-    let people = lookup(&state.db, &ids).await.unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "people not named in the answer");
-        HashMap::new()
-    });
-    // An account that is gone (never, as accounts are kept) or the service's own writes (the
-    // nil id, e.g. the reference provinces at start-up) are still answered as a person.
-    let mut people = people;
+    let people = lookup(db, &ids).await?;
+    fill(value, &complete(people, ids));
+    Ok(())
+}
+
+/// The people `value` names, without their names: for an answer to a write that has committed
+/// when the lookup failed, which must not become an error the client would retry.
+pub fn name_unknown(value: &mut Value) {
+    let mut ids = HashSet::new();
+    collect(value, &mut ids);
+    fill(value, &complete(HashMap::new(), ids));
+}
+
+/// An account that is gone (never, as accounts are kept) or the service's own writes (the nil
+/// id, e.g. the reference provinces at start-up) are still answered as a person.
+fn complete(mut people: HashMap<Uuid, Person>, ids: HashSet<Uuid>) -> HashMap<Uuid, Person> {
     for id in ids {
         people.entry(id).or_insert_with(|| Person {
             id: None,
@@ -109,10 +69,7 @@ pub async fn layer(
             },
         });
     }
-    fill(&mut value, &people);
-    let mut res = head.set_body(BoxBody::new(serde_json::to_vec(&value).unwrap_or_default()));
-    res.headers_mut().remove(header::CONTENT_LENGTH);
-    Ok(ServiceResponse::new(req, res))
+    people
 }
 
 fn collect(v: &Value, out: &mut HashSet<Uuid>) {

@@ -172,7 +172,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
                 !cors_origins.is_empty(),
                 cors(&cors_origins),
             ))
-            .wrap(from_fn(crate::people::layer))
+            .wrap(from_fn(crate::naming::name_people))
             .wrap(from_fn(crate::error::localize::layer))
             .wrap(from_fn(crate::concurrency::conditional_get))
             // Outside the tags: an ETag names the content, whatever its coding.

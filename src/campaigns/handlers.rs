@@ -116,7 +116,7 @@ pub async fn progress(
     let position =
         crate::changes::service::position_for(&state.db, &crate::tenancy::Scope::of(&caller))
             .await?;
-    crate::page_cache::serve(&state.pages, &key, position, async || {
+    crate::page_cache::serve(&state.pages, &state.db, &key, position, async || {
         standing::progress(&state.db, &caller, id, q.into_inner()).await
     })
     .await

@@ -31,7 +31,7 @@ pub async fn inbox(
     match crate::auth::caller::inbox_version(&req) {
         Some(version) => {
             let key = format!("inbox|{}|{}", caller.account_id, req.query_string());
-            crate::page_cache::serve(&state.inboxes, &key, version, make).await
+            crate::page_cache::serve(&state.inboxes, &state.db, &key, version, make).await
         }
         None => Ok(HttpResponse::Ok().json(make().await?)),
     }

@@ -64,7 +64,7 @@ async fn cached<T: serde::Serialize>(
     let position =
         crate::changes::service::position_for(&state.db, &crate::tenancy::Scope::of(caller))
             .await?;
-    crate::page_cache::serve(&state.pages, &key, position, make).await
+    crate::page_cache::serve(&state.pages, &state.db, &key, position, make).await
 }
 
 /// Create a task as a draft (bloc head; a deputy head for the sub-committee they head or the

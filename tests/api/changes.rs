@@ -463,3 +463,51 @@ async fn a_portal_syncing_through_the_feed_ends_with_what_the_database_holds() {
         format!("/api/v1/campaigns/{campaign}/registrations/{id}")
     );
 }
+
+/// A kept page is kept with its people named (issue 19: a hit neither looks them up nor tags
+/// the page again), and a corrected name still shows at once: the person's record is a change
+/// of their bloc, which moves the position the page is kept at.
+#[tokio::test]
+async fn a_kept_page_names_people_as_they_are_now() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let res = app
+        .post_json(
+            "/api/v1/tasks",
+            &json!({"title": "Tổng hợp ý kiến cử tri trước kỳ họp"}),
+            Some(&demo.head),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let task: Value = res.json().await.unwrap();
+    let (_, me) = app.get_json("/api/v1/me", &demo.head).await;
+    let person = me["staff_id"].as_str().unwrap().to_string();
+    let path = "/api/v1/tasks?status=draft&limit=200";
+    let creator = |page: &Value| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == task["id"])
+            .map(|t| t["created_by"].clone())
+            .unwrap()
+    };
+    let (_, first) = app.get_json(path, &demo.staff).await;
+    assert_eq!(creator(&first)["full_name"], me["person"]["full_name"]);
+    let (hits, _) = cache_counts(&app).await;
+    let (_, kept) = app.get_json(path, &demo.staff).await;
+    assert_eq!(cache_counts(&app).await.0, hits + 1, "served kept");
+    assert_eq!(kept, first);
+    let res = app
+        .patch_json(
+            &format!("/api/v1/staff/{person}"),
+            &json!({"full_name": "Nguyễn Thế Hòa (đã sửa)"}),
+            &demo.head,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let (_, after) = app.get_json(path, &demo.staff).await;
+    assert_eq!(creator(&after)["full_name"], "Nguyễn Thế Hòa (đã sửa)");
+    assert_eq!(creator(&after)["id"], json!(person));
+}
