@@ -1,3 +1,3 @@
--- One task and its coordinators.
-SELECT * FROM tasks WHERE id = :task AND bloc_id = :bloc;
-SELECT task_id, organisation_id FROM task_coordinators WHERE task_id = :task;
+-- One task with its coordinators, in one statement.
+SELECT *, (SELECT string_agg(c.organisation_id::text, ',') FROM task_coordinators c WHERE c.task_id = tasks.id) AS coordinators
+  FROM tasks WHERE id = :task AND bloc_id = :bloc;

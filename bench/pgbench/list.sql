@@ -1,4 +1,4 @@
--- The list page's two reads, as the service runs them: one page of a status, then its coordinators.
-SELECT * FROM tasks WHERE bloc_id = :bloc AND status = 'in_progress' ORDER BY id LIMIT 51;
-SELECT task_id, organisation_id FROM task_coordinators WHERE task_id IN
-  (SELECT id FROM tasks WHERE bloc_id = :bloc AND status = 'in_progress' ORDER BY id LIMIT 50);
+-- The list page's read, as the service runs it: one page of a status with each task's
+-- coordinators in the same statement.
+SELECT *, (SELECT string_agg(c.organisation_id::text, ',') FROM task_coordinators c WHERE c.task_id = tasks.id) AS coordinators
+  FROM tasks WHERE bloc_id = :bloc AND status = 'in_progress' ORDER BY id LIMIT 51;

@@ -24,30 +24,33 @@ fastify.addHook('onRequest', async (request, reply) => {
   }
 })
 
-async function withCoordinators (rows) {
-  const ids = rows.map(r => r.id)
-  const { rows: coords } = await pool.query('SELECT task_id, organisation_id FROM task_coordinators WHERE task_id = ANY($1::uuid[])', [ids])
-  const by = new Map()
-  for (const c of coords) {
-    if (!by.has(c.task_id)) by.set(c.task_id, [])
-    by.get(c.task_id).push(c.organisation_id)
-  }
-  return rows.map(r => ({ ...r, coordinating_organisation_ids: by.get(r.id) || [] }))
+// Each task's coordinators in the task's own statement, as khoi reads them.
+const COORDINATORS = `(SELECT string_agg(c.organisation_id::text, ',') FROM task_coordinators c WHERE c.task_id = tasks.id) AS coordinators`
+
+function withCoordinators (rows) {
+  return rows.map(({ coordinators, ...r }) => ({ ...r, coordinating_organisation_ids: coordinators ? coordinators.split(',').sort() : [] }))
 }
 
 fastify.get('/api/v1/tasks', async (request) => {
   const limit = Math.min(Math.max(Number(request.query.limit || 50), 1), 200)
-  const { rows } = await pool.query(
-    `SELECT ${COLUMNS} FROM tasks WHERE bloc_id = $1 AND status = $2 ORDER BY id LIMIT $3`,
-    [request.user.bloc_id, request.query.status, limit + 1])
-  const items = await withCoordinators(rows.slice(0, limit))
+  // Named: prepared once per connection and reused, as khoi's and asyncpg's are.
+  const { rows } = await pool.query({
+    name: 'list',
+    text: `SELECT ${COLUMNS}, ${COORDINATORS} FROM tasks WHERE bloc_id = $1 AND status = $2 ORDER BY id LIMIT $3`,
+    values: [request.user.bloc_id, request.query.status, limit + 1]
+  })
+  const items = withCoordinators(rows.slice(0, limit))
   return { items, next_cursor: rows.length > limit ? rows[limit - 1].id : null }
 })
 
 fastify.get('/api/v1/tasks/:id', async (request, reply) => {
-  const { rows } = await pool.query(`SELECT ${COLUMNS} FROM tasks WHERE id = $1 AND bloc_id = $2`, [request.params.id, request.user.bloc_id])
+  const { rows } = await pool.query({
+    name: 'detail',
+    text: `SELECT ${COLUMNS}, ${COORDINATORS} FROM tasks WHERE id = $1 AND bloc_id = $2`,
+    values: [request.params.id, request.user.bloc_id]
+  })
   if (rows.length === 0) return reply.code(404).send({ status: 404 })
-  return (await withCoordinators(rows))[0]
+  return withCoordinators(rows)[0]
 })
 
 fastify.listen({ port: Number(process.env.PORT || 18083), host: '127.0.0.1' })
