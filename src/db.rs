@@ -156,6 +156,35 @@ fn sqlite_writer(db: &DatabaseConnection) -> Option<DatabaseConnection> {
     Some(writer.clone())
 }
 
+/// A correlated subquery as one column: `column` of the rows of `from` where `cond` holds, joined
+/// by commas (SQLite keeps a uuid as 16 bytes, written out here in hex), so a row and its small
+/// lists of ids (a task's coordinators, what a person heads) are one statement. Read back with
+/// [`ids_in`].
+pub fn ids_column(
+    backend: DbBackend,
+    column: &str,
+    from: &str,
+    cond: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    let agg = match backend {
+        DbBackend::Postgres => format!("string_agg({column}::text, ',')"),
+        _ => format!("group_concat(hex({column}), ',')"),
+    };
+    sea_orm::sea_query::Expr::cust(format!("(SELECT {agg} FROM {from} WHERE {cond})"))
+}
+
+/// The ids of an [`ids_column`], sorted.
+pub fn ids_in(raw: Option<&str>) -> Result<Vec<Uuid>, DbErr> {
+    let mut ids = raw
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| Uuid::try_parse(s).map_err(|e| DbErr::Type(format!("id {s}: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    ids.sort();
+    Ok(ids)
+}
+
 /// Replaces the rows of a link table that belong to one owner (a task's coordinators, a
 /// meeting's attendees, …): deletes them, then inserts one row per id in a single statement.
 pub async fn replace_links<E, A>(

@@ -1,11 +1,7 @@
 //! Who may do what: one table of rules, read by [`authorize`]. Handlers and services ask here;
 //! nothing else decides a permission. Scope (which bloc) is decided by `tenancy`; this module
 //! decides the action within the scope.
-use crate::{
-    auth::Role,
-    entities::{organisation, staff, sub_committee},
-    error::ApiError,
-};
+use crate::{auth::Role, entities::staff, error::ApiError};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -325,16 +321,16 @@ impl Actor {
         }
     }
 
-    /// The caller with their staff record (through their account) and what they head.
+    /// The caller with their staff record (through their account) and what they head, in one
+    /// statement.
     pub async fn of(
         conn: &impl ConnectionTrait,
         caller: &crate::auth::Caller,
     ) -> Result<Self, DbErr> {
         let person = match caller.role {
-            // The staff record through the account, in one statement.
             Role::BlocHead | Role::DeputyHead | Role::Staff => {
-                staff::Entity::find()
-                    .filter(
+                with_what_they_head(
+                    staff::Entity::find().filter(
                         staff::Column::Id.in_subquery(
                             sea_orm::sea_query::Query::select()
                                 .column(crate::entities::account::Column::StaffId)
@@ -344,13 +340,15 @@ impl Actor {
                                 )
                                 .to_owned(),
                         ),
-                    )
-                    .one(conn)
-                    .await?
+                    ),
+                    conn.get_database_backend(),
+                )
+                .one(conn)
+                .await?
             }
             _ => None,
         };
-        let mut actor = Actor::of_person(conn, caller.role, person).await?;
+        let mut actor = Actor::of_person(caller.role, person);
         actor.account_id = Some(caller.account_id);
         Ok(actor)
     }
@@ -362,70 +360,67 @@ impl Actor {
         staff_id: Option<Uuid>,
     ) -> Result<Self, DbErr> {
         let person = match staff_id {
-            Some(id) => staff::Entity::find_by_id(id).one(conn).await?,
+            Some(id) => {
+                with_what_they_head(staff::Entity::find_by_id(id), conn.get_database_backend())
+                    .one(conn)
+                    .await?
+            }
             None => None,
         };
-        Actor::of_person(conn, role, person).await
+        Ok(Actor::of_person(role, person))
     }
 
-    /// What an active staff member heads (sub-committees) and leads (organisations), read
-    /// together in one statement.
-    async fn of_person(
-        conn: &impl ConnectionTrait,
-        role: Role,
-        person: Option<staff::Model>,
-    ) -> Result<Self, DbErr> {
+    /// What an active staff member heads (sub-committees) and leads (organisations).
+    fn of_person(role: Role, person: Option<Person>) -> Self {
         let mut actor = Actor::with_role(role);
-        let Some(person) = person.filter(|p| p.active) else {
-            return Ok(actor);
-        };
-        actor.staff_id = Some(person.id);
-        // One select per table, tagged with what the person does there.
-        fn headed_by<E: EntityTrait>(
-            tag: &str,
-            table: E,
-            id: E::Column,
-            head: E::Column,
-            person: Uuid,
-        ) -> sea_orm::sea_query::SelectStatement {
-            sea_orm::sea_query::Query::select()
-                .expr_as(
-                    sea_orm::sea_query::Expr::val(tag),
-                    sea_orm::sea_query::Alias::new("what"),
-                )
-                .column(id)
-                .from(table)
-                .and_where(head.eq(person))
-                .to_owned()
+        if let Some(p) = person.filter(|p| p.staff.active) {
+            actor.staff_id = Some(p.staff.id);
+            actor.heads_sub_committees = p.heads;
+            actor.leads_organisations = p.leads;
         }
-        let mut heads = headed_by(
-            "s",
-            sub_committee::Entity,
-            sub_committee::Column::Id,
-            sub_committee::Column::HeadStaffId,
-            person.id,
-        );
-        heads.union(
-            sea_orm::sea_query::UnionType::All,
-            headed_by(
-                "o",
-                organisation::Entity,
-                organisation::Column::Id,
-                organisation::Column::HeadStaffId,
-                person.id,
-            ),
-        );
-        for row in conn.query_all(&heads).await? {
-            let what: String = row.try_get("", "what")?;
-            let id: Uuid = row.try_get("", "id")?;
-            if what == "s" {
-                actor.heads_sub_committees.push(id);
-            } else {
-                actor.leads_organisations.push(id);
-            }
-        }
-        Ok(actor)
+        actor
     }
+}
+
+/// A staff record with the sub-committees the person heads and the organisations they lead.
+struct Person {
+    staff: staff::Model,
+    heads: Vec<Uuid>,
+    leads: Vec<Uuid>,
+}
+
+impl sea_orm::FromQueryResult for Person {
+    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let ids = |col| {
+            res.try_get::<Option<String>>(pre, col)
+                .and_then(|raw| crate::db::ids_in(raw.as_deref()))
+        };
+        Ok(Person {
+            staff: staff::Model::from_query_result(res, pre)?,
+            heads: ids("heads")?,
+            leads: ids("leads")?,
+        })
+    }
+}
+
+/// `select` (of staff) with what each person heads and leads as two more columns.
+fn with_what_they_head(
+    select: sea_orm::Select<staff::Entity>,
+    backend: sea_orm::DbBackend,
+) -> sea_orm::Selector<sea_orm::SelectModel<Person>> {
+    use sea_orm::QuerySelect;
+    let headed = |table: &str| {
+        crate::db::ids_column(
+            backend,
+            "h.id",
+            &format!("{table} h"),
+            "h.head_staff_id = staff.id",
+        )
+    };
+    select
+        .column_as(headed("sub_committees"), "heads")
+        .column_as(headed("organisations"), "leads")
+        .into_model::<Person>()
 }
 
 fn column(role: Role) -> usize {

@@ -109,35 +109,25 @@ impl FromQueryResult for WithCoordinators {
     fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
         let m = task::Model::from_query_result(res, pre)?;
         let raw: Option<String> = res.try_get(pre, COORDINATORS)?;
-        let mut ids = raw
-            .as_deref()
-            .unwrap_or_default()
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(|s| Uuid::try_parse(s).map_err(|e| DbErr::Type(format!("coordinator {s}: {e}"))))
-            .collect::<Result<Vec<_>, _>>()?;
-        ids.sort();
-        Ok(Self(m, ids))
+        Ok(Self(m, crate::db::ids_in(raw.as_deref())?))
     }
 }
 
 const COORDINATORS: &str = "coordinators";
 
-/// `select` with each task's coordinators as one more column: their ids joined by commas
-/// (SQLite keeps a uuid as 16 bytes, written out here in hex).
+/// `select` with each task's coordinators as one more column.
 pub(super) fn with_coordinators(
     select: sea_orm::Select<task::Entity>,
     backend: DbBackend,
 ) -> sea_orm::Selector<sea_orm::SelectModel<WithCoordinators>> {
-    let agg = match backend {
-        DbBackend::Postgres => "string_agg(c.organisation_id::text, ',')",
-        _ => "group_concat(hex(c.organisation_id), ',')",
-    };
     select
         .column_as(
-            Expr::cust(format!(
-                "(SELECT {agg} FROM task_coordinators c WHERE c.task_id = tasks.id)"
-            )),
+            crate::db::ids_column(
+                backend,
+                "c.organisation_id",
+                "task_coordinators c",
+                "c.task_id = tasks.id",
+            ),
             COORDINATORS,
         )
         .into_model::<WithCoordinators>()
