@@ -144,9 +144,17 @@ async fn stop_signal() -> &'static str {
     }
 }
 
+/// Where the spec is served, and where the Swagger UI reads it.
+const DOC: &str = "/api-docs/openapi.json";
+
 fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let spec = openapi::spec();
     let table = RouteTable::from_spec(&spec);
+    // Served as the bytes it serialises to, made once: the spec's object tree is about 35 MB,
+    // and a copy of it per worker (what `SwaggerUi::url` keeps) made most of the memory the
+    // service held at rest.
+    let doc = web::Bytes::from(serde_json::to_vec(&spec)?);
+    drop(spec);
     let metrics = web::Data::new(Metrics::default());
     let config = state.config.clone();
     let limit = config.body_limit;
@@ -181,8 +189,22 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .into_utoipa_app()
             .configure(routes::configure)
             .into_app()
+            .route(
+                DOC,
+                web::get().to({
+                    let doc = doc.clone();
+                    move || {
+                        let doc = doc.clone();
+                        async move {
+                            actix_web::HttpResponse::Ok()
+                                .content_type("application/json")
+                                .body(doc)
+                        }
+                    }
+                }),
+            )
             .service(
-                SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", spec.clone()),
+                SwaggerUi::new("/swagger-ui/{_:.*}").config(utoipa_swagger_ui::Config::new([DOC])),
             )
             .default_service(web::to(routes::fallback))
     })
