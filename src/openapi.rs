@@ -120,8 +120,46 @@ fn complete(api: &mut openapi::OpenApi) {
             offer_conditional_get(get);
         }
     }
+    offer_fields(api);
     unique_operation_ids(api);
     document_codes(api);
+}
+
+/// With `fields=`, a task list answers each task with `id` and the fields asked for: its page is
+/// a `Page_TaskDto` or, cut, a `Page_TaskFields`, whose items require `id` only.
+fn offer_fields(api: &mut openapi::OpenApi) {
+    use utoipa::openapi::schema::{AnyOf, ArrayItems, Ref, Schema};
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    let Some(RefOr::T(Schema::Object(mut page))) = components.schemas.get("Page_TaskDto").cloned()
+    else {
+        return;
+    };
+    if let Some(RefOr::T(Schema::Array(list))) = page.properties.get_mut("items")
+        && let ArrayItems::RefOrSchema(item) = &mut list.items
+        && let RefOr::T(Schema::Object(task)) = item.as_mut()
+    {
+        task.required = vec!["id".into()];
+        task.description = Some("A task cut to `id` and the fields named by `fields=`.".into());
+    }
+    page.description = Some("One page of a list, each item cut to the fields asked for.".into());
+    components
+        .schemas
+        .insert("Page_TaskFields".into(), RefOr::T(Schema::Object(page)));
+    for path in ["/api/v1/tasks", "/api/v1/me/tasks"] {
+        if let Some(get) = api.paths.paths.get_mut(path).and_then(|i| i.get.as_mut())
+            && let Some(RefOr::T(ok)) = get.responses.responses.get_mut("200")
+            && let Some(RefOr::T(json)) = ok.content.get_mut("application/json")
+        {
+            let mut any = AnyOf::new();
+            any.items = vec![
+                RefOr::Ref(Ref::from_schema_name("Page_TaskDto")),
+                RefOr::Ref(Ref::from_schema_name("Page_TaskFields")),
+            ];
+            json.schema = Some(RefOr::T(Schema::AnyOf(any)));
+        }
+    }
 }
 
 /// Every `POST` the idempotency layer replays (creates, moves, pings, password changes) takes
