@@ -125,40 +125,57 @@ fn complete(api: &mut openapi::OpenApi) {
     document_codes(api);
 }
 
-/// With `fields=`, a task list answers each task with `id` and the fields asked for: its page is
-/// a `Page_TaskDto` or, cut, a `Page_TaskFields`, whose items require `id` only.
+/// With `fields=`, a list answers each item with `id` and the fields asked for: every `GET`
+/// that takes `fields` and answers a `Page_XDto` answers it or, cut, a `Page_XFields` whose items
+/// require `id` only.
 fn offer_fields(api: &mut openapi::OpenApi) {
     use utoipa::openapi::schema::{AnyOf, ArrayItems, Ref, Schema};
-    let Some(components) = api.components.as_mut() else {
-        return;
-    };
-    let Some(RefOr::T(Schema::Object(mut page))) = components.schemas.get("Page_TaskDto").cloned()
-    else {
-        return;
-    };
-    if let Some(RefOr::T(Schema::Array(list))) = page.properties.get_mut("items")
-        && let ArrayItems::RefOrSchema(item) = &mut list.items
-        && let RefOr::T(Schema::Object(task)) = item.as_mut()
-    {
-        task.required = vec!["id".into()];
-        task.description = Some("A task cut to `id` and the fields named by `fields=`.".into());
-    }
-    page.description = Some("One page of a list, each item cut to the fields asked for.".into());
-    components
-        .schemas
-        .insert("Page_TaskFields".into(), RefOr::T(Schema::Object(page)));
-    for path in ["/api/v1/tasks", "/api/v1/me/tasks"] {
-        if let Some(get) = api.paths.paths.get_mut(path).and_then(|i| i.get.as_mut())
-            && let Some(RefOr::T(ok)) = get.responses.responses.get_mut("200")
-            && let Some(RefOr::T(json)) = ok.content.get_mut("application/json")
-        {
-            let mut any = AnyOf::new();
-            any.items = vec![
-                RefOr::Ref(Ref::from_schema_name("Page_TaskDto")),
-                RefOr::Ref(Ref::from_schema_name("Page_TaskFields")),
-            ];
-            json.schema = Some(RefOr::T(Schema::AnyOf(any)));
+    const PAGE: &str = "#/components/schemas/Page_";
+    let components = api.components.get_or_insert_with(Default::default);
+    for item in api.paths.paths.values_mut() {
+        let Some(get) = item.get.as_mut() else {
+            continue;
+        };
+        let takes_fields = get
+            .parameters
+            .iter()
+            .flatten()
+            .any(|p| matches!(p, RefOr::T(p) if p.name == "fields"));
+        let Some(RefOr::T(ok)) = get.responses.responses.get_mut("200") else {
+            continue;
+        };
+        let Some(RefOr::T(json)) = ok.content.get_mut("application/json") else {
+            continue;
+        };
+        let whole = match &json.schema {
+            Some(RefOr::Ref(r)) if takes_fields => r.ref_location.strip_prefix(PAGE),
+            _ => None,
+        };
+        let Some(whole) = whole.map(|w| format!("Page_{w}")) else {
+            continue;
+        };
+        let cut = format!("{}Fields", whole.trim_end_matches("Dto"));
+        if let Some(RefOr::T(Schema::Object(mut page))) = components.schemas.get(&whole).cloned() {
+            if let Some(RefOr::T(Schema::Array(list))) = page.properties.get_mut("items")
+                && let ArrayItems::RefOrSchema(item) = &mut list.items
+                && let RefOr::T(Schema::Object(one)) = item.as_mut()
+            {
+                one.required = vec!["id".into()];
+                one.description =
+                    Some("An item cut to `id` and the fields named by `fields=`.".into());
+            }
+            page.description =
+                Some("One page of a list, each item cut to the fields asked for.".into());
+            components
+                .schemas
+                .insert(cut.clone(), RefOr::T(Schema::Object(page)));
         }
+        let mut any = AnyOf::new();
+        any.items = vec![
+            RefOr::Ref(Ref::from_schema_name(whole)),
+            RefOr::Ref(Ref::from_schema_name(cut)),
+        ];
+        json.schema = Some(RefOr::T(Schema::AnyOf(any)));
     }
 }
 

@@ -39,17 +39,22 @@ pub enum Picked<T: ToSchema> {
 }
 
 impl Fields {
-    /// Names checked against the properties of `T`'s schema, the one the spec documents.
-    pub fn parse<T: utoipa::PartialSchema>(raw: Option<&str>) -> Result<Option<Self>, ApiError> {
+    /// Names checked against `known`, an item's properties (see [`property_names`]).
+    pub fn parse(raw: Option<&str>, known: &[String]) -> Result<Option<Self>, ApiError> {
         let Some(raw) = raw else { return Ok(None) };
-        let known: Vec<String> = match T::schema() {
-            utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(o)) => {
-                o.properties.keys().cloned().collect()
-            }
-            _ => vec![],
-        };
+        let asked: Vec<&str> = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .collect();
+        if asked.is_empty() {
+            return Err(ApiError::bad_field(
+                "fields",
+                "must name at least one field",
+            ));
+        }
         let mut names = vec!["id".to_string()];
-        for f in raw.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+        for f in asked {
             if !known.iter().any(|k| k == f) {
                 return Err(ApiError::bad_field(
                     "fields",
@@ -59,12 +64,6 @@ impl Fields {
             if !names.iter().any(|n| n == f) {
                 names.push(f.to_string());
             }
-        }
-        if names.len() == 1 && !raw.split(',').any(|f| f.trim() == "id") {
-            return Err(ApiError::bad_field(
-                "fields",
-                "must name at least one field",
-            ));
         }
         Ok(Some(Self(names)))
     }
@@ -92,6 +91,17 @@ impl Fields {
             items,
             next_cursor: page.next_cursor,
         })
+    }
+}
+
+/// The properties of `T`'s schema, the one the spec documents: what `fields=` may name. Read
+/// once per list (it builds the whole schema), not per request.
+pub fn property_names<T: utoipa::PartialSchema>() -> Vec<String> {
+    match T::schema() {
+        utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(o)) => {
+            o.properties.keys().cloned().collect()
+        }
+        _ => vec![],
     }
 }
 

@@ -353,23 +353,6 @@ impl Actor {
         Ok(actor)
     }
 
-    /// Loads what the caller heads. Only the bloc's people have a staff record.
-    pub async fn load(
-        conn: &impl ConnectionTrait,
-        role: Role,
-        staff_id: Option<Uuid>,
-    ) -> Result<Self, DbErr> {
-        let person = match staff_id {
-            Some(id) => {
-                with_what_they_head(staff::Entity::find_by_id(id), conn.get_database_backend())
-                    .one(conn)
-                    .await?
-            }
-            None => None,
-        };
-        Ok(Actor::of_person(role, person))
-    }
-
     /// What an active staff member heads (sub-committees) and leads (organisations).
     fn of_person(role: Role, person: Option<Person>) -> Self {
         let mut actor = Actor::with_role(role);

@@ -19,6 +19,10 @@ use crate::{
 use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, patch, post, web};
 use uuid::Uuid;
 
+/// What `fields=` may name on the task lists.
+static TASK_FIELDS: std::sync::LazyLock<Vec<String>> =
+    std::sync::LazyLock::new(crate::pagination::property_names::<TaskDto>);
+
 /// Tasks of the caller's bloc (the portal: of its province), filtered and sorted.
 #[utoipa::path(tag = "tasks", params(TaskQuery),
     responses((status = 200, description = "A page of tasks", body = Page<TaskDto>)))]
@@ -44,7 +48,7 @@ pub async fn list(
         caller.account_id,
         crate::page_cache::normal_query(req.query_string())
     );
-    let fields = Fields::parse::<TaskDto>(q.fields.as_deref())?;
+    let fields = Fields::parse(q.fields.as_deref(), &TASK_FIELDS)?;
     cached(&state, &caller, key, async || {
         Fields::pick(
             fields.as_ref(),
@@ -261,7 +265,7 @@ pub async fn my_tasks(
         caller.account_id,
         crate::page_cache::normal_query(req.query_string())
     );
-    let fields = Fields::parse::<TaskDto>(q.fields.as_deref())?;
+    let fields = Fields::parse(q.fields.as_deref(), &TASK_FIELDS)?;
     cached(&state, &caller, key, async || {
         Fields::pick(
             fields.as_ref(),

@@ -20,7 +20,6 @@ use sea_orm::{
     sea_query::{Condition, Expr, ExprTrait, Query},
 };
 use serde_json::json;
-use std::collections::HashMap;
 use uuid::Uuid;
 
 pub const RESOURCE: &str = "task";
@@ -71,33 +70,16 @@ pub fn to_dto(m: task::Model, coordinators: Vec<Uuid>, today: NaiveDate) -> Task
     }
 }
 
-/// The coordinating organisations of tasks already read (a write's before and after).
-async fn coordinators_of(
-    conn: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<Uuid>>, DbErr> {
-    let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    for row in task_coordinator::Entity::find()
-        .filter(task_coordinator::Column::TaskId.is_in(ids.iter().copied()))
+/// A task already read (a write's before and after) as answered, with its coordinators.
+pub async fn dto(conn: &impl ConnectionTrait, m: task::Model) -> Result<TaskDto, DbErr> {
+    let mut c: Vec<Uuid> = task_coordinator::Entity::find()
+        .filter(task_coordinator::Column::TaskId.eq(m.id))
         .all(conn)
         .await?
-    {
-        out.entry(row.task_id)
-            .or_default()
-            .push(row.organisation_id);
-    }
-    for v in out.values_mut() {
-        v.sort();
-    }
-    Ok(out)
-}
-
-pub async fn dto(conn: &impl ConnectionTrait, m: task::Model) -> Result<TaskDto, DbErr> {
-    let mut coords = coordinators_of(conn, &[m.id]).await?;
-    let c = coords.remove(&m.id).unwrap_or_default();
+        .into_iter()
+        .map(|r| r.organisation_id)
+        .collect();
+    c.sort();
     Ok(to_dto(m, c, crate::clock::today()))
 }
 
