@@ -205,16 +205,16 @@ pub async fn run(state: web::Data<AppState>) {
     // the next poll.
     let finished = Arc::new(tokio::sync::Notify::new());
     let in_flight = Arc::new(std::sync::Mutex::new(HashSet::<Uuid>::new()));
-    // Which bloc goes first this round: each round starts one bloc further on.
-    let mut turn: usize = 0;
+    // The bloc served last: the next round starts with the bloc after it.
+    let mut last: Option<Option<Uuid>> = None;
     loop {
         let free = slots.available_permits();
         if free > 0 {
             let busy: HashSet<Uuid> = in_flight.lock().map(|s| s.clone()).unwrap_or_default();
-            turn = turn.wrapping_add(1);
-            match claim(&state.db, &cfg, &instance, free, &busy, turn).await {
+            match claim(&state.db, &cfg, &instance, free, &busy, last).await {
                 Ok(claimed) => {
-                    for d in claimed {
+                    for (d, bloc) in claimed {
+                        last = Some(bloc);
                         let Ok(permit) = slots.clone().try_acquire_owned() else {
                             break;
                         };
@@ -256,16 +256,17 @@ fn lease(cfg: &WebhookConfig) -> chrono::Duration {
         .unwrap_or(chrono::Duration::seconds(60))
 }
 
-/// Claims up to `n` due deliveries: the oldest of each hook that has none in flight, taken from
-/// the blocs in turn, so a bloc with a long backlog gets one slot in each round like any other.
+/// Claims up to `n` due deliveries, each with its hook's bloc: the oldest of each hook that has
+/// none in flight, taken from the blocs in turn starting after `last` (the bloc served last), so
+/// a bloc with a long backlog gets one slot in each round like any other.
 async fn claim(
     db: &DatabaseConnection,
     cfg: &WebhookConfig,
     instance: &str,
     n: usize,
     busy_here: &HashSet<Uuid>,
-    turn: usize,
-) -> Result<Vec<delivery::Model>, DbErr> {
+    last: Option<Option<Uuid>>,
+) -> Result<Vec<(delivery::Model, Option<Uuid>)>, DbErr> {
     let now = Utc::now();
     let pending = DeliveryStatus::Pending.as_str();
     // Hooks with an attempt under way anywhere (a live lease).
@@ -285,36 +286,44 @@ async fn claim(
             .add(delivery::Column::ClaimedUntil.is_null())
             .add(delivery::Column::ClaimedUntil.lte(now))
     };
-    // Active hooks with something due, the longest waiting first.
-    let due_hooks: Vec<(Uuid, Option<Uuid>)> = webhook::Entity::find()
+    // Hooks with something due, each with its oldest due delivery.
+    let due: Vec<(Uuid, DateTime<Utc>)> = delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::WebhookId)
+        .column_as(Expr::col(delivery::Column::NextAttemptAt).min(), "oldest")
+        .filter(delivery::Column::Status.eq(pending))
+        .filter(delivery::Column::NextAttemptAt.lte(now))
+        .filter(unclaimed())
+        .group_by(delivery::Column::WebhookId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let due: Vec<(Uuid, DateTime<Utc>)> =
+        due.into_iter().filter(|(h, _)| !busy.contains(h)).collect();
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    let blocs: std::collections::HashMap<Uuid, Option<Uuid>> = webhook::Entity::find()
         .select_only()
         .column(webhook::Column::Id)
         .column(webhook::Column::BlocId)
         .filter(webhook::Column::Active.eq(true))
-        .filter(
-            webhook::Column::Id.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(delivery::Column::WebhookId)
-                    .from(delivery::Entity)
-                    .and_where(delivery::Column::Status.eq(pending))
-                    .and_where(delivery::Column::NextAttemptAt.lte(now))
-                    .cond_where(unclaimed())
-                    .to_owned(),
-            ),
-        )
-        .into_tuple()
+        .filter(webhook::Column::Id.is_in(due.iter().map(|(h, _)| *h)))
+        .into_tuple::<(Uuid, Option<Uuid>)>()
         .all(db)
-        .await?;
-    let order = fair_order(
-        due_hooks
-            .into_iter()
-            .filter(|(h, _)| !busy.contains(h))
-            .collect(),
-        turn,
-    );
+        .await?
+        .into_iter()
+        .collect();
+    let mut hooks: Vec<(Uuid, Option<Uuid>, DateTime<Utc>)> = due
+        .into_iter()
+        .filter_map(|(h, oldest)| blocs.get(&h).map(|b| (h, *b, oldest)))
+        .collect();
+    // Within a bloc, the hook that has waited longest goes first.
+    hooks.sort_by_key(|(h, _, oldest)| (*oldest, *h));
+    let order = fair_order(hooks.into_iter().map(|(h, b, _)| (h, b)).collect(), last);
     let until = now + lease(cfg);
     let mut claimed = Vec::new();
-    for hook in order {
+    for (hook, bloc) in order {
         if claimed.len() >= n {
             break;
         }
@@ -341,15 +350,19 @@ async fn claim(
             .rows_affected
             == 1;
         if won {
-            claimed.push(d);
+            claimed.push((d, bloc));
         }
     }
     Ok(claimed)
 }
 
 /// Hooks in turn by bloc: the first hook of each bloc, then the second of each, and so on. The
-/// blocs start at `turn` (modulo their number), so over rounds each bloc is first as often.
-fn fair_order(hooks: Vec<(Uuid, Option<Uuid>)>, turn: usize) -> Vec<Uuid> {
+/// blocs go in a fixed order (by id, the admin's hooks first), starting with the first bloc after
+/// `last`, so the bloc served last goes to the back whatever order the rows came in.
+fn fair_order(
+    hooks: Vec<(Uuid, Option<Uuid>)>,
+    last: Option<Option<Uuid>>,
+) -> Vec<(Uuid, Option<Uuid>)> {
     let mut blocs: Vec<(Option<Uuid>, Vec<Uuid>)> = Vec::new();
     for (hook, bloc) in hooks {
         match blocs.iter_mut().find(|(b, _)| *b == bloc) {
@@ -357,13 +370,18 @@ fn fair_order(hooks: Vec<(Uuid, Option<Uuid>)>, turn: usize) -> Vec<Uuid> {
             None => blocs.push((bloc, vec![hook])),
         }
     }
-    if !blocs.is_empty() {
-        let k = turn % blocs.len();
+    blocs.sort_by_key(|(b, _)| *b);
+    if let Some(last) = last {
+        let k = blocs.iter().position(|(b, _)| *b > last).unwrap_or(0);
         blocs.rotate_left(k);
     }
     let longest = blocs.iter().map(|(_, hs)| hs.len()).max().unwrap_or(0);
     (0..longest)
-        .flat_map(|i| blocs.iter().filter_map(move |(_, hs)| hs.get(i).copied()))
+        .flat_map(|i| {
+            blocs
+                .iter()
+                .filter_map(move |(b, hs)| hs.get(i).map(|h| (*h, *b)))
+        })
         .collect()
 }
 
@@ -528,7 +546,8 @@ mod tests {
     }
 
     #[test]
-    fn blocs_take_turns() {
+    fn blocs_take_turns_after_the_one_served_last() {
+        // Ids made in order, so a < b; the admin's hooks (no bloc) sort first.
         let (a, b, c) = (Some(Uuid::now_v7()), Some(Uuid::now_v7()), None);
         let h: Vec<Uuid> = (0..6).map(|_| Uuid::now_v7()).collect();
         let hooks = vec![
@@ -539,14 +558,23 @@ mod tests {
             (h[4], c),
             (h[5], b),
         ];
+        let ids = |o: Vec<(Uuid, Option<Uuid>)>| o.into_iter().map(|(h, _)| h).collect::<Vec<_>>();
         assert_eq!(
-            fair_order(hooks.clone(), 0),
-            vec![h[0], h[3], h[4], h[1], h[5], h[2]]
+            ids(fair_order(hooks.clone(), None)),
+            vec![h[4], h[0], h[3], h[1], h[5], h[2]]
         );
         assert_eq!(
-            fair_order(hooks, 1),
+            ids(fair_order(hooks.clone(), Some(a))),
             vec![h[3], h[4], h[0], h[5], h[1], h[2]]
         );
+        // After the last bloc, the first again; the order the rows came in does not matter.
+        let mut reversed = hooks.clone();
+        reversed.reverse();
+        assert_eq!(ids(fair_order(reversed, Some(b)))[0], h[4]);
+        // A bloc served last that has nothing due any more still sends the next one first.
+        let only_a_and_c: Vec<_> = hooks.into_iter().filter(|(_, x)| *x != b).collect();
+        assert_eq!(ids(fair_order(only_a_and_c, Some(b)))[0], h[4]);
+        assert_eq!(fair_order(Vec::new(), Some(a)), Vec::new());
     }
 
     #[test]

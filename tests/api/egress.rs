@@ -231,47 +231,57 @@ async fn hooks_per_bloc_are_capped() {
     assert_eq!(register(&app, &other, &receiver.url).await.status(), 201);
 }
 
-/// One bloc's backlog (three slow hooks, fifteen deliveries) does not hold up another bloc's
-/// delivery: it arrives while most of the backlog is still waiting.
+/// One bloc's backlog (three hooks, fifteen deliveries, both delivery slots held) does not hold
+/// up another bloc's delivery: the first slot that frees goes to the other bloc. The receiver
+/// answers only when the test lets it, so the outcome does not depend on the machine's speed.
 #[tokio::test]
 async fn a_blocs_backlog_does_not_delay_another_blocs_deliveries() {
-    // Slow enough that the backlog (15 deliveries, 2 at a time: over 20 s) cannot drain much
-    // while a busy machine creates the tasks; without fair turns the other bloc's delivery
-    // would come after all 15.
-    let slow = Receiver::start_slow(0, Duration::from_secs(3));
+    let held = Receiver::start_gated();
     let quick = Receiver::start(0);
     let app = spawn_app_with(|c| {
         fast(c);
         c.webhooks.concurrency = 2;
+        // A held request must not time out and come back as a retry.
+        c.webhooks.timeout = Duration::from_secs(120);
     })
     .await;
     let demo = app.seed_demo().await;
-    // The other bloc is ready before the backlog starts, so a slow set-up on a busy machine is
-    // not mistaken for a delay in delivery.
     let (_, other) = app
         .other_bloc(&demo.admin, "Khối xã Hạ Long", "Quảng Ninh", "ha.long.head")
         .await;
     create_hook(&app, &other, &quick.url, json!(["task.*"])).await;
-    let mut hooks = Vec::new();
     for _ in 0..3 {
-        let h = create_hook(&app, &demo.head, &slow.url, json!(["task.*"])).await;
-        hooks.push(h["id"].as_str().unwrap().to_string());
+        create_hook(&app, &demo.head, &held.url, json!(["task.*"])).await;
     }
     for i in 0..5 {
         create_task(&app, &demo.head, &format!("Nhiệm vụ tồn đọng {i}")).await;
     }
+    wait_until(
+        async || held.arrived() == 2,
+        "both slots taken by the backlog",
+    )
+    .await;
     create_task(&app, &other, "Nhiệm vụ của khối khác").await;
-    quick.wait_for(1, 30).await;
-    let mut waiting = 0;
-    for h in &hooks {
-        waiting += deliveries(&app, &demo.head, h)
-            .await
-            .iter()
-            .filter(|d| d["status"] == "pending")
-            .count();
+    // Free one slot at a time; each is taken either by the other bloc or by the backlog.
+    let mut freed = 0;
+    while quick.received().is_empty() {
+        assert!(
+            freed < 13,
+            "the other bloc's delivery never came ({freed} slots freed)"
+        );
+        held.release(1);
+        freed += 1;
+        wait_until(
+            async || !quick.received().is_empty() || held.arrived() == 2 + freed,
+            "the freed slot taken",
+        )
+        .await;
     }
-    assert!(
-        waiting >= 6,
-        "the other bloc's delivery came after the backlog had drained to {waiting}"
+    held.release(100);
+    assert_eq!(
+        freed,
+        1,
+        "the other bloc's delivery waited while {} of the backlog went first",
+        freed - 1
     );
 }

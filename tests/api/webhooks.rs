@@ -85,6 +85,35 @@ impl Receiver {
         }
     }
 
+    /// A receiver that holds every request until the test lets it through with `release`, so
+    /// a test decides when a delivery slot frees instead of racing the machine's speed.
+    pub(crate) fn start_gated() -> Gated {
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let arrived = Arc::new(AtomicUsize::new(0));
+        let (g, a) = (gate.clone(), arrived.clone());
+        let server = HttpServer::new(move || {
+            let (g, a) = (g.clone(), a.clone());
+            App::new().default_service(web::to(move || {
+                let (g, a) = (g.clone(), a.clone());
+                async move {
+                    a.fetch_add(1, Ordering::SeqCst);
+                    g.acquire().await.unwrap().forget();
+                    HttpResponse::NoContent().finish()
+                }
+            }))
+        })
+        .workers(1)
+        .bind("127.0.0.1:0")
+        .unwrap();
+        let port = server.addrs()[0].port();
+        tokio::spawn(server.run());
+        Gated {
+            url: format!("http://127.0.0.1:{port}/hooks/khoi"),
+            gate,
+            arrived,
+        }
+    }
+
     pub(crate) fn received(&self) -> Vec<Received> {
         self.got.lock().unwrap().clone()
     }
@@ -98,6 +127,25 @@ impl Receiver {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("only {} of {n} requests came", self.received().len());
+    }
+}
+
+/// A receiver whose requests wait at a gate (`Receiver::start_gated`).
+pub(crate) struct Gated {
+    pub(crate) url: String,
+    gate: Arc<tokio::sync::Semaphore>,
+    arrived: Arc<AtomicUsize>,
+}
+
+impl Gated {
+    /// Requests that have come, answered or still held.
+    pub(crate) fn arrived(&self) -> usize {
+        self.arrived.load(Ordering::SeqCst)
+    }
+
+    /// Lets `n` held (or future) requests through.
+    pub(crate) fn release(&self, n: usize) {
+        self.gate.add_permits(n);
     }
 }
 
