@@ -9,7 +9,8 @@ a pool of 32), the heads of the 50 blocs sign in, then wrk reads
 with a random head's token per request (bench/random_token.lua), first with no writes, then while
 a writer creates a task in a random bloc 5 times a second. The page cache's hits and misses
 (`khoi_page_cache_total`, where the binary has it) are read from /metrics around each cell.
-Migration 31 (change positions) is undone between binaries so that an older one starts.
+Migration 31 (change positions) is undone between binaries so that an older one starts, unless
+SAME_SCHEMA=1. DB=name picks the database (default khoi_bench).
 """
 import json, os, random, re, subprocess, sys, tempfile, threading, time, urllib.request
 
@@ -68,10 +69,12 @@ def writer(heads, stop, done):
 
 def run(binary):
     # Migrations 31 and 32 go, so a build from before them starts; each build makes its own again.
-    psql("DROP TABLE IF EXISTS change_positions; DROP TRIGGER IF EXISTS task_tallies_move ON tasks; "
-         "DROP TRIGGER IF EXISTS task_tallies_write ON tasks; DROP FUNCTION IF EXISTS task_tallies_track(); "
-         "DROP TABLE IF EXISTS task_tallies; "
-         "DELETE FROM seaql_migrations WHERE version LIKE 'm20261130_000031%' OR version LIKE 'm20261130_000032%'")
+    # SAME_SCHEMA=1 keeps them, when every binary compared has the same migrations.
+    if os.environ.get("SAME_SCHEMA") != "1":
+        psql("DROP TABLE IF EXISTS change_positions; DROP TRIGGER IF EXISTS task_tallies_move ON tasks; "
+             "DROP TRIGGER IF EXISTS task_tallies_write ON tasks; DROP FUNCTION IF EXISTS task_tallies_track(); "
+             "DROP TABLE IF EXISTS task_tallies; "
+             "DELETE FROM seaql_migrations WHERE version LIKE 'm20261130_000031%' OR version LIKE 'm20261130_000032%'")
     env = dict(os.environ, DATABASE_URL=f"postgres://{PGUSER}@{PGHOST}:5432/{DB}", KHOI_BIND="127.0.0.1:18093", KHOI_LOG="warn",
                KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123", KHOI_DB_MAX_CONNECTIONS="32", KHOI_WORKERS="2",
                KHOI_LOGIN_RATE_PER_ADDRESS="100000", KHOI_LOGIN_RATE_GLOBAL="100000", KHOI_SCHEDULER="off")

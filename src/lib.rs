@@ -37,6 +37,7 @@ pub mod page_cache;
 pub mod pagination;
 pub mod people;
 pub mod policy;
+pub mod position;
 pub mod provinces;
 pub mod ratelimit;
 pub mod refs;

@@ -1,7 +1,8 @@
 //! Answers of the busiest reads (the task list, my tasks, a campaign's progress) kept in memory,
-//! keyed by who may see them, the query, today's date and the change feed's position. Any committed write anywhere
-//! moves the position, so a kept answer is served only while nothing has changed since it was
-//! made: never stale, on one instance or many (each reads the shared position). People's
+//! keyed by who may see them, the query, today's date and the position of the blocs they depend
+//! on (`crate::position`). A committed write of those blocs moves it, so a kept answer is served
+//! only while nothing it shows has changed since it was made: never stale, on one instance or
+//! many (each reads the shared position, a person's with the token check). People's
 //! inboxes are kept the same way in a cache of their own, at the person's inbox version instead
 //! of the feed's position.
 //!
@@ -105,6 +106,20 @@ pub fn normal_query(qs: &str) -> String {
         .finish()
 }
 
+/// Whether a `GET` of `path` may be served a kept answer (the task list, my tasks, a
+/// campaign's progress): the token check then reads the caller's position with the account.
+/// A route missing here still works, reading its position in a statement of its own.
+pub fn kept_read(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix(crate::state::API_PREFIX) else {
+        return false;
+    };
+    matches!(rest, "/tasks" | "/me/tasks")
+        || rest
+            .strip_prefix("/campaigns/")
+            .and_then(|r| r.strip_suffix("/progress"))
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
+
 /// Serves the answer kept for `key` at the feed's `position` (read by the caller), or makes it
 /// and keeps it. A refusal is never kept.
 ///
@@ -186,6 +201,27 @@ mod tests {
         // A repeated name keeps its values' order; `+` and `%20` are one space.
         assert_ne!(normal_query("a=1&a=2"), normal_query("a=2&a=1"));
         assert_eq!(normal_query("q=ke+hoach"), normal_query("q=ke%20hoach"));
+    }
+
+    #[test]
+    fn the_reads_that_keep_answers_are_known_by_their_path() {
+        for p in [
+            "/api/v1/tasks",
+            "/api/v1/me/tasks",
+            "/api/v1/campaigns/01a22e0a-4620-76bb-a8a5-58c995cd87c7/progress",
+        ] {
+            assert!(kept_read(p), "{p}");
+        }
+        for p in [
+            "/api/v1/tasks/01a22e0a-4620-76bb-a8a5-58c995cd87c7",
+            "/api/v1/me",
+            "/api/v1/campaigns//progress",
+            "/api/v1/campaigns/a/b/progress",
+            "/tasks",
+            "/api/v1/taskss",
+        ] {
+            assert!(!kept_read(p), "{p}");
+        }
     }
 
     #[test]

@@ -1,5 +1,11 @@
 use super::Role;
-use crate::{entities::account, error::ApiError, middleware::RequestId, state::AppState};
+use crate::{
+    entities::account,
+    error::ApiError,
+    middleware::RequestId,
+    position::{Known, Of},
+    state::AppState,
+};
 use actix_web::{
     FromRequest, HttpMessage, HttpRequest,
     body::{BoxBody, MessageBody},
@@ -83,12 +89,15 @@ pub async fn layer(
     {
         let outcome = authenticate(req.request(), &state)
             .await
-            .map(|(caller, inbox)| {
+            .map(|(caller, inbox, position)| {
                 // Every log line of the request names who made it (never the token itself).
                 tracing::Span::current()
                     .record("account", tracing::field::display(caller.account_id));
                 if let Some(v) = inbox {
                     req.extensions_mut().insert(InboxVersion(v));
+                }
+                if let Some(p) = position {
+                    req.extensions_mut().insert(p);
                 }
                 caller
             });
@@ -110,7 +119,7 @@ pub fn inbox_version(req: &HttpRequest) -> Option<i64> {
 async fn authenticate(
     req: &HttpRequest,
     state: &AppState,
-) -> Result<(Caller, Option<i64>), ApiError> {
+) -> Result<(Caller, Option<i64>, Option<Known>), ApiError> {
     let (caller, version) = verify(req, state)?;
     if caller.client {
         // A client's token is only as good as the client: disabled clients stop at once, every
@@ -127,19 +136,34 @@ async fn authenticate(
                 "this client's token does not hold the `{need}` scope"
             )));
         }
-        return Ok((caller, None));
+        return Ok((caller, None, None));
     }
+    // A read that may serve a kept answer needs the position of what the caller sees: read it
+    // here, in the same statement, rather than in a second round trip. Only there: on other
+    // reads it cost the detail 7-16 % (BENCHMARKS.md).
+    let kept =
+        req.method() == actix_web::http::Method::GET && crate::page_cache::kept_read(req.path());
+    let of = match (kept, caller.role, caller.bloc_id) {
+        (false, _, _) | (_, Role::Portal, _) => None,
+        (_, Role::Admin, _) => Some(Of::Feed),
+        (_, _, Some(b)) => Some(Of::Bloc(b)),
+        (_, _, None) => None,
+    };
     // A person's token stands only while the account does: deactivating it, changing or
     // resetting its password, or changing its role or staff link moves the account's version
     // and ends every token issued before, here, on every instance.
-    let current = standing(&state.db, caller.account_id).await?;
+    let current = standing(&state.db, caller.account_id, of.as_ref()).await?;
     match current {
         // A password someone else set is for one thing: choosing one's own.
-        Some((true, v, true, _)) if Some(v) == version && !may_precede_password_change(req) => {
+        Some((true, v, true, _, _)) if Some(v) == version && !may_precede_password_change(req) => {
             Err(ApiError::PasswordChangeRequired)
         }
-        Some((true, v, _, inbox)) if Some(v) == version => Ok((caller, Some(inbox))),
-        Some((false, _, _, _)) => Err(ApiError::InvalidToken("the account is disabled".into())),
+        Some((true, v, _, inbox, position)) if Some(v) == version => Ok((
+            caller,
+            Some(inbox),
+            of.zip(position).map(|(of, p)| Known(of, p)),
+        )),
+        Some((false, _, _, _, _)) => Err(ApiError::InvalidToken("the account is disabled".into())),
         Some(_) => Err(ApiError::InvalidToken(
             "the account has changed since this token was issued; sign in again".into(),
         )),
@@ -149,18 +173,20 @@ async fn authenticate(
     }
 }
 
-/// The account as the token check needs it: active, version, must change its password, and
-/// the version of its inbox (0 before anything reached it), in one statement.
+/// The account as the token check needs it: active, version, must change its password, the
+/// version of its inbox (0 before anything reached it) and, when asked, the position of `of`,
+/// in one statement.
 async fn standing(
     db: &sea_orm::DatabaseConnection,
     id: Uuid,
-) -> Result<Option<(bool, i32, bool, i64)>, sea_orm::DbErr> {
+    of: Option<&Of>,
+) -> Result<Option<(bool, i32, bool, i64, Option<i64>)>, sea_orm::DbErr> {
     use crate::entities::inbox_version as iv;
     use sea_orm::{
         ConnectionTrait,
         sea_query::{Expr, ExprTrait, Func, Query},
     };
-    let q = Query::select()
+    let mut q = Query::select()
         .column((account::Entity, account::Column::Active))
         .column((account::Entity, account::Column::Version))
         .column((account::Entity, account::Column::MustChangePassword))
@@ -176,6 +202,12 @@ async fn standing(
         )
         .and_where(Expr::col((account::Entity, account::Column::Id)).eq(id))
         .to_owned();
+    if let Some(of) = of {
+        q.expr(sea_orm::sea_query::SimpleExpr::SubQuery(
+            None,
+            Box::new(crate::position::query(of).into()),
+        ));
+    }
     let Some(row) = db
         .query_one_raw(db.get_database_backend().build(&q))
         .await?
@@ -187,6 +219,10 @@ async fn standing(
         row.try_get_by_index(1)?,
         row.try_get_by_index(2)?,
         row.try_get_by_index(3)?,
+        match of {
+            Some(_) => Some(row.try_get_by_index(4)?),
+            None => None,
+        },
     )))
 }
 

@@ -3,7 +3,7 @@
 use super::dto::{ChangePage, ChangeQuery, to_dto};
 use crate::{
     auth::Caller,
-    entities::{bloc, change, change_position},
+    entities::{change, change_position},
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
     tenancy::{self, Scope},
@@ -11,8 +11,7 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
-    sea_query::{Expr, ExprTrait, OnConflict, Query},
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement, sea_query::OnConflict,
 };
 use uuid::Uuid;
 
@@ -102,70 +101,44 @@ pub async fn append(
     Ok(seq)
 }
 
-/// The position of what a scope's kept answers depend on: the last change announced under
-/// one of its blocs or under no bloc. For a bloc's people, the bloc with its ancestors and
-/// descendants (a delegated task's roll-up, a cascaded campaign's figures, work received from
-/// above); for a portal, its province's blocs; otherwise the whole feed's. A write elsewhere
-/// leaves it where it was, so it keeps its answers. It only grows: each change gets a number
-/// above every earlier one, and a bloc joins or leaves a family only by a change of a bloc
-/// record, which moves the shared position.
+/// The position of what a scope's kept answers depend on (see [`crate::position::query`]).
 pub async fn position_for(conn: &impl ConnectionTrait, scope: &Scope) -> Result<i64, DbErr> {
-    let in_blocs = |cond: sea_orm::sea_query::SimpleExpr| {
-        Query::select()
-            .column(bloc::Column::Id)
-            .from(bloc::Entity)
-            .and_where(cond)
-            .to_owned()
-    };
-    let family = match scope {
-        Scope::Bloc(id) => {
-            let parents = Query::select()
-                .column(bloc::Column::ParentId)
-                .from(bloc::Entity)
-                .and_where(bloc::Column::Id.eq(*id))
-                .to_owned();
-            let grandparents = Query::select()
-                .column(bloc::Column::ParentId)
-                .from(bloc::Entity)
-                .and_where(bloc::Column::Id.in_subquery(parents.clone()))
-                .to_owned();
-            let children = in_blocs(bloc::Column::ParentId.eq(*id));
-            let grandchildren = in_blocs(bloc::Column::ParentId.in_subquery(children.clone()));
-            sea_orm::Condition::any()
-                .add(change_position::Column::BlocId.is_in([Uuid::nil(), *id]))
-                .add(change_position::Column::BlocId.in_subquery(parents))
-                .add(change_position::Column::BlocId.in_subquery(grandparents))
-                .add(change_position::Column::BlocId.in_subquery(children))
-                .add(change_position::Column::BlocId.in_subquery(grandchildren))
-        }
-        Scope::Province(p) => sea_orm::Condition::any()
-            .add(change_position::Column::BlocId.eq(Uuid::nil()))
-            .add(
-                change_position::Column::BlocId
-                    .in_subquery(in_blocs(bloc::Column::ProvinceFolded.eq(p.clone()))),
-            ),
-        _ => return position(conn).await,
-    };
-    let max: Option<Option<i64>> = change_position::Entity::find()
-        .select_only()
-        .column_as(Expr::col(change_position::Column::Seq).max(), "m")
-        .filter(family)
-        .into_tuple()
-        .one(conn)
-        .await?;
-    Ok(max.flatten().unwrap_or(0))
+    crate::position::read(conn, &position_of(scope)).await
+}
+
+/// Whose position a scope's kept answers follow.
+pub fn position_of(scope: &Scope) -> crate::position::Of {
+    use crate::position::Of;
+    match scope {
+        Scope::Bloc(id) => Of::Bloc(*id),
+        Scope::Province(p) => Of::Province(p.clone()),
+        _ => Of::Feed,
+    }
+}
+
+/// The scope's position as the token check read it, when it read it for this scope; read now
+/// otherwise.
+pub async fn position_known(
+    conn: &impl ConnectionTrait,
+    req: &actix_web::HttpRequest,
+    scope: &Scope,
+) -> Result<i64, DbErr> {
+    use actix_web::HttpMessage;
+    let of = position_of(scope);
+    let known = req
+        .extensions()
+        .get::<crate::position::Known>()
+        .filter(|k| k.0 == of)
+        .map(|k| k.1);
+    match known {
+        Some(p) => Ok(p),
+        None => crate::position::read(conn, &of).await,
+    }
 }
 
 /// The feed's position: the number of the last committed change.
 pub async fn position(conn: &impl ConnectionTrait) -> Result<i64, DbErr> {
-    let row = conn
-        .query_one_raw(Statement::from_string(
-            conn.get_database_backend(),
-            "SELECT value FROM change_counter WHERE id = 1",
-        ))
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("change_counter".into()))?;
-    row.try_get_by_index(0)
+    crate::position::feed(conn).await
 }
 
 /// The policy row that decides who may read a change of each resource type: the feed tells a

@@ -49,7 +49,7 @@ pub async fn list(
         crate::page_cache::normal_query(req.query_string())
     );
     let fields = Fields::parse(q.fields.as_deref(), &TASK_FIELDS)?;
-    cached(&state, &caller, key, async || {
+    cached(&state, &caller, &req, key, async || {
         Fields::pick(
             fields.as_ref(),
             service::list(&state.db, &caller, q.into_inner()).await?,
@@ -62,11 +62,12 @@ pub async fn list(
 async fn cached<T: serde::Serialize>(
     state: &AppState,
     caller: &Caller,
+    req: &HttpRequest,
     key: String,
     make: impl AsyncFnOnce() -> ApiResult<T>,
 ) -> ApiResult<HttpResponse> {
     let position =
-        crate::changes::service::position_for(&state.db, &crate::tenancy::Scope::of(caller))
+        crate::changes::service::position_known(&state.db, req, &crate::tenancy::Scope::of(caller))
             .await?;
     crate::page_cache::serve(&state.pages, &state.db, &key, position, make).await
 }
@@ -266,7 +267,7 @@ pub async fn my_tasks(
         crate::page_cache::normal_query(req.query_string())
     );
     let fields = Fields::parse(q.fields.as_deref(), &TASK_FIELDS)?;
-    cached(&state, &caller, key, async || {
+    cached(&state, &caller, &req, key, async || {
         Fields::pick(
             fields.as_ref(),
             service::my_tasks(&state.db, &caller, q.into_inner()).await?,
