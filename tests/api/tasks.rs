@@ -573,6 +573,10 @@ async fn my_tasks_are_the_open_ones_soonest_due_first() {
     assert_eq!(rest["items"][0]["title"], "Hạn xa");
     let (_, none) = app.get_json("/api/v1/me/tasks", &d.head).await;
     assert!(none["items"].as_array().unwrap().is_empty());
+    // The admin is nobody's staff record: no task, not every unassigned one.
+    let (s, none) = app.get_json("/api/v1/me/tasks", &d.admin).await;
+    assert_eq!(s, 200, "{none}");
+    assert!(none["items"].as_array().unwrap().is_empty(), "{none}");
 }
 
 #[tokio::test]
