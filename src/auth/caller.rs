@@ -141,8 +141,11 @@ async fn authenticate(
     // A read that may serve a kept answer needs the position of what the caller sees: read it
     // here, in the same statement, rather than in a second round trip. Only there: on other
     // reads it cost the detail 7-16 % (BENCHMARKS.md).
-    let kept =
-        req.method() == actix_web::http::Method::GET && crate::page_cache::kept_read(req.path());
+    let kept = req.method() == actix_web::http::Method::GET
+        && req
+            .path()
+            .strip_prefix(crate::state::API_PREFIX)
+            .is_some_and(crate::page_cache::kept_read);
     let of = match (kept, caller.role, caller.bloc_id) {
         (false, _, _) | (_, Role::Portal, _) => None,
         (_, Role::Admin, _) => Some(Of::Feed),

@@ -43,43 +43,35 @@ impl Receiver {
         let got = Arc::new(Mutex::new(Vec::new()));
         let fail = Arc::new(AtomicUsize::new(fail_first));
         let (g, f) = (got.clone(), fail.clone());
-        let server = HttpServer::new(move || {
+        let url = serve(move |req: HttpRequest, body: web::Bytes| {
             let (g, f) = (g.clone(), f.clone());
-            App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
-                let (g, f) = (g.clone(), f.clone());
-                async move {
-                    tokio::time::sleep(delay).await;
-                    let h = |n: &str| {
-                        req.headers()
-                            .get(n)
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or_default()
-                            .to_string()
-                    };
-                    g.lock().unwrap().push(Received {
-                        id: h("webhook-id"),
-                        timestamp: h("webhook-timestamp"),
-                        signature: h("webhook-signature"),
-                        event: h("khoi-event"),
-                        body: String::from_utf8_lossy(&body).into_owned(),
-                    });
-                    if f.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                        .is_ok()
-                    {
-                        HttpResponse::InternalServerError().finish()
-                    } else {
-                        HttpResponse::NoContent().finish()
-                    }
+            async move {
+                tokio::time::sleep(delay).await;
+                let h = |n: &str| {
+                    req.headers()
+                        .get(n)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                g.lock().unwrap().push(Received {
+                    id: h("webhook-id"),
+                    timestamp: h("webhook-timestamp"),
+                    signature: h("webhook-signature"),
+                    event: h("khoi-event"),
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                });
+                if f.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok()
+                {
+                    HttpResponse::InternalServerError().finish()
+                } else {
+                    HttpResponse::NoContent().finish()
                 }
-            }))
-        })
-        .workers(1)
-        .bind("127.0.0.1:0")
-        .unwrap();
-        let port = server.addrs()[0].port();
-        tokio::spawn(server.run());
+            }
+        });
         Receiver {
-            url: format!("http://127.0.0.1:{port}/hooks/khoi"),
+            url,
             got,
             fail_first: fail,
         }
@@ -91,27 +83,15 @@ impl Receiver {
         let gate = Arc::new(tokio::sync::Semaphore::new(0));
         let arrived = Arc::new(AtomicUsize::new(0));
         let (g, a) = (gate.clone(), arrived.clone());
-        let server = HttpServer::new(move || {
+        let url = serve(move |_: HttpRequest, _: web::Bytes| {
             let (g, a) = (g.clone(), a.clone());
-            App::new().default_service(web::to(move || {
-                let (g, a) = (g.clone(), a.clone());
-                async move {
-                    a.fetch_add(1, Ordering::SeqCst);
-                    g.acquire().await.unwrap().forget();
-                    HttpResponse::NoContent().finish()
-                }
-            }))
-        })
-        .workers(1)
-        .bind("127.0.0.1:0")
-        .unwrap();
-        let port = server.addrs()[0].port();
-        tokio::spawn(server.run());
-        Gated {
-            url: format!("http://127.0.0.1:{port}/hooks/khoi"),
-            gate,
-            arrived,
-        }
+            async move {
+                a.fetch_add(1, Ordering::SeqCst);
+                g.acquire().await.unwrap().forget();
+                HttpResponse::NoContent().finish()
+            }
+        });
+        Gated { url, gate, arrived }
     }
 
     pub(crate) fn received(&self) -> Vec<Received> {
@@ -128,6 +108,21 @@ impl Receiver {
         }
         panic!("only {} of {n} requests came", self.received().len());
     }
+}
+
+/// Answers every request on a loopback port with `answer` (one worker); returns the hook's URL.
+fn serve<F, Fut>(answer: F) -> String
+where
+    F: Fn(HttpRequest, web::Bytes) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = HttpResponse> + 'static,
+{
+    let server = HttpServer::new(move || App::new().default_service(web::to(answer.clone())))
+        .workers(1)
+        .bind("127.0.0.1:0")
+        .unwrap();
+    let port = server.addrs()[0].port();
+    tokio::spawn(server.run());
+    format!("http://127.0.0.1:{port}/hooks/khoi")
 }
 
 /// A receiver whose requests wait at a gate (`Receiver::start_gated`).
