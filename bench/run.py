@@ -5,6 +5,7 @@ Usage: bench/run.py DBNAME [CONNECTIONS] [SECONDS]   (after bench/seed.py DBNAME
 Starts target/release/khoi on 127.0.0.1:18080 against the database, signs in as the bloc head
 (b1.s1) and a staff member (b1.s7) of bloc 1, and measures:
   list       GET /api/v1/tasks?status=in_progress&limit=50
+  list-client the list as the portal reads it: an API client of bloc 1's province (kept)
   list-deep  the same, 100 pages in (keyset cursor)
   list-built the same with a random far due_to, so built from the database each request
              (bench/search.lua with QUERY)
@@ -77,8 +78,19 @@ try:
         cursor, pages = page["next_cursor"], pages + 1
     print(f"deep page: {pages} pages in", file=sys.stderr)
     sc = next(x["id"] for x in call("GET", "/api/v1/sub-committees", token=head)["items"] if x["code"] == "VP")
+    client_token = None
+    if "list-client" in os.environ.get("ROWS", "list-client"):
+        # The portal as an API client of bloc 1's province (its list spans the province's blocs).
+        admin = call("POST", "/api/v1/auth/login", {"username": "bench.admin", "password": "bench-password-2016"})["access_token"]
+        me = call("GET", "/api/v1/me", token=head)
+        province = call("GET", f"/api/v1/blocs/{me['bloc_id']}", token=head)["province"]
+        c = call("POST", "/api/v1/clients", {"name": f"Cổng đo tải {time.time_ns()}", "province": province,
+                                              "rate_limit_per_minute": 100000}, admin)
+        client_token = call("POST", "/api/v1/auth/token", {"grant_type": "client_credentials", "client_id": c["client_id"],
+                                                           "client_secret": c["client_secret"]})["access_token"]
     org = next(x["id"] for x in call("GET", "/api/v1/organisations", token=head)["items"] if x["code"] == "MTTQ")
     rows = [("list", list_path, head, None, None),
+            ("list-client", list_path, client_token, None, None),
             ("list-built", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "search.lua")], {"QUERY": "status=in_progress&limit=50"}),
             ("list-fields", list_path + "&fields=title,status,standing,due_on", head, None, None),
             ("list-fields-built", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "search.lua")],

@@ -121,12 +121,22 @@ async fn authenticate(
     state: &AppState,
 ) -> Result<(Caller, Option<i64>, Option<Known>), ApiError> {
     let (caller, version) = verify(req, state)?;
+    // A read that may serve a kept answer needs the position of what the caller sees: read it
+    // in the statement the token check makes anyway rather than in a second round trip. Only
+    // there: on other reads it cost the detail 7-16 % (BENCHMARKS.md).
+    let kept = req.method() == actix_web::http::Method::GET
+        && req
+            .path()
+            .strip_prefix(crate::state::API_PREFIX)
+            .is_some_and(crate::page_cache::kept_read);
+    let of = if kept { position_of(&caller) } else { None };
     if caller.client {
         // A client's token is only as good as the client: disabled clients stop at once, every
         // request counts towards its rate limit, and a scope taken from the client since the
         // token was issued is gone from the token too.
         let need = super::clients::scope_for(req.path());
-        let held = super::clients::admit(&state.db, caller.account_id).await?;
+        let (held, position) =
+            super::clients::admit(&state.db, caller.account_id, of.as_ref()).await?;
         let granted = caller
             .scope
             .as_deref()
@@ -136,22 +146,9 @@ async fn authenticate(
                 "this client's token does not hold the `{need}` scope"
             )));
         }
-        return Ok((caller, None, None));
+        let known = of.zip(position).map(|(of, p)| Known(of, p));
+        return Ok((caller, None, known));
     }
-    // A read that may serve a kept answer needs the position of what the caller sees: read it
-    // here, in the same statement, rather than in a second round trip. Only there: on other
-    // reads it cost the detail 7-16 % (BENCHMARKS.md).
-    let kept = req.method() == actix_web::http::Method::GET
-        && req
-            .path()
-            .strip_prefix(crate::state::API_PREFIX)
-            .is_some_and(crate::page_cache::kept_read);
-    let of = match (kept, caller.role, caller.bloc_id) {
-        (false, _, _) | (_, Role::Portal, _) => None,
-        (_, Role::Admin, _) => Some(Of::Feed),
-        (_, _, Some(b)) => Some(Of::Bloc(b)),
-        (_, _, None) => None,
-    };
     // A person's token stands only while the account does: deactivating it, changing or
     // resetting its password, or changing its role or staff link moves the account's version
     // and ends every token issued before, here, on every instance.
@@ -173,6 +170,19 @@ async fn authenticate(
         None => Err(ApiError::InvalidToken(
             "the token's account no longer exists".into(),
         )),
+    }
+}
+
+/// Whose position the caller's kept answers follow: as `tenancy::Scope::of` decides the scope
+/// (a handler uses a position only when it was read for its own scope).
+fn position_of(caller: &Caller) -> Option<Of> {
+    match caller.role {
+        Role::Admin => Some(Of::Feed),
+        Role::Portal => caller
+            .province
+            .as_deref()
+            .map(|p| Of::Province(crate::text::fold(&crate::text::clean(p)))),
+        _ => caller.bloc_id.map(Of::Bloc),
     }
 }
 

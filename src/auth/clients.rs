@@ -3,30 +3,51 @@
 use crate::{
     entities::api_client,
     error::{ApiError, ApiResult},
+    position::Of,
 };
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::{
+    DatabaseConnection, EntityTrait, QuerySelect,
+    sea_query::{Expr, SimpleExpr},
+};
 use uuid::Uuid;
 
 /// Lets a client's request through if the client is active and within its limit for the current
 /// minute; the count lives in the database, so every instance shares it. Answers the scopes the
-/// client holds now.
-pub async fn admit(db: &DatabaseConnection, client: Uuid) -> ApiResult<Vec<String>> {
-    let c = api_client::Entity::find_by_id(client).one(db).await?;
-    let Some(c) = c.filter(|c| c.active) else {
+/// client holds now and, when asked, the position of `of`, read with the client (see
+/// [`crate::position`]).
+pub async fn admit(
+    db: &DatabaseConnection,
+    client: Uuid,
+    of: Option<&Of>,
+) -> ApiResult<(Vec<String>, Option<i64>)> {
+    let position = match of {
+        Some(of) => SimpleExpr::SubQuery(None, Box::new(crate::position::query(of).into())),
+        None => Expr::val(0i64),
+    };
+    let c: Option<(bool, i32, String, i64)> = api_client::Entity::find_by_id(client)
+        .select_only()
+        .column(api_client::Column::Active)
+        .column(api_client::Column::RateLimitPerMinute)
+        .column(api_client::Column::Scopes)
+        .column_as(position, "position")
+        .into_tuple()
+        .one(db)
+        .await?;
+    let Some((_, limit, scopes, position)) = c.filter(|c| c.0) else {
         return Err(ApiError::InvalidToken("this API client is disabled".into()));
     };
     // The same fixed-window counters as the sign-in limits.
     let count = crate::ratelimit::hit(db, &format!("client:{client}"), 60).await?;
-    if count > c.rate_limit_per_minute {
+    if count > limit {
         return Err(ApiError::TooManyRequests {
             retry_after: crate::ratelimit::retry_after(60),
-            detail: format!(
-                "this client may make {} requests a minute",
-                c.rate_limit_per_minute
-            ),
+            detail: format!("this client may make {limit} requests a minute"),
         });
     }
-    Ok(c.scopes.split_whitespace().map(str::to_string).collect())
+    Ok((
+        scopes.split_whitespace().map(str::to_string).collect(),
+        of.map(|_| position),
+    ))
 }
 
 /// The scope a client's request needs: the change feed `changes`, reports `reports`, anything

@@ -397,7 +397,7 @@ pub async fn token(
             asked.split_whitespace().collect::<Vec<_>>().join(" ")
         }
     };
-    crate::auth::clients::admit(db, client.id).await?;
+    crate::auth::clients::admit(db, client.id, None).await?;
     let role = Role::parse(&client.role).unwrap_or(Role::Portal);
     let access_token = keys
         .sign_client(client.id, role, client.province.clone(), scope.clone())

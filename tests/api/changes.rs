@@ -364,6 +364,58 @@ async fn kept_pages_are_dropped_by_their_own_familys_writes_only() {
     );
 }
 
+/// The portal as an API client (client credentials): its kept list is served again while its
+/// province has not written, and read anew after a commune of the province writes. Its position
+/// comes with the client's own check, not with a person's account.
+#[tokio::test]
+async fn an_api_clients_kept_list_follows_its_provinces_writes() {
+    let app = spawn_app().await;
+    let demo = app.seed_full_demo().await;
+    let quangha = app
+        .login("demo.quangha", crate::helpers::DEMO_PASSWORD)
+        .await
+        .access;
+    let res = app
+        .post_json(
+            "/api/v1/clients",
+            &json!({"name": "Cổng dân vận tỉnh", "province": "Quảng Ninh"}),
+            Some(&demo.admin),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let c: Value = res.json().await.unwrap();
+    let res = app
+        .post_json(
+            "/api/v1/auth/token",
+            &json!({"grant_type": "client_credentials", "client_id": c["client_id"], "client_secret": c["client_secret"]}),
+            None,
+        )
+        .await;
+    let token = res.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = "/api/v1/tasks?limit=200";
+    let (s, first) = app.get_json(path, &token).await;
+    assert_eq!(s, 200, "{first}");
+    let (h0, m0) = cache_counts(&app).await;
+    assert_eq!(app.get_json(path, &token).await.1, first);
+    assert_eq!(cache_counts(&app).await, (h0 + 1, m0), "kept");
+    let res = app
+        .post_json(
+            "/api/v1/tasks",
+            &json!({"title": "Tuyên truyền phòng chống lừa đảo qua mạng cho hội viên"}),
+            Some(&quangha),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let (_, seen) = app.get_json(path, &token).await;
+    assert!(
+        seen.to_string().contains("lừa đảo qua mạng"),
+        "the client sees the commune's write"
+    );
+}
+
 /// What the provincial portal does: follow the feed while a bloc works, fetch each change by
 /// its `href`, and end up with the same versions as the database.
 #[tokio::test]
