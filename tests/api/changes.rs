@@ -384,17 +384,7 @@ async fn an_api_clients_kept_list_follows_its_provinces_writes() {
         .await;
     assert_eq!(res.status(), 201);
     let c: Value = res.json().await.unwrap();
-    let res = app
-        .post_json(
-            "/api/v1/auth/token",
-            &json!({"grant_type": "client_credentials", "client_id": c["client_id"], "client_secret": c["client_secret"]}),
-            None,
-        )
-        .await;
-    let token = res.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = app.client_token(&c).await;
     let path = "/api/v1/tasks?limit=200";
     let (s, first) = app.get_json(path, &token).await;
     assert_eq!(s, 200, "{first}");

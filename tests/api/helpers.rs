@@ -416,6 +416,22 @@ impl TestApp {
         self.first_sign_in(username, DEMO_PASSWORD).await.access
     }
 
+    /// An access token for an API client (the answer of `POST /clients`), by its credentials.
+    pub async fn client_token(&self, client: &Value) -> String {
+        let res = self
+            .post_json(
+                "/api/v1/auth/token",
+                &json!({"grant_type": "client_credentials", "client_id": client["client_id"], "client_secret": client["client_secret"]}),
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), 200, "client token");
+        res.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     /// The id of the first item of a list.
     pub async fn first_id(&self, path: &str, token: &str) -> String {
         let (status, body) = self.get_json(path, token).await;

@@ -79,17 +79,7 @@ async fn two_instances_share_throttling_rate_limits_keys_the_feed_and_fresh_list
         )
         .await;
     let c: Value = res.json().await.unwrap();
-    let res = a
-        .post_json(
-            "/api/v1/auth/token",
-            &json!({"grant_type": "client_credentials", "client_id": c["client_id"], "client_secret": c["client_secret"]}),
-            None,
-        )
-        .await;
-    let token = res.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = a.client_token(&c).await;
     // 4 a minute (the token request was one): alternating instances, 8 more requests meet a
     // 429 even if a minute boundary falls in between.
     let mut limited = false;
