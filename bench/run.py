@@ -79,7 +79,7 @@ try:
     print(f"deep page: {pages} pages in", file=sys.stderr)
     sc = next(x["id"] for x in call("GET", "/api/v1/sub-committees", token=head)["items"] if x["code"] == "VP")
     client_token = None
-    if "list-client" in os.environ.get("ROWS", "list-client"):
+    if "list-client" in os.environ.get("ROWS", "list-client").split(","):
         # The portal as an API client of bloc 1's province (its list spans the province's blocs).
         admin = call("POST", "/api/v1/auth/login", {"username": "bench.admin", "password": "bench-password-2016"})["access_token"]
         me = call("GET", "/api/v1/me", token=head)

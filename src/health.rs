@@ -95,9 +95,7 @@ pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) ->
             ));
         }
     }
-    if let Ok(Ok(p)) =
-        tokio::time::timeout(quick, crate::changes::service::position(&state.db)).await
-    {
+    if let Ok(Ok(p)) = tokio::time::timeout(quick, crate::position::feed(&state.db)).await {
         body.push_str(
             "# HELP khoi_change_feed_position The number of the last committed change.\n",
         );

@@ -3,7 +3,7 @@
 //! client shows "Trần Văn Cường" without a second call, and staff, who cannot read `/accounts`,
 //! can see who wrote a report. Records keep the account that acted (the audit trail's fact);
 //! the person is looked up when answering, in one query per answer, so a corrected name shows
-//! everywhere at once. Done once for every JSON answer (`middleware::name_people`), rather than
+//! everywhere at once. Done once for every JSON answer (`naming::name_people`), rather than
 //! in each of the twenty DTOs' services, so no answer can forget it; a kept page is named when
 //! it is made (`page_cache`), since any change of a person it names moves the position it is
 //! kept at.

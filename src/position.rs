@@ -17,10 +17,6 @@ pub enum Of {
     Feed,
 }
 
-/// A position read with the request's token check, for the scope it was read for.
-#[derive(Clone, Debug)]
-pub struct Known(pub Of, pub i64);
-
 /// One row, one column: the position of `of`. For a bloc, the last change under the bloc, its
 /// ancestors and descendants (a delegated task's roll-up, a cascaded campaign's figures, work
 /// received from above) or under no bloc; for a province, under its blocs or none; otherwise
@@ -75,6 +71,15 @@ pub fn query(of: &Of) -> SelectStatement {
         .from(change_position::Entity)
         .cond_where(family)
         .to_owned()
+}
+
+/// The position of `of` as one more column of another statement (the token check's), or a
+/// plain 0 where none was asked for, so the statement's shape is the same either way.
+pub fn column(of: Option<&Of>) -> Expr {
+    match of {
+        Some(of) => Expr::SubQuery(None, Box::new(query(of).into())),
+        None => Expr::val(0i64),
+    }
 }
 
 /// Reads the position of `of`.

@@ -1,10 +1,6 @@
 use super::Role;
 use crate::{
-    entities::account,
-    error::ApiError,
-    middleware::RequestId,
-    position::{Known, Of},
-    state::AppState,
+    entities::account, error::ApiError, middleware::RequestId, position::Of, state::AppState,
 };
 use actix_web::{
     FromRequest, HttpMessage, HttpRequest,
@@ -97,7 +93,7 @@ pub async fn layer(
                     req.extensions_mut().insert(InboxVersion(v));
                 }
                 if let Some(p) = position {
-                    req.extensions_mut().insert(p);
+                    req.extensions_mut().insert(KeptPosition(p));
                 }
                 caller
             });
@@ -116,10 +112,29 @@ pub fn inbox_version(req: &HttpRequest) -> Option<i64> {
     req.extensions().get::<InboxVersion>().map(|v| v.0)
 }
 
+/// The position of the caller's kept answers, read with the token on the reads that may keep
+/// them (see [`authenticate`]).
+#[derive(Clone, Copy, Debug)]
+struct KeptPosition(i64);
+
+/// The position the caller's kept answers are keyed by (see `page_cache`): as the token check
+/// read it, or read now on a route the check does not read it for.
+pub async fn kept_position(
+    req: &HttpRequest,
+    db: &impl sea_orm::ConnectionTrait,
+    caller: &Caller,
+) -> Result<i64, sea_orm::DbErr> {
+    let known = req.extensions().get::<KeptPosition>().map(|p| p.0);
+    match known {
+        Some(p) => Ok(p),
+        None => crate::position::read(db, &caller.position_of()).await,
+    }
+}
+
 async fn authenticate(
     req: &HttpRequest,
     state: &AppState,
-) -> Result<(Caller, Option<i64>, Option<Known>), ApiError> {
+) -> Result<(Caller, Option<i64>, Option<i64>), ApiError> {
     let (caller, version) = verify(req, state)?;
     // A read that may serve a kept answer needs the position of what the caller sees: read it
     // in the statement the token check makes anyway rather than in a second round trip. Only
@@ -129,7 +144,7 @@ async fn authenticate(
             .path()
             .strip_prefix(crate::state::API_PREFIX)
             .is_some_and(crate::page_cache::kept_read);
-    let of = if kept { position_of(&caller) } else { None };
+    let of = kept.then(|| caller.position_of());
     if caller.client {
         // A client's token is only as good as the client: disabled clients stop at once, every
         // request counts towards its rate limit, and a scope taken from the client since the
@@ -146,8 +161,7 @@ async fn authenticate(
                 "this client's token does not hold the `{need}` scope"
             )));
         }
-        let known = of.zip(position).map(|(of, p)| Known(of, p));
-        return Ok((caller, None, known));
+        return Ok((caller, None, of.map(|_| position)));
     }
     // A person's token stands only while the account does: deactivating it, changing or
     // resetting its password, or changing its role or staff link moves the account's version
@@ -158,11 +172,9 @@ async fn authenticate(
         Some((true, v, true, _, _)) if Some(v) == version && !may_precede_password_change(req) => {
             Err(ApiError::PasswordChangeRequired)
         }
-        Some((true, v, _, inbox, position)) if Some(v) == version => Ok((
-            caller,
-            Some(inbox),
-            of.zip(position).map(|(of, p)| Known(of, p)),
-        )),
+        Some((true, v, _, inbox, position)) if Some(v) == version => {
+            Ok((caller, Some(inbox), of.map(|_| position)))
+        }
         Some((false, _, _, _, _)) => Err(ApiError::InvalidToken("the account is disabled".into())),
         Some(_) => Err(ApiError::InvalidToken(
             "the account has changed since this token was issued; sign in again".into(),
@@ -173,16 +185,17 @@ async fn authenticate(
     }
 }
 
-/// Whose position the caller's kept answers follow: as `tenancy::Scope::of` decides the scope
-/// (a handler uses a position only when it was read for its own scope).
-fn position_of(caller: &Caller) -> Option<Of> {
-    match caller.role {
-        Role::Admin => Some(Of::Feed),
-        Role::Portal => caller
-            .province
-            .as_deref()
-            .map(|p| Of::Province(crate::text::fold(&crate::text::clean(p)))),
-        _ => caller.bloc_id.map(Of::Bloc),
+impl Caller {
+    /// Whose position the caller's kept answers follow, by the scope they are kept under
+    /// (`tenancy::Scope::of`): a bloc's family, a province's blocs, or the whole feed (the
+    /// admin, and a token fitting no scope, which sees nothing).
+    pub fn position_of(&self) -> Of {
+        match (self.role, &self.province, self.bloc_id) {
+            (Role::Admin, _, _) => Of::Feed,
+            (Role::Portal, Some(p), _) => Of::Province(crate::text::fold(&crate::text::clean(p))),
+            (Role::Portal, None, _) | (_, _, None) => Of::Feed,
+            (_, _, Some(b)) => Of::Bloc(b),
+        }
     }
 }
 
@@ -193,13 +206,13 @@ async fn standing(
     db: &sea_orm::DatabaseConnection,
     id: Uuid,
     of: Option<&Of>,
-) -> Result<Option<(bool, i32, bool, i64, Option<i64>)>, sea_orm::DbErr> {
+) -> Result<Option<(bool, i32, bool, i64, i64)>, sea_orm::DbErr> {
     use crate::entities::inbox_version as iv;
     use sea_orm::{
         ConnectionTrait,
         sea_query::{Expr, ExprTrait, Func, Query},
     };
-    let mut q = Query::select()
+    let q = Query::select()
         .column((account::Entity, account::Column::Active))
         .column((account::Entity, account::Column::Version))
         .column((account::Entity, account::Column::MustChangePassword))
@@ -213,14 +226,9 @@ async fn standing(
             Expr::col((iv::Entity, iv::Column::AccountId))
                 .equals((account::Entity, account::Column::Id)),
         )
+        .expr(crate::position::column(of))
         .and_where(Expr::col((account::Entity, account::Column::Id)).eq(id))
         .to_owned();
-    if let Some(of) = of {
-        q.expr(sea_orm::sea_query::SimpleExpr::SubQuery(
-            None,
-            Box::new(crate::position::query(of).into()),
-        ));
-    }
     let Some(row) = db
         .query_one_raw(db.get_database_backend().build(&q))
         .await?
@@ -232,10 +240,7 @@ async fn standing(
         row.try_get_by_index(1)?,
         row.try_get_by_index(2)?,
         row.try_get_by_index(3)?,
-        match of {
-            Some(_) => Some(row.try_get_by_index(4)?),
-            None => None,
-        },
+        row.try_get_by_index(4)?,
     )))
 }
 

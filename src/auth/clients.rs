@@ -5,31 +5,24 @@ use crate::{
     error::{ApiError, ApiResult},
     position::Of,
 };
-use sea_orm::{
-    DatabaseConnection, EntityTrait, QuerySelect,
-    sea_query::{Expr, SimpleExpr},
-};
+use sea_orm::{DatabaseConnection, EntityTrait, QuerySelect};
 use uuid::Uuid;
 
 /// Lets a client's request through if the client is active and within its limit for the current
 /// minute; the count lives in the database, so every instance shares it. Answers the scopes the
-/// client holds now and, when asked, the position of `of`, read with the client (see
-/// [`crate::position`]).
+/// client holds now and the position of `of` (0 without one), read with the client (see
+/// [`crate::position::column`]).
 pub async fn admit(
     db: &DatabaseConnection,
     client: Uuid,
     of: Option<&Of>,
-) -> ApiResult<(Vec<String>, Option<i64>)> {
-    let position = match of {
-        Some(of) => SimpleExpr::SubQuery(None, Box::new(crate::position::query(of).into())),
-        None => Expr::val(0i64),
-    };
+) -> ApiResult<(Vec<String>, i64)> {
     let c: Option<(bool, i32, String, i64)> = api_client::Entity::find_by_id(client)
         .select_only()
         .column(api_client::Column::Active)
         .column(api_client::Column::RateLimitPerMinute)
         .column(api_client::Column::Scopes)
-        .column_as(position, "position")
+        .column_as(crate::position::column(of), "position")
         .into_tuple()
         .one(db)
         .await?;
@@ -46,7 +39,7 @@ pub async fn admit(
     }
     Ok((
         scopes.split_whitespace().map(str::to_string).collect(),
-        of.map(|_| position),
+        position,
     ))
 }
 

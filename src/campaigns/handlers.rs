@@ -113,12 +113,7 @@ pub async fn progress(
         crate::tenancy::Scope::of(&caller),
         crate::page_cache::normal_query(req.query_string())
     );
-    let position = crate::changes::service::position_known(
-        &state.db,
-        &req,
-        &crate::tenancy::Scope::of(&caller),
-    )
-    .await?;
+    let position = crate::auth::caller::kept_position(&req, &state.db, &caller).await?;
     crate::page_cache::serve(&state.pages, &state.db, &key, position, async || {
         standing::progress(&state.db, &caller, id, q.into_inner()).await
     })

@@ -101,46 +101,6 @@ pub async fn append(
     Ok(seq)
 }
 
-/// The position of what a scope's kept answers depend on (see [`crate::position::query`]).
-pub async fn position_for(conn: &impl ConnectionTrait, scope: &Scope) -> Result<i64, DbErr> {
-    crate::position::read(conn, &position_of(scope)).await
-}
-
-/// Whose position a scope's kept answers follow.
-pub fn position_of(scope: &Scope) -> crate::position::Of {
-    use crate::position::Of;
-    match scope {
-        Scope::Bloc(id) => Of::Bloc(*id),
-        Scope::Province(p) => Of::Province(p.clone()),
-        _ => Of::Feed,
-    }
-}
-
-/// The scope's position as the token check read it, when it read it for this scope; read now
-/// otherwise.
-pub async fn position_known(
-    conn: &impl ConnectionTrait,
-    req: &actix_web::HttpRequest,
-    scope: &Scope,
-) -> Result<i64, DbErr> {
-    use actix_web::HttpMessage;
-    let of = position_of(scope);
-    let known = req
-        .extensions()
-        .get::<crate::position::Known>()
-        .filter(|k| k.0 == of)
-        .map(|k| k.1);
-    match known {
-        Some(p) => Ok(p),
-        None => crate::position::read(conn, &of).await,
-    }
-}
-
-/// The feed's position: the number of the last committed change.
-pub async fn position(conn: &impl ConnectionTrait) -> Result<i64, DbErr> {
-    crate::position::feed(conn).await
-}
-
 /// The policy row that decides who may read a change of each resource type: the feed tells a
 /// caller only of what it may then read (nested resources are read through their parent).
 pub(crate) fn read_as(resource_type: &str) -> Option<Resource> {

@@ -66,9 +66,7 @@ async fn cached<T: serde::Serialize>(
     key: String,
     make: impl AsyncFnOnce() -> ApiResult<T>,
 ) -> ApiResult<HttpResponse> {
-    let position =
-        crate::changes::service::position_known(&state.db, req, &crate::tenancy::Scope::of(caller))
-            .await?;
+    let position = crate::auth::caller::kept_position(req, &state.db, caller).await?;
     crate::page_cache::serve(&state.pages, &state.db, &key, position, make).await
 }
 

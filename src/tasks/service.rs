@@ -328,7 +328,6 @@ pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResul
     Ok(t)
 }
 
-/// The caller's staff record id, through their account.
 #[tracing::instrument(skip_all)]
 pub async fn my_tasks(
     db: &DatabaseConnection,

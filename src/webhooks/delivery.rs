@@ -214,10 +214,10 @@ pub async fn run(state: web::Data<AppState>) {
             match claim(&state.db, &cfg, &instance, free, &busy, last).await {
                 Ok(claimed) => {
                     for (d, bloc) in claimed {
-                        last = Some(bloc);
                         let Ok(permit) = slots.clone().try_acquire_owned() else {
                             break;
                         };
+                        last = Some(bloc);
                         if let Ok(mut s) = in_flight.lock() {
                             s.insert(d.webhook_id);
                         }
