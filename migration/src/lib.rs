@@ -34,6 +34,7 @@ mod m20261130_000029_files;
 mod m20261130_000030_previews;
 mod m20261130_000031_change_positions;
 mod m20261130_000032_task_tallies;
+mod m20261130_000033_numbered_at_commit;
 
 pub struct Migrator;
 
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000030_previews::Migration),
             Box::new(m20261130_000031_change_positions::Migration),
             Box::new(m20261130_000032_task_tallies::Migration),
+            Box::new(m20261130_000033_numbered_at_commit::Migration),
         ]
     }
 }

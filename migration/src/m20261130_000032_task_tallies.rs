@@ -97,6 +97,24 @@ fn upsert(backend: DatabaseBackend, images: &[(&str, i32)]) -> String {
     )
 }
 
+/// PostgreSQL's trigger function, `first` run before the tallies are written (a later migration
+/// takes the change feed's lock there: see `m20261130_000033_numbered_at_commit`).
+pub(crate) fn track_function(first: &str) -> String {
+    let backend = DatabaseBackend::Postgres;
+    format!(
+        "CREATE OR REPLACE FUNCTION task_tallies_track() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN {first} \
+           IF TG_OP = 'INSERT' THEN {}; \
+           ELSIF TG_OP = 'DELETE' THEN {}; \
+           ELSE {}; END IF; \
+           RETURN NULL; \
+         END $$;",
+        upsert(backend, &[("NEW", 1)]),
+        upsert(backend, &[("OLD", -1)]),
+        upsert(backend, &[("OLD", -1), ("NEW", 1)]),
+    )
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     /// Task tallies (issue 19, item 5): the province summary counts from numbers kept current
@@ -137,22 +155,14 @@ impl MigrationTrait for Migration {
             // (32 writers of one bloc made half the creates a second with immediate triggers).
             DatabaseBackend::Postgres => {
                 let script = format!(
-                    "CREATE FUNCTION task_tallies_track() RETURNS trigger LANGUAGE plpgsql AS $$ \
-                     BEGIN \
-                       IF TG_OP = 'INSERT' THEN {}; \
-                       ELSIF TG_OP = 'DELETE' THEN {}; \
-                       ELSE {}; END IF; \
-                       RETURN NULL; \
-                     END $$; \
+                    "{} \
                      CREATE CONSTRAINT TRIGGER task_tallies_write AFTER INSERT OR DELETE ON tasks \
                        DEFERRABLE INITIALLY DEFERRED \
                        FOR EACH ROW EXECUTE FUNCTION task_tallies_track(); \
                      CREATE CONSTRAINT TRIGGER task_tallies_move AFTER UPDATE ON tasks \
                        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW \
                        WHEN ({}) EXECUTE FUNCTION task_tallies_track();",
-                    upsert(backend, &[("NEW", 1)]),
-                    upsert(backend, &[("OLD", -1)]),
-                    upsert(backend, &[("OLD", -1), ("NEW", 1)]),
+                    track_function(""),
                     changed("OLD", "NEW", "IS DISTINCT FROM", " OR ")
                 );
                 db.execute_unprepared(&script).await?;

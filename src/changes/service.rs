@@ -10,8 +10,9 @@ use crate::{
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement, sea_query::OnConflict,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, Statement,
+    sea_query::{Expr, OnConflict, Query},
 };
 use uuid::Uuid;
 
@@ -47,8 +48,14 @@ pub const RESOURCE_TYPES: [&str; 25] = [
 /// Resource types of no bloc that every reader may read (and so hears of).
 const REFERENCE_TYPES: [&str; 1] = ["province"];
 
-/// Appends one change. The counter row stays locked until the caller's transaction commits, so
-/// numbers are handed out in commit order and a rolled-back write leaves no gap.
+/// Appends one change, numbered in commit order so a reader never misses one.
+///
+/// On PostgreSQL the change is written with a draft number (negative, from a sequence) and a
+/// trigger deferred to the commit numbers it there from the counter row, moving the blocs'
+/// positions and its queued deliveries' number with it (migration 33): the counter is locked for
+/// the commit's moment, not from this write to the commit, so writers run in parallel. SQLite
+/// has one writer at a time: the number is taken here, and the counter row stays locked until
+/// the transaction commits, so a rolled-back write leaves no gap.
 pub async fn append(
     conn: &impl ConnectionTrait,
     resource_type: &str,
@@ -57,48 +64,89 @@ pub async fn append(
     operation: &str,
     action: &str,
     version: Option<i32>,
-) -> Result<i64, DbErr> {
-    let row = conn
-        .query_one_raw(Statement::from_string(
-            conn.get_database_backend(),
-            "UPDATE change_counter SET value = value + 1 WHERE id = 1 RETURNING value",
-        ))
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("change_counter".into()))?;
-    let seq: i64 = row.try_get_by_index(0)?;
-    let m = change::ActiveModel {
-        seq: Set(seq),
-        resource_type: Set(resource_type.to_string()),
-        resource_id: Set(resource_id),
-        bloc_id: Set(bloc_id),
-        operation: Set(operation.to_string()),
-        action: Set(Some(action.to_string())),
-        version: Set(version),
-        changed_at: Set(Utc::now()),
-    }
-    .insert(conn)
-    .await?;
+) -> Result<(), DbErr> {
+    let backend = conn.get_database_backend();
+    let m = change::Model {
+        seq: 0,
+        resource_type: resource_type.to_string(),
+        resource_id,
+        bloc_id,
+        operation: operation.to_string(),
+        action: Some(action.to_string()),
+        version,
+        changed_at: Utc::now(),
+    };
+    let seq: i64 = if backend == DbBackend::Postgres {
+        insert(conn, &m, Expr::cust("-nextval('change_drafts')")).await?
+    } else {
+        let row = conn
+            .query_one_raw(Statement::from_string(
+                backend,
+                "UPDATE change_counter SET value = value + 1 WHERE id = 1 RETURNING value",
+            ))
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound("change_counter".into()))?;
+        let seq: i64 = row.try_get_by_index(0)?;
+        insert(conn, &m, Expr::val(seq)).await?
+    };
+    let m = change::Model { seq, ..m };
     crate::webhooks::delivery::enqueue(conn, &m).await?;
-    // The bloc's position moves; a bloc's own record (its parent, its dissolution) or a change
-    // of no bloc may change what any bloc sees, so those move the shared one.
-    let mut under = vec![bloc_id.unwrap_or(Uuid::nil())];
-    if resource_type == "bloc" && bloc_id.is_some() {
-        under.push(Uuid::nil());
+    if backend != DbBackend::Postgres {
+        // The bloc's position moves; a bloc's own record (its parent, its dissolution) or a
+        // change of no bloc may change what any bloc sees, so those move the shared one. (The
+        // trigger does the same on PostgreSQL.)
+        let mut under = vec![bloc_id.unwrap_or(Uuid::nil())];
+        if resource_type == "bloc" && bloc_id.is_some() {
+            under.push(Uuid::nil());
+        }
+        for b in under {
+            change_position::Entity::insert(change_position::ActiveModel {
+                bloc_id: Set(b),
+                seq: Set(seq),
+            })
+            .on_conflict(
+                OnConflict::column(change_position::Column::BlocId)
+                    .update_column(change_position::Column::Seq)
+                    .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+        }
     }
-    for b in under {
-        change_position::Entity::insert(change_position::ActiveModel {
-            bloc_id: Set(b),
-            seq: Set(seq),
-        })
-        .on_conflict(
-            OnConflict::column(change_position::Column::BlocId)
-                .update_column(change_position::Column::Seq)
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
-    }
-    Ok(seq)
+    Ok(())
+}
+
+/// Writes `m` numbered `seq`, returning the number written.
+async fn insert(conn: &impl ConnectionTrait, m: &change::Model, seq: Expr) -> Result<i64, DbErr> {
+    use change::Column as C;
+    let mut q = Query::insert();
+    q.into_table(change::Entity)
+        .columns([
+            C::Seq,
+            C::ResourceType,
+            C::ResourceId,
+            C::BlocId,
+            C::Operation,
+            C::Action,
+            C::Version,
+            C::ChangedAt,
+        ])
+        .values_panic([
+            seq,
+            m.resource_type.clone().into(),
+            m.resource_id.into(),
+            m.bloc_id.into(),
+            m.operation.clone().into(),
+            m.action.clone().into(),
+            m.version.into(),
+            m.changed_at.into(),
+        ])
+        .returning_col(C::Seq);
+    let row = conn
+        .query_one_raw(conn.get_database_backend().build(&q))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotInserted)?;
+    row.try_get_by_index(0)
 }
 
 /// The policy row that decides who may read a change of each resource type: the feed tells a

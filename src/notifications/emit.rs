@@ -11,8 +11,8 @@ use crate::{
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Set, Statement,
-    sea_query::{Expr, ExprTrait, OnConflict, Query},
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Set,
+    sea_query::{Alias, Expr, ExprTrait, OnConflict, Query},
 };
 use uuid::Uuid;
 
@@ -109,19 +109,23 @@ pub async fn touch(conn: &impl ConnectionTrait, accounts: &[Uuid]) -> Result<(),
         return Ok(());
     }
     let backend = conn.get_database_backend();
-    if backend == DbBackend::Postgres {
-        // Versions are moved only under the change feed's counter lock, which every recorded
-        // write takes anyway: two transactions never hold versions in opposite orders, so they
-        // cannot deadlock on them. (SQLite has one writer at a time.)
-        conn.execute_raw(Statement::from_string(
-            backend,
-            "SELECT value FROM change_counter WHERE id = 1 FOR UPDATE",
-        ))
-        .await?;
-    }
     let mut ids = accounts.to_vec();
     ids.sort();
     ids.dedup();
+    if backend == DbBackend::Postgres {
+        // Moved at the commit, by a deferred trigger that first takes the change feed's lock
+        // (migration 33): two commits never take versions in opposite orders, so they cannot
+        // deadlock on them, and nothing is held from here to the commit. (SQLite has one writer
+        // at a time.)
+        let mut q = Query::insert();
+        q.into_table(Alias::new("inbox_touches"))
+            .columns([Alias::new("account_id")]);
+        for id in ids {
+            q.values_panic([id.into()]);
+        }
+        conn.execute_raw(backend.build(&q)).await?;
+        return Ok(());
+    }
     let mut q = Query::insert();
     q.into_table(inbox_version::Entity).columns([
         inbox_version::Column::AccountId,

@@ -553,3 +553,57 @@ async fn a_kept_page_names_people_as_they_are_now() {
     assert_eq!(creator(&after)["full_name"], "Nguyễn Thế Hòa (đã sửa)");
     assert_eq!(creator(&after)["id"], json!(person));
 }
+
+/// Writers in parallel (issue 19, item 3): a transaction that has written a change and not yet
+/// committed holds up no other writer, and its change is numbered when it commits, after the
+/// changes committed while it was open. (SQLite has one writer at a time.)
+#[tokio::test]
+#[ignore = "PostgreSQL only: run with TEST_DATABASE_URL and --include-ignored (CI does)"]
+async fn a_write_not_yet_committed_holds_up_no_other_writer() {
+    let app = spawn_app().await;
+    crate::helpers::postgres_only(&app);
+    let demo = app.seed_demo().await;
+    let bloc = uuid::Uuid::parse_str(&demo.bloc_id).unwrap();
+    let held_id = uuid::Uuid::now_v7();
+    let held = khoi::db::begin_write(&app.state.db).await.unwrap();
+    khoi::changes::service::append(&held, "unit", held_id, Some(bloc), "create", "create", None)
+        .await
+        .unwrap();
+    // Another write while the first is open: it used to wait for the first one's commit.
+    let res = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        app.client
+            .post(app.url("/api/v1/units"))
+            .bearer_auth(&demo.head)
+            .json(&json!({"name": "Thôn Đồng Tâm", "kind": "village"}))
+            .send(),
+    )
+    .await
+    .expect("a write waited for another transaction's commit")
+    .unwrap();
+    assert_eq!(res.status(), 201);
+    let unit = res.json::<Value>().await.unwrap()["id"].clone();
+    let last = async || {
+        let (_, page) = app
+            .get_json("/api/v1/changes?resource_type=unit&limit=1000", &demo.head)
+            .await;
+        page["items"].as_array().unwrap().clone()
+    };
+    let before = last().await;
+    assert_eq!(before.last().unwrap()["resource_id"], unit);
+    assert!(
+        before
+            .iter()
+            .all(|c| c["resource_id"] != held_id.to_string().as_str())
+    );
+    held.commit().await.unwrap();
+    let after = last().await;
+    let n = after.len();
+    assert_eq!(after[n - 1]["resource_id"], held_id.to_string().as_str());
+    assert_eq!(after[n - 2]["resource_id"], unit);
+    assert_eq!(
+        after[n - 1]["seq"].as_i64().unwrap(),
+        after[n - 2]["seq"].as_i64().unwrap() + 1,
+        "numbered at its commit, next after the write that committed first"
+    );
+}

@@ -245,6 +245,20 @@ async fn changes_reach_the_receiver_signed_and_logged() {
     assert_eq!(body["change"]["resource_id"], task.as_str());
     assert_eq!(body["change"]["bloc_id"], demo.bloc_id);
     assert_eq!(body["change"]["href"], format!("/api/v1/tasks/{task}"));
+    // The number the feed gave the change, which on PostgreSQL is given at the commit, after
+    // the delivery was queued with a draft one.
+    let (_, feed) = app
+        .get_json("/api/v1/changes?resource_type=task&limit=1000", &demo.head)
+        .await;
+    let numbered = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["resource_id"] == task.as_str())
+        .unwrap()["seq"]
+        .clone();
+    assert!(numbered.as_i64().unwrap() > 0);
+    assert_eq!(body["change"]["seq"], numbered);
     // A tampered body does not verify.
     let mut forged = r.clone();
     forged.body = forged.body.replace("task.create", "task.update");
@@ -260,6 +274,7 @@ async fn changes_reach_the_receiver_signed_and_logged() {
     assert_eq!(log[0]["attempts"], 1);
     assert_eq!(log[0]["last_status_code"], 204);
     assert_eq!(log[0]["event"], "task.create");
+    assert_eq!(log[0]["seq"], numbered);
 
     // A ping, and a rotated secret signs what follows.
     let res = app
