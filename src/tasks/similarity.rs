@@ -4,9 +4,7 @@
 //! come from the search index (open tasks sharing a content word), so only a few are scored.
 use super::{dto::SimilarTask, workflow::Status};
 use crate::{entities::task, text};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
-};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -53,9 +51,12 @@ fn weight(word: &str) -> f64 {
 
 /// Weighted features of a text: content syllables, and adjacent pairs not both function words.
 pub fn features(s: &str) -> HashMap<String, f64> {
-    let words = syllables(s);
+    features_of(&syllables(s))
+}
+
+fn features_of(words: &[String]) -> HashMap<String, f64> {
     let mut out = HashMap::new();
-    for w in &words {
+    for w in words {
         if !STOPWORDS.contains(&w.as_str()) {
             out.insert(w.clone(), weight(w));
         }
@@ -90,8 +91,7 @@ fn dice(a: &HashMap<String, f64>, b: &HashMap<String, f64>) -> f64 {
 }
 
 /// The numbers a title names: years, quarters (`quý I`), terms (`khóa XIV`), storm numbers.
-fn numbers(s: &str) -> Vec<String> {
-    let words = syllables(s);
+fn numbers(words: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     for (i, w) in words.iter().enumerate() {
         let roman = [
@@ -106,78 +106,109 @@ fn numbers(s: &str) -> Vec<String> {
     out
 }
 
-/// How much two tasks say the same thing, 0 to 1: mostly their titles, partly the whole text.
-/// Two titles naming different numbers (2016 and 2017, quý I and quý II) are the same kind of
-/// work for another period, not the same work: their score is halved.
-pub fn score(title_a: &str, desc_a: Option<&str>, title_b: &str, desc_b: Option<&str>) -> f64 {
-    let titles = dice(&features(title_a), &features(title_b));
-    let base = match (
-        desc_a.filter(|d| !d.trim().is_empty()),
-        desc_b.filter(|d| !d.trim().is_empty()),
-    ) {
-        (Some(da), Some(db)) => {
-            let whole = dice(
-                &features(&format!("{title_a} {da}")),
-                &features(&format!("{title_b} {db}")),
-            );
-            0.7 * titles + 0.3 * whole
+/// A task's text made ready to be scored against many others: folded and split once.
+pub struct Prepared {
+    title: HashMap<String, f64>,
+    /// The title and the description together, when there is a description.
+    whole: Option<HashMap<String, f64>>,
+    numbers: Vec<String>,
+}
+
+impl Prepared {
+    pub fn of(title: &str, description: Option<&str>) -> Self {
+        let words = syllables(title);
+        // The words of "title description" are the title's then the description's: folding
+        // works a character at a time and the space splits them.
+        let whole = description.filter(|d| !d.trim().is_empty()).map(|d| {
+            let mut all = words.clone();
+            all.extend(syllables(d));
+            features_of(&all)
+        });
+        Prepared {
+            title: features_of(&words),
+            whole,
+            numbers: numbers(&words),
         }
-        _ => titles,
-    };
-    let (na, nb) = (numbers(title_a), numbers(title_b));
-    if !na.is_empty() && !nb.is_empty() && !na.iter().any(|n| nb.contains(n)) {
-        base * 0.5
-    } else {
-        base
+    }
+
+    /// How much two tasks say the same thing, 0 to 1: mostly their titles, partly the whole
+    /// text. Two titles naming different numbers (2016 and 2017, quý I and quý II) are the same
+    /// kind of work for another period, not the same work: their score is halved.
+    pub fn score(&self, other: &Prepared) -> f64 {
+        let titles = dice(&self.title, &other.title);
+        let base = match (&self.whole, &other.whole) {
+            (Some(a), Some(b)) => 0.7 * titles + 0.3 * dice(a, b),
+            _ => titles,
+        };
+        let (na, nb) = (&self.numbers, &other.numbers);
+        if !na.is_empty() && !nb.is_empty() && !na.iter().any(|n| nb.contains(n)) {
+            base * 0.5
+        } else {
+            base
+        }
     }
 }
 
-/// Tasks sharing the most words with `words`. Each word contributes its most recent
+/// [`Prepared::score`] of two texts.
+pub fn score(title_a: &str, desc_a: Option<&str>, title_b: &str, desc_b: Option<&str>) -> f64 {
+    Prepared::of(title_a, desc_a).score(&Prepared::of(title_b, desc_b))
+}
+
+/// The open tasks of `t`'s bloc sharing the most title words with it, but `t` itself, with
+/// what is scored and reported: one statement. Each word contributes its most recent
 /// [`POSTINGS`] tasks (an index-only scan each), so the cost is bounded however large the bloc
-/// grows; rare words, which decide the score, come back in full.
+/// grows; rare words, which decide the score, come back in full. The database counts the shared
+/// words and keeps the [`CANDIDATES`] best (most shared words, then the newest: ids are
+/// time-ordered) instead of sending every posting here.
 async fn candidates(
     conn: &impl ConnectionTrait,
-    bloc_id: Uuid,
+    t: &task::Model,
     words: &[String],
-) -> Result<Vec<Uuid>, DbErr> {
+) -> Result<Vec<(Uuid, String, Option<String>, Option<Uuid>, String)>, DbErr> {
     let backend = conn.get_database_backend();
-    let mut sql = String::new();
     let mut values: Vec<sea_orm::Value> = Vec::new();
-    for (i, w) in words.iter().take(12).enumerate() {
-        if i > 0 {
-            sql.push_str(" UNION ALL ");
+    let mut param = |v: sea_orm::Value| {
+        values.push(v);
+        match backend {
+            DbBackend::Postgres => format!("${}", values.len()),
+            _ => "?".to_string(),
         }
-        let (p1, p2) = match backend {
-            DbBackend::Postgres => (
-                format!("${}", values.len() + 1),
-                format!("${}", values.len() + 2),
-            ),
-            _ => ("?".to_string(), "?".to_string()),
-        };
-        sql.push_str(&format!(
+    };
+    let mut postings = Vec::new();
+    for (i, w) in words.iter().take(12).enumerate() {
+        let (bloc, word) = (param(t.bloc_id.into()), param(w.clone().into()));
+        postings.push(format!(
             "SELECT resource_id FROM (SELECT resource_id FROM search_tokens \
-             WHERE resource_type = 'task' AND bloc_id = {p1} AND token = {p2} \
+             WHERE resource_type = 'task' AND bloc_id = {bloc} AND token = {word} \
              ORDER BY resource_id DESC LIMIT {POSTINGS}) t{i}"
         ));
-        values.push(bloc_id.into());
-        values.push(w.clone().into());
     }
-    let rows = conn
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?;
-    let mut counts: HashMap<Uuid, usize> = HashMap::new();
-    for row in rows {
-        let id: Uuid = row.try_get("", "resource_id")?;
-        *counts.entry(id).or_default() += 1;
-    }
-    let mut ranked: Vec<(Uuid, usize)> = counts.into_iter().collect();
-    // Most shared words first; among equals the newest (ids are time-ordered).
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
-    Ok(ranked
+    let (bloc, this) = (param(t.bloc_id.into()), param(t.id.into()));
+    let open = Status::OPEN
+        .iter()
+        .map(|s| param(s.as_str().into()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT id, title, description, lead_organisation_id, status FROM tasks \
+         WHERE id IN (SELECT resource_id FROM ({}) p GROUP BY resource_id \
+           ORDER BY COUNT(*) DESC, resource_id DESC LIMIT {CANDIDATES}) \
+         AND bloc_id = {bloc} AND id <> {this} AND status IN ({open})",
+        postings.join(" UNION ALL ")
+    );
+    conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?
         .into_iter()
-        .take(CANDIDATES)
-        .map(|(id, _)| id)
-        .collect())
+        .map(|row| {
+            Ok((
+                row.try_get("", "id")?,
+                row.try_get("", "title")?,
+                row.try_get("", "description")?,
+                row.try_get("", "lead_organisation_id")?,
+                row.try_get("", "status")?,
+            ))
+        })
+        .collect()
 }
 
 /// Open tasks of the same bloc whose text overlaps `t`'s, best first.
@@ -194,32 +225,18 @@ pub async fn similar_open_tasks(
     if words.is_empty() {
         return Ok(vec![]);
     }
-    let ids = candidates(conn, t.bloc_id, &words).await?;
-    let ids: Vec<Uuid> = ids.into_iter().filter(|id| *id != t.id).collect();
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    let open: Vec<&str> = Status::OPEN.iter().map(|s| s.as_str()).collect();
-    let candidates = task::Entity::find()
-        .filter(task::Column::Id.is_in(ids))
-        .filter(task::Column::BlocId.eq(t.bloc_id))
-        .filter(task::Column::Status.is_in(open))
-        .all(conn)
-        .await?;
+    let candidates = candidates(conn, t, &words).await?;
+    // The new task's text is prepared once, not once per candidate.
+    let this = Prepared::of(&t.title, t.description.as_deref());
     let mut out: Vec<SimilarTask> = candidates
         .into_iter()
-        .map(|c| {
-            let s = score(
-                &t.title,
-                t.description.as_deref(),
-                &c.title,
-                c.description.as_deref(),
-            );
+        .map(|(id, title, description, lead_organisation_id, status)| {
+            let s = this.score(&Prepared::of(&title, description.as_deref()));
             SimilarTask {
-                id: c.id,
-                title: c.title,
-                lead_organisation_id: c.lead_organisation_id,
-                status: Status::parse(&c.status).unwrap_or(Status::Draft),
+                id,
+                title,
+                lead_organisation_id,
+                status: Status::parse(&status).unwrap_or(Status::Draft),
                 score: (s * 100.0).round() / 100.0,
             }
         })
@@ -269,7 +286,7 @@ mod number_tests {
     fn different_years_are_not_the_same_work() {
         let a = "Bình xét gia đình văn hóa năm 2016";
         let b = "Bình xét gia đình văn hóa năm 2017";
-        assert_eq!(numbers(a), ["2016"]);
+        assert_eq!(numbers(&syllables(a)), ["2016"]);
         assert!(
             score(a, None, b, None) < THRESHOLD,
             "{}",
