@@ -5,7 +5,10 @@
 use super::{dto::SimilarTask, workflow::Status};
 use crate::{entities::task, text};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
-use std::collections::HashMap;
+use std::{
+    collections::{HashMap, HashSet},
+    sync::OnceLock,
+};
 use uuid::Uuid;
 
 /// The score from which a task is reported as a possible duplicate (tuned on the fixture in
@@ -42,7 +45,7 @@ fn syllables(s: &str) -> Vec<String> {
 fn weight(word: &str) -> f64 {
     if word.bytes().all(|b| b.is_ascii_digit()) {
         2.0
-    } else if GENERIC.contains(&word) {
+    } else if is_generic(word) {
         0.3
     } else {
         1.0
@@ -55,21 +58,36 @@ pub fn features(s: &str) -> HashMap<String, f64> {
 }
 
 fn features_of(words: &[String]) -> HashMap<String, f64> {
-    let mut out = HashMap::new();
-    for w in words {
-        if !STOPWORDS.contains(&w.as_str()) {
-            out.insert(w.clone(), weight(w));
+    // Each word is looked up once: a candidate's text is scored against the new task's.
+    let looked: Vec<(bool, f64)> = words.iter().map(|w| (is_stop(w), weight(w))).collect();
+    let mut out = HashMap::with_capacity(words.len() * 2);
+    for (w, (stop, weight)) in words.iter().zip(&looked) {
+        if !stop {
+            out.insert(w.clone(), *weight);
         }
     }
-    for pair in words.windows(2) {
-        let (a, b) = (&pair[0], &pair[1]);
-        let stop = |w: &String| STOPWORDS.contains(&w.as_str());
-        if stop(a) || stop(b) {
+    for (i, pair) in looked.windows(2).enumerate() {
+        let ((stop_a, a), (stop_b, b)) = (pair[0], pair[1]);
+        if stop_a || stop_b {
             continue;
         }
-        out.insert(format!("{a} {b}"), (weight(a) + weight(b)) * 0.75);
+        out.insert(format!("{} {}", words[i], words[i + 1]), (a + b) * 0.75);
     }
     out
+}
+
+fn set(words: &'static [&'static str]) -> HashSet<&'static str> {
+    words.iter().copied().collect()
+}
+
+fn is_stop(word: &str) -> bool {
+    static SET: OnceLock<HashSet<&str>> = OnceLock::new();
+    SET.get_or_init(|| set(STOPWORDS)).contains(word)
+}
+
+fn is_generic(word: &str) -> bool {
+    static SET: OnceLock<HashSet<&str>> = OnceLock::new();
+    SET.get_or_init(|| set(GENERIC)).contains(word)
 }
 
 /// Weighted Dice coefficient: 1 for the same features, 0 for none shared.
@@ -220,7 +238,7 @@ pub async fn similar_open_tasks(
 ) -> Result<Vec<SimilarTask>, DbErr> {
     let words: Vec<String> = text::tokens(&t.title)
         .into_iter()
-        .filter(|w| !STOPWORDS.contains(&w.as_str()) && !GENERIC.contains(&w.as_str()))
+        .filter(|w| !is_stop(w) && !is_generic(w))
         .collect();
     if words.is_empty() {
         return Ok(vec![]);
