@@ -15,6 +15,7 @@ Starts target/release/khoi on 127.0.0.1:18080 against the database, signs in as 
   me-tasks-built  the same with a random past updated_since, built from the database each request
   detail     GET /api/v1/tasks/{id} (one task of the first page)
   create     POST /api/v1/tasks (overlap detection included)
+  create-unit POST /api/v1/units (a write without overlap detection)
   as-of      GET /api/v1/tasks?as_of=<a random day of 2016-2017>&limit=50 (bench/as_of.lua)
   as-of-overdue  the same with &standing=overdue
   search     GET /api/v1/tasks?limit=50&q=dân (in 29 % of the titles), built from the database
@@ -103,6 +104,7 @@ try:
          {"PATH_": "/api/v1/me/tasks", "QUERY": "limit=50", "VARY": "updated_since"}),
         ("detail", f"/api/v1/tasks/{detail_id}", head, None, None),
         ("create", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "create.lua")], {"TOKEN": head, "SC": sc, "ORG": org}),
+        ("create-unit", "/api/v1/units", head, ["-s", os.path.join(ROOT, "bench", "create_unit.lua")], {"TOKEN": head}),
         ("as-of", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "as_of.lua")], None),
         ("as-of-overdue", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "as_of.lua")], {"EXTRA": "&standing=overdue"}),
         ("search", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "search.lua")], {"Q": "d%C3%A2n"}),

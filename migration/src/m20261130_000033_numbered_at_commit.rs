@@ -24,7 +24,9 @@ impl MigrationTrait for Migration {
     ///
     /// Deliveries carrying a draft number are found through a partial index of draft numbers,
     /// which stays small; the trigger repeats its predicate (`seq < 0`) so that the function's
-    /// generic plan, which cannot see the number's sign, may still use it.
+    /// generic plan, which cannot see the number's sign, may still use it. The touches are
+    /// found by account through an index: the table is empty between transactions but keeps
+    /// its dead rows until vacuumed, and a scan of them cost 0.44 ms a touch under 32 writers.
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         if m.get_database_backend() != DatabaseBackend::Postgres {
             return Ok(());
@@ -54,6 +56,7 @@ impl MigrationTrait for Migration {
                DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.seq < 0) \
                EXECUTE FUNCTION change_feed_number(); \
              CREATE TABLE inbox_touches (account_id uuid NOT NULL); \
+             CREATE INDEX ix_inbox_touches_account ON inbox_touches (account_id); \
              CREATE FUNCTION inbox_touches_apply() RETURNS trigger LANGUAGE plpgsql AS $$ \
              BEGIN \
                {LOCK} \
