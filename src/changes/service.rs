@@ -55,7 +55,9 @@ const REFERENCE_TYPES: [&str; 1] = ["province"];
 /// positions and its queued deliveries' number with it (migration 33): the counter is locked for
 /// the commit's moment, not from this write to the commit, so writers run in parallel. SQLite
 /// has one writer at a time: the number is taken here, and the counter row stays locked until
-/// the transaction commits, so a rolled-back write leaves no gap.
+/// the transaction commits, so a rolled-back write leaves no gap. Called inside the write's
+/// transaction (every audited write has one): outside one, PostgreSQL would number the change
+/// before its deliveries were queued, and they would keep the draft number.
 pub async fn append(
     conn: &impl ConnectionTrait,
     resource_type: &str,
