@@ -3,16 +3,16 @@
 use super::dto::{ChangePage, ChangeQuery, to_dto};
 use crate::{
     auth::Caller,
-    entities::{change, change_position},
+    entities::change,
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
     tenancy::{self, Scope},
 };
 use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement,
-    sea_query::{Expr, OnConflict, Query},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
+    sea_query::{Expr, Query},
 };
 use uuid::Uuid;
 
@@ -51,8 +51,8 @@ const REFERENCE_TYPES: [&str; 1] = ["province"];
 /// Appends one change, numbered in commit order so a reader never misses one.
 ///
 /// On PostgreSQL the change is written with a draft number (negative, from a sequence) and a
-/// trigger deferred to the commit numbers it there from the counter row, moving the blocs'
-/// positions and its queued deliveries' number with it (migration 33): the counter is locked for
+/// trigger deferred to the commit numbers it there from the counter row, moving its queued
+/// deliveries' number with it (migration 33): the counter is locked for
 /// the commit's moment, not from this write to the commit, so writers run in parallel. SQLite
 /// has one writer at a time: the number is taken here, and the counter row stays locked until
 /// the transaction commits, so a rolled-back write leaves no gap. Called inside the write's
@@ -92,30 +92,9 @@ pub async fn append(
         insert(conn, &m, Expr::val(seq)).await?
     };
     let m = change::Model { seq, ..m };
-    crate::webhooks::delivery::enqueue(conn, &m).await?;
-    if backend != DbBackend::Postgres {
-        // The bloc's position moves; a bloc's own record (its parent, its dissolution) or a
-        // change of no bloc may change what any bloc sees, so those move the shared one. (The
-        // trigger does the same on PostgreSQL.)
-        let mut under = vec![bloc_id.unwrap_or(Uuid::nil())];
-        if resource_type == "bloc" && bloc_id.is_some() {
-            under.push(Uuid::nil());
-        }
-        for b in under {
-            change_position::Entity::insert(change_position::ActiveModel {
-                bloc_id: Set(b),
-                seq: Set(seq),
-            })
-            .on_conflict(
-                OnConflict::column(change_position::Column::BlocId)
-                    .update_column(change_position::Column::Seq)
-                    .to_owned(),
-            )
-            .exec_without_returning(conn)
-            .await?;
-        }
-    }
-    Ok(())
+    // The blocs' positions move by triggers (migration 33): as the change is written on SQLite,
+    // at the commit on PostgreSQL.
+    crate::webhooks::delivery::enqueue(conn, &m).await
 }
 
 /// Writes `m` numbered `seq`, returning the number written.

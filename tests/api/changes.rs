@@ -375,15 +375,7 @@ async fn an_api_clients_kept_list_follows_its_provinces_writes() {
         .login("demo.quangha", crate::helpers::DEMO_PASSWORD)
         .await
         .access;
-    let res = app
-        .post_json(
-            "/api/v1/clients",
-            &json!({"name": "Cổng dân vận tỉnh", "province": "Quảng Ninh"}),
-            Some(&demo.admin),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let c: Value = res.json().await.unwrap();
+    let c = app.new_client(&demo.admin, "Quảng Ninh").await;
     let token = app.client_token(&c).await;
     let path = "/api/v1/tasks?limit=200";
     let (s, first) = app.get_json(path, &token).await;

@@ -417,6 +417,19 @@ impl TestApp {
     }
 
     /// An access token for an API client (the answer of `POST /clients`), by its credentials.
+    /// A new API client of `province`, as the admin opens it (its secret shown once).
+    pub async fn new_client(&self, admin: &str, province: &str) -> Value {
+        let res = self
+            .post_json(
+                "/api/v1/clients",
+                &json!({"name": "Cổng dân vận tỉnh", "province": province}),
+                Some(admin),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "client");
+        res.json().await.unwrap()
+    }
+
     pub async fn client_token(&self, client: &Value) -> String {
         let res = self
             .post_json(

@@ -569,14 +569,7 @@ async fn every_read_follows_its_row_of_the_policy_table() {
     let app = spawn_app().await;
     let demo = app.seed_demo().await;
     let mut ids = seeded_ids(&app, &demo.head).await;
-    let res = app
-        .post_json(
-            "/api/v1/clients",
-            &json!({"name": "Cổng dân vận tỉnh", "province": "Quảng Ninh"}),
-            Some(&demo.admin),
-        )
-        .await;
-    let client: Value = res.json().await.unwrap();
+    let client = app.new_client(&demo.admin, "Quảng Ninh").await;
     ids.insert(
         ("clients".into(), "id".into()),
         client["id"].as_str().unwrap().to_string(),
