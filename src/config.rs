@@ -31,6 +31,9 @@ pub enum LogFormat {
 pub struct Config {
     /// `None` means the embedded SQLite file under `data_dir`.
     pub database_url: Option<Secret>,
+    /// A PostgreSQL streaming replica of `database_url` that lists, the feed and the summary
+    /// may be read from (see `replica`).
+    pub database_read_url: Option<Secret>,
     pub data_dir: PathBuf,
     pub bind: String,
     pub workers: Option<usize>,
@@ -240,6 +243,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             database_url: None,
+            database_read_url: None,
             data_dir: PathBuf::from("data"),
             bind: "127.0.0.1:8080".into(),
             workers: None,
@@ -285,6 +289,24 @@ impl Config {
             database_url: get("DATABASE_URL").map(Secret::new),
             ..Config::default()
         };
+        if let Some(v) = get("KHOI_DATABASE_READ_URL") {
+            let postgres = |u: &str| u.starts_with("postgres://") || u.starts_with("postgresql://");
+            if !postgres(&v) {
+                return Err(
+                    "KHOI_DATABASE_READ_URL must be a postgres:// URL (a streaming replica)".into(),
+                );
+            }
+            if !c
+                .database_url
+                .as_ref()
+                .is_some_and(|u| postgres(u.expose()))
+            {
+                return Err(
+                    "KHOI_DATABASE_READ_URL needs DATABASE_URL on PostgreSQL: it names that database's streaming replica".into(),
+                );
+            }
+            c.database_read_url = Some(Secret::new(v));
+        }
         if let Some(v) = get("KHOI_DATA_DIR") {
             c.data_dir = PathBuf::from(v);
         }
@@ -689,6 +711,21 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn a_read_replica_only_beside_a_postgresql_primary() {
+        let pg = ("DATABASE_URL", "postgres://u@db/khoi");
+        let c = cfg(&[pg, ("KHOI_DATABASE_READ_URL", "postgres://u@replica/khoi")]).unwrap();
+        assert_eq!(
+            c.database_read_url.unwrap().expose(),
+            "postgres://u@replica/khoi"
+        );
+        assert!(cfg(&[pg]).unwrap().database_read_url.is_none());
+        let e = cfg(&[("KHOI_DATABASE_READ_URL", "postgres://u@replica/khoi")]).unwrap_err();
+        assert!(e.contains("needs DATABASE_URL on PostgreSQL"), "{e}");
+        let e = cfg(&[pg, ("KHOI_DATABASE_READ_URL", "sqlite://other.db")]).unwrap_err();
+        assert!(e.contains("postgres:// URL"), "{e}");
     }
 
     #[test]

@@ -61,6 +61,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<HealthStatus>
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) -> HttpResponse {
     let mut body = metrics.render(&state.db);
+    state.replica.render(&mut body);
     // Shared state from the database: the same on every instance. Left out while it is down.
     let quick = std::time::Duration::from_millis(500);
     if let Ok(Ok(rows)) =

@@ -41,6 +41,7 @@ pub mod position;
 pub mod provinces;
 pub mod ratelimit;
 pub mod refs;
+pub mod replica;
 pub mod reports;
 pub mod routes;
 pub mod scheduler;

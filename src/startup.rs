@@ -58,8 +58,10 @@ impl Application {
             crate::auth::password::dummy_hash();
         })
         .await?;
+        let replica = crate::replica::Replica::connect(&config).await?;
         let state = web::Data::new(AppState {
             db,
+            replica,
             keys,
             vapid,
             egress: Arc::new(crate::webhooks::egress::Egress::new(&config.webhooks)),

@@ -14,6 +14,8 @@ pub const STREAMED_BODIES: [&str; 1] = ["/api/v1/files"];
 
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Where reads that may be served by a streaming replica go (the primary without one).
+    pub replica: crate::replica::Replica,
     pub keys: JwtKeys,
     /// The key Web Push messages are authorised with (VAPID).
     pub vapid: crate::webpush::Vapid,

@@ -131,6 +131,20 @@ pub async fn kept_position(
     }
 }
 
+/// Where a read that a replica may serve goes: the replica once it has replayed every change
+/// the caller could see when the token was checked, otherwise the primary (see `replica`).
+pub async fn read_db<'a>(
+    req: &HttpRequest,
+    state: &'a AppState,
+    caller: &Caller,
+) -> Result<&'a sea_orm::DatabaseConnection, sea_orm::DbErr> {
+    if !state.replica.configured() {
+        return Ok(&state.db);
+    }
+    let position = kept_position(req, &state.db, caller).await?;
+    Ok(state.replica.at_least(&state.db, position).await)
+}
+
 async fn authenticate(
     req: &HttpRequest,
     state: &AppState,
@@ -143,7 +157,10 @@ async fn authenticate(
         && req
             .path()
             .strip_prefix(crate::state::API_PREFIX)
-            .is_some_and(crate::page_cache::kept_read);
+            .is_some_and(|route| {
+                crate::page_cache::kept_read(route)
+                    || (state.replica.configured() && crate::replica::routed(route))
+            });
     let of = kept.then(|| caller.position_of());
     if caller.client {
         // A client's token is only as good as the client: disabled clients stop at once, every

@@ -20,11 +20,19 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     format: Format,
+    req: actix_web::HttpRequest,
     q: crate::extract::Query<ChangeQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let Format::Csv { name, separator } = format else {
-        return Ok(HttpResponse::Ok().json(service::list(&state.db, &caller, q).await?));
+        let db = crate::auth::caller::read_db(&req, &state, &caller).await?;
+        return Ok(HttpResponse::Ok().json(service::list(db, &caller, q).await?));
+    };
+    // The CSV follows the feed to its end, page after page: each from the replica only once it
+    // has replayed what the caller could see when they asked.
+    let position = match state.replica.configured() {
+        true => crate::auth::caller::kept_position(&req, &state.db, &caller).await?,
+        false => 0,
     };
     // CSV: the whole feed from `after` on, page by page.
     let start = q.after.map(|a| a.to_string());
@@ -36,7 +44,8 @@ pub async fn list(
             resource_type: q.resource_type.clone(),
         };
         async move {
-            let page = service::list(&state.db, &caller, q).await?;
+            let db = state.replica.at_least(&state.db, position).await;
+            let page = service::list(db, &caller, q).await?;
             let next = page.has_more.then(|| page.next_after.to_string());
             Ok((page.items, next))
         }

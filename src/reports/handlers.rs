@@ -26,7 +26,8 @@ pub async fn summary(
     caller: Caller,
     q: crate::extract::Query<SummaryQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
-    let s = service::summary(&state.db, &caller, q.into_inner()).await?;
+    let db = crate::auth::caller::read_db(&req, &state, &caller).await?;
+    let s = service::summary(db, &caller, q.into_inner()).await?;
     if crate::spreadsheet::wanted(&req) {
         let name = format!("tong-hop-{}-{}", s.from, s.to);
         return crate::spreadsheet::response(&name, &service::sheets(&s));

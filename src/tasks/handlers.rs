@@ -35,9 +35,13 @@ pub async fn list(
     q: crate::extract::Query<TaskQuery>,
 ) -> ApiResult<HttpResponse> {
     if format != Format::Json {
+        let position = crate::auth::caller::kept_position(&req, &state.db, &caller).await?;
         return export::page(format, q.into_inner(), move |q| {
             let (state, caller) = (state.clone(), caller.clone());
-            async move { service::list(&state.db, &caller, q).await }
+            async move {
+                let db = state.replica.at_least(&state.db, position).await;
+                service::list(db, &caller, q).await
+            }
         })
         .await;
     }
@@ -49,25 +53,29 @@ pub async fn list(
         crate::page_cache::normal_query(req.query_string())
     );
     let fields = Fields::parse(q.fields.as_deref(), &TASK_FIELDS)?;
-    cached(&state, &caller, &req, key, async || {
+    cached(&state, &caller, &req, key, async |db| {
         Fields::pick(
             fields.as_ref(),
-            service::list(&state.db, &caller, q.into_inner()).await?,
+            service::list(db, &caller, q.into_inner()).await?,
         )
     })
     .await
 }
 
-/// Serves a kept answer while nothing has changed since it was made (see `page_cache`).
+/// Serves a kept answer while nothing has changed since it was made (see `page_cache`); a new
+/// one is made from the replica when it has replayed that far (see `replica`).
 async fn cached<T: serde::Serialize>(
     state: &AppState,
     caller: &Caller,
     req: &HttpRequest,
     key: String,
-    make: impl AsyncFnOnce() -> ApiResult<T>,
+    make: impl AsyncFnOnce(&sea_orm::DatabaseConnection) -> ApiResult<T>,
 ) -> ApiResult<HttpResponse> {
     let position = crate::auth::caller::kept_position(req, &state.db, caller).await?;
-    crate::page_cache::serve(&state.pages, &state.db, &key, position, make).await
+    crate::page_cache::serve(&state.pages, &state.db, &key, position, async || {
+        make(state.replica.at_least(&state.db, position).await).await
+    })
+    .await
 }
 
 /// Create a task as a draft (bloc head; a deputy head for the sub-committee they head or the
@@ -252,9 +260,13 @@ pub async fn my_tasks(
     q: crate::extract::Query<MyTaskQuery>,
 ) -> ApiResult<HttpResponse> {
     if format != Format::Json {
+        let position = crate::auth::caller::kept_position(&req, &state.db, &caller).await?;
         return export::page(format, q.into_inner(), move |q| {
             let (state, caller) = (state.clone(), caller.clone());
-            async move { service::my_tasks(&state.db, &caller, q).await }
+            async move {
+                let db = state.replica.at_least(&state.db, position).await;
+                service::my_tasks(db, &caller, q).await
+            }
         })
         .await;
     }
@@ -265,10 +277,10 @@ pub async fn my_tasks(
         crate::page_cache::normal_query(req.query_string())
     );
     let fields = Fields::parse(q.fields.as_deref(), &TASK_FIELDS)?;
-    cached(&state, &caller, &req, key, async || {
+    cached(&state, &caller, &req, key, async |db| {
         Fields::pick(
             fields.as_ref(),
-            service::my_tasks(&state.db, &caller, q.into_inner()).await?,
+            service::my_tasks(db, &caller, q.into_inner()).await?,
         )
     })
     .await

@@ -157,6 +157,29 @@ pub fn postgres_only(app: &TestApp) -> String {
         .expect("this test needs PostgreSQL: set TEST_DATABASE_URL")
 }
 
+/// The server URL of a streaming replica of `TEST_DATABASE_URL`'s server (`.ci/replica` starts
+/// one on 127.0.0.1:5433). Tests that need one are PostgreSQL-only and fail loudly without it.
+pub fn replica_server() -> String {
+    std::env::var("TEST_DATABASE_READ_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .expect("this test needs a streaming replica: run `bash .ci/replica` and set TEST_DATABASE_READ_URL=postgres://postgres@127.0.0.1:5433/test")
+}
+
+/// An app on a fresh PostgreSQL database that reads from `replica` (a server URL; the test's
+/// database name is put in).
+pub async fn spawn_app_reading_from(replica: &str) -> TestApp {
+    let data_dir = test_data_dir();
+    let (database_url, guard) = fresh_database(&data_dir).await;
+    let TestDb::Postgres { name, .. } = &guard else {
+        panic!("this test needs PostgreSQL: set TEST_DATABASE_URL");
+    };
+    let read_url = with_database(replica, name);
+    let mut config = test_config(data_dir, database_url);
+    config.database_read_url = Some(Secret::new(read_url));
+    start(config, guard).await
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }

@@ -34,6 +34,7 @@ mod operations;
 mod overlap;
 mod peers;
 mod recorded;
+mod replica;
 mod reports;
 mod roles;
 mod security;
