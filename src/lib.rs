@@ -2,6 +2,7 @@
 //! socio-political organisations. `main.rs` only parses the command line; everything else is here
 //! so the black-box tests can start the real application on port 0.
 pub mod accounts;
+pub mod allocator;
 pub mod answer;
 pub mod audit;
 pub mod auth;

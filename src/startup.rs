@@ -73,9 +73,14 @@ impl Application {
             previews: Default::default(),
             config,
             pages: Default::default(),
-            inboxes: crate::page_cache::PageCache::with_capacity(crate::page_cache::INBOXES),
+            inboxes: crate::page_cache::PageCache::with_capacity(
+                crate::page_cache::INBOXES,
+                crate::page_cache::INBOX_BYTES,
+            ),
         });
         let server = serve(listener, state.clone())?;
+        crate::allocator::give_back();
+        tokio::spawn(crate::allocator::run());
         if state.config.webhooks.deliver {
             tokio::spawn(crate::webhooks::delivery::run(state.clone()));
         }
