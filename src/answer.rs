@@ -4,13 +4,25 @@
 /// The fields that name a person, answered as the person by `naming::name_people`.
 pub const PERSON_KEYS: [&str; 4] = ["created_by", "author", "recorded_by", "actor"];
 
-/// Whether a JSON body names someone (a text search: most answers don't, and are spared a parse).
+/// What a field naming a person looks like in a serialised answer before it is named:
+/// `"created_by":"`. Inside a JSON string every `"` is escaped, so this is always a key.
+pub fn person_key_pattern(key: &str) -> Vec<u8> {
+    format!("\"{key}\":\"").into_bytes()
+}
+
+/// Whether a JSON body names someone (a byte search: most answers don't, and are spared a parse).
 pub fn names_someone(body: &[u8]) -> bool {
-    std::str::from_utf8(body).is_ok_and(|t| {
-        PERSON_KEYS
-            .iter()
-            .any(|k| t.contains(&format!("\"{k}\":\"")))
-    })
+    static FINDERS: std::sync::OnceLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::OnceLock::new();
+    FINDERS
+        .get_or_init(|| {
+            PERSON_KEYS
+                .iter()
+                .map(|k| memchr::memmem::Finder::new(&person_key_pattern(k)).into_owned())
+                .collect()
+        })
+        .iter()
+        .any(|f| f.find(body).is_some())
 }
 
 /// In a response's extensions: its body names nobody and its `ETag` is already the body's, so
@@ -27,5 +39,9 @@ mod tests {
             br#"{"created_by":null,"title":"author"}"#
         ));
         assert!(!super::names_someone(b"\xff\xfe"));
+        // A key's text inside a string is escaped, so it is not taken for a key.
+        assert!(!super::names_someone(
+            br#"{"title":"\"created_by\":\"01a2"}"#
+        ));
     }
 }

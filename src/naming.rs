@@ -39,22 +39,25 @@ pub async fn name_people(
             head.set_body(BoxBody::new(bytes)),
         ));
     }
-    let mut value = match serde_json::from_slice::<Value>(&bytes) {
-        Ok(v) => v,
-        Err(_) => {
-            return Ok(ServiceResponse::new(
-                req,
-                head.set_body(BoxBody::new(bytes)),
-            ));
-        }
+    let named = match crate::people::name_body(&state.db, &bytes).await {
+        Ok(named) => named,
+        // The answer may be a write that has committed: a failed lookup must not turn it into
+        // an error the client would retry. The people are then answered without their names.
+        Err(e) => match serde_json::from_slice::<Value>(&bytes) {
+            Ok(mut value) => {
+                tracing::warn!(error = %e, "people not named in the answer");
+                crate::people::name_unknown(&mut value);
+                serde_json::to_vec(&value).unwrap_or_default()
+            }
+            Err(_) => {
+                return Ok(ServiceResponse::new(
+                    req,
+                    head.set_body(BoxBody::new(bytes)),
+                ));
+            }
+        },
     };
-    // The answer may be a write that has committed: a failed lookup must not turn it into an
-    // error the client would retry. The people are then answered without their names.
-    if let Err(e) = crate::people::name(&state.db, &mut value).await {
-        tracing::warn!(error = %e, "people not named in the answer");
-        crate::people::name_unknown(&mut value);
-    }
-    let mut res = head.set_body(BoxBody::new(serde_json::to_vec(&value).unwrap_or_default()));
+    let mut res = head.set_body(BoxBody::new(named));
     res.headers_mut().remove(header::CONTENT_LENGTH);
     Ok(ServiceResponse::new(req, res))
 }

@@ -194,10 +194,7 @@ pub async fn serve<T: serde::Serialize>(
                     let answer = make().await?;
                     let mut b = serde_json::to_vec(&answer).map_err(ApiError::internal)?;
                     if crate::answer::names_someone(&b) {
-                        let mut v: serde_json::Value =
-                            serde_json::from_slice(&b).map_err(ApiError::internal)?;
-                        crate::people::name(db, &mut v).await?;
-                        b = serde_json::to_vec(&v).map_err(ApiError::internal)?;
+                        b = crate::people::name_body(db, &b).await?;
                     }
                     // Kept as long as it is, not as long as serialising happened to reserve
                     // (up to twice, by doubling).

@@ -47,6 +47,63 @@ pub async fn name(db: &impl ConnectionTrait, value: &mut Value) -> Result<(), Db
     Ok(())
 }
 
+/// A serialised JSON answer with the people it names answered, as [`name`] answers them in a
+/// parsed tree (the person's fields in `Person`'s order, the answer's own order kept). Done on
+/// the bytes: parsing a page of 50 tasks into a tree and writing it out again cost more than
+/// making the page did. An answer holding row snapshots goes through the tree, which knows
+/// what is inside one.
+pub async fn name_body(db: &impl ConnectionTrait, body: &[u8]) -> Result<Vec<u8>, DbErr> {
+    let bad = |e: serde_json::Error| DbErr::Type(format!("answer: {e}"));
+    if holds_snapshots(body) {
+        let mut value: Value = serde_json::from_slice(body).map_err(bad)?;
+        name(db, &mut value).await?;
+        return serde_json::to_vec(&value).map_err(bad);
+    }
+    let found = people_in(body);
+    if found.is_empty() {
+        return Ok(body.to_vec());
+    }
+    let ids: HashSet<Uuid> = found.iter().map(|(_, _, id)| *id).collect();
+    let people = complete(lookup(db, &ids).await?, ids);
+    let mut out = Vec::with_capacity(body.len() + found.len() * 64);
+    let mut from = 0;
+    for (start, end, id) in found {
+        out.extend_from_slice(&body[from..start]);
+        serde_json::to_writer(&mut out, &people[&id]).map_err(bad)?;
+        from = end;
+    }
+    out.extend_from_slice(&body[from..]);
+    Ok(out)
+}
+
+/// Whether a serialised answer has a snapshot field (as a key: see `answer::person_key_pattern`).
+fn holds_snapshots(body: &[u8]) -> bool {
+    SNAPSHOTS
+        .iter()
+        .any(|k| memchr::memmem::find(body, format!("\"{k}\":").as_bytes()).is_some())
+}
+
+/// Where a serialised answer names someone: the byte range of each quoted account id under a
+/// person's key, with the id, in order.
+fn people_in(body: &[u8]) -> Vec<(usize, usize, Uuid)> {
+    let mut found = Vec::new();
+    for key in KEYS {
+        let pattern = crate::answer::person_key_pattern(key);
+        for at in memchr::memmem::find_iter(body, &pattern) {
+            let open = at + pattern.len() - 1;
+            let Some(len) = memchr::memchr(b'"', &body[open + 1..]) else {
+                continue;
+            };
+            let close = open + 1 + len;
+            if let Ok(id) = Uuid::try_parse_ascii(&body[open + 1..close]) {
+                found.push((open, close + 1, id));
+            }
+        }
+    }
+    found.sort_by_key(|(start, _, _)| *start);
+    found
+}
+
 /// The people `value` names, without their names: for an answer to a write that has committed
 /// when the lookup failed, which must not become an error the client would retry.
 pub fn name_unknown(value: &mut Value) {
@@ -170,4 +227,38 @@ pub async fn lookup(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_found_in_the_bytes_where_the_tree_finds_them() {
+        let a = Uuid::now_v7();
+        let b = Uuid::now_v7();
+        let body = serde_json::to_vec(&serde_json::json!({
+            "items": [
+                {"title": "Hội nghị \"created_by\":\"x\"", "created_by": a, "n": 1},
+                {"title": "Kế hoạch", "created_by": b, "author": a, "actor": "không phải id"},
+            ],
+            "recorded_by": null,
+        }))
+        .unwrap();
+        let found = people_in(&body);
+        assert_eq!(
+            found.iter().map(|f| f.2).collect::<Vec<_>>(),
+            // `json!` sorts keys: the second item's `author` comes before its `created_by`.
+            vec![a, a, b],
+            "in order, the escaped text and the non-id left alone"
+        );
+        let mut tree = HashSet::new();
+        collect(&serde_json::from_slice(&body).unwrap(), &mut tree);
+        assert_eq!(tree, found.iter().map(|f| f.2).collect());
+        for (start, end, id) in found {
+            assert_eq!(&body[start..end], format!("\"{id}\"").as_bytes());
+        }
+        assert!(!holds_snapshots(&body));
+        assert!(holds_snapshots(br#"{"after":{"created_by":"x"}}"#));
+    }
 }

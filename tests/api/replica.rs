@@ -38,14 +38,16 @@ async fn until_the_replica_serves(app: &TestApp, token: &str, n: &mut u32) -> Va
     panic!("the replica never caught up: {:?}", routed(app));
 }
 
-/// Replay stopped on the replica server (every database on it) until dropped.
-struct Paused(DatabaseConnection);
+/// Replay stopped on the replica server (every database on it) until resumed, or dropped.
+struct Paused {
+    db: Option<DatabaseConnection>,
+    url: String,
+}
 
 impl Paused {
     async fn replay(replica: &str) -> Self {
-        let db = Database::connect(with_database(replica, "postgres"))
-            .await
-            .expect("the replica answers");
+        let url = with_database(replica, "postgres");
+        let db = Database::connect(&url).await.expect("the replica answers");
         db.execute_unprepared("SELECT pg_wal_replay_pause()")
             .await
             .unwrap();
@@ -59,30 +61,37 @@ impl Paused {
                 .unwrap()
                 .unwrap();
             if row.try_get_by_index::<String>(0).unwrap() == "paused" {
-                return Self(db);
+                return Self { db: Some(db), url };
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         panic!("replay did not pause");
     }
 
-    async fn resume(self) {
-        self.0
-            .execute_unprepared("SELECT pg_wal_replay_resume()")
+    async fn resume(mut self) {
+        let db = self.db.take().unwrap();
+        db.execute_unprepared("SELECT pg_wal_replay_resume()")
             .await
             .unwrap();
+        let _ = db.close().await;
     }
 }
 
 impl Drop for Paused {
     fn drop(&mut self) {
-        // A test that failed while replay was paused must not leave other tests' replica
-        // behind for good; resuming twice is harmless.
-        let db = self.0.clone();
+        // A test that failed while replay was paused must not leave the replica behind for the
+        // other tests: resumed on a connection of its own (the pool belongs to the test's
+        // runtime, which is unwinding).
+        if self.db.take().is_none() {
+            return;
+        }
+        let url = self.url.clone();
         let _ = std::thread::spawn(move || {
-            tokio::runtime::Runtime::new()
-                .unwrap()
-                .block_on(db.execute_unprepared("SELECT pg_wal_replay_resume()"))
+            tokio::runtime::Runtime::new().unwrap().block_on(async {
+                if let Ok(db) = Database::connect(&url).await {
+                    let _ = db.execute_unprepared("SELECT pg_wal_replay_resume()").await;
+                }
+            })
         })
         .join();
     }
