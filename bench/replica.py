@@ -115,12 +115,12 @@ def routed(port):
     return {k: int(v) for k, v in re.findall(r'^khoi_replica_reads_total\{served_by="(\w+)"\} (\d+)$', text, re.M)}
 
 
-def writer(heads, stop, done):
+def writer(base, heads, stop, done):
     n = 0
     while not stop.is_set():
         t0 = time.time()
         n += 1
-        call(ENTRY_NOW[0], "POST", "/api/v1/tasks", {"title": f"Rà soát hộ cận nghèo đợt {time.time_ns()}-{n}"}, random.choice(heads))
+        call(base, "POST", "/api/v1/tasks", {"title": f"Rà soát hộ cận nghèo đợt {time.time_ns()}-{n}"}, random.choice(heads))
         done.append(1)
         time.sleep(max(0, 0.2 - (time.time() - t0)))
 
@@ -136,16 +136,12 @@ def wrk(base, tokens):
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), ms(50), ms(99), int(bad.group(1)) if bad else 0
 
 
-ENTRY_NOW = [ENTRY]
-
-
 def cell(name):
     two = name.startswith("two")
     replica = name.endswith("replica")
     servers = [serve(p, 1, 16, replica) for p in PORTS] if two else [serve(PORTS[0], 2, 32, replica)]
     lb = nginx_start() if two else None
     base = ENTRY if two else f"http://127.0.0.1:{PORTS[0]}"
-    ENTRY_NOW[0] = base
     try:
         for _ in range(100):
             try:
@@ -159,7 +155,7 @@ def cell(name):
         wrk(base, f.name)  # warm-up: connections, plans
         before = [routed(p) for p in PORTS[: len(servers)]]
         stop, done = threading.Event(), []
-        w = threading.Thread(target=writer, args=(heads, stop, done))
+        w = threading.Thread(target=writer, args=(base, heads, stop, done))
         w.start()
         a = snap(servers)
         rps, p50, p99, bad = wrk(base, f.name)

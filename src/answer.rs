@@ -4,25 +4,23 @@
 /// The fields that name a person, answered as the person by `naming::name_people`.
 pub const PERSON_KEYS: [&str; 4] = ["created_by", "author", "recorded_by", "actor"];
 
-/// What a field naming a person looks like in a serialised answer before it is named:
-/// `"created_by":"`. Inside a JSON string every `"` is escaped, so this is always a key.
-pub fn person_key_pattern(key: &str) -> Vec<u8> {
-    format!("\"{key}\":\"").into_bytes()
+/// What each field naming a person looks like in a serialised answer before it is named
+/// (`"created_by":"`), as a searcher, in `PERSON_KEYS`' order. Inside a JSON string every `"` is
+/// escaped, so a match is always a key.
+pub fn person_keys() -> &'static [memchr::memmem::Finder<'static>] {
+    static FINDERS: std::sync::OnceLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::OnceLock::new();
+    FINDERS.get_or_init(|| {
+        PERSON_KEYS
+            .iter()
+            .map(|k| memchr::memmem::Finder::new(format!("\"{k}\":\"").as_bytes()).into_owned())
+            .collect()
+    })
 }
 
 /// Whether a JSON body names someone (a byte search: most answers don't, and are spared a parse).
 pub fn names_someone(body: &[u8]) -> bool {
-    static FINDERS: std::sync::OnceLock<Vec<memchr::memmem::Finder<'static>>> =
-        std::sync::OnceLock::new();
-    FINDERS
-        .get_or_init(|| {
-            PERSON_KEYS
-                .iter()
-                .map(|k| memchr::memmem::Finder::new(&person_key_pattern(k)).into_owned())
-                .collect()
-        })
-        .iter()
-        .any(|f| f.find(body).is_some())
+    person_keys().iter().any(|f| f.find(body).is_some())
 }
 
 /// In a response's extensions: its body names nobody and its `ETag` is already the body's, so

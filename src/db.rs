@@ -18,17 +18,9 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     {
         std::fs::create_dir_all(dir)?;
     }
-    let mut opts = ConnectOptions::new(url.clone());
-    opts.max_connections(config.db_max_connections)
-        .min_connections(1)
+    let mut opts = options(config, &url);
+    opts.min_connections(1)
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(config.db_acquire_timeout)
-        .idle_timeout(Duration::from_secs(300))
-        // A ping before every statement was a second round trip for each: only a connection
-        // idle long enough to have been dropped (a restart, a firewall) is checked; a busy
-        // one cut under the pool fails its statement once (503) and is replaced.
-        .test_before_acquire_if_idle_for(Duration::from_secs(5))
-        .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
@@ -54,6 +46,21 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         redact_url(&url),
         last.map(|e| e.to_string()).unwrap_or_default()
     ))
+}
+
+/// The pool settings every connection to a database of the service shares (the primary's and
+/// a read replica's).
+pub fn options(config: &Config, url: &str) -> ConnectOptions {
+    let mut opts = ConnectOptions::new(url.to_string());
+    opts.max_connections(config.db_max_connections)
+        .acquire_timeout(config.db_acquire_timeout)
+        .idle_timeout(Duration::from_secs(300))
+        // A ping before every statement was a second round trip for each: only a connection
+        // idle long enough to have been dropped (a restart, a firewall) is checked; a busy
+        // one cut under the pool fails its statement once (503) and is replaced.
+        .test_before_acquire_if_idle_for(Duration::from_secs(5))
+        .sqlx_logging(false);
+    opts
 }
 
 fn sqlite_file(url: &str) -> Option<String> {

@@ -32,30 +32,24 @@ pub async fn name_people(
     let (req, res) = res.into_parts();
     let (head, body) = res.into_parts();
     let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
-    // Most answers name nobody (a progress, a summary): a text search spares them the parse.
-    if !crate::answer::names_someone(&bytes) {
-        return Ok(ServiceResponse::new(
-            req,
-            head.set_body(BoxBody::new(bytes)),
-        ));
-    }
     let named = match crate::people::name_body(&state.db, &bytes).await {
         Ok(named) => named,
         // The answer may be a write that has committed: a failed lookup must not turn it into
         // an error the client would retry. The people are then answered without their names.
-        Err(e) => match serde_json::from_slice::<Value>(&bytes) {
-            Ok(mut value) => {
+        Err(e) => serde_json::from_slice::<Value>(&bytes)
+            .ok()
+            .map(|mut value| {
                 tracing::warn!(error = %e, "people not named in the answer");
                 crate::people::name_unknown(&mut value);
                 serde_json::to_vec(&value).unwrap_or_default()
-            }
-            Err(_) => {
-                return Ok(ServiceResponse::new(
-                    req,
-                    head.set_body(BoxBody::new(bytes)),
-                ));
-            }
-        },
+            }),
+    };
+    // Most answers name nobody (a progress, a summary): passed as they are.
+    let Some(named) = named else {
+        return Ok(ServiceResponse::new(
+            req,
+            head.set_body(BoxBody::new(bytes)),
+        ));
     };
     let mut res = head.set_body(BoxBody::new(named));
     res.headers_mut().remove(header::CONTENT_LENGTH);

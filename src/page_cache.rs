@@ -17,7 +17,7 @@ use std::{
 };
 
 /// Most answers kept, and most bytes (bodies and keys) they may hold; when either is reached,
-/// everything is dropped (old positions are garbage anyway) and the memory given back. By bytes
+/// everything is dropped (old positions are garbage anyway). By bytes
 /// too: 512 built pages of 48 KB held 25 MB, most of the service's memory under load.
 const CAPACITY: usize = 512;
 const BYTES: usize = 8 << 20;
@@ -101,24 +101,18 @@ impl PageCache {
         if size > self.max_bytes {
             return;
         }
-        let cleared = {
-            let Ok(mut kept) = self.pages.lock() else {
-                return;
-            };
-            let full = kept.pages.len() >= self.capacity || kept.bytes + size > self.max_bytes;
-            if full {
-                kept.pages = HashMap::new();
-                kept.bytes = 0;
-            }
-            let key_len = key.len();
-            kept.bytes += size;
-            if let Some(old) = kept.pages.insert(key, page) {
-                kept.bytes -= key_len + old.body.len();
-            }
-            full
+        let Ok(mut kept) = self.pages.lock() else {
+            return;
         };
-        if cleared {
-            crate::allocator::give_back();
+        if kept.pages.len() >= self.capacity || kept.bytes + size > self.max_bytes {
+            // What this frees goes back to the system with the next `allocator::run` tick.
+            kept.pages = HashMap::new();
+            kept.bytes = 0;
+        }
+        let key_len = key.len();
+        kept.bytes += size;
+        if let Some(old) = kept.pages.insert(key, page) {
+            kept.bytes -= key_len + old.body.len();
         }
     }
 }
@@ -193,8 +187,8 @@ pub async fn serve<T: serde::Serialize>(
                     pages.misses.fetch_add(1, Ordering::Relaxed);
                     let answer = make().await?;
                     let mut b = serde_json::to_vec(&answer).map_err(ApiError::internal)?;
-                    if crate::answer::names_someone(&b) {
-                        b = crate::people::name_body(db, &b).await?;
+                    if let Some(named) = crate::people::name_body(db, &b).await? {
+                        b = named;
                     }
                     // Kept as long as it is, not as long as serialising happened to reserve
                     // (up to twice, by doubling).

@@ -48,20 +48,21 @@ pub async fn name(db: &impl ConnectionTrait, value: &mut Value) -> Result<(), Db
 }
 
 /// A serialised JSON answer with the people it names answered, as [`name`] answers them in a
-/// parsed tree (the person's fields in `Person`'s order, the answer's own order kept). Done on
-/// the bytes: parsing a page of 50 tasks into a tree and writing it out again cost more than
+/// parsed tree (the person's fields in `Person`'s order, the answer's own order kept), or None
+/// when it names nobody (most answers: one byte search spares them the rest). Done on the
+/// bytes: parsing a page of 50 tasks into a tree and writing it out again cost more than
 /// making the page did. An answer holding row snapshots goes through the tree, which knows
 /// what is inside one.
-pub async fn name_body(db: &impl ConnectionTrait, body: &[u8]) -> Result<Vec<u8>, DbErr> {
+pub async fn name_body(db: &impl ConnectionTrait, body: &[u8]) -> Result<Option<Vec<u8>>, DbErr> {
     let bad = |e: serde_json::Error| DbErr::Type(format!("answer: {e}"));
+    let found = people_in(body);
+    if found.is_empty() {
+        return Ok(None);
+    }
     if holds_snapshots(body) {
         let mut value: Value = serde_json::from_slice(body).map_err(bad)?;
         name(db, &mut value).await?;
-        return serde_json::to_vec(&value).map_err(bad);
-    }
-    let found = people_in(body);
-    if found.is_empty() {
-        return Ok(body.to_vec());
+        return serde_json::to_vec(&value).map(Some).map_err(bad);
     }
     let ids: HashSet<Uuid> = found.iter().map(|(_, _, id)| *id).collect();
     let people = complete(lookup(db, &ids).await?, ids);
@@ -73,10 +74,10 @@ pub async fn name_body(db: &impl ConnectionTrait, body: &[u8]) -> Result<Vec<u8>
         from = end;
     }
     out.extend_from_slice(&body[from..]);
-    Ok(out)
+    Ok(Some(out))
 }
 
-/// Whether a serialised answer has a snapshot field (as a key: see `answer::person_key_pattern`).
+/// Whether a serialised answer has a snapshot field (as a key: see `answer::person_keys`).
 fn holds_snapshots(body: &[u8]) -> bool {
     SNAPSHOTS
         .iter()
@@ -87,10 +88,10 @@ fn holds_snapshots(body: &[u8]) -> bool {
 /// person's key, with the id, in order.
 fn people_in(body: &[u8]) -> Vec<(usize, usize, Uuid)> {
     let mut found = Vec::new();
-    for key in KEYS {
-        let pattern = crate::answer::person_key_pattern(key);
-        for at in memchr::memmem::find_iter(body, &pattern) {
-            let open = at + pattern.len() - 1;
+    for key in crate::answer::person_keys() {
+        for at in key.find_iter(body) {
+            // The key's pattern ends with the id's opening quote.
+            let open = at + key.needle().len() - 1;
             let Some(len) = memchr::memchr(b'"', &body[open + 1..]) else {
                 continue;
             };

@@ -5,7 +5,7 @@
 //! writer always reads its own writes, and everyone reads what was committed before they asked.
 //! A replica that is behind, down or not configured sends the read to the primary.
 use crate::config::{Config, redact_url};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{Database, DatabaseConnection};
 use std::{
     sync::atomic::{AtomicI64, AtomicU64, Ordering},
     time::Duration,
@@ -45,15 +45,10 @@ impl Replica {
         else {
             return Ok(Self::default());
         };
-        let mut opts = ConnectOptions::new(url.clone());
-        opts.max_connections(config.db_max_connections)
-            .min_connections(0)
+        let mut opts = crate::db::options(config, &url);
+        opts.min_connections(0)
             .connect_lazy(true)
-            .connect_timeout(Duration::from_secs(2))
-            .acquire_timeout(config.db_acquire_timeout)
-            .idle_timeout(Duration::from_secs(300))
-            .test_before_acquire_if_idle_for(Duration::from_secs(5))
-            .sqlx_logging(false);
+            .connect_timeout(Duration::from_secs(2));
         let db = Database::connect(opts)
             .await
             .map_err(|e| anyhow::anyhow!("KHOI_DATABASE_READ_URL ({}): {e}", redact_url(&url)))?;

@@ -131,6 +131,19 @@ pub async fn kept_position(
     }
 }
 
+/// The position a read that a replica may serve must see (`replica::Replica::at_least`): what
+/// the caller could see when the token was checked; 0 without a replica, where it is not read.
+pub async fn read_position(
+    req: &HttpRequest,
+    state: &AppState,
+    caller: &Caller,
+) -> Result<i64, sea_orm::DbErr> {
+    match state.replica.configured() {
+        true => kept_position(req, &state.db, caller).await,
+        false => Ok(0),
+    }
+}
+
 /// Where a read that a replica may serve goes: the replica once it has replayed every change
 /// the caller could see when the token was checked, otherwise the primary (see `replica`).
 pub async fn read_db<'a>(
@@ -138,10 +151,7 @@ pub async fn read_db<'a>(
     state: &'a AppState,
     caller: &Caller,
 ) -> Result<&'a sea_orm::DatabaseConnection, sea_orm::DbErr> {
-    if !state.replica.configured() {
-        return Ok(&state.db);
-    }
-    let position = kept_position(req, &state.db, caller).await?;
+    let position = read_position(req, state, caller).await?;
     Ok(state.replica.at_least(&state.db, position).await)
 }
 

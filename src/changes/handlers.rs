@@ -30,10 +30,7 @@ pub async fn list(
     };
     // The CSV follows the feed to its end, page after page: each from the replica only once it
     // has replayed what the caller could see when they asked.
-    let position = match state.replica.configured() {
-        true => crate::auth::caller::kept_position(&req, &state.db, &caller).await?,
-        false => 0,
-    };
+    let position = crate::auth::caller::read_position(&req, &state, &caller).await?;
     // CSV: the whole feed from `after` on, page by page.
     let start = q.after.map(|a| a.to_string());
     export::stream_csv(&name, separator, start, move |after: Option<String>| {

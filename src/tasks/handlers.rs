@@ -35,7 +35,7 @@ pub async fn list(
     q: crate::extract::Query<TaskQuery>,
 ) -> ApiResult<HttpResponse> {
     if format != Format::Json {
-        let position = crate::auth::caller::kept_position(&req, &state.db, &caller).await?;
+        let position = crate::auth::caller::read_position(&req, &state, &caller).await?;
         return export::page(format, q.into_inner(), move |q| {
             let (state, caller) = (state.clone(), caller.clone());
             async move {
@@ -260,7 +260,7 @@ pub async fn my_tasks(
     q: crate::extract::Query<MyTaskQuery>,
 ) -> ApiResult<HttpResponse> {
     if format != Format::Json {
-        let position = crate::auth::caller::kept_position(&req, &state.db, &caller).await?;
+        let position = crate::auth::caller::read_position(&req, &state, &caller).await?;
         return export::page(format, q.into_inner(), move |q| {
             let (state, caller) = (state.clone(), caller.clone());
             async move {

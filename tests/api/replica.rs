@@ -2,8 +2,9 @@
 //! and the summary go to it once it has replayed what the caller could see, and to the primary
 //! while it lags or is down, so nobody reads older than what they wrote.
 use crate::helpers::{TestApp, replica_server, spawn_app_reading_from, with_database};
+use crate::webhooks::create_task;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -15,6 +16,15 @@ fn routed(app: &TestApp) -> (u64, u64, u64) {
         r.behind.load(Ordering::Relaxed),
         r.unreachable.load(Ordering::Relaxed),
     )
+}
+
+/// Whether a page's items include one whose `field` is `id`.
+fn holds(page: &Value, field: &str, id: &str) -> bool {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|item| item[field] == id)
 }
 
 /// A page of the task list no earlier request asked for, so the page cache does not answer it.
@@ -103,10 +113,7 @@ async fn lists_the_feed_and_the_summary_come_from_a_replica_that_has_caught_up()
     let app = spawn_app_reading_from(&replica_server()).await;
     let demo = app.seed_demo().await;
     for title in ["Tuyên truyền Luật Đất đai", "Rà soát hộ nghèo quý I"] {
-        let res = app
-            .post_json("/api/v1/tasks", &json!({"title": title}), Some(&demo.head))
-            .await;
-        assert_eq!(res.status(), 201);
+        create_task(&app, &demo.head, title).await;
     }
     let mut n = 0;
     let from_replica = until_the_replica_serves(&app, &demo.staff, &mut n).await;
@@ -147,18 +154,7 @@ async fn a_writer_reads_its_own_write_while_the_replica_lags() {
     let after = feed["next_after"].as_i64().unwrap();
 
     let paused = Paused::replay(&replica).await;
-    let res = app
-        .post_json(
-            "/api/v1/tasks",
-            &json!({"title": "Vận động hội viên tham gia bảo hiểm y tế"}),
-            Some(&demo.head),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let id = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = create_task(&app, &demo.head, "Vận động hội viên tham gia bảo hiểm y tế").await;
     // The replica really has not seen it: the reads below can only show it from the primary.
     let replica_db =
         Database::connect(with_database(&replica, app.pg_database.as_deref().unwrap()))
@@ -179,22 +175,14 @@ async fn a_writer_reads_its_own_write_while_the_replica_lags() {
     let before = routed(&app);
     let (_, list) = app.get_json(&fresh_list(&mut n), &demo.head).await;
     assert!(
-        list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|t| t["id"] == id.as_str()),
+        holds(&list, "id", &id),
         "the writer's list shows its new task: {list}"
     );
     let (_, feed) = app
         .get_json(&format!("/api/v1/changes?after={after}"), &demo.head)
         .await;
     assert!(
-        feed["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["resource_id"] == id.as_str()),
+        holds(&feed, "resource_id", &id),
         "the feed shows it: {feed}"
     );
     let csv = app
@@ -215,14 +203,7 @@ async fn a_writer_reads_its_own_write_while_the_replica_lags() {
 
     paused.resume().await;
     let list = until_the_replica_serves(&app, &demo.head, &mut n).await;
-    assert!(
-        list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|t| t["id"] == id.as_str()),
-        "{list}"
-    );
+    assert!(holds(&list, "id", &id), "{list}");
 }
 
 #[tokio::test]
@@ -234,14 +215,12 @@ async fn reads_go_to_the_primary_while_the_replica_does_not_answer() {
     drop(closed);
     let app = spawn_app_reading_from(&format!("postgres://postgres@127.0.0.1:{port}/x")).await;
     let demo = app.seed_demo().await;
-    let res = app
-        .post_json(
-            "/api/v1/tasks",
-            &json!({"title": "Tổ chức Ngày hội Đại đoàn kết toàn dân tộc"}),
-            Some(&demo.head),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
+    create_task(
+        &app,
+        &demo.head,
+        "Tổ chức Ngày hội Đại đoàn kết toàn dân tộc",
+    )
+    .await;
     let (status, list) = app.get_json("/api/v1/tasks", &demo.head).await;
     assert_eq!(status, 200);
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
