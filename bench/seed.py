@@ -128,6 +128,13 @@ SELECT gen_random_uuid(), t.id, t.bloc_id,
        GREATEST(t.opened_on + 1, COALESCE(t.completed_on, t.opened_on + 10))
 FROM tasks t WHERE t.status NOT IN ('draft', 'assigned');
 
+-- A province that has run the service for years was reminded of its overdue tasks when they fell
+-- due: without these marks, every start of the service spends minutes (about 200 a second, in
+-- the background of whatever is being measured) reminding people of 2016's deadlines.
+INSERT INTO schedule_marks (kind, subject_id, on_date, created_at)
+SELECT 'task.overdue', t.id, t.due_date, now() FROM tasks t
+WHERE t.status IN ('assigned', 'in_progress', 'returned') AND t.due_date IS NOT NULL;
+
 INSERT INTO task_coordinators (task_id, organisation_id)
 SELECT tt.id, o.id FROM tt JOIN o ON o.bn = tt.bn AND o.kn = ((tt.n + 1) % 6) + 1 WHERE tt.n % 3 = 0;
 

@@ -30,6 +30,39 @@ pub struct Person {
     pub full_name: String,
 }
 
+/// A field that names who did something: the account, answered as the person by the naming
+/// layer, or the person already when the statement that read the record read them too (the
+/// layer then has nothing to look up).
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Who {
+    Account(Uuid),
+    Person(Person),
+}
+
+impl Who {
+    pub fn account_id(&self) -> Uuid {
+        match self {
+            Who::Account(id) => *id,
+            Who::Person(p) => p.account_id,
+        }
+    }
+
+    /// The person when the statement read them (`staff_id` and the name or, for an account
+    /// without a staff record, its username), the account otherwise (an API client, whose
+    /// name the layer finds).
+    pub fn read(account_id: Uuid, staff_id: Option<Uuid>, name: Option<String>) -> Self {
+        match name {
+            Some(full_name) => Who::Person(Person {
+                id: staff_id,
+                account_id,
+                full_name,
+            }),
+            None => Who::Account(account_id),
+        }
+    }
+}
+
 /// The fields that name a person.
 const KEYS: [&str; 4] = crate::answer::PERSON_KEYS;
 /// Row snapshots (the audit log's before and after) are kept as they were written.

@@ -35,6 +35,7 @@ mod m20261130_000030_previews;
 mod m20261130_000031_change_positions;
 mod m20261130_000032_task_tallies;
 mod m20261130_000033_numbered_at_commit;
+mod m20261201_000034_head_indexes;
 
 pub struct Migrator;
 
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000031_change_positions::Migration),
             Box::new(m20261130_000032_task_tallies::Migration),
             Box::new(m20261130_000033_numbered_at_commit::Migration),
+            Box::new(m20261201_000034_head_indexes::Migration),
         ]
     }
 }

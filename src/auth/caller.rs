@@ -30,6 +30,19 @@ pub struct Caller {
     /// The `Idempotency-Key` this request runs under, if any: the write's transaction records
     /// its answer against it (see [`crate::audit::record`]).
     pub idempotency: Option<Claim>,
+    /// The person behind a person's account as the token check read it (None where no check
+    /// ran: the seeds, the scheduler's series).
+    pub staffing: Option<std::sync::Arc<Staffing>>,
+}
+
+/// What the policy's `Actor` needs of the person behind an account: their staff record while
+/// it is active, and the sub-committees and organisations they head. Read in the token check's
+/// own statement, so no read or write needs a second round trip to know who asks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Staffing {
+    pub staff_id: Option<Uuid>,
+    pub heads: Vec<Uuid>,
+    pub leads: Vec<Uuid>,
 }
 
 /// The key a request runs under, handed to its write through the [`Caller`]; made by the idempotency layer.
@@ -193,23 +206,28 @@ async fn authenticate(
     // A person's token stands only while the account does: deactivating it, changing or
     // resetting its password, or changing its role or staff link moves the account's version
     // and ends every token issued before, here, on every instance.
-    let current = standing(&state.db, caller.account_id, of.as_ref()).await?;
-    match current {
-        // A password someone else set is for one thing: choosing one's own.
-        Some((true, v, true, _, _)) if Some(v) == version && !may_precede_password_change(req) => {
-            Err(ApiError::PasswordChangeRequired)
-        }
-        Some((true, v, _, inbox, position)) if Some(v) == version => {
-            Ok((caller, Some(inbox), of.map(|_| position)))
-        }
-        Some((false, _, _, _, _)) => Err(ApiError::InvalidToken("the account is disabled".into())),
-        Some(_) => Err(ApiError::InvalidToken(
-            "the account has changed since this token was issued; sign in again".into(),
-        )),
-        None => Err(ApiError::InvalidToken(
+    let Some(current) = standing(&state.db, caller.account_id, of.as_ref()).await? else {
+        return Err(ApiError::InvalidToken(
             "the token's account no longer exists".into(),
-        )),
+        ));
+    };
+    if !current.active {
+        return Err(ApiError::InvalidToken("the account is disabled".into()));
     }
+    if Some(current.version) != version {
+        return Err(ApiError::InvalidToken(
+            "the account has changed since this token was issued; sign in again".into(),
+        ));
+    }
+    // A password someone else set is for one thing: choosing one's own.
+    if current.must_change_password && !may_precede_password_change(req) {
+        return Err(ApiError::PasswordChangeRequired);
+    }
+    let caller = Caller {
+        staffing: Some(std::sync::Arc::new(current.staffing)),
+        ..caller
+    };
+    Ok((caller, Some(current.inbox), of.map(|_| current.position)))
 }
 
 impl Caller {
@@ -226,18 +244,38 @@ impl Caller {
     }
 }
 
-/// The account as the token check needs it: active, version, must change its password, the
-/// version of its inbox (0 before anything reached it) and, when asked, the position of `of`,
+/// The account as the token check needs it.
+struct Standing {
+    active: bool,
+    version: i32,
+    must_change_password: bool,
+    /// The version of its inbox (0 before anything reached it).
+    inbox: i64,
+    /// The position of the scope asked for (0 when none was).
+    position: i64,
+    staffing: Staffing,
+}
+
+/// The account's [`Standing`], with the person behind it and, when asked, the position of `of`,
 /// in one statement.
 async fn standing(
     db: &sea_orm::DatabaseConnection,
     id: Uuid,
     of: Option<&Of>,
-) -> Result<Option<(bool, i32, bool, i64, i64)>, sea_orm::DbErr> {
-    use crate::entities::inbox_version as iv;
+) -> Result<Option<Standing>, sea_orm::DbErr> {
+    use crate::entities::{inbox_version as iv, staff};
     use sea_orm::{
         ConnectionTrait,
         sea_query::{Expr, ExprTrait, Func, Query},
+    };
+    let backend = db.get_database_backend();
+    let headed = |table: &str| {
+        crate::db::ids_column(
+            backend,
+            "h.id",
+            &format!("{table} h"),
+            "h.head_staff_id = staff.id",
+        )
     };
     let q = Query::select()
         .column((account::Entity, account::Column::Active))
@@ -247,28 +285,44 @@ async fn standing(
             Expr::col((iv::Entity, iv::Column::Version)),
             Expr::val(0i64),
         ]))
+        .expr(crate::position::column(of))
+        .column((staff::Entity, staff::Column::Id))
+        .expr(headed("sub_committees"))
+        .expr(headed("organisations"))
         .from(account::Entity)
         .left_join(
             iv::Entity,
             Expr::col((iv::Entity, iv::Column::AccountId))
                 .equals((account::Entity, account::Column::Id)),
         )
-        .expr(crate::position::column(of))
+        // Only an active record makes the account someone the rules know.
+        .left_join(
+            staff::Entity,
+            Expr::col((staff::Entity, staff::Column::Id))
+                .equals((account::Entity, account::Column::StaffId))
+                .and(Expr::col((staff::Entity, staff::Column::Active)).eq(true)),
+        )
         .and_where(Expr::col((account::Entity, account::Column::Id)).eq(id))
         .to_owned();
-    let Some(row) = db
-        .query_one_raw(db.get_database_backend().build(&q))
-        .await?
-    else {
+    let Some(row) = db.query_one_raw(backend.build(&q)).await? else {
         return Ok(None);
     };
-    Ok(Some((
-        row.try_get_by_index(0)?,
-        row.try_get_by_index(1)?,
-        row.try_get_by_index(2)?,
-        row.try_get_by_index(3)?,
-        row.try_get_by_index(4)?,
-    )))
+    let ids = |i: usize| {
+        row.try_get_by_index::<Option<String>>(i)
+            .and_then(|raw| crate::db::ids_in(raw.as_deref()))
+    };
+    Ok(Some(Standing {
+        active: row.try_get_by_index(0)?,
+        version: row.try_get_by_index(1)?,
+        must_change_password: row.try_get_by_index(2)?,
+        inbox: row.try_get_by_index(3)?,
+        position: row.try_get_by_index(4)?,
+        staffing: Staffing {
+            staff_id: row.try_get_by_index(5)?,
+            heads: ids(6)?,
+            leads: ids(7)?,
+        },
+    }))
 }
 
 /// What an account with a password set by someone else may still do: see itself, change the
@@ -315,6 +369,7 @@ fn verify(req: &HttpRequest, state: &AppState) -> Result<(Caller, Option<i32>), 
         client: claims.svc,
         scope: claims.scope,
         idempotency: None,
+        staffing: None,
     };
     Ok((caller, claims.ver))
 }

@@ -321,15 +321,26 @@ impl Actor {
         }
     }
 
-    /// The caller with their staff record (through their account) and what they head, in one
-    /// statement.
+    /// The caller with their staff record (through their account) and what they head: as the
+    /// token check read them with the account at the start of the request (a request is
+    /// decided on who the caller was when it arrived, as its token is), or in one statement
+    /// for a caller no check made.
     pub async fn of(
         conn: &impl ConnectionTrait,
         caller: &crate::auth::Caller,
     ) -> Result<Self, DbErr> {
-        let person = match caller.role {
-            Role::BlocHead | Role::DeputyHead | Role::Staff => {
-                with_what_they_head(
+        let person = matches!(caller.role, Role::BlocHead | Role::DeputyHead | Role::Staff);
+        let mut actor = match (&caller.staffing, person) {
+            (_, false) => Actor::with_role(caller.role),
+            (Some(s), true) => Actor {
+                role: caller.role,
+                account_id: None,
+                staff_id: s.staff_id,
+                heads_sub_committees: s.heads.clone(),
+                leads_organisations: s.leads.clone(),
+            },
+            (None, true) => {
+                let person = with_what_they_head(
                     staff::Entity::find().filter(
                         staff::Column::Id.in_subquery(
                             sea_orm::sea_query::Query::select()
@@ -344,11 +355,10 @@ impl Actor {
                     conn.get_database_backend(),
                 )
                 .one(conn)
-                .await?
+                .await?;
+                Actor::of_person(caller.role, person)
             }
-            _ => None,
         };
-        let mut actor = Actor::of_person(caller.role, person);
         actor.account_id = Some(caller.account_id);
         Ok(actor)
     }

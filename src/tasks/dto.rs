@@ -65,7 +65,7 @@ pub struct TaskDto {
     /// The account that created it.
     /// Who did it: their staff id and full name (see `Person`).
     #[schema(value_type = crate::people::Person)]
-    pub created_by: Uuid,
+    pub created_by: crate::people::Who,
     #[schema(example = "2016-01-11")]
     #[serde(rename = "start_on")]
     pub start_date: Option<NaiveDate>,

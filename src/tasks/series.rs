@@ -625,6 +625,7 @@ async fn instance(
         client: false,
         scope: None,
         idempotency: None,
+        staffing: None,
     };
     let txn = begin_write(db).await?;
     let claimed = series_instance::Entity::insert(series_instance::ActiveModel {

@@ -51,7 +51,7 @@ pub fn to_dto(m: task::Model, coordinators: Vec<Uuid>, today: NaiveDate) -> Task
         coordinating_organisation_ids: coordinators,
         sub_committee_id: m.sub_committee_id,
         assignee_id: m.assignee_id,
-        created_by: m.created_by,
+        created_by: crate::people::Who::Account(m.created_by),
         start_date: m.start_date,
         due_date: m.due_date,
         priority: Priority::from_rank(m.priority),
@@ -95,6 +95,22 @@ impl FromQueryResult for WithCoordinators {
     }
 }
 
+/// A detail: the task, its coordinators and its creator, read in one statement, so the answer
+/// needs no lookup of who created it.
+struct WithCreator(WithCoordinators, crate::people::Who);
+
+impl FromQueryResult for WithCreator {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let t = WithCoordinators::from_query_result(res, pre)?;
+        let who = crate::people::Who::read(
+            t.0.created_by,
+            res.try_get(pre, CREATOR_STAFF)?,
+            res.try_get(pre, CREATOR_NAME)?,
+        );
+        Ok(Self(t, who))
+    }
+}
+
 const COORDINATORS: &str = "coordinators";
 
 /// `select` with each task's coordinators as one more column.
@@ -102,17 +118,22 @@ pub(super) fn with_coordinators(
     select: sea_orm::Select<task::Entity>,
     backend: DbBackend,
 ) -> sea_orm::Selector<sea_orm::SelectModel<WithCoordinators>> {
-    select
-        .column_as(
-            crate::db::ids_column(
-                backend,
-                "c.organisation_id",
-                "task_coordinators c",
-                "c.task_id = tasks.id",
-            ),
-            COORDINATORS,
-        )
-        .into_model::<WithCoordinators>()
+    coordinated(select, backend).into_model::<WithCoordinators>()
+}
+
+fn coordinated(
+    select: sea_orm::Select<task::Entity>,
+    backend: DbBackend,
+) -> sea_orm::Select<task::Entity> {
+    select.column_as(
+        crate::db::ids_column(
+            backend,
+            "c.organisation_id",
+            "task_coordinators c",
+            "c.task_id = tasks.id",
+        ),
+        COORDINATORS,
+    )
 }
 
 fn sort_fields() -> [SortField<task::Column>; 3] {
@@ -312,20 +333,37 @@ pub async fn list(
 pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResult<TaskDto> {
     crate::policy::may_read(caller, crate::policy::Resource::Task)?;
     // Across levels: the tasks this bloc delegated, and the one it received. The task with its
-    // coordinators (one statement) and who the caller is, read at once.
-    let row = with_coordinators(
+    // coordinators and its creator, one statement; who the caller is came with the token.
+    let row = coordinated(
         tenancy::select_linked::<task::Entity>(&Scope::of(caller), id),
         db.get_database_backend(),
-    );
+    )
+    .column_as(creator("a.staff_id"), CREATOR_STAFF)
+    .column_as(creator("COALESCE(s.full_name, a.username)"), CREATOR_NAME)
+    .into_model::<WithCreator>();
     let (actor, row) = tokio::try_join!(Actor::of(db, caller), row.one(db))?;
-    let WithCoordinators(m, c) = row.ok_or_else(|| ApiError::not_found("task"))?;
-    let t = to_dto(m, c, crate::clock::today());
+    let WithCreator(WithCoordinators(m, c), who) =
+        row.ok_or_else(|| ApiError::not_found("task"))?;
+    let t = TaskDto {
+        created_by: who,
+        ..to_dto(m, c, crate::clock::today())
+    };
     let mut t = as_seen_by(&actor, t);
     // A task of another bloc, read across levels: nothing the caller may do to it.
     if Scope::of(caller).own_bloc().is_some_and(|b| b != t.bloc_id) {
         t.allowed_actions.clear();
     }
     Ok(t)
+}
+
+const CREATOR_STAFF: &str = "creator_staff_id";
+const CREATOR_NAME: &str = "creator_name";
+
+/// One fact of a task's creator (`a` their account, `s` its staff record), as a column.
+fn creator(what: &str) -> Expr {
+    Expr::cust(format!(
+        "(SELECT {what} FROM accounts a LEFT JOIN staff s ON s.id = a.staff_id WHERE a.id = tasks.created_by)"
+    ))
 }
 
 #[tracing::instrument(skip_all)]
@@ -396,7 +434,7 @@ pub(super) fn as_seen_by(actor: &Actor, mut t: TaskDto) -> TaskDto {
         sub_committee: t.sub_committee_id,
         organisation: t.lead_organisation_id,
         assignee: t.assignee_id,
-        creator: Some(t.created_by),
+        creator: Some(t.created_by.account_id()),
         ..Default::default()
     };
     t.allowed_actions.retain(|a| {

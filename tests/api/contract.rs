@@ -814,6 +814,61 @@ async fn lists_sync_by_updated_since_and_read_several_by_id() {
 
 /// Staff, who cannot read `/accounts`, see who wrote a report and who created a task, by name;
 /// the admin (no staff record) is named by username.
+/// A task's detail reads its creator in its own statement; its list has them named by the
+/// naming layer: both answer the same person, and a corrected name shows at once.
+#[tokio::test]
+async fn a_task_names_its_creator_alike_in_its_detail_and_its_list() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let (_, head_me) = app.get_json("/api/v1/me", &demo.head).await;
+    let (_, orgs) = app.get_json("/api/v1/organisations", &demo.head).await;
+    let lead = orgs["items"][0]["id"].clone();
+    let created: Value = app
+        .post_json(
+            "/api/v1/tasks",
+            &json!({"title": "Rà soát danh sách hộ cận nghèo", "lead_organisation_id": lead,
+                    "due_on": "2099-12-31"}),
+            Some(&demo.head),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (_, page) = app
+        .get_json(
+            &format!("/api/v1/tasks?ids={}", created["id"].as_str().unwrap()),
+            &demo.head,
+        )
+        .await;
+    let listed = page["items"][0].clone();
+    assert_eq!(listed["created_by"]["account_id"], head_me["id"]);
+    let path = format!("/api/v1/tasks/{}", listed["id"].as_str().unwrap());
+    let (_, detail) = app.get_json(&path, &demo.head).await;
+    assert_eq!(detail["created_by"], listed["created_by"]);
+    assert_eq!(detail["created_by"]["id"], head_me["staff_id"]);
+    assert_eq!(
+        detail["created_by"]["full_name"],
+        head_me["person"]["full_name"]
+    );
+    let staff = head_me["staff_id"].as_str().unwrap();
+    let res = app
+        .patch_json(
+            &format!("/api/v1/staff/{staff}"),
+            &json!({"full_name": "Nguyễn Thế Hòa Anh"}),
+            &demo.head,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let (_, detail) = app.get_json(&path, &demo.head).await;
+    assert_eq!(detail["created_by"]["full_name"], "Nguyễn Thế Hòa Anh");
+    // The list, named by the layer, says the same.
+    let (_, page) = app
+        .get_json(&path.replace("/tasks/", "/tasks?ids="), &demo.head)
+        .await;
+    assert_eq!(page["items"][0]["created_by"], detail["created_by"]);
+}
+
 #[tokio::test]
 async fn people_are_named_where_they_acted() {
     let app = spawn_app().await;
