@@ -263,21 +263,13 @@ async fn standing(
     id: Uuid,
     of: Option<&Of>,
 ) -> Result<Option<Standing>, sea_orm::DbErr> {
-    use crate::entities::{inbox_version as iv, staff};
+    use crate::entities::inbox_version as iv;
     use sea_orm::{
         ConnectionTrait,
         sea_query::{Expr, ExprTrait, Func, Query},
     };
     let backend = db.get_database_backend();
-    let headed = |table: &str| {
-        crate::db::ids_column(
-            backend,
-            "h.id",
-            &format!("{table} h"),
-            "h.head_staff_id = staff.id",
-        )
-    };
-    let q = Query::select()
+    let mut q = Query::select()
         .column((account::Entity, account::Column::Active))
         .column((account::Entity, account::Column::Version))
         .column((account::Entity, account::Column::MustChangePassword))
@@ -286,30 +278,17 @@ async fn standing(
             Expr::val(0i64),
         ]))
         .expr(crate::position::column(of))
-        .column((staff::Entity, staff::Column::Id))
-        .expr(headed("sub_committees"))
-        .expr(headed("organisations"))
         .from(account::Entity)
         .left_join(
             iv::Entity,
             Expr::col((iv::Entity, iv::Column::AccountId))
                 .equals((account::Entity, account::Column::Id)),
         )
-        // Only an active record makes the account someone the rules know.
-        .left_join(
-            staff::Entity,
-            Expr::col((staff::Entity, staff::Column::Id))
-                .equals((account::Entity, account::Column::StaffId))
-                .and(Expr::col((staff::Entity, staff::Column::Active)).eq(true)),
-        )
         .and_where(Expr::col((account::Entity, account::Column::Id)).eq(id))
         .to_owned();
+    Staffing::columns(&mut q, backend);
     let Some(row) = db.query_one_raw(backend.build(&q)).await? else {
         return Ok(None);
-    };
-    let ids = |i: usize| {
-        row.try_get_by_index::<Option<String>>(i)
-            .and_then(|raw| crate::db::ids_in(raw.as_deref()))
     };
     Ok(Some(Standing {
         active: row.try_get_by_index(0)?,
@@ -317,12 +296,63 @@ async fn standing(
         must_change_password: row.try_get_by_index(2)?,
         inbox: row.try_get_by_index(3)?,
         position: row.try_get_by_index(4)?,
-        staffing: Staffing {
-            staff_id: row.try_get_by_index(5)?,
-            heads: ids(6)?,
-            leads: ids(7)?,
-        },
+        staffing: Staffing::at(&row, 5)?,
     }))
+}
+
+impl Staffing {
+    /// The person behind account `id`, as the token check reads them: for a caller no check
+    /// made.
+    pub async fn of(db: &impl sea_orm::ConnectionTrait, id: Uuid) -> Result<Self, sea_orm::DbErr> {
+        use sea_orm::sea_query::{Expr, ExprTrait, Query};
+        let backend = db.get_database_backend();
+        let mut q = Query::select()
+            .from(account::Entity)
+            .and_where(Expr::col((account::Entity, account::Column::Id)).eq(id))
+            .to_owned();
+        Staffing::columns(&mut q, backend);
+        match db.query_one_raw(backend.build(&q)).await? {
+            Some(row) => Staffing::at(&row, 0),
+            None => Ok(Staffing::default()),
+        }
+    }
+
+    /// Adds to `q`, a select of accounts, the three columns [`Staffing::at`] reads, last.
+    fn columns(q: &mut sea_orm::sea_query::SelectStatement, backend: sea_orm::DbBackend) {
+        use crate::entities::staff;
+        use sea_orm::sea_query::{Expr, ExprTrait};
+        let headed = |table: &str| {
+            crate::db::ids_column(
+                backend,
+                "h.id",
+                &format!("{table} h"),
+                "h.head_staff_id = staff.id",
+            )
+        };
+        q.column((staff::Entity, staff::Column::Id))
+            .expr(headed("sub_committees"))
+            .expr(headed("organisations"))
+            // Only an active record makes the account someone the rules know.
+            .left_join(
+                staff::Entity,
+                Expr::col((staff::Entity, staff::Column::Id))
+                    .equals((account::Entity, account::Column::StaffId))
+                    .and(Expr::col((staff::Entity, staff::Column::Active)).eq(true)),
+            );
+    }
+
+    /// The columns [`Staffing::columns`] added, from index `at` of `row`.
+    fn at(row: &sea_orm::QueryResult, at: usize) -> Result<Self, sea_orm::DbErr> {
+        let ids = |i: usize| {
+            row.try_get_by_index::<Option<String>>(i)
+                .and_then(|raw| crate::db::ids_in(raw.as_deref()))
+        };
+        Ok(Staffing {
+            staff_id: row.try_get_by_index(at)?,
+            heads: ids(at + 1)?,
+            leads: ids(at + 2)?,
+        })
+    }
 }
 
 /// What an account with a password set by someone else may still do: see itself, change the

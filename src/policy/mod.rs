@@ -1,8 +1,8 @@
 //! Who may do what: one table of rules, read by [`authorize`]. Handlers and services ask here;
 //! nothing else decides a permission. Scope (which bloc) is decided by `tenancy`; this module
 //! decides the action within the scope.
-use crate::{auth::Role, entities::staff, error::ApiError};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use crate::{auth::Role, error::ApiError};
+use sea_orm::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -323,97 +323,30 @@ impl Actor {
 
     /// The caller with their staff record (through their account) and what they head: as the
     /// token check read them with the account at the start of the request (a request is
-    /// decided on who the caller was when it arrived, as its token is), or in one statement
-    /// for a caller no check made.
+    /// decided on who the caller was when it arrived, as its token is), or read now, the same
+    /// way, for a caller no check made.
     pub async fn of(
         conn: &impl ConnectionTrait,
         caller: &crate::auth::Caller,
     ) -> Result<Self, DbErr> {
-        let person = matches!(caller.role, Role::BlocHead | Role::DeputyHead | Role::Staff);
-        let mut actor = match (&caller.staffing, person) {
-            (_, false) => Actor::with_role(caller.role),
-            (Some(s), true) => Actor {
-                role: caller.role,
-                account_id: None,
-                staff_id: s.staff_id,
-                heads_sub_committees: s.heads.clone(),
-                leads_organisations: s.leads.clone(),
-            },
-            (None, true) => {
-                let person = with_what_they_head(
-                    staff::Entity::find().filter(
-                        staff::Column::Id.in_subquery(
-                            sea_orm::sea_query::Query::select()
-                                .column(crate::entities::account::Column::StaffId)
-                                .from(crate::entities::account::Entity)
-                                .and_where(
-                                    crate::entities::account::Column::Id.eq(caller.account_id),
-                                )
-                                .to_owned(),
-                        ),
-                    ),
-                    conn.get_database_backend(),
-                )
-                .one(conn)
-                .await?;
-                Actor::of_person(caller.role, person)
+        let mut actor = Actor::with_role(caller.role);
+        actor.account_id = Some(caller.account_id);
+        if !matches!(caller.role, Role::BlocHead | Role::DeputyHead | Role::Staff) {
+            return Ok(actor);
+        }
+        let read;
+        let staffing = match &caller.staffing {
+            Some(s) => s.as_ref(),
+            None => {
+                read = crate::auth::Staffing::of(conn, caller.account_id).await?;
+                &read
             }
         };
-        actor.account_id = Some(caller.account_id);
+        actor.staff_id = staffing.staff_id;
+        actor.heads_sub_committees = staffing.heads.clone();
+        actor.leads_organisations = staffing.leads.clone();
         Ok(actor)
     }
-
-    /// What an active staff member heads (sub-committees) and leads (organisations).
-    fn of_person(role: Role, person: Option<Person>) -> Self {
-        let mut actor = Actor::with_role(role);
-        if let Some(p) = person.filter(|p| p.staff.active) {
-            actor.staff_id = Some(p.staff.id);
-            actor.heads_sub_committees = p.heads;
-            actor.leads_organisations = p.leads;
-        }
-        actor
-    }
-}
-
-/// A staff record with the sub-committees the person heads and the organisations they lead.
-struct Person {
-    staff: staff::Model,
-    heads: Vec<Uuid>,
-    leads: Vec<Uuid>,
-}
-
-impl sea_orm::FromQueryResult for Person {
-    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, DbErr> {
-        let ids = |col| {
-            res.try_get::<Option<String>>(pre, col)
-                .and_then(|raw| crate::db::ids_in(raw.as_deref()))
-        };
-        Ok(Person {
-            staff: staff::Model::from_query_result(res, pre)?,
-            heads: ids("heads")?,
-            leads: ids("leads")?,
-        })
-    }
-}
-
-/// `select` (of staff) with what each person heads and leads as two more columns.
-fn with_what_they_head(
-    select: sea_orm::Select<staff::Entity>,
-    backend: sea_orm::DbBackend,
-) -> sea_orm::Selector<sea_orm::SelectModel<Person>> {
-    use sea_orm::QuerySelect;
-    let headed = |table: &str| {
-        crate::db::ids_column(
-            backend,
-            "h.id",
-            &format!("{table} h"),
-            "h.head_staff_id = staff.id",
-        )
-    };
-    select
-        .column_as(headed("sub_committees"), "heads")
-        .column_as(headed("organisations"), "leads")
-        .into_model::<Person>()
 }
 
 fn column(role: Role) -> usize {

@@ -287,3 +287,71 @@ async fn a_deputy_handles_a_task_through_either_relation_alone() {
     assert_eq!(edit(&neither, json!({"title": "x y z"})).await, 403);
     assert_eq!(assign(&neither).await, 403);
 }
+
+/// What a person heads is read with their token on every request: a deputy who stops heading a
+/// sub-committee loses, at their next request and with the same token, what heading it allowed,
+/// and gets it back as soon as they head it again.
+#[tokio::test]
+async fn heading_a_sub_committee_counts_from_the_next_request() {
+    let app = spawn_app().await;
+    let demo = app.seed_demo().await;
+    let h = &demo.head;
+    // demo.deputy (Trần Văn Bình) heads KTGS.
+    let (hnd, ktgs, cuong) = (
+        app.first_id("/api/v1/organisations?q=HND", h).await,
+        app.first_id("/api/v1/sub-committees?q=KTGS", h).await,
+        app.first_id("/api/v1/staff?q=ly van cuong", h).await,
+    );
+    let (_, deputy_me) = app.get_json("/api/v1/me", &demo.deputy).await;
+    let task: Value = app
+        .post_json(
+            "/api/v1/tasks",
+            &json!({"title": "Giám sát việc thăm hỏi gia đình chính sách", "lead_organisation_id": hnd,
+                    "sub_committee_id": ktgs, "assignee_id": cuong, "due_on": "2099-12-31"}),
+            Some(h),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let task = task["id"].as_str().unwrap();
+    let edit = async |title: &str| {
+        app.patch_json(
+            &format!("/api/v1/tasks/{task}"),
+            &json!({"title": title}),
+            &demo.deputy,
+            None,
+        )
+        .await
+        .status()
+        .as_u16()
+    };
+    let may_assign = async || {
+        let (_, t) = app
+            .get_json(&format!("/api/v1/tasks/{task}"), &demo.deputy)
+            .await;
+        t["allowed_actions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("assign"))
+    };
+    let head_of_ktgs = async |staff: &Value| {
+        let res = app
+            .patch_json(
+                &format!("/api/v1/sub-committees/{ktgs}"),
+                &json!({"head_staff_id": staff}),
+                h,
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    };
+    assert_eq!(edit("Giám sát thăm hỏi").await, 200);
+    assert!(may_assign().await);
+    head_of_ktgs(&Value::Null).await;
+    assert_eq!(edit("Giám sát thăm hỏi hộ nghèo").await, 403);
+    assert!(!may_assign().await);
+    head_of_ktgs(&deputy_me["staff_id"]).await;
+    assert_eq!(edit("Giám sát thăm hỏi hộ cận nghèo").await, 200);
+    assert!(may_assign().await);
+}
