@@ -48,19 +48,49 @@ impl Who {
         }
     }
 
-    /// The person when the statement read them (`staff_id` and the name or, for an account
-    /// without a staff record, its username), the account otherwise (an API client, whose
-    /// name the layer finds).
-    pub fn read(account_id: Uuid, staff_id: Option<Uuid>, name: Option<String>) -> Self {
-        match name {
+    /// Adds to `select` the person behind the account in `account` (a column, such as
+    /// `tasks.created_by`) as two columns named after `prefix`, for [`Who::read`]: named as
+    /// [`lookup`] names them, so a record read with its person answers as the layer would.
+    pub fn columns<E: sea_orm::EntityTrait>(
+        select: sea_orm::Select<E>,
+        account: &str,
+        prefix: &str,
+    ) -> sea_orm::Select<E> {
+        use sea_orm::{QuerySelect, sea_query::Expr};
+        let of = |what: &str| {
+            Expr::cust(format!(
+                "(SELECT {what} FROM accounts a LEFT JOIN staff s ON s.id = a.staff_id WHERE a.id = {account})"
+            ))
+        };
+        select
+            .column_as(of("a.staff_id"), format!("{prefix}_staff_id"))
+            .column_as(of(&name_sql("s", "a")), format!("{prefix}_name"))
+    }
+
+    /// The person [`Who::columns`] read for `account_id`, or the account when there is none
+    /// (an API client, whose name the layer finds).
+    pub fn read(
+        res: &sea_orm::QueryResult,
+        pre: &str,
+        prefix: &str,
+        account_id: Uuid,
+    ) -> Result<Self, DbErr> {
+        let name: Option<String> = res.try_get(pre, &format!("{prefix}_name"))?;
+        Ok(match name {
             Some(full_name) => Who::Person(Person {
-                id: staff_id,
+                id: res.try_get(pre, &format!("{prefix}_staff_id"))?,
                 account_id,
                 full_name,
             }),
             None => Who::Account(account_id),
-        }
+        })
     }
+}
+
+/// A person's name, in SQL: their staff record's, or for an account without one its username
+/// (`staff` and `account` the tables' names in the statement).
+fn name_sql(staff: &str, account: &str) -> String {
+    format!("COALESCE({staff}.full_name, {account}.username)")
 }
 
 /// The fields that name a person.
@@ -112,9 +142,17 @@ pub async fn name_body(db: &impl ConnectionTrait, body: &[u8]) -> Result<Option<
 
 /// Whether a serialised answer has a snapshot field (as a key: see `answer::person_keys`).
 fn holds_snapshots(body: &[u8]) -> bool {
-    SNAPSHOTS
+    static FINDERS: std::sync::OnceLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::OnceLock::new();
+    FINDERS
+        .get_or_init(|| {
+            SNAPSHOTS
+                .iter()
+                .map(|k| memchr::memmem::Finder::new(format!("\"{k}\":").as_bytes()).into_owned())
+                .collect()
+        })
         .iter()
-        .any(|k| memchr::memmem::find(body, format!("\"{k}\":").as_bytes()).is_some())
+        .any(|f| f.find(body).is_some())
 }
 
 /// Where a serialised answer names someone: the byte range of each quoted account id under a
@@ -209,18 +247,21 @@ pub async fn lookup(
     ids: &HashSet<Uuid>,
 ) -> Result<HashMap<Uuid, Person>, DbErr> {
     let ids: Vec<Uuid> = ids.iter().copied().collect();
-    let rows: Vec<(Uuid, String, Option<Uuid>, Option<String>)> = account::Entity::find()
+    let rows: Vec<(Uuid, Option<Uuid>, String)> = account::Entity::find()
         .select_only()
         .column(account::Column::Id)
-        .column(account::Column::Username)
         .column(account::Column::StaffId)
-        .column_as(staff::Column::FullName, "full_name")
-        .join(
+        .column_as(
+            sea_orm::sea_query::Expr::cust(name_sql("s", "accounts")),
+            "full_name",
+        )
+        .join_as(
             sea_orm::JoinType::LeftJoin,
             account::Entity::belongs_to(staff::Entity)
                 .from(account::Column::StaffId)
                 .to(staff::Column::Id)
                 .into(),
+            sea_orm::sea_query::Alias::new("s"),
         )
         .filter(account::Column::Id.is_in(ids.clone()))
         .into_tuple()
@@ -228,13 +269,13 @@ pub async fn lookup(
         .await?;
     let mut out: HashMap<Uuid, Person> = rows
         .into_iter()
-        .map(|(id, username, staff_id, name)| {
+        .map(|(id, staff_id, full_name)| {
             (
                 id,
                 Person {
                     id: staff_id,
                     account_id: id,
-                    full_name: name.unwrap_or(username),
+                    full_name,
                 },
             )
         })

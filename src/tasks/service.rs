@@ -102,11 +102,7 @@ struct WithCreator(WithCoordinators, crate::people::Who);
 impl FromQueryResult for WithCreator {
     fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
         let t = WithCoordinators::from_query_result(res, pre)?;
-        let who = crate::people::Who::read(
-            t.0.created_by,
-            res.try_get(pre, CREATOR_STAFF)?,
-            res.try_get(pre, CREATOR_NAME)?,
-        );
+        let who = crate::people::Who::read(res, pre, CREATOR, t.0.created_by)?;
         Ok(Self(t, who))
     }
 }
@@ -334,12 +330,14 @@ pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResul
     crate::policy::may_read(caller, crate::policy::Resource::Task)?;
     // Across levels: the tasks this bloc delegated, and the one it received. The task with its
     // coordinators and its creator, one statement; who the caller is came with the token.
-    let row = coordinated(
-        tenancy::select_linked::<task::Entity>(&Scope::of(caller), id),
-        db.get_database_backend(),
+    let row = crate::people::Who::columns(
+        coordinated(
+            tenancy::select_linked::<task::Entity>(&Scope::of(caller), id),
+            db.get_database_backend(),
+        ),
+        "tasks.created_by",
+        CREATOR,
     )
-    .column_as(creator("a.staff_id"), CREATOR_STAFF)
-    .column_as(creator("COALESCE(s.full_name, a.username)"), CREATOR_NAME)
     .into_model::<WithCreator>();
     let (actor, row) = tokio::try_join!(Actor::of(db, caller), row.one(db))?;
     let WithCreator(WithCoordinators(m, c), who) =
@@ -356,15 +354,8 @@ pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResul
     Ok(t)
 }
 
-const CREATOR_STAFF: &str = "creator_staff_id";
-const CREATOR_NAME: &str = "creator_name";
-
-/// One fact of a task's creator (`a` their account, `s` its staff record), as a column.
-fn creator(what: &str) -> Expr {
-    Expr::cust(format!(
-        "(SELECT {what} FROM accounts a LEFT JOIN staff s ON s.id = a.staff_id WHERE a.id = tasks.created_by)"
-    ))
-}
+/// The prefix of the creator's columns in a detail's statement.
+const CREATOR: &str = "creator";
 
 #[tracing::instrument(skip_all)]
 pub async fn my_tasks(
