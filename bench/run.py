@@ -14,6 +14,8 @@ Starts target/release/khoi on 127.0.0.1:18080 against the database, signs in as 
   me-tasks   GET /api/v1/me/tasks
   me-tasks-built  the same with a random past updated_since, built from the database each request
   detail     GET /api/v1/tasks/{id} (one task of the first page)
+  me         GET /api/v1/me as the staff member
+  inbox      GET /api/v1/me/notifications?limit=20 as the staff member (what every phone polls)
   create     POST /api/v1/tasks (overlap detection included)
   create-unit POST /api/v1/units (a write without overlap detection)
   as-of      GET /api/v1/tasks?as_of=<a random day of 2016-2017>&limit=50 (bench/as_of.lua)
@@ -103,6 +105,8 @@ try:
         ("me-tasks-built", "/api/v1/me/tasks", staff, ["-s", os.path.join(ROOT, "bench", "search.lua")],
          {"PATH_": "/api/v1/me/tasks", "QUERY": "limit=50", "VARY": "updated_since"}),
         ("detail", f"/api/v1/tasks/{detail_id}", head, None, None),
+        ("me", "/api/v1/me", staff, None, None),
+        ("inbox", "/api/v1/me/notifications?limit=20", staff, None, None),
         ("create", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "create.lua")], {"TOKEN": head, "SC": sc, "ORG": org}),
         ("create-unit", "/api/v1/units", head, ["-s", os.path.join(ROOT, "bench", "create_unit.lua")], {"TOKEN": head}),
         ("as-of", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "as_of.lua")], None),

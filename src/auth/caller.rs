@@ -30,9 +30,19 @@ pub struct Caller {
     /// The `Idempotency-Key` this request runs under, if any: the write's transaction records
     /// its answer against it (see [`crate::audit::record`]).
     pub idempotency: Option<Claim>,
-    /// The person behind a person's account as the token check read it (None where no check
-    /// ran: the seeds, the scheduler's series).
-    pub staffing: Option<std::sync::Arc<Staffing>>,
+    /// The person behind a person's account, as far as the token check read it.
+    pub staffing: Known,
+}
+
+/// How much of the person behind a caller the token check read (see [`asks_who`]).
+#[derive(Clone, Debug)]
+pub enum Known {
+    /// Read with the account: the policy's `Actor` is made from it without a statement.
+    Read(std::sync::Arc<Staffing>),
+    /// Not read: the check ran for a route that never asks who the person is.
+    Unasked,
+    /// No check ran (the seeds, the scheduler's series): read when asked.
+    Unchecked,
 }
 
 /// What the policy's `Actor` needs of the person behind an account: their staff record while
@@ -185,6 +195,10 @@ async fn authenticate(
                     || (state.replica.configured() && crate::replica::routed(route))
             });
     let of = kept.then(|| caller.position_of());
+    let who = req
+        .path()
+        .strip_prefix(crate::state::API_PREFIX)
+        .is_some_and(|route| asks_who(route, caller.role));
     if caller.client {
         // A client's token is only as good as the client: disabled clients stop at once, every
         // request counts towards its rate limit, and a scope taken from the client since the
@@ -206,7 +220,7 @@ async fn authenticate(
     // A person's token stands only while the account does: deactivating it, changing or
     // resetting its password, or changing its role or staff link moves the account's version
     // and ends every token issued before, here, on every instance.
-    let Some(current) = standing(&state.db, caller.account_id, of.as_ref()).await? else {
+    let Some(current) = standing(&state.db, caller.account_id, of.as_ref(), who).await? else {
         return Err(ApiError::InvalidToken(
             "the token's account no longer exists".into(),
         ));
@@ -224,10 +238,38 @@ async fn authenticate(
         return Err(ApiError::PasswordChangeRequired);
     }
     let caller = Caller {
-        staffing: Some(std::sync::Arc::new(current.staffing)),
+        staffing: match current.staffing {
+            Some(s) => Known::Read(std::sync::Arc::new(s)),
+            None => Known::Unasked,
+        },
         ..caller
     };
     Ok((caller, Some(current.inbox), of.map(|_| current.position)))
+}
+
+/// Whether a request to `route` (the path after the API's prefix) by a person of `role` may be
+/// decided by who that person is (the policy's `Actor`: their staff record, what they head).
+/// The token check reads the person with the account only then: the three joins it takes cost
+/// the check's statement a third of its rate (BENCHMARKS.md), and the requests made most (the
+/// inbox every phone polls, `/me`, the portal's feed, the reports) never ask. A route listed
+/// here that does ask still works, reading the person in a statement of its own, and fails a
+/// debug build's assertion in `Actor::of` so the suite finds it.
+pub fn asks_who(route: &str, role: Role) -> bool {
+    if !matches!(role, Role::BlocHead | Role::DeputyHead | Role::Staff) {
+        return false;
+    }
+    let route = route.trim_end_matches('/');
+    let first = route
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("");
+    match first {
+        "me" => route == "/me/tasks",
+        "changes" | "reports" | "auth" | "audit-log" | "push" | "calendar" | "provinces"
+        | "blocs" | "units" | "accounts" | "clients" | "webhooks" => false,
+        _ => true,
+    }
 }
 
 impl Caller {
@@ -253,15 +295,17 @@ struct Standing {
     inbox: i64,
     /// The position of the scope asked for (0 when none was).
     position: i64,
-    staffing: Staffing,
+    /// The person behind it, when asked.
+    staffing: Option<Staffing>,
 }
 
-/// The account's [`Standing`], with the person behind it and, when asked, the position of `of`,
-/// in one statement.
+/// The account's [`Standing`], with, when asked, the person behind it (`who`) and the position
+/// of `of`, in one statement.
 async fn standing(
     db: &sea_orm::DatabaseConnection,
     id: Uuid,
     of: Option<&Of>,
+    who: bool,
 ) -> Result<Option<Standing>, sea_orm::DbErr> {
     use crate::entities::inbox_version as iv;
     use sea_orm::{
@@ -286,7 +330,9 @@ async fn standing(
         )
         .and_where(Expr::col((account::Entity, account::Column::Id)).eq(id))
         .to_owned();
-    Staffing::columns(&mut q, backend);
+    if who {
+        Staffing::columns(&mut q, backend);
+    }
     let Some(row) = db.query_one_raw(backend.build(&q)).await? else {
         return Ok(None);
     };
@@ -296,7 +342,7 @@ async fn standing(
         must_change_password: row.try_get_by_index(2)?,
         inbox: row.try_get_by_index(3)?,
         position: row.try_get_by_index(4)?,
-        staffing: Staffing::at(&row, 5)?,
+        staffing: who.then(|| Staffing::at(&row, 5)).transpose()?,
     }))
 }
 
@@ -399,7 +445,59 @@ fn verify(req: &HttpRequest, state: &AppState) -> Result<(Caller, Option<i32>), 
         client: claims.svc,
         scope: claims.scope,
         idempotency: None,
-        staffing: None,
+        staffing: Known::Unasked,
     };
     Ok((caller, claims.ver))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_person_is_read_for_the_routes_that_ask_and_only_for_people_of_a_bloc() {
+        for role in [Role::BlocHead, Role::DeputyHead, Role::Staff] {
+            for route in [
+                "/tasks",
+                "/tasks/7b1f/transitions",
+                "/me/tasks",
+                "/me/tasks/",
+                "/campaigns/7b1f/progress",
+                "/directives/7b1f/dispatches",
+                "/dispatches",
+                "/comments/7b1f",
+                "/files/7b1f/content",
+                "/supervisions/7b1f/recommendations/9c2e/responses",
+                "/meetings",
+                "/staff/7b1f/assignments",
+                "/sub-committees",
+                "/organisations/7b1f",
+                "/unit-assignments/uncovered",
+                "/task-series",
+                "/imports/tasks",
+                "/a-route-added-later",
+            ] {
+                assert!(asks_who(route, role), "{route} {role:?}");
+            }
+            for route in [
+                "/me",
+                "/me/",
+                "/me/notifications",
+                "/me/notifications/7b1f/read",
+                "/me/notification-preferences",
+                "/me/password",
+                "/changes",
+                "/reports/summary",
+                "/auth/logout",
+                "/blocs/7b1f",
+                "/units",
+            ] {
+                assert!(!asks_who(route, role), "{route} {role:?}");
+            }
+        }
+        for role in [Role::Admin, Role::Portal] {
+            assert!(!asks_who("/tasks", role));
+            assert!(!asks_who("/me/tasks", role));
+        }
+    }
 }

@@ -6,7 +6,7 @@ pub mod clients;
 pub mod password;
 pub mod tokens;
 
-pub use caller::{Caller, Staffing};
+pub use caller::{Caller, Known, Staffing};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

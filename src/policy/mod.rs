@@ -334,10 +334,15 @@ impl Actor {
         if !matches!(caller.role, Role::BlocHead | Role::DeputyHead | Role::Staff) {
             return Ok(actor);
         }
+        use crate::auth::Known;
         let read;
         let staffing = match &caller.staffing {
-            Some(s) => s.as_ref(),
-            None => {
+            Known::Read(s) => s.as_ref(),
+            Known::Unasked | Known::Unchecked => {
+                debug_assert!(
+                    matches!(caller.staffing, Known::Unchecked),
+                    "a route `auth::caller::asks_who` says never asks who the person is asked"
+                );
                 read = crate::auth::Staffing::of(conn, caller.account_id).await?;
                 &read
             }

@@ -49,7 +49,7 @@ fn as_caller(account_id: Uuid, role: Role, bloc_id: Option<Uuid>) -> Caller {
         client: false,
         scope: None,
         idempotency: None,
-        staffing: None,
+        staffing: crate::auth::Known::Unchecked,
     }
 }
 

@@ -379,7 +379,7 @@ fn caller(account_id: Uuid, role: Role, bloc_id: Uuid) -> Caller {
         client: false,
         scope: None,
         idempotency: None,
-        staffing: None,
+        staffing: crate::auth::Known::Unchecked,
     }
 }
 

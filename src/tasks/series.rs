@@ -625,7 +625,7 @@ async fn instance(
         client: false,
         scope: None,
         idempotency: None,
-        staffing: None,
+        staffing: crate::auth::Known::Unchecked,
     };
     let txn = begin_write(db).await?;
     let claimed = series_instance::Entity::insert(series_instance::ActiveModel {
