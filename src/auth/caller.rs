@@ -249,11 +249,11 @@ async fn authenticate(
 
 /// Whether a request to `route` (the path after the API's prefix) by a person of `role` may be
 /// decided by who that person is (the policy's `Actor`: their staff record, what they head).
-/// The token check reads the person with the account only then: the three joins it takes cost
-/// the check's statement a third of its rate (BENCHMARKS.md), and the requests made most (the
-/// inbox every phone polls, `/me`, the portal's feed, the reports) never ask. A route listed
-/// here that does ask still works, reading the person in a statement of its own, and fails a
-/// debug build's assertion in `Actor::of` so the suite finds it.
+/// The token check reads the person with the account only then: the joins it takes cost
+/// the check's statement 40 % of its rate (BENCHMARKS.md), and the requests made most (the
+/// inbox every phone polls, `/me`, the portal's feed, the reports) never ask. A route that asks
+/// but is answered `false` here still works, reading the person in a statement of its own, and
+/// fails a debug build's assertion in `Actor::of`, so the suite finds it.
 pub fn asks_who(route: &str, role: Role) -> bool {
     if !matches!(role, Role::BlocHead | Role::DeputyHead | Role::Staff) {
         return false;
