@@ -10,12 +10,14 @@ pub const PERSON_KEYS: [&str; 4] = ["created_by", "author", "recorded_by", "acto
 pub fn person_keys() -> &'static [memchr::memmem::Finder<'static>] {
     static FINDERS: std::sync::OnceLock<Vec<memchr::memmem::Finder<'static>>> =
         std::sync::OnceLock::new();
-    FINDERS.get_or_init(|| {
-        PERSON_KEYS
-            .iter()
-            .map(|k| memchr::memmem::Finder::new(format!("\"{k}\":\"").as_bytes()).into_owned())
-            .collect()
-    })
+    FINDERS.get_or_init(|| key_finders(&PERSON_KEYS, "\""))
+}
+
+/// A searcher for each of `keys` as a key of a serialised answer, followed by `then`.
+pub fn key_finders(keys: &[&str], then: &str) -> Vec<memchr::memmem::Finder<'static>> {
+    keys.iter()
+        .map(|k| memchr::memmem::Finder::new(format!("\"{k}\":{then}").as_bytes()).into_owned())
+        .collect()
 }
 
 /// Whether a JSON body names someone (a byte search: most answers don't, and are spared a parse).

@@ -145,12 +145,7 @@ fn holds_snapshots(body: &[u8]) -> bool {
     static FINDERS: std::sync::OnceLock<Vec<memchr::memmem::Finder<'static>>> =
         std::sync::OnceLock::new();
     FINDERS
-        .get_or_init(|| {
-            SNAPSHOTS
-                .iter()
-                .map(|k| memchr::memmem::Finder::new(format!("\"{k}\":").as_bytes()).into_owned())
-                .collect()
-        })
+        .get_or_init(|| crate::answer::key_finders(&SNAPSHOTS, ""))
         .iter()
         .any(|f| f.find(body).is_some())
 }

@@ -186,19 +186,14 @@ async fn authenticate(
     // A read that may serve a kept answer needs the position of what the caller sees: read it
     // in the statement the token check makes anyway rather than in a second round trip. Only
     // there: on other reads it cost the detail 7-16 % (BENCHMARKS.md).
+    let route = req.path().strip_prefix(crate::state::API_PREFIX);
     let kept = req.method() == actix_web::http::Method::GET
-        && req
-            .path()
-            .strip_prefix(crate::state::API_PREFIX)
-            .is_some_and(|route| {
-                crate::page_cache::kept_read(route)
-                    || (state.replica.configured() && crate::replica::routed(route))
-            });
+        && route.is_some_and(|route| {
+            crate::page_cache::kept_read(route)
+                || (state.replica.configured() && crate::replica::routed(route))
+        });
     let of = kept.then(|| caller.position_of());
-    let who = req
-        .path()
-        .strip_prefix(crate::state::API_PREFIX)
-        .is_some_and(|route| asks_who(route, caller.role));
+    let who = route.is_some_and(|route| asks_who(route, caller.role));
     if caller.client {
         // A client's token is only as good as the client: disabled clients stop at once, every
         // request counts towards its rate limit, and a scope taken from the client since the
@@ -255,7 +250,7 @@ async fn authenticate(
 /// but is answered `false` here still works, reading the person in a statement of its own, and
 /// fails a debug build's assertion in `Actor::of`, so the suite finds it.
 pub fn asks_who(route: &str, role: Role) -> bool {
-    if !matches!(role, Role::BlocHead | Role::DeputyHead | Role::Staff) {
+    if !role.is_bloc_member() {
         return false;
     }
     let route = route.trim_end_matches('/');

@@ -331,16 +331,16 @@ impl Actor {
     ) -> Result<Self, DbErr> {
         let mut actor = Actor::with_role(caller.role);
         actor.account_id = Some(caller.account_id);
-        if !matches!(caller.role, Role::BlocHead | Role::DeputyHead | Role::Staff) {
+        if !caller.role.is_bloc_member() {
             return Ok(actor);
         }
         use crate::auth::Known;
         let read;
         let staffing = match &caller.staffing {
             Known::Read(s) => s.as_ref(),
-            Known::Unasked | Known::Unchecked => {
+            unread => {
                 debug_assert!(
-                    matches!(caller.staffing, Known::Unchecked),
+                    matches!(unread, Known::Unchecked),
                     "a route `auth::caller::asks_who` says never asks who the person is asked"
                 );
                 read = crate::auth::Staffing::of(conn, caller.account_id).await?;
