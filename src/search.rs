@@ -3,8 +3,8 @@
 //! matches resources having, for every query word, a word that starts with it.
 use crate::{entities::search_token, tenancy::Scope, text};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-    sea_query::{Condition, Query, SimpleExpr},
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Set,
+    sea_query::{Condition, DeleteStatement, Query, SimpleExpr},
 };
 use uuid::Uuid;
 
@@ -19,11 +19,7 @@ pub async fn index(
     resource_id: Uuid,
     texts: &[&str],
 ) -> Result<(), DbErr> {
-    search_token::Entity::delete_many()
-        .filter(search_token::Column::ResourceType.eq(resource_type))
-        .filter(search_token::Column::ResourceId.eq(resource_id))
-        .exec(conn)
-        .await?;
+    conn.execute(&forget(resource_id)).await?;
     let mut words: Vec<String> = Vec::new();
     for t in texts {
         for w in text::tokens(t) {
@@ -44,6 +40,17 @@ pub async fn index(
     .exec(conn)
     .await?;
     Ok(())
+}
+
+/// Deletes the words stored for one resource, by its id alone. Ids are UUIDs drawn for each
+/// resource, so the type adds nothing, and with it PostgreSQL may walk the primary key's range of
+/// that type: with statistics taken while the type was rare (the units of a fresh province), a
+/// rename read every unit's words (41 ms at 20,000 units, against 0.02 ms by the id's index).
+pub fn forget(resource_id: Uuid) -> DeleteStatement {
+    Query::delete()
+        .from_table(search_token::Entity)
+        .and_where(search_token::Column::ResourceId.eq(resource_id))
+        .to_owned()
 }
 
 /// A condition on `id_column` matching the query, or `None` when `q` has no words.

@@ -721,3 +721,42 @@ async fn accounts_follow_the_rules_of_who_manages_them() {
         .await;
     assert_problem(res, 409).await;
 }
+
+#[tokio::test]
+#[ignore = "PostgreSQL only: run with TEST_DATABASE_URL and --include-ignored (CI does)"]
+async fn a_resources_words_are_replaced_through_its_ids_index_whatever_the_statistics() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = spawn_app().await;
+    crate::helpers::postgres_only(&app);
+    app.seed_demo().await;
+    let db = &app.state.db;
+    // Statistics taken while units are rare among many tasks' words (ten a task, so that an id
+    // is not expected to be unique), then many units' words, as a province's first import of
+    // units leaves them before autovacuum looks again.
+    for sql in [
+        "ALTER TABLE search_tokens SET (autovacuum_enabled = false)",
+        "INSERT INTO search_tokens (resource_type, bloc_id, token, resource_id) \
+         SELECT 'task', (SELECT id FROM blocs LIMIT 1), 'to' || (g % 10), \
+         md5((g / 10)::text)::uuid FROM generate_series(1, 200000) g",
+        "ANALYZE search_tokens",
+        "INSERT INTO search_tokens (resource_type, bloc_id, token, resource_id) \
+         SELECT 'unit', (SELECT id FROM blocs LIMIT 1), 'to' || (g % 7), gen_random_uuid() \
+         FROM generate_series(1, 60000) g",
+    ] {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    let forget = DbBackend::Postgres.build(&khoi::search::forget(uuid::Uuid::now_v7()));
+    let plan: Vec<String> = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("EXPLAIN {}", forget.sql),
+            forget.values.expect("the id is bound"),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0).unwrap())
+        .collect();
+    let plan = plan.join("\n");
+    assert!(plan.contains("ix_search_tokens_resource"), "{plan}");
+}
