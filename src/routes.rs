@@ -13,8 +13,10 @@ use crate::state::API_PREFIX;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(scope::scope(API_PREFIX).configure(|c| {
         // actix tries routes in order, matching each one with a path parameter by regex: the
-        // inbox, which every phone polls, comes first (its paths share no pattern with others).
+        // inbox, which every phone polls, comes first, then the tasks, the busiest reads (their
+        // paths share no pattern with the routes they now precede).
         crate::notifications::configure(c);
+        tasks::configure(c);
         crate::sessions::configure(c);
         crate::provinces::configure(c);
         blocs::configure(c);
@@ -24,7 +26,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         staff::configure(c);
         directives::configure(c);
         dispatches::configure(c);
-        tasks::configure(c);
         campaigns::configure(c);
         supervisions::configure(c);
         meetings::configure(c);
