@@ -7,12 +7,19 @@
 //! of the feed's position.
 //!
 //! One answer is made per key at a time: readers that miss while it is being made wait for it
-//! instead of each making their own (after a write, every client misses at once, and eight
-//! builds of a cascaded campaign's progress on two cores took longer than one build each).
+//! and are handed it, instead of each making their own (after a write, every client misses at
+//! once, and eight builds of a cascaded campaign's progress on two cores took longer than one
+//! build each).
+//!
+//! An answer is kept only for a query asked before (at any position): a one-off query (a search,
+//! a filter by a chosen day) would otherwise fill the bytes with pages nobody asks again and
+//! force out, with everything, the pages that are asked again. A query asked often is made once
+//! more than before, then kept at each new position from its first making.
 use crate::error::{ApiError, ApiResult};
 use actix_web::{HttpResponse, web::Bytes};
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
+    hash::BuildHasher,
     sync::{Arc, Mutex, atomic::Ordering},
 };
 
@@ -24,6 +31,8 @@ const BYTES: usize = 8 << 20;
 /// Most inbox pages kept (a page of 50 is about 20 KB), and their bytes.
 pub const INBOXES: usize = 1024;
 pub const INBOX_BYTES: usize = 4 << 20;
+/// Most queries remembered as asked (a hash each, under 100 KB), forgotten all at once.
+const ASKED: usize = 4096;
 
 /// A kept answer: its body, and its weak tag when the body is final (names nobody).
 #[derive(Clone)]
@@ -49,9 +58,15 @@ pub struct PageCache {
     pub hits: std::sync::atomic::AtomicU64,
     pub misses: std::sync::atomic::AtomicU64,
     pages: Mutex<Kept>,
-    /// Keys whose answer is being made, with the lock its maker holds.
-    making: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Keys whose answer is being made, with the slot its maker holds and fills.
+    making: Mutex<HashMap<String, Slot>>,
+    /// Queries (keys without their position) asked before, by hash.
+    asked: Mutex<HashSet<u64>>,
+    hasher: std::hash::RandomState,
 }
+
+/// Where a key's maker leaves its answer for the readers waiting on it.
+type Slot = Arc<tokio::sync::Mutex<Option<Page>>>;
 
 #[derive(Default)]
 struct Kept {
@@ -89,7 +104,25 @@ impl PageCache {
             misses: Default::default(),
             pages: Mutex::default(),
             making: Mutex::default(),
+            asked: Mutex::default(),
+            hasher: Default::default(),
         }
+    }
+
+    /// Whether an answer to `query` may be kept: it was asked before. Remembers that it was.
+    fn admits(&self, query: &str) -> bool {
+        let hash = self.hasher.hash_one(query);
+        let Ok(mut asked) = self.asked.lock() else {
+            return false;
+        };
+        if asked.contains(&hash) {
+            return true;
+        }
+        if asked.len() >= ASKED {
+            *asked = HashSet::new();
+        }
+        asked.insert(hash);
+        false
     }
 
     fn get(&self, key: &str) -> Option<Page> {
@@ -157,32 +190,38 @@ pub async fn serve<T: serde::Serialize>(
     position: i64,
     make: impl AsyncFnOnce() -> ApiResult<T>,
 ) -> ApiResult<HttpResponse> {
-    let key = format!("{key}|{}|{position}", crate::clock::today());
+    let query = format!("{key}|{}", crate::clock::today());
+    let key = format!("{query}|{position}");
     let page = match pages.get(&key) {
         Some(b) => {
             pages.hits.fetch_add(1, Ordering::Relaxed);
             b
         }
         None => {
-            let (lock, maker) = {
+            let (slot, maker) = {
                 let mut m = pages.making.lock().map_err(ApiError::internal)?;
                 match m.get(&key) {
-                    Some(l) => (l.clone(), false),
+                    Some(s) => (s.clone(), false),
                     None => {
-                        let l = Arc::new(tokio::sync::Mutex::new(()));
-                        m.insert(key.clone(), l.clone());
-                        (l, true)
+                        let s = Slot::default();
+                        m.insert(key.clone(), s.clone());
+                        (s, true)
                     }
                 }
             };
-            let _held = lock.lock().await;
+            let mut held = slot.lock().await;
             let _making = maker.then(|| Making {
                 cache: pages,
                 key: &key,
             });
-            // A waiter finds what the maker kept; if the maker was refused, it makes its own.
-            match pages.get(&key) {
-                Some(b) => b,
+            // A waiter is handed what the maker made, kept or not (or finds it kept if the
+            // maker was done before this reader asked for its slot); if the maker was refused,
+            // it makes its own.
+            match held.clone().or_else(|| pages.get(&key)) {
+                Some(b) => {
+                    pages.hits.fetch_add(1, Ordering::Relaxed);
+                    b
+                }
                 None => {
                     pages.misses.fetch_add(1, Ordering::Relaxed);
                     let answer = make().await?;
@@ -194,7 +233,10 @@ pub async fn serve<T: serde::Serialize>(
                     // (up to twice, by doubling).
                     b.shrink_to_fit();
                     let page = Page::of(Bytes::from(b));
-                    pages.put(key.clone(), page.clone());
+                    if pages.admits(&query) {
+                        pages.put(key.clone(), page.clone());
+                    }
+                    *held = Some(page.clone());
                     page
                 }
             }
@@ -313,6 +355,58 @@ mod tests {
         }
         assert_eq!(made.load(Ordering::SeqCst), 1);
         assert!(cache.making.lock().unwrap().is_empty());
+        // Handed to the waiters, not kept: the query was asked for the first time.
+        assert!(cache.pages.lock().unwrap().pages.is_empty());
+        assert_eq!(cache.hits.load(Ordering::SeqCst), 7);
+    }
+
+    #[tokio::test]
+    async fn a_query_is_kept_from_its_second_asking_and_at_each_new_position() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let cache = PageCache::default();
+        let made = AtomicUsize::new(0);
+        let ask = async |key: &str, position: i64| {
+            serve(
+                &cache,
+                &sea_orm::DatabaseConnection::default(),
+                key,
+                position,
+                async || {
+                    made.fetch_add(1, Ordering::SeqCst);
+                    Ok(position)
+                },
+            )
+            .await
+            .unwrap();
+            made.load(Ordering::SeqCst)
+        };
+        let kept = |c: &PageCache| c.pages.lock().unwrap().pages.len();
+        assert_eq!(ask("once", 1).await, 1);
+        assert_eq!(kept(&cache), 0, "a query asked once is not kept");
+        assert_eq!(ask("k", 1).await, 2);
+        assert_eq!(ask("k", 1).await, 3, "asked before, made and kept");
+        assert_eq!(kept(&cache), 1);
+        assert_eq!(ask("k", 1).await, 3, "served kept");
+        assert_eq!(ask("k", 2).await, 4, "a new position is made");
+        assert_eq!(ask("k", 2).await, 4, "and kept at once");
+        assert_eq!(kept(&cache), 2);
+        assert_eq!(
+            (
+                cache.hits.load(Ordering::SeqCst),
+                cache.misses.load(Ordering::SeqCst)
+            ),
+            (2, 4)
+        );
+    }
+
+    #[test]
+    fn the_asked_queries_stay_within_their_count() {
+        let cache = PageCache::default();
+        for i in 0..ASKED * 2 + 1 {
+            assert!(!cache.admits(&format!("q{i}")));
+        }
+        assert!(cache.asked.lock().unwrap().len() <= ASKED);
+        assert!(cache.admits(&format!("q{}", ASKED * 2)));
     }
 
     #[tokio::test]
