@@ -6,12 +6,19 @@ coordinators and the search words the service itself would store.
 
 Usage: bench/seed.py DBNAME TASKS   (server from PGHOST/PGPORT/PGUSER, default 127.0.0.1:5432 postgres)
 Every account's password is `bench-password-2016`. Re-running recreates the database.
+
+NATIONAL=1: the country after the 2025 reform instead (issue 19's national simulation): a
+province bloc in each of the 34 provinces (blocs 1-34) and 3,300 commune blocs under them (blocs
+35-3334, about 97 a province), the same people, communes and campaign in each, the tasks spread
+over all 3,334 blocs. It leaves out the tasks' history and search words (30 and 120 million rows
+at 10,000,000 tasks), which the measured reads (list, detail, my tasks, the summary) do not touch.
 """
 import json, os, subprocess, sys, unicodedata, re, time
 
 DB = sys.argv[1] if len(sys.argv) > 1 else "khoi_bench"
 TASKS = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
-BLOCS = 50
+NATIONAL = os.environ.get("NATIONAL") == "1"
+BLOCS = 3334 if NATIONAL else 50
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KHOI = os.environ.get("KHOI_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "khoi"))
 HOST = os.environ.get("PGHOST", "127.0.0.1"); PORT = os.environ.get("PGPORT", "5432"); USER = os.environ.get("PGUSER", "postgres")
@@ -49,18 +56,58 @@ titles = [t for g in fixture["groups"] for t in g]
 title_array = "ARRAY[" + ",".join(lit(t) for t in titles) + "]"
 token_rows = ",".join(f"({i},{lit(tok)})" for i, t in enumerate(titles) for tok in tokens(t))
 
-sql = f"""
-SET synchronous_commit = off;
-CREATE TEMP TABLE b AS SELECT g AS n, gen_random_uuid() AS id FROM generate_series(1, {BLOCS}) g;
+HISTORY = """
+-- Each task's history, for `as_of`: created (draft) the day it opened, assigned the next day,
+-- then moved to where it is now (completed on its completion day, the rest ten days in).
+INSERT INTO task_events (id, task_id, bloc_id, action, from_status, to_status, actor_id, note, data, created_at, occurred_on)
+SELECT gen_random_uuid(), t.id, t.bloc_id, 'create', NULL, 'draft', t.created_by, NULL, '{}', t.created_at, t.opened_on
+FROM tasks t;
+INSERT INTO task_events (id, task_id, bloc_id, action, from_status, to_status, actor_id, note, data, created_at, occurred_on)
+SELECT gen_random_uuid(), t.id, t.bloc_id, 'assign', 'draft', 'assigned', t.created_by, NULL, '{}', t.created_at, t.opened_on + 1
+FROM tasks t WHERE t.status <> 'draft';
+INSERT INTO task_events (id, task_id, bloc_id, action, from_status, to_status, actor_id, note, data, created_at, occurred_on)
+SELECT gen_random_uuid(), t.id, t.bloc_id,
+       CASE t.status WHEN 'in_progress' THEN 'start' WHEN 'submitted' THEN 'submit' WHEN 'returned' THEN 'return'
+                     WHEN 'completed' THEN 'complete' ELSE 'cancel' END,
+       'assigned', t.status, t.created_by, NULL, '{}', t.created_at,
+       GREATEST(t.opened_on + 1, COALESCE(t.completed_on, t.opened_on + 10))
+FROM tasks t WHERE t.status NOT IN ('draft', 'assigned');
+
+"""
+WORDS = """
+INSERT INTO search_tokens (resource_type, bloc_id, token, resource_id)
+SELECT 'task', b.id, tok.token, tt.id FROM tt JOIN b ON b.n = tt.bn JOIN tpl_tokens tok ON tok.tpl = tt.tpl
+ON CONFLICT DO NOTHING;
+"""
+if NATIONAL:
+    BLOC_ROWS = """
+CREATE TEMP TABLE pv AS SELECT row_number() OVER (ORDER BY code) AS k, id, name, name_folded FROM provinces WHERE valid_to IS NULL;
+INSERT INTO blocs (id, name, name_folded, level, parent_id, province, province_folded, province_id, established_on, founding_decision, version, created_at, updated_at)
+SELECT b.id, 'Khối Mặt trận và các đoàn thể tỉnh ' || pv.name, 'khoi mat tran va cac doan the tinh ' || pv.name_folded, 'province', NULL,
+       pv.name, pv.name_folded, pv.id, DATE '2025-07-01', '01-QĐ/TU', 1, now(), now() FROM b JOIN pv ON pv.k = b.n WHERE b.n <= 34;
+INSERT INTO blocs (id, name, name_folded, level, parent_id, province, province_folded, province_id, established_on, founding_decision, version, created_at, updated_at)
+SELECT b.id, 'Khối Mặt trận và các đoàn thể xã số ' || b.n || ', ' || pv.name, 'khoi mat tran va cac doan the xa so ' || b.n || ', ' || pv.name_folded,
+       'commune', p.id, pv.name, pv.name_folded, pv.id, DATE '2025-07-01', '02-QĐ/ĐU', 1, now(), now()
+FROM b JOIN pv ON pv.k = ((b.n - 35) % 34) + 1 JOIN b p ON p.n = pv.k WHERE b.n > 34;
+"""
+else:
+    BLOC_ROWS = """
 INSERT INTO blocs (id, name, name_folded, level, parent_id, province, province_folded, established_on, founding_decision, version, created_at, updated_at)
 SELECT id, 'Khối Mặt trận và các đoàn thể huyện số ' || n, 'khoi mat tran va cac doan the huyen so ' || n, 'district', NULL,
        'Quảng Ninh', 'quang ninh', DATE '2016-01-25', '111-QĐ/TU', 1, now(), now() FROM b;
+"""
+sql = f"""
+SET synchronous_commit = off;
+CREATE TEMP TABLE b AS SELECT g AS n, gen_random_uuid() AS id FROM generate_series(1, {BLOCS}) g;
+{BLOC_ROWS}
 CREATE TEMP TABLE o AS SELECT b.n AS bn, k AS kn, gen_random_uuid() AS id, b.id AS bloc_id FROM b, generate_series(1, 6) k;
 INSERT INTO organisations (id, bloc_id, code, name, kind, head_staff_id, version, created_at, updated_at)
 SELECT id, bloc_id, (ARRAY['MTTQ','HND','HLHPN','DTN','CCB','LDLD'])[kn],
        (ARRAY['Ủy ban MTTQ','Hội Nông dân','Hội Liên hiệp Phụ nữ','Huyện đoàn','Hội Cựu chiến binh','Liên đoàn Lao động'])[kn],
        CASE WHEN kn = 1 THEN 'fatherland_front' ELSE 'socio_political' END, NULL, 1, now(), now() FROM o;
+CREATE INDEX ON o (bn, kn);
 CREATE TEMP TABLE sc AS SELECT b.n AS bn, k AS kn, gen_random_uuid() AS id, b.id AS bloc_id FROM b, generate_series(1, 4) k;
+CREATE INDEX ON sc (bn, kn);
 INSERT INTO sub_committees (id, bloc_id, code, name, mandate, head_staff_id, version, created_at, updated_at)
 SELECT id, bloc_id, (ARRAY['VP','TTVD','KTGS','DCPL'])[kn],
        (ARRAY['Văn phòng','Tiểu ban Tuyên truyền – vận động','Tiểu ban Kiểm tra – giám sát','Tiểu ban Dân chủ – pháp luật'])[kn],
@@ -77,7 +124,7 @@ INSERT INTO accounts (id, username, password_hash, role, bloc_id, province, acti
 SELECT gen_random_uuid(), 'b' || st.bn || '.s' || st.kn, (SELECT password_hash FROM accounts WHERE username = 'bench.admin'),
        CASE WHEN st.kn = 1 THEN 'bloc_head' WHEN st.kn <= 6 THEN 'deputy_head' ELSE 'staff' END,
        st.bloc_id, NULL, TRUE, 1, now(), now(), st.id FROM st;
-CREATE INDEX ON o (bn, kn); CREATE INDEX ON sc (bn, kn); CREATE INDEX ON st (bn, kn);
+CREATE INDEX ON st (bn, kn);
 CREATE TEMP TABLE head AS SELECT st.bn, a.id AS account_id FROM st JOIN accounts a ON a.staff_id = st.id WHERE st.kn = 1;
 CREATE INDEX ON head (bn);
 
@@ -112,21 +159,7 @@ JOIN sc ON sc.bn = tt.bn AND sc.kn = (tt.n % 4) + 1
 JOIN st ON st.bn = tt.bn AND st.kn = 7 + (tt.n % 14)
 JOIN head ON head.bn = tt.bn;
 
--- Each task's history, for `as_of`: created (draft) the day it opened, assigned the next day,
--- then moved to where it is now (completed on its completion day, the rest ten days in).
-INSERT INTO task_events (id, task_id, bloc_id, action, from_status, to_status, actor_id, note, data, created_at, occurred_on)
-SELECT gen_random_uuid(), t.id, t.bloc_id, 'create', NULL, 'draft', t.created_by, NULL, '{{}}', t.created_at, t.opened_on
-FROM tasks t;
-INSERT INTO task_events (id, task_id, bloc_id, action, from_status, to_status, actor_id, note, data, created_at, occurred_on)
-SELECT gen_random_uuid(), t.id, t.bloc_id, 'assign', 'draft', 'assigned', t.created_by, NULL, '{{}}', t.created_at, t.opened_on + 1
-FROM tasks t WHERE t.status <> 'draft';
-INSERT INTO task_events (id, task_id, bloc_id, action, from_status, to_status, actor_id, note, data, created_at, occurred_on)
-SELECT gen_random_uuid(), t.id, t.bloc_id,
-       CASE t.status WHEN 'in_progress' THEN 'start' WHEN 'submitted' THEN 'submit' WHEN 'returned' THEN 'return'
-                     WHEN 'completed' THEN 'complete' ELSE 'cancel' END,
-       'assigned', t.status, t.created_by, NULL, '{{}}', t.created_at,
-       GREATEST(t.opened_on + 1, COALESCE(t.completed_on, t.opened_on + 10))
-FROM tasks t WHERE t.status NOT IN ('draft', 'assigned');
+{"" if NATIONAL else HISTORY}
 
 -- A province that has run the service for years was reminded of its overdue tasks when they fell
 -- due: without these marks, every start of the service spends minutes (about 200 a second, in
@@ -138,9 +171,7 @@ WHERE t.status IN ('assigned', 'in_progress', 'returned') AND t.due_date IS NOT 
 INSERT INTO task_coordinators (task_id, organisation_id)
 SELECT tt.id, o.id FROM tt JOIN o ON o.bn = tt.bn AND o.kn = ((tt.n + 1) % 6) + 1 WHERE tt.n % 3 = 0;
 
-INSERT INTO search_tokens (resource_type, bloc_id, token, resource_id)
-SELECT 'task', b.id, tok.token, tt.id FROM tt JOIN b ON b.n = tt.bn JOIN tpl_tokens tok ON tok.tpl = tt.tpl
-ON CONFLICT DO NOTHING;
+{"" if NATIONAL else WORDS}
 
 CREATE TEMP TABLE un AS SELECT b.n AS bn, k AS kn, gen_random_uuid() AS id, b.id AS bloc_id FROM b, generate_series(1, 16) k;
 INSERT INTO units (id, bloc_id, name, name_folded, kind, parent_id, population, households, version, created_at, updated_at)
@@ -161,7 +192,9 @@ SELECT gen_random_uuid(), cp.bloc_id, cp.id, cp.target_id, un.id,
        (DATE '2016-01-01' + (m + 1) * interval '1 month' - interval '1 day')::date, NULL,
        900 + un.kn * 20 + m * 4, 1200 + un.kn * 25, NULL, 'bench', (SELECT account_id FROM head WHERE head.bn = cp.bn), now()
 FROM cp JOIN un ON un.bn = cp.bn CROSS JOIN generate_series(0, 23) m;
-ANALYZE;
+-- VACUUM too: each task's insert rewrote its tally rows (a dead version each), and a server
+-- with autovacuum off (these machines') would leave the summary reading them all.
+VACUUM ANALYZE;
 """
 psql(DB, sql)
 print(f"seeded {DB}: {BLOCS} blocs, {TASKS} tasks in {time.time() - t0:.0f} s")
