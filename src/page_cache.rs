@@ -190,8 +190,9 @@ pub async fn serve<T: serde::Serialize>(
     position: i64,
     make: impl AsyncFnOnce() -> ApiResult<T>,
 ) -> ApiResult<HttpResponse> {
-    let query = format!("{key}|{}", crate::clock::today());
-    let key = format!("{query}|{position}");
+    let key = format!("{key}|{}|{position}", crate::clock::today());
+    // The query is the key without its position: derived, not built again on every hit.
+    let query = &key[..key.rfind('|').unwrap_or(key.len())];
     let page = match pages.get(&key) {
         Some(b) => {
             pages.hits.fetch_add(1, Ordering::Relaxed);
@@ -233,7 +234,7 @@ pub async fn serve<T: serde::Serialize>(
                     // (up to twice, by doubling).
                     b.shrink_to_fit();
                     let page = Page::of(Bytes::from(b));
-                    if pages.admits(&query) {
+                    if pages.admits(query) {
                         pages.put(key.clone(), page.clone());
                     }
                     *held = Some(page.clone());
