@@ -22,7 +22,17 @@ async fn served_spec_is_the_generated_one() {
     let app = spawn_app().await;
     let res = app.get("/api-docs/openapi.json", None).await;
     assert_eq!(res.status(), 200);
-    let served: Value = res.json().await.unwrap();
+    // Two megabytes handed to the connection in slices (`middleware::SLICE`): still announced
+    // by their length, not chunked, and whole.
+    let length = res.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(res.headers().get("transfer-encoding").is_none());
+    let body = res.bytes().await.unwrap();
+    assert_eq!(length, body.len().to_string());
+    assert!(body.len() > 100 * khoi::middleware::SLICE);
+    let served: Value = serde_json::from_slice(&body).unwrap();
     let generated: Value = serde_json::from_str(&khoi::openapi::spec_json()).unwrap();
     assert_eq!(served, generated);
 }
