@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 env "$@" DATABASE_URL=postgres://postgres@127.0.0.1:5432/khoi_bench_200k KHOI_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123 KHOI_BIND=127.0.0.1:18090 KHOI_LOG=warn KHOI_DB_MAX_CONNECTIONS=32 $BIN >/dev/null 2>&1 &
 PID=$!
 sleep 2
-m() { echo "$1: $(grep VmRSS /proc/$PID/status | tr -s ' \t' ' ') $(grep VmHWM /proc/$PID/status | tr -s ' \t' ' ')"; }
+# RssAnon is the heap and stacks; RssFile mostly the binary's code pages that have been run.
+m() { echo "$1: $(grep -E 'RssAnon|RssFile|VmRSS|VmHWM' /proc/$PID/status | tr -s ' \t\n' ' ')"; }
 m start
 TOK=$(curl -s -X POST -H 'content-type: application/json' -d '{"username":"b1.s1","password":"bench-password-2016"}' http://127.0.0.1:18090/api/v1/auth/login | python3 -c "import sys,json;print(json.load(sys.stdin)['access_token'])")
 m login
