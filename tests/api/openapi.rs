@@ -37,6 +37,42 @@ async fn served_spec_is_the_generated_one() {
     assert_eq!(served, generated);
 }
 
+#[tokio::test]
+async fn the_spec_is_served_gzipped_to_who_accepts_it_and_whole_to_the_rest() {
+    let app = spawn_app().await;
+    let generated: Value = serde_json::from_str(&khoi::openapi::spec_json()).unwrap();
+    let fetch = |coding: &'static str| {
+        app.client
+            .get(app.url("/api-docs/openapi.json"))
+            .header("accept-encoding", coding)
+            .send()
+    };
+    for coding in ["gzip", "br;q=1.0, gzip;q=0.5", "*"] {
+        let res = fetch(coding).await.unwrap();
+        assert_eq!(res.status(), 200, "{coding}");
+        assert_eq!(res.headers()["content-encoding"], "gzip", "{coding}");
+        assert!(
+            res.headers()["vary"]
+                .to_str()
+                .unwrap()
+                .contains("accept-encoding")
+        );
+        let gz = res.bytes().await.unwrap();
+        assert!(gz.len() < 400_000, "{coding}: {} bytes", gz.len());
+        let mut json = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut json).unwrap();
+        assert_eq!(serde_json::from_slice::<Value>(&json).unwrap(), generated);
+    }
+    // Refused gzip: unpacked for this client (or coded as it asks, by the compression layer).
+    for coding in ["identity", "gzip;q=0", "gzip;q=0, identity"] {
+        let res = fetch(coding).await.unwrap();
+        assert_eq!(res.status(), 200, "{coding}");
+        assert!(res.headers().get("content-encoding").is_none(), "{coding}");
+        let served: Value = res.json().await.unwrap();
+        assert_eq!(served, generated, "{coding}");
+    }
+}
+
 #[test]
 fn spec_is_openapi_3_1_with_bearer_auth_and_documented_errors() {
     let spec: Value = serde_json::from_str(&khoi::openapi::spec_json()).unwrap();
