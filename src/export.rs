@@ -54,8 +54,14 @@ pub struct MediaRange {
 /// The media ranges of every `Accept` header; a range whose `q` is not a number gets 1, as a
 /// lenient reader would.
 pub fn accept_ranges(req: &HttpRequest) -> Vec<MediaRange> {
+    weighted(req, &header::ACCEPT)
+}
+
+/// The items of every `name` header (`Accept`, `Accept-Encoding`), lower-cased, with their
+/// weights and parameters.
+pub fn weighted(req: &HttpRequest, name: &header::HeaderName) -> Vec<MediaRange> {
     req.headers()
-        .get_all(header::ACCEPT)
+        .get_all(name)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .filter_map(|r| {

@@ -266,21 +266,13 @@ impl Doc {
     }
 }
 
-/// Whether `Accept-Encoding` lists gzip (or `*`) with a weight above zero.
+/// Whether `Accept-Encoding` takes gzip: its own weight, or else `*`'s, above zero.
 fn accepts_gzip(req: &actix_web::HttpRequest) -> bool {
-    req.headers()
-        .get_all(header::ACCEPT_ENCODING)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|item| {
-            let mut parts = item.split(';');
-            let coding = parts.next().unwrap_or("").trim();
-            let weight = parts
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && weight > 0.0
-        })
+    let codings = crate::export::weighted(req, &header::ACCEPT_ENCODING);
+    let weight = |coding: &str| codings.iter().find(|c| c.media == coding).map(|c| c.q);
+    weight("gzip")
+        .or_else(|| weight("*"))
+        .is_some_and(|q| q > 0.0)
 }
 
 fn cors(origins: &[String]) -> Cors {

@@ -47,7 +47,7 @@ async fn the_spec_is_served_gzipped_to_who_accepts_it_and_whole_to_the_rest() {
             .header("accept-encoding", coding)
             .send()
     };
-    for coding in ["gzip", "br;q=1.0, gzip;q=0.5", "*"] {
+    for coding in ["gzip", "br;q=1.0, GZIP;q=0.5", "*", "identity;q=0, *;q=0.1"] {
         let res = fetch(coding).await.unwrap();
         assert_eq!(res.status(), 200, "{coding}");
         assert_eq!(res.headers()["content-encoding"], "gzip", "{coding}");
@@ -64,7 +64,12 @@ async fn the_spec_is_served_gzipped_to_who_accepts_it_and_whole_to_the_rest() {
         assert_eq!(serde_json::from_slice::<Value>(&json).unwrap(), generated);
     }
     // Refused gzip: unpacked for this client (or coded as it asks, by the compression layer).
-    for coding in ["identity", "gzip;q=0", "gzip;q=0, identity"] {
+    for coding in [
+        "identity",
+        "gzip;q=0",
+        "gzip;q=0, *",
+        "gzip; q=0.0, identity",
+    ] {
         let res = fetch(coding).await.unwrap();
         assert_eq!(res.status(), 200, "{coding}");
         assert!(res.headers().get("content-encoding").is_none(), "{coding}");
