@@ -117,7 +117,8 @@ pub async fn request_context(
 /// The most a response hands the connection at once, and what the server buffers before a write
 /// (`HttpServer::h1_write_buffer_size`). actix copies each piece of a body into the connection's
 /// write buffer and keeps that buffer's capacity for the connection's life (up to 128 KiB): a
-/// 48 KB page sent whole left 64 KB on every kept-alive connection, 7 MiB at 128 clients. In
+/// 48 KB page sent whole left a buffer that large on every kept-alive connection, 7 MiB at 128
+/// clients (massif). In
 /// pieces of 7 KiB, the head and one piece fit the 8 KiB buffer a connection starts with.
 pub const SLICE: usize = 7 * 1024;
 
@@ -215,23 +216,20 @@ pub struct BodyTimeout(pub std::time::Duration, pub std::time::Duration);
 
 struct Deadline {
     inner: actix_web::dev::Payload,
-    sleep: std::pin::Pin<Box<tokio::time::Sleep>>,
+    sleep: Pin<Box<tokio::time::Sleep>>,
     done: bool,
 }
 
 impl futures_util::Stream for Deadline {
     type Item = Result<web::Bytes, actix_web::error::PayloadError>;
 
-    fn poll_next(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        use std::{future::Future, task::Poll};
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        use std::future::Future;
         let this = self.get_mut();
         if this.done {
             return Poll::Ready(None);
         }
-        if let Poll::Ready(item) = std::pin::Pin::new(&mut this.inner).poll_next(cx) {
+        if let Poll::Ready(item) = Pin::new(&mut this.inner).poll_next(cx) {
             return Poll::Ready(item);
         }
         if this.sleep.as_mut().poll(cx).is_ready() {

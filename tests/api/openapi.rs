@@ -22,8 +22,8 @@ async fn served_spec_is_the_generated_one() {
     let app = spawn_app().await;
     let res = app.get("/api-docs/openapi.json", None).await;
     assert_eq!(res.status(), 200);
-    // Two megabytes handed to the connection in slices (`middleware::SLICE`): still announced
-    // by their length, not chunked, and whole.
+    // 1.2 MB handed to the connection in slices (`middleware::SLICE`): still announced by its
+    // length, not chunked, and whole.
     let length = res.headers()["content-length"]
         .to_str()
         .unwrap()
