@@ -379,12 +379,7 @@ pub async fn my_tasks(
         .filter(sea_orm::sea_query::Expr::col(task::Column::AssigneeId).eq(
             sea_orm::sea_query::SimpleExpr::SubQuery(None, Box::new(me.into())),
         ))
-        .filter(task::Column::Status.is_in([
-            Status::Assigned.as_str(),
-            Status::InProgress.as_str(),
-            Status::Submitted.as_str(),
-            Status::Returned.as_str(),
-        ]));
+        .filter(unfinished_of_someone());
     select = crate::pagination::synced(
         select,
         q.updated_since,
@@ -401,6 +396,23 @@ pub async fn my_tasks(
     );
     let (rows, actor) = tokio::try_join!(rows.all(db), Actor::of(db, caller))?;
     Ok(page_as_seen_by(&actor, page_of(rows, &keyset, limit)))
+}
+
+/// The statuses of a task someone is working on: the condition of the partial index
+/// `ix_tasks_open_by_assignee`, written into the SQL rather than bound. Bound, the statuses are
+/// unknown to PostgreSQL's generic plan, which cannot prove the index's condition: it read two
+/// other indexes and sorted (costed 4.6 times the custom plan), so my tasks' statement was
+/// planned anew on every call.
+fn unfinished_of_someone() -> Expr {
+    Expr::col((task::Entity, task::Column::Status)).is_in(
+        [
+            Status::Assigned,
+            Status::InProgress,
+            Status::Submitted,
+            Status::Returned,
+        ]
+        .map(|s| Expr::Constant(s.as_str().into())),
+    )
 }
 
 /// The rule of the policy table each move is decided by.
@@ -532,4 +544,29 @@ pub async fn history(
             },
         )
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::QueryTrait;
+
+    /// My tasks' statuses reach the SQL as the partial index's own condition (migration 16),
+    /// with nothing bound that a generic plan could not see.
+    #[test]
+    fn my_tasks_statuses_are_written_as_the_partial_index_states_them() {
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            let stmt = task::Entity::find()
+                .filter(unfinished_of_someone())
+                .build(backend);
+            assert!(
+                stmt.sql.ends_with(
+                    r#"WHERE "tasks"."status" IN ('assigned', 'in_progress', 'submitted', 'returned')"#
+                ),
+                "{}",
+                stmt.sql
+            );
+            assert!(stmt.values.is_none_or(|v| v.0.is_empty()));
+        }
+    }
 }
