@@ -401,7 +401,7 @@ pub async fn my_tasks(
 /// The statuses of a task someone is working on: the condition of the partial index
 /// `ix_tasks_open_by_assignee`, written into the SQL rather than bound. Bound, the statuses are
 /// unknown to PostgreSQL's generic plan, which cannot prove the index's condition: it read two
-/// other indexes and sorted (costed 4.6 times the custom plan), so my tasks' statement was
+/// other indexes and sorted (costed 4.7 times the custom plan), so my tasks' statement was
 /// planned anew on every call.
 fn unfinished_of_someone() -> Expr {
     Expr::col((task::Entity, task::Column::Status)).is_in(
