@@ -118,8 +118,8 @@ pub async fn request_context(
 /// (`HttpServer::h1_write_buffer_size`). actix copies each piece of a body into the connection's
 /// write buffer and keeps that buffer's capacity for the connection's life (up to 128 KiB): a
 /// 48 KB page sent whole left a buffer that large on every kept-alive connection, 7 MiB at 128
-/// clients (massif). In
-/// pieces of 7 KiB, the head and one piece fit the 8 KiB buffer a connection starts with.
+/// clients (massif). In pieces of 7 KiB, the head and one piece fit the 8 KiB buffer a
+/// connection starts with.
 pub const SLICE: usize = 7 * 1024;
 
 /// A body larger than [`SLICE`], or a stream, handed over in pieces of at most [`SLICE`] (slices

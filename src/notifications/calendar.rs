@@ -4,6 +4,7 @@
 use crate::{
     entities::{account, meeting, meeting_attendee, supervision, supervision_member, task},
     error::ApiResult,
+    tasks::workflow::Status,
 };
 use chrono::{Duration, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -100,12 +101,7 @@ pub async fn feed(db: &DatabaseConnection, account_id: Uuid) -> ApiResult<String
         let tasks = task::Entity::find()
             .filter(task::Column::AssigneeId.eq(s))
             .filter(task::Column::DueDate.is_not_null())
-            .filter(task::Column::Status.is_in([
-                "assigned",
-                "in_progress",
-                "returned",
-                "submitted",
-            ]))
+            .filter(task::Column::Status.is_in(Status::WORKED_ON.map(Status::as_str)))
             .order_by_asc(task::Column::DueSort)
             .limit(MAX_EACH)
             .all(db)

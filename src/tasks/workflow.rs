@@ -42,6 +42,13 @@ impl Status {
         Status::Submitted,
         Status::Returned,
     ];
+    /// Someone's to work on: assigned and not finished (my tasks, the calendar feed).
+    pub const WORKED_ON: [Status; 4] = [
+        Status::Assigned,
+        Status::InProgress,
+        Status::Submitted,
+        Status::Returned,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
