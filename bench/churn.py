@@ -10,22 +10,15 @@ Each binary in turn, twice over (A B A B): it serves DB on 127.0.0.1:18094 (2 wo
     (bench/search.lua): answers asked once, each about 48 KB, as searches and chosen days are.
 It prints both rates and the share of the page cache's answers served kept (`khoi_page_cache_total`).
 """
-import json, os, re, subprocess, sys, tempfile, urllib.request
+import functools, os, re, subprocess, sys, tempfile
+from common import HERE, SECRET, call, pg_url, wait, wrk_figures
 
 DB, BINS = sys.argv[1], sys.argv[2:]
 BASE = "http://127.0.0.1:18094"
 SECS = int(os.environ.get("SECS", "10"))
 READERS, ONEOFFS = int(os.environ.get("READERS", "16")), int(os.environ.get("ONEOFFS", "16"))
 QUERY = "status=in_progress&limit=50"
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def call(method, path, body=None):
-    req = urllib.request.Request(BASE + path, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("content-type", "application/json")
-    with urllib.request.urlopen(req) as r:
-        raw = r.read()
-        return json.loads(raw) if r.headers.get("content-type", "").startswith("application/json") else raw
+call = functools.partial(call, BASE)
 
 
 def cache():
@@ -39,26 +32,16 @@ def wrk(conns, script, url, env, *extra):
 
 
 def result(p):
-    out = p.communicate()[0]
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    m = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-    p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rps, p99, int(bad.group(1)) if bad else 0
-
+    _, p99, rps, bad = wrk_figures(p.communicate()[0])
+    return rps, p99, bad
 
 def run(binary):
-    env = dict(os.environ, DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB}", KHOI_BIND="127.0.0.1:18094", KHOI_LOG="warn",
-               KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123", KHOI_DB_MAX_CONNECTIONS="32", KHOI_WORKERS="2",
+    env = dict(os.environ, DATABASE_URL=pg_url(DB), KHOI_BIND="127.0.0.1:18094", KHOI_LOG="warn",
+               KHOI_JWT_SECRET=SECRET, KHOI_DB_MAX_CONNECTIONS="32", KHOI_WORKERS="2",
                KHOI_LOGIN_RATE_PER_ADDRESS="100000", KHOI_LOGIN_RATE_GLOBAL="100000", KHOI_SCHEDULER="off")
     server = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(BASE + "/ready")
-                break
-            except Exception:
-                subprocess.run(["sleep", "0.2"])
+        wait(BASE, server)
         heads = [call("POST", "/api/v1/auth/login", {"username": f"b{n}.s1", "password": "bench-password-2016"})["access_token"]
                  for n in range(1, 51)]
         with tempfile.NamedTemporaryFile("w", suffix=".tokens", delete=False) as f:

@@ -13,53 +13,26 @@ Measures, from a second process on loopback, at 1, 8, 32 and 128 connections:
   pgbench  the list's and the detail's SQL directly (the database's own ceiling)
 and the peak memory (VmHWM, summed over each server's processes). Prints Markdown tables.
 """
-import json, os, re, subprocess, sys, time, urllib.request
+import os, re, subprocess, sys
+from common import PGHOST as HOST, PGPORT as PORT, PGUSER as USER, ROOT, SECRET, call, khoi_bin, pg_url, wait, wrk_figures
 
 DB = sys.argv[1] if len(sys.argv) > 1 else "khoi_bench"
 SECS = int(sys.argv[2]) if len(sys.argv) > 2 else 10
 CONNS = [int(c) for c in os.environ.get("CONNS", "1,8,32,128").split(",")]
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KHOI = os.environ.get("KHOI_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "khoi"))
-HOST, PORT, USER = os.environ.get("PGHOST", "127.0.0.1"), os.environ.get("PGPORT", "5432"), os.environ.get("PGUSER", "postgres")
-PG = f"postgres://{USER}@{HOST}:{PORT}/{DB}"
-SECRET = "bench-secret-bench-secret-bench-secret-0123"
-ENV = dict(os.environ, DATABASE_URL=PG, KHOI_JWT_SECRET=SECRET, KHOI_LOG="warn", KHOI_DB_MAX_CONNECTIONS="32", POOL="32")
-
-
-def call(base, method, path, body=None, token=None):
-    req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read())
-
-
-def wait(base):
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(base + "/api/v1/tasks/00000000-0000-0000-0000-000000000000")
-        except urllib.error.HTTPError:
-            return
-        except Exception:
-            time.sleep(0.2)
-    raise SystemExit(f"{base} did not start")
+KHOI = khoi_bin()
+# The sign-in limits count in the database: lifted, so that a benchmark run just before does not
+# use up this one's sign-in.
+ENV = dict(os.environ, DATABASE_URL=pg_url(DB), KHOI_JWT_SECRET=SECRET, KHOI_LOG="warn", KHOI_DB_MAX_CONNECTIONS="32", POOL="32",
+           KHOI_LOGIN_RATE_PER_ADDRESS="100000", KHOI_LOGIN_RATE_GLOBAL="100000")
+# The peers have no /ready: any answer to a task that does not exist means up.
+PROBE = "/api/v1/tasks/00000000-0000-0000-0000-000000000000"
 
 
 def wrk(url, token, conns, extra=None, env=None):
     cmd = ["wrk", f"-t{min(2, conns)}", f"-c{conns}", f"-d{SECS}s", "--latency", "-H", f"Authorization: Bearer {token}"]
     out = subprocess.run(cmd + (extra or []) + [url], capture_output=True, text=True, env=dict(os.environ, **(env or {}))).stdout
-
-    def ms(label):
-        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        if not m:
-            return float("nan")
-        v, unit = float(m.group(1)), m.group(2)
-        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return ms(50), ms(99), float(rps.group(1)) if rps else float("nan"), int(bad.group(1)) if bad else 0, errors.group(1) if errors else ""
+    return (*wrk_figures(out), errors.group(1) if errors else "")
 
 
 def pgbench(script, conns, defines):
@@ -104,7 +77,7 @@ ENV["KHOI_BIND"] = "127.0.0.1:18080"
 khoi = serve([KHOI])
 base = "http://127.0.0.1:18080"
 try:
-    wait(base)
+    wait(base, khoi)
     head = call(base, "POST", "/api/v1/auth/login", {"username": "b1.s1", "password": "bench-password-2016"})["access_token"]
     page = call(base, "GET", "/api/v1/tasks?status=in_progress&limit=50", token=head)
     task = page["items"][0]["id"]
@@ -138,7 +111,7 @@ peers = [
 for label, cmd, cwd, pbase in peers:
     proc = serve(cmd, cwd)
     try:
-        wait(pbase)
+        wait(pbase, proc, PROBE, 30, any_status=True)
         for name, path in [("list", "/api/v1/tasks?status=in_progress&limit=50"), ("detail", f"/api/v1/tasks/{task}")]:
             for c in CONNS:
                 r = wrk(pbase + path, head, c)

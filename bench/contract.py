@@ -10,11 +10,11 @@ answer REQUESTS times, one at a time, and prints a Markdown table. Sizes are byt
 (the body as sent, compressed or not), the same whatever the build; times depend on the build:
 measure a release binary.
 """
-import json, os, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
+import json, os, shutil, statistics, subprocess, sys, tempfile, time, urllib.error, urllib.request
+from common import khoi_bin, wait
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KHOI = os.environ.get("KHOI_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "khoi"))
+KHOI = khoi_bin()
 BASE = "http://127.0.0.1:18082"
 PW = "Hai-Ha-2016"
 
@@ -40,12 +40,7 @@ def main():
     subprocess.run([KHOI, "seed-demo", "--password", PW], env=env, check=True, stdout=subprocess.DEVNULL)
     server = subprocess.Popen([KHOI], env=env)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(BASE + "/health")
-                break
-            except Exception:
-                time.sleep(0.1)
+        wait(BASE, server, "/health")
         _, _, body = call("POST", "/api/v1/auth/login", {"username": "demo.head", "password": PW})
         token = json.loads(body)["access_token"]
         for i in range(60):

@@ -12,36 +12,18 @@ staff member made through the API, then:
   download  wrk, 8 clients, 10 s, GET /files/{id}/content of a 1 MiB file
 Prints a Markdown table.
 """
-import http.client, json, os, subprocess, sys, tempfile, threading, time, urllib.request, re
+import functools, http.client, json, os, re, subprocess, sys, tempfile, threading, time
+from common import SECRET, call, commune_with_staff, khoi_bin, pg_url, psql, wait, wrk_figures
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = (sys.argv[1:] or [os.environ.get("KHOI_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "khoi"))])[0]
+BIN = (sys.argv[1:] or [khoi_bin()])[0]
 HOST, PORT = "127.0.0.1", 18083
 BASE = f"http://{HOST}:{PORT}"
 DB = "khoi_files"
-PGHOST, PGUSER = os.environ.get("PGHOST", "127.0.0.1"), os.environ.get("PGUSER", "postgres")
 PW = "Mật-khẩu-bench-2026"
 SECS = int(os.environ.get("SECS", "10"))
 MiB = 1024 * 1024
 BOUNDARY = "khoi-bench-0c5e"
-
-
-def call(method, path, body=None, token=None):
-    req = urllib.request.Request(BASE + path, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(req) as r:
-            raw = r.read()
-            return json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        raise SystemExit(f"{method} {path}: {e.code} {e.read()[:400]}")
-
-
-def psql(db, sql):
-    return subprocess.run(["psql", "-qAt", "-h", PGHOST, "-U", PGUSER, "-d", db, "-c", sql], check=True,
-                          capture_output=True, text=True).stdout.strip()
+call = functools.partial(call, BASE, exit_on_error=True)
 
 
 def pdf(n, seed):
@@ -85,15 +67,7 @@ def hwm(pid):
 def wrk(path, token, conns):
     cmd = ["wrk", f"-t{min(2, conns)}", f"-c{conns}", f"-d{SECS}s", "--latency", "-H", f"Authorization: Bearer {token}"]
     out = subprocess.run(cmd + [BASE + path], capture_output=True, text=True, check=True).stdout
-    m = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-    v, unit = float(m.group(1)), m.group(2)
-    p50 = v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
-    m99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-    v99, u99 = float(m99.group(1)), m99.group(2)
-    p99 = v99 / 1000 if u99 == "us" else v99 * 1000 if u99 == "s" else v99
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return p50, p99, rps, int(bad.group(1)) if bad else 0
+    return wrk_figures(out)
 
 
 def start():
@@ -102,29 +76,14 @@ def start():
     psql("postgres", f"DROP DATABASE IF EXISTS {DB}")
     psql("postgres", f"CREATE DATABASE {DB}")
     data = tempfile.mkdtemp(prefix="khoi-files-bench-")
-    env = dict(os.environ, DATABASE_URL=f"postgres://{PGUSER}@{PGHOST}:5432/{DB}", KHOI_BIND=f"{HOST}:{PORT}", KHOI_LOG="warn",
-               KHOI_DATA_DIR=data, KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123", KHOI_ADMIN_PASSWORD=PW,
+    env = dict(os.environ, DATABASE_URL=pg_url(DB), KHOI_BIND=f"{HOST}:{PORT}", KHOI_LOG="warn",
+               KHOI_DATA_DIR=data, KHOI_JWT_SECRET=SECRET, KHOI_ADMIN_PASSWORD=PW,
                KHOI_LOGIN_RATE_PER_ADDRESS="100000", KHOI_LOGIN_RATE_GLOBAL="100000", KHOI_SCHEDULER="off")
     server = subprocess.Popen([BIN], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(BASE + "/ready")
-                break
-            except Exception:
-                time.sleep(0.2)
+        wait(BASE, server)
         admin = call("POST", "/api/v1/auth/login", {"username": "admin", "password": PW})["access_token"]
-        bloc = call("POST", "/api/v1/blocs", {"name": "Khối xã Quảng Minh", "level": "commune", "province": "Quảng Ninh",
-                                       "head": {"full_name": "Nguyễn Văn Hải", "username": "hai.head", "password": PW}}, admin)
-        head = call("POST", "/api/v1/auth/login", {"username": "hai.head", "password": PW})["access_token"]
-        call("POST", "/api/v1/me/password", {"current_password": PW, "new_password": PW + "!"}, head)
-        head = call("POST", "/api/v1/auth/login", {"username": "hai.head", "password": PW + "!"})["access_token"]
-        s = call("POST", "/api/v1/staff", {"full_name": "Trần Thị Lan", "position": "Cán bộ", "role": "staff"}, head)
-        call("POST", "/api/v1/accounts", {"username": "lan.staff", "password": PW, "role": "staff", "bloc_id": bloc["id"],
-                                          "staff_id": s["id"]}, admin)
-        staff = call("POST", "/api/v1/auth/login", {"username": "lan.staff", "password": PW})["access_token"]
-        call("POST", "/api/v1/me/password", {"current_password": PW, "new_password": PW + "!"}, staff)
-        staff = call("POST", "/api/v1/auth/login", {"username": "lan.staff", "password": PW + "!"})["access_token"]
+        _, _, staff = commune_with_staff(call, admin, PW)
     except BaseException:
         server.terminate()
         raise

@@ -5,42 +5,29 @@
   figures-round  POST …/measurements with a list of 500 figures (one per village)
 Usage: bench/imports.py [sqlite|postgres] [RUNS]   (postgres: a database khoi_imports on PGHOST…)
 """
-import json, os, shutil, subprocess, sys, tempfile, time, urllib.request
+import functools, os, shutil, subprocess, sys, tempfile, time
+from common import SECRET, call, khoi_bin, pg_url, psql, wait
 
 KIND = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KHOI = os.environ.get("KHOI_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "khoi"))
+KHOI = khoi_bin()
 BASE = "http://127.0.0.1:18081"
 PW = "Hải-Hà-2016-bench"
-HOST = os.environ.get("PGHOST", "127.0.0.1"); PORT = os.environ.get("PGPORT", "5432"); USER = os.environ.get("PGUSER", "postgres")
 
-def call(method, path, body=None, token=None, ctype="application/json", raw=None):
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    req = urllib.request.Request(BASE + path, method=method, data=data)
-    req.add_header("content-type", ctype)
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read())
+call = functools.partial(call, BASE)
 
 def once():
     d = tempfile.mkdtemp()
     env = dict(os.environ, KHOI_BIND="127.0.0.1:18081", KHOI_LOG="warn", KHOI_ADMIN_PASSWORD=PW,
-               KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123")
+               KHOI_JWT_SECRET=SECRET)
     if KIND == "postgres":
-        subprocess.run(["psql", "-X", "-q", "-h", HOST, "-p", PORT, "-U", USER, "-d", "postgres", "-c",
-                        'DROP DATABASE IF EXISTS khoi_imports WITH (FORCE)', "-c", "CREATE DATABASE khoi_imports"], check=True)
-        env["DATABASE_URL"] = f"postgres://{USER}@{HOST}:{PORT}/khoi_imports"
+        psql("postgres", "DROP DATABASE IF EXISTS khoi_imports WITH (FORCE); CREATE DATABASE khoi_imports;")
+        env["DATABASE_URL"] = pg_url("khoi_imports")
     subprocess.run([KHOI, "seed-demo", "--password", PW], cwd=d, env=env, check=True, stdout=subprocess.DEVNULL)
     server = subprocess.Popen([KHOI], cwd=d, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     out = {}
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(BASE + "/ready"); break
-            except Exception:
-                time.sleep(0.2)
+        wait(BASE, server)
         head = call("POST", "/api/v1/auth/login", {"username": "demo.head", "password": PW})["access_token"]
         rows = ["Họ và tên;Chức vụ;Vai trò;Đoàn thể;Tiểu ban;Tên đăng nhập;Mật khẩu"]
         rows += [f"Cán bộ {i};Chuyên viên;Cán bộ;HND;TTVD;can.bo.{i};mật-khẩu-tạm-{i:05}" for i in range(2000)]

@@ -11,33 +11,15 @@ writes them), then wrk at 32 clients for 10 s on
   /api/v1/me/notifications   a page of 50 of 200 and the unread count
 and the inbox again at one client. Prints a Markdown table.
 """
-import json, os, re, subprocess, sys, time, urllib.request
+import functools, os, subprocess, sys
+from common import SECRET, call, commune_with_staff, khoi_bin, pg_url, psql, wait, wrk_figures
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINS = sys.argv[1:] or [os.environ.get("KHOI_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "khoi"))]
+BINS = sys.argv[1:] or [khoi_bin()]
 BASE = "http://127.0.0.1:18082"
 DB = "khoi_inbox"
-PGHOST, PGUSER = os.environ.get("PGHOST", "127.0.0.1"), os.environ.get("PGUSER", "postgres")
 PW = "Mật-khẩu-bench-2026"
 SECS = int(os.environ.get("SECS", "10"))
-
-
-def call(method, path, body=None, token=None):
-    req = urllib.request.Request(BASE + path, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(req) as r:
-            raw = r.read()
-            return json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        raise SystemExit(f"{method} {path}: {e.code} {e.read()[:400]}")
-
-
-def psql(db, sql):
-    return subprocess.run(["psql", "-qAt", "-h", PGHOST, "-U", PGUSER, "-d", db, "-c", sql], check=True,
-                          capture_output=True, text=True).stdout.strip()
+call = functools.partial(call, BASE, exit_on_error=True)
 
 
 def wrk(path, token=None, conns=32):
@@ -45,40 +27,21 @@ def wrk(path, token=None, conns=32):
     if token:
         cmd += ["-H", f"Authorization: Bearer {token}"]
     out = subprocess.run(cmd + [BASE + path], capture_output=True, text=True, check=True).stdout
-    m = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-    v, unit = float(m.group(1)), m.group(2)
-    p50 = v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return p50, rps, int(bad.group(1)) if bad else 0
+    p50, _, rps, bad = wrk_figures(out)
+    return p50, rps, bad
 
 
 def run(binary):
     psql("postgres", f"DROP DATABASE IF EXISTS {DB}")
     psql("postgres", f"CREATE DATABASE {DB}")
-    env = dict(os.environ, DATABASE_URL=f"postgres://{PGUSER}@{PGHOST}:5432/{DB}", KHOI_BIND="127.0.0.1:18082", KHOI_LOG="warn",
-               KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123", KHOI_ADMIN_PASSWORD=PW, KHOI_DB_MAX_CONNECTIONS="16",
+    env = dict(os.environ, DATABASE_URL=pg_url(DB), KHOI_BIND="127.0.0.1:18082", KHOI_LOG="warn",
+               KHOI_JWT_SECRET=SECRET, KHOI_ADMIN_PASSWORD=PW, KHOI_DB_MAX_CONNECTIONS="16",
                KHOI_LOGIN_RATE_PER_ADDRESS="100000", KHOI_LOGIN_RATE_GLOBAL="100000")
     server = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(BASE + "/ready")
-                break
-            except Exception:
-                time.sleep(0.2)
+        wait(BASE, server)
         admin = call("POST", "/api/v1/auth/login", {"username": "admin", "password": PW})["access_token"]
-        bloc = call("POST", "/api/v1/blocs", {"name": "Khối xã Quảng Minh", "level": "commune", "province": "Quảng Ninh",
-                                       "head": {"full_name": "Nguyễn Văn Hải", "username": "hai.head", "password": PW}}, admin)
-        head = call("POST", "/api/v1/auth/login", {"username": "hai.head", "password": PW})["access_token"]
-        call("POST", "/api/v1/me/password", {"current_password": PW, "new_password": PW + "!"}, head)
-        head = call("POST", "/api/v1/auth/login", {"username": "hai.head", "password": PW + "!"})["access_token"]
-        s = call("POST", "/api/v1/staff", {"full_name": "Trần Thị Lan", "position": "Cán bộ", "role": "staff"}, head)
-        call("POST", "/api/v1/accounts", {"username": "lan.staff", "password": PW, "role": "staff", "bloc_id": bloc["id"],
-                                          "staff_id": s["id"]}, admin)
-        staff = call("POST", "/api/v1/auth/login", {"username": "lan.staff", "password": PW})["access_token"]
-        call("POST", "/api/v1/me/password", {"current_password": PW, "new_password": PW + "!"}, staff)
-        staff = call("POST", "/api/v1/auth/login", {"username": "lan.staff", "password": PW + "!"})["access_token"]
+        _, _, staff = commune_with_staff(call, admin, PW)
         me = psql(DB, "SELECT id FROM accounts WHERE username = 'lan.staff'")
         psql(DB, f"""INSERT INTO notifications (id, account_id, bloc_id, kind, title, body, href, resource_type, resource_id,
                      urgent, dedupe_key, read_at, dispatched, created_at)

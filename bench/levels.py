@@ -15,32 +15,21 @@ committee), 10 units in each (1,000), a campaign cascaded to all 100 with one ra
              change feed's position, so kept answers are made again after each one
 and prints a Markdown table.
 """
-import json, os, re, subprocess, sys, threading, time, urllib.request
+import functools, os, subprocess, sys, threading, time
+from common import SECRET, call, khoi_bin, pg_url, psql, wait, wrk_figures
 
 CONNS = int(sys.argv[1]) if len(sys.argv) > 1 else 8
 SECS = int(sys.argv[2]) if len(sys.argv) > 2 else 15
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KHOI = os.environ.get("KHOI_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "khoi"))
+KHOI = khoi_bin()
 BASE = "http://127.0.0.1:18081"
 DB = "khoi_levels"
-PGHOST, PGUSER = os.environ.get("PGHOST", "127.0.0.1"), os.environ.get("PGUSER", "postgres")
-PG = f"postgres://{PGUSER}@{PGHOST}:5432/{DB}"
+PG = pg_url(DB)
 PW = "Mật-khẩu-bench-2026"
 N_BLOCS, N_UNITS, N_MONTHS = 100, 10, 50
 WRITES_PER_S = float(os.environ.get("WRITES_PER_S", "5"))
 
 
-def call(method, path, body=None, token=None, expect=None):
-    req = urllib.request.Request(BASE + path, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(req) as r:
-            raw = r.read()
-            return json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        raise SystemExit(f"{method} {path}: {e.code} {e.read()[:400]}")
+call = functools.partial(call, BASE, exit_on_error=True)
 
 
 def login(user, pw):
@@ -55,18 +44,7 @@ def first_login(user):
 
 def wrk(path, token):
     cmd = ["wrk", f"-t{min(2, CONNS)}", f"-c{CONNS}", f"-d{SECS}s", "--latency", "-H", f"Authorization: Bearer {token}", BASE + path]
-    out = subprocess.run(cmd, capture_output=True, text=True).stdout
-
-    def ms(label):
-        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        if not m:
-            return float("nan")
-        v, unit = float(m.group(1)), m.group(2)
-        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
-
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return ms(50), ms(99), float(rps.group(1)) if rps else float("nan"), int(errors.group(1)) if errors else 0
+    return wrk_figures(subprocess.run(cmd, capture_output=True, text=True).stdout)
 
 
 def month_end(i):
@@ -76,20 +54,13 @@ def month_end(i):
     return (datetime.date(ny, nm, 1) - datetime.timedelta(days=1)).isoformat()
 
 
-psql = ["psql", "-q", "-h", PGHOST, "-U", PGUSER, "-d", "postgres", "-c"]
-subprocess.run(psql + [f"DROP DATABASE IF EXISTS {DB}"], check=True)
-subprocess.run(psql + [f"CREATE DATABASE {DB}"], check=True)
-server = subprocess.Popen([KHOI], env=dict(os.environ, DATABASE_URL=PG, KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123",
+psql("postgres", f"DROP DATABASE IF EXISTS {DB}; CREATE DATABASE {DB};")
+server = subprocess.Popen([KHOI], env=dict(os.environ, DATABASE_URL=PG, KHOI_JWT_SECRET=SECRET,
                           KHOI_BIND="127.0.0.1:18081", KHOI_LOG="warn", KHOI_ADMIN_PASSWORD=PW, KHOI_DB_MAX_CONNECTIONS="16",
                           KHOI_LOGIN_RATE_PER_ADDRESS="100000", KHOI_LOGIN_RATE_GLOBAL="100000"),
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 try:
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(BASE + "/ready")
-            break
-        except Exception:
-            time.sleep(0.2)
+    wait(BASE, server)
     t0 = time.time()
     admin = login("admin", PW)
     prov = call("POST", "/api/v1/blocs", {"name": "Khối MTTQ và các đoàn thể tỉnh Quảng Ninh", "level": "province", "province": "Quảng Ninh",

@@ -7,11 +7,11 @@ with the per-address and global sign-in limits lifted (so password hashing itsel
 measured), sends CONCURRENT sign-ins at once, and prints the answers by status, the process's
 peak resident memory (VmHWM) and its thread count.
 """
-import asyncio, collections, json, os, shutil, subprocess, sys, tempfile, time, urllib.request
+import asyncio, collections, json, os, shutil, subprocess, sys, tempfile, time
+from common import khoi_bin, wait
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 256
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KHOI = os.environ.get("KHOI_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "khoi"))
+KHOI = khoi_bin()
 PORT = 18181
 
 def status(pid):
@@ -35,11 +35,7 @@ env = dict(os.environ, KHOI_DATA_DIR=data, KHOI_BIND=f"127.0.0.1:{PORT}", KHOI_L
            KHOI_LOGIN_RATE_GLOBAL="1000000", KHOI_WORKERS="2")
 server = subprocess.Popen([KHOI, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 try:
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/ready"); break
-        except Exception:
-            time.sleep(0.1)
+    wait(f"http://127.0.0.1:{PORT}", server)
     before = status(server.pid)["VmHWM"]
     started = time.perf_counter()
     answers = asyncio.run(flood())

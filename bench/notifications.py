@@ -12,51 +12,36 @@
 Usage: bench/notifications.py [TASKS]   (KHOI_BIN: the release binary; PGHOST/PGPORT/PGUSER)
 Needs wrk (Debian) and the venv the tests make (target/tmp/peers-venv, or PEERS_PYTHON).
 """
-import json, os, subprocess, sys, time, urllib.request, uuid
+import functools, os, subprocess, sys, time, uuid
+import common
+from common import ROOT, SECRET, call, khoi_bin, pg_url, wait, wrk_figures
 
 TASKS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-KHOI = os.environ.get("KHOI_BIN", os.path.join(TARGET, "release", "khoi"))
+KHOI = khoi_bin()
 PY = os.environ.get("PEERS_PYTHON", os.path.join(TARGET, "tmp", "peers-venv", "bin", "python"))
-HOST = os.environ.get("PGHOST", "127.0.0.1"); PORT = os.environ.get("PGPORT", "5432"); USER = os.environ.get("PGUSER", "postgres")
 DB = "khoi_bench_notify"
-URL = f"postgres://{USER}@{HOST}:{PORT}/{DB}"
+URL = pg_url(DB)
 BASE = "http://127.0.0.1:18091"
 PASSWORD = "bench-password-2016"
 TODAY = "2017-06-30"
-ENV = dict(os.environ, DATABASE_URL=URL, KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123",
+ENV = dict(os.environ, DATABASE_URL=URL, KHOI_JWT_SECRET=SECRET,
            KHOI_BIND="127.0.0.1:18091", KHOI_LOG="warn", KHOI_FIXED_TODAY=TODAY, KHOI_ALLOW_FIXED_TODAY="true",
            KHOI_SCHEDULER="off", KHOI_LOGIN_RATE_PER_ADDRESS="100000", KHOI_LOGIN_RATE_GLOBAL="100000")
 
-def psql(sql):
-    out = subprocess.run(["psql", "-X", "-q", "-At", "-h", HOST, "-p", PORT, "-U", USER, "-d", DB, "-c", sql],
-                         check=True, capture_output=True, text=True)
-    return out.stdout.strip()
-
-def call(method, path, body=None, token=None):
-    req = urllib.request.Request(BASE + path, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read() or b"null")
+psql = functools.partial(common.psql, DB)
+call = functools.partial(call, BASE)
 
 def start(extra=None):
     server = subprocess.Popen([KHOI, "serve"], env=dict(ENV, **(extra or {})))
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(BASE + "/ready"); return server
-        except Exception:
-            time.sleep(0.1)
-    raise SystemExit("the service did not start")
+    wait(BASE, server)
+    return server
 
 def wrk(path, token, conns=32, secs=10):
     out = subprocess.run(["wrk", f"-t{min(2, conns)}", f"-c{conns}", f"-d{secs}s", "--latency", "-H", f"Authorization: Bearer {token}",
                           BASE + path], capture_output=True, text=True, check=True).stdout
-    p50 = next(l.split()[1] for l in out.splitlines() if l.strip().startswith("50%"))
-    rps = next(l.split()[1] for l in out.splitlines() if l.startswith("Requests/sec"))
-    return p50, rps
+    p50, _, rps, _ = wrk_figures(out)
+    return f"{p50:.2f}ms", f"{rps:.0f}"
 
 def remind():
     t = time.perf_counter()

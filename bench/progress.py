@@ -8,64 +8,38 @@ it (migrations applied on start), builds the bloc, its 200 communes, a campaign 
 one INSERT … SELECT, then measures GET /api/v1/campaigns/{id}/progress?as_of=2020-12-31 with wrk
 at 1 and 8 connections and prints a Markdown table.
 """
-import json, os, re, subprocess, sys, time, urllib.request
+import functools, os, subprocess, sys, time
+from common import SECRET, call, khoi_bin, pg_url, psql, wait, wrk_figures
 
 DB = sys.argv[1] if len(sys.argv) > 1 else "khoi_bench_progress"
 SECS = int(sys.argv[2]) if len(sys.argv) > 2 else 10
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KHOI = os.environ.get("KHOI_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "khoi"))
+KHOI = khoi_bin()
 BASE = "http://127.0.0.1:18081"
-HOST, PORT, USER = os.environ.get("PGHOST", "127.0.0.1"), os.environ.get("PGPORT", "5432"), os.environ.get("PGUSER", "postgres")
-PG = f"postgres://{USER}@{HOST}:{PORT}/{DB}"
+PG = pg_url(DB)
 ADMIN_PW = "Quản-trị-bench-2016"
 PW = "bench-password-2016"
 UNITS, MONTHS = 200, 60
-
-
-def psql(db, sql):
-    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", HOST, "-p", PORT, "-U", USER, "-d", db],
-                   input=sql, text=True, check=True)
-
-
-def call(method, path, body=None, token=None):
-    req = urllib.request.Request(BASE + path, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read())
+call = functools.partial(call, BASE)
 
 
 def wrk(path, token, conns):
     cmd = ["wrk", f"-t{min(2, conns)}", f"-c{conns}", f"-d{SECS}s", "--latency", "-H", f"Authorization: Bearer {token}", BASE + path]
-    out = subprocess.run(cmd, capture_output=True, text=True).stdout
-
-    def ms(label):
-        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        if not m:
-            return float("nan")
-        v, unit = float(m.group(1)), m.group(2)
-        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return ms(50), ms(99), float(rps.group(1)) if rps else float("nan"), int(errors.group(1)) if errors else 0
+    return wrk_figures(subprocess.run(cmd, capture_output=True, text=True).stdout)
 
 
 psql("postgres", f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE); CREATE DATABASE "{DB}";')
-server = subprocess.Popen([KHOI], env=dict(os.environ, DATABASE_URL=PG, KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123",
+server = subprocess.Popen([KHOI], env=dict(os.environ, DATABASE_URL=PG, KHOI_JWT_SECRET=SECRET,
                           KHOI_BIND="127.0.0.1:18081", KHOI_LOG="warn", KHOI_ADMIN_PASSWORD=ADMIN_PW),
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 try:
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(BASE + "/ready")
-            break
-        except Exception:
-            time.sleep(0.2)
+    wait(BASE, server)
     admin = call("POST", "/api/v1/auth/login", {"username": "admin", "password": ADMIN_PW})["access_token"]
     bloc = call("POST", "/api/v1/blocs", {"name": "Khối Mặt trận Tổ quốc và các đoàn thể tỉnh Quảng Ninh", "level": "province", "province": "Quảng Ninh"}, admin)
     call("POST", "/api/v1/accounts", {"username": "bench.head", "password": PW, "role": "bloc_head", "bloc_id": bloc["id"]}, admin)
+    # An account made by the admin must choose its own password before anything else.
     head = call("POST", "/api/v1/auth/login", {"username": "bench.head", "password": PW})["access_token"]
+    call("POST", "/api/v1/me/password", {"current_password": PW, "new_password": PW + "!"}, head)
+    head = call("POST", "/api/v1/auth/login", {"username": "bench.head", "password": PW + "!"})["access_token"]
     org = call("POST", "/api/v1/organisations", {"code": "MTTQ", "name": "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh Quảng Ninh", "kind": "fatherland_front"}, head)
     for i in range(UNITS):
         call("POST", "/api/v1/units", {"name": f"Xã số {i + 1}", "kind": "commune", "households": 1000 + i}, head)
@@ -91,7 +65,7 @@ SELECT gen_random_uuid(), u.bloc_id, '{campaign['id']}', t.id, u.id,
        CASE WHEN t.aggregation = 'ratio' THEN 700 + m * 3 END,
        CASE WHEN t.aggregation = 'ratio' THEN 1000 END,
        CASE WHEN t.aggregation = 'count_true' THEN (hashtext(u.id::text) % 60 + 60) % 60 < m END,
-       'bench', '{campaign['created_by']}', now()
+       'bench', '{campaign['created_by']['account_id']}', now()
 FROM units u CROSS JOIN generate_series(0, {MONTHS - 1}) m CROSS JOIN campaign_targets t
 WHERE t.campaign_id = '{campaign['id']}';
 ANALYZE;

@@ -12,31 +12,16 @@ a writer creates a task in a random bloc 5 times a second, on a fixed clock. The
 Migration 31 (change positions) is undone between binaries so that an older one starts, unless
 SAME_SCHEMA=1. DB=name picks the database (default khoi_bench).
 """
-import json, os, random, re, subprocess, sys, tempfile, threading, time, urllib.request
+import functools, os, random, re, subprocess, sys, tempfile, threading, time
+from common import HERE, SECRET, call, pg_url, psql, wait, wrk_figures
 
 BINS = sys.argv[1:]
 DB = os.environ.get("DB", "khoi_bench")
 BASE = "http://127.0.0.1:18093"
 SECS = int(os.environ.get("SECS", "10"))
-PGHOST, PGUSER = os.environ.get("PGHOST", "127.0.0.1"), os.environ.get("PGUSER", "postgres")
 PW = "bench-password-2016"
 PATH = "/api/v1/tasks?status=in_progress&limit=50"
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def call(method, path, body=None, token=None):
-    req = urllib.request.Request(BASE + path, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    with urllib.request.urlopen(req) as r:
-        raw = r.read()
-        return json.loads(raw) if raw and r.headers.get("content-type", "").startswith("application/json") else raw
-
-
-def psql(sql):
-    return subprocess.run(["psql", "-qAt", "-h", PGHOST, "-U", PGUSER, "-d", DB, "-c", sql], check=True,
-                          capture_output=True, text=True).stdout.strip()
+call = functools.partial(call, BASE)
 
 
 def cache():
@@ -48,13 +33,8 @@ def cache():
 def wrk(conns, tokens):
     out = subprocess.run(["wrk", "-t2", f"-c{conns}", f"-d{SECS}s", "--latency", "-s", os.path.join(HERE, "random_token.lua"),
                           BASE + PATH], env=dict(os.environ, TOKENS=tokens), capture_output=True, text=True, check=True).stdout
-    def ms(q):
-        m = re.search(rf"^\s+{q}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        v, unit = float(m.group(1)), m.group(2)
-        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rps, ms(50), ms(99), int(bad.group(1)) if bad else 0
+    p50, p99, rps, bad = wrk_figures(out)
+    return rps, p50, p99, bad
 
 
 def writer(heads, stop, done):
@@ -78,22 +58,17 @@ def run(binary):
     # Migrations 31 and 32 go, so a build from before them starts; each build makes its own again.
     # SAME_SCHEMA=1 keeps them, when every binary compared has the same migrations.
     if os.environ.get("SAME_SCHEMA") != "1":
-        psql("DROP TABLE IF EXISTS change_positions; DROP TRIGGER IF EXISTS task_tallies_move ON tasks; "
+        psql(DB, "DROP TABLE IF EXISTS change_positions; DROP TRIGGER IF EXISTS task_tallies_move ON tasks; "
              "DROP TRIGGER IF EXISTS task_tallies_write ON tasks; DROP FUNCTION IF EXISTS task_tallies_track(); "
              "DROP TABLE IF EXISTS task_tallies; "
              "DELETE FROM seaql_migrations WHERE version LIKE 'm20261130_000031%' OR version LIKE 'm20261130_000032%'")
-    env = dict(os.environ, DATABASE_URL=f"postgres://{PGUSER}@{PGHOST}:5432/{DB}", KHOI_BIND="127.0.0.1:18093", KHOI_LOG="warn",
-               KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123", KHOI_DB_MAX_CONNECTIONS="32", KHOI_WORKERS="2",
+    env = dict(os.environ, DATABASE_URL=pg_url(DB), KHOI_BIND="127.0.0.1:18093", KHOI_LOG="warn",
+               KHOI_JWT_SECRET=SECRET, KHOI_DB_MAX_CONNECTIONS="32", KHOI_WORKERS="2",
                KHOI_LOGIN_RATE_PER_ADDRESS="100000", KHOI_LOGIN_RATE_GLOBAL="100000", KHOI_SCHEDULER="off")
     server = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rows = []
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(BASE + "/ready")
-                break
-            except Exception:
-                time.sleep(0.2)
+        wait(BASE, server)
         heads = [call("POST", "/api/v1/auth/login", {"username": f"b{n}.s1", "password": PW})["access_token"] for n in range(1, 51)]
         with tempfile.NamedTemporaryFile("w", suffix=".tokens", delete=False) as f:
             f.write("\n".join(heads) + "\n")

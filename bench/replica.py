@@ -13,27 +13,17 @@ creates a task in a random bloc 5 times a second through the same entry. Reporte
 p99, non-2xx, where the replicated reads went (khoi_replica_reads_total, summed over instances)
 and the CPU ticks (1/100 s) that khoi, the primary's and the replica's PostgreSQL used.
 """
-import json, os, random, re, subprocess, sys, tempfile, threading, time, urllib.request
+import os, random, re, subprocess, sys, tempfile, threading, time
+from common import HERE, SECRET, call, psql, wait, wrk_figures
 
 BIN, DB = sys.argv[1], sys.argv[2]
 SECS = int(os.environ.get("SECS", "10"))
-HERE = os.path.dirname(os.path.abspath(__file__))
 PW = "bench-password-2016"
 PRIMARY = f"postgres://postgres@127.0.0.1:5432/{DB}"
 REPLICA = f"postgres://postgres@127.0.0.1:5433/{DB}"
 ENTRY = "http://127.0.0.1:18100"
 PORTS = [18101, 18102]
 NGINX_DIR = tempfile.mkdtemp(prefix="khoi-nginx-")
-
-
-def call(base, method, path, body=None, token=None):
-    req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    with urllib.request.urlopen(req) as r:
-        raw = r.read()
-        return json.loads(raw) if r.headers.get("content-type", "").startswith("application/json") else raw.decode()
 
 
 def postmaster(pidfile):
@@ -59,8 +49,7 @@ def family(pid):
 
 
 def snap(servers):
-    primary = postmaster(subprocess.run(["psql", "-qAt", "-h", "127.0.0.1", "-U", "postgres", "-d", DB, "-c", "SHOW data_directory"],
-                                        capture_output=True, text=True, check=True).stdout.strip() + "/postmaster.pid")
+    primary = postmaster(psql(DB, "SHOW data_directory") + "/postmaster.pid")
     replica = postmaster("/var/tmp/khoi-replica/data/postmaster.pid")
     return (ticks([s.pid for s in servers]), ticks(family(primary)), ticks(family(replica)))
 
@@ -95,23 +84,18 @@ http {{
 
 def serve(port, workers, pool, replica):
     env = dict(os.environ, DATABASE_URL=PRIMARY, KHOI_BIND=f"127.0.0.1:{port}", KHOI_LOG="warn",
-               KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123", KHOI_DB_MAX_CONNECTIONS=str(pool),
+               KHOI_JWT_SECRET=SECRET, KHOI_DB_MAX_CONNECTIONS=str(pool),
                KHOI_WORKERS=str(workers), KHOI_LOGIN_RATE_PER_ADDRESS="100000", KHOI_LOGIN_RATE_GLOBAL="100000",
                KHOI_SCHEDULER="off")
     if replica:
         env["KHOI_DATABASE_READ_URL"] = REPLICA
     s = subprocess.Popen([BIN], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/ready")
-            return s
-        except Exception:
-            time.sleep(0.2)
-    raise SystemExit(f"khoi on {port} did not become ready")
+    wait(f"http://127.0.0.1:{port}", s)
+    return s
 
 
 def routed(port):
-    text = call(f"http://127.0.0.1:{port}", "GET", "/metrics")
+    text = call(f"http://127.0.0.1:{port}", "GET", "/metrics").decode()
     return {k: int(v) for k, v in re.findall(r'^khoi_replica_reads_total\{served_by="(\w+)"\} (\d+)$', text, re.M)}
 
 
@@ -128,12 +112,8 @@ def writer(base, heads, stop, done):
 def wrk(base, tokens):
     out = subprocess.run(["wrk", "-t2", "-c32", f"-d{SECS}s", "--latency", "-s", os.path.join(HERE, "built_random.lua"), base + "/"],
                          env=dict(os.environ, TOKENS=tokens), capture_output=True, text=True, check=True).stdout
-    def ms(q):
-        m = re.search(rf"^\s+{q}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        v, unit = float(m.group(1)), m.group(2)
-        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), ms(50), ms(99), int(bad.group(1)) if bad else 0
+    p50, p99, rps, bad = wrk_figures(out)
+    return rps, p50, p99, bad
 
 
 def cell(name):
@@ -143,12 +123,7 @@ def cell(name):
     lb = nginx_start() if two else None
     base = ENTRY if two else f"http://127.0.0.1:{PORTS[0]}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/ready")
-                break
-            except Exception:
-                time.sleep(0.1)
+        wait(base, lb)
         heads = [call(base, "POST", "/api/v1/auth/login", {"username": f"b{n}.s1", "password": PW})["access_token"] for n in range(1, 51)]
         with tempfile.NamedTemporaryFile("w", suffix=".tokens", delete=False) as f:
             f.write("\n".join(heads) + "\n")

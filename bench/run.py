@@ -26,49 +26,29 @@ Starts target/release/khoi on 127.0.0.1:18080 against the database, signs in as 
   search-kept    GET /api/v1/tasks?limit=50&q=dân, the same page each time (the page cache)
 ROWS=name,name… runs only those rows.
 """
-import json, os, re, subprocess, sys, time, urllib.request
+import functools, os, subprocess, sys, time
+from common import ROOT, SECRET, call, khoi_bin, pg_url, wait, wrk_figures
 
 DB = sys.argv[1] if len(sys.argv) > 1 else "khoi_bench"
 CONNS = int(sys.argv[2]) if len(sys.argv) > 2 else 32
 SECS = int(sys.argv[3]) if len(sys.argv) > 3 else 15
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KHOI = os.environ.get("KHOI_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "khoi"))
+KHOI = khoi_bin()
 BASE = "http://127.0.0.1:18080"
-PG = f"postgres://{os.environ.get('PGUSER', 'postgres')}@{os.environ.get('PGHOST', '127.0.0.1')}:{os.environ.get('PGPORT', '5432')}/{DB}"
-
-def call(method, path, body=None, token=None):
-    req = urllib.request.Request(BASE + path, method=method, data=json.dumps(body).encode() if body else None)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read())
+PG = pg_url(DB)
+call = functools.partial(call, BASE)
 
 def wrk(path, token, extra=None, env=None):
     cmd = ["wrk", f"-t{min(2, CONNS)}", f"-c{CONNS}", f"-d{SECS}s", "--latency", "-H", f"Authorization: Bearer {token}"]
     if extra:
         cmd += extra
     out = subprocess.run(cmd + [BASE + path], capture_output=True, text=True, env=dict(os.environ, **(env or {}))).stdout
-    def ms(label):
-        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        if not m:
-            return float("nan")
-        v, unit = float(m.group(1)), m.group(2)
-        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return ms(50), ms(99), float(rps.group(1)) if rps else float("nan"), int(errors.group(1)) if errors else 0
+    return wrk_figures(out)
 
-server = subprocess.Popen([KHOI], env=dict(os.environ, DATABASE_URL=PG, KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123",
+server = subprocess.Popen([KHOI], env=dict(os.environ, DATABASE_URL=PG, KHOI_JWT_SECRET=SECRET,
                           KHOI_BIND="127.0.0.1:18080", KHOI_LOG="warn", KHOI_DB_MAX_CONNECTIONS="32"),
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 try:
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(BASE + "/ready")
-            break
-        except Exception:
-            time.sleep(0.2)
+    wait(BASE, server)
     head = call("POST", "/api/v1/auth/login", {"username": "b1.s1", "password": "bench-password-2016"})["access_token"]
     staff = call("POST", "/api/v1/auth/login", {"username": "b1.s7", "password": "bench-password-2016"})["access_token"]
     list_path = "/api/v1/tasks?status=in_progress&limit=50"

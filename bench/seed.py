@@ -13,20 +13,15 @@ province bloc in each of the 34 provinces (blocs 1-34) and 3,300 commune blocs u
 over all 3,334 blocs. It leaves out the tasks' history and search words (30 and 120 million rows
 at 10,000,000 tasks), which the measured reads (list, detail, my tasks, the summary) do not touch.
 """
-import json, os, subprocess, sys, unicodedata, re, time
+import json, os, re, subprocess, sys, time, unicodedata
+from common import ROOT, khoi_bin, pg_url, psql
 
 DB = sys.argv[1] if len(sys.argv) > 1 else "khoi_bench"
 TASKS = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
 NATIONAL = os.environ.get("NATIONAL") == "1"
 BLOCS = 3334 if NATIONAL else 50
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KHOI = os.environ.get("KHOI_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "khoi"))
-HOST = os.environ.get("PGHOST", "127.0.0.1"); PORT = os.environ.get("PGPORT", "5432"); USER = os.environ.get("PGUSER", "postgres")
-URL = f"postgres://{USER}@{HOST}:{PORT}/{DB}"
-
-def psql(db, sql):
-    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", HOST, "-p", PORT, "-U", USER, "-d", db],
-                   input=sql.encode(), check=True)
+KHOI = khoi_bin()
+URL = pg_url(DB)
 
 def fold(s):
     s = unicodedata.normalize("NFD", s)

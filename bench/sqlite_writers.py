@@ -6,12 +6,12 @@ Starts target/release/khoi (KHOI_BIN to use another binary) on a fresh SQLite da
 with the demo bloc (`khoi seed-demo`), signs in as demo.head, then W threads each create N tasks
 as fast as they can. Prints p50, p99 and max of the create latency, and creates per second.
 """
-import json, os, shutil, statistics, subprocess, sys, tempfile, threading, time, urllib.request
+import functools, os, shutil, statistics, subprocess, sys, tempfile, threading, time
+from common import call, khoi_bin, wait
 
 W = int(sys.argv[1]) if len(sys.argv) > 1 else 20
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 50
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KHOI = os.environ.get("KHOI_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "khoi"))
+KHOI = khoi_bin()
 BASE = "http://127.0.0.1:18091"
 PASSWORD = "bench-password-2016"
 
@@ -21,20 +21,8 @@ env = dict(os.environ, KHOI_DATA_DIR=data, KHOI_BIND="127.0.0.1:18091", KHOI_LOG
 subprocess.run([KHOI, "seed-demo", "--password", PASSWORD], env=env, check=True, stdout=subprocess.DEVNULL)
 server = subprocess.Popen([KHOI, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 try:
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(BASE + "/ready"); break
-        except Exception:
-            time.sleep(0.1)
-
-    def call(method, path, body, token=None):
-        req = urllib.request.Request(BASE + path, method=method, data=json.dumps(body).encode())
-        req.add_header("content-type", "application/json")
-        if token:
-            req.add_header("authorization", "Bearer " + token)
-        with urllib.request.urlopen(req) as r:
-            return json.loads(r.read())
-
+    wait(BASE, server)
+    call = functools.partial(call, BASE)
     token = call("POST", "/api/v1/auth/login", {"username": "demo.head", "password": PASSWORD})["access_token"]
     times, errors = [], []
     lock = threading.Lock()

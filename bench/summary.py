@@ -10,16 +10,15 @@ Every bloc bench/seed.py makes is in Quảng Ninh: 50 blocs, each with its tasks
 16 communes × 24 monthly figures. Starts target/release/khoi on 127.0.0.1:18091.
 """
 import json, os, statistics, subprocess, sys, time, urllib.request
+from common import SECRET, call, khoi_bin, pg_url, wait
 
 DB = sys.argv[1] if len(sys.argv) > 1 else "khoi_bench"
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 20
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KHOI = os.environ.get("KHOI_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "khoi"))
-HOST = os.environ.get("PGHOST", "127.0.0.1"); PORT = os.environ.get("PGPORT", "5432"); USER = os.environ.get("PGUSER", "postgres")
+KHOI = khoi_bin()
 BASE = "http://127.0.0.1:18091"
 PASSWORD = "bench-password-2016"
-ENV = dict(os.environ, DATABASE_URL=f"postgres://{USER}@{HOST}:{PORT}/{DB}",
-           KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123", KHOI_BIND="127.0.0.1:18091",
+ENV = dict(os.environ, DATABASE_URL=pg_url(DB),
+           KHOI_JWT_SECRET=SECRET, KHOI_BIND="127.0.0.1:18091",
            KHOI_LOG="warn", KHOI_WEBHOOK_DELIVERY="off", KHOI_SCHEDULER="off", KHOI_NOTIFY_SEND="off")
 
 def get(path, token):
@@ -35,15 +34,8 @@ def main():
                    env=ENV, input=PASSWORD.encode(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server = subprocess.Popen([KHOI, "serve"], env=ENV)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(BASE + "/ready"); break
-            except Exception:
-                time.sleep(0.1)
-        req = urllib.request.Request(BASE + "/api/v1/auth/login", method="POST",
-                                     data=json.dumps({"username": "portal.bench", "password": PASSWORD}).encode())
-        req.add_header("content-type", "application/json")
-        token = json.loads(urllib.request.urlopen(req).read())["access_token"]
+        wait(BASE, server)
+        token = call(BASE, "POST", "/api/v1/auth/login", {"username": "portal.bench", "password": PASSWORD})["access_token"]
         _, body = get("/api/v1/reports/summary?from=2016-01-01", token)
         blocs = body["blocs"]
         tasks = body["totals"]["tasks"]["total"]

@@ -13,26 +13,21 @@ target/release/khoi on 127.0.0.1:18090 (KHOI_BIN to use another binary) and, fro
                                                          -> how fast a backlog drains
 With KHOI_BIN set to a build without webhooks, only step 1 runs (the before figure).
 """
-import http.server, json, os, statistics, subprocess, sys, threading, time, urllib.request
+import functools, http.server, os, statistics, subprocess, sys, threading, time, urllib.error
+from common import SECRET, call, khoi_bin, pg_url, psql, wait
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 500
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KHOI = os.environ.get("KHOI_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "khoi"))
-HOST = os.environ.get("PGHOST", "127.0.0.1"); PORT = os.environ.get("PGPORT", "5432"); USER = os.environ.get("PGUSER", "postgres")
+KHOI = khoi_bin()
 DB = "khoi_bench_hooks"
-URL = f"postgres://{USER}@{HOST}:{PORT}/{DB}"
+URL = pg_url(DB)
 BASE = "http://127.0.0.1:18090"
 PASSWORD = "bench-password-2016"
-ENV = dict(os.environ, DATABASE_URL=URL, KHOI_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123",
-           KHOI_BIND="127.0.0.1:18090", KHOI_LOG="warn", KHOI_ADMIN_PASSWORD=PASSWORD)
+ENV = dict(os.environ, DATABASE_URL=URL, KHOI_JWT_SECRET=SECRET,
+           KHOI_BIND="127.0.0.1:18090", KHOI_LOG="warn", KHOI_ADMIN_PASSWORD=PASSWORD,
+           # The receiver is this script, on loopback over plain HTTP: the operator allows both.
+           KHOI_WEBHOOK_ALLOW_HTTP="true", KHOI_WEBHOOK_ALLOW_NETS="127.0.0.1")
 
-def call(method, path, body=None, token=None):
-    req = urllib.request.Request(BASE + path, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read())
+call = functools.partial(call, BASE)
 
 def creates(token, label):
     times = []
@@ -54,16 +49,11 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 
 def start(extra=None):
     server = subprocess.Popen([KHOI, "serve"], env=dict(ENV, **(extra or {})))
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(BASE + "/ready"); break
-        except Exception:
-            time.sleep(0.1)
+    wait(BASE, server)
     return server
 
 def main():
-    for sql in [f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)', f'CREATE DATABASE "{DB}"']:
-        subprocess.run(["psql", "-X", "-q", "-h", HOST, "-p", PORT, "-U", USER, "-d", "postgres", "-c", sql], check=True)
+    psql("postgres", f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE); CREATE DATABASE "{DB}";')
     subprocess.run([KHOI, "seed-demo", "--password", PASSWORD], env=ENV, check=True, stdout=subprocess.DEVNULL)
     server = start()
     try:
