@@ -3,8 +3,13 @@
 //! matches resources having, for every query word, a word that starts with it.
 use crate::{entities::search_token, tenancy::Scope, text};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Set,
-    sea_query::{Condition, DeleteStatement, Query, SimpleExpr},
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Set, Statement, Value,
+    sea_query::{Condition, DeleteStatement, Expr, Query, SimpleExpr},
+};
+use std::{
+    collections::HashMap,
+    sync::{LazyLock, Mutex},
+    time::{Duration, Instant},
 };
 use uuid::Uuid;
 
@@ -53,29 +58,203 @@ pub fn forget(resource_id: Uuid) -> DeleteStatement {
         .to_owned()
 }
 
-/// A condition on `id_column` matching the query, or `None` when `q` has no words.
-pub fn matching(
+/// Matches of a word in one bloc from which a search walks the page's own order instead (see
+/// [`matching`]). From 500 matches the walk reads at most about a tenth of a bloc's N rows to fill
+/// a page of 50 (51 × N / 500), which for a commune's bloc (about 3,000 tasks in the country's
+/// simulation) is fewer than the 500 or more matches a join from the words reads, or the whole
+/// bloc it reads instead.
+pub const COMMON: i64 = 500;
+
+/// A condition on `id_column` matching the query, or `None` without one or when it has no words.
+///
+/// Each word is an `IN` over its matches. PostgreSQL turns that into a join and, not knowing that
+/// the matches and the rows are of the same bloc, costs a common word as if it matched a few
+/// rows: it reads every row of the bloc, joins and sorts (20.9 ms for a word in 1,391 of a bloc's
+/// 4,007 tasks). A word at least [`COMMON`] times in the caller's own bloc is therefore written
+/// as `(… IN …) IS TRUE`, which PostgreSQL cannot turn into a join: it hashes the matches once and
+/// filters the rows as it walks them in the page's order, stopping with the page (0.67 ms). A
+/// rarer word keeps the join, which starts from its few matches. One statement counts each
+/// word's matches, up to [`COMMON`], before the search, and the answer is kept for a minute
+/// ([`known_words`]); only on PostgreSQL and in one bloc, where the walk is bounded by the bloc.
+pub async fn matching(
+    conn: &impl ConnectionTrait,
     resource_type: &str,
     scope: &Scope,
-    q: &str,
+    q: Option<&str>,
     id_column: impl ColumnTrait,
-) -> Option<Condition> {
-    let words = text::tokens(q);
+) -> Result<Option<Condition>, DbErr> {
+    let words: Vec<String> = text::tokens(q.unwrap_or_default())
+        .into_iter()
+        .take(MAX_QUERY_WORDS)
+        .collect();
     if words.is_empty() {
-        return None;
+        return Ok(None);
     }
+    let common = match (conn.get_database_backend(), scope.own_bloc()) {
+        (DbBackend::Postgres, Some(bloc)) => known_words(conn, resource_type, bloc, &words).await?,
+        _ => vec![false; words.len()],
+    };
+    Ok(Some(condition(
+        resource_type,
+        scope,
+        &words,
+        &common,
+        id_column,
+    )))
+}
+
+/// The condition of [`matching`], each word written as `common` says.
+fn condition(
+    resource_type: &str,
+    scope: &Scope,
+    words: &[String],
+    common: &[bool],
+    id_column: impl ColumnTrait,
+) -> Condition {
     let mut cond = Condition::all();
-    for w in words.into_iter().take(MAX_QUERY_WORDS) {
-        let hi = text::prefix_upper_bound(&w);
+    for (w, &common) in words.iter().zip(common) {
         let sub = Query::select()
             .column(search_token::Column::ResourceId)
             .from(search_token::Entity)
             .and_where(search_token::Column::ResourceType.eq(resource_type))
             .cond_where(scope.condition(search_token::Column::BlocId))
-            .and_where(search_token::Column::Token.gte(w))
-            .and_where(search_token::Column::Token.lte(hi))
+            .and_where(search_token::Column::Token.gte(w.as_str()))
+            .and_where(search_token::Column::Token.lte(text::prefix_upper_bound(w)))
             .to_owned();
-        cond = cond.add(SimpleExpr::from(id_column.in_subquery(sub)));
+        let within = SimpleExpr::from(id_column.in_subquery(sub));
+        cond = cond.add(match common {
+            true => Expr::cust_with_expr("($1) IS TRUE", within),
+            false => within,
+        });
     }
-    Some(cond)
+    cond
+}
+
+/// How long a word's count in a bloc is trusted. A word that has just crossed [`COMMON`] is
+/// searched the other way for at most this long: slower, with the same answers.
+const KNOWN_FOR: Duration = Duration::from_secs(60);
+/// The most counts kept (a few hundred kilobytes); reaching it forgets them all.
+const KNOWN_AT_MOST: usize = 4_096;
+
+/// Counts kept by resource type, bloc and word: whether the word is common there, and when.
+type Known = HashMap<(String, Uuid, String), (bool, Instant)>;
+static KNOWN: LazyLock<Mutex<Known>> = LazyLock::new(Default::default);
+
+/// [`common_words`], counting only the words not counted in the last [`KNOWN_FOR`]: the count
+/// was a round trip before every search (a rare word's search at 1,847-1,951 a second against
+/// 2,860-3,074 without it, BENCHMARKS.md).
+async fn known_words(
+    conn: &impl ConnectionTrait,
+    resource_type: &str,
+    bloc: Uuid,
+    words: &[String],
+) -> Result<Vec<bool>, DbErr> {
+    let key = |w: &String| (resource_type.to_string(), bloc, w.clone());
+    let now = Instant::now();
+    let mut common: Vec<Option<bool>> = {
+        let known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+        words
+            .iter()
+            .map(|w| {
+                known
+                    .get(&key(w))
+                    .filter(|(_, at)| now.duration_since(*at) < KNOWN_FOR)
+                    .map(|(c, _)| *c)
+            })
+            .collect()
+    };
+    let unknown: Vec<String> = words
+        .iter()
+        .zip(&common)
+        .filter(|(_, c)| c.is_none())
+        .map(|(w, _)| w.clone())
+        .collect();
+    if !unknown.is_empty() {
+        let counted = common_words(conn, resource_type, bloc, &unknown).await?;
+        let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+        if known.len() + unknown.len() > KNOWN_AT_MOST {
+            known.clear();
+        }
+        let mut counted = unknown.iter().zip(counted);
+        for c in common.iter_mut().filter(|c| c.is_none()) {
+            let (w, is) = counted.next().expect("one count for each unknown word");
+            known.insert(key(w), (is, now));
+            *c = Some(is);
+        }
+    }
+    Ok(common.into_iter().map(|c| c.unwrap_or(false)).collect())
+}
+
+/// For each word, whether it matches at least [`COMMON`] resources of the type in `bloc`: one
+/// statement, each count stopping at [`COMMON`] entries of the words' primary key.
+pub async fn common_words(
+    conn: &impl ConnectionTrait,
+    resource_type: &str,
+    bloc: Uuid,
+    words: &[String],
+) -> Result<Vec<bool>, DbErr> {
+    let mut values: Vec<Value> = vec![resource_type.into(), bloc.into()];
+    let counts: Vec<String> = words
+        .iter()
+        .map(|w| {
+            values.push(w.as_str().into());
+            values.push(text::prefix_upper_bound(w).into());
+            let (lo, hi) = (values.len() - 1, values.len());
+            format!(
+                "(SELECT COUNT(*) FROM (SELECT 1 FROM search_tokens WHERE resource_type = $1 \
+                 AND bloc_id = $2 AND token >= ${lo} AND token <= ${hi} LIMIT {COMMON}) AS w)"
+            )
+        })
+        .collect();
+    let sql = format!("SELECT {}", counts.join(", "));
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("word counts".into()))?;
+    (0..words.len())
+        .map(|i| Ok(row.try_get_by_index::<i64>(i)? >= COMMON))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entities::task;
+    use sea_orm::{QueryFilter, QueryTrait};
+
+    fn sql(common: bool) -> String {
+        let words = ["dan".to_string()];
+        let cond = condition(
+            "task",
+            &Scope::Bloc(Uuid::nil()),
+            &words,
+            &[common],
+            task::Column::Id,
+        );
+        task::Entity::find()
+            .filter(cond)
+            .build(DbBackend::Postgres)
+            .to_string()
+    }
+
+    #[test]
+    fn a_common_word_is_a_filter_postgres_cannot_turn_into_a_join() {
+        let common = sql(true);
+        // The whole `IN` is the left side of `IS TRUE`: not an `IN` at the top of the `WHERE`,
+        // which PostgreSQL would join.
+        assert!(
+            common.contains(r#"WHERE ("tasks"."id" IN (SELECT "resource_id" FROM "search_tokens""#)
+                && common.ends_with(") IS TRUE"),
+            "{common}"
+        );
+        let rare = sql(false);
+        assert!(
+            rare.contains(r#"WHERE "tasks"."id" IN (SELECT"#) && !rare.contains("IS TRUE"),
+            "{rare}"
+        );
+    }
 }

@@ -71,8 +71,7 @@ pub async fn list(
         select = select.filter(bloc::Column::ProvinceFolded.eq(text::fold(&text::clean(p))));
     }
     if let Some(cond) =
-        q.q.as_deref()
-            .and_then(|q| search::matching(RESOURCE, &scope, q, bloc::Column::Id))
+        search::matching(db, RESOURCE, &scope, q.q.as_deref(), bloc::Column::Id).await?
     {
         select = select.filter(cond);
     }

@@ -82,8 +82,7 @@ pub async fn list(
             .filter(campaign::Column::EndOn.gte(d));
     }
     if let Some(cond) =
-        q.q.as_deref()
-            .and_then(|q| search::matching(RESOURCE, &scope, q, campaign::Column::Id))
+        search::matching(db, RESOURCE, &scope, q.q.as_deref(), campaign::Column::Id).await?
     {
         select = select.filter(cond);
     }

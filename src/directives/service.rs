@@ -99,8 +99,7 @@ pub async fn list(
         select = select.filter(directive::Column::IssuedOn.is_not_null());
     }
     if let Some(cond) =
-        q.q.as_deref()
-            .and_then(|q| search::matching(RESOURCE, &scope, q, directive::Column::Id))
+        search::matching(db, RESOURCE, &scope, q.q.as_deref(), directive::Column::Id).await?
     {
         select = select.filter(cond);
     }

@@ -59,9 +59,14 @@ pub async fn list(
     if let Some(h) = q.head_staff_id {
         select = select.filter(organisation::Column::HeadStaffId.eq(h));
     }
-    if let Some(cond) =
-        q.q.as_deref()
-            .and_then(|q| search::matching(RESOURCE, &scope, q, organisation::Column::Id))
+    if let Some(cond) = search::matching(
+        db,
+        RESOURCE,
+        &scope,
+        q.q.as_deref(),
+        organisation::Column::Id,
+    )
+    .await?
     {
         select = select.filter(cond);
     }

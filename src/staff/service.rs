@@ -73,8 +73,7 @@ pub async fn list(
         select = select.filter(staff::Column::Active.eq(a));
     }
     if let Some(cond) =
-        q.q.as_deref()
-            .and_then(|q| search::matching(RESOURCE, &scope, q, staff::Column::Id))
+        search::matching(db, RESOURCE, &scope, q.q.as_deref(), staff::Column::Id).await?
     {
         select = select.filter(cond);
     }

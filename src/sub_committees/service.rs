@@ -56,9 +56,14 @@ pub async fn list(
     if let Some(h) = q.head_staff_id {
         select = select.filter(sub_committee::Column::HeadStaffId.eq(h));
     }
-    if let Some(cond) =
-        q.q.as_deref()
-            .and_then(|q| search::matching(RESOURCE, &scope, q, sub_committee::Column::Id))
+    if let Some(cond) = search::matching(
+        db,
+        RESOURCE,
+        &scope,
+        q.q.as_deref(),
+        sub_committee::Column::Id,
+    )
+    .await?
     {
         select = select.filter(cond);
     }

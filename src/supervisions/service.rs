@@ -236,8 +236,7 @@ pub async fn list(
         );
     }
     if let Some(cond) =
-        q.q.as_deref()
-            .and_then(|q| search::matching(RESOURCE, &scope, q, sup::Column::Id))
+        search::matching(db, RESOURCE, &scope, q.q.as_deref(), sup::Column::Id).await?
     {
         select = select.filter(cond);
     }

@@ -307,8 +307,7 @@ pub async fn list(
         select = select.filter(task::Column::DueDate.gte(d));
     }
     if let Some(cond) =
-        q.q.as_deref()
-            .and_then(|q| search::matching(RESOURCE, &scope, q, task::Column::Id))
+        search::matching(db, RESOURCE, &scope, q.q.as_deref(), task::Column::Id).await?
     {
         select = select.filter(cond);
     }

@@ -84,8 +84,7 @@ pub async fn list(
         _ => {}
     }
     if let Some(cond) =
-        q.q.as_deref()
-            .and_then(|q| search::matching(RESOURCE, &scope, q, unit::Column::Id))
+        search::matching(db, RESOURCE, &scope, q.q.as_deref(), unit::Column::Id).await?
     {
         select = select.filter(cond);
     }

@@ -722,6 +722,74 @@ async fn accounts_follow_the_rules_of_who_manages_them() {
     assert_problem(res, 409).await;
 }
 
+/// The ids of every page of the tasks matching `q`, two to a page, newest first.
+async fn search_pages(app: &crate::helpers::TestApp, token: &str, q: &str) -> Vec<Value> {
+    let (mut ids, mut cursor) = (vec![], String::new());
+    loop {
+        let path = format!("/api/v1/tasks?q={q}&limit=2&sort=-created_at{cursor}");
+        let (status, page) = app.get_json(&path, token).await;
+        assert_eq!(status, 200, "{page}");
+        ids.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].clone()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => return ids,
+        }
+    }
+}
+
+#[tokio::test]
+#[ignore = "PostgreSQL only: run with TEST_DATABASE_URL and --include-ignored (CI does)"]
+async fn a_common_word_finds_the_same_pages_as_a_rare_one() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    crate::helpers::postgres_only(&app);
+    let demo = app.seed_demo().await;
+    let h = &demo.head;
+    for n in 1..=5 {
+        let res = app
+            .post_json(
+                "/api/v1/tasks",
+                &json!({"title": format!("Tuyên truyền bầu cử đại biểu Quốc hội tại thôn số {n}")}),
+                Some(h),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let bloc: uuid::Uuid = demo.bloc_id.parse().unwrap();
+    let words = ["tuyen".to_string(), "bau".to_string()];
+    let db = &app.state.db;
+    let common = khoi::search::common_words(db, "task", bloc, &words)
+        .await
+        .unwrap();
+    assert_eq!(common, [false, false], "five tasks are not common");
+    let joined = search_pages(&app, h, "tuy%C3%AAn%20truy%E1%BB%81n").await;
+    assert_eq!(joined.len(), 5, "{joined:?}");
+    // Words of tasks that do not exist, enough to make `bầu` common in the bloc. It was not
+    // searched for yet, so no count of it is kept from before.
+    db.execute_unprepared(&format!(
+        "INSERT INTO search_tokens (resource_type, bloc_id, token, resource_id) \
+         SELECT 'task', '{bloc}', 'bau', gen_random_uuid() FROM generate_series(1, {})",
+        khoi::search::COMMON
+    ))
+    .await
+    .unwrap();
+    let common = khoi::search::common_words(db, "task", bloc, &words)
+        .await
+        .unwrap();
+    assert_eq!(common, [false, true]);
+    assert_eq!(
+        search_pages(&app, h, "tuy%C3%AAn%20b%E1%BA%A7u").await,
+        joined,
+        "the walk finds what the join found, page by page"
+    );
+}
+
 #[tokio::test]
 #[ignore = "PostgreSQL only: run with TEST_DATABASE_URL and --include-ignored (CI does)"]
 async fn a_resources_words_are_replaced_through_its_ids_index_whatever_the_statistics() {
