@@ -140,9 +140,8 @@ const KNOWN_AT_MOST: usize = 4_096;
 type Known = HashMap<(String, Uuid, String), (bool, Instant)>;
 static KNOWN: LazyLock<Mutex<Known>> = LazyLock::new(Default::default);
 
-/// [`common_words`], counting only the words not counted in the last [`KNOWN_FOR`]: the count
-/// was a round trip before every search (a rare word's search at 1,847-1,951 a second against
-/// 2,860-3,074 without it, BENCHMARKS.md).
+/// [`common_words`], counting only the words not counted in the last [`KNOWN_FOR`], so that a
+/// search repeated within it makes no round trip more than before.
 async fn known_words(
     conn: &impl ConnectionTrait,
     resource_type: &str,
