@@ -181,7 +181,10 @@ async fn known_words(
             *c = Some(is);
         }
     }
-    Ok(common.into_iter().map(|c| c.unwrap_or(false)).collect())
+    Ok(common
+        .into_iter()
+        .map(|c| c.expect("each word known or counted above"))
+        .collect())
 }
 
 /// For each word, whether it matches at least [`COMMON`] resources of the type in `bloc`: one
