@@ -209,6 +209,19 @@ where
         .filter(owner_column.eq(owner))
         .exec(conn)
         .await?;
+    insert_links(conn, ids, row).await
+}
+
+/// The links of an owner created in this transaction, which has none to replace yet.
+pub async fn insert_links<E, A>(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+    row: impl Fn(Uuid) -> A,
+) -> Result<(), DbErr>
+where
+    E: EntityTrait,
+    A: ActiveModelTrait<Entity = E>,
+{
     if !ids.is_empty() {
         E::insert_many(ids.iter().map(|id| row(*id)))
             .exec(conn)

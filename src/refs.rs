@@ -4,7 +4,10 @@ use crate::{
     entities::{organisation, staff, sub_committee, unit},
     validate::Checks,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement, Value,
+};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 pub async fn staff_in_bloc(
@@ -86,16 +89,165 @@ pub async fn unit_in_bloc(
     Ok(found)
 }
 
-/// What a list of ids refers to.
-#[derive(Clone, Copy)]
+/// What a reference names: the bloc's table it is looked up in, and what is said when it is
+/// not one of the bloc's.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Kind {
     Staff,
     Unit,
     Organisation,
+    SubCommittee,
+    Directive,
+    Campaign,
+}
+
+impl Kind {
+    const ALL: [Kind; 6] = [
+        Kind::Staff,
+        Kind::Unit,
+        Kind::Organisation,
+        Kind::SubCommittee,
+        Kind::Directive,
+        Kind::Campaign,
+    ];
+
+    fn table(self) -> &'static str {
+        match self {
+            Kind::Staff => "staff",
+            Kind::Unit => "units",
+            Kind::Organisation => "organisations",
+            Kind::SubCommittee => "sub_committees",
+            Kind::Directive => "directives",
+            Kind::Campaign => "campaigns",
+        }
+    }
+
+    fn missing(self) -> &'static str {
+        match self {
+            Kind::Staff => "no such staff member in this bloc",
+            Kind::Unit => "no such grassroots unit in this bloc",
+            Kind::Organisation => "no such organisation in this bloc",
+            Kind::SubCommittee => "no such sub-committee in this bloc",
+            Kind::Directive => "no such directive in this bloc",
+            Kind::Campaign => "no such campaign in this bloc",
+        }
+    }
+}
+
+enum Item {
+    Ref(String, Kind, Uuid),
+    Problem(String, String),
+}
+
+/// References to the bloc's own records checked in one statement, however many a body names
+/// (a task's directive, campaign, lead, coordinators, sub-committee and assignee; a meeting's
+/// attendees): one round trip where there was one a reference. Problems found before the look-up
+/// (`problem`) keep their place, so the answer lists them in the order the fields were given.
+#[derive(Default)]
+pub struct Batch(Vec<Item>);
+
+impl Batch {
+    pub fn want(&mut self, field: impl Into<String>, kind: Kind, id: Option<Uuid>) {
+        if let Some(id) = id {
+            self.0.push(Item::Ref(field.into(), kind, id));
+        }
+    }
+
+    pub fn problem(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Item::Problem(field.into(), message.into()));
+    }
+
+    /// Looks every reference up in `bloc_id` and adds a problem to `c` for each that is not
+    /// the bloc's (or, for staff, no longer active).
+    pub async fn check(
+        self,
+        conn: &impl ConnectionTrait,
+        c: &mut Checks,
+        bloc_id: Uuid,
+    ) -> Result<(), DbErr> {
+        let found = self.look_up(conn, bloc_id).await?;
+        for item in self.0 {
+            match item {
+                Item::Problem(field, message) => c.add(&field, message),
+                Item::Ref(field, kind, id) => match found.get(&(kind, id)) {
+                    Some(true) => {}
+                    Some(false) => c.add(&field, "this staff member is no longer active"),
+                    None => c.add(&field, kind.missing()),
+                },
+            }
+        }
+        Ok(())
+    }
+
+    /// Which references are the bloc's, and whether each is active (always, but for staff).
+    async fn look_up(
+        &self,
+        conn: &impl ConnectionTrait,
+        bloc_id: Uuid,
+    ) -> Result<HashMap<(Kind, Uuid), bool>, DbErr> {
+        let backend = conn.get_database_backend();
+        let mut values: Vec<Value> = Vec::new();
+        let mut param = |v: Value| {
+            values.push(v);
+            match backend {
+                DbBackend::Postgres => format!("${}", values.len()),
+                _ => "?".to_string(),
+            }
+        };
+        let mut parts = Vec::new();
+        for (tag, kind) in Kind::ALL.into_iter().enumerate() {
+            let mut ids: Vec<Uuid> = self
+                .0
+                .iter()
+                .filter_map(|i| match i {
+                    Item::Ref(_, k, id) if *k == kind => Some(*id),
+                    _ => None,
+                })
+                .collect();
+            ids.sort();
+            ids.dedup();
+            if ids.is_empty() {
+                continue;
+            }
+            let bloc = param(bloc_id.into());
+            let list = ids
+                .into_iter()
+                .map(|id| param(id.into()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let active = if kind == Kind::Staff {
+                "active"
+            } else {
+                "TRUE"
+            };
+            parts.push(format!(
+                "SELECT {tag} AS kind, id, {active} AS active FROM {} \
+                 WHERE bloc_id = {bloc} AND id IN ({list})",
+                kind.table()
+            ));
+        }
+        if parts.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = parts.join(" UNION ALL ");
+        conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?
+            .into_iter()
+            .map(|row| {
+                let tag: i32 = row.try_get("", "kind")?;
+                let kind = usize::try_from(tag)
+                    .ok()
+                    .and_then(|t| Kind::ALL.get(t).copied())
+                    .ok_or_else(|| DbErr::Type(format!("reference kind {tag}")))?;
+                Ok(((kind, row.try_get("", "id")?), row.try_get("", "active")?))
+            })
+            .collect()
+    }
 }
 
 /// A list of references (`member_ids`, `unit_ids`, …): at most `max`, none twice, each an
-/// existing (and for staff, active) one of the bloc. Problems are named `field[i]`.
+/// existing (and for staff, active) one of the bloc, looked up in one statement. Problems are
+/// named `field[i]`.
 pub async fn list_in_bloc(
     conn: &impl ConnectionTrait,
     c: &mut Checks,
@@ -110,25 +262,17 @@ pub async fn list_in_bloc(
         return Ok(vec![]);
     }
     let mut out = Vec::with_capacity(ids.len());
+    let mut batch = Batch::default();
     for (i, id) in ids.iter().enumerate() {
         let f = format!("{field}[{i}]");
         if out.contains(id) {
-            c.add(&f, "is listed twice");
+            batch.problem(f, "is listed twice");
             continue;
         }
-        match kind {
-            Kind::Staff => staff_in_bloc(conn, c, &f, bloc_id, Some(*id))
-                .await
-                .map(|_| ())?,
-            Kind::Unit => unit_in_bloc(conn, c, &f, bloc_id, Some(*id))
-                .await
-                .map(|_| ())?,
-            Kind::Organisation => organisation_in_bloc(conn, c, &f, bloc_id, Some(*id))
-                .await
-                .map(|_| ())?,
-        }
+        batch.want(f, kind, Some(*id));
         out.push(*id);
     }
+    batch.check(conn, c, bloc_id).await?;
     Ok(out)
 }
 

@@ -25,6 +25,18 @@ pub async fn index(
     texts: &[&str],
 ) -> Result<(), DbErr> {
     conn.execute(&forget(resource_id)).await?;
+    index_new(conn, resource_type, bloc_id, resource_id, texts).await
+}
+
+/// Stores the words of a resource created in this transaction, which has none yet: [`index`]
+/// without its delete, one statement fewer on a create.
+pub async fn index_new(
+    conn: &impl ConnectionTrait,
+    resource_type: &str,
+    bloc_id: Uuid,
+    resource_id: Uuid,
+    texts: &[&str],
+) -> Result<(), DbErr> {
     let mut words: Vec<String> = Vec::new();
     for t in texts {
         for w in text::tokens(t) {

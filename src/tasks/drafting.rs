@@ -12,18 +12,16 @@ use crate::{
     auth::Caller,
     concurrency::{IfMatch, save_if_unchanged},
     db::begin_write,
-    entities::{directive, task, task_coordinator},
+    entities::{task, task_coordinator},
     error::{ApiError, ApiResult},
     policy::{self, Action, Actor, Resource, Target},
-    refs, search,
+    refs::{self, Kind},
+    search,
     tenancy::{self, Scope},
     validate::Checks,
 };
 use chrono::{NaiveDate, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -49,62 +47,37 @@ async fn check_fields(conn: &impl ConnectionTrait, bloc_id: Uuid, f: &mut Fields
     f.title = c.text("title", &f.title, 300);
     f.description = c.opt_long_text("description", f.description.as_deref(), 10_000);
     f.expected_result = c.opt_long_text("expected_result", f.expected_result.as_deref(), 4_000);
-    if let Some(d) = f.directive_id
-        && directive::Entity::find_by_id(d)
-            .filter(directive::Column::BlocId.eq(bloc_id))
-            .one(conn)
-            .await?
-            .is_none()
-    {
-        c.add("directive_id", "no such directive in this bloc");
-    }
-    if let Some(id) = f.campaign_id
-        && crate::entities::campaign::Entity::find_by_id(id)
-            .filter(crate::entities::campaign::Column::BlocId.eq(bloc_id))
-            .one(conn)
-            .await?
-            .is_none()
-    {
-        c.add("campaign_id", "no such campaign in this bloc");
-    }
-    refs::organisation_in_bloc(
-        conn,
-        &mut c,
+    // Every reference in one statement, its problems in the order of the fields.
+    let mut refs = refs::Batch::default();
+    refs.want("directive_id", Kind::Directive, f.directive_id);
+    refs.want("campaign_id", Kind::Campaign, f.campaign_id);
+    refs.want(
         "lead_organisation_id",
-        bloc_id,
+        Kind::Organisation,
         f.lead_organisation_id,
-    )
-    .await?;
-    let mut seen = Vec::new();
-    for (i, org) in f.coordinators.iter().enumerate() {
-        let field = format!("coordinating_organisation_ids[{i}]");
-        if Some(*org) == f.lead_organisation_id {
-            c.add(
-                &field,
-                "is the lead organisation; it cannot also coordinate",
-            );
-        } else if seen.contains(org) {
-            c.add(&field, "is listed twice");
-        } else {
-            refs::organisation_in_bloc(conn, &mut c, &field, bloc_id, Some(*org)).await?;
-        }
-        seen.push(*org);
-    }
+    );
     if f.coordinators.len() > 20 {
-        c.add(
+        refs.problem(
             "coordinating_organisation_ids",
             "must list at most 20 organisations",
         );
+    } else {
+        let mut seen = Vec::new();
+        for (i, org) in f.coordinators.iter().enumerate() {
+            let field = format!("coordinating_organisation_ids[{i}]");
+            if Some(*org) == f.lead_organisation_id {
+                refs.problem(field, "is the lead organisation; it cannot also coordinate");
+            } else if seen.contains(org) {
+                refs.problem(field, "is listed twice");
+            } else {
+                refs.want(field, Kind::Organisation, Some(*org));
+            }
+            seen.push(*org);
+        }
     }
-    refs::sub_committee_in_bloc(
-        conn,
-        &mut c,
-        "sub_committee_id",
-        bloc_id,
-        f.sub_committee_id,
-    )
-    .await?;
-    refs::staff_in_bloc(conn, &mut c, "assignee_id", bloc_id, f.assignee_id).await?;
+    refs.want("sub_committee_id", Kind::SubCommittee, f.sub_committee_id);
+    refs.want("assignee_id", Kind::Staff, f.assignee_id);
+    refs.check(conn, &mut c, bloc_id).await?;
     if let (Some(s), Some(d)) = (f.start_date, f.due_date)
         && s > d
     {
@@ -113,29 +86,39 @@ async fn check_fields(conn: &impl ConnectionTrait, bloc_id: Uuid, f: &mut Fields
     c.finish()
 }
 
-async fn index(conn: &impl ConnectionTrait, m: &task::Model) -> Result<(), DbErr> {
-    search::index(
-        conn,
-        RESOURCE,
-        m.bloc_id,
-        m.id,
-        &[&m.title, m.description.as_deref().unwrap_or("")],
-    )
-    .await
+/// Whether the task being written was created in this transaction: then it has no words or
+/// coordinators to replace, and their deletes are skipped.
+#[derive(Clone, Copy, PartialEq)]
+enum Written {
+    New,
+    Changed,
+}
+
+async fn index(conn: &impl ConnectionTrait, m: &task::Model, w: Written) -> Result<(), DbErr> {
+    let texts = [m.title.as_str(), m.description.as_deref().unwrap_or("")];
+    match w {
+        Written::New => search::index_new(conn, RESOURCE, m.bloc_id, m.id, &texts).await,
+        Written::Changed => search::index(conn, RESOURCE, m.bloc_id, m.id, &texts).await,
+    }
 }
 
 async fn set_coordinators(
     conn: &impl ConnectionTrait,
     task_id: Uuid,
     orgs: &[Uuid],
+    w: Written,
 ) -> Result<(), DbErr> {
-    crate::db::replace_links(conn, task_coordinator::Column::TaskId, task_id, orgs, |o| {
-        task_coordinator::ActiveModel {
-            task_id: Set(task_id),
-            organisation_id: Set(o),
+    let row = |o| task_coordinator::ActiveModel {
+        task_id: Set(task_id),
+        organisation_id: Set(o),
+    };
+    match w {
+        Written::New => crate::db::insert_links(conn, orgs, row).await,
+        Written::Changed => {
+            crate::db::replace_links(conn, task_coordinator::Column::TaskId, task_id, orgs, row)
+                .await
         }
-    })
-    .await
+    }
 }
 
 /// Creates a draft in `conn` (the caller's transaction) and finds the open tasks it may repeat.
@@ -227,9 +210,9 @@ pub async fn create_decided(
     }
     .insert(conn)
     .await?;
-    set_coordinators(conn, m.id, &f.coordinators).await?;
+    set_coordinators(conn, m.id, &f.coordinators, Written::New).await?;
     let similar = similarity::similar_open_tasks(conn, &m, similarity::THRESHOLD, 5).await?;
-    index(conn, &m).await?;
+    index(conn, &m, Written::New).await?;
     event(
         conn,
         caller,
@@ -352,9 +335,9 @@ pub async fn update(
     am.updated_at = Set(Utc::now());
     let updated = save_if_unchanged(&txn, am, task::Column::Version, current.version).await?;
     if body.coordinating_organisation_ids.is_some() {
-        set_coordinators(&txn, id, &f.coordinators).await?;
+        set_coordinators(&txn, id, &f.coordinators, Written::Changed).await?;
     }
-    index(&txn, &updated).await?;
+    index(&txn, &updated, Written::Changed).await?;
     let after = dto(&txn, updated).await?;
     event(
         &txn,

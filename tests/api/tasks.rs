@@ -655,6 +655,72 @@ async fn lists_filter_and_sort() {
     assert_problem(app.get(&q("sort=title"), Some(&d.staff)).await, 400).await;
 }
 
+/// Every reference of a task's body is looked up in one statement; each bad one is still named,
+/// with its own reason, in the order of the body's fields.
+#[tokio::test]
+async fn every_bad_reference_is_named_in_the_order_of_the_fields() {
+    let app = spawn_app().await;
+    let d = app.seed_demo().await;
+    let i = ids(&app, &d).await;
+    let res = app
+        .patch_json(
+            &format!("/api/v1/staff/{}", i.nam),
+            &json!({"active": false}),
+            &d.head,
+            Some("*"),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let nowhere = "01a21945-3cc4-77ec-a861-b9337650b011";
+    let mut t = full_task(&i, "Việc", today());
+    t["directive_id"] = json!(nowhere);
+    t["campaign_id"] = json!(nowhere);
+    // A sub-committee's id is not an organisation's.
+    t["lead_organisation_id"] = json!(i.ktgs);
+    t["coordinating_organisation_ids"] = json!([i.hnd, i.ktgs, i.hnd, nowhere, i.ccb]);
+    t["sub_committee_id"] = json!(i.mttq);
+    t["assignee_id"] = json!(i.nam);
+    let body = assert_problem(app.post_json("/api/v1/tasks", &t, Some(&d.head)).await, 422).await;
+    let errors: Vec<(String, String)> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_string(),
+                e["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("directive_id", "no such directive in this bloc"),
+        ("campaign_id", "no such campaign in this bloc"),
+        ("lead_organisation_id", "no such organisation in this bloc"),
+        (
+            "coordinating_organisation_ids[1]",
+            "is the lead organisation; it cannot also coordinate",
+        ),
+        ("coordinating_organisation_ids[2]", "is listed twice"),
+        (
+            "coordinating_organisation_ids[3]",
+            "no such organisation in this bloc",
+        ),
+        ("sub_committee_id", "no such sub-committee in this bloc"),
+        ("assignee_id", "this staff member is no longer active"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(f, m)| (f.to_string(), m.to_string()))
+        .collect();
+    assert_eq!(errors, expected);
+    // More than 20 coordinators: the list's length is the problem, and nothing is looked up.
+    let mut t = full_task(&i, "Việc", today());
+    t["coordinating_organisation_ids"] = json!(vec![nowhere; 21]);
+    let body = assert_problem(app.post_json("/api/v1/tasks", &t, Some(&d.head)).await, 422).await;
+    assert_eq!(body["errors"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(body["errors"][0]["field"], "coordinating_organisation_ids");
+}
+
 #[tokio::test]
 async fn bad_references_and_values_are_422_naming_the_field() {
     let app = spawn_app().await;
