@@ -26,11 +26,28 @@ pub fn clean(s: &str) -> String {
 }
 
 /// Lower case without diacritics: "Đường Hoa" → "duong hoa".
+///
+/// A character at a time, with ASCII passed straight through: the same as decomposing the
+/// whole text (NFD), dropping its marks and lower-casing, since a text's NFD is its characters'
+/// decompositions with only the marks reordered (the test holds the two equal). Every search
+/// word and every candidate of the overlap check is folded, so this is on the create's path.
 pub fn fold(s: &str) -> String {
-    without_diacritics(s)
-        .chars()
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
+        unicode_normalization::char::decompose_canonical(c, |d| {
+            if !is_combining_mark(d) {
+                match d {
+                    'đ' | 'Đ' => out.push('d'),
+                    _ => out.extend(d.to_lowercase()),
+                }
+            }
+        });
+    }
+    out
 }
 
 /// The longest word kept for search; longer words are cut (and so match by their prefix).
@@ -73,6 +90,32 @@ mod tests {
         assert_eq!(fold("QUẢNG ĐIỀN"), "quang dien");
         assert_eq!(fold("Hội Liên hiệp Phụ nữ"), "hoi lien hiep phu nu");
         assert_eq!(fold("ươ Ư Ơ"), "uo u o");
+    }
+
+    /// The definition `fold` is faster than: the whole text decomposed, marks dropped, lower case.
+    fn fold_by_definition(s: &str) -> String {
+        without_diacritics(s)
+            .chars()
+            .flat_map(char::to_lowercase)
+            .collect()
+    }
+
+    #[test]
+    fn folding_a_character_at_a_time_is_folding_the_whole_text() {
+        // Every character alone, then each beside a run of marks that NFD reorders.
+        for c in (0..=0x3_FFFF).filter_map(char::from_u32) {
+            for s in [c.to_string(), format!("a{c}\u{323}\u{302}{c}\u{301}b")] {
+                assert_eq!(fold(&s), fold_by_definition(&s), "{:?}", s.escape_unicode());
+            }
+        }
+        // Vietnamese written composed, decomposed, and with its marks in another order.
+        for s in [
+            "Kiểm tra tiến độ thực hiện Nghị quyết Đại hội Đoàn khóa XIV",
+            "Nguye\u{302}\u{303}n The\u{302}\u{301} Ho\u{300}a",
+            "o\u{303}\u{31b}\u{323} U\u{31b}\u{309} ẶẦỄỖỰ İ ß ǅ ﬁ",
+        ] {
+            assert_eq!(fold(s), fold_by_definition(s), "{s}");
+        }
     }
 
     #[test]
