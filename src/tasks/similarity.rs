@@ -5,10 +5,7 @@
 use super::{dto::SimilarTask, workflow::Status};
 use crate::{entities::task, text};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
-use std::{
-    collections::{HashMap, HashSet},
-    sync::OnceLock,
-};
+use std::{collections::HashSet, sync::OnceLock};
 use uuid::Uuid;
 
 /// The score from which a task is reported as a possible duplicate (tuned on the fixture in
@@ -52,18 +49,32 @@ fn weight(word: &str) -> f64 {
     }
 }
 
-/// Weighted features of a text: content syllables, and adjacent pairs not both function words.
-pub fn features(s: &str) -> HashMap<String, f64> {
-    features_of(&syllables(s))
+/// A feature's key: FNV-1a of its text (a word, or two words with a space between), so that a
+/// pair is keyed without writing it out, and two texts' features meet by comparing numbers.
+fn key(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, part) in parts.iter().enumerate() {
+        let space = (i > 0).then_some(b' ');
+        for b in space.into_iter().chain(part.bytes()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
 }
 
-fn features_of(words: &[String]) -> HashMap<String, f64> {
+/// Weighted features, sorted by key, each once.
+type Features = Vec<(u64, f64)>;
+
+/// Weighted features of a text's words: content syllables, and adjacent pairs not both
+/// function words.
+fn features_of(words: &[String]) -> Features {
     // Each word is looked up once: a candidate's text is scored against the new task's.
     let looked: Vec<(bool, f64)> = words.iter().map(|w| (is_stop(w), weight(w))).collect();
-    let mut out = HashMap::with_capacity(words.len() * 2);
+    let mut out = Vec::with_capacity(words.len() * 2);
     for (w, (stop, weight)) in words.iter().zip(&looked) {
         if !stop {
-            out.insert(w.clone(), *weight);
+            out.push((key(&[w]), *weight));
         }
     }
     for (i, pair) in looked.windows(2).enumerate() {
@@ -71,8 +82,11 @@ fn features_of(words: &[String]) -> HashMap<String, f64> {
         if stop_a || stop_b {
             continue;
         }
-        out.insert(format!("{} {}", words[i], words[i + 1]), (a + b) * 0.75);
+        out.push((key(&[&words[i], &words[i + 1]]), (a + b) * 0.75));
     }
+    // A word or pair said twice counts once, with the same weight.
+    out.sort_unstable_by_key(|(k, _)| *k);
+    out.dedup_by_key(|(k, _)| *k);
     out
 }
 
@@ -90,21 +104,25 @@ fn is_generic(word: &str) -> bool {
     SET.get_or_init(|| set(GENERIC)).contains(word)
 }
 
-/// Weighted Dice coefficient: 1 for the same features, 0 for none shared.
-fn dice(a: &HashMap<String, f64>, b: &HashMap<String, f64>) -> f64 {
-    let total: f64 = a.values().sum::<f64>() + b.values().sum::<f64>();
+/// Weighted Dice coefficient: 1 for the same features, 0 for none shared. One pass over both
+/// sorted lists.
+fn dice(a: &Features, b: &Features) -> f64 {
+    let total: f64 = a.iter().map(|(_, w)| w).sum::<f64>() + b.iter().map(|(_, w)| w).sum::<f64>();
     if total == 0.0 {
         return 0.0;
     }
-    let shared: f64 = a
-        .iter()
-        .filter(|(k, _)| b.contains_key(*k))
-        .map(|(_, w)| w)
-        .sum::<f64>()
-        + b.iter()
-            .filter(|(k, _)| a.contains_key(*k))
-            .map(|(_, w)| w)
-            .sum::<f64>();
+    let (mut i, mut j, mut shared) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += a[i].1 + b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
     shared / total
 }
 
@@ -126,9 +144,9 @@ fn numbers(words: &[String]) -> Vec<String> {
 
 /// A task's text made ready to be scored against many others: folded and split once.
 pub struct Prepared {
-    title: HashMap<String, f64>,
+    title: Features,
     /// The title and the description together, when there is a description.
-    whole: Option<HashMap<String, f64>>,
+    whole: Option<Features>,
     numbers: Vec<String>,
 }
 
@@ -269,6 +287,10 @@ pub async fn similar_open_tasks(
 mod tests {
     use super::*;
 
+    fn features(s: &str) -> Features {
+        features_of(&syllables(s))
+    }
+
     #[test]
     fn paraphrases_score_high_and_different_topics_low() {
         let a = "Tổ chức hội nghị triển khai Quyết định 292-QĐ/HU đến cán bộ các tiểu ban";
@@ -293,8 +315,33 @@ mod tests {
     #[test]
     fn function_words_are_ignored() {
         let f = features("Vận động của các hội viên và nhân dân");
-        assert!(!f.contains_key("cua") && !f.contains_key("va") && !f.contains_key("cac"));
-        assert!(f.contains_key("van dong"));
+        let has = |parts: &[&str]| f.iter().any(|(k, _)| *k == key(parts));
+        assert!(!has(&["cua"]) && !has(&["va"]) && !has(&["cac"]));
+        assert!(has(&["van", "dong"]) && has(&["van"]) && has(&["nhan", "dan"]));
+        assert!(!has(&["vien", "va"]), "a pair with a function word");
+    }
+
+    #[test]
+    fn a_pair_is_keyed_as_its_words_written_with_a_space() {
+        assert_eq!(key(&["nong", "thon"]), key(&["nong thon"]));
+        assert_ne!(key(&["nong", "thon"]), key(&["nongthon"]));
+        assert_ne!(key(&["nong"]), key(&["thon"]));
+    }
+
+    #[test]
+    fn dice_counts_shared_weights_over_all_weights() {
+        let a = features("xây dựng nông thôn");
+        assert_eq!(dice(&a, &a), 1.0);
+        // b's three features ("xay", "dung", "xay dung") are three of a's seven (4 words, 3 pairs).
+        let b = features("xây dựng");
+        let shared = 1.0 + 1.0 + 1.5;
+        let total = (1.0 * 4.0 + 1.5 * 3.0) + (1.0 * 2.0 + 1.5);
+        assert!(
+            (dice(&a, &b) - 2.0 * shared / total).abs() < 1e-12,
+            "{}",
+            dice(&a, &b)
+        );
+        assert_eq!(dice(&a, &features("")), 0.0);
     }
 }
 #[cfg(test)]
