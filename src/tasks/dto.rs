@@ -159,6 +159,7 @@ pub struct CreateTask {
     pub directive_id: Option<Uuid>,
     pub campaign_id: Option<Uuid>,
     pub lead_organisation_id: Option<Uuid>,
+    /// Organisations that coordinate (phối hợp): at most 20, each once, not the lead.
     #[serde(default)]
     pub coordinating_organisation_ids: Vec<Uuid>,
     pub sub_committee_id: Option<Uuid>,
@@ -199,6 +200,7 @@ pub struct UpdateTask {
     #[serde(default, deserialize_with = "validate::patch")]
     #[schema(value_type = Option<Uuid>)]
     pub lead_organisation_id: Option<Option<Uuid>>,
+    /// Replaces the coordinating organisations: at most 20, each once, not the lead.
     pub coordinating_organisation_ids: Option<Vec<Uuid>>,
     #[serde(default, deserialize_with = "validate::patch")]
     #[schema(value_type = Option<Uuid>)]
