@@ -52,6 +52,9 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     pub admin_password: Option<Secret>,
     pub db_max_connections: u32,
+    /// PostgreSQL: the most write transactions an instance runs at once (`KHOI_DB_WRITERS`);
+    /// the rest wait their turn, first come first served. SQLite has one writer.
+    pub db_writers: u32,
     pub db_acquire_timeout: Duration,
     pub shutdown_timeout: Duration,
     /// The longest a request body may take to arrive, start to end.
@@ -260,6 +263,7 @@ impl Default for Config {
             cors_origins: Vec::new(),
             admin_password: None,
             db_max_connections: 16,
+            db_writers: 8,
             db_acquire_timeout: Duration::from_secs(3),
             shutdown_timeout: Duration::from_secs(30),
             body_timeout: Duration::from_secs(30),
@@ -362,6 +366,9 @@ impl Config {
         c.admin_password = get("KHOI_ADMIN_PASSWORD").map(Secret::new);
         if let Some(n) = parse_opt(&get, "KHOI_DB_MAX_CONNECTIONS", 1, 1000)? {
             c.db_max_connections = n as u32;
+        }
+        if let Some(n) = parse_opt(&get, "KHOI_DB_WRITERS", 1, 1000)? {
+            c.db_writers = n as u32;
         }
         if let Some(s) = parse_opt(&get, "KHOI_DB_ACQUIRE_TIMEOUT", 1, 120)? {
             c.db_acquire_timeout = Duration::from_secs(s);

@@ -31,7 +31,18 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let mut last = None;
     for attempt in 0..10 {
         match Database::connect(opts.clone()).await {
-            Ok(db) => return Ok(db),
+            Ok(db) => {
+                if db.get_database_backend() == DbBackend::Postgres
+                    && postgres_writers(&db, None).is_none()
+                {
+                    let mut writers = opts.clone();
+                    writers
+                        .max_connections(config.db_writers)
+                        .min_connections(0);
+                    postgres_writers(&db, Some(Database::connect(writers).await?));
+                }
+                return Ok(db);
+            }
             Err(e) => {
                 if attempt < 9 {
                     tracing::warn!(url = %redact_url(&url), error = %e, "database not reachable yet; retrying");
@@ -73,7 +84,8 @@ fn sqlite_file(url: &str) -> Option<String> {
 
 /// At a clean stop, after the last request: on SQLite the WAL is folded into the database file
 /// (so `khoi.db` alone is the whole database) and both pools close; on PostgreSQL the pool
-/// closes.
+/// closes (the writers' pool may be another instance's in the same process: see
+/// [`postgres_writers`]).
 pub async fn close(db: &DatabaseConnection) {
     if db.get_database_backend() == DbBackend::Sqlite {
         if let Some(writer) = sqlite_writer(db) {
@@ -119,6 +131,12 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// in the pool's first-come queue instead of polling the file lock with SQLite's growing sleeps
 /// (which under 20 writers left some waiting seconds), and BEGIN IMMEDIATE takes the lock at once
 /// so no reader is ever upgraded mid-transaction.
+///
+/// On PostgreSQL they go through a pool of `KHOI_DB_WRITERS` connections (8): with 32 writers
+/// at once on two cores, the one holding the feed's counter row at its commit was often
+/// descheduled while the others queued behind it, and p99 doubled (BENCHMARKS.md). A
+/// transaction never opens another, so the pool cannot deadlock on itself (on SQLite's pool of
+/// one it would hang every test).
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     match db.get_database_backend() {
         DbBackend::Sqlite => {
@@ -130,7 +148,61 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
                 })
                 .await
         }
-        _ => db.begin().await,
+        _ => {
+            postgres_writers(db, None)
+                .unwrap_or_else(|| db.clone())
+                .begin()
+                .await
+        }
+    }
+}
+
+/// Whether the database answers on both pools, the readers' and, on PostgreSQL, the writers':
+/// readiness covers writing too, and a connection cut under a pool is found here (and replaced)
+/// rather than by the next request's write.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.ping().await?;
+    if db.get_database_backend() == DbBackend::Postgres
+        && let Some(writers) = postgres_writers(db, None)
+    {
+        writers.ping().await?;
+    }
+    Ok(())
+}
+
+/// The writers' pool of the PostgreSQL database `db` connects to, keyed by where it connects
+/// (server, database, user, options): `set` by [`connect`], found by [`begin_write`]. None for a
+/// connection made otherwise (a tool's), which then writes through its own pool. Instances in
+/// one process on one database (the tests') share the first one's pool, which is therefore
+/// never closed by one of them: the process's end closes it.
+fn postgres_writers(
+    db: &DatabaseConnection,
+    set: Option<DatabaseConnection>,
+) -> Option<DatabaseConnection> {
+    use std::{
+        collections::HashMap,
+        sync::{Mutex, OnceLock},
+    };
+    static WRITERS: OnceLock<Mutex<HashMap<String, DatabaseConnection>>> = OnceLock::new();
+    let o = db.get_postgres_connection_pool().connect_options();
+    let key = format!(
+        "{}:{}/{}?user={}&options={:?}",
+        o.get_host(),
+        o.get_port(),
+        o.get_database().unwrap_or_default(),
+        o.get_username(),
+        o.get_options()
+    );
+    let mut writers = WRITERS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    match set {
+        Some(w) => {
+            writers.insert(key, w.clone());
+            Some(w)
+        }
+        None => writers.get(&key).cloned(),
     }
 }
 

@@ -37,7 +37,7 @@ pub async fn health() -> web::Json<HealthStatus> {
 )]
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<HealthStatus>, ApiError> {
-    match tokio::time::timeout(Duration::from_secs(2), state.db.ping()).await {
+    match tokio::time::timeout(Duration::from_secs(2), crate::db::ping(&state.db)).await {
         Ok(Ok(())) => Ok(web::Json(HealthStatus {
             status: "ready".into(),
         })),

@@ -1,6 +1,6 @@
 //! Many clients at once: optimistic concurrency and idempotency hold under real parallel
 //! requests, on both databases.
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
@@ -169,4 +169,34 @@ async fn every_create_honours_an_idempotency_key() {
     );
     let (_, units) = app.get_json("/api/v1/units?q=dong son", &demo.head).await;
     assert_eq!(units["items"].as_array().unwrap().len(), 1);
+}
+
+/// Write transactions take turns: with one writer allowed (`KHOI_DB_WRITERS=1` on PostgreSQL;
+/// SQLite always has one), a second waits until the first ends, and 20 requests that write at
+/// once all get through that one writer (no request needs two).
+#[tokio::test]
+async fn writes_wait_for_a_free_writer_and_all_get_through_one() {
+    let app = spawn_app_with(|c| c.db_writers = 1).await;
+    let demo = app.seed_demo().await;
+    let db = &app.state.db;
+    let first = khoi::db::begin_write(db).await.unwrap();
+    let wait = std::time::Duration::from_millis(300);
+    let second = tokio::time::timeout(wait, khoi::db::begin_write(db)).await;
+    assert!(second.is_err(), "a second writer began beside the first");
+    drop(first);
+    let second = tokio::time::timeout(wait * 10, khoi::db::begin_write(db)).await;
+    assert!(matches!(second, Ok(Ok(_))), "the writer was not handed on");
+    drop(second);
+    let creates = (0..20).map(|i| {
+        let body = json!({"title": format!("Tổng hợp ý kiến cử tri phiên {i}")});
+        let (app, token) = (&app, &demo.head);
+        async move {
+            app.post_json("/api/v1/tasks", &body, Some(token))
+                .await
+                .status()
+        }
+    });
+    for status in join_all(creates).await {
+        assert_eq!(status, 201);
+    }
 }
