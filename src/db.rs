@@ -157,6 +157,16 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     }
 }
 
+/// The pool write transactions go through ([`begin_write`]): SQLite's one writer of a file,
+/// PostgreSQL's `KHOI_DB_WRITERS`; None where writes share the main pool.
+pub fn writers(db: &DatabaseConnection) -> Option<DatabaseConnection> {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => sqlite_writer(db),
+        DbBackend::Postgres => postgres_writers(db, None),
+        _ => None,
+    }
+}
+
 /// Whether the database answers on both pools, the readers' and, on PostgreSQL, the writers':
 /// readiness covers writing too, and a connection cut under a pool is found here (and replaced)
 /// rather than by the next request's write.

@@ -1,5 +1,6 @@
 //! Prometheus text exposition without a metrics framework: request counts by route and status,
-//! a latency histogram per route, and the database pool's use.
+//! a latency histogram per route, and the use of the database's pools (the main one and the
+//! writers').
 use sea_orm::{DatabaseBackend, DatabaseConnection};
 use std::{collections::BTreeMap, fmt::Write, sync::Mutex, time::Duration};
 
@@ -114,6 +115,24 @@ impl Metrics {
         out.push_str("# HELP khoi_db_pool_max_connections Configured maximum pool size.\n");
         out.push_str("# TYPE khoi_db_pool_max_connections gauge\n");
         let _ = writeln!(out, "khoi_db_pool_max_connections {max}");
+        if let Some(writers) = crate::db::writers(db) {
+            let (size, idle, max) = pool_use(&writers);
+            out.push_str(
+                "# HELP khoi_db_writer_connections Write transactions' pool connections by state.\n",
+            );
+            out.push_str("# TYPE khoi_db_writer_connections gauge\n");
+            let _ = writeln!(out, "khoi_db_writer_connections{{state=\"idle\"}} {idle}");
+            let _ = writeln!(
+                out,
+                "khoi_db_writer_connections{{state=\"in_use\"}} {}",
+                size.saturating_sub(idle)
+            );
+            out.push_str(
+                "# HELP khoi_db_writer_max_connections Write transactions at once (KHOI_DB_WRITERS; 1 on SQLite).\n",
+            );
+            out.push_str("# TYPE khoi_db_writer_max_connections gauge\n");
+            let _ = writeln!(out, "khoi_db_writer_max_connections {max}");
+        }
         out
     }
 }

@@ -89,6 +89,13 @@ async fn metrics_count_requests_by_route_and_status() {
     assert!(text.contains("khoi_http_request_duration_seconds_bucket"));
     assert!(text.contains("khoi_db_pool_connections{state=\"idle\"}"));
     assert!(text.contains("khoi_db_pool_max_connections 5"));
+    // Writes have a pool of their own: SQLite's one writer, PostgreSQL's KHOI_DB_WRITERS.
+    let writers = if app.pg_database.is_some() { 8 } else { 1 };
+    assert!(
+        text.contains(&format!("khoi_db_writer_max_connections {writers}")),
+        "{text}"
+    );
+    assert!(text.contains("khoi_db_writer_connections{state=\"in_use\"}"));
     assert!(
         text.contains(r#"khoi_webhook_deliveries{status="pending"} 0"#),
         "{text}"
