@@ -229,6 +229,8 @@ enum Outcome {
 
 struct Channels {
     mailer: Option<(Mailer, String)>,
+    /// Emails sent at once ([`email::SMTP_SENDING`]).
+    smtp: tokio::sync::Semaphore,
     http: reqwest::Client,
     vapid: push::Vapid,
 }
@@ -265,6 +267,7 @@ pub async fn run(state: web::Data<AppState>) {
     };
     let ch = Arc::new(Channels {
         mailer,
+        smtp: tokio::sync::Semaphore::new(email::SMTP_SENDING),
         http,
         vapid: state.vapid.clone(),
     });
@@ -350,6 +353,8 @@ async fn attempt(
             let Ok(e) = serde_json::from_str::<email::Email>(&s.payload) else {
                 return Outcome::Fail(None, "unreadable email".into());
             };
+            // Never closed, so the permit is always given in the end.
+            let _connection = ch.smtp.acquire().await;
             match email::send(mailer, from, &s.target, &e).await {
                 Ok(()) => Outcome::Sent(None),
                 Err(e) if e.starts_with("To:") => Outcome::Fail(None, e),

@@ -1045,3 +1045,64 @@ async fn a_kept_inbox_follows_every_change_on_every_instance() {
         inbox(&app, &d.staff).await["items"]
     );
 }
+
+/// A run of emails goes through a few kept SMTP connections, each signed in once: 45 emails,
+/// more than one batch of sends, reach the server over at most `SMTP_CONNECTIONS` of them.
+/// (lettre keeps only its pool's size: sending 32 at once opened a connection, with its TLS
+/// handshake and AUTH, for each one beyond it.)
+#[tokio::test]
+async fn many_emails_go_through_a_few_kept_smtp_connections() {
+    use sea_orm::{EntityTrait, Set};
+    let smtp = Smtp::start().await;
+    let smtp_cfg = smtp.config();
+    let app = spawn_app_with(|c| {
+        c.notifications.smtp = Some(smtp_cfg);
+        c.notifications.poll_interval = Duration::from_millis(50);
+    })
+    .await;
+    let d = app.seed_demo().await;
+    prefer(
+        &app,
+        &d.staff,
+        json!({"email": "cuong.ly@haiha.vn", "quiet_hours": false}),
+    )
+    .await;
+    let (_, me) = app.get_json("/api/v1/me", &d.staff).await;
+    let account: uuid::Uuid = me["id"].as_str().unwrap().parse().unwrap();
+    let rows = (0..45).map(|i| khoi::entities::notification::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        account_id: Set(account),
+        bloc_id: Set(None),
+        kind: Set("overdue".into()),
+        title: Set(format!("Quá hạn: nhiệm vụ {i}")),
+        body: Set("Nhiệm vụ đã quá hạn 1 ngày.".into()),
+        href: Set(None),
+        resource_type: Set(None),
+        resource_id: Set(None),
+        urgent: Set(false),
+        dedupe_key: Set(None),
+        read_at: Set(None),
+        dispatched: Set(false),
+        created_at: Set(chrono::Utc::now()),
+    });
+    khoi::entities::notification::Entity::insert_many(rows)
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let got = eventually(30, async || {
+        let m = smtp.messages();
+        (m.len() >= 45).then_some(m)
+    })
+    .await
+    .expect("the 45 emails reach the SMTP server");
+    let connections: std::collections::HashSet<u64> = got
+        .iter()
+        .map(|m| m["client_port"].as_u64().unwrap())
+        .collect();
+    assert!(
+        connections.len() <= khoi::notifications::email::SMTP_CONNECTIONS,
+        "{} connections for {} emails",
+        connections.len(),
+        got.len()
+    );
+}

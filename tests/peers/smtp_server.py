@@ -59,7 +59,9 @@ class Handler:
                 html = part.get_content()
         rec = {"from": envelope.mail_from, "to": envelope.rcpt_tos, "subject": str(msg["subject"]),
                "text": text, "html": html, "tls": session.ssl is not None,
-               "auth": session.authenticated}
+               "auth": session.authenticated,
+               # The client's port: one per connection, so a test can count the connections.
+               "client_port": session.peer[1]}
         with open(out_path, "a", encoding="utf-8") as f:
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
         return "250 OK"
