@@ -18,12 +18,13 @@ pub type Mailer = AsyncSmtpTransport<Tokio1Executor>;
 /// SMTP connections an instance keeps open. lettre's pool keeps at most its size and closes any
 /// connection beyond it after one message: sending a batch of 32 at once opened 22 connections,
 /// a TLS handshake and AUTH each, for every batch (6,880 sign-ins for 10,000 emails,
-/// BENCHMARKS.md).
-pub const SMTP_CONNECTIONS: usize = 10;
+/// BENCHMARKS.md). 32 at most, as many as were open at once before.
+pub const SMTP_CONNECTIONS: usize = 32;
 /// Emails an instance sends at once: fewer than the connections kept, since a connection goes
 /// back to the pool a moment after its message is sent, and a send that finds none free opens
-/// one more.
-pub const SMTP_SENDING: usize = 8;
+/// one more. A relay answers each message in a few round trips, so the rate is about this
+/// many messages a round trip.
+pub const SMTP_SENDING: usize = 24;
 
 /// The transport, or why it cannot be made (a bad CA file).
 pub fn mailer(cfg: &SmtpConfig) -> anyhow::Result<Mailer> {

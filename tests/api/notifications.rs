@@ -1046,8 +1046,8 @@ async fn a_kept_inbox_follows_every_change_on_every_instance() {
     );
 }
 
-/// A run of emails goes through a few kept SMTP connections, each signed in once: 45 emails,
-/// more than one batch of sends, reach the server over at most `SMTP_CONNECTIONS` of them.
+/// A run of emails goes through the kept SMTP connections, each signed in once: 100 emails,
+/// several batches of sends, reach the server over at most `SMTP_CONNECTIONS` of them.
 /// (lettre keeps only its pool's size: sending 32 at once opened a connection, with its TLS
 /// handshake and AUTH, for each one beyond it.)
 #[tokio::test]
@@ -1069,7 +1069,7 @@ async fn many_emails_go_through_a_few_kept_smtp_connections() {
     .await;
     let (_, me) = app.get_json("/api/v1/me", &d.staff).await;
     let account: uuid::Uuid = me["id"].as_str().unwrap().parse().unwrap();
-    let rows = (0..45).map(|i| khoi::entities::notification::ActiveModel {
+    let rows = (0..100).map(|i| khoi::entities::notification::ActiveModel {
         id: Set(uuid::Uuid::now_v7()),
         account_id: Set(account),
         bloc_id: Set(None),
@@ -1091,10 +1091,10 @@ async fn many_emails_go_through_a_few_kept_smtp_connections() {
         .unwrap();
     let got = eventually(30, async || {
         let m = smtp.messages();
-        (m.len() >= 45).then_some(m)
+        (m.len() >= 100).then_some(m)
     })
     .await
-    .expect("the 45 emails reach the SMTP server");
+    .expect("the 100 emails reach the SMTP server");
     let connections: std::collections::HashSet<u64> = got
         .iter()
         .map(|m| m["client_port"].as_u64().unwrap())
