@@ -36,9 +36,11 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
                     && postgres_writers(&db, None).is_none()
                 {
                     let mut writers = opts.clone();
+                    // Lazily: a CLI command that never writes opens no connection for it.
                     writers
                         .max_connections(config.db_writers)
-                        .min_connections(0);
+                        .min_connections(0)
+                        .connect_lazy(true);
                     postgres_writers(&db, Some(Database::connect(writers).await?));
                 }
                 return Ok(db);

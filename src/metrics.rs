@@ -103,38 +103,48 @@ impl Metrics {
                 );
             }
         }
-        let (size, idle, max) = pool_use(db);
-        out.push_str("# HELP khoi_db_pool_connections Database pool connections by state.\n");
-        out.push_str("# TYPE khoi_db_pool_connections gauge\n");
-        let _ = writeln!(out, "khoi_db_pool_connections{{state=\"idle\"}} {idle}");
-        let _ = writeln!(
-            out,
-            "khoi_db_pool_connections{{state=\"in_use\"}} {}",
-            size.saturating_sub(idle)
+        pool_lines(
+            &mut out,
+            db,
+            (
+                "khoi_db_pool",
+                "Database pool",
+                "Configured maximum pool size.",
+            ),
         );
-        out.push_str("# HELP khoi_db_pool_max_connections Configured maximum pool size.\n");
-        out.push_str("# TYPE khoi_db_pool_max_connections gauge\n");
-        let _ = writeln!(out, "khoi_db_pool_max_connections {max}");
         if let Some(writers) = crate::db::writers(db) {
-            let (size, idle, max) = pool_use(&writers);
-            out.push_str(
-                "# HELP khoi_db_writer_connections Write transactions' pool connections by state.\n",
+            pool_lines(
+                &mut out,
+                &writers,
+                (
+                    "khoi_db_writer",
+                    "Write transactions' pool",
+                    "Write transactions at once (KHOI_DB_WRITERS; 1 on SQLite).",
+                ),
             );
-            out.push_str("# TYPE khoi_db_writer_connections gauge\n");
-            let _ = writeln!(out, "khoi_db_writer_connections{{state=\"idle\"}} {idle}");
-            let _ = writeln!(
-                out,
-                "khoi_db_writer_connections{{state=\"in_use\"}} {}",
-                size.saturating_sub(idle)
-            );
-            out.push_str(
-                "# HELP khoi_db_writer_max_connections Write transactions at once (KHOI_DB_WRITERS; 1 on SQLite).\n",
-            );
-            out.push_str("# TYPE khoi_db_writer_max_connections gauge\n");
-            let _ = writeln!(out, "khoi_db_writer_max_connections {max}");
         }
         out
     }
+}
+
+/// `{name}_connections{state}` and `{name}_max_connections` of one pool.
+fn pool_lines(
+    out: &mut String,
+    db: &DatabaseConnection,
+    (name, what, max_help): (&str, &str, &str),
+) {
+    let (size, idle, max) = pool_use(db);
+    let _ = writeln!(
+        out,
+        "# HELP {name}_connections {what} connections by state."
+    );
+    let _ = writeln!(out, "# TYPE {name}_connections gauge");
+    let _ = writeln!(out, "{name}_connections{{state=\"idle\"}} {idle}");
+    let in_use = size.saturating_sub(idle);
+    let _ = writeln!(out, "{name}_connections{{state=\"in_use\"}} {in_use}");
+    let _ = writeln!(out, "# HELP {name}_max_connections {max_help}");
+    let _ = writeln!(out, "# TYPE {name}_max_connections gauge");
+    let _ = writeln!(out, "{name}_max_connections {max}");
 }
 
 fn pool_use(db: &DatabaseConnection) -> (u32, u32, u32) {
