@@ -10,6 +10,9 @@ use sea_orm::{
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// Said of a staff member who is the bloc's but has left it.
+const INACTIVE_STAFF: &str = "this staff member is no longer active";
+
 pub async fn staff_in_bloc(
     conn: &impl ConnectionTrait,
     c: &mut Checks,
@@ -25,11 +28,11 @@ pub async fn staff_in_bloc(
     match found {
         Some(s) if s.active => Ok(Some(s)),
         Some(_) => {
-            c.add(field, "this staff member is no longer active");
+            c.add(field, INACTIVE_STAFF);
             Ok(None)
         }
         None => {
-            c.add(field, "no such staff member in this bloc");
+            c.add(field, Kind::Staff.missing());
             Ok(None)
         }
     }
@@ -48,7 +51,7 @@ pub async fn organisation_in_bloc(
         .one(conn)
         .await?;
     if found.is_none() {
-        c.add(field, "no such organisation in this bloc");
+        c.add(field, Kind::Organisation.missing());
     }
     Ok(found)
 }
@@ -66,7 +69,7 @@ pub async fn sub_committee_in_bloc(
         .one(conn)
         .await?;
     if found.is_none() {
-        c.add(field, "no such sub-committee in this bloc");
+        c.add(field, Kind::SubCommittee.missing());
     }
     Ok(found)
 }
@@ -84,7 +87,7 @@ pub async fn unit_in_bloc(
         .one(conn)
         .await?;
     if found.is_none() {
-        c.add(field, "no such grassroots unit in this bloc");
+        c.add(field, Kind::Unit.missing());
     }
     Ok(found)
 }
@@ -171,7 +174,7 @@ impl Batch {
                 Item::Problem(field, message) => c.add(&field, message),
                 Item::Ref(field, kind, id) => match found.get(&(kind, id)) {
                     Some(true) => {}
-                    Some(false) => c.add(&field, "this staff member is no longer active"),
+                    Some(false) => c.add(&field, INACTIVE_STAFF),
                     None => c.add(&field, kind.missing()),
                 },
             }
