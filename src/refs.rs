@@ -1,9 +1,6 @@
 //! Checks that a referenced resource exists in the caller's bloc; a reference to anything else
 //! (missing, or another bloc's) is a 422 naming the field.
-use crate::{
-    entities::{organisation, staff, sub_committee, unit},
-    validate::Checks,
-};
+use crate::validate::Checks;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement, Value,
 };
@@ -12,85 +9,6 @@ use uuid::Uuid;
 
 /// Said of a staff member who is the bloc's but has left it.
 const INACTIVE_STAFF: &str = "this staff member is no longer active";
-
-pub async fn staff_in_bloc(
-    conn: &impl ConnectionTrait,
-    c: &mut Checks,
-    field: &str,
-    bloc_id: Uuid,
-    id: Option<Uuid>,
-) -> Result<Option<staff::Model>, DbErr> {
-    let Some(id) = id else { return Ok(None) };
-    let found = staff::Entity::find_by_id(id)
-        .filter(staff::Column::BlocId.eq(bloc_id))
-        .one(conn)
-        .await?;
-    match found {
-        Some(s) if s.active => Ok(Some(s)),
-        Some(_) => {
-            c.add(field, INACTIVE_STAFF);
-            Ok(None)
-        }
-        None => {
-            c.add(field, Kind::Staff.missing());
-            Ok(None)
-        }
-    }
-}
-
-pub async fn organisation_in_bloc(
-    conn: &impl ConnectionTrait,
-    c: &mut Checks,
-    field: &str,
-    bloc_id: Uuid,
-    id: Option<Uuid>,
-) -> Result<Option<organisation::Model>, DbErr> {
-    let Some(id) = id else { return Ok(None) };
-    let found = organisation::Entity::find_by_id(id)
-        .filter(organisation::Column::BlocId.eq(bloc_id))
-        .one(conn)
-        .await?;
-    if found.is_none() {
-        c.add(field, Kind::Organisation.missing());
-    }
-    Ok(found)
-}
-
-pub async fn sub_committee_in_bloc(
-    conn: &impl ConnectionTrait,
-    c: &mut Checks,
-    field: &str,
-    bloc_id: Uuid,
-    id: Option<Uuid>,
-) -> Result<Option<sub_committee::Model>, DbErr> {
-    let Some(id) = id else { return Ok(None) };
-    let found = sub_committee::Entity::find_by_id(id)
-        .filter(sub_committee::Column::BlocId.eq(bloc_id))
-        .one(conn)
-        .await?;
-    if found.is_none() {
-        c.add(field, Kind::SubCommittee.missing());
-    }
-    Ok(found)
-}
-
-pub async fn unit_in_bloc(
-    conn: &impl ConnectionTrait,
-    c: &mut Checks,
-    field: &str,
-    bloc_id: Uuid,
-    id: Option<Uuid>,
-) -> Result<Option<unit::Model>, DbErr> {
-    let Some(id) = id else { return Ok(None) };
-    let found = unit::Entity::find_by_id(id)
-        .filter(unit::Column::BlocId.eq(bloc_id))
-        .one(conn)
-        .await?;
-    if found.is_none() {
-        c.add(field, Kind::Unit.missing());
-    }
-    Ok(found)
-}
 
 /// What a reference names: the bloc's table it is looked up in, and what is said when it is
 /// not one of the bloc's.
@@ -125,7 +43,8 @@ impl Kind {
         }
     }
 
-    fn missing(self) -> &'static str {
+    /// What is said of a reference that is not one of the bloc's.
+    pub fn missing(self) -> &'static str {
         match self {
             Kind::Staff => "no such staff member in this bloc",
             Kind::Unit => "no such grassroots unit in this bloc",
@@ -134,6 +53,21 @@ impl Kind {
             Kind::Directive => "no such directive in this bloc",
             Kind::Campaign => "no such campaign in this bloc",
         }
+    }
+
+    /// One reference (`field`), checked as a [`Batch`] of one: true when it is the bloc's
+    /// (for staff, still active) or there is none; otherwise a problem is added to `c`.
+    pub async fn check(
+        self,
+        conn: &impl ConnectionTrait,
+        c: &mut Checks,
+        field: &str,
+        bloc_id: Uuid,
+        id: Option<Uuid>,
+    ) -> Result<bool, DbErr> {
+        let mut b = Batch::default();
+        b.want(field, self, id);
+        b.check(conn, c, bloc_id).await
     }
 }
 
@@ -161,25 +95,28 @@ impl Batch {
     }
 
     /// Looks every reference up in `bloc_id` and adds a problem to `c` for each that is not
-    /// the bloc's (or, for staff, no longer active).
+    /// the bloc's (or, for staff, no longer active); true when it added none.
     pub async fn check(
         self,
         conn: &impl ConnectionTrait,
         c: &mut Checks,
         bloc_id: Uuid,
-    ) -> Result<(), DbErr> {
+    ) -> Result<bool, DbErr> {
         let found = self.look_up(conn, bloc_id).await?;
+        let mut clean = true;
         for item in self.0 {
-            match item {
-                Item::Problem(field, message) => c.add(&field, message),
+            let (field, message) = match item {
+                Item::Problem(field, message) => (field, message),
                 Item::Ref(field, kind, id) => match found.get(&(kind, id)) {
-                    Some(true) => {}
-                    Some(false) => c.add(&field, INACTIVE_STAFF),
-                    None => c.add(&field, kind.missing()),
+                    Some(true) => continue,
+                    Some(false) => (field, INACTIVE_STAFF.to_string()),
+                    None => (field, kind.missing().to_string()),
                 },
-            }
+            };
+            c.add(&field, message);
+            clean = false;
         }
-        Ok(())
+        Ok(clean)
     }
 
     /// Which references are the bloc's, and whether each is active (always, but for staff).

@@ -8,7 +8,7 @@ use super::{
 use crate::{
     audit,
     auth::Caller,
-    entities::{campaign, campaign_measurement, campaign_target},
+    entities::{campaign, campaign_measurement, campaign_target, unit},
     error::{ApiError, ApiResult},
     pagination::{self, Keyset, Kind, Page, SortField},
     policy::{self, Action, Actor, Resource, Target},
@@ -205,14 +205,14 @@ pub async fn record_in(
     )?;
     closed_is_final(&campaign)?;
     let mut c = Checks::new();
-    let unit = refs::unit_in_bloc(
-        conn,
-        &mut c,
-        "unit_id",
-        campaign.bloc_id,
-        Some(body.unit_id),
-    )
-    .await?;
+    // The unit itself, for its life span: the one reference checked here that is also used.
+    let unit = unit::Entity::find_by_id(body.unit_id)
+        .filter(unit::Column::BlocId.eq(campaign.bloc_id))
+        .one(conn)
+        .await?;
+    if unit.is_none() {
+        c.add("unit_id", refs::Kind::Unit.missing());
+    }
     // A unit's figures belong to its life span: after a merger its successor reports.
     if let Some(u) = &unit
         && (u.valid_to.is_some_and(|t| body.as_of > t)

@@ -113,8 +113,11 @@ pub async fn create(
         ),
         (None, None) => c.add("unit_id", "give the unit_id or the organisation_id"),
         (u, o) => {
-            refs::unit_in_bloc(&txn, &mut c, "unit_id", campaign.bloc_id, u).await?;
-            refs::organisation_in_bloc(&txn, &mut c, "organisation_id", campaign.bloc_id, o)
+            refs::Kind::Unit
+                .check(&txn, &mut c, "unit_id", campaign.bloc_id, u)
+                .await?;
+            refs::Kind::Organisation
+                .check(&txn, &mut c, "organisation_id", campaign.bloc_id, o)
                 .await?;
         }
     }

@@ -231,14 +231,15 @@ pub async fn create(
     let mut c = Checks::new();
     let name = c.text("name", &body.name, 300);
     let description = c.opt_long_text("description", body.description.as_deref(), 10_000);
-    let lead = refs::organisation_in_bloc(
-        &txn,
-        &mut c,
-        "lead_organisation_id",
-        bloc_id,
-        Some(body.lead_organisation_id),
-    )
-    .await?;
+    refs::Kind::Organisation
+        .check(
+            &txn,
+            &mut c,
+            "lead_organisation_id",
+            bloc_id,
+            Some(body.lead_organisation_id),
+        )
+        .await?;
     let parts = check_participants(
         &txn,
         &mut c,
@@ -249,15 +250,13 @@ pub async fn create(
     .await?;
     check_dates(&mut c, body.start_on, body.end_on);
     c.finish()?;
-    let Some(lead) = lead else {
-        return Err(ApiError::internal("lead organisation checked"));
-    };
+    let lead = body.lead_organisation_id;
     policy::authorize(
         &actor,
         Resource::Campaign,
         Action::Create,
         &Target {
-            organisation: Some(lead.id),
+            organisation: Some(lead),
             ..Default::default()
         },
     )?;
@@ -275,7 +274,7 @@ pub async fn create(
         name_folded: Set(folded),
         kind: Set(body.kind.as_str().into()),
         description: Set(description),
-        lead_organisation_id: Set(lead.id),
+        lead_organisation_id: Set(lead),
         start_on: Set(body.start_on),
         end_on: Set(body.end_on),
         status: Set(body
@@ -394,14 +393,15 @@ pub async fn update(
         .lead_organisation_id
         .unwrap_or(current.lead_organisation_id);
     if lead != current.lead_organisation_id {
-        refs::organisation_in_bloc(
-            &txn,
-            &mut c,
-            "lead_organisation_id",
-            current.bloc_id,
-            Some(lead),
-        )
-        .await?;
+        refs::Kind::Organisation
+            .check(
+                &txn,
+                &mut c,
+                "lead_organisation_id",
+                current.bloc_id,
+                Some(lead),
+            )
+            .await?;
         am.lead_organisation_id = Set(lead);
     }
     let parts = match &body.participating_organisation_ids {

@@ -102,9 +102,9 @@ pub async fn send(
             c.add(&field, "is listed twice");
             continue;
         }
-        if refs::unit_in_bloc(&txn, &mut c, &field, d.bloc_id, Some(*u))
+        if refs::Kind::Unit
+            .check(&txn, &mut c, &field, d.bloc_id, Some(*u))
             .await?
-            .is_some()
             && sent.iter().any(|s| s.unit_id == Some(*u))
         {
             c.add(&field, "the directive was already sent to this unit");

@@ -361,7 +361,9 @@ pub async fn create(
         }
         MeetingStatus::Cancelled => c.add("status", "a meeting is created planned or held"),
     }
-    refs::staff_in_bloc(&txn, &mut c, "chair_staff_id", bloc_id, body.chair_staff_id).await?;
+    refs::Kind::Staff
+        .check(&txn, &mut c, "chair_staff_id", bloc_id, body.chair_staff_id)
+        .await?;
     let attendees = check_attendees(&txn, &mut c, bloc_id, &body.attendee_ids).await?;
     let agenda = c.opt_long_text("agenda", body.agenda.as_deref(), 10_000);
     let minutes = c.opt_long_text("minutes", body.minutes.as_deref(), 50_000);
@@ -537,7 +539,9 @@ pub async fn update(
         am.held_on = Set(d);
     }
     if let Some(ch) = body.chair_staff_id {
-        refs::staff_in_bloc(&txn, &mut c, "chair_staff_id", current.bloc_id, ch).await?;
+        refs::Kind::Staff
+            .check(&txn, &mut c, "chair_staff_id", current.bloc_id, ch)
+            .await?;
         am.chair_staff_id = Set(ch);
     }
     let attendees = match &body.attendee_ids {

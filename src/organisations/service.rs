@@ -117,7 +117,9 @@ pub async fn create(
     let code = refs::code(&mut c, "code", &body.code);
     let name = c.text("name", &body.name, 200);
     let txn = begin_write(db).await?;
-    refs::staff_in_bloc(&txn, &mut c, "head_staff_id", bloc_id, body.head_staff_id).await?;
+    refs::Kind::Staff
+        .check(&txn, &mut c, "head_staff_id", bloc_id, body.head_staff_id)
+        .await?;
     c.finish()?;
     if refs::code_taken::<organisation::Entity>(
         &txn,
@@ -225,7 +227,9 @@ pub async fn update(
         am.kind = Set(k.as_str().into());
     }
     if let Some(h) = body.head_staff_id {
-        refs::staff_in_bloc(&txn, &mut c, "head_staff_id", current.bloc_id, h).await?;
+        refs::Kind::Staff
+            .check(&txn, &mut c, "head_staff_id", current.bloc_id, h)
+            .await?;
         am.head_staff_id = Set(h);
     }
     c.finish()?;

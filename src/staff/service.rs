@@ -180,22 +180,24 @@ pub(crate) async fn create_in(
     let full_name = c.text("full_name", &body.full_name, 200);
     let position = c.opt_text("position", body.position.as_deref(), 200);
     let (phone, email) = contact(&mut c, body.phone.as_deref(), body.email.as_deref());
-    refs::organisation_in_bloc(
-        txn,
-        &mut c,
-        "organisation_id",
-        bloc_id,
-        body.organisation_id,
-    )
-    .await?;
-    refs::sub_committee_in_bloc(
-        txn,
-        &mut c,
-        "sub_committee_id",
-        bloc_id,
-        body.sub_committee_id,
-    )
-    .await?;
+    refs::Kind::Organisation
+        .check(
+            txn,
+            &mut c,
+            "organisation_id",
+            bloc_id,
+            body.organisation_id,
+        )
+        .await?;
+    refs::Kind::SubCommittee
+        .check(
+            txn,
+            &mut c,
+            "sub_committee_id",
+            bloc_id,
+            body.sub_committee_id,
+        )
+        .await?;
     c.finish()?;
     if body.role == StaffRole::BlocHead
         && let Some(h) = another_active_head(txn, bloc_id, None).await?
@@ -347,7 +349,9 @@ pub async fn update(
         am.position = Set(c.opt_text("position", p.as_deref(), 200));
     }
     if let Some(o) = body.organisation_id {
-        refs::organisation_in_bloc(&txn, &mut c, "organisation_id", current.bloc_id, o).await?;
+        refs::Kind::Organisation
+            .check(&txn, &mut c, "organisation_id", current.bloc_id, o)
+            .await?;
         am.organisation_id = Set(o);
     }
     let phone_in = body.phone.clone().unwrap_or(current.phone.clone());
@@ -428,14 +432,15 @@ pub async fn move_staff(
     )?;
     if_match.check(current.version)?;
     let mut c = Checks::new();
-    refs::sub_committee_in_bloc(
-        &txn,
-        &mut c,
-        "to_sub_committee_id",
-        current.bloc_id,
-        body.to_sub_committee_id,
-    )
-    .await?;
+    refs::Kind::SubCommittee
+        .check(
+            &txn,
+            &mut c,
+            "to_sub_committee_id",
+            current.bloc_id,
+            body.to_sub_committee_id,
+        )
+        .await?;
     let decision_ref = c.opt_text("decision_ref", body.decision_ref.as_deref(), 100);
     let note = c.opt_long_text("note", body.note.as_deref(), 2000);
     c.finish()?;

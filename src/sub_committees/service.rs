@@ -13,7 +13,10 @@ use crate::{
     validate::Checks,
 };
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -96,13 +99,26 @@ pub async fn get(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ApiResul
 }
 
 /// The head of a sub-committee is the bloc head or a deputy head.
-fn check_head(head: Option<crate::entities::staff::Model>, c: &mut Checks) {
-    if let Some(h) = head
+/// The head: an active staff member of the bloc, its head or a deputy head.
+async fn check_head(
+    conn: &impl ConnectionTrait,
+    c: &mut Checks,
+    bloc_id: Uuid,
+    id: Option<Uuid>,
+) -> Result<(), DbErr> {
+    let Some(id) = id else { return Ok(()) };
+    if refs::Kind::Staff
+        .check(conn, c, "head_staff_id", bloc_id, Some(id))
+        .await?
+        && let Some(h) = crate::entities::staff::Entity::find_by_id(id)
+            .one(conn)
+            .await?
         && h.role != "bloc_head"
         && h.role != "deputy_head"
     {
         c.add("head_staff_id", "must be the bloc head or a deputy head");
     }
+    Ok(())
 }
 
 #[tracing::instrument(skip_all)]
@@ -125,10 +141,7 @@ pub async fn create(
     let name = c.text("name", &body.name, 200);
     let txn = begin_write(db).await?;
     let mandate = c.opt_long_text("mandate", body.mandate.as_deref(), 4000);
-    check_head(
-        refs::staff_in_bloc(&txn, &mut c, "head_staff_id", bloc_id, body.head_staff_id).await?,
-        &mut c,
-    );
+    check_head(&txn, &mut c, bloc_id, body.head_staff_id).await?;
     c.finish()?;
     if refs::code_taken::<sub_committee::Entity>(
         &txn,
@@ -233,10 +246,7 @@ pub async fn update(
         am.mandate = Set(c.opt_long_text("mandate", m.as_deref(), 4000));
     }
     if let Some(h) = body.head_staff_id {
-        check_head(
-            refs::staff_in_bloc(&txn, &mut c, "head_staff_id", current.bloc_id, h).await?,
-            &mut c,
-        );
+        check_head(&txn, &mut c, current.bloc_id, h).await?;
         am.head_staff_id = Set(h);
     }
     c.finish()?;

@@ -372,17 +372,19 @@ pub async fn create(
     let title = c.text("title", &body.title, 300);
     let subject = c.text("subject", &body.subject, 500);
     directive_in_bloc(&txn, &mut c, bloc_id, body.directive_id).await?;
-    refs::organisation_in_bloc(
-        &txn,
-        &mut c,
-        "lead_organisation_id",
-        bloc_id,
-        body.lead_organisation_id,
-    )
-    .await?;
+    refs::Kind::Organisation
+        .check(
+            &txn,
+            &mut c,
+            "lead_organisation_id",
+            bloc_id,
+            body.lead_organisation_id,
+        )
+        .await?;
     let sub_committee_id = match body.sub_committee_id {
         Some(id) => {
-            refs::sub_committee_in_bloc(&txn, &mut c, "sub_committee_id", bloc_id, Some(id))
+            refs::Kind::SubCommittee
+                .check(&txn, &mut c, "sub_committee_id", bloc_id, Some(id))
                 .await?;
             Some(id)
         }
@@ -489,12 +491,16 @@ pub async fn update(
         .lead_organisation_id
         .unwrap_or(current.lead_organisation_id);
     if body.lead_organisation_id.is_some() {
-        refs::organisation_in_bloc(&txn, &mut c, "lead_organisation_id", bloc_id, lead).await?;
+        refs::Kind::Organisation
+            .check(&txn, &mut c, "lead_organisation_id", bloc_id, lead)
+            .await?;
         am.lead_organisation_id = Set(lead);
     }
     let sc = body.sub_committee_id.unwrap_or(current.sub_committee_id);
     if body.sub_committee_id.is_some() {
-        refs::sub_committee_in_bloc(&txn, &mut c, "sub_committee_id", bloc_id, sc).await?;
+        refs::Kind::SubCommittee
+            .check(&txn, &mut c, "sub_committee_id", bloc_id, sc)
+            .await?;
         am.sub_committee_id = Set(sc);
     }
     let (members, units) = check_people(

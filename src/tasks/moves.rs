@@ -105,14 +105,15 @@ pub async fn transition_in(
                         .collect(),
                 ));
             }
-            refs::staff_in_bloc(
-                txn,
-                &mut c,
-                "assignee_id",
-                current.bloc_id,
-                current.assignee_id,
-            )
-            .await?;
+            refs::Kind::Staff
+                .check(
+                    txn,
+                    &mut c,
+                    "assignee_id",
+                    current.bloc_id,
+                    current.assignee_id,
+                )
+                .await?;
         }
         Move::Submit => match &body.report {
             None => c.add("report", "is required to submit: say what was done"),
@@ -172,9 +173,9 @@ pub async fn transition_in(
                     c.add("assignee_id", "is already the assignee")
                 }
                 Some(a) => {
-                    if refs::staff_in_bloc(txn, &mut c, "assignee_id", current.bloc_id, Some(a))
+                    if refs::Kind::Staff
+                        .check(txn, &mut c, "assignee_id", current.bloc_id, Some(a))
                         .await?
-                        .is_some()
                     {
                         am.assignee_id = Set(Some(a));
                         data = json!({"assignee_id": {"before": current.assignee_id, "after": a}});

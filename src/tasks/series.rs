@@ -394,24 +394,28 @@ pub async fn create(
     if body.until.is_some_and(|u| u < body.start_on) {
         c.add("until", "must not be before start_on");
     }
-    refs::staff_in_bloc(&txn, &mut c, "assignee_id", bloc_id, Some(body.assignee_id)).await?;
-    refs::organisation_in_bloc(
-        &txn,
-        &mut c,
-        "lead_organisation_id",
-        bloc_id,
-        Some(body.lead_organisation_id),
-    )
-    .await?;
-    if body.sub_committee_id.is_some() {
-        refs::sub_committee_in_bloc(
+    refs::Kind::Staff
+        .check(&txn, &mut c, "assignee_id", bloc_id, Some(body.assignee_id))
+        .await?;
+    refs::Kind::Organisation
+        .check(
             &txn,
             &mut c,
-            "sub_committee_id",
+            "lead_organisation_id",
             bloc_id,
-            body.sub_committee_id,
+            Some(body.lead_organisation_id),
         )
         .await?;
+    if body.sub_committee_id.is_some() {
+        refs::Kind::SubCommittee
+            .check(
+                &txn,
+                &mut c,
+                "sub_committee_id",
+                bloc_id,
+                body.sub_committee_id,
+            )
+            .await?;
     }
     c.finish()?;
     let now = Utc::now();
@@ -545,7 +549,9 @@ pub async fn update(
         am.until = Set(u);
     }
     if let Some(a) = body.assignee_id {
-        refs::staff_in_bloc(&txn, &mut c, "assignee_id", current.bloc_id, Some(a)).await?;
+        refs::Kind::Staff
+            .check(&txn, &mut c, "assignee_id", current.bloc_id, Some(a))
+            .await?;
         am.assignee_id = Set(a);
     }
     if let Some(s) = body.status {

@@ -161,10 +161,14 @@ async fn check(
     unit_changed: bool,
 ) -> Result<(), sea_orm::DbErr> {
     if staff_changed {
-        refs::staff_in_bloc(conn, c, "staff_id", m.bloc_id, Some(m.staff_id)).await?;
+        refs::Kind::Staff
+            .check(conn, c, "staff_id", m.bloc_id, Some(m.staff_id))
+            .await?;
     }
     if unit_changed {
-        refs::unit_in_bloc(conn, c, "unit_id", m.bloc_id, Some(m.unit_id)).await?;
+        refs::Kind::Unit
+            .check(conn, c, "unit_id", m.bloc_id, Some(m.unit_id))
+            .await?;
     }
     if let Some(end) = m.end_on
         && end < m.start_on

@@ -200,7 +200,9 @@ pub(super) async fn open_in(
     let name = c.text("name", &body.name, 200);
     let code = c.opt_text("code", body.code.as_deref(), 20);
     check_counts(&mut c, body.population, body.households);
-    refs::unit_in_bloc(txn, &mut c, "parent_id", bloc_id, body.parent_id).await?;
+    refs::Kind::Unit
+        .check(txn, &mut c, "parent_id", bloc_id, body.parent_id)
+        .await?;
     c.finish()?;
     let folded = text::fold(&name);
     if name_taken(txn, bloc_id, body.parent_id, &folded, &[]).await? {
@@ -297,9 +299,9 @@ pub async fn update(
     let mut parent = current.parent_id;
     if let Some(p) = body.parent_id {
         if let Some(pid) = p
-            && refs::unit_in_bloc(&txn, &mut c, "parent_id", current.bloc_id, Some(pid))
+            && refs::Kind::Unit
+                .check(&txn, &mut c, "parent_id", current.bloc_id, Some(pid))
                 .await?
-                .is_some()
             && is_self_or_descendant(&txn, id, pid).await?
         {
             c.add("parent_id", "would put the unit inside itself");
