@@ -18,9 +18,13 @@ use actix_web::web;
 use chrono::{DateTime, Duration as Span, NaiveTime, Timelike, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, sea_query::Expr,
 };
-use std::{collections::BTreeMap, sync::Arc, time::Duration};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+    time::Duration,
+};
 use uuid::Uuid;
 
 pub const PENDING: &str = "pending";
@@ -104,53 +108,78 @@ pub fn new_send(
     }
 }
 
-/// Queues the emails and pushes of inbox rows not yet dispatched. Each row is claimed by a
-/// conditional update, so on several instances each is dispatched once.
+/// Inbox rows an instance turns into sends in one transaction.
+const DISPATCH_BATCH: u64 = 100;
+
+/// Queues the emails and pushes of inbox rows not yet dispatched, up to [`DISPATCH_BATCH`],
+/// and answers how many. The rows are claimed by one conditional update, so on several
+/// instances each is dispatched once; their sends are queued in the same transaction.
 pub async fn dispatch(db: &DatabaseConnection, email_on: bool) -> Result<usize, DbErr> {
-    let rows = notification::Entity::find()
+    let waiting = notification::Entity::find()
+        .select_only()
+        .column(notification::Column::Id)
         .filter(notification::Column::Dispatched.eq(false))
         .order_by_asc(notification::Column::Id)
-        .limit(200)
-        .all(db)
+        .limit(DISPATCH_BATCH)
+        .into_query();
+    let txn = crate::db::begin_write(db).await?;
+    let mine = notification::Entity::update_many()
+        .col_expr(notification::Column::Dispatched, Expr::value(true))
+        .filter(notification::Column::Id.in_subquery(waiting))
+        .filter(notification::Column::Dispatched.eq(false))
+        .exec_with_returning(&txn)
         .await?;
-    let mut done = 0;
-    for n in rows {
-        let txn = crate::db::begin_write(db).await?;
-        let claimed = notification::Entity::update_many()
-            .col_expr(notification::Column::Dispatched, Expr::value(true))
-            .filter(notification::Column::Id.eq(n.id))
-            .filter(notification::Column::Dispatched.eq(false))
-            .exec(&txn)
-            .await?;
-        if claimed.rows_affected == 1 {
-            queue_sends(&txn, &n, email_on).await?;
-            done += 1;
-        }
+    if mine.is_empty() {
         txn.commit().await?;
+        return Ok(0);
     }
-    Ok(done)
+    let accounts: Vec<Uuid> = mine.iter().map(|n| n.account_id).collect();
+    let prefs: HashMap<Uuid, preference::Model> = preference::Entity::find()
+        .filter(preference::Column::AccountId.is_in(accounts.clone()))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.account_id, p))
+        .collect();
+    let mut subs: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for s in push_subscription::Entity::find()
+        .filter(push_subscription::Column::AccountId.is_in(accounts))
+        .all(&txn)
+        .await?
+    {
+        subs.entry(s.account_id).or_default().push(s.id);
+    }
+    let mut rows = Vec::new();
+    for n in &mine {
+        let pref = prefs.get(&n.account_id);
+        let none = Vec::new();
+        let subs = subs.get(&n.account_id).unwrap_or(&none);
+        rows.extend(sends_of(&txn, n, pref, subs, email_on).await?);
+    }
+    // In slices, under the databases' limit of bound parameters a statement.
+    for chunk in rows.chunks(500) {
+        send::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(mine.len())
 }
 
-async fn queue_sends(
+/// The sends one inbox row makes, by its person's preferences and push subscriptions.
+async fn sends_of(
     conn: &impl ConnectionTrait,
     n: &notification::Model,
+    pref: Option<&preference::Model>,
+    subs: &[Uuid],
     email_on: bool,
-) -> Result<(), DbErr> {
-    let pref = preference::Entity::find_by_id(n.account_id)
-        .one(conn)
-        .await?;
-    let channels = channels_for(pref.as_ref(), &n.kind);
-    let at = release_at(
-        Utc::now(),
-        n.urgent,
-        pref.as_ref().is_none_or(|p| p.quiet_hours),
-    );
-    let digest = pref.as_ref().is_some_and(|p| p.digest);
+) -> Result<Vec<send::ActiveModel>, DbErr> {
+    let channels = channels_for(pref, &n.kind);
+    let at = release_at(Utc::now(), n.urgent, pref.is_none_or(|p| p.quiet_hours));
+    let digest = pref.is_some_and(|p| p.digest);
     let mut rows = Vec::new();
     if email_on
         && channels.contains(&Channel::Email)
         && (n.urgent || !digest)
-        && let Some(to) = email_of(conn, n.account_id, pref.as_ref()).await?
+        && let Some(to) = email_of(conn, n.account_id, pref).await?
     {
         let e = email::single(&n.title, &n.body, n.href.as_deref());
         rows.push(new_send(
@@ -163,26 +192,19 @@ async fn queue_sends(
         ));
     }
     if channels.contains(&Channel::Push) {
-        let subs = push_subscription::Entity::find()
-            .filter(push_subscription::Column::AccountId.eq(n.account_id))
-            .all(conn)
-            .await?;
-        let payload = push_payload(n);
+        let payload = push_payload(n).to_string();
         for s in subs {
             rows.push(new_send(
                 n.account_id,
                 Some(n.id),
                 Channel::Push,
-                s.id.to_string(),
-                payload.to_string(),
+                s.to_string(),
+                payload.clone(),
                 at,
             ));
         }
     }
-    if !rows.is_empty() {
-        send::Entity::insert_many(rows).exec(conn).await?;
-    }
-    Ok(())
+    Ok(rows)
 }
 
 /// What a push carries: the item, its text cut (between characters) so that the JSON fits one
@@ -235,6 +257,10 @@ struct Channels {
     vapid: push::Vapid,
 }
 
+/// Sends an instance keeps in flight: more than the emails it sends at once
+/// ([`email::SMTP_SENDING`]), so a permit freed is taken at once by a send already claimed.
+const IN_FLIGHT: usize = 32;
+
 /// Runs this instance's dispatching and sending until the process ends.
 pub async fn run(state: web::Data<AppState>) {
     let cfg = state.config.notifications.clone();
@@ -265,78 +291,142 @@ pub async fn run(state: web::Data<AppState>) {
             return;
         }
     };
-    let ch = Arc::new(Channels {
+    let ch = Channels {
         mailer,
         smtp: tokio::sync::Semaphore::new(email::SMTP_SENDING),
         http,
         vapid: state.vapid.clone(),
-    });
+    };
+    // Side by side: while thousands of inbox rows are queued, the sends already queued go out
+    // (one loop doing both sent half as fast while the dispatcher had work, BENCHMARKS.md).
+    tokio::join!(
+        dispatch_loop(&state.db, &cfg, ch.mailer.is_some()),
+        send_loop(&state.db, &cfg, &instance, &ch, &state.egress)
+    );
+}
+
+async fn dispatch_loop(db: &DatabaseConnection, cfg: &NotificationConfig, email_on: bool) {
     loop {
-        if let Err(e) = dispatch(&state.db, ch.mailer.is_some()).await {
-            tracing::warn!(error = %e, "notification dispatch failed; will retry");
-        }
-        match send_due(&state.db, &cfg, &instance, &ch, &state.egress).await {
+        match dispatch(db, email_on).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "notification sending failed; will retry"),
+            Err(e) => tracing::warn!(error = %e, "notification dispatch failed; will retry"),
         }
         tokio::time::sleep(cfg.poll_interval).await;
     }
 }
 
-async fn send_due(
+/// Keeps up to [`IN_FLIGHT`] sends going: claims more when half are free, and records each
+/// send as it finishes, with any others finished by then, in one transaction. Waiting for a
+/// whole batch before claiming the next left the connections idle behind the slowest send.
+async fn send_loop(
     db: &DatabaseConnection,
     cfg: &NotificationConfig,
     instance: &str,
-    ch: &Arc<Channels>,
+    ch: &Channels,
     egress: &crate::webhooks::egress::Egress,
-) -> Result<usize, DbErr> {
+) {
+    use futures_util::{FutureExt, StreamExt, stream::FuturesUnordered};
+    let mut flight = FuturesUnordered::new();
+    // The last claim found fewer than it asked for: the queue is empty for now.
+    let mut drained = false;
+    loop {
+        let room = IN_FLIGHT - flight.len();
+        if room >= IN_FLIGHT / 2 || (drained && room > 0) {
+            match claim(db, instance, room).await {
+                Ok(mine) => {
+                    drained = mine.len() < room;
+                    for s in mine {
+                        flight.push(async move {
+                            let outcome = attempt(db, ch, egress, &s).await;
+                            (s, outcome)
+                        });
+                    }
+                }
+                Err(e) => {
+                    drained = true;
+                    tracing::warn!(error = %e, "claiming notification sends failed; will retry");
+                }
+            }
+        }
+        if flight.is_empty() {
+            tokio::time::sleep(cfg.poll_interval).await;
+            continue;
+        }
+        // With the queue empty, look again after the poll interval even if nothing finished.
+        let first = if drained {
+            tokio::time::timeout(cfg.poll_interval, flight.next())
+                .await
+                .ok()
+                .flatten()
+        } else {
+            flight.next().await
+        };
+        let mut done: Vec<_> = first.into_iter().collect();
+        while let Some(Some(d)) = flight.next().now_or_never() {
+            done.push(d);
+        }
+        if !done.is_empty()
+            && let Err(e) = record_all(db, cfg, done).await
+        {
+            // The claims lapse after two minutes and the sends go again: at least once.
+            tracing::warn!(error = %e, "recording notification sends failed; they will be retried");
+        }
+    }
+}
+
+/// Claims up to `limit` due sends in one conditional update, so that on several instances
+/// each send is claimed by one, and answers the ones claimed.
+async fn claim(
+    db: &DatabaseConnection,
+    instance: &str,
+    limit: usize,
+) -> Result<Vec<send::Model>, DbErr> {
     let now = Utc::now();
-    let due = send::Entity::find()
-        .filter(send::Column::Status.eq(PENDING))
-        .filter(send::Column::NextAttemptAt.lte(now))
-        .filter(
-            sea_orm::Condition::any()
-                .add(send::Column::ClaimedUntil.is_null())
-                .add(send::Column::ClaimedUntil.lt(now)),
-        )
-        .order_by_asc(send::Column::NextAttemptAt)
-        .limit(32)
-        .all(db)
-        .await?;
-    let mut mine = Vec::new();
-    for s in due {
-        let r = send::Entity::update_many()
-            .col_expr(send::Column::ClaimedBy, Expr::value(instance))
-            .col_expr(
-                send::Column::ClaimedUntil,
-                Expr::value(now + Span::minutes(2)),
-            )
-            .filter(send::Column::Id.eq(s.id))
-            .filter(send::Column::Status.eq(PENDING))
-            .filter(
+    let free = || {
+        sea_orm::Condition::all()
+            .add(send::Column::Status.eq(PENDING))
+            .add(
                 sea_orm::Condition::any()
                     .add(send::Column::ClaimedUntil.is_null())
                     .add(send::Column::ClaimedUntil.lt(now)),
             )
-            .exec(db)
-            .await?;
-        if r.rows_affected == 1 {
-            mine.push(s);
-        }
+    };
+    let due = send::Entity::find()
+        .select_only()
+        .column(send::Column::Id)
+        .filter(free())
+        .filter(send::Column::NextAttemptAt.lte(now))
+        .order_by_asc(send::Column::NextAttemptAt)
+        .limit(limit as u64)
+        .into_query();
+    let txn = crate::db::begin_write(db).await?;
+    // The outer condition again: a send another instance claimed since the inner select is
+    // left to it (PostgreSQL re-checks it on the row it waited for).
+    let mine = send::Entity::update_many()
+        .col_expr(send::Column::ClaimedBy, Expr::value(instance))
+        .col_expr(
+            send::Column::ClaimedUntil,
+            Expr::value(now + Span::minutes(2)),
+        )
+        .filter(send::Column::Id.in_subquery(due))
+        .filter(free())
+        .exec_with_returning(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(mine)
+}
+
+async fn record_all(
+    db: &DatabaseConnection,
+    cfg: &NotificationConfig,
+    done: Vec<(send::Model, Outcome)>,
+) -> Result<(), DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    for (s, outcome) in done {
+        record(&txn, cfg, s, outcome).await?;
     }
-    let n = mine.len();
-    let attempts = mine.into_iter().map(|s| {
-        let ch = ch.clone();
-        async move {
-            let outcome = attempt(db, &ch, egress, &s).await;
-            (s, outcome)
-        }
-    });
-    for (s, outcome) in futures_util::future::join_all(attempts).await {
-        record(db, cfg, s, outcome).await?;
-    }
-    Ok(n)
+    txn.commit().await
 }
 
 async fn attempt(
@@ -431,7 +521,7 @@ async fn push_one(
 }
 
 async fn record(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     cfg: &NotificationConfig,
     s: send::Model,
     outcome: Outcome,

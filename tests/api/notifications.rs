@@ -1052,7 +1052,7 @@ async fn a_kept_inbox_follows_every_change_on_every_instance() {
 /// handshake and AUTH, for each one beyond it.)
 #[tokio::test]
 async fn many_emails_go_through_a_few_kept_smtp_connections() {
-    use sea_orm::{EntityTrait, Set};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
     let smtp = Smtp::start().await;
     let smtp_cfg = smtp.config();
     let app = spawn_app_with(|c| {
@@ -1069,23 +1069,25 @@ async fn many_emails_go_through_a_few_kept_smtp_connections() {
     .await;
     let (_, me) = app.get_json("/api/v1/me", &d.staff).await;
     let account: uuid::Uuid = me["id"].as_str().unwrap().parse().unwrap();
-    let rows = (0..100).map(|i| khoi::entities::notification::ActiveModel {
-        id: Set(uuid::Uuid::now_v7()),
-        account_id: Set(account),
-        bloc_id: Set(None),
-        kind: Set("overdue".into()),
-        title: Set(format!("Quá hạn: nhiệm vụ {i}")),
-        body: Set("Nhiệm vụ đã quá hạn 1 ngày.".into()),
-        href: Set(None),
-        resource_type: Set(None),
-        resource_id: Set(None),
-        urgent: Set(false),
-        dedupe_key: Set(None),
-        read_at: Set(None),
-        dispatched: Set(false),
-        created_at: Set(chrono::Utc::now()),
-    });
-    khoi::entities::notification::Entity::insert_many(rows)
+    let rows = |from: usize| {
+        (from..from + 100).map(move |i| khoi::entities::notification::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            account_id: Set(account),
+            bloc_id: Set(None),
+            kind: Set("overdue".into()),
+            title: Set(format!("Quá hạn: nhiệm vụ {i}")),
+            body: Set("Nhiệm vụ đã quá hạn 1 ngày.".into()),
+            href: Set(None),
+            resource_type: Set(None),
+            resource_id: Set(None),
+            urgent: Set(false),
+            dedupe_key: Set(None),
+            read_at: Set(None),
+            dispatched: Set(false),
+            created_at: Set(chrono::Utc::now()),
+        })
+    };
+    khoi::entities::notification::Entity::insert_many(rows(0))
         .exec(&app.state.db)
         .await
         .unwrap();
@@ -1105,4 +1107,39 @@ async fn many_emails_go_through_a_few_kept_smtp_connections() {
         connections.len(),
         got.len()
     );
+
+    // Two instances at once: each email is claimed by one of them and sent once.
+    let other = app.another_instance(|_| {}).await;
+    khoi::entities::notification::Entity::insert_many(rows(100))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let ours = || {
+        smtp.messages()
+            .iter()
+            .filter_map(|m| m["subject"].as_str().map(str::to_string))
+            .filter(|s| s.starts_with("[Khối] Quá hạn: nhiệm vụ "))
+            .collect::<Vec<String>>()
+    };
+    eventually(30, async || (ours().len() >= 200).then_some(()))
+        .await
+        .expect("the next 100 emails reach the SMTP server");
+    tokio::time::sleep(Duration::from_millis(500)).await; // more turns on both instances
+    let ours = ours();
+    let distinct: std::collections::HashSet<&String> = ours.iter().collect();
+    assert_eq!(ours.len(), 200, "each email sent once");
+    assert_eq!(distinct.len(), 200, "each email sent once");
+    let sends = khoi::entities::notification_send::Entity::find()
+        .filter(khoi::entities::notification_send::Column::AccountId.eq(account))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(sends.len() >= 200, "{} sends", sends.len());
+    assert!(
+        sends
+            .iter()
+            .all(|s| s.status == "sent" && s.attempts == 1 && s.claimed_by.is_none()),
+        "every send recorded as sent at the first attempt"
+    );
+    drop(other);
 }
