@@ -68,17 +68,43 @@ pub async fn email_of(
     if let Some(e) = pref.and_then(|p| p.email.clone()) {
         return Ok(Some(e));
     }
-    let Some(acc) = account::Entity::find_by_id(account_id).one(conn).await? else {
-        return Ok(None);
-    };
-    let Some(s) = acc.staff_id else {
-        return Ok(None);
-    };
-    Ok(staff::Entity::find_by_id(s)
-        .one(conn)
+    Ok(staff_emails(conn, &[account_id]).await?.remove(&account_id))
+}
+
+/// The staff records' emails of these accounts, by account, in two statements whatever their
+/// number (a dispatch batch asked two per inbox row); empty ones left out.
+async fn staff_emails(
+    conn: &impl ConnectionTrait,
+    accounts: &[Uuid],
+) -> Result<HashMap<Uuid, String>, DbErr> {
+    let links: Vec<(Uuid, Option<Uuid>)> = account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .column(account::Column::StaffId)
+        .filter(account::Column::Id.is_in(accounts.iter().copied()))
+        .filter(account::Column::StaffId.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let staff_ids: Vec<Uuid> = links.iter().filter_map(|(_, s)| *s).collect();
+    if staff_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let emails: HashMap<Uuid, String> = staff::Entity::find()
+        .select_only()
+        .column(staff::Column::Id)
+        .column(staff::Column::Email)
+        .filter(staff::Column::Id.is_in(staff_ids))
+        .into_tuple::<(Uuid, Option<String>)>()
+        .all(conn)
         .await?
-        .and_then(|s| s.email)
-        .filter(|e| !e.trim().is_empty()))
+        .into_iter()
+        .filter_map(|(id, e)| e.filter(|e| !e.trim().is_empty()).map(|e| (id, e)))
+        .collect();
+    Ok(links
+        .into_iter()
+        .filter_map(|(a, s)| s.and_then(|s| emails.get(&s)).map(|e| (a, e.clone())))
+        .collect())
 }
 
 pub fn new_send(
@@ -149,12 +175,26 @@ pub async fn dispatch(db: &DatabaseConnection, email_on: bool) -> Result<usize, 
     {
         subs.entry(s.account_id).or_default().push(s.id);
     }
+    // Only those whose preferences name no address fall back to their staff record's.
+    let unnamed: Vec<Uuid> = mine
+        .iter()
+        .map(|n| n.account_id)
+        .filter(|a| prefs.get(a).and_then(|p| p.email.as_ref()).is_none())
+        .collect();
+    let staff_emails = if email_on && !unnamed.is_empty() {
+        staff_emails(&txn, &unnamed).await?
+    } else {
+        HashMap::new()
+    };
     let mut rows = Vec::new();
     for n in &mine {
         let pref = prefs.get(&n.account_id);
+        let to = pref
+            .and_then(|p| p.email.clone())
+            .or_else(|| staff_emails.get(&n.account_id).cloned());
         let none = Vec::new();
         let subs = subs.get(&n.account_id).unwrap_or(&none);
-        rows.extend(sends_of(&txn, n, pref, subs, email_on).await?);
+        rows.extend(sends_of(n, pref, to, subs, email_on));
     }
     // In slices, under the databases' limit of bound parameters a statement.
     for chunk in rows.chunks(500) {
@@ -164,14 +204,14 @@ pub async fn dispatch(db: &DatabaseConnection, email_on: bool) -> Result<usize, 
     Ok(mine.len())
 }
 
-/// The sends one inbox row makes, by its person's preferences and push subscriptions.
-async fn sends_of(
-    conn: &impl ConnectionTrait,
+/// The sends one inbox row makes, by its person's preferences, email and push subscriptions.
+fn sends_of(
     n: &notification::Model,
     pref: Option<&preference::Model>,
+    to: Option<String>,
     subs: &[Uuid],
     email_on: bool,
-) -> Result<Vec<send::ActiveModel>, DbErr> {
+) -> Vec<send::ActiveModel> {
     let channels = channels_for(pref, &n.kind);
     let at = release_at(Utc::now(), n.urgent, pref.is_none_or(|p| p.quiet_hours));
     let digest = pref.is_some_and(|p| p.digest);
@@ -179,7 +219,7 @@ async fn sends_of(
     if email_on
         && channels.contains(&Channel::Email)
         && (n.urgent || !digest)
-        && let Some(to) = email_of(conn, n.account_id, pref).await?
+        && let Some(to) = to
     {
         let e = email::single(&n.title, &n.body, n.href.as_deref());
         rows.push(new_send(
@@ -204,7 +244,7 @@ async fn sends_of(
             ));
         }
     }
-    Ok(rows)
+    rows
 }
 
 /// What a push carries: the item, its text cut (between characters) so that the JSON fits one

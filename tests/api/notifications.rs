@@ -1143,3 +1143,110 @@ async fn many_emails_go_through_a_few_kept_smtp_connections() {
     );
     drop(other);
 }
+
+/// An email goes to the address a person's preferences name, or else to their staff record's;
+/// a person with neither gets no email. The addresses of a batch of inbox rows are looked up
+/// together, so several rows of one person and people of each kind are mixed in one batch.
+#[tokio::test]
+async fn an_email_goes_to_the_preferred_address_or_the_staff_records() {
+    use khoi::entities::{account, notification, staff};
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+    let smtp = Smtp::start().await;
+    let smtp_cfg = smtp.config();
+    let app = spawn_app_with(|c| {
+        c.notifications.smtp = Some(smtp_cfg);
+        c.notifications.poll_interval = Duration::from_millis(50);
+    })
+    .await;
+    let d = app.seed_demo().await;
+    let db = &app.state.db;
+    let account_of = async |username: &str| {
+        account::Entity::find()
+            .filter(account::Column::Username.eq(username))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let with_staff_email = async |username: &str, email: &str| {
+        let a = account_of(username).await;
+        let s = staff::Entity::find_by_id(a.staff_id.expect("a demo account with a staff record"))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut s: staff::ActiveModel = s.into();
+        s.email = Set(Some(email.into()));
+        s.update(db).await.unwrap();
+        a.id
+    };
+    // demo.staff: only the staff record's address; demo.deputy: both, the preference wins;
+    // demo.head: neither.
+    let staff = with_staff_email("demo.staff", "cuong.ly@haiha.vn").await;
+    let deputy = with_staff_email("demo.deputy", "pho.khoi@haiha.vn").await;
+    prefer(
+        &app,
+        &d.deputy,
+        json!({"email": "nhan.thu@haiha.vn", "quiet_hours": false}),
+    )
+    .await;
+    prefer(&app, &d.staff, json!({"quiet_hours": false})).await;
+    prefer(&app, &d.head, json!({"quiet_hours": false})).await;
+    let head = account_of("demo.head").await.id;
+    let row = |account: uuid::Uuid, title: &str| notification::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        account_id: Set(account),
+        bloc_id: Set(None),
+        kind: Set("overdue".into()),
+        title: Set(title.into()),
+        body: Set("Nhiệm vụ đã quá hạn 1 ngày.".into()),
+        href: Set(None),
+        resource_type: Set(None),
+        resource_id: Set(None),
+        urgent: Set(false),
+        dedupe_key: Set(None),
+        read_at: Set(None),
+        dispatched: Set(false),
+        created_at: Set(chrono::Utc::now()),
+    };
+    notification::Entity::insert_many([
+        row(staff, "Quá hạn: báo cáo tháng 1"),
+        row(head, "Quá hạn: báo cáo tháng 2"),
+        row(deputy, "Quá hạn: báo cáo tháng 3"),
+        row(staff, "Quá hạn: báo cáo tháng 4"),
+    ])
+    .exec(db)
+    .await
+    .unwrap();
+    let ours = || {
+        let mut m: Vec<(String, Value)> = smtp
+            .messages()
+            .iter()
+            .filter_map(|m| Some((m["subject"].as_str()?.to_string(), m["to"].clone())))
+            .filter(|(s, _)| s.starts_with("[Khối] Quá hạn: báo cáo tháng "))
+            .collect();
+        m.sort_by(|a, b| a.0.cmp(&b.0));
+        m
+    };
+    eventually(20, async || (ours().len() >= 3).then_some(()))
+        .await
+        .expect("three emails reach the SMTP server");
+    tokio::time::sleep(Duration::from_millis(300)).await; // a fourth would have come by now
+    assert_eq!(
+        ours(),
+        vec![
+            (
+                "[Khối] Quá hạn: báo cáo tháng 1".into(),
+                json!(["cuong.ly@haiha.vn"])
+            ),
+            (
+                "[Khối] Quá hạn: báo cáo tháng 3".into(),
+                json!(["nhan.thu@haiha.vn"])
+            ),
+            (
+                "[Khối] Quá hạn: báo cáo tháng 4".into(),
+                json!(["cuong.ly@haiha.vn"])
+            ),
+        ]
+    );
+}
