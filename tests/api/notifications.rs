@@ -1046,20 +1046,46 @@ async fn a_kept_inbox_follows_every_change_on_every_instance() {
     );
 }
 
+/// The service emailing through `smtp`, its senders polling every 50 ms.
+async fn emailing(smtp: &Smtp) -> TestApp {
+    let smtp_cfg = smtp.config();
+    spawn_app_with(|c| {
+        c.notifications.smtp = Some(smtp_cfg);
+        c.notifications.poll_interval = Duration::from_millis(50);
+    })
+    .await
+}
+
+/// An inbox row not yet dispatched, as the scheduler writes an overdue reminder.
+fn overdue(account: uuid::Uuid, title: &str) -> khoi::entities::notification::ActiveModel {
+    use sea_orm::Set;
+    khoi::entities::notification::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        account_id: Set(account),
+        bloc_id: Set(None),
+        kind: Set("overdue".into()),
+        title: Set(title.into()),
+        body: Set("Nhiệm vụ đã quá hạn 1 ngày.".into()),
+        href: Set(None),
+        resource_type: Set(None),
+        resource_id: Set(None),
+        urgent: Set(false),
+        dedupe_key: Set(None),
+        read_at: Set(None),
+        dispatched: Set(false),
+        created_at: Set(chrono::Utc::now()),
+    }
+}
+
 /// A run of emails goes through the kept SMTP connections, each signed in once: 100 emails,
 /// several batches of sends, reach the server over at most `SMTP_CONNECTIONS` of them.
 /// (lettre keeps only its pool's size: sending 32 at once opened a connection, with its TLS
 /// handshake and AUTH, for each one beyond it.)
 #[tokio::test]
 async fn many_emails_go_through_a_few_kept_smtp_connections() {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let smtp = Smtp::start().await;
-    let smtp_cfg = smtp.config();
-    let app = spawn_app_with(|c| {
-        c.notifications.smtp = Some(smtp_cfg);
-        c.notifications.poll_interval = Duration::from_millis(50);
-    })
-    .await;
+    let app = emailing(&smtp).await;
     let d = app.seed_demo().await;
     prefer(
         &app,
@@ -1070,22 +1096,7 @@ async fn many_emails_go_through_a_few_kept_smtp_connections() {
     let (_, me) = app.get_json("/api/v1/me", &d.staff).await;
     let account: uuid::Uuid = me["id"].as_str().unwrap().parse().unwrap();
     let rows = |from: usize| {
-        (from..from + 100).map(move |i| khoi::entities::notification::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            account_id: Set(account),
-            bloc_id: Set(None),
-            kind: Set("overdue".into()),
-            title: Set(format!("Quá hạn: nhiệm vụ {i}")),
-            body: Set("Nhiệm vụ đã quá hạn 1 ngày.".into()),
-            href: Set(None),
-            resource_type: Set(None),
-            resource_id: Set(None),
-            urgent: Set(false),
-            dedupe_key: Set(None),
-            read_at: Set(None),
-            dispatched: Set(false),
-            created_at: Set(chrono::Utc::now()),
-        })
+        (from..from + 100).map(move |i| overdue(account, &format!("Quá hạn: nhiệm vụ {i}")))
     };
     khoi::entities::notification::Entity::insert_many(rows(0))
         .exec(&app.state.db)
@@ -1152,12 +1163,7 @@ async fn an_email_goes_to_the_preferred_address_or_the_staff_records() {
     use khoi::entities::{account, notification, staff};
     use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
     let smtp = Smtp::start().await;
-    let smtp_cfg = smtp.config();
-    let app = spawn_app_with(|c| {
-        c.notifications.smtp = Some(smtp_cfg);
-        c.notifications.poll_interval = Duration::from_millis(50);
-    })
-    .await;
+    let app = emailing(&smtp).await;
     let d = app.seed_demo().await;
     let db = &app.state.db;
     let account_of = async |username: &str| {
@@ -1193,27 +1199,11 @@ async fn an_email_goes_to_the_preferred_address_or_the_staff_records() {
     prefer(&app, &d.staff, json!({"quiet_hours": false})).await;
     prefer(&app, &d.head, json!({"quiet_hours": false})).await;
     let head = account_of("demo.head").await.id;
-    let row = |account: uuid::Uuid, title: &str| notification::ActiveModel {
-        id: Set(uuid::Uuid::now_v7()),
-        account_id: Set(account),
-        bloc_id: Set(None),
-        kind: Set("overdue".into()),
-        title: Set(title.into()),
-        body: Set("Nhiệm vụ đã quá hạn 1 ngày.".into()),
-        href: Set(None),
-        resource_type: Set(None),
-        resource_id: Set(None),
-        urgent: Set(false),
-        dedupe_key: Set(None),
-        read_at: Set(None),
-        dispatched: Set(false),
-        created_at: Set(chrono::Utc::now()),
-    };
     notification::Entity::insert_many([
-        row(staff, "Quá hạn: báo cáo tháng 1"),
-        row(head, "Quá hạn: báo cáo tháng 2"),
-        row(deputy, "Quá hạn: báo cáo tháng 3"),
-        row(staff, "Quá hạn: báo cáo tháng 4"),
+        overdue(staff, "Quá hạn: báo cáo tháng 1"),
+        overdue(head, "Quá hạn: báo cáo tháng 2"),
+        overdue(deputy, "Quá hạn: báo cáo tháng 3"),
+        overdue(staff, "Quá hạn: báo cáo tháng 4"),
     ])
     .exec(db)
     .await
