@@ -373,7 +373,7 @@ async fn send_loop(
     loop {
         let room = IN_FLIGHT - flight.len();
         if room >= IN_FLIGHT / 2 || (drained && room > 0) {
-            match claim(db, instance, room).await {
+            match claim(db, instance, room, Utc::now()).await {
                 Ok(mine) => {
                     drained = mine.len() < room;
                     for s in mine {
@@ -415,14 +415,15 @@ async fn send_loop(
     }
 }
 
-/// Claims up to `limit` due sends in one conditional update, so that on several instances
-/// each send is claimed by one, and answers the ones claimed.
-async fn claim(
+/// Claims up to `limit` sends due at `now` in one conditional update, so that on several
+/// instances each send is claimed by one, and answers the ones claimed. (Public, with its
+/// `now`, for the test of two instances claiming the same rows.)
+pub async fn claim(
     db: &DatabaseConnection,
     instance: &str,
     limit: usize,
+    now: DateTime<Utc>,
 ) -> Result<Vec<send::Model>, DbErr> {
-    let now = Utc::now();
     let free = || {
         sea_orm::Condition::all()
             .add(send::Column::Status.eq(PENDING))

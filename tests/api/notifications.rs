@@ -1240,3 +1240,80 @@ async fn an_email_goes_to_the_preferred_address_or_the_staff_records() {
         ]
     );
 }
+
+/// Two instances choose the same sends: the one whose update waited on another's claim leaves
+/// those sends to it. PostgreSQL checks an update's own condition again on the row it waited
+/// for, but not the subquery that chose the row, so the claim's condition is in both.
+#[tokio::test]
+async fn sends_another_instance_claimed_meanwhile_are_left_to_it() {
+    use khoi::entities::notification_send as send;
+    use khoi::notifications::{dto::Channel, sends};
+    use sea_orm::{
+        ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement,
+        sea_query::Expr,
+    };
+    let app = spawn_app_with(|_| {}).await;
+    let d = app.seed_demo().await;
+    let db = app.state.db.clone();
+    let (_, me) = app.get_json("/api/v1/me", &d.staff).await;
+    let account: uuid::Uuid = me["id"].as_str().unwrap().parse().unwrap();
+    // Due in an hour, so this instance's own sender leaves them; the claims look from two.
+    let now = chrono::Utc::now() + chrono::Duration::hours(2);
+    let due = now - chrono::Duration::hours(1);
+    send::Entity::insert_many((0..10).map(|i| {
+        sends::new_send(
+            account,
+            None,
+            Channel::Email,
+            format!("canbo{i}@haiha.vn"),
+            "{}".into(),
+            due,
+        )
+    }))
+    .exec(&db)
+    .await
+    .unwrap();
+    // Instance "a" claims them and has not committed yet.
+    let a = khoi::db::begin_write(&db).await.unwrap();
+    send::Entity::update_many()
+        .col_expr(send::Column::ClaimedBy, Expr::value("a"))
+        .col_expr(
+            send::Column::ClaimedUntil,
+            Expr::value(now + chrono::Duration::minutes(2)),
+        )
+        .filter(send::Column::AccountId.eq(account))
+        .exec(&a)
+        .await
+        .unwrap();
+    // Instance "b" chooses the same rows, still free to it, and waits for them.
+    let b = {
+        let db = db.clone();
+        tokio::spawn(async move { sends::claim(&db, "b", 10, now).await })
+    };
+    if db.get_database_backend() == DbBackend::Postgres {
+        let waiting = Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+             AND datname = current_database() AND query LIKE 'UPDATE \"notification_sends\"%'",
+        );
+        eventually(10, async || {
+            let row = db.query_one_raw(waiting.clone()).await.unwrap().unwrap();
+            (row.try_get::<i64>("", "n").unwrap() > 0).then_some(())
+        })
+        .await
+        .expect("b's claim waits on a's rows");
+    } else {
+        // SQLite: b waits for the one writer, and then reads a's claim committed.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    a.commit().await.unwrap();
+    let taken = b.await.unwrap().unwrap();
+    assert!(taken.is_empty(), "b took {} sends a held", taken.len());
+    let rows = send::Entity::find()
+        .filter(send::Column::AccountId.eq(account))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 10);
+    assert!(rows.iter().all(|s| s.claimed_by.as_deref() == Some("a")));
+}
