@@ -7,7 +7,8 @@
      without it (wrk, 32 clients, a bloc head's first page of /tasks);
   3. GET /me/notifications (200 items in the inbox) at 32 clients (wrk);
   4. 10,000 notifications to a real SMTP server on loopback (aiosmtpd, STARTTLS and AUTH, from
-     tests/peers): the time until the server has taken all of them.
+     tests/peers) for 100 people, half of them at the address their preferences name and half
+     at their staff record's: the time until the server has taken all of them.
 
 Usage: bench/notifications.py [TASKS]   (KHOI_BIN: the release binary; PGHOST/PGPORT/PGUSER)
 Needs wrk (Debian) and the venv the tests make (target/tmp/peers-venv, or PEERS_PYTHON).
@@ -127,8 +128,14 @@ def emails():
     _, port, ca = smtp.stdout.readline().split()
     accounts = psql("SELECT id FROM accounts WHERE username LIKE 'b%.s%' ORDER BY username LIMIT 100").split()
     psql("DELETE FROM notification_preferences; DELETE FROM notification_sends; DELETE FROM notifications;")
+    # Half of the people name an address in their preferences; the other half are emailed at
+    # their staff record's, which the dispatcher looks up.
+    named = lambda i: f"'canbo{i}@haiha.vn'" if i % 2 == 0 else "NULL"
     psql("INSERT INTO notification_preferences (account_id, email, quiet_hours, digest, channels, version, updated_at) VALUES "
-         + ",".join(f"('{a}', 'canbo{i}@haiha.vn', FALSE, FALSE, '{{}}', 1, now())" for i, a in enumerate(accounts)))
+         + ",".join(f"('{a}', {named(i)}, FALSE, FALSE, '{{}}', 1, now())" for i, a in enumerate(accounts)))
+    psql("UPDATE staff SET email = NULL; UPDATE staff SET email = v.email FROM accounts, (VALUES "
+         + ",".join(f"('{a}'::uuid, 'canbo{i}@haiha.vn')" for i, a in enumerate(accounts) if i % 2 == 1)
+         + ") AS v(account_id, email) WHERE accounts.id = v.account_id AND staff.id = accounts.staff_id")
     server = start({"KHOI_SMTP_HOST": "127.0.0.1", "KHOI_SMTP_PORT": port, "KHOI_SMTP_USERNAME": "khoi",
                     "KHOI_SMTP_PASSWORD": "mật-khẩu-thư", "KHOI_SMTP_CA_FILE": ca, "KHOI_SMTP_FROM": "Khối <khoi@haiha.vn>",
                     "KHOI_NOTIFY_POLL_MS": "50"})
