@@ -65,46 +65,51 @@ pub async fn email_of(
     account_id: Uuid,
     pref: Option<&preference::Model>,
 ) -> Result<Option<String>, DbErr> {
-    if let Some(e) = pref.and_then(|p| p.email.clone()) {
-        return Ok(Some(e));
-    }
-    Ok(staff_emails(conn, &[account_id]).await?.remove(&account_id))
+    Ok(emails_of(conn, &[(account_id, pref)])
+        .await?
+        .remove(&account_id))
 }
 
-/// The staff records' emails of these accounts, by account, in two statements whatever their
-/// number (a dispatch batch asked two per inbox row); empty ones left out.
-async fn staff_emails(
+/// Where each of these people's email goes, by account, as [`email_of`]: the staff records of
+/// those whose preferences name no address in one statement, however many (a dispatch batch
+/// asked two a person).
+async fn emails_of(
     conn: &impl ConnectionTrait,
-    accounts: &[Uuid],
+    people: &[(Uuid, Option<&preference::Model>)],
 ) -> Result<HashMap<Uuid, String>, DbErr> {
-    let links: Vec<(Uuid, Option<Uuid>)> = account::Entity::find()
+    let mut out: HashMap<Uuid, String> = people
+        .iter()
+        .filter_map(|(a, p)| Some((*a, p.as_ref()?.email.clone()?)))
+        .collect();
+    let unnamed: Vec<Uuid> = people
+        .iter()
+        .map(|(a, _)| *a)
+        .filter(|a| !out.contains_key(a))
+        .collect();
+    if unnamed.is_empty() {
+        return Ok(out);
+    }
+    let on_record: Vec<(Uuid, Option<String>)> = account::Entity::find()
         .select_only()
         .column(account::Column::Id)
-        .column(account::Column::StaffId)
-        .filter(account::Column::Id.is_in(accounts.iter().copied()))
-        .filter(account::Column::StaffId.is_not_null())
+        .column(staff::Column::Email)
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            account::Entity::belongs_to(staff::Entity)
+                .from(account::Column::StaffId)
+                .to(staff::Column::Id)
+                .into(),
+        )
+        .filter(account::Column::Id.is_in(unnamed))
         .into_tuple()
         .all(conn)
         .await?;
-    let staff_ids: Vec<Uuid> = links.iter().filter_map(|(_, s)| *s).collect();
-    if staff_ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let emails: HashMap<Uuid, String> = staff::Entity::find()
-        .select_only()
-        .column(staff::Column::Id)
-        .column(staff::Column::Email)
-        .filter(staff::Column::Id.is_in(staff_ids))
-        .into_tuple::<(Uuid, Option<String>)>()
-        .all(conn)
-        .await?
-        .into_iter()
-        .filter_map(|(id, e)| e.filter(|e| !e.trim().is_empty()).map(|e| (id, e)))
-        .collect();
-    Ok(links
-        .into_iter()
-        .filter_map(|(a, s)| s.and_then(|s| emails.get(&s)).map(|e| (a, e.clone())))
-        .collect())
+    out.extend(
+        on_record
+            .into_iter()
+            .filter_map(|(a, e)| Some((a, e.filter(|e| !e.trim().is_empty())?))),
+    );
+    Ok(out)
 }
 
 pub fn new_send(
@@ -175,26 +180,21 @@ pub async fn dispatch(db: &DatabaseConnection, email_on: bool) -> Result<usize, 
     {
         subs.entry(s.account_id).or_default().push(s.id);
     }
-    // Only those whose preferences name no address fall back to their staff record's.
-    let unnamed: Vec<Uuid> = mine
-        .iter()
-        .map(|n| n.account_id)
-        .filter(|a| prefs.get(a).and_then(|p| p.email.as_ref()).is_none())
-        .collect();
-    let staff_emails = if email_on && !unnamed.is_empty() {
-        staff_emails(&txn, &unnamed).await?
+    let emails = if email_on {
+        let people: Vec<_> = mine
+            .iter()
+            .map(|n| (n.account_id, prefs.get(&n.account_id)))
+            .collect();
+        emails_of(&txn, &people).await?
     } else {
         HashMap::new()
     };
     let mut rows = Vec::new();
     for n in &mine {
-        let pref = prefs.get(&n.account_id);
-        let to = pref
-            .and_then(|p| p.email.clone())
-            .or_else(|| staff_emails.get(&n.account_id).cloned());
         let none = Vec::new();
         let subs = subs.get(&n.account_id).unwrap_or(&none);
-        rows.extend(sends_of(n, pref, to, subs, email_on));
+        let to = emails.get(&n.account_id).cloned();
+        rows.extend(sends_of(n, prefs.get(&n.account_id), to, subs));
     }
     // In slices, under the databases' limit of bound parameters a statement.
     for chunk in rows.chunks(500) {
@@ -204,20 +204,19 @@ pub async fn dispatch(db: &DatabaseConnection, email_on: bool) -> Result<usize, 
     Ok(mine.len())
 }
 
-/// The sends one inbox row makes, by its person's preferences, email and push subscriptions.
+/// The sends one inbox row makes, by its person's preferences, email address (none when
+/// email is off) and push subscriptions.
 fn sends_of(
     n: &notification::Model,
     pref: Option<&preference::Model>,
     to: Option<String>,
     subs: &[Uuid],
-    email_on: bool,
 ) -> Vec<send::ActiveModel> {
     let channels = channels_for(pref, &n.kind);
     let at = release_at(Utc::now(), n.urgent, pref.is_none_or(|p| p.quiet_hours));
     let digest = pref.is_some_and(|p| p.digest);
     let mut rows = Vec::new();
-    if email_on
-        && channels.contains(&Channel::Email)
+    if channels.contains(&Channel::Email)
         && (n.urgent || !digest)
         && let Some(to) = to
     {
