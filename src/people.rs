@@ -7,7 +7,7 @@
 //! in each of the twenty DTOs' services, so no answer can forget it; a kept page is named when
 //! it is made (`page_cache`), since any change of a person it names moves the position it is
 //! kept at.
-use crate::entities::{account, api_client, staff};
+use crate::entities::{account, api_client};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use serde_json::Value;
@@ -252,10 +252,7 @@ pub async fn lookup(
         )
         .join_as(
             sea_orm::JoinType::LeftJoin,
-            account::Entity::belongs_to(staff::Entity)
-                .from(account::Column::StaffId)
-                .to(staff::Column::Id)
-                .into(),
+            account::staff(),
             sea_orm::sea_query::Alias::new("s"),
         )
         .filter(account::Column::Id.is_in(ids.clone()))

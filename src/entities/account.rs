@@ -24,3 +24,12 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The staff record an account is linked to (`staff_id`), for the joins that read a person
+/// behind accounts (their name, their email).
+pub fn staff() -> RelationDef {
+    Entity::belongs_to(super::staff::Entity)
+        .from(Column::StaffId)
+        .to(super::staff::Column::Id)
+        .into()
+}

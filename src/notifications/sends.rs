@@ -93,13 +93,7 @@ async fn emails_of(
         .select_only()
         .column(account::Column::Id)
         .column(staff::Column::Email)
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            account::Entity::belongs_to(staff::Entity)
-                .from(account::Column::StaffId)
-                .to(staff::Column::Id)
-                .into(),
-        )
+        .join(sea_orm::JoinType::InnerJoin, account::staff())
         .filter(account::Column::Id.is_in(unnamed))
         .into_tuple()
         .all(conn)
