@@ -36,6 +36,7 @@ mod m20261130_000031_change_positions;
 mod m20261130_000032_task_tallies;
 mod m20261130_000033_numbered_at_commit;
 mod m20261201_000034_head_indexes;
+mod m20261203_000035_search_token_probe;
 
 pub struct Migrator;
 
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000032_task_tallies::Migration),
             Box::new(m20261130_000033_numbered_at_commit::Migration),
             Box::new(m20261201_000034_head_indexes::Migration),
+            Box::new(m20261203_000035_search_token_probe::Migration),
         ]
     }
 }
