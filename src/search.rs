@@ -79,19 +79,14 @@ pub const COMMON: i64 = 500;
 
 /// A condition on `id_column` matching the query, or `None` without one or when it has no words.
 ///
-/// A rare word is an `IN` over its matches, which PostgreSQL turns into a join that starts from
-/// its few matches. A common word (at least [`COMMON`] times in the caller's own bloc) is looked
-/// up for each row instead, as PostgreSQL walks the bloc's rows in the page's order: a scalar
-/// subquery on the row's id, `(SELECT TRUE … LIMIT 1) IS TRUE`, which PostgreSQL can neither
-/// join nor hash, so it stops with the page after one probe a row of the index by id and word
-/// (migration 35; by id alone, each probe read all the resource's words). As an `IN`, a common
-/// word was either joined (PostgreSQL, not knowing that matches and rows are of the same bloc,
-/// read every row of the bloc, joined and sorted: 20.9 ms for a word in 1,391 of a bloc's 4,007
-/// tasks) or, written `(… IN …) IS TRUE`, hashed, which reads every match of the word before the
-/// first row (6,612 of them, 1.7 ms, for a word in 29 % of a bloc's 20,000 tasks). One
-/// statement counts each word's matches, up to [`COMMON`], before the search, and the answer is
-/// kept for a minute ([`known_words`]); only on PostgreSQL and in one bloc, where the walk is
-/// bounded by the bloc.
+/// A rare word is an `IN` over its matches: PostgreSQL joins from its few matches. A common word
+/// (at least [`COMMON`] times in the caller's own bloc) is looked up for each row as PostgreSQL
+/// walks the bloc in the page's order, `(SELECT TRUE … LIMIT 1) IS TRUE` on the row's id, which
+/// PostgreSQL can neither join nor hash: it stops with the page after one probe a row of the
+/// index by id and word (migration 35). As an `IN`, a common word was joined after reading the
+/// whole bloc, or hashed after reading every match of the word (BENCHMARKS.md, 2026-12-02 and
+/// 2026-12-03). Only on PostgreSQL and in one bloc, where the walk is bounded by the bloc; the
+/// counts come from one statement, each kept a minute ([`known_words`]).
 pub async fn matching(
     conn: &impl ConnectionTrait,
     resource_type: &str,
