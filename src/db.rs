@@ -125,7 +125,18 @@ pub async fn backup_sqlite(db: &DatabaseConnection, path: &std::path::Path) -> a
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    Migrator::up(&migrator(db), None).await
+}
+
+/// The connection migrations go through: on SQLite its one writer. A SQLite connection prepares
+/// a `CREATE INDEX` against the schema it last read, so on a pool of several, an index dropped
+/// through one connection was still refused as existing by another (migration 36 creates the
+/// index that migration 35 dropped).
+pub fn migrator(db: &DatabaseConnection) -> DatabaseConnection {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => sqlite_writer(db).unwrap_or_else(|| db.clone()),
+        _ => db.clone(),
+    }
 }
 
 /// Starts a transaction that will write. On SQLite, which has one writer at a time, write

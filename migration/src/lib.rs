@@ -37,6 +37,7 @@ mod m20261130_000032_task_tallies;
 mod m20261130_000033_numbered_at_commit;
 mod m20261201_000034_head_indexes;
 mod m20261203_000035_search_token_probe;
+mod m20261203_000036_search_token_probe_undone;
 
 pub struct Migrator;
 
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000033_numbered_at_commit::Migration),
             Box::new(m20261201_000034_head_indexes::Migration),
             Box::new(m20261203_000035_search_token_probe::Migration),
+            Box::new(m20261203_000036_search_token_probe_undone::Migration),
         ]
     }
 }

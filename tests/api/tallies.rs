@@ -298,7 +298,8 @@ async fn kept_task_counts_equal_counting_the_tasks_through_every_kind_of_write()
         .iter()
         .position(|m| m.name() == "m20261130_000032_task_tallies")
         .expect("the tallies' migration");
-    migration::Migrator::down(db, Some((all.len() - tallies) as u32))
+    let migrator = khoi::db::migrator(db);
+    migration::Migrator::down(&migrator, Some((all.len() - tallies) as u32))
         .await
         .unwrap();
     assert!(
@@ -307,7 +308,7 @@ async fn kept_task_counts_equal_counting_the_tasks_through_every_kind_of_write()
             .is_err(),
         "the tallies are gone"
     );
-    migration::Migrator::up(db, None).await.unwrap();
+    migration::Migrator::up(&migrator, None).await.unwrap();
     agree(db, &blocs, today, true).await;
 
     // A completion day that is not the closing day is not the workflow's: the scan answers.
