@@ -84,10 +84,10 @@ pub const COMMON: i64 = 500;
 /// `(… IN …) IS TRUE`, which PostgreSQL cannot join, so it does not read the whole bloc to join
 /// and sort it: it hashes the word's matches once and walks the bloc in the page's order,
 /// stopping with the page. Its cost is bounded by the word's matches and the bloc, wherever the
-/// matches lie in the walk: a probe of each walked row instead was 5 times faster where matches
-/// were spread evenly and 7 times slower where they lay at the walk's end or two common words
-/// never met (BENCHMARKS.md, 2026-12-03). Only on PostgreSQL and in one bloc; the counts come
-/// from one statement, each kept a minute ([`known_words`]).
+/// matches lie in the walk: a probe of each walked row instead was 1.7 times faster through khoi
+/// where matches were spread evenly and 4–5 times slower where they lay at the walk's end or two
+/// common words never met (BENCHMARKS.md, 2026-12-03). Only on PostgreSQL and in one bloc; the
+/// counts come from one statement, each kept a minute ([`known_words`]).
 pub async fn matching(
     conn: &impl ConnectionTrait,
     resource_type: &str,

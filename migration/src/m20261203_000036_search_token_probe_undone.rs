@@ -9,8 +9,7 @@ impl MigrationTrait for Migration {
     /// Migration 35 widened `search_tokens`' index on `resource_id` to `(resource_id, token)` for
     /// a search that looked a common word up for each row it walked. That search is undone
     /// (bounded by the word's matches again, BENCHMARKS.md 2026-12-03), so no statement reads
-    /// the token from this index: the delete of a resource's words by its id needs the id alone,
-    /// and each create's words no longer pay for the wider entries.
+    /// the token from this index: the delete of a resource's words by its id needs the id alone.
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         probe::Migration.down(m).await
     }
