@@ -23,6 +23,9 @@ Starts target/release/khoi on 127.0.0.1:18080 against the database, signs in as 
   search     GET /api/v1/tasks?limit=50&q=dân (in 29 % of the titles), built from the database
              for each request (bench/search.lua)
   search-rare    the same for q=nguồn (one title in 236)
+  search-apart   the same for q=các xây: two common words (3,392 and 2,713 of bloc 1's 20,000
+                 tasks at 1,000,000) never in one title, so no page fills and the whole bloc is
+                 walked: a search's worst case
   search-kept    GET /api/v1/tasks?limit=50&q=dân, the same page each time (the page cache)
 ROWS=name,name… runs only those rows.
 """
@@ -93,6 +96,7 @@ try:
         ("as-of-overdue", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "as_of.lua")], {"EXTRA": "&standing=overdue"}),
         ("search", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "search.lua")], {"Q": "d%C3%A2n"}),
         ("search-rare", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "search.lua")], {"Q": "ngu%E1%BB%93n"}),
+        ("search-apart", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "search.lua")], {"Q": "c%C3%A1c%20x%C3%A2y"}),
         ("search-kept", "/api/v1/tasks?limit=50&q=d%C3%A2n", head, None, None),
     ]
     only = os.environ.get("ROWS")
