@@ -791,7 +791,7 @@ async fn a_common_word_finds_the_same_pages_as_a_rare_one() {
     // A common word's matches are read once for the page and kept in a hash, not looked up
     // again for each row the page walks past: where the matches lie at the far end of the walk
     // (a year's word, oldest first), or two common words never meet, looking up each row read
-    // the whole bloc's words one row at a time (4-5 times slower at 20,000 tasks a bloc;
+    // the whole bloc's words one row at a time (4–5 times slower at 20,000 tasks a bloc;
     // BENCHMARKS.md, "The per-row look-up undone"). Without sequential scans, which a table
     // this small would otherwise get, so that only the indexes compete.
     use khoi::entities::task;
