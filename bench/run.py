@@ -26,6 +26,8 @@ Starts target/release/khoi on 127.0.0.1:18080 against the database, signs in as 
   search-apart   the same for q=các xây: two common words (3,392 and 2,713 of bloc 1's 20,000
                  tasks at 1,000,000) never in one title, so no page fills and the whole bloc is
                  walked: a search's worst case
+  search-recent  the same for q=đợt, in the newest tenth of each bloc's tasks only (bench/seed.py):
+                 a common word whose matches lie at the end of the walk in creation order
   search-kept    GET /api/v1/tasks?limit=50&q=dân, the same page each time (the page cache)
 ROWS=name,name… runs only those rows.
 """
@@ -97,6 +99,7 @@ try:
         ("search", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "search.lua")], {"Q": "d%C3%A2n"}),
         ("search-rare", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "search.lua")], {"Q": "ngu%E1%BB%93n"}),
         ("search-apart", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "search.lua")], {"Q": "c%C3%A1c%20x%C3%A2y"}),
+        ("search-recent", "/api/v1/tasks", head, ["-s", os.path.join(ROOT, "bench", "search.lua")], {"Q": "%C4%91%E1%BB%A3t"}),
         ("search-kept", "/api/v1/tasks?limit=50&q=d%C3%A2n", head, None, None),
     ]
     only = os.environ.get("ROWS")

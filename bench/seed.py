@@ -2,7 +2,8 @@
 """Seeds a PostgreSQL database for the benchmark: 50 blocs, each with 6 organisations,
 4 sub-committees, 20 staff with accounts, 16 communes, one campaign with a ratio target and two
 years of monthly figures from every commune, and N tasks in total (default 1,000,000) with
-coordinators and the search words the service itself would store.
+coordinators and the search words the service itself would store. Task ids are time-ordered, as
+the service's are, and the newest tenth of each bloc's tasks carries a word of its own ("đợt").
 
 Usage: bench/seed.py DBNAME TASKS   (server from PGHOST/PGPORT/PGUSER, default 127.0.0.1:5432 postgres)
 Every account's password is `bench-password-2016`. Re-running recreates the database.
@@ -20,6 +21,10 @@ DB = sys.argv[1] if len(sys.argv) > 1 else "khoi_bench"
 TASKS = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
 NATIONAL = os.environ.get("NATIONAL") == "1"
 BLOCS = 3334 if NATIONAL else 50
+# The newest tenth of each bloc's tasks says "(đợt 2)" in its title, a word no other task has: a
+# word whose matches lie together at the end of a walk in creation order, as a year's or a
+# drive's words do (bench/run.py's search-recent).
+RECENT = TASKS // BLOCS // 10
 KHOI = khoi_bin()
 URL = pg_url(DB)
 
@@ -69,9 +74,13 @@ SELECT gen_random_uuid(), t.id, t.bloc_id,
 FROM tasks t WHERE t.status NOT IN ('draft', 'assigned');
 
 """
-WORDS = """
+WORDS = f"""
 INSERT INTO search_tokens (resource_type, bloc_id, token, resource_id)
 SELECT 'task', b.id, tok.token, tt.id FROM tt JOIN b ON b.n = tt.bn JOIN tpl_tokens tok ON tok.tpl = tt.tpl
+ON CONFLICT DO NOTHING;
+INSERT INTO search_tokens (resource_type, bloc_id, token, resource_id)
+SELECT 'task', b.id, w.token, tt.id FROM tt JOIN b ON b.n = tt.bn CROSS JOIN (VALUES ('dot'), ('2')) w(token)
+WHERE tt.n < {RECENT}
 ON CONFLICT DO NOTHING;
 """
 if NATIONAL:
@@ -123,10 +132,19 @@ CREATE INDEX ON st (bn, kn);
 CREATE TEMP TABLE head AS SELECT st.bn, a.id AS account_id FROM st JOIN accounts a ON a.staff_id = st.id WHERE st.kn = 1;
 CREATE INDEX ON head (bn);
 
+-- A UUID v7 for a time: its first 48 bits the milliseconds since 1970, the version 7, the rest random.
+CREATE FUNCTION pg_temp.uuid7(ts timestamptz) RETURNS uuid LANGUAGE sql VOLATILE AS $$
+  SELECT encode(set_byte(overlay(uuid_send(gen_random_uuid())
+         PLACING substring(int8send((extract(epoch FROM ts) * 1000)::bigint) FROM 3) FROM 1 FOR 6),
+         6, (get_byte(uuid_send(gen_random_uuid()), 6) & 15) | 112), 'hex')::uuid
+$$;
 CREATE TEMP TABLE tt AS
 -- n % BLOCS picks the bloc; everything else derives from m = n / BLOCS, so that every bloc gets
 -- every status, assignee, organisation and sub-committee.
-SELECT gen_random_uuid() AS id, ((n % {BLOCS}) + 1)::int AS bn, n / {BLOCS} AS n, ((n * 7919) % {len(titles)})::int AS tpl,
+-- Ids are time-ordered (UUID v7) as the service makes them, from each task's created_at
+-- (m seconds ago): a list without a sort walks them oldest first, and the newest tasks come last.
+SELECT pg_temp.uuid7(now() - ((n / {BLOCS}) || ' seconds')::interval) AS id, ((n % {BLOCS}) + 1)::int AS bn,
+       n / {BLOCS} AS n, ((n * 7919) % {len(titles)})::int AS tpl,
        (((n / {BLOCS}) * 37) % 100)::int AS r FROM generate_series(1::bigint, {TASKS}::bigint) n;
 CREATE TEMP TABLE tpl_tokens (tpl int, token text);
 INSERT INTO tpl_tokens VALUES {token_rows};
@@ -134,7 +152,7 @@ INSERT INTO tpl_tokens VALUES {token_rows};
 INSERT INTO tasks (id, bloc_id, title, description, expected_result, directive_id, campaign_id, lead_organisation_id,
                    sub_committee_id, assignee_id, created_by, start_date, due_date, due_sort, priority, key_task, progress,
                    status, completed_on, duplicate_of, version, created_at, updated_at, opened_on, closed_on)
-SELECT tt.id, b.id, ({title_array})[tt.tpl + 1], 'Thực hiện theo kế hoạch của Khối.', 'Báo cáo kết quả', NULL, NULL,
+SELECT tt.id, b.id, ({title_array})[tt.tpl + 1] || CASE WHEN tt.n < {RECENT} THEN ' (đợt 2)' ELSE '' END, 'Thực hiện theo kế hoạch của Khối.', 'Báo cáo kết quả', NULL, NULL,
        o.id, sc.id, st.id, head.account_id,
        DATE '2016-01-01' + (tt.n % 700)::int,
        DATE '2016-01-15' + (tt.n % 700)::int,
