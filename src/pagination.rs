@@ -351,6 +351,11 @@ impl<'a, C: ColumnTrait> Keyset<'a, C> {
         Ok(self.finish(rows, limit, key, map))
     }
 
+    /// Whether this is a list's first page (no cursor).
+    pub fn first_page(&self) -> bool {
+        self.after.is_none()
+    }
+
     /// The name of the sort field, for `key` functions.
     pub fn field_name(&self) -> Option<&'static str> {
         self.field.map(|f| f.name)

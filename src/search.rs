@@ -3,8 +3,9 @@
 //! matches resources having, for every query word, a word that starts with it.
 use crate::{entities::search_token, tenancy::Scope, text};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Set, Statement, Value,
-    sea_query::{Condition, DeleteStatement, Expr, Query, SimpleExpr},
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    QueryTrait, Select, Set, Statement, Value,
+    sea_query::{Condition, DeleteStatement, Expr, ExprTrait, Query, SimpleExpr},
 };
 use std::{
     collections::HashMap,
@@ -77,6 +78,14 @@ pub fn forget(resource_id: Uuid) -> DeleteStatement {
 /// their rows and sorts them, or, misjudged, the whole bloc.
 pub const COMMON: i64 = 500;
 
+/// The words of a query that are searched.
+fn words_of(q: Option<&str>) -> Vec<String> {
+    text::tokens(q.unwrap_or_default())
+        .into_iter()
+        .take(MAX_QUERY_WORDS)
+        .collect()
+}
+
 /// A condition on `id_column` matching the query, or `None` without one or when it has no words.
 ///
 /// Each word is an `IN` over its matches. A rare word's is joined: PostgreSQL starts from its few
@@ -84,10 +93,9 @@ pub const COMMON: i64 = 500;
 /// `(… IN …) IS TRUE`, which PostgreSQL cannot join, so it does not read the whole bloc to join
 /// and sort it: it hashes the word's matches once and walks the bloc in the page's order,
 /// stopping with the page. Its cost is bounded by the word's matches and the bloc, wherever the
-/// matches lie in the walk: a probe of each walked row instead was 1.7 times faster through khoi
-/// where matches were spread evenly and 4–5 times slower where they lay at the walk's end or two
-/// common words never met (BENCHMARKS.md, 2026-12-03). Only on PostgreSQL and in one bloc; the
-/// counts come from one statement, each kept a minute ([`known_words`]).
+/// matches lie in the walk. Where every word is common, a list may first try [`probing`]'s
+/// condition on the walk's first rows. Only on PostgreSQL and in one bloc; the counts come from
+/// one statement, each kept a minute ([`known_words`]).
 pub async fn matching(
     conn: &impl ConnectionTrait,
     resource_type: &str,
@@ -95,10 +103,7 @@ pub async fn matching(
     q: Option<&str>,
     id_column: impl ColumnTrait,
 ) -> Result<Option<Condition>, DbErr> {
-    let words: Vec<String> = text::tokens(q.unwrap_or_default())
-        .into_iter()
-        .take(MAX_QUERY_WORDS)
-        .collect();
+    let words = words_of(q);
     if words.is_empty() {
         return Ok(None);
     }
@@ -106,37 +111,154 @@ pub async fn matching(
         (DbBackend::Postgres, Some(bloc)) => known_words(conn, resource_type, bloc, &words).await?,
         _ => vec![false; words.len()],
     };
+    let forms: Vec<Form> = common
+        .iter()
+        .map(|&c| if c { Form::Hashed } else { Form::Joined })
+        .collect();
     Ok(Some(condition(
         resource_type,
         scope,
         &words,
-        &common,
+        &forms,
         id_column,
     )))
 }
 
-/// The condition of [`matching`], each word written as `common` says.
+/// How many rows of a page's walk [`probing`]'s condition is tried on before [`matching`]'s. A
+/// word in a third of the bloc fills a page of 50 in about 150 rows; a query whose matches lie
+/// further on pays these look-ups on top of the hash once a minute ([`unfilled`]): in
+/// PostgreSQL alone about a seventh of the hash of 2,000 matches (BENCHMARKS.md 2026-12-03).
+pub const WALK: u64 = 300;
+
+/// For a query whose every word is common in the caller's bloc (PostgreSQL), the same condition
+/// written as a look-up of each word by the row's id: a scalar subquery PostgreSQL runs for each
+/// row it walks, stopping with the page, so a word spread through the bloc fills it without
+/// reading all its matches. Its cost grows with the rows walked, unbounded where the matches lie
+/// at the walk's end or the words never meet (4–5 times slower than the hash through khoi,
+/// BENCHMARKS.md 2026-12-03): the caller tries it on the first [`WALK`] rows of the walk only,
+/// then, if they do not fill the page, runs [`matching`]'s. `None` for any other query, and
+/// for one that left its first page unfilled within the last minute ([`unfilled`]).
+pub async fn probing(
+    conn: &impl ConnectionTrait,
+    resource_type: &str,
+    scope: &Scope,
+    q: Option<&str>,
+    id_column: impl ColumnTrait,
+) -> Result<Option<Condition>, DbErr> {
+    let words = words_of(q);
+    let (DbBackend::Postgres, Some(bloc)) = (conn.get_database_backend(), scope.own_bloc()) else {
+        return Ok(None);
+    };
+    if words.is_empty()
+        || unfilled_lately(&(resource_type.to_string(), bloc, words.clone()))
+        || !known_words(conn, resource_type, bloc, &words)
+            .await?
+            .iter()
+            .all(|&c| c)
+    {
+        return Ok(None);
+    }
+    let forms = vec![Form::LookedUp; words.len()];
+    Ok(Some(condition(
+        resource_type,
+        scope,
+        &words,
+        &forms,
+        id_column,
+    )))
+}
+
+/// Queries of a bloc whose [`probing`] left a first page unfilled, and when: their words lie
+/// beyond the walk's first rows or do not meet, so for [`KNOWN_FOR`] they go to the hash at
+/// once instead of paying the look-ups again (whatever their other filters; a query misjudged
+/// that way is only slower, with the same answers).
+type Unfilled = HashMap<(String, Uuid, Vec<String>), Instant>;
+static UNFILLED: LazyLock<Mutex<Unfilled>> = LazyLock::new(Default::default);
+
+fn unfilled_lately(key: &(String, Uuid, Vec<String>)) -> bool {
+    let unfilled = UNFILLED.lock().unwrap_or_else(|e| e.into_inner());
+    unfilled.get(key).is_some_and(|at| at.elapsed() < KNOWN_FOR)
+}
+
+/// Tells [`probing`] that its condition did not fill the first page of `q` in the caller's
+/// bloc: the query goes to the hash alone for [`KNOWN_FOR`].
+pub fn unfilled(resource_type: &str, scope: &Scope, q: Option<&str>) {
+    let Some(bloc) = scope.own_bloc() else {
+        return;
+    };
+    let words = words_of(q);
+    let mut unfilled = UNFILLED.lock().unwrap_or_else(|e| e.into_inner());
+    if unfilled.len() >= KNOWN_AT_MOST {
+        unfilled.clear();
+    }
+    unfilled.insert((resource_type.to_string(), bloc, words), Instant::now());
+}
+
+/// `select` kept to the rows up to the [`WALK`]th of `walk`, the same rows in the page's order
+/// (by `id`, ascending), or to none where `walk` has fewer: PostgreSQL finds that row's id once,
+/// then walks `select` in `id`'s order no further than it.
+pub fn within_walk<E: EntityTrait>(
+    select: Select<E>,
+    walk: Select<E>,
+    id: impl ColumnTrait,
+) -> Select<E> {
+    let last = walk
+        .select_only()
+        .column(id)
+        .offset(WALK - 1)
+        .limit(1)
+        .into_query();
+    select.filter(
+        Expr::col(id.as_column_ref()).lte(SimpleExpr::SubQuery(None, Box::new(last.into()))),
+    )
+}
+
+/// How one word of a query is written.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Form {
+    /// An `IN` over its matches, which PostgreSQL joins from.
+    Joined,
+    /// `(… IN …) IS TRUE`: its matches hashed once, each walked row checked in the hash.
+    Hashed,
+    /// `((SELECT TRUE … WHERE resource_id = row LIMIT 1)) IS TRUE`: one index probe a walked row.
+    LookedUp,
+}
+
+/// The condition of [`matching`] or [`probing`], each word written in its form.
 fn condition(
     resource_type: &str,
     scope: &Scope,
     words: &[String],
-    common: &[bool],
+    forms: &[Form],
     id_column: impl ColumnTrait,
 ) -> Condition {
     let mut cond = Condition::all();
-    for (w, &common) in words.iter().zip(common) {
-        let sub = Query::select()
-            .column(search_token::Column::ResourceId)
+    for (w, &form) in words.iter().zip(forms) {
+        let mut sub = Query::select()
             .from(search_token::Entity)
             .and_where(search_token::Column::ResourceType.eq(resource_type))
             .cond_where(scope.condition(search_token::Column::BlocId))
             .and_where(search_token::Column::Token.gte(w.as_str()))
             .and_where(search_token::Column::Token.lte(text::prefix_upper_bound(w)))
             .to_owned();
-        let within = SimpleExpr::from(id_column.in_subquery(sub));
-        cond = cond.add(match common {
-            true => Expr::cust_with_expr("($1) IS TRUE", within),
-            false => within,
+        cond = cond.add(match form {
+            Form::LookedUp => {
+                sub.expr(Expr::val(true))
+                    .and_where(
+                        Expr::col((search_token::Entity, search_token::Column::ResourceId))
+                            .equals(id_column.as_column_ref()),
+                    )
+                    .limit(1);
+                Expr::cust_with_expr("($1) IS TRUE", Expr::SubQuery(None, Box::new(sub.into())))
+            }
+            Form::Hashed | Form::Joined => {
+                sub.column(search_token::Column::ResourceId);
+                let within = SimpleExpr::from(id_column.in_subquery(sub));
+                match form {
+                    Form::Hashed => Expr::cust_with_expr("($1) IS TRUE", within),
+                    _ => within,
+                }
+            }
         });
     }
     cond
@@ -240,13 +362,13 @@ mod tests {
     use crate::entities::task;
     use sea_orm::{QueryFilter, QueryTrait};
 
-    fn sql(common: bool) -> String {
+    fn sql(form: Form) -> String {
         let words = ["dan".to_string()];
         let cond = condition(
             "task",
             &Scope::Bloc(Uuid::nil()),
             &words,
-            &[common],
+            &[form],
             task::Column::Id,
         );
         task::Entity::find()
@@ -256,8 +378,21 @@ mod tests {
     }
 
     #[test]
+    fn a_probe_looks_each_word_up_by_the_rows_id() {
+        let probe = sql(Form::LookedUp);
+        // One probe by the row's id, stopping at the first match: not an `IN` over every match.
+        assert!(
+            probe.contains(r#"WHERE ((SELECT TRUE FROM "search_tokens" WHERE"#)
+                && probe
+                    .contains(r#""search_tokens"."resource_id" = "tasks"."id" LIMIT 1)) IS TRUE"#)
+                && !probe.contains(" IN ("),
+            "{probe}"
+        );
+    }
+
+    #[test]
     fn a_common_word_is_a_filter_postgres_cannot_turn_into_a_join() {
-        let common = sql(true);
+        let common = sql(Form::Hashed);
         // The whole `IN` is the left side of `IS TRUE`: not an `IN` at the top of the `WHERE`,
         // which PostgreSQL would join, nor a look-up by the row's id, which it would run for
         // each row it walks.
@@ -267,7 +402,7 @@ mod tests {
                 && !common.contains(r#"= "tasks"."id""#),
             "{common}"
         );
-        let rare = sql(false);
+        let rare = sql(Form::Joined);
         assert!(
             rare.contains(r#"WHERE "tasks"."id" IN (SELECT "resource_id" FROM"#)
                 && !rare.contains("IS TRUE"),

@@ -38,6 +38,7 @@ mod m20261130_000033_numbered_at_commit;
 mod m20261201_000034_head_indexes;
 mod m20261203_000035_search_token_probe;
 mod m20261203_000036_search_token_probe_undone;
+mod m20261203_000037_search_token_lookup;
 
 pub struct Migrator;
 
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000034_head_indexes::Migration),
             Box::new(m20261203_000035_search_token_probe::Migration),
             Box::new(m20261203_000036_search_token_probe_undone::Migration),
+            Box::new(m20261203_000037_search_token_lookup::Migration),
         ]
     }
 }

@@ -306,22 +306,62 @@ pub async fn list(
     if let Some(d) = q.due_after {
         select = select.filter(task::Column::DueDate.gte(d));
     }
-    if let Some(cond) =
-        search::matching(db, RESOURCE, &scope, q.q.as_deref(), task::Column::Id).await?
-    {
-        select = select.filter(cond);
-    }
-    let rows = with_coordinators(
-        keyset.apply(select, task::Column::Id, limit),
-        db.get_database_backend(),
-    );
+    let matching = search::matching(db, RESOURCE, &scope, q.q.as_deref(), task::Column::Id).await?;
+    // In creation order only: the walk's bound is a row's id.
+    let probing = match (&matching, keyset.field, keyset.desc) {
+        (Some(_), None, false) => {
+            search::probing(db, RESOURCE, &scope, q.q.as_deref(), task::Column::Id).await?
+        }
+        _ => None,
+    };
+    let rows = async {
+        if let Some(probe) = probing {
+            match probed(db, select.clone(), probe, &keyset, limit).await? {
+                Some(rows) => return Ok(rows),
+                None if keyset.first_page() => search::unfilled(RESOURCE, &scope, q.q.as_deref()),
+                None => {}
+            }
+        }
+        let select = match matching {
+            Some(cond) => select.filter(cond),
+            None => select,
+        };
+        with_coordinators(
+            keyset.apply(select, task::Column::Id, limit),
+            db.get_database_backend(),
+        )
+        .all(db)
+        .await
+    };
     if let Some(day) = q.as_of {
-        let page = page_of(rows.all(db).await?, &keyset, limit);
+        let page = page_of(rows.await?, &keyset, limit);
         return Ok(as_it_stood(db, page, day).await?);
     }
     // The page and who the caller is, read at once.
-    let (rows, actor) = tokio::try_join!(rows.all(db), Actor::of(db, caller))?;
+    let (rows, actor) = tokio::try_join!(rows, Actor::of(db, caller))?;
     Ok(page_as_seen_by(&actor, page_of(rows, &keyset, limit)))
+}
+
+/// The page of a search whose every word is common, with [`search::probing`]'s condition on the
+/// first [`search::WALK`] rows of the walk (in creation order, after the cursor): `None` when they
+/// do not fill it, and [`search::matching`]'s condition must walk on. Those rows come first in
+/// the page's order, so the matches among them that fill the page are the page.
+async fn probed(
+    db: &DatabaseConnection,
+    select: sea_orm::Select<task::Entity>,
+    probe: Condition,
+    keyset: &Keyset<'_, task::Column>,
+    limit: u64,
+) -> Result<Option<Vec<WithCoordinators>>, DbErr> {
+    let walk = keyset.apply(select.clone(), task::Column::Id, 0);
+    let select = search::within_walk(select.filter(probe), walk, task::Column::Id);
+    let rows = with_coordinators(
+        keyset.apply(select, task::Column::Id, limit),
+        db.get_database_backend(),
+    )
+    .all(db)
+    .await?;
+    Ok((rows.len() as u64 > limit).then_some(rows))
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]

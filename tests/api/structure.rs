@@ -724,10 +724,16 @@ async fn accounts_follow_the_rules_of_who_manages_them() {
 
 /// The ids of every page of the tasks matching `q`, two to a page, newest first.
 async fn search_pages(app: &crate::helpers::TestApp, token: &str, q: &str) -> Vec<Value> {
+    pages(app, token, &format!("q={q}&limit=2&sort=-created_at")).await
+}
+
+/// Every page of `GET /api/v1/tasks?{query}`, their items' ids joined.
+async fn pages(app: &crate::helpers::TestApp, token: &str, query: &str) -> Vec<Value> {
     let (mut ids, mut cursor) = (vec![], String::new());
     loop {
-        let path = format!("/api/v1/tasks?q={q}&limit=2&sort=-created_at{cursor}");
-        let (status, page) = app.get_json(&path, token).await;
+        let (status, page) = app
+            .get_json(&format!("/api/v1/tasks?{query}{cursor}"), token)
+            .await;
         assert_eq!(status, 200, "{page}");
         ids.extend(
             page["items"]
@@ -830,6 +836,187 @@ async fn a_common_word_finds_the_same_pages_as_a_rare_one() {
     );
 }
 
+/// Pages of `GET /api/v1/tasks?q=…` in creation order (no sort), 50 a page, their ids joined.
+async fn pages_in_creation_order(
+    app: &crate::helpers::TestApp,
+    token: &str,
+    q: &str,
+) -> Vec<String> {
+    let ids = pages(app, token, &format!("q={q}&limit=50")).await;
+    ids.iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+#[ignore = "PostgreSQL only: run with TEST_DATABASE_URL and --include-ignored (CI does)"]
+async fn common_words_are_looked_up_on_the_walks_first_rows_and_hashed_beyond() {
+    use khoi::{entities::task, search};
+    use sea_orm::{
+        ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+        QueryTrait, TransactionTrait,
+    };
+    let app = spawn_app().await;
+    crate::helpers::postgres_only(&app);
+    let demo = app.seed_demo().await;
+    let h = &demo.head;
+    let walk = search::WALK as usize;
+    let (q_blood, q_round, q_apart, q_democracy) = (
+        "hi%E1%BA%BFn",
+        "%C4%91%E1%BB%A3t",
+        "d%C3%A2n%20%C4%91%E1%BB%A3t",
+        "d%C3%A2n",
+    );
+    // In creation order: twice `walk` tasks, every third of them about blood donation and the
+    // rest about grassroots democracy; then 12 of a second round, a word no earlier task has.
+    let (mut blood, mut democracy, mut round) = (vec![], vec![], vec![]);
+    for n in 0..2 * walk + 12 {
+        let (title, into) = match n {
+            n if n >= 2 * walk => (
+                format!("Vận động hiến máu tình nguyện đợt 2 tại tổ {n}"),
+                &mut round,
+            ),
+            n if n % 3 == 0 => (
+                format!("Tổ chức ngày hiến máu tình nguyện ở thôn {n}"),
+                &mut blood,
+            ),
+            n => (
+                format!("Kiểm tra quy chế dân chủ ở thôn {n}"),
+                &mut democracy,
+            ),
+        };
+        let res = app
+            .post_json("/api/v1/tasks", &json!({"title": title}), Some(h))
+            .await;
+        assert_eq!(res.status(), 201);
+        let t: Value = res.json().await.unwrap();
+        into.push(t["id"].as_str().unwrap().to_string());
+    }
+    // Words of tasks that do not exist, enough to make each word common in the bloc.
+    let bloc: uuid::Uuid = demo.bloc_id.parse().unwrap();
+    let db = &app.state.db;
+    for w in ["hien", "dan", "dot"] {
+        db.execute_unprepared(&format!(
+            "INSERT INTO search_tokens (resource_type, bloc_id, token, resource_id) \
+             SELECT 'task', '{bloc}', '{w}', gen_random_uuid() FROM generate_series(1, {})",
+            search::COMMON
+        ))
+        .await
+        .unwrap();
+    }
+    // What each search must find, in creation order: its pages sorted by `created_at`, which
+    // are neither probed nor walked in the ids' order, their ids sorted as PostgreSQL orders
+    // UUIDs (as their hex text; ids are time-ordered).
+    let expected = |q: &'static str| {
+        let app = &app;
+        async move {
+            let mut ids = search_pages(app, h, q).await;
+            ids.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+            ids.into_iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    let has_all = |found: &[String], ours: &[String]| ours.iter().all(|id| found.contains(id));
+    // Spread through the walk: each page up to the last `walk` rows is filled by the probe of
+    // the `walk` rows after its cursor (51 of about 100 matches); where fewer rows are left,
+    // the hash walks on.
+    let blood_all = expected(q_blood).await;
+    assert!(has_all(&blood_all, &blood) && has_all(&blood_all, &round));
+    assert!(
+        blood_all.len() > 200 && blood_all.len() < 260,
+        "{}",
+        blood_all.len()
+    );
+    assert_eq!(pages_in_creation_order(&app, h, q_blood).await, blood_all);
+    // Two thirds of the first rows: every page but the last filled by the probe.
+    let democracy_all = expected(q_democracy).await;
+    assert!(has_all(&democracy_all, &democracy));
+    assert_eq!(
+        pages_in_creation_order(&app, h, q_democracy).await,
+        democracy_all
+    );
+    // Only beyond the first rows: found by the hash.
+    let round_all = expected(q_round).await;
+    assert!(has_all(&round_all, &round));
+    assert_eq!(pages_in_creation_order(&app, h, q_round).await, round_all);
+    // Two common words that never meet in this test's tasks: after the whole walk, only
+    // the demo's own matches, if any.
+    let apart = expected(q_apart).await;
+    assert!(
+        !apart
+            .iter()
+            .any(|id| round.contains(id) || democracy.contains(id))
+    );
+    assert_eq!(pages_in_creation_order(&app, h, q_apart).await, apart);
+    // A query whose probe left its first page unfilled goes to the hash at once for a while:
+    // the service told the search so. One that filled it is probed again.
+    for q in ["đợt", "dân đợt"] {
+        assert!(
+            search::probing(
+                db,
+                "task",
+                &khoi::tenancy::Scope::Bloc(bloc),
+                Some(q),
+                task::Column::Id
+            )
+            .await
+            .unwrap()
+            .is_none(),
+            "{q}"
+        );
+    }
+    // A word not common is not probed: it is joined from its few matches.
+    let scope = khoi::tenancy::Scope::Bloc(bloc);
+    assert!(
+        search::probing(db, "task", &scope, Some("hiến tình"), task::Column::Id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The probe's page: each walked row looked up (loops > 1), no row walked past the bound.
+    let probe = search::probing(db, "task", &scope, Some("hiến"), task::Column::Id)
+        .await
+        .unwrap()
+        .expect("every word common");
+    let in_bloc = || task::Entity::find().filter(task::Column::BlocId.eq(bloc));
+    let page = search::within_walk(
+        in_bloc().filter(probe),
+        in_bloc().order_by_asc(task::Column::Id),
+        task::Column::Id,
+    )
+    .order_by_asc(task::Column::Id)
+    .limit(51);
+    let first: Vec<String> = page
+        .clone()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id.to_string())
+        .collect();
+    assert_eq!(first, blood_all[..51]);
+    let txn = db.begin().await.unwrap();
+    txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+        .await
+        .unwrap();
+    let plan = explain_analyze(&txn, DbBackend::Postgres.build(&page.into_query())).await;
+    txn.rollback().await.unwrap();
+    let looked_up = plan
+        .lines()
+        .find(|l| l.contains(" on search_tokens"))
+        .unwrap_or_default();
+    let loops: usize = looked_up
+        .rsplit("loops=")
+        .next()
+        .and_then(|l| l.trim_end_matches(')').parse().ok())
+        .unwrap_or(0);
+    assert!(
+        !plan.contains("hashed SubPlan") && loops > 51 && loops <= walk,
+        "{plan}"
+    );
+}
+
 #[tokio::test]
 #[ignore = "PostgreSQL only: run with TEST_DATABASE_URL and --include-ignored (CI does)"]
 async fn a_resources_words_are_replaced_through_its_ids_index_whatever_the_statistics() {
@@ -855,7 +1042,7 @@ async fn a_resources_words_are_replaced_through_its_ids_index_whatever_the_stati
     }
     let forget = DbBackend::Postgres.build(&khoi::search::forget(uuid::Uuid::now_v7()));
     let plan = explain(db, forget).await;
-    assert!(plan.contains("ix_search_tokens_resource "), "{plan}");
+    assert!(plan.contains("ix_search_tokens_resource_token "), "{plan}");
 }
 
 /// PostgreSQL's plan for a statement built by sea-query, as `EXPLAIN` prints it.
