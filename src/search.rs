@@ -103,13 +103,8 @@ pub async fn matching(
     q: Option<&str>,
     id_column: impl ColumnTrait,
 ) -> Result<Option<Condition>, DbErr> {
-    let words = words_of(q);
-    if words.is_empty() {
+    let Some((words, common)) = counted(conn, resource_type, scope, q).await? else {
         return Ok(None);
-    }
-    let common = match (conn.get_database_backend(), scope.own_bloc()) {
-        (DbBackend::Postgres, Some(bloc)) => known_words(conn, resource_type, bloc, &words).await?,
-        _ => vec![false; words.len()],
     };
     let forms: Vec<Form> = common
         .iter()
@@ -122,6 +117,26 @@ pub async fn matching(
         &forms,
         id_column,
     )))
+}
+
+/// The query's words and, for each, whether it is common in the caller's own bloc (never on
+/// SQLite or across blocs); `None` without words. Shared by [`matching`] and [`probing`]: a
+/// list that asks both counts once, the second asking reads the kept counts.
+async fn counted(
+    conn: &impl ConnectionTrait,
+    resource_type: &str,
+    scope: &Scope,
+    q: Option<&str>,
+) -> Result<Option<(Vec<String>, Vec<bool>)>, DbErr> {
+    let words = words_of(q);
+    if words.is_empty() {
+        return Ok(None);
+    }
+    let common = match (conn.get_database_backend(), scope.own_bloc()) {
+        (DbBackend::Postgres, Some(bloc)) => known_words(conn, resource_type, bloc, &words).await?,
+        _ => vec![false; words.len()],
+    };
+    Ok(Some((words, common)))
 }
 
 /// How many rows of a page's walk [`probing`]'s condition is tried on before [`matching`]'s. A
@@ -145,16 +160,14 @@ pub async fn probing(
     q: Option<&str>,
     id_column: impl ColumnTrait,
 ) -> Result<Option<Condition>, DbErr> {
-    let words = words_of(q);
     let (DbBackend::Postgres, Some(bloc)) = (conn.get_database_backend(), scope.own_bloc()) else {
         return Ok(None);
     };
-    if words.is_empty()
+    let Some((words, common)) = counted(conn, resource_type, scope, q).await? else {
+        return Ok(None);
+    };
+    if !common.iter().all(|&c| c)
         || unfilled_lately(&(resource_type.to_string(), bloc, words.clone()))
-        || !known_words(conn, resource_type, bloc, &words)
-            .await?
-            .iter()
-            .all(|&c| c)
     {
         return Ok(None);
     }
